@@ -1,0 +1,60 @@
+/* emit/emit.h: IR + plan + target -> C bundle.
+ *
+ * emit_bundle() writes DIR/NAME.h, DIR/NAME.c (kernels pasted from templates,
+ * weights as static const data, one run function) and the runtime files; with
+ * main_harness, DIR/NAME_main.c too. Files are written under temporary names and
+ * renamed at the end, so a failed compile never leaves a bundle that looks complete.
+ *
+ * Op emitters (the files in ops/) use the functions below to write the body of the run
+ * function: one kernel call per node, with every shape a literal. */
+#ifndef VITC_EMIT_H
+#define VITC_EMIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "emit/target.h"
+#include "ir/graph.h"
+#include "plan/plan.h"
+
+typedef struct Emitter Emitter;
+
+typedef struct EmitOptions {
+  const char *out_dir;
+  const char *name;       /* C prefix and file stem */
+  const Target *target;
+  bool main_harness;      /* also write NAME_main.c */
+  const char *command;    /* the generating command line, for the banner (no absolute paths) */
+  const char *model_file; /* model file name (basename), for the banner */
+} EmitOptions;
+
+int emit_bundle(Graph *g, const Plan *plan, const EmitOptions *opt);
+
+/* ---- for op emitters ---- */
+
+/* Append one line (printf format) to the run function body, indented. */
+void emit_line(Emitter *e, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* The C expression naming tensor t's storage: a pointer of the tensor's C type
+ * (const for weights and inputs). Valid until the emitter is freed. */
+const char *emit_ref(Emitter *e, int t);
+/* Declare `static const int NAME[] = {...};` in the run body; returns NAME. */
+const char *emit_ints(Emitter *e, const char *hint, const int64_t *v, int n);
+/* Ask for a kernel template by family stem, e.g. "gemm/f32-gemm": the target's
+ * templates/gemm/f32-gemm-<isa>.c (or -scalar.c) is pasted into the model once. */
+int emit_use_kernel(Emitter *e, const char *stem);
+/* The name of a kernel function for the current target: prefix + "_" + isa,
+ * e.g. emit_kfn(e, "vitc_f32_gemm") -> "vitc_f32_gemm_scalar". */
+const char *emit_kfn(Emitter *e, const char *base);
+/* A constant emitted with the weights (e.g. a weight packed for a kernel); data is
+ * copied. Returns its C expression (a const pointer). */
+const char *emit_const(Emitter *e, const char *hint, DType dt, int64_t numel, const void *data);
+/* Pointer to this node's scratch memory (ops/op.h: OpImpl.scratch), as "(void *)(...)". */
+const char *emit_scratch(Emitter *e);
+const Target *emit_target(Emitter *e);
+
+#endif

@@ -1,0 +1,432 @@
+/* ir/graph.c: graph construction, queries, topological order and the verifier. */
+#include "ir/graph.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ir/diag.h"
+
+size_t dtype_size(DType t) {
+  switch (t) {
+  case DT_FLOAT: case DT_INT32: case DT_UINT32: return 4;
+  case DT_INT64: case DT_DOUBLE: case DT_UINT64: return 8;
+  case DT_UINT8: case DT_INT8: case DT_BOOL: return 1;
+  case DT_INT16: case DT_UINT16: case DT_FLOAT16: return 2;
+  default: return 0;
+  }
+}
+
+bool dtype_supported(DType t) {
+  switch (t) {
+  case DT_FLOAT: case DT_INT32: case DT_INT64: case DT_UINT8: case DT_INT8: case DT_BOOL: case DT_DOUBLE:
+    return true;
+  default:
+    return false;
+  }
+}
+
+const char *dtype_name(DType t) {
+  switch (t) {
+  case DT_FLOAT: return "float32";
+  case DT_UINT8: return "uint8";
+  case DT_INT8: return "int8";
+  case DT_UINT16: return "uint16";
+  case DT_INT16: return "int16";
+  case DT_INT32: return "int32";
+  case DT_INT64: return "int64";
+  case DT_STRING: return "string";
+  case DT_BOOL: return "bool";
+  case DT_FLOAT16: return "float16";
+  case DT_DOUBLE: return "float64";
+  case DT_UINT32: return "uint32";
+  case DT_UINT64: return "uint64";
+  default: return "undefined";
+  }
+}
+
+const char *dtype_ctype(DType t) {
+  switch (t) {
+  case DT_FLOAT: return "float";
+  case DT_UINT8: case DT_BOOL: return "uint8_t";
+  case DT_INT8: return "int8_t";
+  case DT_INT32: return "int32_t";
+  case DT_INT64: return "int64_t";
+  case DT_DOUBLE: return "double";
+  default: return "void";
+  }
+}
+
+int64_t shape_numel(const Shape *s) {
+  int64_t n = 1;
+  for (int i = 0; i < s->rank; i++) n *= s->d[i];
+  return n;
+}
+
+bool shape_eq(const Shape *a, const Shape *b) {
+  if (a->rank != b->rank) return false;
+  for (int i = 0; i < a->rank; i++)
+    if (a->d[i] != b->d[i]) return false;
+  return true;
+}
+
+const char *shape_str(const Shape *s, char *buf, size_t n) {
+  size_t k = 0;
+  k += snprintf(buf + k, n - k, "[");
+  for (int i = 0; i < s->rank && k < n; i++)
+    k += snprintf(buf + k, n - k, "%s%" PRId64, i ? "," : "", s->d[i]);
+  if (k < n) snprintf(buf + k, n - k, "]");
+  return buf;
+}
+
+Graph *graph_new(void) {
+  Graph *g = xcalloc(1, sizeof *g);
+  return g;
+}
+
+void graph_free(Graph *g) {
+  if (!g) return;
+  for (int i = 0; i < g->nt; i++) {
+    free(g->t[i].name);
+    free(g->t[i].data);
+  }
+  for (int i = 0; i < g->nn; i++) {
+    Node *n = &g->n[i];
+    free(n->name);
+    free(n->in);
+    free(n->out);
+    for (int a = 0; a < n->n_attr; a++) {
+      free(n->attr[a].name);
+      free(n->attr[a].s);
+      free(n->attr[a].floats);
+      free(n->attr[a].ints);
+    }
+    free(n->attr);
+  }
+  free(g->t);
+  free(g->n);
+  free(g->inputs);
+  free(g->outputs);
+  free(g->source);
+  free(g);
+}
+
+int graph_add_tensor(Graph *g, const char *name) {
+  if (g->nt == g->cap_t) {
+    g->cap_t = g->cap_t ? 2 * g->cap_t : 64;
+    g->t = xrealloc(g->t, (size_t)g->cap_t * sizeof *g->t);
+  }
+  Tensor *t = &g->t[g->nt];
+  memset(t, 0, sizeof *t);
+  if (name) {
+    t->name = xstrdup(name);
+  } else {
+    char buf[32];
+    snprintf(buf, sizeof buf, "vitc_t%d", g->nt);
+    t->name = xstrdup(buf);
+  }
+  t->producer = -1;
+  t->out_index = -1;
+  return g->nt++;
+}
+
+int graph_add_const(Graph *g, const char *name, DType dt, const Shape *s, void *data) {
+  int i = graph_add_tensor(g, name);
+  Tensor *t = &g->t[i];
+  t->dtype = dt;
+  t->shape = *s;
+  t->typed = true;
+  t->data = data;
+  return i;
+}
+
+int graph_find_tensor(const Graph *g, const char *name) {
+  for (int i = 0; i < g->nt; i++)
+    if (strcmp(g->t[i].name, name) == 0) return i;
+  return -1;
+}
+
+int graph_add_node(Graph *g, OpKind op, const char *name, const int *in, int n_in, const int *out, int n_out) {
+  if (g->nn == g->cap_n) {
+    g->cap_n = g->cap_n ? 2 * g->cap_n : 64;
+    g->n = xrealloc(g->n, (size_t)g->cap_n * sizeof *g->n);
+  }
+  int ni = g->nn++;
+  Node *n = &g->n[ni];
+  memset(n, 0, sizeof *n);
+  n->op = op;
+  if (name && *name) {
+    n->name = xstrdup(name);
+  } else {
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s_%d", op_name(op), ni);
+    n->name = xstrdup(buf);
+  }
+  n->n_in = n_in;
+  n->n_out = n_out;
+  n->in = xmalloc((size_t)(n_in ? n_in : 1) * sizeof(int));
+  n->out = xmalloc((size_t)(n_out ? n_out : 1) * sizeof(int));
+  if (n_in) memcpy(n->in, in, (size_t)n_in * sizeof(int));
+  if (n_out) memcpy(n->out, out, (size_t)n_out * sizeof(int));
+  for (int o = 0; o < n_out; o++)
+    if (out[o] >= 0) g->t[out[o]].producer = ni;
+  return ni;
+}
+
+Attr *node_add_attr(Graph *g, int ni, const char *name, AttrType type) {
+  Node *n = &g->n[ni];
+  n->attr = xrealloc(n->attr, (size_t)(n->n_attr + 1) * sizeof *n->attr);
+  Attr *a = &n->attr[n->n_attr++];
+  memset(a, 0, sizeof *a);
+  a->name = xstrdup(name);
+  a->type = type;
+  a->tensor = -1;
+  return a;
+}
+
+const Attr *node_attr(const Node *n, const char *name) {
+  for (int i = 0; i < n->n_attr; i++)
+    if (strcmp(n->attr[i].name, name) == 0) return &n->attr[i];
+  return NULL;
+}
+
+int64_t attr_int(const Node *n, const char *name, int64_t dflt) {
+  const Attr *a = node_attr(n, name);
+  return a && a->type == ATTR_INT ? a->i : dflt;
+}
+
+float attr_float(const Node *n, const char *name, float dflt) {
+  const Attr *a = node_attr(n, name);
+  if (!a) return dflt;
+  if (a->type == ATTR_FLOAT) return a->f;
+  if (a->type == ATTR_INT) return (float)a->i;
+  return dflt;
+}
+
+const char *attr_str(const Node *n, const char *name, const char *dflt) {
+  const Attr *a = node_attr(n, name);
+  return a && a->type == ATTR_STRING && a->s ? a->s : dflt;
+}
+
+int attr_ints(const Node *n, const char *name, const int64_t **v) {
+  const Attr *a = node_attr(n, name);
+  if (!a || a->type != ATTR_INTS) {
+    *v = NULL;
+    return -1;
+  }
+  *v = a->ints;
+  return a->n;
+}
+
+Tensor *node_in(Graph *g, const Node *n, int i) {
+  if (i >= n->n_in || n->in[i] < 0) return NULL;
+  return &g->t[n->in[i]];
+}
+
+Tensor *node_out(Graph *g, const Node *n, int i) {
+  if (i >= n->n_out || n->out[i] < 0) return NULL;
+  return &g->t[n->out[i]];
+}
+
+bool node_in_const(Graph *g, const Node *n, int i) {
+  Tensor *t = node_in(g, n, i);
+  return t && t->data;
+}
+
+int tensor_uses(const Graph *g, int t) {
+  int uses = 0;
+  for (int i = 0; i < g->nn; i++) {
+    const Node *n = &g->n[i];
+    if (n->dead) continue;
+    for (int k = 0; k < n->n_in; k++)
+      if (n->in[k] == t) uses++;
+  }
+  for (int k = 0; k < g->n_outputs; k++)
+    if (g->outputs[k] == t) uses++;
+  return uses;
+}
+
+void graph_replace_uses(Graph *g, int from, int to) {
+  for (int i = 0; i < g->nn; i++) {
+    Node *n = &g->n[i];
+    if (n->dead) continue;
+    for (int k = 0; k < n->n_in; k++)
+      if (n->in[k] == from) n->in[k] = to;
+  }
+  for (int k = 0; k < g->n_outputs; k++)
+    if (g->outputs[k] == from) g->outputs[k] = to;
+}
+
+/* Kahn's algorithm, stable: among ready nodes the one earliest in the current order
+ * goes first, so an already sorted graph keeps its order (and output stays deterministic). */
+int graph_toposort(Graph *g) {
+  int nn = g->nn;
+  int *indeg = xcalloc((size_t)nn + 1, sizeof(int));
+  int *order = xmalloc(((size_t)nn + 1) * sizeof(int));
+  char *done = xcalloc((size_t)nn + 1, 1);
+  /* producer of each tensor among live nodes */
+  int *prod = xmalloc(((size_t)g->nt + 1) * sizeof(int));
+  for (int t = 0; t < g->nt; t++) prod[t] = -1;
+  for (int i = 0; i < nn; i++) {
+    if (g->n[i].dead) continue;
+    for (int o = 0; o < g->n[i].n_out; o++)
+      if (g->n[i].out[o] >= 0) prod[g->n[i].out[o]] = i;
+  }
+  int live = 0;
+  for (int i = 0; i < nn; i++) {
+    if (g->n[i].dead) continue;
+    live++;
+    for (int k = 0; k < g->n[i].n_in; k++) {
+      int t = g->n[i].in[k];
+      if (t >= 0 && prod[t] >= 0) indeg[i]++;
+    }
+  }
+  int count = 0;
+  /* O(n^2) worst case but graphs are a few thousand nodes; keeps the order stable. */
+  int progress = 1;
+  while (count < live && progress) {
+    progress = 0;
+    for (int i = 0; i < nn; i++) {
+      if (g->n[i].dead || done[i] || indeg[i] != 0) continue;
+      done[i] = 1;
+      order[count++] = i;
+      progress = 1;
+      for (int o = 0; o < g->n[i].n_out; o++) {
+        int t = g->n[i].out[o];
+        if (t < 0) continue;
+        for (int j = 0; j < nn; j++) {
+          if (g->n[j].dead || done[j]) continue;
+          for (int k = 0; k < g->n[j].n_in; k++)
+            if (g->n[j].in[k] == t) indeg[j]--;
+        }
+      }
+      break; /* restart from the front: stable order */
+    }
+  }
+  int rc = 0;
+  if (count < live) {
+    for (int i = 0; i < nn; i++)
+      if (!g->n[i].dead && !done[i]) {
+        char d[256];
+        rc = vitc_err("%s: the graph has a cycle through %s", g->source ? g->source : "model",
+                      node_desc(g, &g->n[i], d, sizeof d));
+        break;
+      }
+  } else {
+    Node *sorted = xmalloc(((size_t)g->cap_n + 1) * sizeof(Node));
+    int k = 0;
+    for (int i = 0; i < count; i++) sorted[k++] = g->n[order[i]];
+    for (int i = 0; i < nn; i++)
+      if (g->n[i].dead) sorted[k++] = g->n[i];
+    memcpy(g->n, sorted, (size_t)nn * sizeof(Node));
+    free(sorted);
+    graph_compact(g);
+  }
+  free(indeg);
+  free(order);
+  free(done);
+  free(prod);
+  return rc;
+}
+
+void graph_compact(Graph *g) {
+  int k = 0;
+  for (int i = 0; i < g->nn; i++) {
+    Node *n = &g->n[i];
+    if (n->dead) {
+      free(n->name);
+      free(n->in);
+      free(n->out);
+      for (int a = 0; a < n->n_attr; a++) {
+        free(n->attr[a].name);
+        free(n->attr[a].s);
+        free(n->attr[a].floats);
+        free(n->attr[a].ints);
+      }
+      free(n->attr);
+      continue;
+    }
+    g->n[k++] = *n;
+  }
+  g->nn = k;
+  for (int t = 0; t < g->nt; t++) g->t[t].producer = -1;
+  for (int i = 0; i < g->nn; i++)
+    for (int o = 0; o < g->n[i].n_out; o++)
+      if (g->n[i].out[o] >= 0) g->t[g->n[i].out[o]].producer = i;
+}
+
+int graph_verify(Graph *g, const char *after) {
+  char d[256];
+  char *defined = xcalloc((size_t)g->nt + 1, 1);
+  int rc = 0;
+  for (int t = 0; t < g->nt; t++)
+    if (g->t[t].is_input || g->t[t].data) defined[t] = 1;
+  for (int i = 0; i < g->nn && rc == 0; i++) {
+    Node *n = &g->n[i];
+    if (n->dead) continue;
+    for (int k = 0; k < n->n_in; k++) {
+      int t = n->in[k];
+      if (t < -1 || t >= g->nt) vitc_die("after %s: %s input %d is out of range", after, node_desc(g, n, d, sizeof d), k);
+      if (t >= 0 && !defined[t])
+        vitc_die("after %s: %s reads '%s' before it is defined", after, node_desc(g, n, d, sizeof d), g->t[t].name);
+    }
+    for (int o = 0; o < n->n_out; o++) {
+      int t = n->out[o];
+      if (t < 0) continue;
+      if (defined[t]) vitc_die("after %s: '%s' is defined twice (%s)", after, g->t[t].name, node_desc(g, n, d, sizeof d));
+      defined[t] = 1;
+      if (g->t[t].producer != i) vitc_die("after %s: stale producer of '%s'", after, g->t[t].name);
+    }
+  }
+  for (int k = 0; k < g->n_outputs; k++)
+    if (!defined[g->outputs[k]]) vitc_die("after %s: graph output '%s' is never defined", after, g->t[g->outputs[k]].name);
+  free(defined);
+  return rc;
+}
+
+const char *node_desc(const Graph *g, const Node *n, char *buf, size_t nbuf) {
+  (void)g;
+  snprintf(buf, nbuf, "node '%s' (%s)", n->name, op_name(n->op));
+  return buf;
+}
+
+int node_err(const Graph *g, const Node *n, const char *fmt, ...) {
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return vitc_err("%s: node '%s' (%s, opset %d): %s", g->source ? g->source : "model", n->name, op_name(n->op),
+                  g->opset, msg);
+}
+
+void graph_dump(const Graph *g, void *file) {
+  FILE *f = file;
+  char sb[256];
+  for (int i = 0; i < g->n_inputs; i++) {
+    const Tensor *t = &g->t[g->inputs[i]];
+    fprintf(f, "input %s %s %s\n", t->name, dtype_name(t->dtype), shape_str(&t->shape, sb, sizeof sb));
+  }
+  for (int i = 0; i < g->nn; i++) {
+    const Node *n = &g->n[i];
+    if (n->dead) continue;
+    fprintf(f, "%4d %-18s %s(", i, op_name(n->op), n->name);
+    for (int k = 0; k < n->n_in; k++) {
+      const Tensor *t = n->in[k] >= 0 ? &g->t[n->in[k]] : NULL;
+      fprintf(f, "%s%s%s", k ? ", " : "", t ? t->name : "-", t && t->data ? "(const)" : "");
+    }
+    fprintf(f, ") ->");
+    for (int k = 0; k < n->n_out; k++) {
+      const Tensor *t = n->out[k] >= 0 ? &g->t[n->out[k]] : NULL;
+      if (!t) { fprintf(f, " -"); continue; }
+      fprintf(f, " %s:%s%s", t->name, dtype_name(t->dtype), t->typed ? shape_str(&t->shape, sb, sizeof sb) : "[?]");
+    }
+    fputc('\n', f);
+  }
+  for (int i = 0; i < g->n_outputs; i++) {
+    const Tensor *t = &g->t[g->outputs[i]];
+    fprintf(f, "output %s %s %s\n", t->name, dtype_name(t->dtype), shape_str(&t->shape, sb, sizeof sb));
+  }
+}

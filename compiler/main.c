@@ -1,0 +1,251 @@
+/* main.c: the vitc command line.
+ *
+ *   vitc compile MODEL.onnx -o DIR [--target T] [--name NAME] [--main] [--shape IN=1x3x224x224]...
+ *   vitc inspect MODEL.onnx [--shape ...]
+ *
+ * Bad input ends with one "vitc: error: ..." line and exit status 1; usage errors
+ * exit 2. */
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "emit/emit.h"
+#include "ir/diag.h"
+#include "onnx/load.h"
+#include "ops/op.h"
+#include "passes/passes.h"
+#include "plan/plan.h"
+
+#define VITC_VERSION "0.1.0"
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage:\n"
+          "  vitc compile MODEL.onnx -o DIR [--target T] [--name NAME] [--main] [--shape INPUT=DxDx...]...\n"
+          "               [--dump-after PASS|all] [--quiet]\n"
+          "  vitc inspect MODEL.onnx [--shape INPUT=DxDx...]...\n"
+          "  vitc --version\n"
+          "\n"
+          "compile writes DIR/NAME.c (model code and weights), DIR/NAME.h (its API) and\n"
+          "DIR/vitc_runtime.h; with --main also DIR/NAME_main.c, a command-line harness.\n"
+          "Build with: cc -O3 DIR/*.c -lm\n"
+          "targets: %s (default scalar)\n"
+          "passes:",
+          target_names());
+  for (int i = 0; i < vitc_pipeline_len; i++) fprintf(f, " %s", vitc_pipeline[i].name);
+  fprintf(f, "\n");
+}
+
+typedef struct Args {
+  const char *cmd;
+  const char *model;
+  const char *out_dir;
+  const char *target;
+  const char *name;
+  const char *dump_after;
+  bool main_harness;
+  ShapeOverride ov[32];
+  int n_ov;
+} Args;
+
+static int parse_args(int argc, char **argv, Args *a) {
+  memset(a, 0, sizeof *a);
+  a->target = "scalar";
+  if (argc < 2) return 2;
+  a->cmd = argv[1];
+  for (int i = 2; i < argc; i++) {
+    const char *s = argv[i];
+    const char *val = NULL;
+#define OPTVAL(flag)                                                               \
+  (strcmp(s, flag) == 0 ? (i + 1 < argc ? (val = argv[++i]) : NULL)                \
+                        : (strncmp(s, flag "=", sizeof(flag)) == 0 ? (val = s + sizeof(flag)) : NULL))
+    if (OPTVAL("-o") || OPTVAL("--output")) a->out_dir = val;
+    else if (OPTVAL("--target")) a->target = val;
+    else if (OPTVAL("--name")) a->name = val;
+    else if (OPTVAL("--dump-after")) a->dump_after = val;
+    else if (OPTVAL("--shape")) {
+      if (a->n_ov == 32) return vitc_err("too many --shape options"), 1;
+      if (shape_override_parse(val, &a->ov[a->n_ov++])) return 1;
+    } else if (strcmp(s, "--main") == 0) a->main_harness = true;
+    else if (strcmp(s, "--quiet") == 0 || strcmp(s, "-q") == 0) vitc_quiet = 1;
+    else if (s[0] == '-' && s[1]) {
+      fprintf(stderr, "vitc: unknown or incomplete option '%s'\n", s);
+      return 2;
+    } else if (!a->model) a->model = s;
+    else {
+      fprintf(stderr, "vitc: unexpected argument '%s'\n", s);
+      return 2;
+    }
+#undef OPTVAL
+  }
+  return 0;
+}
+
+/* Model file stem as a C identifier: "models/deit-tiny.onnx" -> "deit_tiny". */
+static char *default_name(const char *path) {
+  const char *b = strrchr(path, '/');
+  b = b ? b + 1 : path;
+  char *s = xstrdup(b);
+  char *dot = strrchr(s, '.');
+  if (dot && dot != s) *dot = 0;
+  for (char *p = s; *p; p++)
+    if (!isalnum((unsigned char)*p)) *p = '_';
+  if (!*s || isdigit((unsigned char)s[0])) {
+    char *t = xmalloc(strlen(s) + 3);
+    sprintf(t, "m_%s", s);
+    free(s);
+    s = t;
+  }
+  return s;
+}
+
+static bool is_identifier(const char *s) {
+  if (!*s || isdigit((unsigned char)*s)) return false;
+  for (; *s; s++)
+    if (!isalnum((unsigned char)*s) && *s != '_') return false;
+  return true;
+}
+
+static const char *basename_of(const char *p) {
+  const char *b = strrchr(p, '/');
+  return b ? b + 1 : p;
+}
+
+static Graph *load_and_optimize(Args *a, PipelineOptions *po) {
+  Graph *g = onnx_load(a->model, a->ov, a->n_ov);
+  if (!g) return NULL;
+  if (run_pipeline(g, po)) {
+    graph_free(g);
+    return NULL;
+  }
+  return g;
+}
+
+static int cmd_compile(Args *a) {
+  if (!a->model) return fprintf(stderr, "vitc compile: no model given\n"), 2;
+  if (!a->out_dir) return fprintf(stderr, "vitc compile: no output folder given (-o DIR)\n"), 2;
+  const Target *target = target_find(a->target);
+  if (!target) return vitc_err("unknown target '%s' (known: %s)", a->target, target_names()), 1;
+  char *name = a->name ? xstrdup(a->name) : default_name(a->model);
+  if (!is_identifier(name)) {
+    vitc_err("--name '%s' is not a C identifier", name);
+    free(name);
+    return 1;
+  }
+  clock_t t0 = clock();
+  PipelineOptions po = {a->dump_after, stderr, ""};
+  Graph *g = load_and_optimize(a, &po);
+  if (!g) {
+    free(name);
+    return 1;
+  }
+  Plan *plan = plan_build(g);
+  /* The command as written into the banner: file names only, so output is reproducible. */
+  char command[1024];
+  snprintf(command, sizeof command, "vitc compile %s --target %s --name %s%s", basename_of(a->model), target->name,
+           name, a->main_harness ? " --main" : "");
+  EmitOptions eo = {a->out_dir, name, target, a->main_harness, command, basename_of(a->model)};
+  int rc = emit_bundle(g, plan, &eo);
+  if (rc == 0) {
+    double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    printf("vitc: wrote %s/%s.c, %s.h%s (target %s) in %.2f s\n", a->out_dir, name, name,
+           a->main_harness ? ", _main.c" : "", target->name, secs);
+    printf("workspace %zu bytes (sum of intermediates %zu bytes, %d buffers)\n", plan->workspace_bytes,
+           plan->intermediate_bytes, plan->n_buffers);
+  }
+  plan_free(plan);
+  graph_free(g);
+  free(name);
+  return rc ? 1 : 0;
+}
+
+static int cmd_inspect(Args *a) {
+  if (!a->model) return fprintf(stderr, "vitc inspect: no model given\n"), 2;
+  Graph *g0 = onnx_load(a->model, a->ov, a->n_ov);
+  if (!g0) return 1;
+  int counts0[OP_COUNT] = {0};
+  for (int i = 0; i < g0->nn; i++) counts0[g0->n[i].op]++;
+  int nn0 = g0->nn;
+  int opset = g0->opset;
+  graph_free(g0);
+  PipelineOptions po = {a->dump_after, stderr, ""};
+  Graph *g = load_and_optimize(a, &po);
+  if (!g) return 1;
+  char sb[160];
+  printf("model %s (opset %d)\n", basename_of(a->model), opset);
+  for (int i = 0; i < g->n_inputs; i++) {
+    Tensor *t = &g->t[g->inputs[i]];
+    printf("input  %s %s%s\n", t->name, dtype_name(t->dtype), shape_str(&t->shape, sb, sizeof sb));
+  }
+  for (int i = 0; i < g->n_outputs; i++) {
+    Tensor *t = &g->t[g->outputs[i]];
+    printf("output %s %s%s\n", t->name, dtype_name(t->dtype), shape_str(&t->shape, sb, sizeof sb));
+  }
+  int64_t params = 0;
+  for (int t = 0; t < g->nt; t++) {
+    if (!g->t[t].data || !g->t[t].typed) continue;
+    if (tensor_uses(g, t) == 0) continue;
+    params += shape_numel(&g->t[t].shape);
+  }
+  printf("parameters %" PRId64 "\n", params);
+  printf("nodes %d as exported, %d after passes\n", nn0, g->nn);
+  printf("passes that changed the graph: %s\n", po.changed[0] ? po.changed : "(none)");
+  int counts[OP_COUNT] = {0};
+  int64_t macs[OP_COUNT] = {0};
+  int64_t total_macs = 0;
+  for (int i = 0; i < g->nn; i++) {
+    Node *n = &g->n[i];
+    counts[n->op]++;
+    const OpImpl *impl = op_impl(n->op);
+    if (impl->macs) {
+      int64_t m = impl->macs(g, n);
+      macs[n->op] += m;
+      total_macs += m;
+    }
+  }
+  printf("%-22s %8s %8s %16s\n", "op", "exported", "final", "MACs");
+  for (int k = 0; k < OP_COUNT; k++) {
+    if (!counts0[k] && !counts[k]) continue;
+    printf("%-22s %8d %8d %16" PRId64 "\n", op_name((OpKind)k), counts0[k], counts[k], macs[k]);
+  }
+  printf("total MACs %" PRId64 " (%.3f GFLOP)\n", total_macs, 2.0 * (double)total_macs / 1e9);
+  printf("tensors after passes:\n");
+  for (int i = 0; i < g->nn; i++) {
+    Node *n = &g->n[i];
+    for (int o = 0; o < n->n_out; o++) {
+      Tensor *t = node_out(g, n, o);
+      if (t) printf("  %-16s %-48s %s%s\n", op_name(n->op), t->name, dtype_name(t->dtype), shape_str(&t->shape, sb, sizeof sb));
+    }
+  }
+  Plan *plan = plan_build(g);
+  printf("workspace %zu bytes (sum of intermediates %zu bytes)\n", plan->workspace_bytes, plan->intermediate_bytes);
+  plan_free(plan);
+  graph_free(g);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc >= 2 && (strcmp(argv[1], "--version") == 0)) {
+    printf("vitc %s\n", VITC_VERSION);
+    return 0;
+  }
+  if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0)) {
+    usage(stdout);
+    return 0;
+  }
+  Args a;
+  int rc = parse_args(argc, argv, &a);
+  if (rc == 2) {
+    usage(stderr);
+    return 2;
+  }
+  if (rc) return rc;
+  if (strcmp(a.cmd, "compile") == 0) return cmd_compile(&a);
+  if (strcmp(a.cmd, "inspect") == 0) return cmd_inspect(&a);
+  fprintf(stderr, "vitc: unknown command '%s'\n", a.cmd);
+  usage(stderr);
+  return 2;
+}

@@ -1,0 +1,51 @@
+/* plan/plan.h: the static workspace plan.
+ *
+ * Every tensor that is computed at run time and is neither a graph input nor a
+ * graph output lives in the caller's workspace at a fixed offset. Views (Reshape,
+ * Flatten, Squeeze, Unsqueeze, Identity) share their source's storage. Offsets are
+ * assigned by liveness (first definition to last use, in node order): buffers whose
+ * lifetimes do not overlap share memory, placed greedily largest-first (the
+ * "greedy by size" scheme of TFLite's arena planner). A node's scratch memory is a
+ * buffer live for that node only. */
+#ifndef VITC_PLAN_H
+#define VITC_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ir/graph.h"
+
+typedef enum StorageKind {
+  ST_NONE,      /* not needed at run time (folded away or unused) */
+  ST_INPUT,     /* the caller's input buffer */
+  ST_OUTPUT,    /* the caller's output buffer */
+  ST_CONST,     /* weights in the model file */
+  ST_WORKSPACE, /* workspace + offset */
+  ST_VIEW,      /* same bytes as tensor `root` */
+} StorageKind;
+
+typedef struct TensorPlan {
+  StorageKind kind;
+  int root;        /* ST_VIEW: the tensor whose storage this is */
+  size_t offset;   /* ST_WORKSPACE */
+  size_t bytes;
+} TensorPlan;
+
+typedef struct Plan {
+  TensorPlan *t;        /* per tensor */
+  size_t *scratch_off;  /* per node, offset of its scratch (if any) */
+  size_t *scratch_bytes;
+  size_t workspace_bytes;   /* planned workspace */
+  size_t intermediate_bytes;/* sum of all workspace tensors and scratch, if none shared memory */
+  int n_buffers;
+} Plan;
+
+#define PLAN_ALIGN 64
+
+/* Build the plan for g (nodes in topological order, all tensors typed). */
+Plan *plan_build(Graph *g);
+void plan_free(Plan *p);
+/* Following views: the tensor that owns t's bytes. */
+int plan_root(const Plan *p, int t);
+
+#endif

@@ -1,0 +1,589 @@
+#!/usr/bin/python3
+"""Build and export vitc's test models with torch 1.13's legacy ONNX exporter.
+
+Usage:
+    /usr/bin/python3 models/export.py [--out-dir models] [--only NAME ...] [--list] [--no-ort]
+
+Every model is built from a fixed seed (torch.manual_seed per model, so --only does not change results) with
+random weights initialised so activations stay O(1), exported, checked with onnx.checker, run once in ONNX
+Runtime through tests/ort/ort_run.js (needs `ONNXRUNTIME_NODE_INSTALL=skip npm install --prefix tests/ort`)
+and compared with the torch forward pass on the same generated input. A table of op types per model is
+printed at the end. See models/README.md for what each model exercises.
+
+Use /usr/bin/python3 (Debian's python3-torch 1.13, python3-onnx 1.12, python3-numpy).
+"""
+import argparse
+import collections
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import warnings
+
+import numpy as np
+import onnx
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+ORT_RUN = os.path.join(REPO, "tests", "ort", "ort_run.js")
+
+
+# ----------------------------------------------------------------------------------------------------------
+# initialisation
+# ----------------------------------------------------------------------------------------------------------
+def init_weights(model, linear_std=None):
+    """Linear weights: truncated normal (+-2 std) with std `linear_std` (timm: 0.02) or, if None,
+    1/sqrt(fan_in) so q.k logits and MLP activations are O(1) in the small test models. Biases and
+    LayerNorm/BatchNorm parameters/statistics are perturbed so none is trivially 0 or 1."""
+    for m in model.modules():
+        if isinstance(m, nn.Linear):
+            std = linear_std if linear_std is not None else 1.0 / math.sqrt(m.in_features)
+            nn.init.trunc_normal_(m.weight, std=std, a=-2 * std, b=2 * std)
+            if m.bias is not None:
+                nn.init.normal_(m.bias, std=0.02)
+        elif isinstance(m, nn.LayerNorm):
+            nn.init.normal_(m.weight, mean=1.0, std=0.05)
+            nn.init.normal_(m.bias, std=0.02)
+        elif isinstance(m, nn.BatchNorm2d):
+            nn.init.normal_(m.weight, mean=1.0, std=0.1)
+            nn.init.normal_(m.bias, std=0.1)
+            with torch.no_grad():
+                m.running_mean.normal_(0.0, 0.1)
+                m.running_var.uniform_(0.5, 1.5)
+        elif isinstance(m, nn.MultiheadAttention):
+            if m.in_proj_weight is not None:
+                std = linear_std if linear_std is not None else 1.0 / math.sqrt(m.embed_dim)
+                nn.init.trunc_normal_(m.in_proj_weight, std=std, a=-2 * std, b=2 * std)
+            if m.in_proj_bias is not None:
+                nn.init.normal_(m.in_proj_bias, std=0.02)
+        # Conv2d keeps torch's default (kaiming-uniform, a=sqrt(5)) init and bias.
+
+
+def calibrate_bn(model, shape, batches=4, batch=8):
+    """Set every BatchNorm2d's running statistics to the batch statistics of uniform [-1,1) inputs (the
+    distribution tests/ort/ort_run.js --gen-inputs uses), so the conv stacks keep activations O(1) in eval
+    mode instead of shrinking layer by layer. The affine weight/bias keep their perturbed values."""
+    bns = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average over the calibration batches
+    model.train()
+    with torch.no_grad():
+        for _ in range(batches):
+            model(torch.rand(batch, *shape[1:]) * 2 - 1)
+    model.eval()
+    for m in bns:
+        m.momentum = 0.1
+
+
+# ----------------------------------------------------------------------------------------------------------
+# ViT building blocks (timm-style)
+# ----------------------------------------------------------------------------------------------------------
+class Attention(nn.Module):
+    """timm's Attention: qkv Linear -> reshape(B,N,3,H,D) -> permute(2,0,3,1,4) -> unbind -> softmax(q k^T s) v."""
+
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.heads = heads
+        self.scale = (dim // heads) ** -0.5
+        self.qkv = nn.Linear(dim, dim * 3)
+        self.proj = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        B, N, C = x.shape
+        qkv = self.qkv(x).reshape(B, N, 3, self.heads, C // self.heads).permute(2, 0, 3, 1, 4)
+        q, k, v = qkv.unbind(0)
+        attn = (q @ k.transpose(-2, -1)) * self.scale
+        attn = attn.softmax(dim=-1)
+        x = (attn @ v).transpose(1, 2).reshape(B, N, C)
+        return self.proj(x)
+
+
+class Mlp(nn.Module):
+    def __init__(self, dim, hidden, approximate="none"):
+        super().__init__()
+        self.fc1 = nn.Linear(dim, hidden)
+        self.act = nn.GELU(approximate=approximate)
+        self.fc2 = nn.Linear(hidden, dim)
+
+    def forward(self, x):
+        return self.fc2(self.act(self.fc1(x)))
+
+
+class Block(nn.Module):
+    """Pre-norm ViT block."""
+
+    def __init__(self, dim, heads, mlp_hidden, eps=1e-6, approximate="none"):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim, eps=eps)
+        self.attn = Attention(dim, heads)
+        self.norm2 = nn.LayerNorm(dim, eps=eps)
+        self.mlp = Mlp(dim, mlp_hidden, approximate)
+
+    def forward(self, x):
+        x = x + self.attn(self.norm1(x))
+        x = x + self.mlp(self.norm2(x))
+        return x
+
+
+class DilutedBlock(Block):
+    """NOSE dilution learning at lambda = lam (a constant buffer):
+    x = (2 - lam) * x + lam * Attn(LN1(x)); x = x + MLP(LN2(x))."""
+
+    def __init__(self, *a, lam=0.0, **kw):
+        super().__init__(*a, **kw)
+        self.register_buffer("lam", torch.tensor(float(lam)))
+
+    def forward(self, x):
+        x = (2 - self.lam) * x + self.lam * self.attn(self.norm1(x))
+        x = x + self.mlp(self.norm2(x))
+        return x
+
+
+class ShrunkBlock(nn.Module):
+    """NOSE shrunk block: x = 2 * x; x = x + MLP(LN2(x)) (LN1, qkv, proj deleted)."""
+
+    def __init__(self, dim, heads, mlp_hidden, eps=1e-6, approximate="none"):
+        super().__init__()
+        self.norm2 = nn.LayerNorm(dim, eps=eps)
+        self.mlp = Mlp(dim, mlp_hidden, approximate)
+
+    def forward(self, x):
+        x = 2 * x
+        x = x + self.mlp(self.norm2(x))
+        return x
+
+
+class MABBlock(nn.Module):
+    """MABViT parallel block: h = LN(x); q|k|v|g = Linear(dim, 4 dim)(h) split in 4; V = v * sigmoid(g);
+    x = x + proj(Attn(q, k, V)) + MLP(h)."""
+
+    def __init__(self, dim, heads, mlp_hidden, eps=1e-6):
+        super().__init__()
+        self.heads = heads
+        self.scale = (dim // heads) ** -0.5
+        self.norm = nn.LayerNorm(dim, eps=eps)
+        self.qkvg = nn.Linear(dim, dim * 4)
+        self.proj = nn.Linear(dim, dim)
+        self.mlp = Mlp(dim, mlp_hidden)
+
+    def forward(self, x):
+        B, N, C = x.shape
+        H, D = self.heads, C // self.heads
+        h = self.norm(x)
+        q, k, v, g = self.qkvg(h).chunk(4, dim=-1)
+        v = v * torch.sigmoid(g)
+        q = q.reshape(B, N, H, D).transpose(1, 2)
+        k = k.reshape(B, N, H, D).transpose(1, 2)
+        v = v.reshape(B, N, H, D).transpose(1, 2)
+        attn = ((q @ k.transpose(-2, -1)) * self.scale).softmax(dim=-1)
+        o = (attn @ v).transpose(1, 2).reshape(B, N, C)
+        return x + self.proj(o) + self.mlp(h)
+
+
+class ViT(nn.Module):
+    def __init__(self, img=32, patch=4, dim=64, depth=2, heads=2, mlp=128, classes=10, eps=1e-6,
+                 approximate="none", block_types=None):
+        super().__init__()
+        n = (img // patch) ** 2
+        self.patch_embed = nn.Conv2d(3, dim, patch, patch)
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, dim))
+        self.pos_embed = nn.Parameter(torch.zeros(1, n + 1, dim))
+        kinds = block_types or ["normal"] * depth
+        blocks = []
+        for kind in kinds:
+            if kind == "normal":
+                blocks.append(Block(dim, heads, mlp, eps, approximate))
+            elif kind == "diluted0":
+                blocks.append(DilutedBlock(dim, heads, mlp, eps, approximate, lam=0.0))
+            elif kind == "shrunk":
+                blocks.append(ShrunkBlock(dim, heads, mlp, eps, approximate))
+            elif kind == "mab":
+                blocks.append(MABBlock(dim, heads, mlp, eps))
+            else:
+                raise ValueError(kind)
+        self.blocks = nn.Sequential(*blocks)
+        self.norm = nn.LayerNorm(dim, eps=eps)
+        self.head = nn.Linear(dim, classes)
+
+    def init(self, linear_std=None):
+        init_weights(self, linear_std)
+        nn.init.trunc_normal_(self.pos_embed, std=0.02, a=-0.04, b=0.04)
+        nn.init.trunc_normal_(self.cls_token, std=0.02, a=-0.04, b=0.04)
+        return self
+
+    def forward(self, x):
+        x = self.patch_embed(x).flatten(2).transpose(1, 2)
+        cls = self.cls_token.expand(x.shape[0], -1, -1)
+        x = torch.cat((cls, x), dim=1) + self.pos_embed
+        x = self.blocks(x)
+        x = self.norm(x)
+        return self.head(x[:, 0])
+
+
+# ----------------------------------------------------------------------------------------------------------
+# MobileViT-like hybrid
+# ----------------------------------------------------------------------------------------------------------
+class SiLU(nn.Module):
+    def forward(self, x):
+        return x * torch.sigmoid(x)  # exports Sigmoid + Mul
+
+
+def conv_bn(cin, cout, k=3, s=1, groups=1, act=True):
+    layers = [nn.Conv2d(cin, cout, k, s, k // 2, groups=groups, bias=False), nn.BatchNorm2d(cout)]
+    if act:
+        layers.append(SiLU())
+    return nn.Sequential(*layers)
+
+
+class InvertedResidual(nn.Module):
+    """MobileNetV2 block: 1x1 expand + BN + SiLU, 3x3 depthwise + BN + SiLU, 1x1 project + BN.
+    Residual when shapes match; with avg_shortcut, a stride-2 block gets an AvgPool(3,2,1, no pad count)
+    + 1x1 conv + BN shortcut (ResNet-D style)."""
+
+    def __init__(self, cin, cout, stride, expand, avg_shortcut=False):
+        super().__init__()
+        hid = cin * expand
+        self.block = nn.Sequential(
+            conv_bn(cin, hid, 1),
+            conv_bn(hid, hid, 3, stride, groups=hid),
+            conv_bn(hid, cout, 1, act=False),
+        )
+        self.residual = stride == 1 and cin == cout
+        self.shortcut = None
+        if avg_shortcut:
+            self.shortcut = nn.Sequential(
+                nn.AvgPool2d(3, stride, padding=1, count_include_pad=False),
+                nn.Conv2d(cin, cout, 1, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        y = self.block(x)
+        if self.residual:
+            y = x + y
+        elif self.shortcut is not None:
+            y = y + self.shortcut(x)
+        return y
+
+
+class PoolBranch(nn.Module):
+    """x + BN(Conv1x1(MaxPool 3x3 s1 p1 (x))) (inception-style pooling branch)."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.pool = nn.MaxPool2d(3, 1, 1)
+        self.conv = conv_bn(c, c, 1, act=False)
+
+    def forward(self, x):
+        return x + self.conv(self.pool(x))
+
+
+class MVTLayer(nn.Module):
+    """Pre-norm transformer layer with SiLU MLP (MobileViT)."""
+
+    def __init__(self, dim, heads, mlp):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim, eps=1e-5)
+        self.attn = Attention(dim, heads)
+        self.norm2 = nn.LayerNorm(dim, eps=1e-5)
+        self.fc1 = nn.Linear(dim, mlp)
+        self.act = SiLU()
+        self.fc2 = nn.Linear(mlp, dim)
+
+    def forward(self, x):
+        x = x + self.attn(self.norm1(x))
+        x = x + self.fc2(self.act(self.fc1(self.norm2(x))))
+        return x
+
+
+class MobileViTBlock(nn.Module):
+    def __init__(self, c, dim, depth, heads, mlp, patch=2):
+        super().__init__()
+        self.ph = self.pw = patch
+        self.conv_kxk = conv_bn(c, c, 3)
+        self.conv_1x1 = nn.Conv2d(c, dim, 1, bias=False)
+        self.transformer = nn.Sequential(*[MVTLayer(dim, heads, mlp) for _ in range(depth)])
+        self.norm = nn.LayerNorm(dim, eps=1e-5)
+        self.conv_proj = conv_bn(dim, c, 1)
+        self.conv_fusion = conv_bn(2 * c, c, 3)
+
+    def forward(self, x):
+        shortcut = x
+        x = self.conv_1x1(self.conv_kxk(x))
+        B, C, H, W = x.shape
+        ph, pw = self.ph, self.pw
+        nh, nw = H // ph, W // pw
+        N, P = nh * nw, ph * pw
+        # unfold: [B, C, H, W] -> [B*P, N, C]  (timm's MobileVitBlock)
+        x = x.reshape(B * C * nh, ph, nw, pw).transpose(1, 2)
+        x = x.reshape(B, C, N, P).transpose(1, 3).reshape(B * P, N, C)
+        x = self.norm(self.transformer(x))
+        # fold: [B*P, N, C] -> [B, C, H, W]
+        x = x.contiguous().view(B, P, N, C).transpose(1, 3).reshape(B * C * nh, nw, ph, pw)
+        x = x.transpose(1, 2).reshape(B, C, nh * ph, nw * pw)
+        x = self.conv_proj(x)
+        return self.conv_fusion(torch.cat((shortcut, x), dim=1))
+
+
+class MobileViTTiny(nn.Module):
+    def __init__(self, classes=10):
+        super().__init__()
+        self.stem = conv_bn(3, 16, 3, 2)                       # 64 -> 32
+        self.pool_branch = PoolBranch(16)                       # MaxPool
+        self.stages = nn.Sequential(
+            InvertedResidual(16, 16, 1, 2),                     # residual
+            InvertedResidual(16, 24, 2, 2, avg_shortcut=True),  # 32 -> 16, AvgPool shortcut
+            InvertedResidual(24, 24, 1, 2),                     # residual
+            MobileViTBlock(24, 48, depth=2, heads=2, mlp=96),
+            InvertedResidual(24, 32, 2, 2),                     # 16 -> 8
+            conv_bn(32, 64, 1),
+        )
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.head = nn.Linear(64, classes)
+
+    def forward(self, x):
+        x = self.pool_branch(self.stem(x))
+        x = self.stages(x)
+        return self.head(torch.flatten(self.pool(x), 1))
+
+
+# ----------------------------------------------------------------------------------------------------------
+# FilterViT-style hybrid
+# ----------------------------------------------------------------------------------------------------------
+class FilterAttention(nn.Module):
+    def __init__(self, c, hw, k, heads=2, ff=64):
+        super().__init__()
+        self.k = k
+        self.score_conv = nn.Conv2d(c, 1, 7, padding=6, dilation=2, bias=False)
+        self.score_bn = nn.BatchNorm2d(1)
+        self.pos = nn.Parameter(torch.zeros(hw, c))
+        self.encoder = nn.TransformerEncoderLayer(d_model=c, nhead=heads, dim_feedforward=ff, dropout=0.0,
+                                                  activation="relu", batch_first=True, norm_first=False)
+
+    def forward(self, x):
+        B, C, H, W = x.shape
+        score = torch.sigmoid(F.gelu(self.score_bn(self.score_conv(x))))  # [B,1,H,W]
+        x = x * score
+        feats = x.flatten(2)                                             # [B,C,HW]
+        _, idx = torch.topk(score.flatten(1), self.k, dim=1)             # [B,K]
+        idx_c = idx.unsqueeze(1).expand(-1, C, -1)                       # [B,C,K]
+        tok = torch.gather(feats, 2, idx_c).transpose(1, 2)              # [B,K,C]  GatherElements
+        tok = tok + F.embedding(idx, self.pos)                           # Gather on [HW,C] table
+        tok = self.encoder(tok)
+        out = feats.scatter(2, idx_c, tok.transpose(1, 2))               # ScatterElements
+        return out.reshape(B, C, H, W)
+
+
+class FilterViT(nn.Module):
+    def __init__(self, classes=10, c=32, k=64):
+        super().__init__()
+        self.stem = nn.Sequential(
+            nn.Conv2d(3, 16, 3, 2, 1, bias=False), nn.BatchNorm2d(16), nn.GELU(),   # 32 -> 16
+            nn.Conv2d(16, c, 3, 1, 1, bias=False), nn.BatchNorm2d(c), nn.ReLU(),
+        )
+        self.filter_attn = FilterAttention(c, 16 * 16, k)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.head = nn.Linear(c, classes)
+
+    def forward(self, x):
+        x = self.filter_attn(self.stem(x))
+        return self.head(torch.flatten(self.pool(x), 1))
+
+
+# ----------------------------------------------------------------------------------------------------------
+# model registry
+# ----------------------------------------------------------------------------------------------------------
+def vit_tiny32(approximate="none"):
+    return ViT(32, 4, 64, 2, 2, 128, 10, approximate=approximate).init()
+
+
+def build_deit_tiny():
+    return ViT(224, 16, 192, 12, 3, 768, 1000).init(linear_std=0.02)
+
+
+def build_nose_vit32():
+    return ViT(32, 4, 64, 4, 2, 128, 10, block_types=["diluted0", "shrunk", "diluted0", "normal"]).init()
+
+
+def build_mabvit32():
+    return ViT(32, 4, 64, 2, 2, 128, 10, block_types=["mab", "mab"]).init()
+
+
+def build_mobilevit():
+    m = MobileViTTiny()
+    init_weights(m)
+    calibrate_bn(m, (1, 3, 64, 64))
+    return m
+
+
+def build_filter_vit():
+    m = FilterViT()
+    init_weights(m)
+    nn.init.normal_(m.filter_attn.pos, std=0.1)
+    calibrate_bn(m, (1, 3, 32, 32))
+    return m
+
+
+PRESERVE = torch.onnx.TrainingMode.PRESERVE
+EVAL = torch.onnx.TrainingMode.EVAL
+
+# name: (builder, seed, input shape, opset, do_constant_folding, training mode, committed, description)
+# TrainingMode.PRESERVE (with model.eval()) keeps BatchNormalization nodes: EVAL runs the exporter's eval
+# peephole, which folds Conv+BN into the Conv weights.
+MODELS = collections.OrderedDict([
+    ("deit_tiny", dict(build=build_deit_tiny, seed=1, shape=(1, 3, 224, 224), opset=17, fold=True, training=EVAL,
+                       commit=False)),
+    ("vit_tiny32", dict(build=vit_tiny32, seed=2, shape=(1, 3, 32, 32), opset=17, fold=True, training=EVAL)),
+    ("vit_tiny32_b2", dict(build=vit_tiny32, seed=2, shape=(2, 3, 32, 32), opset=17, fold=False, training=EVAL)),
+    ("vit_tiny32_op13", dict(build=lambda: vit_tiny32("tanh"), seed=2, shape=(1, 3, 32, 32), opset=13, fold=False,
+                             training=EVAL)),
+    ("mobilevit_tiny", dict(build=build_mobilevit, seed=3, shape=(1, 3, 64, 64), opset=17, fold=False,
+                            training=PRESERVE)),
+    ("nose_vit32", dict(build=build_nose_vit32, seed=4, shape=(1, 3, 32, 32), opset=17, fold=True, training=EVAL)),
+    ("filter_vit", dict(build=build_filter_vit, seed=5, shape=(1, 3, 32, 32), opset=17, fold=True,
+                        training=PRESERVE)),
+    ("mabvit32", dict(build=build_mabvit32, seed=6, shape=(1, 3, 32, 32), opset=17, fold=False, training=EVAL)),
+    ("vit_tiny32_extdata", dict(build=vit_tiny32, seed=2, shape=(1, 3, 32, 32), opset=17, fold=True,
+                                training=EVAL, extdata="vit_tiny32_extdata.weights")),
+])
+
+
+# ----------------------------------------------------------------------------------------------------------
+# export / check
+# ----------------------------------------------------------------------------------------------------------
+def export_one(name, spec, out_dir, tmp):
+    torch.manual_seed(spec["seed"])
+    np.random.seed(spec["seed"])
+    model = spec["build"]()
+    model.eval()
+    for p in model.parameters():
+        p.requires_grad_(True)  # keeps TransformerEncoderLayer off its fused fast path while tracing
+    dummy = torch.randn(*spec["shape"])
+    path = os.path.join(out_dir, name + ".onnx")
+    tmp_path = os.path.join(tmp, name + ".onnx")
+    with torch.enable_grad(), warnings.catch_warnings():
+        # PRESERVE + constant folding warns about models in training mode; ours are in eval mode.
+        warnings.filterwarnings("ignore", message="It is recommended that constant folding be turned off")
+        torch.onnx.export(model, (dummy,), tmp_path, input_names=["input"], output_names=["logits"],
+                          opset_version=spec["opset"], do_constant_folding=spec["fold"],
+                          training=spec["training"], verbose=False)
+    proto = onnx.load(tmp_path)
+    proto.doc_string = "vitc test model '%s' (models/export.py)" % name
+    ext = spec.get("extdata")
+    if ext:
+        wpath = os.path.join(out_dir, ext)
+        if os.path.exists(wpath):
+            os.remove(wpath)  # onnx appends to an existing external-data file
+        onnx.save_model(proto, path, save_as_external_data=True, all_tensors_to_one_file=True, location=ext,
+                        size_threshold=1024)
+    else:
+        onnx.save_model(proto, path)
+    onnx.checker.check_model(path, full_check=True)
+
+    # run once in ONNX Runtime on a generated input and compare with torch's forward pass on it
+    torch_err = ort_err = None
+    if ORT_AVAILABLE:
+        d = os.path.join(tmp, name)
+        r = subprocess.run(["node", ORT_RUN, path, "--gen-inputs", d, "--seed", "1", "--out-dir", d],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if r.returncode != 0:
+            raise RuntimeError("ONNX Runtime failed on %s: %s" % (path, r.stderr.strip()))
+        x = np.fromfile(os.path.join(d, "input0.bin"), dtype=np.float32).reshape(spec["shape"])
+        got = np.fromfile(os.path.join(d, "ort_output0.bin"), dtype=np.float32)
+        with torch.no_grad():
+            ref = model(torch.from_numpy(x)).numpy().reshape(-1)
+        if got.shape != ref.shape:
+            raise RuntimeError("%s: ORT output has %d elements, torch %d" % (name, got.size, ref.size))
+        ort_err = float(np.max(np.abs(got - ref)))
+        torch_err = float(np.max(np.abs(ref)))
+        tol = 1e-4 * max(1.0, torch_err)
+        if not ort_err <= tol:
+            raise RuntimeError("%s: ORT and torch differ: max_abs_err %g > tol %g" % (name, ort_err, tol))
+    sizes = [os.path.getsize(path)] + ([os.path.getsize(os.path.join(out_dir, ext))] if ext else [])
+    nparams = sum(p.numel() for p in model.parameters())
+    return dict(path=path, sizes=sizes, nparams=nparams, ort_err=ort_err, max_ref=torch_err,
+                ops=count_ops(onnx.load(path, load_external_data=False)))
+
+
+def count_ops(proto):
+    c = collections.Counter()
+
+    def walk(g):
+        for n in g.node:
+            c[(n.domain + "." if n.domain not in ("", "ai.onnx") else "") + n.op_type] += 1
+            for a in n.attribute:
+                if a.type == onnx.AttributeProto.GRAPH:
+                    walk(a.g)
+                for sg in a.graphs:
+                    walk(sg)
+
+    walk(proto.graph)
+    return c
+
+
+def have_ort():
+    try:
+        r = subprocess.run(["node", "-e", "require('onnxruntime-node')"], cwd=os.path.dirname(ORT_RUN),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        return r.returncode == 0
+    except OSError:
+        return False
+
+
+ORT_AVAILABLE = False
+
+
+def main():
+    global ORT_AVAILABLE
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out-dir", default=HERE)
+    ap.add_argument("--only", nargs="+", metavar="NAME")
+    ap.add_argument("--list", action="store_true", help="list model names and exit")
+    ap.add_argument("--no-ort", action="store_true", help="skip the ONNX Runtime run")
+    args = ap.parse_args()
+    if args.list:
+        for n, s in MODELS.items():
+            print("%-20s opset %-2d input %-16s %s" % (n, s["opset"], "x".join(map(str, s["shape"])),
+                                                      "committed" if s.get("commit", True) else "regenerated"))
+        return 0
+    names = args.only or list(MODELS)
+    for n in names:
+        if n not in MODELS:
+            print("export.py: error: unknown model '%s' (known: %s)" % (n, ", ".join(MODELS)), file=sys.stderr)
+            return 1
+    os.makedirs(args.out_dir, exist_ok=True)
+    ORT_AVAILABLE = not args.no_ort and have_ort()
+    if not args.no_ort and not ORT_AVAILABLE:
+        print("export.py: error: onnxruntime-node not found; run "
+              "`ONNXRUNTIME_NODE_INSTALL=skip npm install --prefix tests/ort` or pass --no-ort", file=sys.stderr)
+        return 1
+
+    results = collections.OrderedDict()
+    with tempfile.TemporaryDirectory(prefix="vitc_export_") as tmp:
+        for n in names:
+            print("exporting %s ..." % n, file=sys.stderr, flush=True)
+            results[n] = export_one(n, MODELS[n], args.out_dir, tmp)
+
+    print("\n%-20s %10s %10s %12s %10s" % ("model", "params", "bytes", "ort_vs_torch", "max|out|"))
+    for n, r in results.items():
+        print("%-20s %10d %10s %12s %10s" % (n, r["nparams"], "+".join(map(str, r["sizes"])),
+                                           "-" if r["ort_err"] is None else "%.2e" % r["ort_err"],
+                                           "-" if r["max_ref"] is None else "%.3f" % r["max_ref"]))
+    all_ops = sorted(set().union(*[r["ops"].keys() for r in results.values()]))
+    print("\nop types per model (count):")
+    for n, r in results.items():
+        print("  %s: %s" % (n, ", ".join("%s %d" % (o, r["ops"][o]) for o in sorted(r["ops"]))))
+    print("\nop types across models: %s" % ", ".join(all_ops))
+    width = max(len(o) for o in all_ops)
+    print("\ncolumns: " + ", ".join("%d=%s" % (i + 1, n) for i, n in enumerate(results)))
+    print("%-*s %s" % (width, "op", " ".join("%4d" % (i + 1) for i in range(len(results)))))
+    for o in all_ops:
+        print("%-*s %s" % (width, o, " ".join("%4s" % (results[n]["ops"].get(o, "") or ".") for n in results)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
