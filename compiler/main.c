@@ -243,6 +243,16 @@ int main(int argc, char **argv) {
     return 2;
   }
   if (rc) return rc;
+  if (a.dump_after && strcmp(a.dump_after, "all") != 0) {
+    bool known = false;
+    for (int i = 0; i < vitc_pipeline_len; i++)
+      if (strcmp(vitc_pipeline[i].name, a.dump_after) == 0) known = true;
+    if (!known) {
+      fprintf(stderr, "vitc: --dump-after: unknown pass '%s'\n", a.dump_after);
+      usage(stderr);
+      return 2;
+    }
+  }
   if (strcmp(a.cmd, "compile") == 0) return cmd_compile(&a);
   if (strcmp(a.cmd, "inspect") == 0) return cmd_inspect(&a);
   fprintf(stderr, "vitc: unknown command '%s'\n", a.cmd);

@@ -19,6 +19,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,10 +47,21 @@ struct Emitter {
   int n_pasted;
   char **strs;      /* strings handed out, freed at the end */
   int n_strs, cap_strs;
+  char *const_used; /* per tensor: its weights are referenced */
+  struct PackedConst *packed; /* weights made by op emitters (emit_const) */
+  int n_packed;
   int cur_node;
-  int counter;
-  int failed;
 };
+
+/* A weight packed by an op emitter, written out after every node is emitted so that
+ * the file does not depend on the order in which C evaluates an emitter's calls. */
+typedef struct PackedConst {
+  char *cname;
+  char *comment;
+  DType dt;
+  int64_t numel;
+  void *data;
+} PackedConst;
 
 /* ---------------- small utilities ---------------- */
 
@@ -157,15 +169,27 @@ const Target *emit_target(Emitter *e) { return e->opt->target; }
 const char *emit_kfn(Emitter *e, const char *base) { return fmt(e, "%s_%s", base, e->opt->target->isa); }
 
 const char *emit_ints(Emitter *e, const char *hint, const int64_t *v, int n) {
-  const char *name = fmt(e, "%s%d", hint, e->counter++);
+  /* A compound literal, not a declaration: the call that uses it stays one line and
+   * nothing depends on the order in which an emitter evaluates its arguments. */
+  (void)hint;
   Buf b = {0};
-  buf_printf(&b, "static const int %s[%d] = {", name, n > 0 ? n : 1);
+  buf_puts(&b, "((const int[]){");
   for (int i = 0; i < n; i++) buf_printf(&b, "%s%" PRId64, i ? ", " : "", v[i]);
   if (n == 0) buf_puts(&b, "0");
-  buf_puts(&b, "};");
-  emit_line(e, "%s", b.s);
-  buf_free(&b);
-  return name;
+  buf_puts(&b, "})");
+  return keep(e, b.s);
+}
+
+const char *emit_float(Emitter *e, float v) {
+  char buf[64];
+  if (isnan(v)) snprintf(buf, sizeof buf, "NAN");
+  else if (isinf(v)) snprintf(buf, sizeof buf, "%sHUGE_VALF", v < 0 ? "-" : "");
+  else {
+    snprintf(buf, sizeof buf, "%.9g", (double)v);
+    if (!strpbrk(buf, ".en")) strcat(buf, ".0");
+    strcat(buf, "f");
+  }
+  return keep(e, xstrdup(buf));
 }
 
 const char *emit_scratch(Emitter *e) {
@@ -214,9 +238,29 @@ static const char *define_const(Emitter *e, const char *cname, const char *comme
 
 const char *emit_const(Emitter *e, const char *hint, DType dt, int64_t numel, const void *data) {
   char *base = sanitize("k_", hint);
-  const char *name = fmt(e, "%s_%d", base, e->counter++);
+  char *name = xmalloc(strlen(base) + 16);
+  strcpy(name, base);
+  for (int k = 2;; k++) { /* unique among packed weights */
+    int clash = 0;
+    for (int i = 0; i < e->n_packed && !clash; i++) clash = strcmp(e->packed[i].cname, name) == 0;
+    if (!clash) break;
+    snprintf(name, strlen(base) + 16, "%s_%d", base, k);
+  }
   free(base);
-  return define_const(e, name, fmt(e, "%s: %s[%" PRId64 "], packed", hint, dtype_name(dt), numel), dt, numel, data);
+  e->packed = xrealloc(e->packed, (size_t)(e->n_packed + 1) * sizeof *e->packed);
+  PackedConst *pc = &e->packed[e->n_packed++];
+  size_t bytes = (size_t)numel * dtype_size(dt);
+  pc->cname = name;
+  pc->comment = xstrdup(fmt(e, "%s: %s[%" PRId64 "], packed for its kernel", hint, dtype_name(dt), numel));
+  pc->dt = dt;
+  pc->numel = numel;
+  pc->data = xmalloc(bytes ? bytes : 1);
+  if (bytes) memcpy(pc->data, data, bytes);
+  return fmt(e, "%s.v", name);
+}
+
+static int cmp_packed(const void *a, const void *b) {
+  return strcmp(((const PackedConst *)a)->cname, ((const PackedConst *)b)->cname);
 }
 
 const char *emit_ref(Emitter *e, int t) {
@@ -224,15 +268,12 @@ const char *emit_ref(Emitter *e, int t) {
   if (e->expr[t]) return e->expr[t];
   const TensorPlan *tp = &e->plan->t[t];
   Tensor *ten = &e->g->t[t];
-  char sb[160];
   switch (tp->kind) {
-  case ST_CONST: {
-    const char *ex = define_const(e, e->cname[t], fmt(e, "%s: %s%s", ten->name, dtype_name(ten->dtype),
-                                                       shape_str(&ten->shape, sb, sizeof sb)),
-                                  ten->dtype, shape_numel(&ten->shape), ten->data);
-    e->expr[t] = xstrdup(ex);
+  case ST_CONST:
+    /* Defined after all nodes, in tensor order (see write_source). */
+    e->const_used[t] = 1;
+    e->expr[t] = xstrdup(fmt(e, "%s.v", e->cname[t]));
     break;
-  }
   case ST_VIEW: {
     int r = plan_root(e->plan, t);
     e->expr[t] = xstrdup(emit_ref(e, r));
@@ -486,6 +527,7 @@ static void write_header(Emitter *e, Buf *h, char **in_names, char **out_names) 
     buf_printf(h, "  const %s *%s; /* %s%s */\n", dtype_ctype(t->dtype), in_names[i], dtype_name(t->dtype),
                shape_str(&t->shape, sb, sizeof sb));
   }
+  if (g->n_inputs == 0) buf_puts(h, "  char no_inputs; /* the model has no inputs; C forbids empty structs */\n");
   buf_printf(h, "} %s_inputs;\n\n", name);
   buf_printf(h, "typedef struct %s_outputs {\n", name);
   for (int i = 0; i < g->n_outputs; i++) {
@@ -524,10 +566,23 @@ static int write_source(Emitter *e, Buf *c, char **in_names, char **out_names) {
     int t = g->outputs[i];
     if (g->t[t].producer < 0 && g->t[t].data) {
       size_t bytes = (size_t)shape_numel(&g->t[t].shape) * dtype_size(g->t[t].dtype);
-      const char *src = define_const(e, fmt(e, "c_out%d", i), g->t[t].name, g->t[t].dtype, shape_numel(&g->t[t].shape),
+      const char *src = define_const(e, fmt(e, "w_graph_output%d", i), g->t[t].name, g->t[t].dtype, shape_numel(&g->t[t].shape),
                                      g->t[t].data);
       emit_line(e, "memcpy(out->%s, %s, %zu);", out_names[i], src, bytes);
     }
+  }
+  /* Weights: the model's own in tensor order, then packed ones by name. */
+  char sb[160];
+  for (int t = 0; t < g->nt; t++) {
+    if (!e->const_used[t]) continue;
+    Tensor *ten = &g->t[t];
+    define_const(e, e->cname[t], fmt(e, "%s: %s%s", ten->name, dtype_name(ten->dtype), shape_str(&ten->shape, sb, sizeof sb)),
+                 ten->dtype, shape_numel(&ten->shape), ten->data);
+  }
+  qsort(e->packed, (size_t)e->n_packed, sizeof *e->packed, cmp_packed);
+  for (int i = 0; i < e->n_packed; i++) {
+    PackedConst *pc = &e->packed[i];
+    define_const(e, pc->cname, pc->comment, pc->dt, pc->numel, pc->data);
   }
   emit_file_banner(c, e->opt, fmt(e, "%s.c: model '%s' (code and weights).", name, name));
   buf_printf(c, "#include \"%s.h\"\n\n", name);
@@ -607,6 +662,7 @@ int emit_bundle(Graph *g, const Plan *plan, const EmitOptions *opt) {
   e->opt = opt;
   e->expr = xcalloc((size_t)g->nt + 1, sizeof(char *));
   e->cname = xcalloc((size_t)g->nt + 1, sizeof(char *));
+  e->const_used = xcalloc((size_t)g->nt + 1, 1);
   for (int t = 0; t < g->nt; t++) {
     const TensorPlan *tp = &plan->t[t];
     if (tp->kind == ST_CONST) e->cname[t] = sanitize("w_", g->t[t].name);
@@ -650,6 +706,13 @@ int emit_bundle(Graph *g, const Plan *plan, const EmitOptions *opt) {
   }
   free(e->expr);
   free(e->cname);
+  free(e->const_used);
+  for (int i = 0; i < e->n_packed; i++) {
+    free(e->packed[i].cname);
+    free(e->packed[i].comment);
+    free(e->packed[i].data);
+  }
+  free(e->packed);
   for (int i = 0; i < g->n_inputs + g->n_outputs; i++) free(in_names[i]);
   free(in_names);
   for (int i = 0; i < e->n_pasted; i++) free(e->pasted[i]);

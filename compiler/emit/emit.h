@@ -42,8 +42,10 @@ void emit_line(Emitter *e, const char *fmt, ...)
 /* The C expression naming tensor t's storage: a pointer of the tensor's C type
  * (const for weights and inputs). Valid until the emitter is freed. */
 const char *emit_ref(Emitter *e, int t);
-/* Declare `static const int NAME[] = {...};` in the run body; returns NAME. */
+/* An int array as a C99 compound literal "((const int[]){1, 2})" to pass to a kernel. */
 const char *emit_ints(Emitter *e, const char *hint, const int64_t *v, int n);
+/* A float as a C literal that reads back exactly: "1e-05f", "2.0f", "-HUGE_VALF", "NAN". */
+const char *emit_float(Emitter *e, float v);
 /* Ask for a kernel template by family stem, e.g. "gemm/f32-gemm": the target's
  * templates/gemm/f32-gemm-<isa>.c (or -scalar.c) is pasted into the model once. */
 int emit_use_kernel(Emitter *e, const char *stem);
@@ -51,7 +53,8 @@ int emit_use_kernel(Emitter *e, const char *stem);
  * e.g. emit_kfn(e, "vitc_f32_gemm") -> "vitc_f32_gemm_scalar". */
 const char *emit_kfn(Emitter *e, const char *base);
 /* A constant emitted with the weights (e.g. a weight packed for a kernel); data is
- * copied. Returns its C expression (a const pointer). */
+ * copied and written out after all nodes, sorted by name. Returns its C expression
+ * (a const pointer). */
 const char *emit_const(Emitter *e, const char *hint, DType dt, int64_t numel, const void *data);
 /* Pointer to this node's scratch memory (ops/op.h: OpImpl.scratch), as "(void *)(...)". */
 const char *emit_scratch(Emitter *e);

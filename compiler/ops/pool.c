@@ -1,6 +1,118 @@
-/* ops/pool.c: pooling. */
-#include "ops/op.h"
+/* ops/pool.c: MaxPool, AveragePool, GlobalAveragePool.
+ *
+ * The hybrids use pooling in their CNN stems (MobileViT's MaxPool branch, a padded
+ * 3x3 AveragePool shortcut) and GlobalAveragePool before the head. The window
+ * geometry (kernel_shape, strides, pads, auto_pad, ceil_mode, dilations) is
+ * resolved by window_geometry() (ops/window.h), the same code Conv uses, so the
+ * kernel gets plain output sizes and top/left pads. 1-D pools run as 2-D with
+ * H = 1. Only float32 is lowered; MaxPool's optional Indices output is accepted in
+ * the graph (it gets its shape) but is an error if anything reads it.
+ *
+ * AveragePool's count_include_pad counts the taps inside the padded input; the
+ * bottom/right pads are passed for that count only. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
 
-const OpImpl op_impl_MaxPool = {0};
-const OpImpl op_impl_AveragePool = {0};
-const OpImpl op_impl_GlobalAveragePool = {0};
+#include "emit/emit.h"
+#include "ops/op.h"
+#include "ops/window.h"
+
+typedef struct PoolDims {
+  Window w;
+  Window2D c;
+  int64_t N, C;
+  Shape out;
+} PoolDims;
+
+static int pool_dims(Graph *g, Node *n, PoolDims *pd) {
+  Tensor *x = node_in(g, n, 0);
+  if (!x) return node_err(g, n, "missing input X");
+  if (x->dtype != DT_FLOAT) return node_err(g, n, "input X is %s; vitc supports float32 here", dtype_name(x->dtype));
+  if (x->shape.rank < 3) return node_err(g, n, "X must be (N, C, spatial...), got rank %d", x->shape.rank);
+  const int64_t *ks;
+  int nk = attr_ints(n, "kernel_shape", &ks);
+  if (nk < 0) return node_err(g, n, "attribute kernel_shape is required");
+  if (nk != x->shape.rank - 2)
+    return node_err(g, n, "kernel_shape has %d values for %d spatial dims", nk, x->shape.rank - 2);
+  int64_t ceil_mode = attr_int(n, "ceil_mode", 0);
+  if (ceil_mode != 0 && ceil_mode != 1) return node_err(g, n, "ceil_mode must be 0 or 1");
+  if (window_geometry(g, n, &x->shape, ks, ceil_mode != 0, &pd->w) || window_as_2d(g, n, &pd->w, &pd->c)) return -1;
+  pd->N = x->shape.d[0];
+  pd->C = x->shape.d[1];
+  pd->out = x->shape;
+  for (int i = 0; i < pd->w.nsp; i++) pd->out.d[2 + i] = pd->w.out[i];
+  return check_numel(g, n, &pd->out);
+}
+
+static int infer_pool(Graph *g, Node *n) {
+  PoolDims pd;
+  if (pool_dims(g, n, &pd)) return -1;
+  set_output(g, n, 0, DT_FLOAT, &pd.out);
+  if (n->op == OP_MaxPool) set_output(g, n, 1, DT_INT64, &pd.out); /* Indices, if asked for */
+  return 0;
+}
+
+/* The shared argument list: NC, H, W, OH, OW, KH, KW, strides, dilations, top/left pads. */
+static void pool_args(char *buf, size_t nbuf, const PoolDims *pd) {
+  const Window2D *c = &pd->c;
+  snprintf(buf, nbuf,
+           "%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
+           ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64,
+           pd->N * pd->C, c->H, c->W, c->OH, c->OW, c->KH, c->KW, c->sh, c->sw, c->dh, c->dw, c->pt, c->pl);
+}
+
+static int emit_maxpool(Emitter *e, Graph *g, Node *n) {
+  PoolDims pd;
+  if (pool_dims(g, n, &pd)) return -1;
+  if (n->n_out > 1 && n->out[1] >= 0 && tensor_uses(g, n->out[1]) > 0)
+    return node_err(g, n, "the Indices output is not supported (it is read by the model)");
+  if (n->n_out > 1 && n->out[1] >= 0) /* declared by the emitter like any output */
+    emit_line(e, "(void)%s; /* Indices, never read: not computed */", emit_ref(e, n->out[1]));
+  char args[512];
+  pool_args(args, sizeof args, &pd);
+  emit_use_kernel(e, "pool/f32-pool2d");
+  emit_line(e, "%s(%s, %s, %s);", emit_kfn(e, "vitc_f32_maxpool2d"), args, emit_ref(e, n->in[0]),
+            emit_ref(e, n->out[0]));
+  return 0;
+}
+
+static int emit_avgpool(Emitter *e, Graph *g, Node *n) {
+  PoolDims pd;
+  if (pool_dims(g, n, &pd)) return -1;
+  int64_t include_pad = attr_int(n, "count_include_pad", 0);
+  if (include_pad != 0 && include_pad != 1) return node_err(g, n, "count_include_pad must be 0 or 1");
+  char args[512];
+  pool_args(args, sizeof args, &pd);
+  emit_use_kernel(e, "pool/f32-pool2d");
+  emit_line(e, "%s(%s, %" PRId64 ", %" PRId64 ", %d, %s, %s);", emit_kfn(e, "vitc_f32_avgpool2d"), args, pd.c.pb,
+            pd.c.pr, (int)include_pad, emit_ref(e, n->in[0]), emit_ref(e, n->out[0]));
+  return 0;
+}
+
+const OpImpl op_impl_MaxPool = {.infer = infer_pool, .emit = emit_maxpool};
+const OpImpl op_impl_AveragePool = {.infer = infer_pool, .emit = emit_avgpool};
+
+/* ---------------- GlobalAveragePool: mean over all spatial dims ---------------- */
+
+static int infer_global_avgpool(Graph *g, Node *n) {
+  Tensor *x = node_in(g, n, 0);
+  if (!x) return node_err(g, n, "missing input X");
+  if (x->dtype != DT_FLOAT) return node_err(g, n, "input X is %s; vitc supports float32 here", dtype_name(x->dtype));
+  if (x->shape.rank < 3) return node_err(g, n, "X must be (N, C, spatial...), got rank %d", x->shape.rank);
+  Shape out = x->shape;
+  for (int i = 2; i < out.rank; i++) out.d[i] = 1;
+  set_output(g, n, 0, DT_FLOAT, &out);
+  return 0;
+}
+
+static int emit_global_avgpool(Emitter *e, Graph *g, Node *n) {
+  const Shape *s = &node_in(g, n, 0)->shape;
+  int64_t nc = s->d[0] * s->d[1];
+  emit_use_kernel(e, "pool/f32-pool2d");
+  emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %s, %s);", emit_kfn(e, "vitc_f32_global_avgpool"), nc,
+            nc ? shape_numel(s) / nc : 0, emit_ref(e, n->in[0]), emit_ref(e, n->out[0]));
+  return 0;
+}
+
+const OpImpl op_impl_GlobalAveragePool = {.infer = infer_global_avgpool, .emit = emit_global_avgpool};

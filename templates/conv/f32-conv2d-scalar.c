@@ -96,12 +96,12 @@ VITC_KERNEL void vitc_f32_conv2d_im2col_scalar(int N, int C_in, int H, int W, in
                                 if (oh < oh_lo || oh >= oh_hi) {
                                     for (ow = 0; ow < OW; ow++) d[ow] = 0.0f;
                                 } else {
-                                    const float *xr = xc + (ptrdiff_t)(oh * stride_h + kh * dil_h - pad_t) * W + woff;
+                                    const float *xr = xc + (ptrdiff_t)(oh * stride_h + kh * dil_h - pad_t) * W;
                                     for (ow = 0; ow < ow_lo; ow++) d[ow] = 0.0f;
                                     if (stride_w == 1)
-                                        for (ow = ow_lo; ow < ow_hi; ow++) d[ow] = xr[ow];
+                                        for (ow = ow_lo; ow < ow_hi; ow++) d[ow] = xr[ow + woff];
                                     else
-                                        for (ow = ow_lo; ow < ow_hi; ow++) d[ow] = xr[(ptrdiff_t)ow * stride_w];
+                                        for (ow = ow_lo; ow < ow_hi; ow++) d[ow] = xr[ow * stride_w + woff];
                                     for (ow = ow_hi; ow < OW; ow++) d[ow] = 0.0f;
                                 }
                             }
@@ -158,12 +158,12 @@ VITC_KERNEL void vitc_f32_conv2d_depthwise_scalar(int N, int C_in, int H, int W,
                     const float w = wc[kh * KW + kw];
                     vitc__f32_conv2d_range_scalar(OW, stride_w, woff, W, &ow_lo, &ow_hi);
                     for (oh = oh_lo; oh < oh_hi; oh++) {
-                        const float *VITC_RESTRICT xr = xc + (ptrdiff_t)(oh * stride_h + hoff) * W + woff;
+                        const float *VITC_RESTRICT xr = xc + (ptrdiff_t)(oh * stride_h + hoff) * W;
                         float *VITC_RESTRICT yr = yc + (ptrdiff_t)oh * OW;
                         if (stride_w == 1)
-                            for (ow = ow_lo; ow < ow_hi; ow++) yr[ow] += w * xr[ow];
+                            for (ow = ow_lo; ow < ow_hi; ow++) yr[ow] += w * xr[ow + woff];
                         else
-                            for (ow = ow_lo; ow < ow_hi; ow++) yr[ow] += w * xr[(ptrdiff_t)ow * stride_w];
+                            for (ow = ow_lo; ow < ow_hi; ow++) yr[ow] += w * xr[ow * stride_w + woff];
                     }
                 }
             }
@@ -173,7 +173,8 @@ VITC_KERNEL void vitc_f32_conv2d_depthwise_scalar(int N, int C_in, int H, int W,
 
 /* Y (N, C_out, OH, OW) = conv(X (N, C_in, H, W), W (C_out, C_in/group, KH, KW)) + bias:
  * the ONNX Conv entry point. Takes the depthwise path when group == C_in
- * (C_out a multiple of C_in) and the im2col path otherwise. Scratch per the
+ * (C_out a multiple of C_in; this includes C_in == group == 1) and the
+ * im2col path otherwise. Scratch per the
  * formula at the top of this file (0 for depthwise). */
 VITC_KERNEL void vitc_f32_conv2d_scalar(int N, int C_in, int H, int W, int C_out, int OH, int OW,
                                         int KH, int KW, int stride_h, int stride_w, int dil_h, int dil_w,
@@ -182,7 +183,7 @@ VITC_KERNEL void vitc_f32_conv2d_scalar(int N, int C_in, int H, int W, int C_out
                                         const float *VITC_RESTRICT bias, float *VITC_RESTRICT Y,
                                         float *VITC_RESTRICT scratch)
 {
-    if (group == C_in && group > 1)
+    if (group == C_in)
         vitc_f32_conv2d_depthwise_scalar(N, C_in, H, W, C_out, OH, OW, KH, KW, stride_h, stride_w, dil_h, dil_w,
                                          pad_t, pad_l, X, Wt, bias, Y);
     else

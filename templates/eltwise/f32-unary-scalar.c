@@ -17,76 +17,80 @@
  * In place: y == x is allowed for every kernel (each element is read before it
  * is written and nothing else is read). Partial overlap is not.
  *
- * Contract for all: x (n,) -> y (n,), n may be 0. */
+ * Contract for all: x (n,) -> y (n,), n >= 0. Signatures follow the other
+ * kernel families: sizes, then attributes, then inputs, then the output. */
+#ifndef VITC_F32_UNARY_SCALAR_C
+#define VITC_F32_UNARY_SCALAR_C
+
 #include "../prelude.h"
 
 /* relu: y = max(x, 0) */
-VITC_KERNEL void vitc_f32_relu_scalar(float *y, const float *x, size_t n) {
-  for (size_t i = 0; i < n; i++) {
+VITC_KERNEL void vitc_f32_relu_scalar(int n, const float *x, float *y) {
+  for (int i = 0; i < n; i++) {
     float v = x[i];
     y[i] = v < 0.0f ? 0.0f : v;
   }
 }
 
 /* sigmoid: y = 1 / (1 + exp(-x)); saturates to 0 / 1 without overflow trouble */
-VITC_KERNEL void vitc_f32_sigmoid_scalar(float *y, const float *x, size_t n) {
-  for (size_t i = 0; i < n; i++) y[i] = 1.0f / (1.0f + expf(-x[i]));
+VITC_KERNEL void vitc_f32_sigmoid_scalar(int n, const float *x, float *y) {
+  for (int i = 0; i < n; i++) y[i] = 1.0f / (1.0f + expf(-x[i]));
 }
 
 /* tanh */
-VITC_KERNEL void vitc_f32_tanh_scalar(float *y, const float *x, size_t n) {
-  for (size_t i = 0; i < n; i++) y[i] = tanhf(x[i]);
+VITC_KERNEL void vitc_f32_tanh_scalar(int n, const float *x, float *y) {
+  for (int i = 0; i < n; i++) y[i] = tanhf(x[i]);
 }
 
 /* erf */
-VITC_KERNEL void vitc_f32_erf_scalar(float *y, const float *x, size_t n) {
-  for (size_t i = 0; i < n; i++) y[i] = erff(x[i]);
+VITC_KERNEL void vitc_f32_erf_scalar(int n, const float *x, float *y) {
+  for (int i = 0; i < n; i++) y[i] = erff(x[i]);
 }
 
 /* exp */
-VITC_KERNEL void vitc_f32_exp_scalar(float *y, const float *x, size_t n) {
-  for (size_t i = 0; i < n; i++) y[i] = expf(x[i]);
+VITC_KERNEL void vitc_f32_exp_scalar(int n, const float *x, float *y) {
+  for (int i = 0; i < n; i++) y[i] = expf(x[i]);
 }
 
 /* log (natural); log(0) = -inf, log(<0) = NaN */
-VITC_KERNEL void vitc_f32_log_scalar(float *y, const float *x, size_t n) {
-  for (size_t i = 0; i < n; i++) y[i] = logf(x[i]);
+VITC_KERNEL void vitc_f32_log_scalar(int n, const float *x, float *y) {
+  for (int i = 0; i < n; i++) y[i] = logf(x[i]);
 }
 
 /* sqrt; sqrt(<0) = NaN */
-VITC_KERNEL void vitc_f32_sqrt_scalar(float *y, const float *x, size_t n) {
-  for (size_t i = 0; i < n; i++) y[i] = sqrtf(x[i]);
+VITC_KERNEL void vitc_f32_sqrt_scalar(int n, const float *x, float *y) {
+  for (int i = 0; i < n; i++) y[i] = sqrtf(x[i]);
 }
 
 /* neg: y = -x */
-VITC_KERNEL void vitc_f32_neg_scalar(float *y, const float *x, size_t n) {
-  for (size_t i = 0; i < n; i++) y[i] = -x[i];
+VITC_KERNEL void vitc_f32_neg_scalar(int n, const float *x, float *y) {
+  for (int i = 0; i < n; i++) y[i] = -x[i];
 }
 
 /* abs */
-VITC_KERNEL void vitc_f32_abs_scalar(float *y, const float *x, size_t n) {
-  for (size_t i = 0; i < n; i++) y[i] = fabsf(x[i]);
+VITC_KERNEL void vitc_f32_abs_scalar(int n, const float *x, float *y) {
+  for (int i = 0; i < n; i++) y[i] = fabsf(x[i]);
 }
 
 /* reciprocal: y = 1 / x (1/0 = inf) */
-VITC_KERNEL void vitc_f32_reciprocal_scalar(float *y, const float *x, size_t n) {
-  for (size_t i = 0; i < n; i++) y[i] = 1.0f / x[i];
+VITC_KERNEL void vitc_f32_reciprocal_scalar(int n, const float *x, float *y) {
+  for (int i = 0; i < n; i++) y[i] = 1.0f / x[i];
 }
 
 /* floor */
-VITC_KERNEL void vitc_f32_floor_scalar(float *y, const float *x, size_t n) {
-  for (size_t i = 0; i < n; i++) y[i] = floorf(x[i]);
+VITC_KERNEL void vitc_f32_floor_scalar(int n, const float *x, float *y) {
+  for (int i = 0; i < n; i++) y[i] = floorf(x[i]);
 }
 
 /* ceil */
-VITC_KERNEL void vitc_f32_ceil_scalar(float *y, const float *x, size_t n) {
-  for (size_t i = 0; i < n; i++) y[i] = ceilf(x[i]);
+VITC_KERNEL void vitc_f32_ceil_scalar(int n, const float *x, float *y) {
+  for (int i = 0; i < n; i++) y[i] = ceilf(x[i]);
 }
 
 /* softplus: y = log(1 + exp(x)), computed as max(x,0) + log1p(exp(-|x|)) so that
  * large |x| neither overflows nor loses the small tail. */
-VITC_KERNEL void vitc_f32_softplus_scalar(float *y, const float *x, size_t n) {
-  for (size_t i = 0; i < n; i++) {
+VITC_KERNEL void vitc_f32_softplus_scalar(int n, const float *x, float *y) {
+  for (int i = 0; i < n; i++) {
     float v = x[i];
     float m = v > 0.0f ? v : 0.0f;
     y[i] = m + log1pf(expf(-fabsf(v)));
@@ -94,8 +98,8 @@ VITC_KERNEL void vitc_f32_softplus_scalar(float *y, const float *x, size_t n) {
 }
 
 /* leaky_relu: y = x < 0 ? alpha * x : x (ONNX default alpha = 0.01) */
-VITC_KERNEL void vitc_f32_leaky_relu_scalar(float *y, const float *x, size_t n, float alpha) {
-  for (size_t i = 0; i < n; i++) {
+VITC_KERNEL void vitc_f32_leaky_relu_scalar(int n, float alpha, const float *x, float *y) {
+  for (int i = 0; i < n; i++) {
     float v = x[i];
     y[i] = v < 0.0f ? alpha * v : v;
   }
@@ -104,8 +108,8 @@ VITC_KERNEL void vitc_f32_leaky_relu_scalar(float *y, const float *x, size_t n, 
 /* clip: y = min(max(x, lo), hi). ONNX Clip without min/max passes -FLT_MAX /
  * FLT_MAX (or +-INFINITY). If lo > hi every element becomes hi, as in ONNX
  * Runtime. NaN stays NaN. */
-VITC_KERNEL void vitc_f32_clip_scalar(float *y, const float *x, size_t n, float lo, float hi) {
-  for (size_t i = 0; i < n; i++) {
+VITC_KERNEL void vitc_f32_clip_scalar(int n, float lo, float hi, const float *x, float *y) {
+  for (int i = 0; i < n; i++) {
     float v = x[i];
     v = v < lo ? lo : v;
     y[i] = v > hi ? hi : v;
@@ -113,9 +117,9 @@ VITC_KERNEL void vitc_f32_clip_scalar(float *y, const float *x, size_t n, float 
 }
 
 /* gelu (exact, ONNX Gelu approximate="none"): y = 0.5 x (1 + erf(x / sqrt(2))) */
-VITC_KERNEL void vitc_f32_gelu_scalar(float *y, const float *x, size_t n) {
+VITC_KERNEL void vitc_f32_gelu_scalar(int n, const float *x, float *y) {
   const float inv_sqrt2 = 0.70710678118654752440f;
-  for (size_t i = 0; i < n; i++) {
+  for (int i = 0; i < n; i++) {
     float v = x[i];
     y[i] = 0.5f * v * (1.0f + erff(v * inv_sqrt2));
   }
@@ -123,17 +127,17 @@ VITC_KERNEL void vitc_f32_gelu_scalar(float *y, const float *x, size_t n) {
 
 /* gelu (tanh approximation, ONNX Gelu approximate="tanh"):
  * y = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */
-VITC_KERNEL void vitc_f32_gelu_tanh_scalar(float *y, const float *x, size_t n) {
+VITC_KERNEL void vitc_f32_gelu_tanh_scalar(int n, const float *x, float *y) {
   const float k = 0.79788456080286535588f; /* sqrt(2/pi) */
-  for (size_t i = 0; i < n; i++) {
+  for (int i = 0; i < n; i++) {
     float v = x[i];
     y[i] = 0.5f * v * (1.0f + tanhf(k * (v + 0.044715f * v * v * v)));
   }
 }
 
 /* silu (swish): y = x * sigmoid(x) = x / (1 + exp(-x)) */
-VITC_KERNEL void vitc_f32_silu_scalar(float *y, const float *x, size_t n) {
-  for (size_t i = 0; i < n; i++) {
+VITC_KERNEL void vitc_f32_silu_scalar(int n, const float *x, float *y) {
+  for (int i = 0; i < n; i++) {
     float v = x[i];
     y[i] = v / (1.0f + expf(-v));
   }
@@ -141,8 +145,8 @@ VITC_KERNEL void vitc_f32_silu_scalar(float *y, const float *x, size_t n) {
 
 /* hard_sigmoid: y = max(0, min(1, alpha * x + beta)) (ONNX defaults alpha = 0.2,
  * beta = 0.5; HardSwish-style exports use alpha = 1/6). */
-VITC_KERNEL void vitc_f32_hard_sigmoid_scalar(float *y, const float *x, size_t n, float alpha, float beta) {
-  for (size_t i = 0; i < n; i++) {
+VITC_KERNEL void vitc_f32_hard_sigmoid_scalar(int n, float alpha, float beta, const float *x, float *y) {
+  for (int i = 0; i < n; i++) {
     float v = alpha * x[i] + beta;
     v = v < 0.0f ? 0.0f : v;
     y[i] = v > 1.0f ? 1.0f : v;
@@ -151,9 +155,11 @@ VITC_KERNEL void vitc_f32_hard_sigmoid_scalar(float *y, const float *x, size_t n
 
 /* elu: y = x < 0 ? alpha * (exp(x) - 1) : x (ONNX default alpha = 1); expm1f keeps
  * the digits near 0. */
-VITC_KERNEL void vitc_f32_elu_scalar(float *y, const float *x, size_t n, float alpha) {
-  for (size_t i = 0; i < n; i++) {
+VITC_KERNEL void vitc_f32_elu_scalar(int n, float alpha, const float *x, float *y) {
+  for (int i = 0; i < n; i++) {
     float v = x[i];
     y[i] = v < 0.0f ? alpha * expm1f(v) : v;
   }
 }
+
+#endif /* VITC_F32_UNARY_SCALAR_C */

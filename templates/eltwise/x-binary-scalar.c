@@ -15,8 +15,9 @@
  * a broadcast scalar on the left, on the right, or general strided. The first
  * three are what real graphs hit (same-shape residual adds, bias adds, scaling by
  * a constant, per-row statistics along a column); they are plain contiguous
- * loops that gcc vectorizes. The op itself is a small inline function per dtype,
- * so one loop macro serves every op.
+ * loops that gcc -O3 and clang -O2 vectorize (with a run-time overlap check,
+ * which an exact in-place call passes). The op itself is a small inline
+ * function per dtype, so one loop macro serves every op.
  *
  * In place: y may be the same buffer as an input that has the output's shape
  * (dense strides). An input that is broadcast must not overlap y.
@@ -32,12 +33,20 @@
  *
  * Bool tensors are one byte per element holding 0 or 1; comparison and logical
  * kernels write 0/1 and read any nonzero byte as true. */
+#ifndef VITC_X_BINARY_SCALAR_C
+#define VITC_X_BINARY_SCALAR_C
+
 #include "../prelude.h"
 
 /* --- the broadcast walk ----------------------------------------------------
- * VITC_BIN_LOOP(TY, TA, OP) is the body of a kernel with parameters
- * (TY *y, const TA *a, const TA *b, int rank, const int *dims, const int *sa,
- * const int *sb); OP(a, b) computes one element. */
+ * Every binary kernel has the signature
+ *
+ *   void vitc_<dtype>_<op>_scalar(int rank, const int *dims,
+ *                                 const TA *a, const int *sa,
+ *                                 const TA *b, const int *sb, TY *y)
+ *
+ * a (bcast by sa), b (bcast by sb) -> y (dims), dense. VITC_BIN_LOOP(TY, TA, OP)
+ * is its body; OP(a, b) computes one element. */
 #define VITC_BIN_LOOP(TY, TA, OP)                                                \
   do {                                                                           \
     int idx_[VITC_MAX_RANK];                                                     \
@@ -79,121 +88,124 @@
   } while (0)
 
 #define VITC_BIN_PARAMS(TY, TA) \
-  TY *y, const TA *a, const TA *b, int rank, const int *dims, const int *sa, const int *sb
+  int rank, const int *dims, const TA *a, const int *sa, const TA *b, const int *sb, TY *y
 
 /* --- per-element ops ------------------------------------------------------- */
-static inline float vitc_bin_f32_add(float a, float b) { return a + b; }
-static inline float vitc_bin_f32_sub(float a, float b) { return a - b; }
-static inline float vitc_bin_f32_mul(float a, float b) { return a * b; }
-static inline float vitc_bin_f32_div(float a, float b) { return a / b; }
-static inline float vitc_bin_f32_pow(float a, float b) { return powf(a, b); }
-static inline float vitc_bin_f32_fmod(float a, float b) { return fmodf(a, b); }
-static inline float vitc_bin_f32_max(float a, float b) { return (a >= b || a != a) ? a : b; }
-static inline float vitc_bin_f32_min(float a, float b) { return (a <= b || a != a) ? a : b; }
-static inline float vitc_bin_f32_square(float a, float b) { (void)b; return a * a; }
-static inline float vitc_bin_f32_sqrt(float a, float b) {
+static inline float vitc__bin_f32_add(float a, float b) { return a + b; }
+static inline float vitc__bin_f32_sub(float a, float b) { return a - b; }
+static inline float vitc__bin_f32_mul(float a, float b) { return a * b; }
+static inline float vitc__bin_f32_div(float a, float b) { return a / b; }
+static inline float vitc__bin_f32_pow(float a, float b) { return powf(a, b); }
+static inline float vitc__bin_f32_fmod(float a, float b) { return fmodf(a, b); }
+static inline float vitc__bin_f32_max(float a, float b) { return (a >= b || a != a) ? a : b; }
+static inline float vitc__bin_f32_min(float a, float b) { return (a <= b || a != a) ? a : b; }
+static inline float vitc__bin_f32_square(float a, float b) { (void)b; return a * a; }
+static inline float vitc__bin_f32_sqrt(float a, float b) {
   (void)b; /* pow(x, 0.5): sqrt except pow(-0, .5) = +0 and pow(-inf, .5) = +inf */
   return a == -INFINITY ? INFINITY : sqrtf(a) + 0.0f;
 }
 
-static inline int64_t vitc_bin_i64_add(int64_t a, int64_t b) { return (int64_t)((uint64_t)a + (uint64_t)b); }
-static inline int64_t vitc_bin_i64_sub(int64_t a, int64_t b) { return (int64_t)((uint64_t)a - (uint64_t)b); }
-static inline int64_t vitc_bin_i64_mul(int64_t a, int64_t b) { return (int64_t)((uint64_t)a * (uint64_t)b); }
-static inline int64_t vitc_bin_i64_div(int64_t a, int64_t b) {
+static inline int64_t vitc__bin_i64_add(int64_t a, int64_t b) { return (int64_t)((uint64_t)a + (uint64_t)b); }
+static inline int64_t vitc__bin_i64_sub(int64_t a, int64_t b) { return (int64_t)((uint64_t)a - (uint64_t)b); }
+static inline int64_t vitc__bin_i64_mul(int64_t a, int64_t b) { return (int64_t)((uint64_t)a * (uint64_t)b); }
+static inline int64_t vitc__bin_i64_div(int64_t a, int64_t b) {
   if (b == 0) return 0;
   if (b == -1) return (int64_t)(0u - (uint64_t)a);
   return a / b;
 }
-static inline int64_t vitc_bin_i64_fmod(int64_t a, int64_t b) {
+static inline int64_t vitc__bin_i64_fmod(int64_t a, int64_t b) {
   if (b == 0 || b == -1) return 0;
   return a % b;
 }
-static inline int64_t vitc_bin_i64_mod(int64_t a, int64_t b) {
+static inline int64_t vitc__bin_i64_mod(int64_t a, int64_t b) {
   int64_t r;
   if (b == 0 || b == -1) return 0;
   r = a % b;
   return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
 }
-static inline int64_t vitc_bin_i64_max(int64_t a, int64_t b) { return a > b ? a : b; }
-static inline int64_t vitc_bin_i64_min(int64_t a, int64_t b) { return a < b ? a : b; }
+static inline int64_t vitc__bin_i64_max(int64_t a, int64_t b) { return a > b ? a : b; }
+static inline int64_t vitc__bin_i64_min(int64_t a, int64_t b) { return a < b ? a : b; }
 
 #define VITC_BIN_CMP(NAME, T, EXPR) \
   static inline uint8_t NAME(T a, T b) { return (uint8_t)(EXPR); }
-VITC_BIN_CMP(vitc_bin_f32_eq, float, a == b)
-VITC_BIN_CMP(vitc_bin_f32_lt, float, a < b)
-VITC_BIN_CMP(vitc_bin_f32_gt, float, a > b)
-VITC_BIN_CMP(vitc_bin_f32_le, float, a <= b)
-VITC_BIN_CMP(vitc_bin_f32_ge, float, a >= b)
-VITC_BIN_CMP(vitc_bin_i64_eq, int64_t, a == b)
-VITC_BIN_CMP(vitc_bin_i64_lt, int64_t, a < b)
-VITC_BIN_CMP(vitc_bin_i64_gt, int64_t, a > b)
-VITC_BIN_CMP(vitc_bin_i64_le, int64_t, a <= b)
-VITC_BIN_CMP(vitc_bin_i64_ge, int64_t, a >= b)
-VITC_BIN_CMP(vitc_bin_bool_and, uint8_t, (a != 0) & (b != 0))
-VITC_BIN_CMP(vitc_bin_bool_or, uint8_t, (a != 0) | (b != 0))
-VITC_BIN_CMP(vitc_bin_bool_xor, uint8_t, (a != 0) ^ (b != 0))
+VITC_BIN_CMP(vitc__bin_f32_eq, float, a == b)
+VITC_BIN_CMP(vitc__bin_f32_lt, float, a < b)
+VITC_BIN_CMP(vitc__bin_f32_gt, float, a > b)
+VITC_BIN_CMP(vitc__bin_f32_le, float, a <= b)
+VITC_BIN_CMP(vitc__bin_f32_ge, float, a >= b)
+VITC_BIN_CMP(vitc__bin_i64_eq, int64_t, a == b)
+VITC_BIN_CMP(vitc__bin_i64_lt, int64_t, a < b)
+VITC_BIN_CMP(vitc__bin_i64_gt, int64_t, a > b)
+VITC_BIN_CMP(vitc__bin_i64_le, int64_t, a <= b)
+VITC_BIN_CMP(vitc__bin_i64_ge, int64_t, a >= b)
+VITC_BIN_CMP(vitc__bin_bool_and, uint8_t, (a != 0) & (b != 0))
+VITC_BIN_CMP(vitc__bin_bool_or, uint8_t, (a != 0) | (b != 0))
+VITC_BIN_CMP(vitc__bin_bool_xor, uint8_t, (a != 0) ^ (b != 0))
 #undef VITC_BIN_CMP
 
 /* --- float32 arithmetic: a (bcast), b (bcast) -> y (dims) float32 ----------- */
-VITC_KERNEL void vitc_f32_add_scalar(VITC_BIN_PARAMS(float, float)) { VITC_BIN_LOOP(float, float, vitc_bin_f32_add); }
-VITC_KERNEL void vitc_f32_sub_scalar(VITC_BIN_PARAMS(float, float)) { VITC_BIN_LOOP(float, float, vitc_bin_f32_sub); }
-VITC_KERNEL void vitc_f32_mul_scalar(VITC_BIN_PARAMS(float, float)) { VITC_BIN_LOOP(float, float, vitc_bin_f32_mul); }
-VITC_KERNEL void vitc_f32_div_scalar(VITC_BIN_PARAMS(float, float)) { VITC_BIN_LOOP(float, float, vitc_bin_f32_div); }
+VITC_KERNEL void vitc_f32_add_scalar(VITC_BIN_PARAMS(float, float)) { VITC_BIN_LOOP(float, float, vitc__bin_f32_add); }
+VITC_KERNEL void vitc_f32_sub_scalar(VITC_BIN_PARAMS(float, float)) { VITC_BIN_LOOP(float, float, vitc__bin_f32_sub); }
+VITC_KERNEL void vitc_f32_mul_scalar(VITC_BIN_PARAMS(float, float)) { VITC_BIN_LOOP(float, float, vitc__bin_f32_mul); }
+VITC_KERNEL void vitc_f32_div_scalar(VITC_BIN_PARAMS(float, float)) { VITC_BIN_LOOP(float, float, vitc__bin_f32_div); }
 /* max/min: elementwise, NaN if either side is NaN */
-VITC_KERNEL void vitc_f32_max_scalar(VITC_BIN_PARAMS(float, float)) { VITC_BIN_LOOP(float, float, vitc_bin_f32_max); }
-VITC_KERNEL void vitc_f32_min_scalar(VITC_BIN_PARAMS(float, float)) { VITC_BIN_LOOP(float, float, vitc_bin_f32_min); }
+VITC_KERNEL void vitc_f32_max_scalar(VITC_BIN_PARAMS(float, float)) { VITC_BIN_LOOP(float, float, vitc__bin_f32_max); }
+VITC_KERNEL void vitc_f32_min_scalar(VITC_BIN_PARAMS(float, float)) { VITC_BIN_LOOP(float, float, vitc__bin_f32_min); }
 /* fmod: ONNX Mod with fmod=1 (the only Mod ONNX allows on floats): C fmodf,
  * result has the sign of a */
-VITC_KERNEL void vitc_f32_fmod_scalar(VITC_BIN_PARAMS(float, float)) { VITC_BIN_LOOP(float, float, vitc_bin_f32_fmod); }
+VITC_KERNEL void vitc_f32_fmod_scalar(VITC_BIN_PARAMS(float, float)) { VITC_BIN_LOOP(float, float, vitc__bin_f32_fmod); }
 
 /* pow: y = powf(a, b). When b is one value (every sb is 0) equal to 2 or 0.5 it
  * takes an exact fast path (x*x, sqrtf); the other values go through powf. */
 VITC_KERNEL void vitc_f32_pow_scalar(VITC_BIN_PARAMS(float, float)) {
   int d, scalar_b = 1;
-  for (d = 0; d < rank; d++) scalar_b &= sb[d] == 0;
+  for (d = 0; d < rank; d++) {
+    if (dims[d] <= 0) return; /* empty output: b may be empty too, do not read b[0] */
+    scalar_b &= sb[d] == 0;
+  }
   if (scalar_b && b[0] == 2.0f) {
-    VITC_BIN_LOOP(float, float, vitc_bin_f32_square);
+    VITC_BIN_LOOP(float, float, vitc__bin_f32_square);
   } else if (scalar_b && b[0] == 0.5f) {
-    VITC_BIN_LOOP(float, float, vitc_bin_f32_sqrt);
+    VITC_BIN_LOOP(float, float, vitc__bin_f32_sqrt);
   } else {
-    VITC_BIN_LOOP(float, float, vitc_bin_f32_pow);
+    VITC_BIN_LOOP(float, float, vitc__bin_f32_pow);
   }
 }
 
 /* --- int64 arithmetic (see the header for overflow and division by zero) ---- */
-VITC_KERNEL void vitc_i64_add_scalar(VITC_BIN_PARAMS(int64_t, int64_t)) { VITC_BIN_LOOP(int64_t, int64_t, vitc_bin_i64_add); }
-VITC_KERNEL void vitc_i64_sub_scalar(VITC_BIN_PARAMS(int64_t, int64_t)) { VITC_BIN_LOOP(int64_t, int64_t, vitc_bin_i64_sub); }
-VITC_KERNEL void vitc_i64_mul_scalar(VITC_BIN_PARAMS(int64_t, int64_t)) { VITC_BIN_LOOP(int64_t, int64_t, vitc_bin_i64_mul); }
+VITC_KERNEL void vitc_i64_add_scalar(VITC_BIN_PARAMS(int64_t, int64_t)) { VITC_BIN_LOOP(int64_t, int64_t, vitc__bin_i64_add); }
+VITC_KERNEL void vitc_i64_sub_scalar(VITC_BIN_PARAMS(int64_t, int64_t)) { VITC_BIN_LOOP(int64_t, int64_t, vitc__bin_i64_sub); }
+VITC_KERNEL void vitc_i64_mul_scalar(VITC_BIN_PARAMS(int64_t, int64_t)) { VITC_BIN_LOOP(int64_t, int64_t, vitc__bin_i64_mul); }
 /* div: truncates toward zero (ONNX integer Div) */
-VITC_KERNEL void vitc_i64_div_scalar(VITC_BIN_PARAMS(int64_t, int64_t)) { VITC_BIN_LOOP(int64_t, int64_t, vitc_bin_i64_div); }
+VITC_KERNEL void vitc_i64_div_scalar(VITC_BIN_PARAMS(int64_t, int64_t)) { VITC_BIN_LOOP(int64_t, int64_t, vitc__bin_i64_div); }
 /* mod: ONNX Mod fmod=0, result has the sign of b (Python %) */
-VITC_KERNEL void vitc_i64_mod_scalar(VITC_BIN_PARAMS(int64_t, int64_t)) { VITC_BIN_LOOP(int64_t, int64_t, vitc_bin_i64_mod); }
+VITC_KERNEL void vitc_i64_mod_scalar(VITC_BIN_PARAMS(int64_t, int64_t)) { VITC_BIN_LOOP(int64_t, int64_t, vitc__bin_i64_mod); }
 /* fmod: ONNX Mod fmod=1, result has the sign of a (C %) */
-VITC_KERNEL void vitc_i64_fmod_scalar(VITC_BIN_PARAMS(int64_t, int64_t)) { VITC_BIN_LOOP(int64_t, int64_t, vitc_bin_i64_fmod); }
-VITC_KERNEL void vitc_i64_max_scalar(VITC_BIN_PARAMS(int64_t, int64_t)) { VITC_BIN_LOOP(int64_t, int64_t, vitc_bin_i64_max); }
-VITC_KERNEL void vitc_i64_min_scalar(VITC_BIN_PARAMS(int64_t, int64_t)) { VITC_BIN_LOOP(int64_t, int64_t, vitc_bin_i64_min); }
+VITC_KERNEL void vitc_i64_fmod_scalar(VITC_BIN_PARAMS(int64_t, int64_t)) { VITC_BIN_LOOP(int64_t, int64_t, vitc__bin_i64_fmod); }
+VITC_KERNEL void vitc_i64_max_scalar(VITC_BIN_PARAMS(int64_t, int64_t)) { VITC_BIN_LOOP(int64_t, int64_t, vitc__bin_i64_max); }
+VITC_KERNEL void vitc_i64_min_scalar(VITC_BIN_PARAMS(int64_t, int64_t)) { VITC_BIN_LOOP(int64_t, int64_t, vitc__bin_i64_min); }
 
 /* --- comparisons: a, b (bcast) -> y (dims) bool ----------------------------
  * Any comparison with a float NaN is false (so equal(NaN, NaN) = 0). */
-VITC_KERNEL void vitc_f32_equal_scalar(VITC_BIN_PARAMS(uint8_t, float)) { VITC_BIN_LOOP(uint8_t, float, vitc_bin_f32_eq); }
-VITC_KERNEL void vitc_f32_less_scalar(VITC_BIN_PARAMS(uint8_t, float)) { VITC_BIN_LOOP(uint8_t, float, vitc_bin_f32_lt); }
-VITC_KERNEL void vitc_f32_greater_scalar(VITC_BIN_PARAMS(uint8_t, float)) { VITC_BIN_LOOP(uint8_t, float, vitc_bin_f32_gt); }
-VITC_KERNEL void vitc_f32_less_or_equal_scalar(VITC_BIN_PARAMS(uint8_t, float)) { VITC_BIN_LOOP(uint8_t, float, vitc_bin_f32_le); }
-VITC_KERNEL void vitc_f32_greater_or_equal_scalar(VITC_BIN_PARAMS(uint8_t, float)) { VITC_BIN_LOOP(uint8_t, float, vitc_bin_f32_ge); }
-VITC_KERNEL void vitc_i64_equal_scalar(VITC_BIN_PARAMS(uint8_t, int64_t)) { VITC_BIN_LOOP(uint8_t, int64_t, vitc_bin_i64_eq); }
-VITC_KERNEL void vitc_i64_less_scalar(VITC_BIN_PARAMS(uint8_t, int64_t)) { VITC_BIN_LOOP(uint8_t, int64_t, vitc_bin_i64_lt); }
-VITC_KERNEL void vitc_i64_greater_scalar(VITC_BIN_PARAMS(uint8_t, int64_t)) { VITC_BIN_LOOP(uint8_t, int64_t, vitc_bin_i64_gt); }
-VITC_KERNEL void vitc_i64_less_or_equal_scalar(VITC_BIN_PARAMS(uint8_t, int64_t)) { VITC_BIN_LOOP(uint8_t, int64_t, vitc_bin_i64_le); }
-VITC_KERNEL void vitc_i64_greater_or_equal_scalar(VITC_BIN_PARAMS(uint8_t, int64_t)) { VITC_BIN_LOOP(uint8_t, int64_t, vitc_bin_i64_ge); }
+VITC_KERNEL void vitc_f32_equal_scalar(VITC_BIN_PARAMS(uint8_t, float)) { VITC_BIN_LOOP(uint8_t, float, vitc__bin_f32_eq); }
+VITC_KERNEL void vitc_f32_less_scalar(VITC_BIN_PARAMS(uint8_t, float)) { VITC_BIN_LOOP(uint8_t, float, vitc__bin_f32_lt); }
+VITC_KERNEL void vitc_f32_greater_scalar(VITC_BIN_PARAMS(uint8_t, float)) { VITC_BIN_LOOP(uint8_t, float, vitc__bin_f32_gt); }
+VITC_KERNEL void vitc_f32_less_or_equal_scalar(VITC_BIN_PARAMS(uint8_t, float)) { VITC_BIN_LOOP(uint8_t, float, vitc__bin_f32_le); }
+VITC_KERNEL void vitc_f32_greater_or_equal_scalar(VITC_BIN_PARAMS(uint8_t, float)) { VITC_BIN_LOOP(uint8_t, float, vitc__bin_f32_ge); }
+VITC_KERNEL void vitc_i64_equal_scalar(VITC_BIN_PARAMS(uint8_t, int64_t)) { VITC_BIN_LOOP(uint8_t, int64_t, vitc__bin_i64_eq); }
+VITC_KERNEL void vitc_i64_less_scalar(VITC_BIN_PARAMS(uint8_t, int64_t)) { VITC_BIN_LOOP(uint8_t, int64_t, vitc__bin_i64_lt); }
+VITC_KERNEL void vitc_i64_greater_scalar(VITC_BIN_PARAMS(uint8_t, int64_t)) { VITC_BIN_LOOP(uint8_t, int64_t, vitc__bin_i64_gt); }
+VITC_KERNEL void vitc_i64_less_or_equal_scalar(VITC_BIN_PARAMS(uint8_t, int64_t)) { VITC_BIN_LOOP(uint8_t, int64_t, vitc__bin_i64_le); }
+VITC_KERNEL void vitc_i64_greater_or_equal_scalar(VITC_BIN_PARAMS(uint8_t, int64_t)) { VITC_BIN_LOOP(uint8_t, int64_t, vitc__bin_i64_ge); }
 
 /* --- logical: bool, bool (bcast) -> bool ------------------------------------ */
-VITC_KERNEL void vitc_bool_and_scalar(VITC_BIN_PARAMS(uint8_t, uint8_t)) { VITC_BIN_LOOP(uint8_t, uint8_t, vitc_bin_bool_and); }
-VITC_KERNEL void vitc_bool_or_scalar(VITC_BIN_PARAMS(uint8_t, uint8_t)) { VITC_BIN_LOOP(uint8_t, uint8_t, vitc_bin_bool_or); }
-VITC_KERNEL void vitc_bool_xor_scalar(VITC_BIN_PARAMS(uint8_t, uint8_t)) { VITC_BIN_LOOP(uint8_t, uint8_t, vitc_bin_bool_xor); }
+VITC_KERNEL void vitc_bool_and_scalar(VITC_BIN_PARAMS(uint8_t, uint8_t)) { VITC_BIN_LOOP(uint8_t, uint8_t, vitc__bin_bool_and); }
+VITC_KERNEL void vitc_bool_or_scalar(VITC_BIN_PARAMS(uint8_t, uint8_t)) { VITC_BIN_LOOP(uint8_t, uint8_t, vitc__bin_bool_or); }
+VITC_KERNEL void vitc_bool_xor_scalar(VITC_BIN_PARAMS(uint8_t, uint8_t)) { VITC_BIN_LOOP(uint8_t, uint8_t, vitc__bin_bool_xor); }
 
 /* not: x (n,) bool -> y (n,) bool, y == x allowed (unary, no broadcast) */
-VITC_KERNEL void vitc_bool_not_scalar(uint8_t *y, const uint8_t *x, size_t n) {
-  for (size_t i = 0; i < n; i++) y[i] = (uint8_t)(x[i] == 0);
+VITC_KERNEL void vitc_bool_not_scalar(int n, const uint8_t *x, uint8_t *y) {
+  for (int i = 0; i < n; i++) y[i] = (uint8_t)(x[i] == 0);
 }
 
 #undef VITC_BIN_LOOP
@@ -202,7 +214,7 @@ VITC_KERNEL void vitc_bool_not_scalar(uint8_t *y, const uint8_t *x, size_t n) {
 /* --- where ------------------------------------------------------------------
  * y = cond ? a : b with three-way broadcasting: cond (bool), a and b (any one
  * element type of `elem` bytes) addressed by strides sc, sa, sb over the output
- * dims, exactly as above. Both a and b are read for every element (they are
+ * dims, exactly as above; y (dims) dense. Both a and b are read for every element (they are
  * valid buffers), which keeps the select branch-free. Element sizes 1, 2, 4 and
  * 8 get typed loops; other sizes copy bytes. y may be the same buffer as a or b
  * when that input is not broadcast. */
@@ -231,9 +243,8 @@ VITC_KERNEL void vitc_bool_not_scalar(uint8_t *y, const uint8_t *x, size_t n) {
     }                                                                               \
   } while (0)
 
-VITC_KERNEL void vitc_x_where_scalar(void *y, const uint8_t *cond, const void *a, const void *b,
-                                     size_t elem, int rank, const int *dims,
-                                     const int *sc, const int *sa, const int *sb) {
+VITC_KERNEL void vitc_x_where_scalar(int elem, int rank, const int *dims, const uint8_t *cond, const int *sc,
+                                     const void *a, const int *sa, const void *b, const int *sb, void *y) {
   int idx[VITC_MAX_RANK], d;
   ptrdiff_t n = 1, ic = 0, ia = 0, ib = 0, rows = 1, oc = 0, oa = 0, ob = 0, row, i;
   unsigned char *yb = (unsigned char *)y;
@@ -259,7 +270,7 @@ VITC_KERNEL void vitc_x_where_scalar(void *y, const uint8_t *cond, const void *a
       for (i = 0; i < n; i++) {
         const unsigned char *src = cond[oc + i * ic] ? ab + (oa + i * ia) * (ptrdiff_t)elem
                                                      : bb + (ob + i * ib) * (ptrdiff_t)elem;
-        memmove(yb + (row * n + i) * (ptrdiff_t)elem, src, elem);
+        memmove(yb + (row * n + i) * (ptrdiff_t)elem, src, (size_t)elem);
       }
       break;
     }
@@ -276,3 +287,5 @@ VITC_KERNEL void vitc_x_where_scalar(void *y, const uint8_t *cond, const void *a
   }
 }
 #undef VITC_WHERE_ROW
+
+#endif /* VITC_X_BINARY_SCALAR_C */

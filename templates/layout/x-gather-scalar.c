@@ -19,6 +19,9 @@
  * Elements are moved by memcpy of elem bytes, so any dtype works for the pure
  * movement kernels; the reducing ScatterElements variants are typed (float32,
  * int64). No output may overlap an input, except ScatterElements' y == x. */
+#ifndef VITC_X_GATHER_SCALAR_C
+#define VITC_X_GATHER_SCALAR_C
+
 #include "../prelude.h"
 
 /* ScatterElements reductions (ONNX attribute `reduction`). */
@@ -32,9 +35,9 @@ enum {
 
 /* gather: x (outer, axis_n, inner) with idx (n_idx,) -> y (outer, n_idx, inner):
  * y[o, k, :] = x[o, idx[k], :]. int64 indices. */
-VITC_KERNEL void vitc_x_gather_i64_scalar(void *y, const void *x, const int64_t *idx, size_t elem,
-                                          int outer, int axis_n, int inner, int n_idx) {
-  const size_t block = (size_t)inner * elem;
+VITC_KERNEL void vitc_x_gather_i64_scalar(int elem, int outer, int axis_n, int inner, int n_idx, const void *x,
+                                          const int64_t *idx, void *y) {
+  const size_t block = (size_t)inner * (size_t)elem;
   unsigned char *dst = (unsigned char *)y;
   const unsigned char *xb = (const unsigned char *)x;
   for (int o = 0; o < outer; o++) {
@@ -49,9 +52,9 @@ VITC_KERNEL void vitc_x_gather_i64_scalar(void *y, const void *x, const int64_t 
 }
 
 /* gather with int32 indices; otherwise identical to vitc_x_gather_i64_scalar */
-VITC_KERNEL void vitc_x_gather_i32_scalar(void *y, const void *x, const int32_t *idx, size_t elem,
-                                          int outer, int axis_n, int inner, int n_idx) {
-  const size_t block = (size_t)inner * elem;
+VITC_KERNEL void vitc_x_gather_i32_scalar(int elem, int outer, int axis_n, int inner, int n_idx, const void *x,
+                                          const int32_t *idx, void *y) {
+  const size_t block = (size_t)inner * (size_t)elem;
   unsigned char *dst = (unsigned char *)y;
   const unsigned char *xb = (const unsigned char *)x;
   for (int o = 0; o < outer; o++) {
@@ -105,19 +108,18 @@ VITC_KERNEL void vitc_x_gather_i32_scalar(void *y, const void *x, const int32_t 
     }                                                                             \
   } while (0)
 
-/* gather_elements: x (x_dims) with idx (idx_dims), same rank -> y (idx_dims):
+/* gather_elements: x (x_dims) with idx (idx_dims), same rank >= 1 -> y (idx_dims):
  * y[i0..] = x[i0, .., idx[i0..] (at axis), ..]. idx_dims[d] <= x_dims[d] for
  * d != axis (ONNX); 0 <= axis < rank (the compiler normalizes negative axes). */
-VITC_KERNEL void vitc_x_gather_elements_scalar(void *y, const void *x, const int64_t *idx, size_t elem,
-                                               int rank, const int *x_dims, const int *idx_dims,
-                                               int axis) {
+VITC_KERNEL void vitc_x_gather_elements_scalar(int elem, int rank, const int *x_dims, const int *idx_dims, int axis,
+                                               const void *x, const int64_t *idx, void *y) {
   unsigned char *yb = (unsigned char *)y;
   const unsigned char *xb = (const unsigned char *)x;
   VITC_ELEMENTS_WALK({
     int64_t j = idx[e_];
     if (j < 0) j += axn_;
-    if (j < 0 || j >= axn_) memset(yb + e_ * (ptrdiff_t)elem, 0, elem);
-    else memcpy(yb + e_ * (ptrdiff_t)elem, xb + (base_ + (ptrdiff_t)j * axstride_) * (ptrdiff_t)elem, elem);
+    if (j < 0 || j >= axn_) memset(yb + e_ * (ptrdiff_t)elem, 0, (size_t)elem);
+    else memcpy(yb + e_ * (ptrdiff_t)elem, xb + (base_ + (ptrdiff_t)j * axstride_) * (ptrdiff_t)elem, (size_t)elem);
   });
 }
 
@@ -125,13 +127,13 @@ VITC_KERNEL void vitc_x_gather_elements_scalar(void *y, const void *x, const int
  * of idx / upd (idx_dims): y[i0, .., idx[i] (at axis), ..] = upd[i]. Updates are
  * applied in row-major order, so for a duplicated target the last one wins.
  * y == x is allowed (then the copy is skipped). */
-VITC_KERNEL void vitc_x_scatter_elements_scalar(void *y, const void *x, const int64_t *idx, const void *upd,
-                                                size_t elem, int rank, const int *x_dims,
-                                                const int *idx_dims, int axis) {
+VITC_KERNEL void vitc_x_scatter_elements_scalar(int elem, int rank, const int *x_dims, const int *idx_dims,
+                                                int axis, const void *x, const int64_t *idx, const void *upd,
+                                                void *y) {
   unsigned char *yb = (unsigned char *)y;
   const unsigned char *ub = (const unsigned char *)upd;
   if (y != x) {
-    size_t total = elem;
+    size_t total = (size_t)elem;
     for (int d = 0; d < rank; d++) total *= (size_t)x_dims[d];
     memcpy(y, x, total);
   }
@@ -139,7 +141,7 @@ VITC_KERNEL void vitc_x_scatter_elements_scalar(void *y, const void *x, const in
     int64_t j = idx[e_];
     if (j < 0) j += axn_;
     if (j >= 0 && j < axn_)
-      memcpy(yb + (base_ + (ptrdiff_t)j * axstride_) * (ptrdiff_t)elem, ub + e_ * (ptrdiff_t)elem, elem);
+      memcpy(yb + (base_ + (ptrdiff_t)j * axstride_) * (ptrdiff_t)elem, ub + e_ * (ptrdiff_t)elem, (size_t)elem);
   });
 }
 
@@ -171,9 +173,9 @@ VITC_KERNEL void vitc_x_scatter_elements_scalar(void *y, const void *x, const in
 /* scatter_elements for float32 with reduction none/add/mul/max/min; otherwise
  * as vitc_x_scatter_elements_scalar. Reductions apply in row-major update
  * order. */
-VITC_KERNEL void vitc_f32_scatter_elements_scalar(float *y, const float *x, const int64_t *idx,
-                                                  const float *upd, int reduction, int rank,
-                                                  const int *x_dims, const int *idx_dims, int axis) {
+VITC_KERNEL void vitc_f32_scatter_elements_scalar(int rank, const int *x_dims, const int *idx_dims, int axis,
+                                                  int reduction, const float *x, const int64_t *idx,
+                                                  const float *upd, float *y) {
 #define VITC_SCATTER_ADDOP(a, b) ((a) + (b))
 #define VITC_SCATTER_MULOP(a, b) ((a) * (b))
   VITC_SCATTER_TYPED(float);
@@ -183,9 +185,9 @@ VITC_KERNEL void vitc_f32_scatter_elements_scalar(float *y, const float *x, cons
 
 /* scatter_elements for int64 with reduction none/add/mul/max/min (add and mul
  * wrap around on overflow). */
-VITC_KERNEL void vitc_i64_scatter_elements_scalar(int64_t *y, const int64_t *x, const int64_t *idx,
-                                                  const int64_t *upd, int reduction, int rank,
-                                                  const int *x_dims, const int *idx_dims, int axis) {
+VITC_KERNEL void vitc_i64_scatter_elements_scalar(int rank, const int *x_dims, const int *idx_dims, int axis,
+                                                  int reduction, const int64_t *x, const int64_t *idx,
+                                                  const int64_t *upd, int64_t *y) {
 #define VITC_SCATTER_ADDOP(a, b) ((int64_t)((uint64_t)(a) + (uint64_t)(b)))
 #define VITC_SCATTER_MULOP(a, b) ((int64_t)((uint64_t)(a) * (uint64_t)(b)))
   VITC_SCATTER_TYPED(int64_t);
@@ -195,3 +197,5 @@ VITC_KERNEL void vitc_i64_scatter_elements_scalar(int64_t *y, const int64_t *x, 
 
 #undef VITC_SCATTER_TYPED
 #undef VITC_ELEMENTS_WALK
+
+#endif /* VITC_X_GATHER_SCALAR_C */

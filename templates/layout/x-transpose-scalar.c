@@ -22,10 +22,14 @@
  * load and store; other sizes are copied as bytes), so any dtype works without
  * type-punning the caller's buffers.
  *
- * Contract: x (dims[0], ..., dims[rank-1]) -> y (dims[perm[0]], ...,
- * dims[perm[rank-1]]), both dense row-major, elem bytes per element,
+ * Contract: vitc_x_transpose_scalar(elem, rank, dims, perm, x, y):
+ * x (dims[0], ..., dims[rank-1]) -> y (dims[perm[0]], ..., dims[perm[rank-1]]),
+ * both dense row-major, elem bytes per element,
  * 0 <= rank <= VITC_MAX_RANK, perm a permutation of 0..rank-1. y must not
  * overlap x. */
+#ifndef VITC_X_TRANSPOSE_SCALAR_C
+#define VITC_X_TRANSPOSE_SCALAR_C
+
 #include "../prelude.h"
 
 #define VITC_TR_TILE 32
@@ -43,14 +47,14 @@
           unsigned char *d_ = dst + (j_ * ldo) * (ptrdiff_t)(S);                    \
           const unsigned char *s_ = src + j_ * (ptrdiff_t)(S);                      \
           for (i_ = i0_; i_ < i1_; i_++)                                            \
-            memcpy(d_ + i_ * (ptrdiff_t)(S), s_ + i_ * ldi * (ptrdiff_t)(S), (S));  \
+            memcpy(d_ + i_ * (ptrdiff_t)(S), s_ + i_ * ldi * (ptrdiff_t)(S), (size_t)(S));  \
         }                                                                           \
       }                                                                             \
     }                                                                               \
   } while (0)
 
-VITC_KERNEL void vitc_x_transpose_scalar(void *y, const void *x, size_t elem, int rank,
-                                         const int *dims, const int *perm) {
+VITC_KERNEL void vitc_x_transpose_scalar(int elem, int rank, const int *dims, const int *perm, const void *x,
+                                         void *y) {
   int map[VITC_MAX_RANK], d1[VITC_MAX_RANK], p1[VITC_MAX_RANK];
   int gstart[VITC_MAX_RANK];
   ptrdiff_t gsize[VITC_MAX_RANK];
@@ -96,7 +100,7 @@ VITC_KERNEL void vitc_x_transpose_scalar(void *y, const void *x, size_t elem, in
 
   /* 3. nothing to permute */
   if (r <= 1 || (r == 2 && pm[0] == 0)) {
-    memcpy(y, x, (size_t)total * elem);
+    memcpy(y, x, (size_t)total * (size_t)elem);
     return;
   }
   xs[r - 1] = 1;
@@ -111,7 +115,7 @@ VITC_KERNEL void vitc_x_transpose_scalar(void *y, const void *x, size_t elem, in
 
   if (pm[r - 1] == r - 1) {
     /* 4. rows of in[r-1] elements move whole; odometer over output dims 0..r-2 */
-    size_t row = (size_t)in[r - 1] * elem;
+    size_t row = (size_t)in[r - 1] * (size_t)elem;
     ptrdiff_t off = 0, o, rows = total / in[r - 1];
     nb = r - 1;
     for (k = 0; k < nb; k++) {
@@ -170,3 +174,5 @@ VITC_KERNEL void vitc_x_transpose_scalar(void *y, const void *x, size_t elem, in
 
 #undef VITC_TR_PLANE
 #undef VITC_TR_TILE
+
+#endif /* VITC_X_TRANSPOSE_SCALAR_C */

@@ -1,0 +1,180 @@
+/* templates/reduce/f32-reduce-scalar.c: ReduceSum / ReduceMean / ReduceMax /
+ * ReduceMin over any set of axes of a contiguous tensor, portable scalar C.
+ *
+ * Contract shared by the four kernels:
+ *   X: contiguous, rank <= VITC_MAX_RANK, shape dims[0..rank)
+ *   reduce_mask[d] != 0 marks axis d as reduced
+ *   Y: contiguous, X's shape with the reduced axes removed. keepdims=1 only
+ *      inserts 1s into the shape, which does not move memory, so the same
+ *      kernel serves both. An empty mask copies X (the compiler normally
+ *      resolves ONNX's noop_with_empty_axes / "reduce all" itself).
+ *
+ * How: first the shape is simplified: dims of size 1 are dropped and runs of
+ * adjacent axes that are all reduced or all kept are merged, so e.g.
+ * (1, 197, 768) reducing axis 2 becomes (197 kept, 768 reduced), and
+ * reducing axes {2,3} of NCHW becomes (N*C kept, H*W reduced). Then X is read
+ * once in memory order with an odometer over the merged outer axes and one of
+ * two contiguous inner loops:
+ *   - the last merged axis is reduced: each row folds into one output
+ *     (8 interleaved partial sums for sum/mean, so the loop vectorizes
+ *     without reassociating float math);
+ *   - the last merged axis is kept: Y[j] op= X[j] over a contiguous row, a
+ *     loop that vectorizes as it is.
+ * Sums are in float (ONNX Runtime sums in float as well). ReduceMean divides
+ * the sum by the count of reduced elements. Max/Min skip NaN (a NaN input
+ * never wins a comparison; ONNX Runtime may propagate it instead); reducing
+ * an empty set gives 0 for sum, NaN for mean, -inf for max and +inf for min.
+ * When every reduced axis has size 1, Y is a plain copy of X.
+ *
+ * No scratch. Y must not overlap X. */
+#ifndef VITC_F32_REDUCE_SCALAR_C
+#define VITC_F32_REDUCE_SCALAR_C
+
+#include "../prelude.h"
+
+enum { VITC__REDUCE_SUM = 0, VITC__REDUCE_MEAN = 1, VITC__REDUCE_MAX = 2, VITC__REDUCE_MIN = 3 };
+
+/* Fold x[0..n) into one value: sum (op 0/1), max (2) or min (3). */
+VITC_KERNEL float vitc__f32_reduce_row_scalar(int op, const float *VITC_RESTRICT x, ptrdiff_t n)
+{
+    ptrdiff_t i = 0;
+    if (op == VITC__REDUCE_SUM || op == VITC__REDUCE_MEAN) {
+        float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f, s4 = 0.0f, s5 = 0.0f, s6 = 0.0f, s7 = 0.0f;
+        for (; i + 8 <= n; i += 8) {
+            s0 += x[i + 0]; s1 += x[i + 1]; s2 += x[i + 2]; s3 += x[i + 3];
+            s4 += x[i + 4]; s5 += x[i + 5]; s6 += x[i + 6]; s7 += x[i + 7];
+        }
+        for (; i < n; i++) s0 += x[i];
+        return ((s0 + s4) + (s1 + s5)) + ((s2 + s6) + (s3 + s7));
+    } else if (op == VITC__REDUCE_MAX) {
+        float m = -INFINITY;
+        for (; i < n; i++) m = x[i] > m ? x[i] : m;
+        return m;
+    } else {
+        float m = INFINITY;
+        for (; i < n; i++) m = x[i] < m ? x[i] : m;
+        return m;
+    }
+}
+
+VITC_KERNEL void vitc__f32_reduce_any_scalar(int op, int rank, const int *dims, const int *reduce_mask,
+                                             const float *VITC_RESTRICT X, float *VITC_RESTRICT Y)
+{
+    ptrdiff_t gdim[VITC_MAX_RANK];   /* merged dims */
+    int gred[VITC_MAX_RANK];         /* merged dim is reduced */
+    ptrdiff_t gystride[VITC_MAX_RANK]; /* step in Y per step of the merged dim (0 if reduced) */
+    ptrdiff_t idx[VITC_MAX_RANK];
+    ptrdiff_t ny = 1, count = 1, nouter = 1, inner, o, j, yoff;
+    int d, ng = 0, last_red;
+    float init;
+
+    for (d = 0; d < rank; d++) {
+        const int red = reduce_mask[d] != 0;
+        if (dims[d] == 0) { /* empty input: Y (if not empty too) is the identity of op */
+            ny = 0;
+            break;
+        }
+        if (red) count *= dims[d];
+        else ny *= dims[d];
+        if (dims[d] == 1) continue;
+        if (ng > 0 && gred[ng - 1] == red) {
+            gdim[ng - 1] *= dims[d];
+        } else {
+            gdim[ng] = dims[d];
+            gred[ng] = red;
+            ng++;
+        }
+    }
+    if (ny == 0) { /* some dim is 0: recount Y's size, fill it with the empty-set result */
+        ny = 1;
+        for (d = 0; d < rank; d++)
+            if (!reduce_mask[d]) ny *= dims[d];
+        init = op == VITC__REDUCE_MAX ? -INFINITY : op == VITC__REDUCE_MIN ? INFINITY
+             : op == VITC__REDUCE_MEAN ? NAN : 0.0f;
+        for (j = 0; j < ny; j++) Y[j] = init;
+        return;
+    }
+    if (count == 1) { /* nothing is actually reduced: Y is X */
+        memcpy(Y, X, (size_t)ny * sizeof(float));
+        return;
+    }
+
+    /* strides of Y for the merged dims */
+    {
+        ptrdiff_t s = 1;
+        for (d = ng - 1; d >= 0; d--) {
+            gystride[d] = gred[d] ? 0 : s;
+            if (!gred[d]) s *= gdim[d];
+        }
+    }
+
+    last_red = gred[ng - 1];
+    inner = gdim[ng - 1];
+    for (d = 0; d < ng - 1; d++) nouter *= gdim[d];
+
+    init = op == VITC__REDUCE_MAX ? -INFINITY : op == VITC__REDUCE_MIN ? INFINITY : 0.0f;
+    for (j = 0; j < ny; j++) Y[j] = init;
+
+    for (d = 0; d < ng - 1; d++) idx[d] = 0;
+    yoff = 0;
+    for (o = 0; o < nouter; o++) {
+        const float *VITC_RESTRICT x = X + o * inner;
+        if (last_red) {
+            /* row o folds into Y[yoff]; reduced outer dims bring rows back to the same yoff */
+            const float v = vitc__f32_reduce_row_scalar(op, x, inner);
+            if (op == VITC__REDUCE_MAX) Y[yoff] = v > Y[yoff] ? v : Y[yoff];
+            else if (op == VITC__REDUCE_MIN) Y[yoff] = v < Y[yoff] ? v : Y[yoff];
+            else Y[yoff] += v;
+        } else {
+            float *VITC_RESTRICT y = Y + yoff;
+            if (op == VITC__REDUCE_MAX)
+                for (j = 0; j < inner; j++) y[j] = x[j] > y[j] ? x[j] : y[j];
+            else if (op == VITC__REDUCE_MIN)
+                for (j = 0; j < inner; j++) y[j] = x[j] < y[j] ? x[j] : y[j];
+            else
+                for (j = 0; j < inner; j++) y[j] += x[j];
+        }
+        /* advance the odometer over merged dims [0, ng-1) and Y's offset */
+        for (d = ng - 2; d >= 0; d--) {
+            yoff += gystride[d];
+            if (++idx[d] < gdim[d]) break;
+            yoff -= gystride[d] * gdim[d];
+            idx[d] = 0;
+        }
+    }
+
+    if (op == VITC__REDUCE_MEAN) {
+        const float c = (float)count;
+        for (j = 0; j < ny; j++) Y[j] /= c;
+    }
+}
+
+/* Y = sum of X (dims[0..rank)) over the axes d with reduce_mask[d] != 0 (see the top of the file). */
+VITC_KERNEL void vitc_f32_reduce_sum_scalar(int rank, const int *dims, const int *reduce_mask,
+                                            const float *VITC_RESTRICT X, float *VITC_RESTRICT Y)
+{
+    vitc__f32_reduce_any_scalar(VITC__REDUCE_SUM, rank, dims, reduce_mask, X, Y);
+}
+
+/* Y = mean of X (dims[0..rank)) over the axes d with reduce_mask[d] != 0. */
+VITC_KERNEL void vitc_f32_reduce_mean_scalar(int rank, const int *dims, const int *reduce_mask,
+                                             const float *VITC_RESTRICT X, float *VITC_RESTRICT Y)
+{
+    vitc__f32_reduce_any_scalar(VITC__REDUCE_MEAN, rank, dims, reduce_mask, X, Y);
+}
+
+/* Y = max of X (dims[0..rank)) over the axes d with reduce_mask[d] != 0. */
+VITC_KERNEL void vitc_f32_reduce_max_scalar(int rank, const int *dims, const int *reduce_mask,
+                                            const float *VITC_RESTRICT X, float *VITC_RESTRICT Y)
+{
+    vitc__f32_reduce_any_scalar(VITC__REDUCE_MAX, rank, dims, reduce_mask, X, Y);
+}
+
+/* Y = min of X (dims[0..rank)) over the axes d with reduce_mask[d] != 0. */
+VITC_KERNEL void vitc_f32_reduce_min_scalar(int rank, const int *dims, const int *reduce_mask,
+                                            const float *VITC_RESTRICT X, float *VITC_RESTRICT Y)
+{
+    vitc__f32_reduce_any_scalar(VITC__REDUCE_MIN, rank, dims, reduce_mask, X, Y);
+}
+
+#endif /* VITC_F32_REDUCE_SCALAR_C */

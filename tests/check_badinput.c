@@ -1,0 +1,537 @@
+/* tests/check_badinput.c: hostile and malformed models.
+ *
+ * vitc's contract for bad input: exit status 1, exactly one line on stderr starting
+ * with "vitc: error:" (naming what is wrong), no crash, and no bundle written. Each
+ * test here builds a broken model at run time, with protobuf-c (the same generated
+ * onnx.pb-c.h the front end decodes with) or as raw bytes, runs build/vitc on it as
+ * a subprocess, both `compile` and `inspect`, and checks that contract, plus a
+ * word the error line must contain so that the right check fired.
+ *
+ * Covered: truncated files, bytes that are not protobuf, a missing initializer, an
+ * unknown op, a cycle, a dynamic input dimension (and --shape fixing it), sizes
+ * that overflow (in an initializer, an input, a Reshape/Expand/ConstantOfShape
+ * target), external data escaping the model's folder (../, absolute, symlink),
+ * opsets outside 13..20, a non-default domain, and smaller structural faults.
+ * Positive controls check that the unbroken versions compile.
+ *
+ * Work folders: BUILD/tests/badinput/<case>/. Check runs each test in its own
+ * process, so the builders below do not bother freeing. */
+#define _GNU_SOURCE
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "onnx/onnx.pb-c.h"
+#include "testutil.h"
+
+#define VITC VITC_BINARY_DIR "/vitc"
+#define TIMEOUT 60
+
+enum { F32 = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, I64 = ONNX__TENSOR_PROTO__DATA_TYPE__INT64 };
+
+/* ------------------------------------------------------------------------ */
+/* building models with protobuf-c */
+
+#define APPEND(arr, n, item)                                                                                           \
+  do {                                                                                                                 \
+    (arr) = realloc((arr), ((n) + 1) * sizeof *(arr));                                                                 \
+    (arr)[(n)++] = (item);                                                                                             \
+  } while (0)
+
+/* A tensor type; a negative dim becomes the symbolic dimension "N", a negative rank
+ * leaves the shape out. */
+static Onnx__ValueInfoProto *value_info(const char *name, int elem_type, int rank, const int64_t *dims) {
+  Onnx__TensorShapeProto *shape = malloc(sizeof *shape);
+  *shape = (Onnx__TensorShapeProto)ONNX__TENSOR_SHAPE_PROTO__INIT;
+  for (int i = 0; i < rank; i++) {
+    Onnx__TensorShapeProto__Dimension *d = malloc(sizeof *d);
+    *d = (Onnx__TensorShapeProto__Dimension)ONNX__TENSOR_SHAPE_PROTO__DIMENSION__INIT;
+    if (dims[i] >= 0) d->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE, d->dim_value = dims[i];
+    else d->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM, d->dim_param = "N";
+    APPEND(shape->dim, shape->n_dim, d);
+  }
+  Onnx__TypeProto__Tensor *tt = malloc(sizeof *tt);
+  *tt = (Onnx__TypeProto__Tensor)ONNX__TYPE_PROTO__TENSOR__INIT;
+  tt->has_elem_type = 1;
+  tt->elem_type = elem_type;
+  tt->shape = rank >= 0 ? shape : NULL;
+  Onnx__TypeProto *tp = malloc(sizeof *tp);
+  *tp = (Onnx__TypeProto)ONNX__TYPE_PROTO__INIT;
+  tp->value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
+  tp->tensor_type = tt;
+  Onnx__ValueInfoProto *v = malloc(sizeof *v);
+  *v = (Onnx__ValueInfoProto)ONNX__VALUE_INFO_PROTO__INIT;
+  v->name = strdup(name);
+  v->type = tp;
+  return v;
+}
+
+/* A tensor with raw data (nbytes of data, whatever the dims say). */
+static Onnx__TensorProto *tensor(const char *name, int elem_type, int rank, const int64_t *dims, const void *data,
+                                 size_t nbytes) {
+  Onnx__TensorProto *t = malloc(sizeof *t);
+  *t = (Onnx__TensorProto)ONNX__TENSOR_PROTO__INIT;
+  t->name = strdup(name);
+  t->has_data_type = 1;
+  t->data_type = elem_type;
+  t->n_dims = (size_t)rank;
+  t->dims = malloc((size_t)(rank ? rank : 1) * sizeof(int64_t));
+  memcpy(t->dims, dims, (size_t)rank * sizeof(int64_t));
+  t->has_raw_data = 1;
+  t->raw_data.len = nbytes;
+  t->raw_data.data = malloc(nbytes ? nbytes : 1);
+  memcpy(t->raw_data.data, data, nbytes);
+  return t;
+}
+
+/* A float tensor whose data lives in an external file at `location`. */
+static Onnx__TensorProto *external_tensor(const char *name, int n, const char *location) {
+  int64_t dims[1] = {n};
+  Onnx__TensorProto *t = tensor(name, F32, 1, dims, "", 0);
+  t->has_raw_data = 0;
+  t->has_data_location = 1;
+  t->data_location = ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL;
+  Onnx__StringStringEntryProto *e = malloc(sizeof *e);
+  *e = (Onnx__StringStringEntryProto)ONNX__STRING_STRING_ENTRY_PROTO__INIT;
+  e->key = "location";
+  e->value = strdup(location);
+  APPEND(t->external_data, t->n_external_data, e);
+  return t;
+}
+
+/* node("Add", "A,B", "C"): inputs and outputs as comma-separated names ("" = none). */
+static Onnx__NodeProto *node(const char *op, const char *inputs, const char *outputs) {
+  Onnx__NodeProto *n = malloc(sizeof *n);
+  *n = (Onnx__NodeProto)ONNX__NODE_PROTO__INIT;
+  n->op_type = strdup(op);
+  n->name = tu_printf("%s_node", op);
+  char *save = NULL, *ins = strdup(inputs), *outs = strdup(outputs);
+  for (char *s = strtok_r(ins, ",", &save); s; s = strtok_r(NULL, ",", &save)) APPEND(n->input, n->n_input, strdup(s));
+  for (char *s = strtok_r(outs, ",", &save); s; s = strtok_r(NULL, ",", &save)) APPEND(n->output, n->n_output, strdup(s));
+  return n;
+}
+
+static void import_opset(Onnx__ModelProto *m, const char *domain, int version) {
+  Onnx__OperatorSetIdProto *o = malloc(sizeof *o);
+  *o = (Onnx__OperatorSetIdProto)ONNX__OPERATOR_SET_ID_PROTO__INIT;
+  o->domain = strdup(domain);
+  o->has_version = 1;
+  o->version = version;
+  APPEND(m->opset_import, m->n_opset_import, o);
+}
+
+/* An empty model importing the default domain at `opset` (none if opset < 0). */
+static Onnx__ModelProto *model_new(int opset) {
+  Onnx__ModelProto *m = malloc(sizeof *m);
+  *m = (Onnx__ModelProto)ONNX__MODEL_PROTO__INIT;
+  m->has_ir_version = 1;
+  m->ir_version = 8;
+  m->producer_name = "check_badinput";
+  Onnx__GraphProto *g = malloc(sizeof *g);
+  *g = (Onnx__GraphProto)ONNX__GRAPH_PROTO__INIT;
+  g->name = "bad";
+  m->graph = g;
+  if (opset >= 0) import_opset(m, "", opset);
+  return m;
+}
+
+static void add_input(Onnx__ModelProto *m, Onnx__ValueInfoProto *v) { APPEND(m->graph->input, m->graph->n_input, v); }
+static void add_output(Onnx__ModelProto *m, Onnx__ValueInfoProto *v) { APPEND(m->graph->output, m->graph->n_output, v); }
+static void add_node(Onnx__ModelProto *m, Onnx__NodeProto *n) { APPEND(m->graph->node, m->graph->n_node, n); }
+static void add_init(Onnx__ModelProto *m, Onnx__TensorProto *t) {
+  APPEND(m->graph->initializer, m->graph->n_initializer, t);
+}
+
+static const int64_t dims_1x4[2] = {1, 4};
+
+/* The control: Y = Relu(X), X and Y float [1,4]. The tests break it one way each. */
+static Onnx__ModelProto *relu_model(int opset) {
+  Onnx__ModelProto *m = model_new(opset);
+  add_input(m, value_info("X", F32, 2, dims_1x4));
+  add_node(m, node("Relu", "X", "Y"));
+  add_output(m, value_info("Y", F32, 2, dims_1x4));
+  return m;
+}
+
+static uint8_t *pack(const Onnx__ModelProto *m, size_t *len) {
+  *len = onnx__model_proto__get_packed_size(m);
+  uint8_t *buf = malloc(*len ? *len : 1);
+  onnx__model_proto__pack(m, buf);
+  return buf;
+}
+
+/* ------------------------------------------------------------------------ */
+/* running vitc */
+
+/* A fresh work folder for one case. */
+static char *case_dir(const char *name) {
+  char *d = tu_printf("%s/tests/badinput/%s", VITC_BINARY_DIR, name);
+  tu_rm_rf(d);
+  ck_assert_msg(tu_mkdir_p(d) == 0, "cannot create %s", d);
+  return d;
+}
+
+static char *write_bytes(const char *dir, const char *file, const void *data, size_t len) {
+  char *p = tu_printf("%s/%s", dir, file);
+  ck_assert_msg(tu_write_file(p, data, len) == 0, "cannot write %s", p);
+  return p;
+}
+
+static char *save(const char *dir, const char *file, const Onnx__ModelProto *m) {
+  size_t len;
+  uint8_t *buf = pack(m, &len);
+  return write_bytes(dir, file, buf, len);
+}
+
+/* argv = VITC CMD MODEL [-o OUT --name bad --main] EXTRA... */
+static RunResult run_vitc(const char *cmd, const char *model, const char *out, const char *const *extra) {
+  char *argv[24] = {VITC, (char *)cmd, (char *)model};
+  int argc = 3;
+  if (out) {
+    const char *more[] = {"-o", out, "--name", "bad", "--main"};
+    for (int i = 0; i < 5; i++) argv[argc++] = (char *)more[i];
+  }
+  for (int i = 0; extra && extra[i] && argc < 23; i++) argv[argc++] = (char *)extra[i];
+  RunResult r;
+  ck_assert_msg(tu_run(argv, TIMEOUT, &r) == 0, "cannot run %s", VITC);
+  return r;
+}
+
+/* The bad-input contract, for `compile` and for `inspect`: exit 1, one "vitc: error:"
+ * line containing `expect` (case-insensitive; NULL = anything), no file written. */
+static void expect_rejected(const char *model, const char *expect, const char *const *extra) {
+  char *out = tu_printf("%s.out", model);
+  tu_rm_rf(out);
+  const char *cmds[] = {"compile", "inspect"};
+  for (int c = 0; c < 2; c++) {
+    RunResult r = run_vitc(cmds[c], model, c == 0 ? out : NULL, extra);
+    char *broken = tu_check_one_error_line(&r);
+    ck_assert_msg(broken == NULL, "vitc %s %s: %s", cmds[c], model, broken);
+    ck_assert_msg(!expect || strcasestr(r.err, expect), "vitc %s %s: the error line does not mention '%s': %s", cmds[c],
+                  model, expect, r.err);
+    if (c == 0) printf("  %-40s -> %s", strrchr(model, '/') + 1, r.err);
+    tu_run_free(&r);
+  }
+  int n = 0;
+  char **left = tu_is_dir(out) ? tu_list_dir(out, "", &n) : NULL;
+  ck_assert_msg(n == 0, "vitc compile %s failed but left %d file(s) in %s (first: %s)", model, n, out, n ? left[0] : "");
+  tu_free_list(left);
+  free(out);
+}
+
+/* The positive control: compiles, and the bundle's files exist. */
+static void expect_compiles(const char *model, const char *const *extra) {
+  char *out = tu_printf("%s.out", model);
+  tu_rm_rf(out);
+  RunResult r = run_vitc("compile", model, out, extra);
+  ck_assert_msg(r.exited && r.status == 0, "vitc compile %s should succeed: %s", model, r.err);
+  tu_run_free(&r);
+  const char *files[] = {"bad.c", "bad.h", "bad_main.c"};
+  for (int i = 0; i < 3; i++) {
+    char *p = tu_printf("%s/%s", out, files[i]);
+    ck_assert_msg(tu_exists(p), "vitc compile %s succeeded without writing %s", model, p);
+    free(p);
+  }
+  free(out);
+}
+
+/* ------------------------------------------------------------------------ */
+/* the cases */
+
+START_TEST(control_compiles) {
+  char *d = case_dir("control");
+  expect_compiles(save(d, "relu.onnx", relu_model(17)), NULL);
+}
+END_TEST
+
+START_TEST(truncated_file) {
+  char *d = case_dir("truncated");
+  Onnx__ModelProto *m = relu_model(17);
+  float w[64] = {0};
+  int64_t wdims[1] = {64};
+  add_init(m, tensor("W", F32, 1, wdims, w, sizeof w));
+  size_t len;
+  uint8_t *buf = pack(m, &len);
+  size_t cuts[] = {1, 7, len / 3, len / 2, len - 3, len - 1};
+  for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+    char *name = tu_printf("cut_%zu_of_%zu.onnx", cuts[i], len);
+    expect_rejected(write_bytes(d, name, buf, cuts[i]), NULL, NULL);
+  }
+}
+END_TEST
+
+START_TEST(not_protobuf) {
+  char *d = case_dir("not_protobuf");
+  static const uint8_t garbage[] = {0xff, 0xff, 0xff, 0xff, 0x0f, 0x00, 0x13, 0x37, 0xde, 0xad, 0xbe, 0xef};
+  expect_rejected(write_bytes(d, "garbage.onnx", garbage, sizeof garbage), NULL, NULL);
+  static const char text[] = "ir_version: 8\ngraph { node { op_type: \"Relu\" } }\n"; /* text format, not binary */
+  expect_rejected(write_bytes(d, "text.onnx", text, strlen(text)), NULL, NULL);
+  expect_rejected(write_bytes(d, "empty.onnx", "", 0), "empty", NULL);
+  char *missing = tu_printf("%s/does_not_exist.onnx", d);
+  expect_rejected(missing, "does_not_exist.onnx", NULL);
+  char *folder = tu_printf("%s/a_folder.onnx", d);
+  tu_mkdir_p(folder);
+  expect_rejected(folder, "a_folder.onnx", NULL);
+}
+END_TEST
+
+START_TEST(missing_initializer) {
+  char *d = case_dir("missing_initializer");
+  Onnx__ModelProto *m = relu_model(17);
+  add_node(m, node("Relu", "W", "Z")); /* W: not an initializer, input or node output */
+  add_output(m, value_info("Z", F32, 2, dims_1x4));
+  expect_rejected(save(d, "missing_w.onnx", m), "'W'", NULL);
+}
+END_TEST
+
+START_TEST(unknown_op) {
+  char *d = case_dir("unknown_op");
+  Onnx__ModelProto *m = relu_model(17);
+  m->graph->node[0]->op_type = "FooBar";
+  expect_rejected(save(d, "foobar.onnx", m), "FooBar", NULL);
+}
+END_TEST
+
+START_TEST(cyclic_graph) {
+  char *d = case_dir("cyclic");
+  Onnx__ModelProto *m = relu_model(17);
+  add_node(m, node("Relu", "B", "A"));
+  add_node(m, node("Relu", "A", "B"));
+  add_output(m, value_info("B", F32, 2, dims_1x4));
+  expect_rejected(save(d, "cycle.onnx", m), "cycle", NULL);
+  Onnx__ModelProto *self = relu_model(17);
+  add_node(self, node("Relu", "S", "S"));
+  add_output(self, value_info("S", F32, 2, dims_1x4));
+  expect_rejected(save(d, "self_loop.onnx", self), NULL, NULL);
+}
+END_TEST
+
+START_TEST(dynamic_dim) {
+  char *d = case_dir("dynamic_dim");
+  static const int64_t dyn[2] = {-1, 4};
+  Onnx__ModelProto *m = model_new(17);
+  add_input(m, value_info("X", F32, 2, dyn));
+  add_node(m, node("Relu", "X", "Y"));
+  add_output(m, value_info("Y", F32, 2, dyn));
+  char *p = save(d, "dynamic.onnx", m);
+  expect_rejected(p, "--shape", NULL);
+  expect_rejected(p, NULL, (const char *const[]){"--shape", "X=2x5", NULL});   /* contradicts the fixed 4 */
+  expect_rejected(p, NULL, (const char *const[]){"--shape", "X=2", NULL});     /* wrong rank */
+  expect_rejected(p, "Q", (const char *const[]){"--shape", "X=2x4", "--shape", "Q=2x4", NULL}); /* not an input */
+  expect_rejected(p, NULL, (const char *const[]){"--shape", "X=0x4", NULL});   /* not positive */
+  expect_rejected(p, NULL, (const char *const[]){"--shape", "X=2xfoo", NULL}); /* not a number */
+  expect_compiles(p, (const char *const[]){"--shape", "X=2x4", NULL});
+}
+END_TEST
+
+START_TEST(overflow_initializer) {
+  char *d = case_dir("overflow_initializer");
+  static const int64_t huge[3] = {1LL << 31, 1LL << 31, 1LL << 31}; /* 2^93 elements: wraps int64 */
+  static const int64_t negative[2] = {-4, -1};
+  static const int64_t over_int32[2] = {1LL << 16, 1LL << 16}; /* 2^32 elements: over vitc's limit */
+  const int64_t *shapes[] = {huge, negative, over_int32};
+  const int ranks[] = {3, 2, 2};
+  const char *names[] = {"huge.onnx", "negative.onnx", "over_int32.onnx"};
+  for (int i = 0; i < 3; i++) {
+    Onnx__ModelProto *m = relu_model(17);
+    float four[4] = {1, 2, 3, 4};
+    add_init(m, tensor("W", F32, ranks[i], shapes[i], four, sizeof four));
+    add_node(m, node("Relu", "W", "Z"));
+    add_output(m, value_info("Z", F32, -1, NULL));
+    expect_rejected(save(d, names[i], m), "'W'", NULL);
+  }
+}
+END_TEST
+
+START_TEST(overflow_input) {
+  char *d = case_dir("overflow_input");
+  static const int64_t huge[2] = {1LL << 40, 1LL << 40};
+  static const int64_t over_int32[2] = {1LL << 31, 1};
+  const int64_t *shapes[] = {huge, over_int32};
+  const char *names[] = {"huge.onnx", "over_int32.onnx"};
+  for (int i = 0; i < 2; i++) {
+    Onnx__ModelProto *m = model_new(17);
+    add_input(m, value_info("X", F32, 2, shapes[i]));
+    add_node(m, node("Relu", "X", "Y"));
+    add_output(m, value_info("Y", F32, 2, shapes[i]));
+    expect_rejected(save(d, names[i], m), "'X'", NULL);
+  }
+  /* the same through --shape on a dynamic input */
+  static const int64_t dyn[2] = {-1, 4};
+  Onnx__ModelProto *m = model_new(17);
+  add_input(m, value_info("X", F32, 2, dyn));
+  add_node(m, node("Relu", "X", "Y"));
+  add_output(m, value_info("Y", F32, 2, dyn));
+  char *p = save(d, "dynamic.onnx", m);
+  expect_rejected(p, NULL, (const char *const[]){"--shape", "X=1099511627776x1099511627776", NULL});
+  expect_rejected(p, NULL, (const char *const[]){"--shape", "X=99999999999999999999999x4", NULL});
+}
+END_TEST
+
+/* Shape targets whose product overflows: 5 * 0x3333333333333334 is 4 modulo 2^64,
+ * exactly X's element count, so an unchecked multiplication would accept it. */
+START_TEST(overflow_shape_target) {
+  char *d = case_dir("overflow_shape_target");
+  static const int64_t wraps_to_4[2] = {5, 0x3333333333333334LL};
+  static const int64_t wraps_to_0[2] = {1LL << 32, 1LL << 32};
+  static const int64_t too_big[2] = {1LL << 20, 1LL << 20};
+  static const int64_t two[1] = {2};
+  const int64_t *targets[] = {wraps_to_4, wraps_to_0, too_big};
+  const char *ops[] = {"Reshape", "Expand", "ConstantOfShape"};
+  for (int o = 0; o < 3; o++) {
+    for (int t = 0; t < 3; t++) {
+      Onnx__ModelProto *m = relu_model(17);
+      add_init(m, tensor("S", I64, 1, two, targets[t], 2 * sizeof(int64_t)));
+      add_node(m, node(ops[o], strcmp(ops[o], "ConstantOfShape") == 0 ? "S" : "Y,S", "Z"));
+      add_output(m, value_info("Z", F32, -1, NULL));
+      char *name = tu_printf("%s_%d.onnx", ops[o], t);
+      expect_rejected(save(d, name, m), NULL, NULL);
+    }
+  }
+}
+END_TEST
+
+/* Y = Relu(X); Z = Relu(W) with W (4 floats) in the external file `location`. */
+static Onnx__ModelProto *external_model(const char *location) {
+  Onnx__ModelProto *m = relu_model(17);
+  add_init(m, external_tensor("W", 4, location));
+  add_node(m, node("Relu", "W", "Z"));
+  static const int64_t four[1] = {4};
+  add_output(m, value_info("Z", F32, 1, four));
+  return m;
+}
+
+START_TEST(external_data_outside) {
+  char *root = case_dir("external_data");
+  char *d = tu_printf("%s/model", root);
+  tu_mkdir_p(d);
+  float w[4] = {1, -2, 3, -4};
+  char *outside = write_bytes(root, "outside.bin", w, sizeof w); /* a real file, next to the model's folder */
+  write_bytes(d, "inside.bin", w, sizeof w);
+  char *link = tu_printf("%s/link.bin", d);
+  ck_assert_msg(symlink("../outside.bin", link) == 0, "cannot create the symlink %s", link);
+  tu_mkdir_p(tu_printf("%s/sub", d));
+  ck_assert_msg(symlink("..", tu_printf("%s/sub/up", d)) == 0, "cannot create a symlink");
+
+  expect_compiles(save(d, "inside.onnx", external_model("inside.bin")), NULL);
+  const char *escapes[] = {"../outside.bin", outside, "link.bin", "sub/../../outside.bin", "sub/up/../outside.bin",
+                           "./../outside.bin"};
+  for (size_t i = 0; i < sizeof escapes / sizeof escapes[0]; i++) {
+    char *name = tu_printf("escape_%zu.onnx", i);
+    expect_rejected(save(d, name, external_model(escapes[i])), "folder", NULL);
+  }
+  expect_rejected(save(d, "missing_file.onnx", external_model("nope.bin")), "nope.bin", NULL);
+  expect_rejected(save(d, "no_location.onnx", external_model("")), NULL, NULL);
+}
+END_TEST
+
+START_TEST(unsupported_opset) {
+  char *d = case_dir("opset");
+  const int opsets[] = {12, 21, 1, 1000};
+  for (int i = 0; i < 4; i++) {
+    char *name = tu_printf("opset_%d.onnx", opsets[i]);
+    expect_rejected(save(d, name, relu_model(opsets[i])), "opset", NULL);
+  }
+  Onnx__ModelProto *m = relu_model(-1);
+  import_opset(m, "com.microsoft", 1);
+  expect_rejected(save(d, "no_default_opset.onnx", m), "opset", NULL);
+}
+END_TEST
+
+START_TEST(non_default_domain) {
+  char *d = case_dir("domain");
+  Onnx__ModelProto *m = relu_model(17);
+  import_opset(m, "com.microsoft", 1);
+  m->graph->node[0]->op_type = "FusedGemm";
+  m->graph->node[0]->domain = "com.microsoft";
+  expect_rejected(save(d, "com_microsoft.onnx", m), "com.microsoft", NULL);
+  Onnx__ModelProto *relu = relu_model(17);
+  import_opset(relu, "custom.domain", 1);
+  relu->graph->node[0]->domain = "custom.domain"; /* a known op name in another domain is still another op */
+  expect_rejected(save(d, "custom_relu.onnx", relu), "custom.domain", NULL);
+}
+END_TEST
+
+START_TEST(structural_faults) {
+  char *d = case_dir("structural");
+  Onnx__ModelProto *twice = relu_model(17);
+  add_node(twice, node("Relu", "X", "Y")); /* Y produced by two nodes */
+  expect_rejected(save(d, "output_defined_twice.onnx", twice), "'Y'", NULL);
+
+  Onnx__ModelProto *dangling = relu_model(17);
+  add_output(dangling, value_info("Q", F32, 2, dims_1x4)); /* nothing produces Q */
+  expect_rejected(save(d, "dangling_output.onnx", dangling), "'Q'", NULL);
+
+  Onnx__ModelProto *short_raw = relu_model(17);
+  float two[2] = {1, 2};
+  add_init(short_raw, tensor("W", F32, 2, dims_1x4, two, sizeof two)); /* 8 bytes for 4 floats */
+  add_node(short_raw, node("Relu", "W", "Z"));
+  add_output(short_raw, value_info("Z", F32, 2, dims_1x4));
+  expect_rejected(save(d, "short_raw_data.onnx", short_raw), "'W'", NULL);
+
+  Onnx__ModelProto *complex = relu_model(17);
+  complex->graph->input[0] = value_info("X", ONNX__TENSOR_PROTO__DATA_TYPE__COMPLEX64, 2, dims_1x4);
+  expect_rejected(save(d, "complex_input.onnx", complex), "'X'", NULL);
+
+  Onnx__ModelProto *no_outputs = model_new(17);
+  add_input(no_outputs, value_info("X", F32, 2, dims_1x4));
+  add_node(no_outputs, node("Relu", "X", "Y"));
+  expect_rejected(save(d, "no_outputs.onnx", no_outputs), NULL, NULL);
+
+  Onnx__ModelProto *no_graph = relu_model(17);
+  no_graph->graph = NULL;
+  expect_rejected(save(d, "no_graph.onnx", no_graph), NULL, NULL);
+}
+END_TEST
+
+/* Input counts are the op's to check (infer), not the loader's. */
+START_TEST(node_arity) {
+  char *d = case_dir("node_arity");
+  Onnx__ModelProto *arity = relu_model(17);
+  add_node(arity, node("Relu", "X,X", "Z")); /* Relu takes one input */
+  add_output(arity, value_info("Z", F32, 2, dims_1x4));
+  expect_rejected(save(d, "relu_two_inputs.onnx", arity), NULL, NULL);
+
+  Onnx__ModelProto *no_input = relu_model(17);
+  add_node(no_input, node("Relu", "", "Z"));
+  add_output(no_input, value_info("Z", F32, 2, dims_1x4));
+  expect_rejected(save(d, "relu_no_input.onnx", no_input), NULL, NULL);
+}
+END_TEST
+
+int main(void) {
+  struct {
+    const char *name;
+    const TTest *test;
+  } tests[] = {
+      {"control", control_compiles},
+      {"truncated", truncated_file},
+      {"not_protobuf", not_protobuf},
+      {"missing_initializer", missing_initializer},
+      {"unknown_op", unknown_op},
+      {"cyclic_graph", cyclic_graph},
+      {"dynamic_dim", dynamic_dim},
+      {"overflow_initializer", overflow_initializer},
+      {"overflow_input", overflow_input},
+      {"overflow_shape_target", overflow_shape_target},
+      {"external_data_outside", external_data_outside},
+      {"unsupported_opset", unsupported_opset},
+      {"non_default_domain", non_default_domain},
+      {"structural_faults", structural_faults},
+      {"node_arity", node_arity},
+  };
+  Suite *s = suite_create("badinput");
+  for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
+    TCase *tc = tcase_create(tests[i].name);
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, tests[i].test);
+    suite_add_tcase(s, tc);
+  }
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,541 @@
+/* tests/check_conformance.c: the ONNX backend node tests, end to end.
+ *
+ *   check_conformance [SUBSTRING...]     (ctest runs it without arguments: every case)
+ *
+ * Debian's libonnx-testdata ships ~900 single-op models, each with inputs and the
+ * outputs ONNX's reference implementation computed (test_NAME/model.onnx,
+ * test_data_set_N/input_K.pb, output_K.pb). For each case this driver runs the
+ * whole user path: `vitc compile model.onnx -o DIR --main --quiet`, builds the
+ * bundle with `cc -O2 -std=c99 -Wall -Wextra -pedantic`, converts the inputs to raw
+ * files (onnx_load_tensor_file, vitc's own TensorProto reader), runs the harness and
+ * compares every output with the reference: floats within 1e-4 * max(1, max|ref|)
+ * with NaNs in the same places, integers and bools exactly. With
+ * VITC_CONFORMANCE_SANITIZE=1 in the environment the bundles are built with
+ * AddressSanitizer and UBSan instead of -O2 (any report fails the case).
+ *
+ * The contract it enforces: a case either passes, or vitc rejects it with exit
+ * status 1 and exactly one "vitc: error:" line. A rejection counts as "unsupported"
+ * (listed, not a failure) when the case uses an op vitc has no implementation for,
+ * or when the message says what is unsupported (an op, dtype, attribute value, a
+ * shape that is not a compile-time constant...). Everything else is a failure: a
+ * valid model whose ops are all implemented rejected for another reason, a crash
+ * or a signal in vitc, cc or the harness, a build error or warning, a wrong or
+ * missing output.
+ *
+ * Cases run in parallel worker processes (tu_jobs(): the number of CPUs, or
+ * $VITC_TEST_JOBS) that pull case indices from a counter in shared memory and write
+ * their verdicts into a shared array, so the parent needs no pipes. Results land in
+ * BUILD/tests/conformance/: results.txt (every case), unsupported.txt, ops.txt (the
+ * per-op table); the work folders of failing cases are kept under cases/. */
+#define _GNU_SOURCE
+#include <check.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ir/graph.h"
+#include "onnx/load.h"
+#include "ops/op.h"
+#include "testutil.h"
+
+#ifndef ONNX_NODE_TESTDATA_DIR
+#define ONNX_NODE_TESTDATA_DIR "/usr/include/onnx/backend/test/data/node"
+#endif
+
+#define RTOL 1e-4
+/* With $VITC_CONFORMANCE_SANITIZE set, bundles are built with these instead of -O2. */
+#define SANITIZE_FLAGS "-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all"
+#define VITC_TIMEOUT 60
+#define CC_TIMEOUT 120
+#define RUN_TIMEOUT 60
+
+/* Cases that fail in a way documented as out of scope, each with the reason. A case
+ * listed here is reported as a known failure instead of a failure; if it starts
+ * passing, the driver says so and the entry should be removed. Keep it empty if
+ * at all possible. */
+static const struct KnownFailure {
+  const char *name;
+  const char *why;
+} known_failures[] = {
+    {NULL, NULL},
+};
+
+/* Phrases in vitc's error line that mean "this is outside what vitc supports",
+ * as opposed to "this model is wrong". Op messages about limits should say "not
+ * supported"; the others are phrasings in use for the same thing. */
+static const char *const unsupported_phrases[] = {
+    "not supported", "unsupported", "does not support", "vitc does not", /* ops, dtypes, attribute values */
+    "compile-time constant", "must be a constant", "static shape",        /* run-time shape or axis inputs */
+    "vitc compiles inference",                                           /* training mode */
+    "no run-time kernel",                                                /* a dtype that only folds */
+    NULL,
+};
+
+typedef enum Verdict { V_PENDING, V_PASS, V_FAIL, V_UNSUPPORTED, V_KNOWN } Verdict;
+
+typedef struct CaseResult {
+  Verdict verdict;
+  char ops[160]; /* distinct op types, comma-separated */
+  char msg[480]; /* why it failed or is unsupported */
+  float secs;
+} CaseResult;
+
+static char **filters;
+static int n_filters;
+
+/* ------------------------------------------------------------------------ */
+/* one case */
+
+static void set_msg(CaseResult *res, Verdict v, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_msg(CaseResult *res, Verdict v, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(res->msg, sizeof res->msg, fmt, ap);
+  va_end(ap);
+  for (char *p = res->msg; *p; p++)
+    if (*p == '\n') *p = ' ';
+  res->verdict = v;
+}
+
+static bool op_implemented(const char *op) {
+  int k = op_lookup(op);
+  return k >= 0 && op_impl((OpKind)k)->infer != NULL;
+}
+
+static bool says_unsupported(const char *msg) {
+  for (int i = 0; unsupported_phrases[i]; i++)
+    if (strstr(msg, unsupported_phrases[i])) return true;
+  return false;
+}
+
+/* Why a rejection of this case is expected whatever vitc says: an op without an
+ * implementation, a graph input or output that is not a tensor (sequences,
+ * optionals), or a zero-size input (vitc's shapes are positive). NULL if none. */
+static const char *outside_scope(const ModelInfo *mi, bool empty_input) {
+  for (int i = 0; i < mi->n_ops; i++)
+    if (!op_implemented(mi->ops[i])) return "an op without implementation";
+  for (int i = 0; i < mi->n_in; i++)
+    if (mi->in[i].dtype == DT_UNDEFINED) return "a graph input that is not a tensor";
+  for (int i = 0; i < mi->n_out; i++)
+    if (mi->out[i].dtype == DT_UNDEFINED) return "a graph output that is not a tensor";
+  return empty_input ? "a zero-size input" : NULL;
+}
+
+/* vitc refused the model: judge how. */
+static void classify_rejection(const ModelInfo *mi, bool empty_input, const RunResult *r, CaseResult *res) {
+  char *broken = tu_check_one_error_line(r);
+  if (broken) {
+    set_msg(res, V_FAIL, "vitc: %s", broken);
+    free(broken);
+    return;
+  }
+  char *line = tu_first_line(r->err + strlen("vitc: error: "), 400);
+  const char *scope = outside_scope(mi, empty_input);
+  if (says_unsupported(line)) set_msg(res, V_UNSUPPORTED, "%s", line);
+  else if (scope) set_msg(res, V_UNSUPPORTED, "(%s) %s", scope, line);
+  else set_msg(res, V_FAIL, "rejected although every op is implemented: %s", line);
+  free(line);
+}
+
+/* Graph inputs the model leaves dynamic get their shape from the first data set,
+ * as a user would with --shape. Appends "--shape" "NAME=DxD" pairs to argv at
+ * *argc; sets *empty if some input has no elements. */
+static void add_shape_options(const ModelInfo *mi, const char *case_dir, char **argv, int *argc, int max, bool *empty) {
+  *empty = false;
+  for (int k = 0; k < mi->n_in && *argc + 2 < max; k++) {
+    const ModelIO *io = &mi->in[k];
+    if (io->dtype == DT_UNDEFINED) continue;
+    char *pb = tu_printf("%s/test_data_set_0/input_%d.pb", case_dir, k);
+    DType dt;
+    Shape sh;
+    void *data = NULL;
+    bool dynamic = io->shape.rank < 0;
+    for (int d = 0; d < io->shape.rank; d++) dynamic |= io->shape.d[d] < 0;
+    if (tu_exists(pb) && onnx_load_tensor_file(pb, &dt, &sh, &data, NULL) == 0) {
+      *empty |= shape_numel(&sh) == 0;
+      if (dynamic && sh.rank > 0) {
+        char dims[256] = "";
+        for (int d = 0; d < sh.rank; d++)
+          snprintf(dims + strlen(dims), sizeof dims - strlen(dims), "%s%lld", d ? "x" : "", (long long)sh.d[d]);
+        argv[(*argc)++] = strdup("--shape");
+        argv[(*argc)++] = tu_printf("%s=%s", io->name, dims);
+      }
+    }
+    free(data);
+    free(pb);
+  }
+}
+
+/* The .c files of a bundle, appended to argv at *argc. */
+static void add_c_files(const char *dir, char **argv, int *argc, int max) {
+  char **names = tu_list_dir(dir, "", NULL);
+  for (char **p = names; *p; p++) {
+    size_t n = strlen(*p);
+    if (n > 2 && strcmp(*p + n - 2, ".c") == 0 && *argc < max) argv[(*argc)++] = tu_printf("%s/%s", dir, *p);
+  }
+  tu_free_list(names);
+}
+
+/* Runs one test_data_set_N folder through the built harness. Returns false (with
+ * res set) on a failure. */
+static bool run_data_set(const ModelInfo *mi, const char *prog, const char *set_dir, const char *work, CaseResult *res) {
+  int n_in_pb, n_out_pb;
+  char **in_pb = tu_list_dir(set_dir, "input_", &n_in_pb);
+  char **out_pb = tu_list_dir(set_dir, "output_", &n_out_pb);
+  char **argv = calloc((size_t)(2 * (n_in_pb + n_out_pb) + 2), sizeof(char *));
+  int argc = 0;
+  bool ok = true;
+  argv[argc++] = strdup(prog);
+  if (n_out_pb != mi->n_out) {
+    set_msg(res, V_FAIL, "%s has %d reference outputs, the model %d", set_dir, n_out_pb, mi->n_out);
+    ok = false;
+  }
+  /* input_K.pb -> raw K.bin, in index order (input_10 sorts before input_2 as text) */
+  for (int k = 0; ok && k < n_in_pb; k++) {
+    char *pb = tu_printf("%s/input_%d.pb", set_dir, k), *bin = tu_printf("%s/in%d.bin", work, k);
+    DType dt;
+    Shape sh;
+    void *data = NULL;
+    if (onnx_load_tensor_file(pb, &dt, &sh, &data, NULL) != 0 ||
+        tu_write_file(bin, data, (size_t)shape_numel(&sh) * dtype_size(dt)) != 0) {
+      set_msg(res, V_FAIL, "cannot convert %s to raw data", pb);
+      ok = false;
+    }
+    argv[argc++] = strdup("--in");
+    argv[argc++] = bin;
+    free(pb);
+    free(data);
+  }
+  for (int k = 0; ok && k < n_out_pb; k++) {
+    argv[argc++] = strdup("--out");
+    argv[argc++] = tu_printf("%s/out%d.bin", work, k);
+  }
+  if (ok) {
+    RunResult r;
+    tu_run(argv, RUN_TIMEOUT, &r);
+    if (!r.exited || r.status != 0) {
+      char *how = tu_run_describe(&r), *first = tu_first_line(r.err, 300);
+      set_msg(res, V_FAIL, "harness: %s: %s", how, first);
+      free(how);
+      free(first);
+      ok = false;
+    }
+    tu_run_free(&r);
+  }
+  for (int k = 0; ok && k < n_out_pb; k++) {
+    char *pb = tu_printf("%s/output_%d.pb", set_dir, k), *got = tu_printf("%s/out%d.bin", work, k);
+    DType dt;
+    Shape sh;
+    void *ref = NULL;
+    size_t got_len = 0;
+    void *gotb = tu_read_file(got, &got_len);
+    if (onnx_load_tensor_file(pb, &dt, &sh, &ref, NULL) != 0) {
+      set_msg(res, V_FAIL, "cannot read reference %s", pb);
+      ok = false;
+    } else if (got_len != (size_t)shape_numel(&sh) * dtype_size(dt)) {
+      char sb[128];
+      set_msg(res, V_FAIL, "output %d '%s': %zu bytes, reference is %s%s (%zu bytes)", k, mi->out[k].name, got_len,
+              dtype_name(dt), shape_str(&sh, sb, sizeof sb), (size_t)shape_numel(&sh) * dtype_size(dt));
+      ok = false;
+    } else {
+      CompareResult cr;
+      tu_compare(dt, gotb, ref, (size_t)shape_numel(&sh), RTOL, &cr);
+      if (!cr.ok) {
+        set_msg(res, V_FAIL, "output %d '%s' (%s): %s", k, mi->out[k].name, dtype_name(dt), cr.why);
+        ok = false;
+      }
+    }
+    free(pb);
+    free(got);
+    free(gotb);
+    free(ref);
+  }
+  for (int i = 0; i < argc; i++) free(argv[i]);
+  free(argv);
+  tu_free_list(in_pb);
+  tu_free_list(out_pb);
+  return ok;
+}
+
+static void run_case(const char *case_dir, const char *work, CaseResult *res) {
+  ModelInfo mi;
+  char *model = tu_printf("%s/model.onnx", case_dir);
+  char *err = tu_model_info(model, &mi);
+  if (err) {
+    set_msg(res, V_FAIL, "test data unreadable: %s", err);
+    free(err);
+    free(model);
+    return;
+  }
+  for (int i = 0; i < mi.n_ops; i++) {
+    size_t used = strlen(res->ops);
+    snprintf(res->ops + used, sizeof res->ops - used, "%s%s", i ? "," : "", mi.ops[i]);
+  }
+  tu_rm_rf(work);
+  tu_mkdir_p(work);
+  char *bundle = tu_printf("%s/bundle", work), *prog = tu_printf("%s/prog", work);
+  char *compile[32] = {VITC_BINARY_DIR "/vitc", "compile", model, "-o", bundle, "--main", "--quiet", "--name", "model"};
+  int n_compile = 9;
+  bool empty_input;
+  add_shape_options(&mi, case_dir, compile, &n_compile, 30, &empty_input);
+  RunResult r;
+  tu_run(compile, VITC_TIMEOUT, &r);
+  bool ok = r.exited && r.status == 0;
+  if (!ok) classify_rejection(&mi, empty_input, &r, res);
+  tu_run_free(&r);
+  for (int i = 9; i < n_compile; i++) free(compile[i]);
+
+  char *warnings = NULL;
+  if (ok) {
+    char *cc[64] = {(char *)tu_cc(), "-std=c99", "-Wall", "-Wextra", "-pedantic", "-o", prog};
+    int argc = 7;
+    char *opt_flags = strdup(getenv("VITC_CONFORMANCE_SANITIZE") ? SANITIZE_FLAGS : "-O2"), *save = NULL;
+    for (char *f = strtok_r(opt_flags, " ", &save); f; f = strtok_r(NULL, " ", &save)) cc[argc++] = f;
+    int first_file = argc;
+    add_c_files(bundle, cc, &argc, 60);
+    cc[argc++] = "-lm";
+    tu_run(cc, CC_TIMEOUT, &r);
+    if (!r.exited || r.status != 0) {
+      char *how = tu_run_describe(&r), *first = tu_line_with(r.err, "error", 300);
+      set_msg(res, V_FAIL, "generated C does not build (%s): %s", how, first);
+      free(how);
+      free(first);
+      ok = false;
+    } else if (r.err[0]) {
+      warnings = tu_line_with(r.err, "warning:", 300);
+    }
+    tu_run_free(&r);
+    for (int i = first_file; i < argc - 1; i++) free(cc[i]);
+    free(opt_flags);
+  }
+  if (ok) {
+    int n_sets;
+    char **sets = tu_list_dir(case_dir, "test_data_set_", &n_sets);
+    for (int s = 0; ok && s < n_sets; s++) {
+      char *set_dir = tu_printf("%s/%s", case_dir, sets[s]);
+      ok = run_data_set(&mi, prog, set_dir, work, res);
+      free(set_dir);
+    }
+    if (ok && n_sets == 0) set_msg(res, V_FAIL, "no test_data_set_* folder"), ok = false;
+    tu_free_list(sets);
+  }
+  if (ok && warnings) set_msg(res, V_FAIL, "results match, but the generated C has warnings: %s", warnings), ok = false;
+  if (ok) res->verdict = V_PASS;
+  if (res->verdict != V_FAIL) tu_rm_rf(work); /* keep failing cases for inspection */
+  free(warnings);
+  free(bundle);
+  free(prog);
+  free(model);
+  tu_model_info_free(&mi);
+}
+
+/* ------------------------------------------------------------------------ */
+/* the driver */
+
+static const char *known_failure(const char *name) {
+  for (int i = 0; known_failures[i].name; i++)
+    if (strcmp(known_failures[i].name, name) == 0) return known_failures[i].why;
+  return NULL;
+}
+
+static bool selected(const char *name) {
+  if (n_filters == 0) return true;
+  for (int i = 0; i < n_filters; i++)
+    if (strstr(name, filters[i])) return true;
+  return false;
+}
+
+typedef struct OpStats {
+  char *op;
+  int cases, passed, failed, unsupported;
+} OpStats;
+
+static int cmp_opstats(const void *a, const void *b) {
+  return strcmp(((const OpStats *)a)->op, ((const OpStats *)b)->op);
+}
+
+/* Counts per op: a case counts once for each distinct op in it. */
+static OpStats *op_table(const CaseResult *res, int n, int *n_ops) {
+  OpStats *t = NULL;
+  int nt = 0;
+  for (int i = 0; i < n; i++) {
+    char *ops = strdup(res[i].ops), *save = NULL;
+    for (char *op = strtok_r(ops, ",", &save); op; op = strtok_r(NULL, ",", &save)) {
+      int k = 0;
+      while (k < nt && strcmp(t[k].op, op) != 0) k++;
+      if (k == nt) {
+        t = realloc(t, (size_t)(nt + 1) * sizeof *t);
+        t[nt++] = (OpStats){strdup(op), 0, 0, 0, 0};
+      }
+      t[k].cases++;
+      t[k].passed += res[i].verdict == V_PASS;
+      t[k].failed += res[i].verdict == V_FAIL || res[i].verdict == V_KNOWN;
+      t[k].unsupported += res[i].verdict == V_UNSUPPORTED;
+    }
+    free(ops);
+  }
+  qsort(t, (size_t)nt, sizeof *t, cmp_opstats);
+  *n_ops = nt;
+  return t;
+}
+
+static void print_op_row(FILE *f, const OpStats *s) {
+  fprintf(f, "  %-28s %5d %6d %6d %11d\n", s->op, s->cases, s->passed, s->failed, s->unsupported);
+}
+
+static const char *verdict_name(Verdict v) {
+  switch (v) {
+  case V_PASS: return "PASS";
+  case V_FAIL: return "FAIL";
+  case V_UNSUPPORTED: return "UNSUPPORTED";
+  case V_KNOWN: return "KNOWN-FAILURE";
+  default: return "NOT-RUN";
+  }
+}
+
+/* Workers take the next case index from a shared counter until none are left. */
+static void work_loop(char **names, CaseResult *res, int n, atomic_int *next, const char *work_root) {
+  for (;;) {
+    int i = atomic_fetch_add(next, 1);
+    if (i >= n) return;
+    char *case_dir = tu_printf("%s/%s", ONNX_NODE_TESTDATA_DIR, names[i]);
+    char *work = tu_printf("%s/cases/%s", work_root, names[i]);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    run_case(case_dir, work, &res[i]);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    res[i].secs = (float)((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9);
+    free(case_dir);
+    free(work);
+  }
+}
+
+static void write_reports(const char *work_root, char **names, CaseResult *res, int n, OpStats *ops, int n_ops) {
+  char *p = tu_printf("%s/results.txt", work_root);
+  FILE *all = fopen(p, "w");
+  free(p);
+  p = tu_printf("%s/unsupported.txt", work_root);
+  FILE *uns = fopen(p, "w");
+  free(p);
+  p = tu_printf("%s/ops.txt", work_root);
+  FILE *opf = fopen(p, "w");
+  free(p);
+  for (int i = 0; i < n; i++) {
+    if (all) fprintf(all, "%-13s %-60s [%s] %s\n", verdict_name(res[i].verdict), names[i], res[i].ops, res[i].msg);
+    if (uns && res[i].verdict == V_UNSUPPORTED) fprintf(uns, "%s [%s]: %s\n", names[i], res[i].ops, res[i].msg);
+  }
+  if (opf) {
+    fprintf(opf, "  %-28s %5s %6s %6s %11s\n", "op", "cases", "passed", "failed", "unsupported");
+    for (int k = 0; k < n_ops; k++) print_op_row(opf, &ops[k]);
+  }
+  if (all) fclose(all);
+  if (uns) fclose(uns);
+  if (opf) fclose(opf);
+}
+
+START_TEST(test_conformance) {
+  const char *work_root = VITC_BINARY_DIR "/tests/conformance";
+  int n_all;
+  char **all = tu_list_dir(ONNX_NODE_TESTDATA_DIR, "test_", &n_all);
+  char **names = calloc((size_t)n_all + 1, sizeof(char *));
+  int n = 0;
+  for (int i = 0; i < n_all; i++)
+    if (selected(all[i])) names[n++] = all[i];
+  ck_assert_msg(n > 0, "no conformance case selected under %s", ONNX_NODE_TESTDATA_DIR);
+  if (n_filters == 0) tu_rm_rf(work_root);
+  tu_mkdir_p(work_root);
+
+  /* Shared between the workers: the next case to take, then one result per case. */
+  size_t bytes = sizeof(atomic_int) + 64 + (size_t)n * sizeof(CaseResult);
+  void *shm = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  ck_assert_msg(shm != MAP_FAILED, "mmap of %zu bytes failed", bytes);
+  atomic_int *next = shm;
+  atomic_init(next, 0);
+  CaseResult *res = (CaseResult *)((char *)shm + 64);
+  int jobs = tu_jobs();
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  fflush(stdout);
+  for (int j = 0; j < jobs; j++) {
+    pid_t pid = fork();
+    ck_assert_msg(pid >= 0, "fork failed");
+    if (pid == 0) {
+      work_loop(names, res, n, next, work_root);
+      _exit(0);
+    }
+  }
+  int st;
+  while (wait(&st) > 0) {
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) printf("conformance: a worker died (status 0x%x); its case is NOT-RUN\n", st);
+  }
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+
+  int passed = 0, failed = 0, unsupported = 0, known = 0;
+  for (int i = 0; i < n; i++) {
+    const char *why = known_failure(names[i]);
+    if (res[i].verdict == V_PENDING) set_msg(&res[i], V_FAIL, "not run (worker died)");
+    if (res[i].verdict == V_FAIL && why) res[i].verdict = V_KNOWN;
+    else if (res[i].verdict == V_PASS && why) printf("conformance: known failure %s now passes: remove it from known_failures\n", names[i]);
+    passed += res[i].verdict == V_PASS;
+    failed += res[i].verdict == V_FAIL;
+    unsupported += res[i].verdict == V_UNSUPPORTED;
+    known += res[i].verdict == V_KNOWN;
+  }
+  int n_ops;
+  OpStats *ops = op_table(res, n, &n_ops);
+  write_reports(work_root, names, res, n, ops, n_ops);
+
+  printf("per-op results (ops with at least one case that ran; all %d ops in %s/ops.txt):\n", n_ops, work_root);
+  printf("  %-28s %5s %6s %6s %11s\n", "op", "cases", "passed", "failed", "unsupported");
+  int n_untried = 0;
+  for (int k = 0; k < n_ops; k++) {
+    if (ops[k].passed + ops[k].failed) print_op_row(stdout, &ops[k]);
+    else n_untried++;
+  }
+  printf("%d ops only in unsupported cases (list: %s/unsupported.txt)\n", n_untried, work_root);
+  for (int i = 0; i < n; i++)
+    if (res[i].verdict == V_FAIL) printf("FAIL %s [%s]: %s\n", names[i], res[i].ops, res[i].msg);
+  for (int i = 0; i < n; i++) {
+    const char *why = known_failure(names[i]);
+    if (res[i].verdict == V_KNOWN) printf("known failure %s: %s (%s)\n", names[i], res[i].msg, why ? why : "");
+  }
+  char known_str[48] = "";
+  if (known) snprintf(known_str, sizeof known_str, ", %d known failures", known);
+  printf("conformance: %d passed, %d failed, %d unsupported%s (of %d cases, %d jobs, %.1f s)\n", passed, failed,
+         unsupported, known_str, n, jobs,
+         (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9);
+  if (failed) printf("work folders of the failing cases: %s/cases/\n", work_root);
+  fflush(stdout);
+  for (int k = 0; k < n_ops; k++) free(ops[k].op);
+  free(ops);
+  munmap(shm, bytes);
+  free(names);
+  tu_free_list(all);
+  ck_assert_msg(failed == 0, "%d conformance case(s) failed (see the FAIL lines above)", failed);
+}
+END_TEST
+
+int main(int argc, char **argv) {
+  if (!tu_is_dir(ONNX_NODE_TESTDATA_DIR)) {
+    printf("conformance: SKIPPED: %s is absent (apt-get install libonnx-testdata)\n", ONNX_NODE_TESTDATA_DIR);
+    return TU_SKIP;
+  }
+  filters = argv + 1;
+  n_filters = argc - 1;
+  Suite *s = suite_create("conformance");
+  TCase *tc = tcase_create("onnx_backend_node");
+  tcase_set_timeout(tc, 3600);
+  tcase_add_test(tc, test_conformance);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,469 @@
+/* tests/testutil.c: process running, model interfaces and tensor comparison for the
+ * end-to-end test drivers (see testutil.h).
+ *
+ * Programs run in their own process group so a time limit can kill a compiler
+ * driver together with the cc1 it started; their output goes to anonymous temporary
+ * files (not pipes), so a chatty child can never block on a full pipe while we wait. */
+#define _GNU_SOURCE
+#include "testutil.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "onnx/onnx.pb-c.h"
+
+#define CAPTURE_MAX (64 * 1024)
+
+/* ---------------- strings and files ---------------- */
+
+char *tu_printf(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  char *s = NULL;
+  if (vasprintf(&s, fmt, ap) < 0) abort();
+  va_end(ap);
+  return s;
+}
+
+bool tu_exists(const char *path) {
+  struct stat st;
+  return lstat(path, &st) == 0;
+}
+
+bool tu_is_dir(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+void *tu_read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  size_t cap = 1 << 16, n = 0;
+  char *buf = malloc(cap + 1);
+  for (;;) {
+    size_t got = fread(buf + n, 1, cap - n, f);
+    n += got;
+    if (n < cap) break;
+    cap *= 2;
+    buf = realloc(buf, cap + 1);
+  }
+  bool bad = ferror(f);
+  fclose(f);
+  if (bad) {
+    free(buf);
+    return NULL;
+  }
+  buf[n] = 0;
+  if (len) *len = n;
+  return buf;
+}
+
+int tu_write_file(const char *path, const void *data, size_t len) {
+  FILE *f = fopen(path, "wb");
+  if (!f) return -1;
+  size_t put = fwrite(data, 1, len, f);
+  return (fclose(f) == 0 && put == len) ? 0 : -1;
+}
+
+int tu_mkdir_p(const char *dir) {
+  char *d = strdup(dir);
+  int rc = 0;
+  for (char *p = d + 1; *p && rc == 0; p++) {
+    if (*p != '/') continue;
+    *p = 0;
+    if (mkdir(d, 0777) != 0 && errno != EEXIST) rc = -1;
+    *p = '/';
+  }
+  if (rc == 0 && mkdir(d, 0777) != 0 && errno != EEXIST) rc = -1;
+  free(d);
+  return rc;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+  (void)st, (void)ftw;
+  return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+int tu_rm_rf(const char *path) {
+  if (!tu_exists(path)) return 0;
+  return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+char *tu_stem(const char *path) {
+  const char *b = strrchr(path, '/');
+  char *s = strdup(b ? b + 1 : path);
+  char *dot = strrchr(s, '.');
+  if (dot && dot != s) *dot = 0;
+  return s;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+char **tu_list_dir(const char *dir, const char *prefix, int *count) {
+  int n = 0, cap = 64;
+  char **list = malloc((size_t)cap * sizeof(char *));
+  DIR *d = opendir(dir);
+  if (d) {
+    struct dirent *de;
+    while ((de = readdir(d))) {
+      if (de->d_name[0] == '.' || strncmp(de->d_name, prefix, strlen(prefix)) != 0) continue;
+      if (n + 1 >= cap) list = realloc(list, (size_t)(cap *= 2) * sizeof(char *));
+      list[n++] = strdup(de->d_name);
+    }
+    closedir(d);
+  }
+  qsort(list, (size_t)n, sizeof(char *), cmp_str);
+  list[n] = NULL;
+  if (count) *count = n;
+  return list;
+}
+
+void tu_free_list(char **list) {
+  if (!list) return;
+  for (char **p = list; *p; p++) free(*p);
+  free(list);
+}
+
+/* ---------------- running programs ---------------- */
+
+static double now_secs(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static char *slurp_fd(FILE *f) {
+  fflush(f);
+  rewind(f);
+  char *s = malloc(CAPTURE_MAX + 1);
+  size_t n = fread(s, 1, CAPTURE_MAX, f);
+  s[n] = 0;
+  fclose(f);
+  return s;
+}
+
+int tu_run(char *const argv[], int timeout_secs, RunResult *r) {
+  memset(r, 0, sizeof *r);
+  FILE *out = tmpfile(), *err = tmpfile();
+  if (!out || !err) {
+    if (out) fclose(out);
+    if (err) fclose(err);
+    return -1;
+  }
+  fflush(stdout);
+  fflush(stderr);
+  double t0 = now_secs();
+  pid_t pid = fork();
+  if (pid < 0) {
+    fclose(out);
+    fclose(err);
+    return -1;
+  }
+  if (pid == 0) {
+    setpgid(0, 0);
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0) dup2(devnull, 0);
+    dup2(fileno(out), 1);
+    dup2(fileno(err), 2);
+    execvp(argv[0], argv);
+    fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+    _exit(127);
+  }
+  setpgid(pid, pid); /* also from the parent, so killpg works even if the child has not run yet */
+  int st = 0;
+  long sleep_us = 200;
+  for (;;) {
+    pid_t w = waitpid(pid, &st, WNOHANG);
+    if (w == pid) break;
+    if (w < 0 && errno != EINTR) break;
+    if (now_secs() - t0 > timeout_secs) {
+      killpg(pid, SIGKILL);
+      waitpid(pid, &st, 0);
+      r->timed_out = true;
+      break;
+    }
+    /* Poll fast at first (most commands take milliseconds), then back off. */
+    struct timespec ts = {0, sleep_us * 1000};
+    nanosleep(&ts, NULL);
+    if (sleep_us < 20000) sleep_us *= 2;
+  }
+  r->secs = now_secs() - t0;
+  r->exited = !r->timed_out && WIFEXITED(st);
+  r->status = r->exited ? WEXITSTATUS(st) : (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+  r->out = slurp_fd(out);
+  r->err = slurp_fd(err);
+  return 0;
+}
+
+void tu_run_free(RunResult *r) {
+  free(r->out);
+  free(r->err);
+  r->out = r->err = NULL;
+}
+
+char *tu_run_describe(const RunResult *r) {
+  if (r->timed_out) return tu_printf("timed out after %.0f s", r->secs);
+  if (!r->exited) return tu_printf("killed by signal %d (%s)", r->status, strsignal(r->status));
+  return tu_printf("exit status %d", r->status);
+}
+
+char *tu_argv_str(char *const argv[]) {
+  size_t n = 1;
+  for (int i = 0; argv[i]; i++) n += strlen(argv[i]) + 1;
+  char *s = malloc(n);
+  s[0] = 0;
+  for (int i = 0; argv[i]; i++) {
+    if (i) strcat(s, " ");
+    strcat(s, argv[i]);
+  }
+  return s;
+}
+
+char *tu_first_line(const char *s, size_t max) {
+  size_t n = strcspn(s, "\n");
+  if (n > max) n = max;
+  return strndup(s, n);
+}
+
+char *tu_line_with(const char *s, const char *needle, size_t max) {
+  const char *hit = strstr(s, needle);
+  if (!hit) return tu_first_line(s, max);
+  while (hit > s && hit[-1] != '\n') hit--;
+  return tu_first_line(hit, max);
+}
+
+int tu_count_lines(const char *s) {
+  int n = 0;
+  for (const char *p = s; *p; p++)
+    if (*p == '\n') n++;
+  size_t len = strlen(s);
+  if (len && s[len - 1] != '\n') n++;
+  return n;
+}
+
+char *tu_check_one_error_line(const RunResult *r) {
+  if (!r->exited || r->status != 1) {
+    char *how = tu_run_describe(r);
+    char *first = tu_first_line(r->err, 300);
+    char *msg = tu_printf("expected exit status 1, got %s (stderr: %s)", how, first);
+    free(how);
+    free(first);
+    return msg;
+  }
+  int lines = tu_count_lines(r->err);
+  if (lines != 1) return tu_printf("expected exactly one line on stderr, got %d: %.300s", lines, r->err);
+  if (strncmp(r->err, "vitc: error: ", 13) != 0) return tu_printf("stderr does not start with 'vitc: error: ': %.300s", r->err);
+  return NULL;
+}
+
+/* ---------------- models ---------------- */
+
+static void io_from_proto(const Onnx__ValueInfoProto *v, ModelIO *io) {
+  io->name = strdup(v->name ? v->name : "");
+  io->dtype = DT_UNDEFINED;
+  io->shape.rank = -1;
+  const Onnx__TypeProto *tp = v->type;
+  if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !tp->tensor_type) return;
+  io->dtype = (DType)tp->tensor_type->elem_type;
+  const Onnx__TensorShapeProto *sh = tp->tensor_type->shape;
+  if (!sh || sh->n_dim > IR_MAX_RANK) return;
+  io->shape.rank = (int)sh->n_dim;
+  for (size_t i = 0; i < sh->n_dim; i++)
+    io->shape.d[i] = sh->dim[i]->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE
+                         ? sh->dim[i]->dim_value
+                         : -1;
+}
+
+static bool is_initializer(const Onnx__GraphProto *g, const char *name) {
+  for (size_t i = 0; i < g->n_initializer; i++)
+    if (g->initializer[i]->name && strcmp(g->initializer[i]->name, name) == 0) return true;
+  return false;
+}
+
+char *tu_model_info(const char *path, ModelInfo *mi) {
+  memset(mi, 0, sizeof *mi);
+  mi->opset = -1;
+  size_t len;
+  uint8_t *buf = tu_read_file(path, &len);
+  if (!buf) return tu_printf("cannot read %s: %s", path, strerror(errno));
+  Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, len, buf);
+  free(buf);
+  if (!m) return tu_printf("%s: protobuf decoding failed", path);
+  if (!m->graph) {
+    onnx__model_proto__free_unpacked(m, NULL);
+    return tu_printf("%s: no graph", path);
+  }
+  mi->ir_version = m->ir_version;
+  for (size_t i = 0; i < m->n_opset_import; i++) {
+    const char *d = m->opset_import[i]->domain;
+    if (!d || !*d || strcmp(d, "ai.onnx") == 0) mi->opset = (int)m->opset_import[i]->version;
+  }
+  const Onnx__GraphProto *g = m->graph;
+  mi->ops = calloc(g->n_node + 1, sizeof(char *));
+  for (size_t i = 0; i < g->n_node; i++) {
+    const Onnx__NodeProto *n = g->node[i];
+    const char *d = n->domain && *n->domain && strcmp(n->domain, "ai.onnx") != 0 ? n->domain : NULL;
+    char *op = d ? tu_printf("%s:%s", d, n->op_type ? n->op_type : "?") : strdup(n->op_type ? n->op_type : "?");
+    bool seen = false;
+    for (int k = 0; k < mi->n_ops && !seen; k++) seen = strcmp(mi->ops[k], op) == 0;
+    if (seen) free(op);
+    else mi->ops[mi->n_ops++] = op;
+  }
+  mi->in = calloc(g->n_input + 1, sizeof(ModelIO));
+  for (size_t i = 0; i < g->n_input; i++)
+    if (!is_initializer(g, g->input[i]->name ? g->input[i]->name : "")) io_from_proto(g->input[i], &mi->in[mi->n_in++]);
+  mi->out = calloc(g->n_output + 1, sizeof(ModelIO));
+  for (size_t i = 0; i < g->n_output; i++) io_from_proto(g->output[i], &mi->out[mi->n_out++]);
+  onnx__model_proto__free_unpacked(m, NULL);
+  return NULL;
+}
+
+void tu_model_info_free(ModelInfo *mi) {
+  for (int i = 0; i < mi->n_ops; i++) free(mi->ops[i]);
+  for (int i = 0; i < mi->n_in; i++) free(mi->in[i].name);
+  for (int i = 0; i < mi->n_out; i++) free(mi->out[i].name);
+  free(mi->ops);
+  free(mi->in);
+  free(mi->out);
+  memset(mi, 0, sizeof *mi);
+}
+
+/* ---------------- comparing tensors ---------------- */
+
+static double half_to_double(uint16_t h) {
+  int e = (h >> 10) & 31, m = h & 1023;
+  double v = e == 0 ? ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY) : ldexp(m + 1024, e - 25);
+  return (h & 0x8000) ? -v : v;
+}
+
+static double float_elem(DType dt, const void *p, size_t i) {
+  switch (dt) {
+  case DT_FLOAT: return ((const float *)p)[i];
+  case DT_DOUBLE: return ((const double *)p)[i];
+  default: return half_to_double(((const uint16_t *)p)[i]);
+  }
+}
+
+static int64_t int_elem(DType dt, const void *p, size_t i) {
+  switch (dt) {
+  case DT_UINT8: case DT_BOOL: return ((const uint8_t *)p)[i];
+  case DT_INT8: return ((const int8_t *)p)[i];
+  case DT_UINT16: return ((const uint16_t *)p)[i];
+  case DT_INT16: return ((const int16_t *)p)[i];
+  case DT_INT32: return ((const int32_t *)p)[i];
+  case DT_UINT32: return ((const uint32_t *)p)[i];
+  default: return ((const int64_t *)p)[i]; /* int64, uint64 (compared bit for bit) */
+  }
+}
+
+static void compare_floats(DType dt, const void *got, const void *ref, size_t n, double rtol, CompareResult *cr) {
+  size_t worst = 0;
+  for (size_t i = 0; i < n; i++) {
+    double g = float_elem(dt, got, i), r = float_elem(dt, ref, i);
+    if (isnan(g) || isnan(r)) {
+      if (isnan(g) != isnan(r) && cr->ok) {
+        cr->ok = false;
+        snprintf(cr->why, sizeof cr->why, "NaN mismatch at element %zu: got %g, ref %g", i, g, r);
+      }
+      continue;
+    }
+    if (isinf(g) || isinf(r)) {
+      if (g != r && cr->ok) {
+        cr->ok = false;
+        snprintf(cr->why, sizeof cr->why, "infinity mismatch at element %zu: got %g, ref %g", i, g, r);
+      }
+      continue;
+    }
+    if (fabs(r) > cr->max_ref) cr->max_ref = fabs(r);
+    if (fabs(g - r) > cr->max_err) cr->max_err = fabs(g - r), worst = i;
+  }
+  cr->tol = rtol * (cr->max_ref > 1 ? cr->max_ref : 1);
+  if (cr->ok && !(cr->max_err <= cr->tol)) {
+    cr->ok = false;
+    snprintf(cr->why, sizeof cr->why, "max_abs_err %.3g at element %zu (got %.9g, ref %.9g) exceeds tol %.3g", cr->max_err,
+             worst, float_elem(dt, got, worst), float_elem(dt, ref, worst), cr->tol);
+  }
+}
+
+static void compare_ints(DType dt, const void *got, const void *ref, size_t n, CompareResult *cr) {
+  for (size_t i = 0; i < n; i++) {
+    int64_t g = int_elem(dt, got, i), r = int_elem(dt, ref, i);
+    double ar = fabs((double)r), d = fabs((double)g - (double)r);
+    if (ar > cr->max_ref) cr->max_ref = ar;
+    if (d > cr->max_err) cr->max_err = d;
+    if (g != r && cr->ok) {
+      cr->ok = false;
+      snprintf(cr->why, sizeof cr->why, "element %zu differs: got %lld, ref %lld (integers must match exactly)", i,
+               (long long)g, (long long)r);
+    }
+  }
+}
+
+void tu_compare(DType dt, const void *got, const void *ref, size_t n, double rtol, CompareResult *cr) {
+  memset(cr, 0, sizeof *cr);
+  cr->ok = true;
+  if (dt == DT_FLOAT || dt == DT_DOUBLE || dt == DT_FLOAT16) compare_floats(dt, got, ref, n, rtol, cr);
+  else if (dtype_size(dt) > 0 && dt != DT_STRING) compare_ints(dt, got, ref, n, cr);
+  else {
+    cr->ok = false;
+    snprintf(cr->why, sizeof cr->why, "cannot compare element type %s (%d)", dtype_name(dt), (int)dt);
+  }
+}
+
+void tu_compare_files(DType dt, const char *got_path, const char *ref_path, double rtol, CompareResult *cr) {
+  memset(cr, 0, sizeof *cr);
+  size_t ng, nr, es = dtype_size(dt);
+  void *got = tu_read_file(got_path, &ng), *ref = tu_read_file(ref_path, &nr);
+  if (!got || !ref) snprintf(cr->why, sizeof cr->why, "cannot read %s", got ? ref_path : got_path);
+  else if (!es || ng != nr || nr % es)
+    snprintf(cr->why, sizeof cr->why, "size mismatch: %s has %zu bytes, reference %s has %zu (%s)", got_path, ng, ref_path,
+             nr, dtype_name(dt));
+  else tu_compare(dt, got, ref, nr / es, rtol, cr);
+  free(got);
+  free(ref);
+}
+
+/* ---------------- environment ---------------- */
+
+int tu_jobs(void) {
+  const char *s = getenv("VITC_TEST_JOBS");
+  long n = s && *s ? strtol(s, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+  return n < 1 ? 1 : n > 8 ? 8 : (int)n;
+}
+
+const char *tu_cc(void) {
+  const char *s = getenv("VITC_TEST_CC");
+  return s && *s ? s : "cc";
+}
+
+char *tu_ort_unavailable(void) {
+  char *probe[] = {"node", "-e", "require(process.argv[1])", NULL, NULL};
+  char *mod = tu_printf("%s/tests/ort/node_modules/onnxruntime-node", VITC_SOURCE_DIR);
+  probe[3] = mod;
+  RunResult r;
+  char *why = NULL;
+  if (tu_run(probe, 60, &r) != 0) why = tu_printf("cannot start node");
+  else if (!r.exited || r.status != 0) {
+    char *first = tu_first_line(r.err, 200);
+    why = r.exited && r.status == 127 ? tu_printf("node is not installed (apt-get install nodejs)")
+                                      : tu_printf("onnxruntime-node does not load from %s (%s); install it with "
+                                                  "ONNXRUNTIME_NODE_INSTALL=skip npm ci --prefix tests/ort",
+                                                  mod, first);
+    free(first);
+  }
+  tu_run_free(&r);
+  free(mod);
+  return why;
+}

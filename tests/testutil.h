@@ -1,0 +1,114 @@
+/* tests/testutil.h: what the end-to-end test drivers share (tests/testutil.c).
+ *
+ * Strings and files, running a program with a time limit while capturing its
+ * output, reading a model's interface straight from its protobuf, and comparing
+ * tensors with a tolerance relative to the reference's magnitude. A driver that
+ * cannot run on this machine returns TU_SKIP, which ctest reports as skipped. */
+#ifndef VITC_TESTUTIL_H
+#define VITC_TESTUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ir/graph.h"
+
+/* Exit status of a test that cannot run here (ctest SKIP_RETURN_CODE). */
+#define TU_SKIP 77
+
+/* ---- strings and files ---- */
+
+/* printf into a fresh malloc'ed string. */
+char *tu_printf(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+bool tu_exists(const char *path); /* lstat succeeds */
+bool tu_is_dir(const char *path);
+/* Whole file, NUL-terminated, malloc'ed; NULL if it cannot be read. */
+void *tu_read_file(const char *path, size_t *len);
+int tu_write_file(const char *path, const void *data, size_t len);
+int tu_mkdir_p(const char *dir);
+int tu_rm_rf(const char *path); /* 0 if absent */
+/* "a/b/name.onnx" -> "name" (malloc'ed). */
+char *tu_stem(const char *path);
+/* Sorted names in dir starting with prefix (dot files skipped), NULL-terminated. */
+char **tu_list_dir(const char *dir, const char *prefix, int *count);
+void tu_free_list(char **list);
+
+/* ---- running programs ---- */
+
+typedef struct RunResult {
+  bool exited;    /* exited normally (status is the exit code) */
+  bool timed_out; /* killed at the time limit */
+  int status;     /* exit code, or the signal number if !exited */
+  double secs;
+  char *out, *err; /* captured stdout and stderr (first 64 KB) */
+} RunResult;
+
+/* Run argv (searched on PATH) in its own process group, stdin from /dev/null; kill
+ * the group after timeout_secs. Returns -1 if it could not be started. */
+int tu_run(char *const argv[], int timeout_secs, RunResult *r);
+void tu_run_free(RunResult *r);
+/* "exit status 1", "killed by signal 11 (...)", "timed out after 60 s". */
+char *tu_run_describe(const RunResult *r);
+/* argv joined by spaces, for messages. */
+char *tu_argv_str(char *const argv[]);
+/* The first line of s, at most max bytes. */
+char *tu_first_line(const char *s, size_t max);
+/* The first line of s containing needle (else the first line), at most max bytes. */
+char *tu_line_with(const char *s, const char *needle, size_t max);
+int tu_count_lines(const char *s);
+/* NULL if r is a clean bad-input failure (exit status 1, one "vitc: error: " line on
+ * stderr); else a malloc'ed description of what is wrong. */
+char *tu_check_one_error_line(const RunResult *r);
+
+/* ---- models ---- */
+
+typedef struct ModelIO {
+  char *name;
+  DType dtype; /* DT_UNDEFINED if not a tensor */
+  Shape shape; /* rank -1 if unknown; dimension -1 if dynamic */
+} ModelIO;
+
+typedef struct ModelInfo {
+  int64_t ir_version;
+  int opset; /* default domain, -1 if none */
+  char **ops; /* distinct op types ("domain:Op" outside the default domain) */
+  int n_ops;
+  ModelIO *in; /* graph inputs that are not initializers */
+  int n_in;
+  ModelIO *out;
+  int n_out;
+} ModelInfo;
+
+/* Read a model's interface; NULL on success, else a malloc'ed error message. */
+char *tu_model_info(const char *path, ModelInfo *mi);
+void tu_model_info_free(ModelInfo *mi);
+
+/* ---- comparing tensors ---- */
+
+typedef struct CompareResult {
+  bool ok;
+  double max_err; /* largest absolute difference */
+  double max_ref; /* largest reference magnitude */
+  double tol;     /* rtol * max(1, max_ref) */
+  char why[512];  /* the first problem, when !ok */
+} CompareResult;
+
+/* Floats: max |got - ref| <= rtol * max(1, max |ref|), NaN and infinities must match;
+ * integers and bools: exactly equal. */
+void tu_compare(DType dt, const void *got, const void *ref, size_t n, double rtol, CompareResult *cr);
+void tu_compare_files(DType dt, const char *got_path, const char *ref_path, double rtol, CompareResult *cr);
+
+/* ---- environment ---- */
+
+/* Parallel jobs for the drivers: $VITC_TEST_JOBS, else the CPU count (1..8). */
+int tu_jobs(void);
+/* The C compiler the drivers use: $VITC_TEST_CC, else "cc". */
+const char *tu_cc(void);
+/* NULL if node + onnxruntime-node work, else why not (malloc'ed). */
+char *tu_ort_unavailable(void);
+
+#endif
