@@ -44,6 +44,7 @@ bool dtype_supported(DType t);   /* can live in a bundle */
 enum {
   OPF_VIEW = 1, /* output 0 aliases input 0 */
   OPF_FOLD = 2, /* must fold away at compile time */
+  OPF_INTERNAL = 4, /* created by passes; never read from a model file */
 };
 
 typedef enum OpKind {

@@ -453,7 +453,7 @@ static int build_graph(Loader *L, const Onnx__ModelProto *m, const ShapeOverride
       continue;
     }
     int k = op_lookup(op);
-    if (k < 0 || (op_flags((OpKind)k) & OPF_FOLD))
+    if (k < 0 || (op_flags((OpKind)k) & (OPF_FOLD | OPF_INTERNAL)))
       return vitc_err("%s: node '%s': op '%s' (opset %d) is not supported by vitc", L->path, nname, op, L->g->opset);
     int *ins = xmalloc((np->n_input + 1) * sizeof(int));
     int *outs = xmalloc((np->n_output + 1) * sizeof(int));

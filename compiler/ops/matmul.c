@@ -375,3 +375,6 @@ static int64_t macs_gemm(Graph *g, Node *n) {
 }
 
 const OpImpl op_impl_Gemm = {.infer = infer_gemm, .eval = eval_gemm, .emit = emit_gemm, .macs = macs_gemm};
+
+/* vitc.Gemm: see ir/ops.def. */
+const OpImpl op_impl_VitcGemm = {0};
