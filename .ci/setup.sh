@@ -12,7 +12,8 @@ SUDO=""
 
 pkgs=(build-essential cmake pkg-config clang
       libprotobuf-c-dev protobuf-c-compiler libonnx-dev libonnx-testdata check
-      python3-torch python3-onnx python3-numpy)
+      python3-torch python3-onnx python3-numpy
+      gcc-aarch64-linux-gnu qemu-user)   # the neon target's tests cross-build and run under qemu
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 

@@ -25,7 +25,7 @@ static void usage(FILE *f) {
   fprintf(f,
           "usage:\n"
           "  vitc compile MODEL.onnx -o DIR [--target T] [--name NAME] [--main] [--shape INPUT=DxDx...]...\n"
-          "               [--dump-after PASS|all] [--quiet]\n"
+          "               [--dump-after PASS|all] [--strict-nan] [--quiet]\n"
           "  vitc inspect MODEL.onnx [--shape INPUT=DxDx...]...\n"
           "  vitc --version\n"
           "\n"
@@ -47,6 +47,7 @@ typedef struct Args {
   const char *name;
   const char *dump_after;
   bool main_harness;
+  bool strict_nan; /* --strict-nan: no pass that is exact only on finite activations */
   ShapeOverride ov[32];
   int n_ov;
 } Args;
@@ -70,6 +71,7 @@ static int parse_args(int argc, char **argv, Args *a) {
       if (a->n_ov == 32) return vitc_err("too many --shape options"), 1;
       if (shape_override_parse(val, &a->ov[a->n_ov++])) return 1;
     } else if (strcmp(s, "--main") == 0) a->main_harness = true;
+    else if (strcmp(s, "--strict-nan") == 0) a->strict_nan = true;
     else if (strcmp(s, "--quiet") == 0 || strcmp(s, "-q") == 0) vitc_quiet = 1;
     else if (s[0] == '-' && s[1]) {
       fprintf(stderr, "vitc: unknown or incomplete option '%s'\n", s);
@@ -129,6 +131,7 @@ static int cmd_compile(Args *a) {
   if (!a->out_dir) return fprintf(stderr, "vitc compile: no output folder given (-o DIR)\n"), 2;
   const Target *target = target_find(a->target);
   if (!target) return vitc_err("unknown target '%s' (known: %s)", a->target, target_names()), 1;
+  vitc_target = target; /* scratch sizes of the packed GEMM depend on it (plan_build) */
   char *name = a->name ? xstrdup(a->name) : default_name(a->model);
   if (!is_identifier(name)) {
     vitc_err("--name '%s' is not a C identifier", name);
@@ -145,8 +148,8 @@ static int cmd_compile(Args *a) {
   Plan *plan = plan_build(g);
   /* The command as written into the banner: file names only, so output is reproducible. */
   char command[1024];
-  snprintf(command, sizeof command, "vitc compile %s --target %s --name %s%s", basename_of(a->model), target->name,
-           name, a->main_harness ? " --main" : "");
+  snprintf(command, sizeof command, "vitc compile %s --target %s --name %s%s%s", basename_of(a->model), target->name,
+           name, a->main_harness ? " --main" : "", a->strict_nan ? " --strict-nan" : "");
   EmitOptions eo = {a->out_dir, name, target, a->main_harness, command, basename_of(a->model)};
   int rc = emit_bundle(g, plan, &eo);
   if (rc == 0) {
@@ -243,6 +246,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   if (rc) return rc;
+  vitc_strict_nan = a.strict_nan;
   if (a.dump_after && strcmp(a.dump_after, "all") != 0) {
     bool known = false;
     for (int i = 0; i < vitc_pipeline_len; i++)

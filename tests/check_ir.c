@@ -305,7 +305,7 @@ END_TEST
 
 START_TEST(test_op_registry) {
   static const struct { OpKind k; const char *name; unsigned flags; } ops[] = {
-#define OP(e, name, flags) {OP_##e, name, flags},
+#define OP(e, name, flags, ...) {OP_##e, name, flags},
 #include "ir/ops.def"
 #undef OP
   };

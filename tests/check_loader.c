@@ -376,7 +376,7 @@ START_TEST(test_shape_override_parse) {
   ck_assert(o.shape.rank == 2 && o.shape.d[1] == 4);
   free((char *)o.name);
 
-  static const char *const bad[] = {"x", "=1x2", "x=", "x=1xax2", "x=0x3", "x=-1", "x=1xx2", "x=1x2x3x4x5x6x7x8x9",
+  static const char *const bad[] = {"x", "=1x2", "x=", "x=1xax2", "x=-1", "x=0x3", "x=1xx2", "x=1x2x3x4x5x6x7x8x9",
                                     "x=99999999999999999999", "x=3.5", "x=1;2"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     Capture c;

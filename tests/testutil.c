@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "emit/target.h"
 #include "onnx/onnx.pb-c.h"
 
 #define CAPTURE_MAX (64 * 1024)
@@ -466,4 +467,114 @@ char *tu_ort_unavailable(void) {
   tu_run_free(&r);
   free(mod);
   return why;
+}
+
+/* ---------------- building bundles ---------------- */
+
+int tu_build_bundle(const Platform *p, const char *flags, const char *bundle, const char *prog, int timeout,
+                    RunResult *r) {
+  enum { MAX_ARGS = 128 };
+  char *argv[MAX_ARGS] = {(char *)p->cc, "-std=c99", "-Wall", "-Wextra", "-pedantic", "-o", (char *)prog};
+  int argc = 7, first_owned = argc;
+  char *copy = strdup(flags ? flags : ""), *save = NULL;
+  for (char *f = strtok_r(copy, " \t", &save); f && argc < MAX_ARGS / 2; f = strtok_r(NULL, " \t", &save))
+    argv[argc++] = strdup(f);
+  char **files = tu_list_dir(bundle, "", NULL);
+  for (char **f = files; *f && argc < MAX_ARGS - 2; f++) {
+    size_t n = strlen(*f);
+    if (n > 2 && strcmp(*f + n - 2, ".c") == 0) argv[argc++] = tu_printf("%s/%s", bundle, *f);
+  }
+  argv[argc++] = "-lm";
+  int rc = tu_run(argv, timeout, r);
+  for (int i = first_owned; i < argc - 1; i++) free(argv[i]);
+  free(copy);
+  tu_free_list(files);
+  return rc;
+}
+
+char *tu_build_error_line(const char *err, size_t max) {
+  return tu_line_with(err, strstr(err, "undefined reference") ? "undefined reference" : "error", max);
+}
+
+/* ---------------- targets ---------------- */
+
+#if defined(__x86_64__) || defined(__i386__)
+#define CPU_FEATURE(f)                                                                                                 \
+  { "-m" #f, f##_present }
+#define PRESENT(f)                                                                                                     \
+  static int f##_present(void) { return __builtin_cpu_supports(#f); }
+PRESENT(avx)
+PRESENT(avx2)
+PRESENT(fma)
+PRESENT(f16c)
+PRESENT(avx512f)
+PRESENT(avx512bw)
+PRESENT(avx512vl)
+PRESENT(avx512dq)
+PRESENT(avx512vnni)
+PRESENT(avx512bf16)
+static const struct {
+  const char *flag;
+  int (*present)(void);
+} cpu_flags[] = {
+    CPU_FEATURE(avx),      CPU_FEATURE(avx2),       CPU_FEATURE(fma),        CPU_FEATURE(f16c),
+    CPU_FEATURE(avx512f),  CPU_FEATURE(avx512bw),   CPU_FEATURE(avx512vl),   CPU_FEATURE(avx512dq),
+    CPU_FEATURE(avx512vnni), CPU_FEATURE(avx512bf16),
+};
+#endif
+
+/* ARM targets (their intrinsics header is arm_neon.h) on an x86 host are
+ * cross-compiled and run under qemu-user; x86 targets run natively when the CPU
+ * has every -m feature their flags ask for. */
+static bool is_arm_target(const Target *t) { return t->intrin_header && strcmp(t->intrin_header, "arm_neon.h") == 0; }
+
+/* NULL if `argv[0] --version` runs, else why not. */
+static char *tool_missing(const char *tool, const char *package) {
+  char *argv[] = {(char *)tool, "--version", NULL};
+  RunResult r;
+  bool ok = tu_run(argv, 60, &r) == 0 && r.exited && r.status == 0;
+  tu_run_free(&r);
+  return ok ? NULL : tu_printf("%s is not installed (apt-get install %s)", tool, package);
+}
+
+char *tu_target_platform(const Target *t, Platform *p) {
+  *p = (Platform){tu_cc(), NULL, NULL};
+  if (is_arm_target(t)) {
+#if defined(__aarch64__)
+    return NULL;
+#else
+    char *why = tool_missing("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu");
+    if (!why) why = tool_missing("qemu-aarch64", "qemu-user");
+    *p = (Platform){"aarch64-linux-gnu-gcc", "qemu-aarch64", "/usr/aarch64-linux-gnu"};
+    return why;
+#endif
+  }
+  char *flags = strdup(t->cflags ? t->cflags : ""), *save = NULL, *why = NULL;
+  for (char *f = strtok_r(flags, " \t", &save); f && !why; f = strtok_r(NULL, " \t", &save)) {
+    if (strncmp(f, "-m", 2) != 0 || strcmp(f, "-march=native") == 0) continue;
+    bool known = false;
+#if defined(__x86_64__) || defined(__i386__)
+    for (size_t i = 0; i < sizeof cpu_flags / sizeof cpu_flags[0] && !known; i++) {
+      if (strcmp(f, cpu_flags[i].flag) != 0) continue;
+      known = true;
+      if (!cpu_flags[i].present()) why = tu_printf("this CPU lacks %s (flag %s)", f + 2, f);
+    }
+#endif
+    if (!known && !why) why = tu_printf("cannot tell whether this machine runs code built with %s", f);
+  }
+  free(flags);
+  return why;
+}
+
+const char *tu_platform_how(const Platform *p) { return p->emulator ? "under qemu-aarch64" : "natively"; }
+
+int tu_platform_argv(const Platform *p, char **argv, const char *prog) {
+  int argc = 0;
+  if (p->emulator) {
+    argv[argc++] = (char *)p->emulator;
+    argv[argc++] = "-L";
+    argv[argc++] = (char *)p->sysroot;
+  }
+  argv[argc++] = (char *)prog;
+  return argc;
 }

@@ -111,4 +111,37 @@ const char *tu_cc(void);
 /* NULL if node + onnxruntime-node work, else why not (malloc'ed). */
 char *tu_ort_unavailable(void);
 
+/* ---------------- building bundles ---------------- */
+
+typedef struct Platform Platform;
+
+/* cc -std=c99 -Wall -Wextra -pedantic FLAGS -o PROG BUNDLE/NAME.c... -lm, with the platform's
+ * compiler. Returns -1 if cc could not be started; otherwise the caller judges r
+ * (exit status, and r->err for warnings). */
+int tu_build_bundle(const Platform *p, const char *flags, const char *bundle, const char *prog, int timeout,
+                    RunResult *r);
+/* The line of a failed build's stderr that says most: the undefined symbol of a link
+ * error, else the first error. */
+char *tu_build_error_line(const char *err, size_t max);
+
+/* ---------------- targets ---------------- */
+
+typedef struct Target Target;
+
+/* Where a target's bundles are built and run. */
+struct Platform {
+  const char *cc;       /* C compiler for the bundle */
+  const char *emulator; /* NULL: run natively; else "qemu-aarch64" */
+  const char *sysroot;  /* the emulator's -L */
+};
+
+/* Fills *p and returns NULL if this machine can build and run the target's bundles
+ * (natively, or cross-compiled under qemu for ARM targets on x86), else returns why not. */
+char *tu_target_platform(const Target *t, Platform *p);
+/* "natively" or "under qemu-aarch64", for messages. */
+const char *tu_platform_how(const Platform *p);
+/* Writes the command prefix that runs prog on the platform ([qemu-aarch64 -L SYSROOT] prog)
+ * into argv (room for 4); returns the count. */
+int tu_platform_argv(const Platform *p, char **argv, const char *prog);
+
 #endif

@@ -92,7 +92,35 @@ static const char *const c_keywords[] = {
     "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum", "extern",
     "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return", "short", "signed",
     "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void", "volatile", "while", "in", "out",
-    "ws", "w", NULL};
+    "ws", "w",
+    /* object-like macros of the standard headers a bundle (or its harness) includes */
+    "NULL", "EOF", "errno", "stdin", "stdout", "stderr", "INFINITY", "NAN", "HUGE_VAL", "BUFSIZ", "RAND_MAX",
+    "EXIT_SUCCESS", "EXIT_FAILURE", "CLOCKS_PER_SEC", "bool", "true", "false", NULL};
+
+/* ONNX names are arbitrary strings; these make them safe inside generated C. */
+
+/* Text for a comment: "*" and "/" next to each other are split by a space, so a
+ * name cannot end the comment or open a nested one. */
+static const char *c_comment(Emitter *e, const char *s) {
+  Buf b = {0};
+  for (const char *p = s; *p; p++) {
+    buf_putn(&b, p, 1);
+    if ((p[0] == '*' && p[1] == '/') || (p[0] == '/' && p[1] == '*')) buf_puts(&b, " ");
+  }
+  return keep(e, b.s ? b.s : xstrdup(""));
+}
+
+/* The body of a string literal: quote, backslash, '?' (trigraphs) and
+ * non-printable bytes escaped (octal, always three digits). */
+static const char *c_string(Emitter *e, const char *s) {
+  Buf b = {0};
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    if (*p == '"' || *p == '\\' || *p == '?') buf_printf(&b, "\\%c", *p);
+    else if (*p < 32 || *p >= 127) buf_printf(&b, "\\%03o", *p);
+    else buf_putn(&b, (const char *)p, 1);
+  }
+  return keep(e, b.s ? b.s : xstrdup(""));
+}
 
 /* A C identifier from an ONNX name: [A-Za-z0-9_] kept, runs of others -> '_'. */
 static char *sanitize(const char *prefix, const char *name) {
@@ -166,7 +194,9 @@ void emit_line(Emitter *e, const char *f, ...) {
 
 const Target *emit_target(Emitter *e) { return e->opt->target; }
 
-const char *emit_kfn(Emitter *e, const char *base) { return fmt(e, "%s_%s", base, e->opt->target->isa); }
+static const char *kernel_isa(Emitter *e, const char *base);
+
+const char *emit_kfn(Emitter *e, const char *base) { return fmt(e, "%s_%s", base, kernel_isa(e, base)); }
 
 const char *emit_ints(Emitter *e, const char *hint, const int64_t *v, int n) {
   /* A compound literal, not a declaration: the call that uses it stays one line and
@@ -289,6 +319,11 @@ const char *emit_ref(Emitter *e, int t) {
 
 static int paste_template(Emitter *e, const char *path);
 
+static bool ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), k = strlen(suffix);
+  return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
 static int paste_text(Emitter *e, const char *path, const char *text) {
   /* Dependencies first: quoted includes name other templates relative to this file. */
   const char *p = text;
@@ -315,7 +350,9 @@ static int paste_text(Emitter *e, const char *path, const char *text) {
           r += 3;
         }
         snprintf(full, sizeof full, "%s/%s", base, r);
-        if (strcmp(r, "prelude.h") != 0 && strstr(full, "prelude.h") == NULL)
+        /* The prelude and the shim dispatcher are not dependencies: the file has the
+         * prelude and the target's shim before every kernel (write_source). */
+        if (strcmp(r, "prelude.h") != 0 && strstr(full, "prelude.h") == NULL && !ends_with(full, "simd/shim.h"))
           if (paste_template(e, full)) return -1;
       }
     }
@@ -346,12 +383,80 @@ static int paste_template(Emitter *e, const char *path) {
   return paste_text(e, path, text);
 }
 
+/* Template resolution (target.h): "family/stem" -> templates/family/stem-<isa>.c,
+ * else (targets with a shim) the shim-based templates/family/stem-simd.c, else
+ * templates/family/stem-scalar.c. A shim-based template defines its kernels as
+ * VITC_FN(vitc_f32_softmax), which the target's shim (pasted before every kernel,
+ * see write_source) turns into vitc_f32_softmax_<isa>. It includes the scalar
+ * template of its family, pasted first as a dependency, for the kernels it does
+ * not vectorize; emit_kfn() finds which suffix each kernel has. */
 int emit_use_kernel(Emitter *e, const char *stem) {
+  const Target *t = e->opt->target;
   char path[512];
-  snprintf(path, sizeof path, "templates/%s-%s.c", stem, e->opt->target->isa);
+  snprintf(path, sizeof path, "templates/%s-%s.c", stem, t->isa);
+  if (!embedded_file(path) && t->shim) snprintf(path, sizeof path, "templates/%s-simd.c", stem);
   if (!embedded_file(path)) snprintf(path, sizeof path, "templates/%s-scalar.c", stem);
   if (!embedded_file(path)) vitc_die("no kernel template for %s", stem);
   return paste_template(e, path);
+}
+
+/* Whether text defines (or declares, or calls) the function name: name followed by
+ * '(' and not preceded by an identifier character. */
+static bool mentions_function(const char *text, const char *name) {
+  size_t n = strlen(name);
+  for (const char *p = strstr(text, name); p; p = strstr(p + 1, name)) {
+    if (p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '_')) continue;
+    if (p[n] == '(') return true;
+  }
+  return false;
+}
+
+/* The suffix of kernel `base` on this target, the same choice emit_use_kernel
+ * makes for its family: the target's ISA if a templates/<family>/<stem>-<isa>.c
+ * defines base_<isa>, or (targets with a shim) a -simd.c template defines
+ * VITC_FN(base); else "scalar", the reference template every family has. */
+static const char *kernel_isa(Emitter *e, const char *base) {
+  const Target *t = e->opt->target;
+  if (strcmp(t->isa, "scalar") == 0) return "scalar";
+  const char *isa_file = fmt(e, "-%s.c", t->isa), *isa_fn = fmt(e, "%s_%s", base, t->isa);
+  const char *simd_fn = fmt(e, "VITC_FN(%s)", base);
+  for (int i = 0; vitc_embedded_files[i].path; i++) {
+    const char *path = vitc_embedded_files[i].path, *text = vitc_embedded_files[i].text;
+    if (strncmp(path, "templates/", 10) != 0) continue;
+    if (ends_with(path, isa_file) && mentions_function(text, isa_fn)) return t->isa;
+    if (t->shim && ends_with(path, "-simd.c") && strstr(text, simd_fn)) return t->isa;
+  }
+  return "scalar";
+}
+
+/* The target's SIMD shim, with the shim's own quoted includes (bind.h,
+ * fastmath.h) expanded in place, where they must go, instead of pasted first as
+ * dependencies; the prelude and the intrinsics header are already in the file. */
+static void paste_shim(Emitter *e, Buf *c, const char *path, int depth) {
+  const char *text = embedded_file(path);
+  if (!text) vitc_die("SIMD shim %s is not built into the compiler", path);
+  if (depth > 4) vitc_die("SIMD shim %s: includes nest too deep", path);
+  const char *ih = e->opt->target->intrin_header;
+  buf_printf(c, "/* ---- %s ---- */\n", path);
+  for (const char *p = text; *p;) {
+    const char *eol = strchr(p, '\n');
+    size_t len = eol ? (size_t)(eol - p) : strlen(p);
+    char line[512];
+    snprintf(line, sizeof line, "%.*s", (int)(len < sizeof line - 1 ? len : sizeof line - 1), p);
+    if (strncmp(line, "#include \"", 10) == 0) {
+      char *q = strchr(line + 10, '"');
+      if (q) *q = 0;
+      if (!strstr(line + 10, "prelude.h")) { /* a sibling of the shim */
+        char dep[600];
+        snprintf(dep, sizeof dep, "templates/simd/%s", line + 10);
+        paste_shim(e, c, dep, depth + 1);
+      }
+    } else if (!(ih && strncmp(line, "#include <", 10) == 0 && strncmp(line + 10, ih, strlen(ih)) == 0)) {
+      buf_putn(c, p, len);
+      buf_puts(c, "\n");
+    }
+    p = eol ? eol + 1 : p + len;
+  }
 }
 
 const char *embedded_file(const char *path) {
@@ -379,7 +484,7 @@ static int emit_node(Emitter *e, int ni) {
   Node *n = &g->n[ni];
   char sb[160];
   e->cur_node = ni;
-  emit_line(e, "/* %s %s */", op_name(n->op), n->name);
+  emit_line(e, "/* %s %s */", op_name(n->op), c_comment(e, n->name));
   /* Declare workspace outputs first defined here. */
   for (int o = 0; o < n->n_out; o++) {
     int t = n->out[o];
@@ -394,7 +499,7 @@ static int emit_node(Emitter *e, int ni) {
   }
   bool is_view = (op_flags(n->op) & OPF_VIEW) && e->plan->t[n->out[0]].kind == ST_VIEW;
   if (is_view) {
-    emit_line(e, "/* view: %s is %s as %s */", g->t[n->out[0]].name, g->t[n->in[0]].name,
+    emit_line(e, "/* view: %s is %s as %s */", c_comment(e, g->t[n->out[0]].name), c_comment(e, g->t[n->in[0]].name),
               shape_str(&g->t[n->out[0]].shape, sb, sizeof sb));
     return 0;
   }
@@ -503,9 +608,9 @@ static void write_header(Emitter *e, Buf *h, char **in_names, char **out_names) 
     for (int i = 0; i < cnt; i++) {
       Tensor *t = &g->t[pass ? g->outputs[i] : g->inputs[i]];
       const char *field = pass ? out_names[i] : in_names[i];
-      buf_printf(h, "/* %s %d: '%s', %s%s */\n", pass ? "output" : "input", i, t->name, dtype_name(t->dtype),
+      buf_printf(h, "/* %s %d: '%s', %s%s */\n", pass ? "output" : "input", i, c_comment(e, t->name), dtype_name(t->dtype),
                  shape_str(&t->shape, sb, sizeof sb));
-      buf_printf(h, "#define %s_%s%d_NAME \"%s\"\n", NAME, kind, i, t->name);
+      buf_printf(h, "#define %s_%s%d_NAME \"%s\"\n", NAME, kind, i, c_string(e, t->name));
       buf_printf(h, "#define %s_%s%d_FIELD %s\n", NAME, kind, i, field);
       buf_printf(h, "#define %s_%s%d_DTYPE %d /* VITC_DTYPE_%s */\n", NAME, kind, i, (int)t->dtype,
                  upper(e, dtype_name(t->dtype)));
@@ -556,7 +661,7 @@ static int write_source(Emitter *e, Buf *c, char **in_names, char **out_names) {
   for (int i = 0; i < g->nn; i++) {
     block_of(g->n[i].name, block, sizeof block);
     if (strcmp(block, prev_block) != 0 && block[0]) {
-      buf_printf(&e->body, "\n  /* ======== %s ======== */\n", block);
+      buf_printf(&e->body, "\n  /* ======== %s ======== */\n", c_comment(e, block));
       snprintf(prev_block, sizeof prev_block, "%s", block);
     }
     if (emit_node(e, i)) return -1;
@@ -566,7 +671,7 @@ static int write_source(Emitter *e, Buf *c, char **in_names, char **out_names) {
     int t = g->outputs[i];
     if (g->t[t].producer < 0 && g->t[t].data) {
       size_t bytes = (size_t)shape_numel(&g->t[t].shape) * dtype_size(g->t[t].dtype);
-      const char *src = define_const(e, fmt(e, "w_graph_output%d", i), g->t[t].name, g->t[t].dtype, shape_numel(&g->t[t].shape),
+      const char *src = define_const(e, fmt(e, "w_graph_output%d", i), c_comment(e, g->t[t].name), g->t[t].dtype, shape_numel(&g->t[t].shape),
                                      g->t[t].data);
       emit_line(e, "memcpy(out->%s, %s, %zu);", out_names[i], src, bytes);
     }
@@ -576,7 +681,7 @@ static int write_source(Emitter *e, Buf *c, char **in_names, char **out_names) {
   for (int t = 0; t < g->nt; t++) {
     if (!e->const_used[t]) continue;
     Tensor *ten = &g->t[t];
-    define_const(e, e->cname[t], fmt(e, "%s: %s%s", ten->name, dtype_name(ten->dtype), shape_str(&ten->shape, sb, sizeof sb)),
+    define_const(e, e->cname[t], fmt(e, "%s: %s%s", c_comment(e, ten->name), dtype_name(ten->dtype), shape_str(&ten->shape, sb, sizeof sb)),
                  ten->dtype, shape_numel(&ten->shape), ten->data);
   }
   qsort(e->packed, (size_t)e->n_packed, sizeof *e->packed, cmp_packed);
@@ -596,6 +701,13 @@ static int write_source(Emitter *e, Buf *c, char **in_names, char **out_names) {
   buf_puts(c, "/* ================= kernels ================= */\n\n/* ---- templates/prelude.h ---- */\n");
   buf_puts(c, prelude);
   buf_puts(c, "\n");
+  /* The target's intrinsics header (the only one), then its SIMD shim. */
+  const Target *tg = e->opt->target;
+  if (tg->intrin_header) buf_printf(c, "#include <%s>\n\n", tg->intrin_header);
+  if (tg->shim) {
+    paste_shim(e, c, tg->shim, 0);
+    buf_puts(c, "\n");
+  }
   buf_putn(c, e->kernels.s ? e->kernels.s : "", e->kernels.len);
   buf_puts(c, "/* ================= weights ================= */\n\n");
   buf_putn(c, e->consts.s ? e->consts.s : "", e->consts.len);
@@ -676,19 +788,24 @@ int emit_bundle(Graph *g, const Plan *plan, const EmitOptions *opt) {
   if (rc == 0) rc = write_source(e, &c, in_names, out_names);
   if (rc == 0) write_header(e, &h, in_names, out_names);
   if (rc == 0 && opt->main_harness) write_harness(e, &m, in_names, out_names);
-  /* Write everything under temporary names, then rename: all or nothing. */
+  /* Write everything under temporary names, then rename: all or nothing. NAME.c is
+   * renamed last, and removed if a rename fails after others succeeded, so a
+   * failure never leaves a NAME.c next to files of another compile. */
   OutFile files[4] = {{0}};
   int nf = 0;
   const char *rt = embedded_file("runtime/vitc_runtime.h");
   if (!rt) vitc_die("runtime/vitc_runtime.h is not built in");
   if (rc == 0) rc = write_file(&files[nf++], opt->out_dir, "vitc_runtime.h", rt, strlen(rt));
   if (rc == 0) rc = write_file(&files[nf++], opt->out_dir, fmt(e, "%s.h", opt->name), h.s, h.len);
-  if (rc == 0) rc = write_file(&files[nf++], opt->out_dir, fmt(e, "%s.c", opt->name), c.s, c.len);
   if (rc == 0 && opt->main_harness) rc = write_file(&files[nf++], opt->out_dir, fmt(e, "%s_main.c", opt->name), m.s, m.len);
-  for (int i = 0; i < nf; i++) {
-    if (rc == 0 && files[i].tmp_path && rename(files[i].tmp_path, files[i].final_path) != 0)
+  if (rc == 0) rc = write_file(&files[nf++], opt->out_dir, fmt(e, "%s.c", opt->name), c.s, c.len);
+  int renamed = 0;
+  for (int i = 0; i < nf && rc == 0; i++) {
+    if (rename(files[i].tmp_path, files[i].final_path) != 0)
       rc = vitc_err("cannot rename %s: %s", files[i].tmp_path, strerror(errno));
+    else renamed++;
   }
+  if (rc != 0 && renamed > 0) unlink(files[nf - 1].final_path); /* NAME.c of an older compile */
   for (int i = 0; i < nf; i++) {
     if (rc != 0 && files[i].tmp_path) unlink(files[i].tmp_path);
     free(files[i].tmp_path);

@@ -1,10 +1,16 @@
 /* emit/target.h: code generation targets, chosen by name (--target).
  *
- * A target names the ISA suffix of the kernel templates it uses
- * ("gemm/f32-gemm" -> templates/gemm/f32-gemm-<isa>.c, falling back to the
- * scalar template when the ISA has no specialized one), the intrinsics header the
- * model file includes, the C compiler flags a bundle needs, and the GEMM
- * microkernel's register tile (weights are packed for it at compile time). */
+ * A target names:
+ *   - the ISA suffix of its kernels. emit_use_kernel(e, "gemm/f32-gemm") pastes the
+ *     first of templates/gemm/f32-gemm-<isa>.c (hand-written for this ISA),
+ *     templates/gemm/f32-gemm-simd.c (written once against the SIMD shim and
+ *     instantiated for this target; only targets with a shim), and
+ *     templates/gemm/f32-gemm-scalar.c (the portable reference every family has);
+ *   - the intrinsics header the model file includes (NULL for plain C) and the
+ *     SIMD shim (templates/simd/<isa>.h, NULL for none) pasted after the prelude,
+ *     before every kernel;
+ *   - the C compiler flags a bundle needs (documentation and tests);
+ *   - the GEMM microkernel's register tile (weights are packed for it at compile time). */
 #ifndef VITC_TARGET_H
 #define VITC_TARGET_H
 
@@ -15,9 +21,15 @@ typedef struct Target {
   const char *cflags;        /* flags a bundle needs (documentation and tests) */
   int vector_bytes;          /* preferred alignment of weights and workspace */
   int gemm_mr, gemm_nr;      /* GEMM microkernel tile: rows of A, columns of packed B */
+  const char *shim;          /* SIMD shim pasted before the kernels, e.g. "templates/simd/avx2.h"; NULL for none */
 } Target;
 
 const Target *target_find(const char *name);
+
+/* The target of the current compile, set by main before planning (NULL: scalar).
+ * Ops whose scratch memory depends on the target's kernels (OpImpl.scratch: the
+ * packed GEMM's panels, ops/matmul.c and ops/conv.c) read it. */
+extern const Target *vitc_target;
 /* Comma-separated list of names, for messages. */
 const char *target_names(void);
 

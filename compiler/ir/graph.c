@@ -29,7 +29,7 @@ bool dtype_supported(DType t) {
 }
 
 const char *dtype_name(DType t) {
-  switch (t) {
+  switch ((int)t) {
   case DT_FLOAT: return "float32";
   case DT_UINT8: return "uint8";
   case DT_INT8: return "int8";
@@ -43,6 +43,12 @@ const char *dtype_name(DType t) {
   case DT_DOUBLE: return "float64";
   case DT_UINT32: return "uint32";
   case DT_UINT64: return "uint64";
+  case 14: return "complex64";
+  case 15: return "complex128";
+  case 16: return "bfloat16";
+  case 17: case 18: case 19: case 20: return "float8";
+  case 21: return "uint4";
+  case 22: return "int4";
   default: return "undefined";
   }
 }

@@ -48,13 +48,17 @@ enum {
 };
 
 typedef enum OpKind {
-#define OP(e, name, flags) OP_##e,
+#define OP(e, name, flags, ...) OP_##e,
 #include "ir/ops.def"
 #undef OP
   OP_COUNT
 } OpKind;
 
+#define VITC_MANY 1024 /* arity of variadic ops */
+
 const char *op_name(OpKind k);      /* ONNX op_type */
+/* Allowed input and output counts of an op (ops.def). */
+void op_arity(OpKind k, int *min_in, int *max_in, int *min_out, int *max_out);
 unsigned op_flags(OpKind k);
 int op_lookup(const char *onnx_name); /* OpKind or -1 */
 

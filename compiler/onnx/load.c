@@ -389,6 +389,10 @@ static int add_value_info_input(Loader *L, const Onnx__ValueInfoProto *vi, const
     t->shape.rank = (int)tt->shape->n_dim;
     for (size_t i = 0; i < tt->shape->n_dim; i++) {
       const Onnx__TensorShapeProto__Dimension *d = tt->shape->dim[i];
+      /* Empty tensors (a 0 dimension) are not supported: a ViT input never has one. */
+      if (d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE && d->dim_value == 0)
+        return vitc_err("%s: graph input '%s' has dimension %zu of size 0; vitc does not support empty tensors", L->path,
+                        name, i);
       if (d->value_case != ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE || d->dim_value <= 0) {
         const char *param = d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM ? d->dim_param : "?";
         return vitc_err("%s: graph input '%s' has a dynamic dimension %zu ('%s'); fix it with --shape %s=DIMxDIM...",
@@ -455,6 +459,18 @@ static int build_graph(Loader *L, const Onnx__ModelProto *m, const ShapeOverride
     int k = op_lookup(op);
     if (k < 0 || (op_flags((OpKind)k) & (OPF_FOLD | OPF_INTERNAL)))
       return vitc_err("%s: node '%s': op '%s' (opset %d) is not supported by vitc", L->path, nname, op, L->g->opset);
+    int min_in, max_in, min_out, max_out;
+    op_arity((OpKind)k, &min_in, &max_in, &min_out, &max_out);
+    if ((int)np->n_input < min_in || (int)np->n_input > max_in || (int)np->n_output < min_out ||
+        (int)np->n_output > max_out) {
+      char want_in[32], want_out[32];
+      snprintf(want_in, sizeof want_in, min_in == max_in ? "%d" : max_in == VITC_MANY ? "at least %d" : "%d to %d",
+               min_in, max_in);
+      snprintf(want_out, sizeof want_out, min_out == max_out ? "%d" : max_out == VITC_MANY ? "at least %d" : "%d to %d",
+               min_out, max_out);
+      return vitc_err("%s: node '%s' (%s, opset %d): expects %s input(s) and %s output(s), has %zu and %zu", L->path,
+                      nname, op, L->g->opset, want_in, want_out, np->n_input, np->n_output);
+    }
     int *ins = xmalloc((np->n_input + 1) * sizeof(int));
     int *outs = xmalloc((np->n_output + 1) * sizeof(int));
     for (size_t j = 0; j < np->n_input; j++) {

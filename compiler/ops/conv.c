@@ -16,10 +16,22 @@
  *   SAME_UPPER  out = ceil(in / s), total padding max(0, (out-1)*s + dk - in) split
  *   SAME_LOWER  with the odd element at the end (UPPER) or the beginning (LOWER).
  *
- * The kernel takes ONNX's weight layout (C_out, C_in/group, KH, KW) as it is, so
+ * The kernels take ONNX's weight layout (C_out, C_in/group, KH, KW) as it is, so
  * nothing is packed; eval (folding a Conv whose input is constant) is not
- * implemented, no exporter emits one. */
+ * implemented, no exporter emits one.
+ *
+ * Lowering. On the scalar target every Conv calls vitc_f32_conv2d_scalar
+ * (depthwise loops, or im2col + the reference GEMM). On the SIMD targets a
+ * depthwise conv (group == C_in) with equal strides calls the shim-based
+ * vitc_f32_conv2d_depthwise_<isa> (templates/conv/f32-conv2d-simd.c: the plane
+ * padded and phase-split into scratch, one vector loop per output plane), and
+ * every other conv (the patch embedding, kernel == stride; 1x1 convs; stems) runs
+ * on the target's GEMM microkernel (vitc_f32_conv2d_<MR>x<NR>_<isa>,
+ * templates/gemm/f32-gemm-driver.c): the im2col matrix is gathered straight into
+ * the microkernel's packed panel layout in scratch and multiplied by the weight
+ * as it is, so Y comes out NCHW. */
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "emit/emit.h"
@@ -165,9 +177,45 @@ static bool conv_pointwise(const Window2D *c) {
          c->OW == c->W;
 }
 
+/* The conv runs on the target's GEMM microkernel (see the top of this file). */
+static bool conv_packed(const Target *t, const ConvDims *cd) { return t && t->shim && cd->group != cd->C; }
+
+/* K block for the packed conv's GEMM (depth kdim): as ops/matmul.c's gemm_blocks,
+ * whole up to 512, else equal blocks of at most 384 (multiples of 8). */
+static int conv_kc(int64_t kdim) {
+  if (kdim <= 512) return 0;
+  int64_t nb = (kdim + 383) / 384, k = (kdim + nb - 1) / nb;
+  return (int)((k + 7) / 8 * 8);
+}
+
+/* A depthwise conv for the shim-based kernel (templates/conv/f32-conv2d-simd.c). */
+static bool conv_dw_simd(const Target *t, const ConvDims *cd) {
+  return t && t->shim && cd->group == cd->C && cd->c.sh == cd->c.sw;
+}
+
+/* Its scratch in floats: vitc__f32_dwconv2d_geometry in the template. */
+static int64_t dw_scratch_floats(const ConvDims *cd) {
+  const Window2D *c = &cd->c;
+  int64_t s = c->sw, reach = (c->OW - 1) * s + (c->KW - 1) * c->dw + 1;
+  int64_t wp = c->pl + c->W > reach ? c->pl + c->W : reach;
+  int64_t ly = (c->OH * wp + 15) / 16 * 16;
+  int64_t lx = s * (ly - 1) + (c->KH - 1) * c->dh * wp + (c->KW - 1) * c->dw + 1, lx2 = (c->pt + c->H) * wp;
+  if (lx2 > lx) lx = lx2;
+  return s * ((lx + s - 1) / s) + ly;
+}
+
 static size_t scratch_conv(Graph *g, Node *n) {
   ConvDims cd;
-  if (conv_dims(g, n, &cd) || cd.group == cd.C || conv_pointwise(&cd.c)) return 0;
+  if (conv_dims(g, n, &cd)) return 0;
+  if (conv_dw_simd(vitc_target, &cd)) return (size_t)dw_scratch_floats(&cd) * sizeof(float);
+  if (conv_packed(vitc_target, &cd)) { /* VITC_F32_CONV2D_SCRATCH (templates/gemm/f32-gemm-driver.c) */
+    const Window2D *c = &cd.c;
+    int64_t kdim = cd.C / cd.group * c->KH * c->KW, ohw = c->OH * c->OW, nr = vitc_target->gemm_nr;
+    int kc = conv_kc(kdim);
+    int64_t panel = (ohw + nr - 1) / nr * nr * kdim, ap = vitc_target->gemm_mr * (kc ? kc : (kdim ? kdim : 1));
+    return (size_t)(panel + ap) * sizeof(float);
+  }
+  if (cd.group == cd.C || conv_pointwise(&cd.c)) return 0;
   const Window2D *c = &cd.c;
   return (size_t)(cd.C / cd.group * c->KH * c->KW * c->OH * c->OW) * sizeof(float);
 }
@@ -176,6 +224,34 @@ static int emit_conv(Emitter *e, Graph *g, Node *n) {
   ConvDims cd;
   if (conv_dims(g, n, &cd)) return -1;
   const Window2D c = cd.c;
+  const Target *t = emit_target(e);
+  if (t->shim && t != vitc_target) vitc_die("emitting for target %s, but the workspace was planned for another", t->name);
+  if (conv_dw_simd(t, &cd)) {
+    emit_use_kernel(e, "conv/f32-conv2d");
+    emit_line(e,
+              "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
+              ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
+              ", %s, %s, %s, %s, %s);",
+              emit_kfn(e, "vitc_f32_conv2d_depthwise"), cd.N, cd.C, c.H, c.W, cd.M, c.OH, c.OW, c.KH, c.KW, c.sh, c.sw,
+              c.dh, c.dw, c.pt, c.pl, emit_ref(e, n->in[0]), emit_ref(e, n->in[1]),
+              node_in(g, n, 2) ? emit_ref(e, n->in[2]) : "NULL", emit_ref(e, n->out[0]), emit_scratch(e));
+    return 0;
+  }
+  if (conv_packed(t, &cd)) {
+    char stem[64], fn[64];
+    snprintf(stem, sizeof stem, "gemm/f32-gemm-%dx%d", t->gemm_mr, t->gemm_nr);
+    snprintf(fn, sizeof fn, "vitc_f32_conv2d_%dx%d", t->gemm_mr, t->gemm_nr);
+    emit_use_kernel(e, stem);
+    emit_line(e,
+              "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
+              ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
+              ", %s, %s, %s, %s, %d, 0, %s);",
+              emit_kfn(e, fn), cd.N, cd.C, c.H, c.W, cd.M, c.OH, c.OW, c.KH, c.KW, c.sh, c.sw, c.dh, c.dw, c.pt, c.pl,
+              cd.group, emit_ref(e, n->in[0]), emit_ref(e, n->in[1]),
+              node_in(g, n, 2) ? emit_ref(e, n->in[2]) : "NULL", emit_ref(e, n->out[0]),
+              conv_kc(cd.C / cd.group * c.KH * c.KW), emit_scratch(e));
+    return 0;
+  }
   emit_use_kernel(e, "gemm/f32-gemm");
   emit_use_kernel(e, "conv/f32-conv2d");
   bool needs_scratch = cd.group != cd.C && !conv_pointwise(&c);

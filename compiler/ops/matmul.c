@@ -17,6 +17,23 @@
  * else (transA, a C that is not a row vector, an activation B with transB) goes
  * to the general kernel, which does exactly what the ONNX spec says.
  *
+ * On the SIMD targets (avx2, avx512, neon) products go to the target's GEMM
+ * microkernel, templates/gemm/f32-gemm-<MR>x<NR>-<isa>.c (tile from
+ * emit/target.c): a constant B is packed here, at compile time, into the
+ * kernel's panel layout (templates/gemm/f32-gemm-driver.c: panels of NR columns,
+ * K-major, zero-padded) and emitted as a weight; an activation B (attention's
+ * Q @ K^T and P @ V) is packed at run time into the node's scratch. The K and N
+ * block sizes are chosen here per shape (gemm_blocks) and passed as literals.
+ * The kernels' scratch (the A micro-panel, a run-time packed B) depends on the
+ * tile, so the scratch functions read the target being compiled for, vitc_target
+ * (emit/target.h, set by main before planning; NULL plans for scalar).
+ * The scalar target keeps the reference kernels of f32-gemm-scalar.c.
+ *
+ * vitc.Gemm (made by passes/fuse_gemm_epilogue.c; contract in ir/ops.def) is
+ * Y = act(A @ W + bias) + residual with a constant W: one packed-GEMM call whose
+ * microkernel applies bias, activation and residual in its store; on the scalar
+ * target, the reference GEMM then vitc_f32_gemm_epilogue_scalar.
+ *
  * eval folds both ops on constants (float32 summed in float like the kernels,
  * integers in int64). */
 #include <inttypes.h>
@@ -28,6 +45,102 @@
 
 #include "emit/emit.h"
 #include "ops/op.h"
+
+/* ---------------- the packed GEMM of the SIMD targets ---------------- */
+
+/* Whether the target has a GEMM microkernel template (every target with a SIMD
+ * shim does; the scalar target uses the reference kernels). */
+static bool packed_gemm(Emitter *e) {
+  const Target *t = emit_target(e);
+  if (t->shim && t != vitc_target) /* scratch was planned for vitc_target (emit/target.h) */
+    vitc_die("emitting for target %s, but the workspace was planned for %s", t->name,
+             vitc_target ? vitc_target->name : "scalar");
+  return t->shim != NULL;
+}
+
+/* The target the workspace is planned for uses the packed GEMM. */
+static bool planned_packed(void) { return vitc_target && vitc_target->shim; }
+
+/* "vitc_f32_gemm_12x32_avx512" for base "vitc_f32_gemm", after pasting the tile's
+ * template (templates/gemm/f32-gemm-12x32-avx512.c). */
+static const char *tile_fn(Emitter *e, const char *base) {
+  const Target *t = emit_target(e);
+  char stem[64], fn[96];
+  snprintf(stem, sizeof stem, "gemm/f32-gemm-%dx%d", t->gemm_mr, t->gemm_nr);
+  emit_use_kernel(e, stem);
+  snprintf(fn, sizeof fn, "%s_%dx%d", base, t->gemm_mr, t->gemm_nr);
+  const char *k = emit_kfn(e, fn);
+  size_t kl = strlen(k), il = strlen(t->isa);
+  if (kl < il || strcmp(k + kl - il, t->isa) != 0)
+    vitc_die("target %s: templates/%s-%s.c does not define %s_%s", t->name, stem, t->isa, fn, t->isa);
+  return k;
+}
+
+/* K and N block sizes for a product with depth K and width N on this target.
+ * The driver packs each MR-row micro-panel of A (MR*kc floats, meant to stay in
+ * L1) and sweeps it over a kc x nc block of packed B (meant to stay in L2).
+ * Measured on Zen 4 (32 KiB L1d, 1 MiB L2, bench/gemm_bench.c, M = 197): the
+ * whole K up to 512 (K = 192: 110 GFLOP/s); K = 768 in 2 blocks of 384 (104,
+ * whole K 97); splitting N costs more than it saves (A is repacked per N block),
+ * so N is split only when a kc x N block of B would pass 1 MiB. */
+static void gemm_blocks(const Target *t, int64_t K, int64_t N, int *kc, int *nc) {
+  int64_t nb = K <= 512 ? 1 : (K + 383) / 384;
+  int64_t k = (K + nb - 1) / nb;
+  if (nb > 1) k = (k + 7) / 8 * 8;
+  *kc = nb == 1 ? 0 : (int)k;
+  int64_t kk = nb == 1 ? K : k, nr = t->gemm_nr;
+  int64_t npad = (N + nr - 1) / nr * nr;
+  int64_t bytes = kk * npad * 4, limit = 1 << 20;
+  if (bytes <= limit || npad <= nr) {
+    *nc = 0;
+    return;
+  }
+  int64_t parts = (bytes + limit - 1) / limit, panels = npad / nr;
+  *nc = (int)((panels + parts - 1) / parts * nr);
+}
+
+/* Scratch bytes of a packed GEMM with a constant B: the A micro-panel. */
+static size_t gemm_scratch_bytes(const Target *t, int64_t K, int64_t N) {
+  int kc, nc;
+  gemm_blocks(t, K, N, &kc, &nc);
+  int64_t k = kc ? kc : K;
+  return (size_t)(t->gemm_mr * (k ? k : 1)) * sizeof(float);
+}
+
+/* Scratch bytes of a product whose B is packed at run time (VITC_F32_MATMUL_SCRATCH). */
+static size_t matmul_scratch_bytes(const Target *t, int64_t K, int64_t N) {
+  int64_t nr = t->gemm_nr;
+  return (size_t)((N + nr - 1) / nr * nr * K) * sizeof(float) + gemm_scratch_bytes(t, K, N);
+}
+
+/* Pack the constant B (K,N), element (k,j) at w[k*rs + j*cs] times scale, into
+ * the target's panel layout (f32-gemm-driver.c) as a weight; returns its C expression. */
+static const char *pack_weights(Emitter *e, const char *name, const float *w, int64_t K, int64_t N, int64_t rs,
+                                int64_t cs, float scale) {
+  int64_t nr = emit_target(e)->gemm_nr, np = (N + nr - 1) / nr;
+  int64_t total = np * nr * K;
+  float *p = xmalloc((size_t)(total ? total : 1) * sizeof(float));
+  for (int64_t pi = 0; pi < np; pi++)
+    for (int64_t k = 0; k < K; k++)
+      for (int64_t jj = 0; jj < nr; jj++) {
+        int64_t j = pi * nr + jj;
+        p[(pi * K + k) * nr + jj] = j < N ? w[k * rs + j * cs] * scale : 0.0f;
+      }
+  char hint[300];
+  snprintf(hint, sizeof hint, "%s_p%" PRId64, name, nr);
+  const char *ref = emit_const(e, hint, DT_FLOAT, total, p);
+  free(p);
+  return ref;
+}
+
+/* One packed-GEMM call: Y (M,N) = act(A (M,K) @ Wp + bias) + R. */
+static void emit_packed_gemm(Emitter *e, int64_t M, int64_t N, int64_t K, const char *A, int64_t lda,
+                             const char *Wp, const char *bias, const char *R, const char *Y, int act) {
+  int kc, nc;
+  gemm_blocks(emit_target(e), K, N, &kc, &nc);
+  emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %s, %s, %s, %s, %d, %d, %d, %s);",
+            tile_fn(e, "vitc_f32_gemm"), M, N, K, A, lda, Wp, bias, R, Y, act, kc, nc, emit_scratch(e));
+}
 
 /* ---------------- MatMul ---------------- */
 
@@ -154,24 +267,63 @@ static const char *ptrdiff_literal(const int64_t *v, int n, char *buf, size_t nb
   return buf;
 }
 
+/* B shared by every batch (a weight) and A contiguous over them: the batches
+ * fold into one tall (rows, K) matrix. */
+static bool matmul_folds(const MatMulDims *md) {
+  bool b_shared = true, a_dense = true;
+  int64_t expect = md->M * md->K;
+  for (int d = md->batch.rank - 1; d >= 0; d--) {
+    if (md->batch.d[d] == 1) continue;
+    if (md->b_stride[d] != 0) b_shared = false;
+    if (md->a_stride[d] != expect) a_dense = false;
+    expect *= md->batch.d[d];
+  }
+  return b_shared && a_dense;
+}
+
+/* On a SIMD target: a constant B is packed at compile time (no scratch but the A
+ * panel); an activation B is packed at run time. */
+static size_t scratch_matmul(Graph *g, Node *n) {
+  MatMulDims md;
+  if (!planned_packed() || matmul_dims(g, n, &md)) return 0;
+  if (node_in(g, n, 0)->dtype != DT_FLOAT) return 0;
+  if (matmul_folds(&md) && node_in_const(g, n, 1)) return gemm_scratch_bytes(vitc_target, md.K, md.N);
+  return matmul_scratch_bytes(vitc_target, md.K, md.N);
+}
+
 static int emit_matmul(Emitter *e, Graph *g, Node *n) {
   MatMulDims md;
   if (matmul_dims(g, n, &md)) return -1;
-  Tensor *a = node_in(g, n, 0);
+  Tensor *a = node_in(g, n, 0), *b = node_in(g, n, 1);
   if (require_float(g, n, a, "A")) return -1;
-  emit_use_kernel(e, "gemm/f32-gemm");
-  /* B shared by every batch (a weight) and A contiguous over them: one tall GEMM. */
-  bool b_shared = true, a_dense = true;
-  int64_t expect = md.M * md.K;
-  for (int d = md.batch.rank - 1; d >= 0; d--) {
-    if (md.batch.d[d] == 1) continue;
-    if (md.b_stride[d] != 0) b_shared = false;
-    if (md.a_stride[d] != expect) a_dense = false;
-    expect *= md.batch.d[d];
+  const char *A = emit_ref(e, n->in[0]), *Y = emit_ref(e, n->out[0]);
+  bool fold = matmul_folds(&md);
+  int64_t rows = shape_numel(&md.batch) * md.M;
+  if (packed_gemm(e)) {
+    if (fold && b->data) {
+      const char *Wp = pack_weights(e, b->name, b->data, md.K, md.N, md.N, 1, 1.0f);
+      emit_packed_gemm(e, rows, md.N, md.K, A, md.K, Wp, "NULL", "NULL", Y, 0);
+      return 0;
+    }
+    int kc, nc;
+    gemm_blocks(emit_target(e), md.K, md.N, &kc, &nc);
+    const char *fn = tile_fn(e, "vitc_f32_matmul");
+    if (fold) {
+      emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", 0, NULL, NULL, NULL, %s, %s, %" PRId64 ", 1, %s, %d, %d, %s);",
+                fn, rows, md.N, md.K, A, emit_ref(e, n->in[1]), md.N, Y, kc, nc, emit_scratch(e));
+      return 0;
+    }
+    char as[256], bs[256];
+    const char *dims = emit_ints(e, "mm_batch", md.batch.d, md.batch.rank);
+    emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %d, %s, %s, %s, %s, %s, %" PRId64 ", 1, %s, %d, %d, %s);",
+              fn, md.M, md.N, md.K, md.batch.rank, dims, ptrdiff_literal(md.a_stride, md.batch.rank, as, sizeof as),
+              ptrdiff_literal(md.b_stride, md.batch.rank, bs, sizeof bs), A, emit_ref(e, n->in[1]), md.N, Y, kc, nc,
+              emit_scratch(e));
+    return 0;
   }
-  const char *A = emit_ref(e, n->in[0]), *B = emit_ref(e, n->in[1]), *Y = emit_ref(e, n->out[0]);
-  if (b_shared && a_dense) {
-    int64_t rows = shape_numel(&md.batch) * md.M;
+  emit_use_kernel(e, "gemm/f32-gemm");
+  const char *B = emit_ref(e, n->in[1]);
+  if (fold) {
     emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %s, %" PRId64 ", NULL, %s, %" PRId64 ");",
               emit_kfn(e, "vitc_f32_gemm"), rows, md.N, md.K, A, md.K, B, md.N, Y, md.N);
     return 0;
@@ -189,7 +341,8 @@ static int64_t macs_matmul(Graph *g, Node *n) {
   return matmul_dims(g, n, &md) ? 0 : shape_numel(&md.batch) * md.M * md.K * md.N;
 }
 
-const OpImpl op_impl_MatMul = {.infer = infer_matmul, .eval = eval_matmul, .emit = emit_matmul, .macs = macs_matmul};
+const OpImpl op_impl_MatMul = {
+    .infer = infer_matmul, .eval = eval_matmul, .emit = emit_matmul, .scratch = scratch_matmul, .macs = macs_matmul};
 
 /* ---------------- Gemm ---------------- */
 
@@ -301,13 +454,59 @@ static bool alpha_folds_exactly(float alpha, const float *w, int64_t n) {
   return true;
 }
 
+/* beta * C as a bias row (N,) when C is one: kind 0 none (C absent or beta 0),
+ * 1 C itself (a row and beta == 1), 2 a precomputed constant (C constant, rows
+ * broadcast), -1 not a bias (the general kernel handles it). */
+static int gemm_bias_kind(const GemmDims *gd, const Tensor *c) {
+  if (!c || gd->beta == 0.0f) return 0;
+  bool row = gd->c_rs == 0 && (gd->c_cs == 1 || gd->N == 1);
+  if (row && gd->beta == 1.0f) return 1;
+  if (gd->c_rs == 0 && c->data) return 2;
+  return -1;
+}
+
+/* The bias expression for gemm_bias_kind() 1 or 2 ("NULL" for 0). */
+static const char *gemm_bias(Emitter *e, Node *n, const GemmDims *gd, const Tensor *c, int kind) {
+  if (kind == 0) return "NULL";
+  if (kind == 1) return emit_ref(e, n->in[2]);
+  int64_t cn = shape_numel(&c->shape);
+  float *v = xmalloc((size_t)(gd->N ? gd->N : 1) * sizeof(float));
+  for (int64_t j = 0; j < gd->N; j++) v[j] = gd->beta * ((const float *)c->data)[cn == 1 ? 0 : j];
+  char hint[256];
+  snprintf(hint, sizeof hint, "%s_bias", c->name);
+  const char *bias = emit_const(e, hint, DT_FLOAT, gd->N, v);
+  free(v);
+  return bias;
+}
+
+/* A Gemm that runs as one packed-GEMM call on a SIMD target: constant B, no
+ * transA, alpha 1 or folded exactly into the weights, C a bias row. */
+static bool gemm_packs(Graph *g, Node *n, const GemmDims *gd) {
+  Tensor *b = node_in(g, n, 1), *c = node_in(g, n, 2);
+  if (!b->data || b->dtype != DT_FLOAT || gd->transA || gemm_bias_kind(gd, c) < 0) return false;
+  return gd->alpha == 1.0f || alpha_folds_exactly(gd->alpha, b->data, gd->K * gd->N);
+}
+
+static size_t scratch_gemm(Graph *g, Node *n) {
+  GemmDims gd;
+  if (!planned_packed() || gemm_dims(g, n, &gd) || !gemm_packs(g, n, &gd)) return 0;
+  return gemm_scratch_bytes(vitc_target, gd.K, gd.N);
+}
+
 static int emit_gemm(Emitter *e, Graph *g, Node *n) {
   GemmDims gd;
   if (gemm_dims(g, n, &gd)) return -1;
   Tensor *a = node_in(g, n, 0), *b = node_in(g, n, 1), *c = node_in(g, n, 2);
   if (require_float(g, n, a, "A")) return -1;
-  emit_use_kernel(e, "gemm/f32-gemm");
   const char *A = emit_ref(e, n->in[0]), *Y = emit_ref(e, n->out[0]);
+
+  if (packed_gemm(e) && gemm_packs(g, n, &gd)) {
+    int64_t rs = gd.transB ? 1 : gd.N, cs = gd.transB ? gd.K : 1;
+    const char *Wp = pack_weights(e, b->name, b->data, gd.K, gd.N, rs, cs, gd.alpha);
+    emit_packed_gemm(e, gd.M, gd.N, gd.K, A, gd.K, Wp, gemm_bias(e, n, &gd, c, gemm_bias_kind(&gd, c)), "NULL", Y, 0);
+    return 0;
+  }
+  emit_use_kernel(e, "gemm/f32-gemm");
 
   /* B: a constant is packed to (K,N), alpha folded in when exact. */
   const char *B;
@@ -336,28 +535,9 @@ static int emit_gemm(Emitter *e, Graph *g, Node *n) {
     B = emit_ref(e, n->in[1]);
   }
 
-  /* The C term as a bias row vector (N,), if it is one: used as is when beta == 1,
-   * precomputed as beta*C (expanded from a scalar) when C is constant. */
-  const char *bias = "NULL";
-  bool bias_ok = true;
-  if (c && gd.beta != 0.0f) {
-    int64_t cn = shape_numel(&c->shape);
-    bool row = gd.c_rs == 0 && (gd.c_cs == 1 || gd.N == 1);
-    if (row && gd.beta == 1.0f) {
-      bias = emit_ref(e, n->in[2]);
-    } else if (gd.c_rs == 0 && c->data) {
-      float *v = xmalloc((size_t)(gd.N ? gd.N : 1) * sizeof(float));
-      for (int64_t j = 0; j < gd.N; j++) v[j] = gd.beta * ((const float *)c->data)[cn == 1 ? 0 : j];
-      char hint[256];
-      snprintf(hint, sizeof hint, "%s_bias", c->name);
-      bias = emit_const(e, hint, DT_FLOAT, gd.N, v);
-      free(v);
-    } else {
-      bias_ok = false;
-    }
-  }
-
-  if (!gd.transA && !transB && alpha == 1.0f && bias_ok) {
+  int bias_kind = gemm_bias_kind(&gd, c);
+  if (!gd.transA && !transB && alpha == 1.0f && bias_kind >= 0) {
+    const char *bias = gemm_bias(e, n, &gd, c, bias_kind);
     emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %s, %" PRId64 ", %s, %s, %" PRId64 ");",
               emit_kfn(e, "vitc_f32_gemm"), gd.M, gd.N, gd.K, A, gd.K, B, gd.N, bias, Y, gd.N);
     return 0;
@@ -370,11 +550,126 @@ static int emit_gemm(Emitter *e, Graph *g, Node *n) {
 }
 
 static int64_t macs_gemm(Graph *g, Node *n) {
-  GemmDims gd;
+  GemmDims gd = {0};
   return gemm_dims(g, n, &gd) ? 0 : gd.M * gd.K * gd.N;
 }
 
-const OpImpl op_impl_Gemm = {.infer = infer_gemm, .eval = eval_gemm, .emit = emit_gemm, .macs = macs_gemm};
+const OpImpl op_impl_Gemm = {
+    .infer = infer_gemm, .eval = eval_gemm, .emit = emit_gemm, .scratch = scratch_gemm, .macs = macs_gemm};
 
-/* vitc.Gemm: see ir/ops.def. */
-const OpImpl op_impl_VitcGemm = {0};
+/* ---------------- vitc.Gemm ---------------- */
+
+/* Y = act(A @ W + bias) + residual: see ir/ops.def and passes/fuse_gemm_epilogue.c. */
+enum { VG_NONE = 0, VG_GELU = 1, VG_GELU_TANH = 2, VG_RELU = 3 };
+
+typedef struct VGemmDims {
+  int64_t M, K, N;
+  int act;
+  Shape out;
+} VGemmDims;
+
+static int vgemm_dims(Graph *g, Node *n, VGemmDims *vd) {
+  Tensor *a = node_in(g, n, 0), *w = node_in(g, n, 1), *bias = node_in(g, n, 2), *res = node_in(g, n, 3);
+  if (!a || !w) return node_err(g, n, "expects inputs A and W");
+  if (a->dtype != DT_FLOAT || w->dtype != DT_FLOAT || (bias && bias->dtype != DT_FLOAT) ||
+      (res && res->dtype != DT_FLOAT))
+    return node_err(g, n, "inputs must be float32");
+  if (!w->data || w->shape.rank != 2) return node_err(g, n, "W must be a constant [K, N] matrix");
+  if (a->shape.rank < 1) return node_err(g, n, "A must have rank >= 1");
+  vd->K = w->shape.d[0];
+  vd->N = w->shape.d[1];
+  if (a->shape.d[a->shape.rank - 1] != vd->K) {
+    char sb[128];
+    return node_err(g, n, "A %s does not end in K=%" PRId64, shape_str(&a->shape, sb, sizeof sb), vd->K);
+  }
+  vd->M = 1;
+  for (int i = 0; i < a->shape.rank - 1; i++) vd->M *= a->shape.d[i];
+  vd->out = a->shape;
+  vd->out.d[vd->out.rank - 1] = vd->N;
+  if (bias && (!bias->data || shape_numel(&bias->shape) != vd->N))
+    return node_err(g, n, "bias must be a constant of %" PRId64 " elements", vd->N);
+  if (res && !shape_eq(&res->shape, &vd->out)) {
+    char s1[128], s2[128];
+    return node_err(g, n, "residual %s must have the output's shape %s", shape_str(&res->shape, s1, sizeof s1),
+                    shape_str(&vd->out, s2, sizeof s2));
+  }
+  int64_t act = attr_int(n, "activation", 0);
+  if (act < VG_NONE || act > VG_RELU) return node_err(g, n, "activation %" PRId64 " is not 0..3", act);
+  vd->act = (int)act;
+  return check_numel(g, n, &vd->out);
+}
+
+static int infer_vgemm(Graph *g, Node *n) {
+  VGemmDims vd;
+  if (vgemm_dims(g, n, &vd)) return -1;
+  set_output(g, n, 0, DT_FLOAT, &vd.out);
+  return 0;
+}
+
+/* The epilogue in float, as the scalar target computes it. */
+static float vgemm_act(float v, int act) {
+  switch (act) {
+  case VG_GELU: return 0.5f * v * (1.0f + erff(v * 0.70710678118654752440f));
+  case VG_GELU_TANH: return 0.5f * v * (1.0f + tanhf(0.79788456080286535588f * (v + 0.044715f * v * v * v)));
+  case VG_RELU: return v < 0.0f ? 0.0f : v;
+  default: return v;
+  }
+}
+
+static int eval_vgemm(Graph *g, Node *n) {
+  VGemmDims vd;
+  if (vgemm_dims(g, n, &vd)) return -1;
+  Tensor *a = node_in(g, n, 0), *w = node_in(g, n, 1), *bias = node_in(g, n, 2), *res = node_in(g, n, 3);
+  float *y = alloc_output_data(g, n, 0);
+  const float *av = a->data, *wv = w->data, *bv = bias ? bias->data : NULL, *rv = res ? res->data : NULL;
+  for (int64_t i = 0; i < vd.M; i++)
+    for (int64_t j = 0; j < vd.N; j++) {
+      float s = bv ? bv[j] : 0.0f;
+      for (int64_t k = 0; k < vd.K; k++) s += av[i * vd.K + k] * wv[k * vd.N + j];
+      s = vgemm_act(s, vd.act);
+      if (rv) s += rv[i * vd.N + j];
+      y[i * vd.N + j] = s;
+    }
+  return 0;
+}
+
+static size_t scratch_vgemm(Graph *g, Node *n) {
+  VGemmDims vd;
+  if (!planned_packed() || vgemm_dims(g, n, &vd)) return 0;
+  return gemm_scratch_bytes(vitc_target, vd.K, vd.N);
+}
+
+static int emit_vgemm(Emitter *e, Graph *g, Node *n) {
+  VGemmDims vd;
+  if (vgemm_dims(g, n, &vd)) return -1;
+  Tensor *w = node_in(g, n, 1);
+  const char *A = emit_ref(e, n->in[0]), *Y = emit_ref(e, n->out[0]);
+  const char *bias = node_in(g, n, 2) ? emit_ref(e, n->in[2]) : "NULL";
+  const char *R = node_in(g, n, 3) ? emit_ref(e, n->in[3]) : "NULL";
+  static const char *const act_name[] = {"", ", GELU (erf)", ", GELU (tanh)", ", ReLU"};
+  emit_line(e, "/* Y (%" PRId64 ",%" PRId64 ") = A @ W (%" PRId64 ",%" PRId64 ")%s%s%s */", vd.M, vd.N, vd.K, vd.N,
+            node_in(g, n, 2) ? " + bias" : "", act_name[vd.act], node_in(g, n, 3) ? ", + residual" : "");
+  if (packed_gemm(e)) {
+    const char *Wp = pack_weights(e, w->name, w->data, vd.K, vd.N, vd.N, 1, 1.0f);
+    emit_packed_gemm(e, vd.M, vd.N, vd.K, A, vd.K, Wp, bias, R, Y, vd.act);
+    return 0;
+  }
+  emit_use_kernel(e, "gemm/f32-gemm");
+  emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %s, %" PRId64 ", %s, %s, %" PRId64 ");",
+            emit_kfn(e, "vitc_f32_gemm"), vd.M, vd.N, vd.K, A, vd.K, emit_ref(e, n->in[1]), vd.N, bias, Y, vd.N);
+  if (vd.act != VG_NONE || node_in(g, n, 3))
+    emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %d, %s, %s);", emit_kfn(e, "vitc_f32_gemm_epilogue"), vd.M, vd.N,
+              vd.act, R, Y);
+  return 0;
+}
+
+static int64_t macs_vgemm(Graph *g, Node *n) {
+  VGemmDims vd;
+  return vgemm_dims(g, n, &vd) ? 0 : vd.M * vd.K * vd.N;
+}
+
+const OpImpl op_impl_VitcGemm = {.infer = infer_vgemm,
+                                 .eval = eval_vgemm,
+                                 .emit = emit_vgemm,
+                                 .scratch = scratch_vgemm,
+                                 .macs = macs_vgemm};

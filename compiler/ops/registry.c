@@ -2,12 +2,12 @@
  * An op listed in ops.def without an op_impl_<Enum> fails to link. */
 #include "ops/op.h"
 
-#define OP(e, name, flags) extern const OpImpl op_impl_##e;
+#define OP(e, name, flags, ...) extern const OpImpl op_impl_##e;
 #include "ir/ops.def"
 #undef OP
 
 static const OpImpl *const impls[] = {
-#define OP(e, name, flags) &op_impl_##e,
+#define OP(e, name, flags, ...) &op_impl_##e,
 #include "ir/ops.def"
 #undef OP
 };

@@ -7,21 +7,36 @@
 #ifndef VITC_PASSES_H
 #define VITC_PASSES_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "ir/graph.h"
 
 typedef int (*PassFn)(Graph *g);
 
+enum {
+  /* Exact only when activations are finite (it rewrites 0 * y as 0, but
+   * 0 * inf = NaN): skipped by a --strict-nan compile. */
+  PASS_FINITE_ONLY = 1,
+};
+
 typedef struct Pass {
   const char *name;
   PassFn run;
   const char *what; /* one line for --help and docs */
+  unsigned flags;   /* PASS_* */
 } Pass;
 
 int pass_fold_constants(Graph *g);
 int pass_eliminate_identity(Graph *g);
+int pass_recognize_layernorm(Graph *g);
+int pass_recognize_gelu(Graph *g);
+int pass_eliminate_zero_attention(Graph *g);
+int pass_fuse_attention(Graph *g);
+int pass_fuse_gemm_epilogue(Graph *g);
 int pass_eliminate_dead(Graph *g);
+/* fuse_gemm_epilogue's rewrite without its check that vitc.Gemm is implemented (tests). */
+int rewrite_gemm_epilogue(Graph *g);
 
 typedef struct PipelineOptions {
   const char *dump_after; /* pass name, "all", or NULL */
@@ -29,6 +44,13 @@ typedef struct PipelineOptions {
   /* Filled in: names of the passes that changed the graph, comma-separated. */
   char changed[512];
 } PipelineOptions;
+
+/* Pipeline-wide settings (globals so PipelineOptions initializers stay as they are):
+ * vitc_strict_nan (vitc --strict-nan): NaN-exact, skip the PASS_FINITE_ONLY passes;
+ * vitc_skip_passes: comma-separated pass names not to run, or NULL (the tests
+ * compare fused and unfused bundles with it). */
+extern bool vitc_strict_nan;
+extern const char *vitc_skip_passes;
 
 extern const Pass vitc_pipeline[];
 extern const int vitc_pipeline_len;

@@ -3,7 +3,17 @@
  * fold_constants comes first: it runs shape inference node by node and folds
  * every node whose inputs are known at compile time, which is what turns the
  * exporters' Shape/Gather/Concat arithmetic into plain constants. Later passes
- * (pattern recognition, fusion) see a graph where every tensor has a static shape. */
+ * (pattern recognition, fusion) see a graph where every tensor has a static shape.
+ *
+ * Then the patterns, smallest first: LayerNorm and GELU written out in elementary
+ * ops become single ops (older opsets have neither); branches multiplied by a
+ * constant zero go (NOSE); attention becomes one op; and last, products by constant
+ * weights take their bias, activation and residual add as a GEMM epilogue (it
+ * needs the Gelu ops recognized above, and runs after attention so that pass sees
+ * the plain MatMul/Add it matches). eliminate_dead sweeps what the rewrites left.
+ *
+ * A pass flagged PASS_FINITE_ONLY is exact only on finite activations and is
+ * skipped when vitc_strict_nan is set. */
 #include "passes/passes.h"
 
 #include <string.h>
@@ -11,11 +21,32 @@
 #include "ir/diag.h"
 
 const Pass vitc_pipeline[] = {
-    {"fold_constants", pass_fold_constants, "infer shapes and evaluate nodes whose inputs are constants"},
-    {"eliminate_identity", pass_eliminate_identity, "remove Identity and inference-mode Dropout"},
-    {"eliminate_dead", pass_eliminate_dead, "remove nodes whose outputs nobody reads"},
+    {"fold_constants", pass_fold_constants, "infer shapes and evaluate nodes whose inputs are constants", 0},
+    {"eliminate_identity", pass_eliminate_identity, "remove Identity and inference-mode Dropout", 0},
+    {"recognize_layernorm", pass_recognize_layernorm, "ReduceMean/Sub/Pow/../Div/Mul/Add -> LayerNormalization", 0},
+    {"recognize_gelu", pass_recognize_gelu, "erf and tanh GELU written out in elementary ops -> Gelu", 0},
+    {"eliminate_zero_attention", pass_eliminate_zero_attention,
+     "delete branches multiplied by constant zero (NOSE); exact for finite activations", PASS_FINITE_ONLY},
+    {"fuse_attention", pass_fuse_attention, "softmax(Q K^T * scale) V with its head split/merge copies -> vitc.Attention", 0},
+    {"fuse_gemm_epilogue", pass_fuse_gemm_epilogue, "MatMul/Gemm by constant weights + bias, GELU/ReLU, residual -> vitc.Gemm", 0},
+    {"eliminate_dead", pass_eliminate_dead, "remove nodes whose outputs nobody reads", 0},
 };
 const int vitc_pipeline_len = sizeof vitc_pipeline / sizeof vitc_pipeline[0];
+
+bool vitc_strict_nan = false;
+const char *vitc_skip_passes = NULL;
+
+/* Is `name` in the comma-separated list? */
+static bool in_list(const char *list, const char *name) {
+  size_t len = strlen(name);
+  for (const char *p = list; p && *p;) {
+    const char *end = strchr(p, ',');
+    size_t n = end ? (size_t)(end - p) : strlen(p);
+    if (n == len && strncmp(p, name, len) == 0) return true;
+    p = end ? end + 1 : p + n;
+  }
+  return false;
+}
 
 static int check_typed(Graph *g, const char *after) {
   for (int i = 0; i < g->nn; i++) {
@@ -32,7 +63,8 @@ int run_pipeline(Graph *g, PipelineOptions *opt) {
   opt->changed[0] = 0;
   for (int i = 0; i < vitc_pipeline_len; i++) {
     const Pass *p = &vitc_pipeline[i];
-    int rc = p->run(g);
+    bool skip = (vitc_strict_nan && (p->flags & PASS_FINITE_ONLY)) || in_list(vitc_skip_passes, p->name);
+    int rc = skip ? 0 : p->run(g);
     if (rc < 0) return -1;
     graph_compact(g);
     graph_verify(g, p->name);
@@ -43,7 +75,7 @@ int run_pipeline(Graph *g, PipelineOptions *opt) {
         snprintf(opt->changed + len, sizeof opt->changed - len, "%s%s", len ? "," : "", p->name);
     }
     if (opt->dump_after && opt->dump_file && (strcmp(opt->dump_after, p->name) == 0 || strcmp(opt->dump_after, "all") == 0)) {
-      fprintf(opt->dump_file, "# after %s (%s)\n", p->name, rc > 0 ? "changed" : "unchanged");
+      fprintf(opt->dump_file, "# after %s (%s)\n", p->name, skip ? "skipped" : rc > 0 ? "changed" : "unchanged");
       graph_dump(g, opt->dump_file);
     }
   }

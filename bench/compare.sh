@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# bench/compare.sh: vitc bundles against ONNX Runtime, side by side in one run.
+#
+#   bench/compare.sh [--targets "scalar avx2 avx512"] [--rounds R] [--runs N] [MODEL.onnx ...]
+#
+# For each model: compile it for each target, build with $CC $CFLAGS, make one random
+# input and ONNX Runtime's output, check every bundle matches (1e-4 relative), then time
+# in R alternating rounds: each round runs ONNX Runtime (1 thread) and every bundle
+# (1 thread) for N timed runs after warm-up and records each median. Prints the median of
+# the round medians per runner and the ratio to ONNX Runtime, as a Markdown table.
+# Targets the CPU cannot run are skipped with the reason. Defaults: DeiT-Tiny and the
+# small models in models/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+targets="scalar avx2 avx512"
+rounds=5
+runs=20
+models=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --targets) targets=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
+    --runs) runs=$2; shift 2 ;;
+    -*) echo "unknown option $1" >&2; exit 2 ;;
+    *) models+=("$1"); shift ;;
+  esac
+done
+if [ ${#models[@]} = 0 ]; then
+  [ -e models/deit_tiny.onnx ] || /usr/bin/python3 models/export.py --only deit_tiny --no-ort
+  models=(models/deit_tiny.onnx models/vit_tiny32.onnx models/mobilevit_tiny.onnx models/filter_vit.onnx models/mabvit32.onnx)
+fi
+CC=${CC:-cc}
+CFLAGS=${CFLAGS:--O3 -march=native}
+[ -x build/vitc ] || { echo "build/vitc is missing: run bash .ci/setup.sh" >&2; exit 1; }
+
+can_run() {
+  case "$1" in
+    scalar) return 0 ;;
+    avx2) grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo ;;
+    avx512) grep -qw avx512f /proc/cpuinfo && grep -qw avx512bw /proc/cpuinfo && grep -qw avx512vl /proc/cpuinfo && grep -qw avx512dq /proc/cpuinfo ;;
+    *) return 1 ;;
+  esac
+}
+
+median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+echo "| model | runner | median ms | ratio to ORT |"
+echo "| --- | --- | ---: | ---: |"
+for model in "${models[@]}"; do
+  name=$(basename "$model" .onnx | tr -c 'A-Za-z0-9_\n' '_')
+  work=build/bench/$name
+  mkdir -p "$work/data"
+  node tests/ort/ort_run.js "$model" --gen-inputs "$work/data" --seed 7 --out-dir "$work/data" >/dev/null
+  ins=(); for f in "$work/data"/input*.bin; do ins+=(--in "$f"); done
+  live=()
+  for t in $targets; do
+    if ! can_run "$t"; then echo "skip: $name/$t: this CPU cannot run target $t" >&2; continue; fi
+    build/vitc compile "$model" -o "$work/$t" --name "$name" --main --target "$t" -q >/dev/null
+    $CC $CFLAGS -o "$work/$t/prog" "$work/$t"/*.c -lm
+    outs=(); k=0; for f in "$work/data"/ort_output*.bin; do outs+=(--out "$work/$t/out$k.bin"); k=$((k + 1)); done
+    "$work/$t/prog" "${ins[@]}" "${outs[@]}"
+    ok=1
+    for ((j = 0; j < k; j++)); do
+      node tests/ort/compare.js "$work/$t/out$j.bin" "$work/data/ort_output$j.bin" >/dev/null 2>&1 || ok=0
+    done
+    [ $ok = 1 ] || { echo "error: $name/$t does not match ONNX Runtime; not timed" >&2; continue; }
+    live+=("$t")
+    : > "$work/$t.times"
+  done
+  : > "$work/ort.times"
+  for ((r = 0; r < rounds; r++)); do
+    node tests/ort/ort_run.js "$model" "${ins[@]}" --bench "$runs" | awk '/median_ms/ { print $2 }' >> "$work/ort.times"
+    for t in "${live[@]}"; do
+      "$work/$t/prog" "${ins[@]}" $(for ((j = 0; j < k; j++)); do printf -- '--out /dev/null '; done) --bench "$runs" |
+        awk '/median_ms/ { print $2 }' >> "$work/$t.times"
+    done
+  done
+  ort=$(median < "$work/ort.times")
+  printf "| %s | onnxruntime 1.30 | %.2f | 1.00 |\n" "$name" "$ort"
+  for t in "${live[@]}"; do
+    m=$(median < "$work/$t.times")
+    printf "| %s | vitc %s | %.2f | %.2f |\n" "$name" "$t" "$m" "$(awk -v a="$m" -v b="$ort" 'BEGIN { print a / b }')"
+  done
+done

@@ -1,0 +1,54 @@
+/* passes/match.h: what the pattern passes share to find and replace subgraphs.
+ *
+ * A pattern pass walks from an anchor node along producer and consumer links,
+ * checking at each step that the intermediate it steps over has exactly the uses
+ * the pattern gives it (so nothing outside the pattern reads it, and it is not a
+ * graph output), that constants hold the expected values, and that shapes are
+ * exactly the ones the fused op assumes. When everything holds it replaces the
+ * pattern by one node with pm_replace(): the new node takes the slot of the
+ * pattern's last node, which keeps the node list topologically sorted (every
+ * input from outside the pattern is defined before the pattern's first node), so
+ * no pass needs to re-sort. */
+#ifndef VITC_PASSES_MATCH_H
+#define VITC_PASSES_MATCH_H
+
+#include <stdbool.h>
+
+#include "ir/graph.h"
+
+/* The live node producing t if its op is `op` (any op if op < 0), else -1. */
+int pm_producer(const Graph *g, int t, int op);
+/* The one live node reading t, if t has exactly one use (one input slot of one
+ * node) and is not a graph output; else -1. */
+int pm_only_user(const Graph *g, int t);
+/* For a node with input t: the index of the other input of a two-input node (or
+ * -1 if t is not one of its two inputs, or both inputs are t). */
+int pm_other_input(const Node *n, int t);
+/* t is a float32 constant whose elements all hold the same finite value: *v. */
+bool pm_const_uniform(const Graph *g, int t, double *v);
+/* Like pm_const_uniform, and t has one element. */
+bool pm_const_scalar(const Graph *g, int t, double *v);
+/* t is a one-element constant of any numeric type (Pow's exponent may be an
+ * integer): its value. */
+bool pm_const_number(const Graph *g, int t, double *v);
+/* |v - want| <= rel * |want| (rel = PM_REL for exporter constants). */
+bool pm_close(double v, double want, double rel);
+#define PM_REL 1e-6
+/* t is a float32 tensor with a known shape. */
+bool pm_is_f32(const Graph *g, int t);
+/* Both tensors have the same shape. */
+bool pm_same_shape(const Graph *g, int a, int b);
+
+/* Replace the node at index `at` (the pattern's last node, which is marked dead)
+ * by a new node of `op` with the given inputs and outputs, placed in the same
+ * slot. Returns the new node's index (== at). The caller marks the pattern's other
+ * nodes dead. Node pointers taken before the call are invalid after it. */
+int pm_replace(Graph *g, int at, OpKind op, const char *name, const int *in, int n_in, const int *out, int n_out);
+/* A name for a node replacing a pattern: the pattern's first node's name with its
+ * last '/'-component replaced by `what` ("/blocks.0/norm1/ReduceMean" ->
+ * "/blocks.0/norm1/LayerNormalization"); malloc'ed. */
+char *pm_name(const char *first, const char *what);
+/* A new float32 constant holding a copy of `v` (numel of s floats). */
+int pm_add_const_f32(Graph *g, const char *name, const Shape *s, const float *v);
+
+#endif

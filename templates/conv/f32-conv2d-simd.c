@@ -1,0 +1,118 @@
+/* templates/conv/f32-conv2d-simd.c: depthwise 2-D convolution (ONNX Conv with
+ * group == C_in), NCHW, written once against the SIMD shim (templates/simd/bind.h)
+ * and instantiated per target as vitc_f32_conv2d_depthwise_<isa>. Every other conv
+ * runs on the target's GEMM microkernel (vitc_f32_conv2d_<MR>x<NR>_<isa>,
+ * templates/gemm/f32-gemm-driver.c); the rest of this family is the scalar
+ * template's (included below).
+ *
+ * Depthwise planes are small (MobileViT: 8x8 to 32x32), so vectorizing along an
+ * output row leaves most vectors straddling the padding. Instead, per input
+ * channel, the plane is copied once into scratch with its padding made explicit,
+ * as a flat array of rows Wp wide, and every output is computed at the flat index
+ * i = oh*Wp + ow (columns ow >= OW are computed and dropped). With equal strides
+ * s = stride_h = stride_w, tap (kh, kw) of output i reads the padded plane at
+ * s*i + kh*dh*Wp + kw*dw, so the padded plane is stored split into s phases
+ * (phase p holds flat elements s*j + p), and each tap becomes one contiguous
+ * vector load from one phase: the whole output plane is one vector loop with
+ * KH*KW FMAs per vector and no bounds checks. The valid columns are then copied
+ * out with the bias. Unequal strides take the scalar kernel.
+ *
+ * Geometry (vitc__f32_dwconv2d_geometry, mirrored by compiler/ops/conv.c):
+ *   Wp  = max(pad_l + W, (OW-1)*s + (KW-1)*dw + 1)         padded row width
+ *   Ly  = round_up(OH*Wp, 16)                              flat outputs computed
+ *   Lx  = max(s*(Ly-1) + (KH-1)*dh*Wp + (KW-1)*dw + 1, (pad_t + H)*Wp)
+ *   Lph = ceil(Lx / s)                                     floats per phase
+ *   scratch = s*Lph + Ly floats (the phases, then the flat outputs)
+ * Sums are in float over the taps in (kh, kw) order, the bias added last (the
+ * scalar kernel starts from the bias: results agree to rounding).
+ * Y must not overlap X, Wt or scratch. */
+#include "../prelude.h"
+#include "../simd/shim.h"
+#include "f32-conv2d-scalar.c"
+
+#ifndef VITC__DWCONV2D_GEOMETRY
+#define VITC__DWCONV2D_GEOMETRY
+/* The padded-plane geometry above; returns the scratch size in floats. */
+static inline VITC_UNUSED ptrdiff_t vitc__f32_dwconv2d_geometry(int H, int W, int OH, int OW, int KH, int KW, int s,
+                                                                int dil_h, int dil_w, int pad_t, int pad_l,
+                                                                int *Wp, ptrdiff_t *Ly, ptrdiff_t *Lph)
+{
+    const int reach = (OW - 1) * s + (KW - 1) * dil_w + 1;
+    ptrdiff_t lx, lx2;
+    *Wp = pad_l + W > reach ? pad_l + W : reach;
+    *Ly = ((ptrdiff_t)OH * *Wp + 15) / 16 * 16;
+    lx = (ptrdiff_t)s * (*Ly - 1) + (ptrdiff_t)(KH - 1) * dil_h * *Wp + (ptrdiff_t)(KW - 1) * dil_w + 1;
+    lx2 = (ptrdiff_t)(pad_t + H) * *Wp;
+    if (lx2 > lx) lx = lx2;
+    *Lph = (lx + s - 1) / s;
+    return (ptrdiff_t)s * *Lph + *Ly;
+}
+#endif
+
+/* Y (N, C_out, OH, OW) = depthwise conv(X (N, C_in, H, W), W (C_out, 1, KH, KW)) + bias,
+ * C_out = C_in * multiplier (output channel oc reads input channel oc / multiplier);
+ * the same contract as vitc_f32_conv2d_depthwise_scalar plus scratch (floats, the
+ * formula above; unused, may be NULL, when stride_h != stride_w). */
+VITC_KERNEL void VITC_FN(vitc_f32_conv2d_depthwise)(int N, int C_in, int H, int W, int C_out, int OH, int OW, int KH,
+                                                    int KW, int stride_h, int stride_w, int dil_h, int dil_w,
+                                                    int pad_t, int pad_l, const float *VITC_RESTRICT X,
+                                                    const float *VITC_RESTRICT Wt, const float *VITC_RESTRICT bias,
+                                                    float *VITC_RESTRICT Y, float *VITC_RESTRICT scratch)
+{
+    const int s = stride_w, mult = C_out / C_in;
+    const ptrdiff_t hw = (ptrdiff_t)H * W, ohw = (ptrdiff_t)OH * OW;
+    int Wp, n, c, m, r, q, kh, kw, oh, ow;
+    ptrdiff_t Ly, Lph, i, j;
+    float *ph, *yf;
+
+    if (stride_h != stride_w) {
+        vitc_f32_conv2d_depthwise_scalar(N, C_in, H, W, C_out, OH, OW, KH, KW, stride_h, stride_w, dil_h, dil_w,
+                                         pad_t, pad_l, X, Wt, bias, Y);
+        return;
+    }
+    vitc__f32_dwconv2d_geometry(H, W, OH, OW, KH, KW, s, dil_h, dil_w, pad_t, pad_l, &Wp, &Ly, &Lph);
+    ph = scratch;
+    yf = scratch + (ptrdiff_t)s * Lph;
+
+    for (n = 0; n < N; n++) {
+        for (c = 0; c < C_in; c++) {
+            const float *xc = X + ((ptrdiff_t)n * C_in + c) * hw;
+            /* the padded plane, in s phases: flat element f at ph[(f % s)*Lph + f / s] */
+            for (j = 0; j < (ptrdiff_t)s * Lph; j++) ph[j] = 0.0f;
+            for (r = 0; r < H; r++) {
+                const ptrdiff_t f0 = (ptrdiff_t)(r + pad_t) * Wp + pad_l;
+                const float *xr = xc + (ptrdiff_t)r * W;
+                if (s == 1) {
+                    for (q = 0; q < W; q++) ph[f0 + q] = xr[q];
+                } else {
+                    for (q = 0; q < W; q++) {
+                        const ptrdiff_t f = f0 + q;
+                        ph[(f % s) * Lph + f / s] = xr[q];
+                    }
+                }
+            }
+            for (m = 0; m < mult; m++) {
+                const int oc = c * mult + m;
+                const float *wc = Wt + (ptrdiff_t)oc * KH * KW;
+                float *yc = Y + ((ptrdiff_t)n * C_out + oc) * ohw;
+                const float bv = bias ? bias[oc] : 0.0f;
+                /* yf[i] = sum over taps of w * padded[s*i + kh*dh*Wp + kw*dw], i in [0, Ly) */
+                for (i = 0; i < Ly; i += VITC_LANES) {
+                    vf32 acc = vf32_zero();
+                    for (kh = 0; kh < KH; kh++)
+                        for (kw = 0; kw < KW; kw++) {
+                            const ptrdiff_t off = (ptrdiff_t)kh * dil_h * Wp + (ptrdiff_t)kw * dil_w;
+                            acc = vf32_fma(vf32_set1(wc[kh * KW + kw]), vf32_load(ph + (off % s) * Lph + off / s + i),
+                                           acc);
+                        }
+                    vf32_store(yf + i, acc);
+                }
+                for (oh = 0; oh < OH; oh++) {
+                    const float *src = yf + (ptrdiff_t)oh * Wp;
+                    float *dst = yc + (ptrdiff_t)oh * OW;
+                    for (ow = 0; ow < OW; ow++) dst[ow] = src[ow] + bv;
+                }
+            }
+        }
+    }
+}

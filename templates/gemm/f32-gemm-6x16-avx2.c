@@ -1,0 +1,211 @@
+/* templates/gemm/f32-gemm-6x16-avx2.c: the GEMM microkernel for AVX2 + FMA3, a
+ * 6 x 16 tile of C (12 ymm accumulators), and the entry points bound to it.
+ *
+ * Per step of k the kernel loads one row of 16 floats of the packed B panel (two
+ * ymm), broadcasts the 6 values of the packed A micro-panel's row k and does 12
+ * FMAs: 12 accumulators + 2 B registers + 1 broadcast = 15 of the 16 ymm
+ * registers (the classic Haswell tile: two FMA pipes, 8 loads per 12 FMAs).
+ * Layouts, blocking and the epilogue contract are in
+ * templates/gemm/f32-gemm-driver.c.
+ *
+ * Column tails (nr < 16) use vmaskmovps for the bias, residual and C accesses
+ * (no access to masked-off lanes); the packed B panel is zero-padded, so the
+ * FMAs need none. Row tails (mr < 6) compute on repeated A rows and store to
+ * clamped pointers. 197 tokens = 32 x 6 + 5, so no shorter tail kernel. A
+ * micro-panels are packed with 4x4 SSE transposes.
+ *
+ * Epilogue (last K block): GELU (erf) as h + h erf(x/sqrt 2) with h = x/2 and the
+ * shim's fast erf (templates/simd/fastmath.h: relative error < 3.6e-7, so the GELU
+ * has absolute error < 4e-7 |x|); GELU (tanh) as x / (1 + exp(-2u)),
+ * u = sqrt(2/pi) (x + 0.044715 x^3), with the shim's exp (the same formulas as
+ * templates/eltwise/f32-unary-simd.c); ReLU as max(0, x) (NaN stays NaN, as in
+ * the scalar kernel); then the residual add.
+ *
+ * Entry points (M, N, K: sizes; kc, nc: K and N block sizes, 0 = whole):
+ *   vitc_f32_gemm_6x16_avx2     C (M,N) = act(A (M,K) @ Wp + bias) + R, Wp packed weights
+ *   vitc_f32_matmul_6x16_avx2   batched MatMul of activations (B packed at run time)
+ *   vitc_f32_conv2d_6x16_avx2   Conv as im2col-into-panels + GEMM
+ * Build with -mavx2 -mfma (the avx2 target's flags). */
+#ifndef VITC_F32_GEMM_6X16_AVX2_C
+#define VITC_F32_GEMM_6X16_AVX2_C
+
+#include "../prelude.h"
+#include "../simd/shim.h"
+#include "f32-gemm-driver.c"
+
+#define VITC__G256_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
+#define VITC__G256_ROWS_DESC(X) X(5) X(4) X(3) X(2) X(1) X(0)
+
+#define VITC__G256_DECL(r) __m256 c##r##a = zero, c##r##b = zero;
+#define VITC__G256_INIT(r) if (MR > r) { c##r##a = i0; c##r##b = i1; }
+#define VITC__G256_LOADC(r) if (MR > r) { \
+        if (full) { c##r##a = _mm256_loadu_ps(cr[r]); c##r##b = _mm256_loadu_ps(cr[r] + 8); } \
+        else { c##r##a = _mm256_maskload_ps(cr[r], m0); c##r##b = _mm256_maskload_ps(cr[r] + 8, m1); } }
+#define VITC__G256_FMA(r) if (MR > r) { const __m256 av = _mm256_broadcast_ss(ap + r); \
+        c##r##a = _mm256_fmadd_ps(av, b0, c##r##a); c##r##b = _mm256_fmadd_ps(av, b1, c##r##b); }
+#define VITC__G256_GELU(r) if (MR > r) { c##r##a = vitc__gelu_avx2(c##r##a); c##r##b = vitc__gelu_avx2(c##r##b); }
+#define VITC__G256_GELU_TANH(r) if (MR > r) { \
+        c##r##a = vitc__gelu_tanh_avx2(c##r##a); c##r##b = vitc__gelu_tanh_avx2(c##r##b); }
+#define VITC__G256_RELU(r) if (MR > r) { c##r##a = _mm256_max_ps(zero, c##r##a); c##r##b = _mm256_max_ps(zero, c##r##b); }
+#define VITC__G256_RES(r) if (MR > r) { \
+        if (full) { c##r##a = _mm256_add_ps(c##r##a, _mm256_loadu_ps(rr[r])); \
+                    c##r##b = _mm256_add_ps(c##r##b, _mm256_loadu_ps(rr[r] + 8)); } \
+        else { c##r##a = _mm256_add_ps(c##r##a, _mm256_maskload_ps(rr[r], m0)); \
+               c##r##b = _mm256_add_ps(c##r##b, _mm256_maskload_ps(rr[r] + 8, m1)); } }
+#define VITC__G256_STORE(r) if (MR > r) { \
+        if (full) { _mm256_storeu_ps(cr[r], c##r##a); _mm256_storeu_ps(cr[r] + 8, c##r##b); } \
+        else { _mm256_maskstore_ps(cr[r], m0, c##r##a); _mm256_maskstore_ps(cr[r] + 8, m1, c##r##b); } }
+
+/* 0.5 x (1 + erf(x / sqrt 2)) */
+static inline VITC_UNUSED __m256 vitc__gelu_avx2(__m256 v) {
+    const __m256 h = _mm256_mul_ps(v, _mm256_set1_ps(0.5f));
+    return _mm256_fmadd_ps(h, vitc_avx2_erf(_mm256_mul_ps(v, _mm256_set1_ps(0.707106781f))), h);
+}
+
+/* 0.5 x (1 + tanh u) = x / (1 + exp(-2u)), -2u = x (-2 sqrt(2/pi)) (1 + 0.044715 x^2) */
+static inline VITC_UNUSED __m256 vitc__gelu_tanh_avx2(__m256 v) {
+    const __m256 w = _mm256_fmadd_ps(_mm256_mul_ps(v, v), _mm256_set1_ps(0.044715f), _mm256_set1_ps(1.0f));
+    const __m256 m2u = _mm256_mul_ps(_mm256_mul_ps(v, _mm256_set1_ps(-1.59576912f)), w);
+    return _mm256_div_ps(v, _mm256_add_ps(_mm256_set1_ps(1.0f), vitc_avx2_exp(m2u)));
+}
+
+#if defined(__GNUC__) || defined(__clang__)
+#define VITC__G256_INLINE static inline __attribute__((always_inline))
+#else
+#define VITC__G256_INLINE static inline
+#endif
+
+/* The microkernel body for MR <= 6 rows (a literal, so that the unused rows'
+ * code and accumulators vanish): see vitc_f32_gemm_ukernel_fn in f32-gemm-driver.c. */
+VITC__G256_INLINE void vitc__f32_gemm_ukernel_avx2(const int MR, int mr, int nr, int kc,
+                                                   const float *VITC_RESTRICT ap, const float *VITC_RESTRICT w,
+                                                   float *c, ptrdiff_t ldc, const float *bias, const float *res,
+                                                   ptrdiff_t ldr, int flags)
+{
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(nr), lane);
+    const __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(nr - 8), lane);
+    const int full = nr == 16;
+    const __m256 zero = _mm256_setzero_ps();
+    float *cr[6];
+    const float *rr[6];
+    int r, k;
+    VITC__G256_ROWS(VITC__G256_DECL)
+
+    for (r = 0; r < MR; r++) {
+        const int rc = r < mr ? r : mr - 1;
+        cr[r] = c + (ptrdiff_t)rc * ldc;
+        rr[r] = res ? res + (ptrdiff_t)rc * ldr : NULL;
+    }
+    if (flags & VITC_GEMM_ACCUMULATE) {
+        VITC__G256_ROWS(VITC__G256_LOADC)
+    } else {
+        const __m256 i0 = bias ? (full ? _mm256_loadu_ps(bias) : _mm256_maskload_ps(bias, m0)) : zero;
+        const __m256 i1 = bias ? (full ? _mm256_loadu_ps(bias + 8) : _mm256_maskload_ps(bias + 8, m1)) : zero;
+        VITC__G256_ROWS(VITC__G256_INIT)
+    }
+    for (k = 0; k < kc; k++) {
+        const __m256 b0 = _mm256_loadu_ps(w), b1 = _mm256_loadu_ps(w + 8);
+        VITC__G256_ROWS(VITC__G256_FMA)
+        ap += MR;
+        w += 16;
+    }
+    if (flags & VITC_GEMM_FINAL) {
+        switch (flags >> VITC_GEMM_ACT_SHIFT) {
+        case 1: VITC__G256_ROWS(VITC__G256_GELU) break;
+        case 2: VITC__G256_ROWS(VITC__G256_GELU_TANH) break;
+        case 3: VITC__G256_ROWS(VITC__G256_RELU) break;
+        default: break;
+        }
+        if (res) {
+            VITC__G256_ROWS(VITC__G256_RES)
+        }
+    }
+    VITC__G256_ROWS_DESC(VITC__G256_STORE)
+}
+
+VITC_KERNEL void vitc__f32_gemm_ukernel_6x16_avx2(int mr, int nr, int kc, const float *VITC_RESTRICT ap,
+                                                  const float *VITC_RESTRICT w, float *c, ptrdiff_t ldc,
+                                                  const float *bias, const float *res, ptrdiff_t ldr, int flags)
+{
+    vitc__f32_gemm_ukernel_avx2(6, mr, nr, kc, ap, w, c, ldc, bias, res, ldr, flags);
+}
+
+/* ap[k*MR + r] = rows[r][k] for the 4 rows r0..r0+3, k in [0, kc): 4x4 transposes
+ * (4 loads, 8 shuffles, 4 stores per 16 floats instead of 16 loads and stores). */
+static inline VITC_UNUSED void vitc__f32_gemm_pack_a4_avx2(const float *const *rows, int r0, int MR, int kc,
+                                                           float *VITC_RESTRICT ap)
+{
+    const float *p0 = rows[r0], *p1 = rows[r0 + 1], *p2 = rows[r0 + 2], *p3 = rows[r0 + 3];
+    int k;
+    ap += r0;
+    for (k = 0; k + 4 <= kc; k += 4) {
+        __m128 a = _mm_loadu_ps(p0 + k), b = _mm_loadu_ps(p1 + k), c = _mm_loadu_ps(p2 + k), d = _mm_loadu_ps(p3 + k);
+        _MM_TRANSPOSE4_PS(a, b, c, d);
+        _mm_storeu_ps(ap + (ptrdiff_t)k * MR, a);
+        _mm_storeu_ps(ap + (ptrdiff_t)(k + 1) * MR, b);
+        _mm_storeu_ps(ap + (ptrdiff_t)(k + 2) * MR, c);
+        _mm_storeu_ps(ap + (ptrdiff_t)(k + 3) * MR, d);
+    }
+    for (; k < kc; k++) {
+        float *q = ap + (ptrdiff_t)k * MR;
+        q[0] = p0[k], q[1] = p1[k], q[2] = p2[k], q[3] = p3[k];
+    }
+}
+
+/* A micro-panel packers for those kernels (see vitc__f32_gemm_pack_a in
+ * f32-gemm-driver.c): rows in groups of 4 (MR = 6: rows 0-3 and 2-5). */
+VITC_KERNEL void vitc__f32_gemm_pack_a_6_avx2(int mr, int kc, const float *VITC_RESTRICT A, ptrdiff_t a_rs,
+                                              ptrdiff_t a_cs, float *VITC_RESTRICT ap)
+{
+    if (a_cs == 1) {
+        const float *rows[6];
+        int r;
+        for (r = 0; r < 6; r++) rows[r] = A + (ptrdiff_t)(r < mr ? r : mr - 1) * a_rs;
+        vitc__f32_gemm_pack_a4_avx2(rows, 0, 6, kc, ap);
+        vitc__f32_gemm_pack_a4_avx2(rows, 2, 6, kc, ap);
+    } else {
+        vitc__f32_gemm_pack_a(6, mr, kc, A, a_rs, a_cs, ap);
+    }
+}
+
+/* The tile the entry points below run on. */
+#define VITC__G256_TILE(t) const vitc_f32_gemm_tile t = {6, 16, vitc__f32_gemm_ukernel_6x16_avx2, vitc__f32_gemm_pack_a_6_avx2, 0, NULL, NULL}
+
+/* C (M,N) = act(A (M,K) @ B + bias) + R, B packed for NR = 16 (f32-gemm-driver.c).
+ * A rows lda apart; C and R contiguous (M,N); bias (N,) or NULL; R NULL or not
+ * overlapping C. act: 0 none, 1 GELU (erf), 2 GELU (tanh), 3 ReLU.
+ * scratch: 6 * min(kc, K) floats (kc = 0: K). */
+VITC_KERNEL void vitc_f32_gemm_6x16_avx2(int M, int N, int K, const float *A, int lda, const float *Wp,
+                                         const float *bias, const float *R, float *C, int act, int kc, int nc,
+                                         float *scratch)
+{
+    VITC__G256_TILE(tile);
+    vitc__f32_gemm_drive(&tile, M, N, K, A, lda, 1, Wp, bias, R, N, C, N, act, 0, kc, nc, scratch);
+}
+
+/* Batched MatMul of activations (vitc__f32_matmul_drive); scratch:
+ * VITC_F32_MATMUL_SCRATCH(6, 16, K, N, kc) floats. */
+VITC_KERNEL void vitc_f32_matmul_6x16_avx2(int M, int N, int K, int batch_rank, const int *batch_dims,
+                                           const ptrdiff_t *a_batch_strides, const ptrdiff_t *b_batch_strides,
+                                           const float *A, const float *B, ptrdiff_t b_rs, ptrdiff_t b_cs,
+                                           float *C, int kc, int nc, float *scratch)
+{
+    VITC__G256_TILE(tile);
+    vitc__f32_matmul_drive(&tile, M, N, K, batch_rank, batch_dims, a_batch_strides, b_batch_strides, A, B, b_rs, b_cs,
+                           C, kc, nc, scratch);
+}
+
+/* ONNX Conv as GEMM (vitc__f32_conv2d_drive); scratch:
+ * VITC_F32_CONV2D_SCRATCH(6, 16, (C_in/group)*KH*KW, OH*OW, kc) floats. */
+VITC_KERNEL void vitc_f32_conv2d_6x16_avx2(int N, int C_in, int H, int W, int C_out, int OH, int OW, int KH,
+                                           int KW, int stride_h, int stride_w, int dil_h, int dil_w, int pad_t,
+                                           int pad_l, int group, const float *X, const float *Wt,
+                                           const float *bias, float *Y, int kc, int nc, float *scratch)
+{
+    VITC__G256_TILE(tile);
+    vitc__f32_conv2d_drive(&tile, N, C_in, H, W, C_out, OH, OW, KH, KW, stride_h, stride_w, dil_h, dil_w, pad_t,
+                           pad_l, group, X, Wt, bias, Y, kc, nc, scratch);
+}
+
+#endif /* VITC_F32_GEMM_6X16_AVX2_C */

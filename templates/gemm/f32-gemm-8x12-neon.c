@@ -1,0 +1,204 @@
+/* templates/gemm/f32-gemm-8x12-neon.c: the GEMM microkernel for AArch64 NEON, an
+ * 8 x 12 tile of C (24 q-register accumulators), and the entry points bound to it.
+ *
+ * Per step of k the kernel loads one row of 12 floats of the packed B panel (three
+ * q registers) and the 8 values of the packed A micro-panel's row k (two q
+ * registers), and does 24 FMAs by lane (vfmaq_laneq_f32): 24 accumulators + 3 B
+ * + 2 A = 29 of the 32 vector registers. A 4-row variant takes the last rows of A
+ * when at most 4 are left. Layouts, blocking and the epilogue contract are in
+ * templates/gemm/f32-gemm-driver.c.
+ *
+ * Column tails (nr < 12) go through the shim's tail loads and stores (NEON has no
+ * masked accesses; they never touch memory past the valid columns); the packed B
+ * panel is zero-padded, so the FMAs need none. Row tails (mr < MR) compute on
+ * repeated A rows and store to clamped pointers.
+ *
+ * Epilogue (last K block): GELU (erf) as h + h erf(x/sqrt 2) with h = x/2 and the
+ * shim's fast erf (templates/simd/fastmath.h: relative error < 3.6e-7, so the GELU
+ * has absolute error < 4e-7 |x|); GELU (tanh) as x / (1 + exp(-2u)),
+ * u = sqrt(2/pi) (x + 0.044715 x^3), with the shim's exp (the same formulas as
+ * templates/eltwise/f32-unary-simd.c); ReLU as x < 0 ? 0 : x (NaN stays NaN, as in
+ * the scalar kernel); then the residual add.
+ *
+ * Entry points (M, N, K: sizes; kc, nc: K and N block sizes, 0 = whole):
+ *   vitc_f32_gemm_8x12_neon     C (M,N) = act(A (M,K) @ Wp + bias) + R, Wp packed weights
+ *   vitc_f32_matmul_8x12_neon   batched MatMul of activations (B packed at run time)
+ *   vitc_f32_conv2d_8x12_neon   Conv as im2col-into-panels + GEMM
+ * AArch64 only (vfmaq_laneq_f32 is an A64 intrinsic). */
+#ifndef VITC_F32_GEMM_8X12_NEON_C
+#define VITC_F32_GEMM_8X12_NEON_C
+
+#include "../prelude.h"
+#include "../simd/shim.h"
+#include "f32-gemm-driver.c"
+
+#define VITC__G128_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+#define VITC__G128_ROWS_DESC(X) X(7) X(6) X(5) X(4) X(3) X(2) X(1) X(0)
+#define VITC__G128_COLS3(F, r) c##r##a = F(c##r##a); c##r##b = F(c##r##b); c##r##c = F(c##r##c);
+
+#define VITC__G128_DECL(r) float32x4_t c##r##a = zero, c##r##b = zero, c##r##c = zero;
+#define VITC__G128_INIT(r) if (MR > r) { c##r##a = i0; c##r##b = i1; c##r##c = i2; }
+#define VITC__G128_LOAD3(p, x, y, z) \
+    if (full) { x = vld1q_f32(p); y = vld1q_f32((p) + 4); z = vld1q_f32((p) + 8); } \
+    else { x = vitc_neon_load_tail(p, nr >= 4 ? 4 : nr); y = vitc_neon_load_tail((p) + 4, n1); \
+           z = vitc_neon_load_tail((p) + 8, n2); }
+#define VITC__G128_LOADC(r) if (MR > r) { VITC__G128_LOAD3(cr[r], c##r##a, c##r##b, c##r##c) }
+#define VITC__G128_FMA(r) if (MR > r) { \
+        c##r##a = vfmaq_laneq_f32(c##r##a, b0, (r) < 4 ? a0 : a1, (r) % 4); \
+        c##r##b = vfmaq_laneq_f32(c##r##b, b1, (r) < 4 ? a0 : a1, (r) % 4); \
+        c##r##c = vfmaq_laneq_f32(c##r##c, b2, (r) < 4 ? a0 : a1, (r) % 4); }
+#define VITC__G128_GELU(r) if (MR > r) { VITC__G128_COLS3(vitc__gelu_neon, r) }
+#define VITC__G128_GELU_TANH(r) if (MR > r) { VITC__G128_COLS3(vitc__gelu_tanh_neon, r) }
+#define VITC__G128_RELU(r) if (MR > r) { VITC__G128_COLS3(vitc__relu_neon, r) }
+#define VITC__G128_RES(r) if (MR > r) { float32x4_t x, y, z; VITC__G128_LOAD3(rr[r], x, y, z) \
+        c##r##a = vaddq_f32(c##r##a, x); c##r##b = vaddq_f32(c##r##b, y); c##r##c = vaddq_f32(c##r##c, z); }
+#define VITC__G128_STORE(r) if (MR > r) { \
+        if (full) { vst1q_f32(cr[r], c##r##a); vst1q_f32(cr[r] + 4, c##r##b); vst1q_f32(cr[r] + 8, c##r##c); } \
+        else { vitc_neon_store_tail(cr[r], c##r##a, nr >= 4 ? 4 : nr); vitc_neon_store_tail(cr[r] + 4, c##r##b, n1); \
+               vitc_neon_store_tail(cr[r] + 8, c##r##c, n2); } }
+
+/* 0.5 x (1 + erf(x / sqrt 2)) */
+static inline VITC_UNUSED float32x4_t vitc__gelu_neon(float32x4_t v) {
+    const float32x4_t h = vmulq_f32(v, vdupq_n_f32(0.5f));
+    return vfmaq_f32(h, h, vitc_neon_erf(vmulq_f32(v, vdupq_n_f32(0.707106781f))));
+}
+
+/* 0.5 x (1 + tanh u) = x / (1 + exp(-2u)), -2u = x (-2 sqrt(2/pi)) (1 + 0.044715 x^2) */
+static inline VITC_UNUSED float32x4_t vitc__gelu_tanh_neon(float32x4_t v) {
+    const float32x4_t w = vfmaq_f32(vdupq_n_f32(1.0f), vmulq_f32(v, v), vdupq_n_f32(0.044715f));
+    const float32x4_t m2u = vmulq_f32(vmulq_f32(v, vdupq_n_f32(-1.59576912f)), w);
+    return vdivq_f32(v, vaddq_f32(vdupq_n_f32(1.0f), vitc_neon_exp(m2u)));
+}
+
+/* max(x, 0), keeping x when it is NaN like the scalar relu (x > 0 ? x : 0 would not) */
+static inline VITC_UNUSED float32x4_t vitc__relu_neon(float32x4_t v) {
+    return vbslq_f32(vcltq_f32(v, vdupq_n_f32(0.0f)), vdupq_n_f32(0.0f), v);
+}
+
+#if defined(__GNUC__) || defined(__clang__)
+#define VITC__G128_INLINE static inline __attribute__((always_inline))
+#else
+#define VITC__G128_INLINE static inline
+#endif
+
+/* The microkernel body for MR <= 8 rows (4 or 8: a literal, so that the unused
+ * rows' code and accumulators vanish): see vitc_f32_gemm_ukernel_fn in
+ * f32-gemm-driver.c. */
+VITC__G128_INLINE void vitc__f32_gemm_ukernel_neon(const int MR, int mr, int nr, int kc,
+                                                   const float *VITC_RESTRICT ap, const float *VITC_RESTRICT w,
+                                                   float *c, ptrdiff_t ldc, const float *bias, const float *res,
+                                                   ptrdiff_t ldr, int flags)
+{
+    const int full = nr == 12;
+    const int n1 = nr <= 4 ? 0 : nr >= 8 ? 4 : nr - 4, n2 = nr <= 8 ? 0 : nr - 8;
+    const float32x4_t zero = vdupq_n_f32(0.0f);
+    float *cr[8];
+    const float *rr[8];
+    int r, k;
+    VITC__G128_ROWS(VITC__G128_DECL)
+
+    for (r = 0; r < MR; r++) {
+        const int rc = r < mr ? r : mr - 1;
+        cr[r] = c + (ptrdiff_t)rc * ldc;
+        rr[r] = res ? res + (ptrdiff_t)rc * ldr : NULL;
+    }
+    if (flags & VITC_GEMM_ACCUMULATE) {
+        VITC__G128_ROWS(VITC__G128_LOADC)
+    } else {
+        float32x4_t i0 = zero, i1 = zero, i2 = zero;
+        if (bias) {
+            VITC__G128_LOAD3(bias, i0, i1, i2)
+        }
+        VITC__G128_ROWS(VITC__G128_INIT)
+    }
+    for (k = 0; k < kc; k++) {
+        const float32x4_t b0 = vld1q_f32(w), b1 = vld1q_f32(w + 4), b2 = vld1q_f32(w + 8);
+        const float32x4_t a0 = vld1q_f32(ap), a1 = MR > 4 ? vld1q_f32(ap + 4) : zero;
+        VITC__G128_ROWS(VITC__G128_FMA)
+        ap += MR;
+        w += 12;
+    }
+    if (flags & VITC_GEMM_FINAL) {
+        switch (flags >> VITC_GEMM_ACT_SHIFT) {
+        case 1: VITC__G128_ROWS(VITC__G128_GELU) break;
+        case 2: VITC__G128_ROWS(VITC__G128_GELU_TANH) break;
+        case 3: VITC__G128_ROWS(VITC__G128_RELU) break;
+        default: break;
+        }
+        if (res) {
+            VITC__G128_ROWS(VITC__G128_RES)
+        }
+    }
+    VITC__G128_ROWS_DESC(VITC__G128_STORE)
+}
+
+/* The 8-row microkernel and the 4-row one for the last rows of A. */
+VITC_KERNEL void vitc__f32_gemm_ukernel_8x12_neon(int mr, int nr, int kc, const float *VITC_RESTRICT ap,
+                                                  const float *VITC_RESTRICT w, float *c, ptrdiff_t ldc,
+                                                  const float *bias, const float *res, ptrdiff_t ldr, int flags)
+{
+    vitc__f32_gemm_ukernel_neon(8, mr, nr, kc, ap, w, c, ldc, bias, res, ldr, flags);
+}
+
+VITC_KERNEL void vitc__f32_gemm_ukernel_4x12_neon(int mr, int nr, int kc, const float *VITC_RESTRICT ap,
+                                                  const float *VITC_RESTRICT w, float *c, ptrdiff_t ldc,
+                                                  const float *bias, const float *res, ptrdiff_t ldr, int flags)
+{
+    vitc__f32_gemm_ukernel_neon(4, mr, nr, kc, ap, w, c, ldc, bias, res, ldr, flags);
+}
+
+/* A micro-panel packers for those kernels. */
+VITC_KERNEL void vitc__f32_gemm_pack_a_8_neon(int mr, int kc, const float *VITC_RESTRICT A, ptrdiff_t a_rs,
+                                              ptrdiff_t a_cs, float *VITC_RESTRICT ap)
+{
+    vitc__f32_gemm_pack_a(8, mr, kc, A, a_rs, a_cs, ap);
+}
+
+VITC_KERNEL void vitc__f32_gemm_pack_a_4_neon(int mr, int kc, const float *VITC_RESTRICT A, ptrdiff_t a_rs,
+                                              ptrdiff_t a_cs, float *VITC_RESTRICT ap)
+{
+    vitc__f32_gemm_pack_a(4, mr, kc, A, a_rs, a_cs, ap);
+}
+
+/* The tile the entry points below run on. */
+#define VITC__G128_TILE(t) \
+    const vitc_f32_gemm_tile t = {8, 12, vitc__f32_gemm_ukernel_8x12_neon, vitc__f32_gemm_pack_a_8_neon, \
+                                   4, vitc__f32_gemm_ukernel_4x12_neon, vitc__f32_gemm_pack_a_4_neon}
+
+/* C (M,N) = act(A (M,K) @ B + bias) + R, B packed for NR = 12 (f32-gemm-driver.c).
+ * A rows lda apart; C and R contiguous (M,N); bias (N,) or NULL; R NULL or not
+ * overlapping C. act: 0 none, 1 GELU (erf), 2 GELU (tanh), 3 ReLU.
+ * scratch: 8 * min(kc, K) floats (kc = 0: K). */
+VITC_KERNEL void vitc_f32_gemm_8x12_neon(int M, int N, int K, const float *A, int lda, const float *Wp,
+                                         const float *bias, const float *R, float *C, int act, int kc, int nc,
+                                         float *scratch)
+{
+    VITC__G128_TILE(tile);
+    vitc__f32_gemm_drive(&tile, M, N, K, A, lda, 1, Wp, bias, R, N, C, N, act, 0, kc, nc, scratch);
+}
+
+/* Batched MatMul of activations (vitc__f32_matmul_drive); scratch:
+ * VITC_F32_MATMUL_SCRATCH(8, 12, K, N, kc) floats. */
+VITC_KERNEL void vitc_f32_matmul_8x12_neon(int M, int N, int K, int batch_rank, const int *batch_dims,
+                                           const ptrdiff_t *a_batch_strides, const ptrdiff_t *b_batch_strides,
+                                           const float *A, const float *B, ptrdiff_t b_rs, ptrdiff_t b_cs,
+                                           float *C, int kc, int nc, float *scratch)
+{
+    VITC__G128_TILE(tile);
+    vitc__f32_matmul_drive(&tile, M, N, K, batch_rank, batch_dims, a_batch_strides, b_batch_strides, A, B, b_rs, b_cs,
+                           C, kc, nc, scratch);
+}
+
+/* ONNX Conv as GEMM (vitc__f32_conv2d_drive); scratch:
+ * VITC_F32_CONV2D_SCRATCH(8, 12, (C_in/group)*KH*KW, OH*OW, kc) floats. */
+VITC_KERNEL void vitc_f32_conv2d_8x12_neon(int N, int C_in, int H, int W, int C_out, int OH, int OW, int KH,
+                                           int KW, int stride_h, int stride_w, int dil_h, int dil_w, int pad_t,
+                                           int pad_l, int group, const float *X, const float *Wt,
+                                           const float *bias, float *Y, int kc, int nc, float *scratch)
+{
+    VITC__G128_TILE(tile);
+    vitc__f32_conv2d_drive(&tile, N, C_in, H, W, C_out, OH, OW, KH, KW, stride_h, stride_w, dil_h, dil_w, pad_t,
+                           pad_l, group, X, Wt, bias, Y, kc, nc, scratch);
+}
+
+#endif /* VITC_F32_GEMM_8X12_NEON_C */

@@ -1,0 +1,328 @@
+/* templates/gemm/f32-gemm-driver.c: the loops around a GEMM microkernel, written
+ * once for every ISA (plain C99, no intrinsics).
+ *
+ * A per-ISA template (templates/gemm/f32-gemm-<MR>x<NR>-<isa>.c) provides a
+ * microkernel that computes an MR x NR tile of C from a packed A micro-panel
+ * and a packed B panel, with the epilogue fused into its store, the packer of
+ * its A micro-panels, and optionally a shorter kernel for the last rows; it
+ * includes this file and binds the drivers below to that tile
+ * (vitc_f32_gemm_tile) with thin wrappers: vitc_f32_gemm_<MR>x<NR>_<isa> (weights
+ * packed at compile time), vitc_f32_matmul_<MR>x<NR>_<isa> (both operands
+ * activations) and vitc_f32_conv2d_<MR>x<NR>_<isa> (im2col into packed panels).
+ * The microkernel is called through a pointer once per tile (tens of thousands
+ * of FMAs each), which costs nothing measurable and keeps these loops in one copy.
+ *
+ * Layouts (these are the contract between the compiler, which packs constant
+ * weights at compile time, and the kernels):
+ *
+ *   packed B ("Wp"), for a (K,N) matrix and tile width NR:
+ *       panels of NR columns, panel p holding columns [p*NR, p*NR + NR), each
+ *       panel K-major: Wp[p*K*NR + k*NR + jj] = B[k][p*NR + jj], columns past N
+ *       zero. ceil(N/NR) * NR * K floats. A K block [k0, k0+kc) of a panel is
+ *       the contiguous run at p*K*NR + k0*NR.
+ *   packed A micro-panel ("ap"), made here at run time:
+ *       ap[k*MR + r] = A[i0 + r][k0 + k] for r < mr; rows r >= mr repeat row
+ *       mr-1 so that the microkernel computes them without reading past A and
+ *       without branches (their results equal row mr-1's, and they are stored
+ *       to row mr-1's place, see below).
+ *
+ * The microkernel (vitc_f32_gemm_ukernel_fn):
+ *   uk(mr, nr, kc, ap, w, c, ldc, bias, res, ldr, flags)
+ *     acc (MR, NR) = (flags & VITC_GEMM_ACCUMULATE ? C : bias or 0) + ap @ w over kc
+ *     if flags & VITC_GEMM_FINAL: acc = act(acc) (act = flags >> VITC_GEMM_ACT_SHIFT),
+ *                                 then acc += res (if res != NULL)
+ *     stores rows [0, mr) and columns [0, nr) of acc into C
+ *   Row pointers of C and res past mr-1 are clamped to row mr-1 and rows are
+ *   stored from the last to the first, so the rows it computes in excess land on
+ *   row mr-1 and are overwritten by the right values. Nothing outside
+ *   (mr, nr) of C, bias or res is read or written.
+ *
+ * The drivers cut the product into blocks: N blocks of nc columns (a multiple of
+ * NR) and K blocks of kc, both chosen by the compiler per shape and passed as
+ * literals (0 means "whole dimension"). Per (N block, K block) every MR-row
+ * micro-panel of A is packed once into `ap` (MR*kc floats, L1-resident) and then
+ * swept across the block's B panels (kc*nc floats, L2-resident). The first K
+ * block initializes C (bias), later ones accumulate into C, the last applies the
+ * activation and the residual. Sums are in float, in order of increasing k.
+ *
+ * Activations (flags >> VITC_GEMM_ACT_SHIFT; the numbers of vitc.Gemm's
+ * `activation` attribute, ir/ops.def): 0 none, 1 GELU (erf), 2 GELU (tanh),
+ * 3 ReLU.
+ *
+ * Speed (bench/gemm_bench.c, one Zen 4 core, fp32 FMA peak measured at 116.7
+ * GFLOP/s): on DeiT-Tiny's shapes (M = 197 tokens; K, N = 192, 576 / 192, 192 /
+ * 192, 768 + GELU / 768, 192) the 12x32 AVX-512 and the 6x16 AVX2 kernels run at
+ * 110-112 GFLOP/s without an activation and ~100 with the GELU epilogue.
+ *
+ * Private helpers are spelled vitc__* and are not part of the contract. */
+#ifndef VITC_F32_GEMM_DRIVER_C
+#define VITC_F32_GEMM_DRIVER_C
+
+#include "../prelude.h"
+
+enum {
+    VITC_GEMM_ACCUMULATE = 1, /* C already holds partial sums (or the bias): add to it */
+    VITC_GEMM_FINAL = 2,      /* last K block: apply activation and residual */
+    VITC_GEMM_ACT_SHIFT = 4   /* activation code in flags >> 4 */
+};
+
+typedef void (*vitc_f32_gemm_ukernel_fn)(int mr, int nr, int kc, const float *VITC_RESTRICT ap,
+                                         const float *VITC_RESTRICT w, float *c, ptrdiff_t ldc,
+                                         const float *bias, const float *res, ptrdiff_t ldr, int flags);
+
+/* Packs mr <= MR rows of A into an MR-row micro-panel (vitc__f32_gemm_pack_a). */
+typedef void (*vitc_f32_gemm_pack_fn)(int mr, int kc, const float *VITC_RESTRICT A, ptrdiff_t a_rs, ptrdiff_t a_cs,
+                                      float *VITC_RESTRICT ap);
+
+/* A microkernel and its tile, plus an optional shorter one for the last rows
+ * (197 tokens = 16 x 12 + 5: a 6-row kernel computes the 5 leftover rows at half
+ * the cost of the 12-row one). Both share NR and the packed B layout. */
+typedef struct vitc_f32_gemm_tile {
+    int mr, nr;
+    vitc_f32_gemm_ukernel_fn uk;
+    vitc_f32_gemm_pack_fn pack_a;
+    int mr_tail;                         /* 0: none */
+    vitc_f32_gemm_ukernel_fn uk_tail;    /* used when the rows left are <= mr_tail */
+    vitc_f32_gemm_pack_fn pack_a_tail;
+} vitc_f32_gemm_tile;
+
+/* Packed B (see the layout above) from B (K,N), element (k,j) at B[k*b_rs + j*b_cs]
+ * (b_cs == 1: row-major with ldb = b_rs; b_rs == 1, b_cs == K: B stored transposed). */
+VITC_KERNEL void vitc_f32_gemm_pack_b(int K, int N, int NR, const float *VITC_RESTRICT B, ptrdiff_t b_rs,
+                                      ptrdiff_t b_cs, float *VITC_RESTRICT Wp)
+{
+    int j0, k, jj;
+    for (j0 = 0; j0 < N; j0 += NR) {
+        const int nr = N - j0 < NR ? N - j0 : NR;
+        float *VITC_RESTRICT dst = Wp + (ptrdiff_t)(j0 / NR) * K * NR;
+        if (b_cs == 1) {
+            for (k = 0; k < K; k++) {
+                const float *src = B + (ptrdiff_t)k * b_rs + j0;
+                for (jj = 0; jj < nr; jj++) dst[jj] = src[jj];
+                for (; jj < NR; jj++) dst[jj] = 0.0f;
+                dst += NR;
+            }
+        } else {
+            for (k = 0; k < K; k++) {
+                const float *src = B + (ptrdiff_t)k * b_rs + (ptrdiff_t)j0 * b_cs;
+                for (jj = 0; jj < nr; jj++) dst[jj] = src[(ptrdiff_t)jj * b_cs];
+                for (; jj < NR; jj++) dst[jj] = 0.0f;
+                dst += NR;
+            }
+        }
+    }
+}
+
+#if defined(__GNUC__) || defined(__clang__)
+#define VITC__GEMM_INLINE static inline __attribute__((always_inline))
+#else
+#define VITC__GEMM_INLINE static inline
+#endif
+
+/* ap (kc, MR) = rows [0, mr) of A', columns [0, kc), A'[i][k] = A[i*a_rs + k*a_cs];
+ * rows past mr repeat row mr-1. MR is a literal at each use (the per-ISA
+ * templates wrap it as their tile's pack_a), so the row loop unrolls: the
+ * generic loop with a run-time MR packs 3x slower. */
+VITC__GEMM_INLINE void vitc__f32_gemm_pack_a(const int MR, int mr, int kc, const float *VITC_RESTRICT A,
+                                             ptrdiff_t a_rs, ptrdiff_t a_cs, float *VITC_RESTRICT ap)
+{
+    const float *rows[16];
+    int r, k;
+    for (r = 0; r < MR; r++) rows[r] = A + (ptrdiff_t)(r < mr ? r : mr - 1) * a_rs;
+    if (a_cs == 1) {
+        for (k = 0; k < kc; k++, ap += MR)
+            for (r = 0; r < MR; r++) ap[r] = rows[r][k];
+    } else {
+        for (k = 0; k < kc; k++, ap += MR)
+            for (r = 0; r < MR; r++) ap[r] = rows[r][(ptrdiff_t)k * a_cs];
+    }
+}
+
+/* C (M,N) = act(A' (M,K) @ B (K,N) + bias) + R, B packed (Wp), A'[i][k] = A[i*a_rs + k*a_cs].
+ * bias (N,) or NULL; R (M,N) rows ldr apart or NULL; accumulate != 0: C's contents
+ * take the place of the bias (C = act(C + A'@B) + R). kc, nc: block sizes (0 = whole).
+ * ap: MR * min(kc, K) floats of scratch. C must not overlap A, Wp, R or ap. */
+VITC_KERNEL void vitc__f32_gemm_drive(const vitc_f32_gemm_tile *t, int M, int N, int K,
+                                      const float *A, ptrdiff_t a_rs, ptrdiff_t a_cs, const float *Wp,
+                                      const float *bias, const float *R, ptrdiff_t ldr, float *C, ptrdiff_t ldc,
+                                      int act, int accumulate, int kc, int nc, float *ap)
+{
+    const int MR = t->mr, NR = t->nr;
+    int j0, k0, i0, j;
+    if (M <= 0 || N <= 0) return;
+    if (kc <= 0 || kc > K) kc = K;
+    if (nc <= 0 || nc > N) nc = N;
+    nc = (nc + NR - 1) / NR * NR;
+    for (j0 = 0; j0 < N; j0 += nc) {
+        const int ncb = N - j0 < nc ? N - j0 : nc;
+        k0 = 0;
+        do { /* at least once: K == 0 still writes bias, activation and residual */
+            const int kcb = K - k0 < kc ? K - k0 : kc;
+            const int flags = ((accumulate || k0 > 0) ? VITC_GEMM_ACCUMULATE : 0) |
+                              (k0 + kcb >= K ? VITC_GEMM_FINAL : 0) | (act << VITC_GEMM_ACT_SHIFT);
+            for (i0 = 0; i0 < M; i0 += MR) {
+                const int mr = M - i0 < MR ? M - i0 : MR;
+                const int tail = mr <= t->mr_tail;
+                const vitc_f32_gemm_ukernel_fn uk = tail ? t->uk_tail : t->uk;
+                (tail ? t->pack_a_tail : t->pack_a)(mr, kcb, A + (ptrdiff_t)i0 * a_rs + (ptrdiff_t)k0 * a_cs, a_rs,
+                                                    a_cs, ap);
+                for (j = j0; j < j0 + ncb; j += NR)
+                    uk(mr, N - j < NR ? N - j : NR, kcb, ap, Wp + (ptrdiff_t)(j / NR) * K * NR + (ptrdiff_t)k0 * NR,
+                       C + (ptrdiff_t)i0 * ldc + j, ldc, bias ? bias + j : NULL,
+                       R ? R + (ptrdiff_t)i0 * ldr + j : NULL, ldr, flags);
+            }
+            k0 += kcb;
+        } while (k0 < K);
+    }
+}
+
+/* Scratch (floats) of vitc__f32_matmul_drive: packed B then the A micro-panel. */
+#define VITC_F32_MATMUL_SCRATCH(MR, NR, K, N, kc) \
+    ((((ptrdiff_t)(N) + (NR) - 1) / (NR)) * (NR) * (ptrdiff_t)(K) + (ptrdiff_t)(MR) * ((kc) > 0 && (kc) < (K) ? (kc) : (K)))
+
+/* ONNX MatMul with an activation B (not a constant), batched with numpy broadcasting,
+ * the same contract as vitc_f32_matmul_scalar (templates/gemm/f32-gemm-scalar.c):
+ *   C [batch..., M, N] = A [batch..., M, K] @ B [batch..., K, N]
+ * except that each B matrix is read through strides: B(k, j) = Bm[k*b_rs + j*b_cs]
+ * (b_rs = N, b_cs = 1 for a row-major B; b_rs = 1, b_cs = K for a B stored
+ * transposed, (N,K)). Each B matrix is packed once into scratch (repacked only when
+ * the next batch reads another one), then multiplied like a weight.
+ * scratch: VITC_F32_MATMUL_SCRATCH(MR, NR, K, N, kc) floats. */
+VITC_KERNEL void vitc__f32_matmul_drive(const vitc_f32_gemm_tile *t, int M, int N, int K,
+                                        int batch_rank, const int *batch_dims, const ptrdiff_t *a_batch_strides,
+                                        const ptrdiff_t *b_batch_strides, const float *A, const float *B,
+                                        ptrdiff_t b_rs, ptrdiff_t b_cs, float *C, int kc, int nc, float *scratch)
+{
+    const int NR = t->nr;
+    int idx[VITC_MAX_RANK];
+    ptrdiff_t nbatch = 1, b, packed_at = -1;
+    const ptrdiff_t cstep = (ptrdiff_t)M * N;
+    float *wp = scratch;
+    float *ap = scratch + ((ptrdiff_t)N + NR - 1) / NR * NR * K;
+    int d;
+
+    for (d = 0; d < batch_rank; d++) {
+        nbatch *= batch_dims[d];
+        idx[d] = 0;
+    }
+    for (b = 0; b < nbatch; b++) {
+        ptrdiff_t ao = 0, bo = 0;
+        for (d = 0; d < batch_rank; d++) {
+            ao += idx[d] * a_batch_strides[d];
+            bo += idx[d] * b_batch_strides[d];
+        }
+        if (bo != packed_at) {
+            vitc_f32_gemm_pack_b(K, N, NR, B + bo, b_rs, b_cs, wp);
+            packed_at = bo;
+        }
+        vitc__f32_gemm_drive(t, M, N, K, A + ao, K, 1, wp, NULL, NULL, 0, C + b * cstep, N, 0, 0, kc, nc,
+                             ap);
+        for (d = batch_rank - 1; d >= 0; d--) { /* odometer over the batch index */
+            if (++idx[d] < batch_dims[d]) break;
+            idx[d] = 0;
+        }
+    }
+}
+
+/* Scratch (floats) of vitc__f32_conv2d_drive: the im2col matrix packed as B, then
+ * the A micro-panel. */
+#define VITC_F32_CONV2D_SCRATCH(MR, NR, kdim, OHW, kc) \
+    ((((ptrdiff_t)(OHW) + (NR) - 1) / (NR)) * (NR) * (ptrdiff_t)(kdim) + \
+     (ptrdiff_t)(MR) * ((kc) > 0 && (kc) < (kdim) ? (kc) : (kdim)))
+
+/* dst[0, nr) = the tap of one input channel plane xc seen by output pixels
+ * [p0, p0 + nr) (row-major over (OH, OW)): xc[oh*sh + hoff][ow*sw + woff], 0
+ * where that falls outside the (H, W) plane; dst[nr, NR) = 0. The pixels are
+ * walked one output row at a time; per row, the valid columns are the range
+ * [ow_lo, ow_hi) computed once per tap. */
+VITC_KERNEL void vitc__f32_conv2d_pack_tap(float *VITC_RESTRICT dst, const float *VITC_RESTRICT xc, int p0, int nr,
+                                           int NR, int OW, int H, int W, int sh, int sw, int hoff, int woff,
+                                           int ow_lo, int ow_hi)
+{
+    int jj = 0, oh = p0 / OW, ow = p0 % OW, q;
+    while (jj < nr) {
+        const int seg = OW - ow < nr - jj ? OW - ow : nr - jj;
+        const int ih = oh * sh + hoff;
+        float *d = dst + jj - ow; /* d[o] is output column o of this row */
+        if (ih < 0 || ih >= H) {
+            for (q = ow; q < ow + seg; q++) d[q] = 0.0f;
+        } else {
+            const float *xr = xc + (ptrdiff_t)ih * W + woff;
+            const int lo = ow_lo > ow ? ow_lo : ow, hi = ow_hi < ow + seg ? ow_hi : ow + seg;
+            for (q = ow; q < lo && q < ow + seg; q++) d[q] = 0.0f;
+            if (sw == 1)
+                for (q = lo; q < hi; q++) d[q] = xr[q];
+            else
+                for (q = lo; q < hi; q++) d[q] = xr[(ptrdiff_t)q * sw];
+            for (q = hi > lo ? hi : lo; q < ow + seg; q++) d[q] = 0.0f;
+        }
+        jj += seg;
+        ow = 0;
+        oh++;
+    }
+    for (; jj < NR; jj++) dst[jj] = 0.0f;
+}
+
+/* ONNX Conv (NCHW) as GEMMs, any group:
+ *   Y_g (C_out/group, OH*OW) = W_g (C_out/group, kdim) @ col_g (kdim, OH*OW) + bias_g,
+ *   kdim = (C_in/group) * KH * KW.
+ * The im2col matrix col_g is gathered straight into the packed-B layout (panels of
+ * NR output pixels, zeros for taps in the padding), the weight is the A operand in
+ * ONNX's own layout (C_out, C_in/group, KH, KW) = row-major (C_out, kdim), and the
+ * output comes out NCHW. Y is first filled with the bias and the GEMM accumulates.
+ * A 1x1, stride-1, unpadded conv packs plain rows of X. Geometry as in
+ * vitc_f32_conv2d_scalar (templates/conv/f32-conv2d-scalar.c).
+ * scratch: VITC_F32_CONV2D_SCRATCH(MR, NR, kdim, OH*OW, kc) floats. */
+VITC_KERNEL void vitc__f32_conv2d_drive(const vitc_f32_gemm_tile *t, int N, int C_in, int H, int W, int C_out,
+                                        int OH, int OW, int KH, int KW, int stride_h, int stride_w, int dil_h,
+                                        int dil_w, int pad_t, int pad_l, int group, const float *X, const float *Wt,
+                                        const float *bias, float *Y, int kc, int nc, float *scratch)
+{
+    const int NR = t->nr;
+    const int cin_g = C_in / group, cout_g = C_out / group;
+    const int kdim = cin_g * KH * KW, ohw = OH * OW;
+    const ptrdiff_t hw = (ptrdiff_t)H * W;
+    const int pointwise = KH == 1 && KW == 1 && stride_h == 1 && stride_w == 1 && pad_t == 0 && pad_l == 0 &&
+                          OH == H && OW == W;
+    float *wp = scratch;
+    float *ap = scratch + ((ptrdiff_t)ohw + NR - 1) / NR * NR * kdim;
+    int n, g, c, kh, kw, p0, jj, oc;
+
+    for (n = 0; n < N; n++) {
+        for (g = 0; g < group; g++) {
+            const float *xg = X + ((ptrdiff_t)n * C_in + (ptrdiff_t)g * cin_g) * hw;
+            float *yg = Y + ((ptrdiff_t)n * C_out + (ptrdiff_t)g * cout_g) * ohw;
+            if (pointwise) {
+                vitc_f32_gemm_pack_b(kdim, ohw, NR, xg, hw, 1, wp);
+            } else {
+                /* wp[panel][k = (c*KH + kh)*KW + kw][jj] = X[c][oh*sh + kh*dh - pt][ow*sw + kw*dw - pl], 0 outside */
+                for (kw = 0; kw < KW; kw++) {
+                    /* output columns whose tap kw is inside [0, W): [ow_lo, ow_hi) */
+                    const int woff = kw * dil_w - pad_l;
+                    int ow_lo = woff >= 0 ? 0 : (-woff + stride_w - 1) / stride_w;
+                    int ow_hi = W - woff <= 0 ? 0 : (W - woff + stride_w - 1) / stride_w;
+                    if (ow_hi > OW) ow_hi = OW;
+                    if (ow_lo > ow_hi) ow_lo = ow_hi;
+                    for (p0 = 0; p0 < ohw; p0 += NR) {
+                        const int nr = ohw - p0 < NR ? ohw - p0 : NR;
+                        float *dst = wp + (ptrdiff_t)(p0 / NR) * kdim * NR + (ptrdiff_t)kw * NR;
+                        for (c = 0; c < cin_g; c++)
+                            for (kh = 0; kh < KH; kh++)
+                                vitc__f32_conv2d_pack_tap(dst + ((ptrdiff_t)c * KH + kh) * KW * NR, xg + (ptrdiff_t)c * hw,
+                                                          p0, nr, NR, OW, H, W, stride_h, stride_w,
+                                                          kh * dil_h - pad_t, woff, ow_lo, ow_hi);
+                    }
+                }
+            }
+            for (oc = 0; oc < cout_g; oc++) {
+                float *yc = yg + (ptrdiff_t)oc * ohw;
+                const float bv = bias ? bias[g * cout_g + oc] : 0.0f;
+                for (jj = 0; jj < ohw; jj++) yc[jj] = bv;
+            }
+            vitc__f32_gemm_drive(t, cout_g, ohw, kdim, Wt + (ptrdiff_t)g * cout_g * kdim, kdim, 1, wp, NULL,
+                                 NULL, 0, yg, ohw, 0, 1, kc, nc, ap);
+        }
+    }
+}
+
+#endif /* VITC_F32_GEMM_DRIVER_C */

@@ -1,0 +1,92 @@
+/* templates/norm/f32-softmax-simd.c: Softmax over one axis, written once against
+ * the SIMD shim (templates/simd/bind.h) and instantiated per target as
+ * vitc_f32_softmax_<isa>. Same signature and contract as
+ * templates/norm/f32-softmax-scalar.c, whose LogSoftmax (rare in ViTs) the
+ * compiler keeps calling for every target.
+ *
+ * Rows (inner == 1, attention scores: rows of 197 floats) take three passes over
+ * the row: a vector max (the tail loaded with -inf fill), exp(x - max) stored to Y
+ * while summing it in two accumulators, and one multiply by 1/sum. inner > 1
+ * walks VITC_LANES columns of the inner axis at a time with the same three steps
+ * lane-wise (the tail of the inner axis through masked loads and stores), so every
+ * load stays contiguous and nothing needs scratch.
+ *
+ * exp is vf32_exp (templates/simd/fastmath.h, within 1 ulp of expf); the sum
+ * order differs from the scalar kernel, so results agree with it to a few ulp,
+ * not bit for bit. A row that is all -inf gives NaN, as in ONNX Runtime. Y may
+ * equal X. */
+#include "../prelude.h"
+#include "../simd/shim.h"
+#include "f32-softmax-scalar.c"
+
+/* Softmax of each of the rows (n floats each) of X into Y. */
+VITC_KERNEL void VITC_FN(vitc__f32_softmax_rows)(int rows, int n, const float *X, float *Y) {
+  int r, i;
+  for (r = 0; r < rows; r++) {
+    const float *x = X + (ptrdiff_t)r * n;
+    float *y = Y + (ptrdiff_t)r * n;
+    vf32 vm = vf32_set1(-INFINITY), vm1 = vf32_set1(-INFINITY), vmax, vs0 = vf32_zero(), vs1 = vf32_zero(), rs;
+    float m;
+    for (i = 0; i + 2 * VITC_LANES <= n; i += 2 * VITC_LANES) {
+      vm = vf32_max(vm, vf32_load(x + i));
+      vm1 = vf32_max(vm1, vf32_load(x + i + VITC_LANES));
+    }
+    for (; i + VITC_LANES <= n; i += VITC_LANES) vm = vf32_max(vm, vf32_load(x + i));
+    if (i < n) vm1 = vf32_max(vm1, vf32_load_tail_fill(x + i, n - i, -INFINITY));
+    m = vf32_hmax(vf32_max(vm, vm1));
+    vmax = vf32_set1(m);
+    for (i = 0; i + 2 * VITC_LANES <= n; i += 2 * VITC_LANES) {
+      const vf32 e0 = vf32_exp(vf32_sub(vf32_load(x + i), vmax));
+      const vf32 e1 = vf32_exp(vf32_sub(vf32_load(x + i + VITC_LANES), vmax));
+      vf32_store(y + i, e0);
+      vf32_store(y + i + VITC_LANES, e1);
+      vs0 = vf32_add(vs0, e0);
+      vs1 = vf32_add(vs1, e1);
+    }
+    for (; i + VITC_LANES <= n; i += VITC_LANES) {
+      const vf32 e0 = vf32_exp(vf32_sub(vf32_load(x + i), vmax));
+      vf32_store(y + i, e0);
+      vs0 = vf32_add(vs0, e0);
+    }
+    if (i < n) {
+      /* masked-off lanes load -inf: exp(-inf - max) = 0 adds nothing */
+      const vf32 e0 = vf32_exp(vf32_sub(vf32_load_tail_fill(x + i, n - i, -INFINITY), vmax));
+      vf32_store_tail(y + i, e0, n - i);
+      vs1 = vf32_add(vs1, e0);
+    }
+    rs = vf32_set1(1.0f / vf32_hsum(vf32_add(vs0, vs1)));
+    for (i = 0; i + VITC_LANES <= n; i += VITC_LANES) vf32_store(y + i, vf32_mul(vf32_load(y + i), rs));
+    if (i < n) vf32_store_tail(y + i, vf32_mul(vf32_load_tail(y + i, n - i), rs), n - i);
+  }
+}
+
+/* Y (outer, axis_len, inner) = exp(X - max_axis) / sum_axis exp(X - max_axis)
+ * along the middle axis of X (outer, axis_len, inner). Y may equal X. */
+VITC_KERNEL void VITC_FN(vitc_f32_softmax)(int outer, int axis_len, int inner, const float *X, float *Y) {
+  int o, a, j;
+  if (axis_len <= 0) return;
+  if (inner == 1) {
+    VITC_FN(vitc__f32_softmax_rows)(outer, axis_len, X, Y);
+    return;
+  }
+  for (o = 0; o < outer; o++) {
+    const float *xo = X + (ptrdiff_t)o * axis_len * inner;
+    float *yo = Y + (ptrdiff_t)o * axis_len * inner;
+    for (j = 0; j < inner; j += VITC_LANES) {
+      const int nl = inner - j < VITC_LANES ? inner - j : VITC_LANES;
+      vf32 m = vf32_load_tail(xo + j, nl), s = vf32_zero(), rs;
+      for (a = 1; a < axis_len; a++) m = vf32_max(m, vf32_load_tail(xo + (ptrdiff_t)a * inner + j, nl));
+      for (a = 0; a < axis_len; a++) {
+        float *y = yo + (ptrdiff_t)a * inner + j;
+        const vf32 e = vf32_exp(vf32_sub(vf32_load_tail(xo + (ptrdiff_t)a * inner + j, nl), m));
+        vf32_store_tail(y, e, nl);
+        s = vf32_add(s, e);
+      }
+      rs = vf32_div(vf32_set1(1.0f), s);
+      for (a = 0; a < axis_len; a++) {
+        float *y = yo + (ptrdiff_t)a * inner + j;
+        vf32_store_tail(y, vf32_mul(vf32_load_tail(y, nl), rs), nl);
+      }
+    }
+  }
+}

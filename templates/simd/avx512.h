@@ -1,0 +1,83 @@
+/* templates/simd/avx512.h: the SIMD shim for x86-64 AVX-512F (16 lanes, __m512).
+ *
+ * The API is in templates/simd/bind.h. Tails are mask registers ((1 << n) - 1):
+ * masked loads and stores do not touch the masked-off lanes, and a masked load
+ * merges them with the fill value in the same instruction. Only AVX-512F
+ * instructions are used here; the avx512 target also enables VL/BW/DQ for the C
+ * compiler and for hand-written kernels. Build with -mavx512f -mfma (the target's
+ * flags: -mavx512f -mavx512vl -mavx512bw -mavx512dq -mfma, or -march=skylake-avx512
+ * or newer); tests that compile this under `#pragma GCC target(...)` define
+ * VITC_SIMD_ASSUME_TARGET. */
+#ifndef VITC_SIMD_AVX512_H
+#define VITC_SIMD_AVX512_H
+
+#include "../prelude.h"
+
+#include <immintrin.h>
+
+#if !defined(VITC_SIMD_ASSUME_TARGET) && !(defined(__AVX512F__) && defined(__FMA__))
+#error                                                                                                                 \
+    "target avx512: compile with -mavx512f -mavx512vl -mavx512bw -mavx512dq -mfma (or -march=skylake-avx512 or newer)"
+#endif
+
+#ifndef VITC_SIMD_INLINE
+#define VITC_SIMD_INLINE static inline VITC_UNUSED
+#endif
+
+typedef __m512 vitc_avx512_f32;
+
+/* lanes i < n, 0 <= n <= 16 */
+VITC_SIMD_INLINE __mmask16 vitc_avx512_tail_mask(int n) { return (__mmask16)((1u << n) - 1u); }
+
+VITC_SIMD_INLINE vitc_avx512_f32 vitc_avx512_load(const float *p) { return _mm512_loadu_ps(p); }
+VITC_SIMD_INLINE void vitc_avx512_store(float *p, vitc_avx512_f32 v) { _mm512_storeu_ps(p, v); }
+VITC_SIMD_INLINE vitc_avx512_f32 vitc_avx512_load_tail(const float *p, int n) {
+  return _mm512_maskz_loadu_ps(vitc_avx512_tail_mask(n), p);
+}
+VITC_SIMD_INLINE vitc_avx512_f32 vitc_avx512_load_tail_fill(const float *p, int n, float fill) {
+  return _mm512_mask_loadu_ps(_mm512_set1_ps(fill), vitc_avx512_tail_mask(n), p);
+}
+VITC_SIMD_INLINE void vitc_avx512_store_tail(float *p, vitc_avx512_f32 v, int n) {
+  _mm512_mask_storeu_ps(p, vitc_avx512_tail_mask(n), v);
+}
+VITC_SIMD_INLINE vitc_avx512_f32 vitc_avx512_set1(float s) { return _mm512_set1_ps(s); }
+VITC_SIMD_INLINE vitc_avx512_f32 vitc_avx512_zero(void) { return _mm512_setzero_ps(); }
+VITC_SIMD_INLINE vitc_avx512_f32 vitc_avx512_add(vitc_avx512_f32 a, vitc_avx512_f32 b) { return _mm512_add_ps(a, b); }
+VITC_SIMD_INLINE vitc_avx512_f32 vitc_avx512_sub(vitc_avx512_f32 a, vitc_avx512_f32 b) { return _mm512_sub_ps(a, b); }
+VITC_SIMD_INLINE vitc_avx512_f32 vitc_avx512_mul(vitc_avx512_f32 a, vitc_avx512_f32 b) { return _mm512_mul_ps(a, b); }
+VITC_SIMD_INLINE vitc_avx512_f32 vitc_avx512_div(vitc_avx512_f32 a, vitc_avx512_f32 b) { return _mm512_div_ps(a, b); }
+VITC_SIMD_INLINE vitc_avx512_f32 vitc_avx512_fma(vitc_avx512_f32 a, vitc_avx512_f32 b, vitc_avx512_f32 c) {
+  return _mm512_fmadd_ps(a, b, c);
+}
+VITC_SIMD_INLINE vitc_avx512_f32 vitc_avx512_max(vitc_avx512_f32 a, vitc_avx512_f32 b) { return _mm512_max_ps(a, b); }
+VITC_SIMD_INLINE vitc_avx512_f32 vitc_avx512_min(vitc_avx512_f32 a, vitc_avx512_f32 b) { return _mm512_min_ps(a, b); }
+VITC_SIMD_INLINE float vitc_avx512_hsum(vitc_avx512_f32 v) {
+  __m256 s8 =
+      _mm256_add_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+VITC_SIMD_INLINE float vitc_avx512_hmax(vitc_avx512_f32 v) {
+  __m256 s8 =
+      _mm256_max_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+  __m128 s = _mm_max_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
+  s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_max_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+VITC_SIMD_INLINE vitc_avx512_f32 vitc_avx512_round(vitc_avx512_f32 v) {
+  return _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+VITC_SIMD_INLINE vitc_avx512_f32 vitc_avx512_pow2i(vitc_avx512_f32 v) {
+  const __m512i e = _mm512_add_epi32(_mm512_cvtps_epi32(v), _mm512_set1_epi32(127));
+  return _mm512_castsi512_ps(_mm512_slli_epi32(e, 23));
+}
+
+#define VITC_SIMD_ISA avx512
+#define VITC_LANES 16
+#include "bind.h"
+#include "fastmath.h"
+
+#endif /* VITC_SIMD_AVX512_H */

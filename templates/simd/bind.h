@@ -1,0 +1,61 @@
+/* templates/simd/bind.h: the generic names of the SIMD shim API.
+ *
+ * Each shim (scalar.h, avx2.h, avx512.h, neon.h) defines its type and functions
+ * under its own prefix (vitc_avx2_add, ...), so several shims can live in one
+ * translation unit (tests/check_simd.c tests them all in one program). It then
+ * defines VITC_SIMD_ISA (a bare token: simd_scalar, avx2, ...) and includes this file,
+ * which maps the generic names that kernels are written against onto that prefix.
+ * templates/simd/unbind.h undoes it, so that another shim can be bound next.
+ *
+ * The API (v: vf32, p: float pointer, n: int, s: float):
+ *
+ *   vf32                     a vector of VITC_LANES floats (1, 4, 8 or 16)
+ *   VITC_FN(name)            name##_<isa>: kernel names, e.g. vitc_f32_softmax_avx2
+ *   vf32_load(p)             VITC_LANES floats from p (no alignment needed)
+ *   vf32_store(p, v)
+ *   vf32_load_tail(p, n)     the first n floats (0 <= n <= VITC_LANES), other lanes 0;
+ *                            reads nothing past p[n-1]
+ *   vf32_load_tail_fill(p, n, s)  the same with the other lanes s (e.g. -INFINITY for a max)
+ *   vf32_store_tail(p, v, n) writes p[0..n) only
+ *   vf32_set1(s), vf32_zero()
+ *   vf32_add, vf32_sub, vf32_mul, vf32_div (a, b)    correctly rounded, lane by lane
+ *   vf32_fma(a, b, c)        a * b + c (fused on avx2/avx512/neon; scalar: as the C
+ *                            compiler contracts it)
+ *   vf32_max(a, b), vf32_min(a, b)   a > b ? a : b (a < b ? a : b) when neither is NaN;
+ *                            with a NaN the result is b or NaN (x86 gives b, neon
+ *                            NaN): put the operand whose NaN must survive second
+ *   vf32_hsum(v), vf32_hmax(v)   horizontal sum / max as a float (order unspecified)
+ *   vf32_round(v)            nearest integer, ties to even
+ *   vf32_pow2i(v)            2^v for integral v in [-126, 127] (exact; built in the exponent)
+ *   vf32_exp, vf32_sigmoid, vf32_tanh, vf32_erf (v)   fast math, templates/simd/fastmath.h,
+ *                            with their measured maximum errors documented there */
+#define VITC_SIMD_CAT_(a, b) a##b
+#define VITC_SIMD_CAT(a, b) VITC_SIMD_CAT_(a, b)
+/* vitc_<isa>_<name>: the shim's own functions */
+#define VITC_SIMD_FN(name) VITC_SIMD_CAT(VITC_SIMD_CAT(vitc_, VITC_SIMD_ISA), VITC_SIMD_CAT(_, name))
+/* <name>_<isa>: kernels instantiated from a shim-based template */
+#define VITC_FN(name) VITC_SIMD_CAT(name, VITC_SIMD_CAT(_, VITC_SIMD_ISA))
+
+#define vf32 VITC_SIMD_FN(f32)
+#define vf32_load VITC_SIMD_FN(load)
+#define vf32_store VITC_SIMD_FN(store)
+#define vf32_load_tail VITC_SIMD_FN(load_tail)
+#define vf32_load_tail_fill VITC_SIMD_FN(load_tail_fill)
+#define vf32_store_tail VITC_SIMD_FN(store_tail)
+#define vf32_set1 VITC_SIMD_FN(set1)
+#define vf32_zero VITC_SIMD_FN(zero)
+#define vf32_add VITC_SIMD_FN(add)
+#define vf32_sub VITC_SIMD_FN(sub)
+#define vf32_mul VITC_SIMD_FN(mul)
+#define vf32_div VITC_SIMD_FN(div)
+#define vf32_fma VITC_SIMD_FN(fma)
+#define vf32_max VITC_SIMD_FN(max)
+#define vf32_min VITC_SIMD_FN(min)
+#define vf32_hsum VITC_SIMD_FN(hsum)
+#define vf32_hmax VITC_SIMD_FN(hmax)
+#define vf32_round VITC_SIMD_FN(round)
+#define vf32_pow2i VITC_SIMD_FN(pow2i)
+#define vf32_exp VITC_SIMD_FN(exp)
+#define vf32_sigmoid VITC_SIMD_FN(sigmoid)
+#define vf32_tanh VITC_SIMD_FN(tanh)
+#define vf32_erf VITC_SIMD_FN(erf)

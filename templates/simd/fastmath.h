@@ -1,0 +1,101 @@
+/* templates/simd/fastmath.h: exp, sigmoid, tanh and erf on vectors, written once
+ * against the shim API (templates/simd/bind.h) and instantiated by every shim.
+ *
+ * No include guard: each shim includes this after binding its generic names, so
+ * the functions below become vitc_simd_scalar_exp, vitc_avx2_exp, ... Every ISA runs
+ * the same algorithm with the same coefficients; they differ only in whether
+ * vf32_fma fuses (the scalar shim leaves that to the C compiler).
+ *
+ * Maximum errors, measured by tests/check_simd.c against double-precision libm
+ * over every 13th float of the domain (both signs, ~170 M points per function;
+ * the test itself sweeps every 251st and asserts the "bound" column). 1 ulp is
+ * the spacing of floats at the exact result (|result| >= FLT_MIN):
+ *
+ *   function      domain           avx2/avx512/neon      scalar shim         bound    outside the domain
+ *   vf32_exp      [-87.33, 88.72]  1.00 ulp              0.96 ulp            1.5 ulp  +inf above 88.73; below,
+ *                                                                                      denormals/0, abs err <= 1.05e-45
+ *   vf32_sigmoid  [-87, 100]       2.44 ulp              2.44 ulp            3 ulp    0 below -88.7 (exact < 3e-39)
+ *   vf32_tanh     [-12, 12]        5.05 ulp, abs 3.0e-7  5.57 ulp, abs 3.3e-7  6 ulp  +-1 beyond +-9
+ *   vf32_erf      [-6, 6]          5.69 ulp, abs 3.4e-7  7.05 ulp, abs 4.2e-7  8 ulp  +-1 beyond +-4
+ *
+ * The fused ISAs compute the same roundings, so they share their numbers (neon is
+ * also swept under qemu, more sparsely, by the same test); the scalar shim rounds
+ * a * b and + c separately. NaN in gives NaN out;
+ * exp(+inf) = +inf, exp(-inf) = 0, sigmoid(+-inf) = 1 / 0, tanh(+-inf) =
+ * erf(+-inf) = +-1, and |tanh|, |erf| <= 1 always. docs/PERFORMANCE.md ("fast
+ * math") says what these mean for a model's error budget.
+ *
+ * exp:  x = n ln2 + r with n = round(x / ln2) and |r| <= ln2/2 (Cody-Waite: ln2 in
+ *       a 15-bit head, exact for every n in range, and a tail), e^r by a degree-6
+ *       polynomial (minimax for relative error, 3e-9), and 2^n applied as two
+ *       halves 2^h 2^(n-h), each a normal float, so results from 2^-150 (rounding to
+ *       0 or a denormal) to 2^128 (overflowing to +inf) come out right. The input is
+ *       clamped to [-104, 89] first, which keeps n in [-150, 128].
+ * sigmoid: 1 / (1 + exp(-x)); relative error stays small for large negative x,
+ *       where 1 + exp(-x) overflows to +inf and the result to 0 only below -88.7.
+ * tanh, erf: x P(x^2) / Q(x^2), rationals of degree (9, 8) and (11, 10) with all
+ *       coefficients positive (no cancellation; Q >= 1), fitted for minimax
+ *       relative error (2.1e-8 and 2.5e-8 before rounding) on [0, 9] and [0, 4];
+ *       the input is clamped there, where the float result is +-1 (tanh(9) and
+ *       erf(4) are within one ulp of 1). Odd by construction, exact at 0, and
+ *       accurate relative to tiny inputs (no 1 - something cancellation).
+ * The coefficients come from templates/simd/fit_fastmath.py. */
+
+/* e^x */
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(exp)(vf32 x) {
+  vf32 n, r, r2, q, p, h;
+  x = vf32_min(vf32_set1(89.0f), vf32_max(vf32_set1(-104.0f), x)); /* NaN stays NaN */
+  n = vf32_round(vf32_mul(x, vf32_set1(1.44269502f)));             /* x / ln2 */
+  r = vf32_fma(n, vf32_set1(-0.693145752f), x);                    /* ln2 head 0x3f317200: n * head is exact */
+  r = vf32_fma(n, vf32_set1(-1.42860677e-06f), r);                 /* ln2 tail */
+  r2 = vf32_mul(r, r);
+  q = vf32_fma(vf32_set1(0.00138146058f), r, vf32_set1(0.00836871099f));
+  q = vf32_fma(q, r, vf32_set1(0.041668389f));
+  q = vf32_fma(q, r, vf32_set1(0.166665211f));
+  q = vf32_fma(q, r, vf32_set1(0.49999994f));
+  p = vf32_add(vf32_fma(q, r2, r), vf32_set1(1.0f)); /* 1 + r + r^2 q: e^r */
+  h = vf32_round(vf32_mul(n, vf32_set1(0.5f)));
+  return vf32_mul(vf32_mul(p, vf32_pow2i(h)), vf32_pow2i(vf32_sub(n, h)));
+}
+
+/* 1 / (1 + e^-x) */
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(sigmoid)(vf32 x) {
+  const vf32 one = vf32_set1(1.0f);
+  return vf32_div(one, vf32_add(one, VITC_SIMD_FN(exp)(vf32_sub(vf32_zero(), x))));
+}
+
+/* tanh x */
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(tanh)(vf32 x) {
+  vf32 t, p, q;
+  x = vf32_min(vf32_set1(9.0f), vf32_max(vf32_set1(-9.0f), x));
+  t = vf32_mul(x, x);
+  p = vf32_fma(vf32_set1(1.33556188e-08f), t, vf32_set1(2.06098557e-05f));
+  p = vf32_fma(p, t, vf32_set1(0.00349563849f));
+  p = vf32_fma(p, t, vf32_set1(0.133810699f));
+  p = vf32_fma(p, t, vf32_set1(1.0f));
+  q = vf32_fma(vf32_set1(7.77697494e-07f), t, vf32_set1(0.000328571477f));
+  q = vf32_fma(q, t, vf32_set1(0.0258771777f));
+  q = vf32_fma(q, t, vf32_set1(0.467143863f));
+  q = vf32_fma(q, t, vf32_set1(1.0f));
+  p = vf32_div(vf32_mul(x, p), q);
+  return vf32_min(vf32_set1(1.0f), vf32_max(vf32_set1(-1.0f), p)); /* |tanh| <= 1 despite rounding */
+}
+
+/* erf x */
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(erf)(vf32 x) {
+  vf32 t, p, q;
+  x = vf32_min(vf32_set1(4.0f), vf32_max(vf32_set1(-4.0f), x));
+  t = vf32_mul(x, x);
+  p = vf32_fma(vf32_set1(1.9869899e-06f), t, vf32_set1(0.000284542766f));
+  p = vf32_fma(p, t, vf32_set1(0.00388224074f));
+  p = vf32_fma(p, t, vf32_set1(0.0530982874f));
+  p = vf32_fma(p, t, vf32_set1(0.193519056f));
+  p = vf32_fma(p, t, vf32_set1(1.12837911f));
+  q = vf32_fma(vf32_set1(3.74211522e-05f), t, vf32_set1(0.00118530821f));
+  q = vf32_fma(q, t, vf32_set1(0.0152050192f));
+  q = vf32_fma(q, t, vf32_set1(0.115339234f));
+  q = vf32_fma(q, t, vf32_set1(0.504834354f));
+  q = vf32_fma(q, t, vf32_set1(1.0f));
+  p = vf32_div(vf32_mul(x, p), q);
+  return vf32_min(vf32_set1(1.0f), vf32_max(vf32_set1(-1.0f), p)); /* |erf| <= 1 despite rounding */
+}

@@ -1,0 +1,425 @@
+/* tests/check_plan.c: the workspace planner (compiler/plan/) by its properties.
+ *
+ * plan_ok() recomputes every buffer's lifetime on its own (from the producer to the
+ * last node that reads the tensor or any view of it; a node's scratch lives at that
+ * node only) and then checks what the generated code relies on:
+ *   - no two buffers whose lifetimes overlap share a byte (every pair is checked);
+ *   - every workspace offset is a multiple of PLAN_ALIGN and inside the workspace;
+ *   - views alias a root that owns storage (never another view), no larger than it;
+ *   - graph inputs, outputs and constants are never in the workspace;
+ *   - the workspace is no larger than the sum of the intermediates.
+ * It runs on small graphs shaped to stress one thing each (chains, diamonds, long
+ * skips, views of views, scratch), on random DAGs, and on every .onnx file in models/ that
+ * the compiler can load. Synthetic graphs get their shapes from the real shape
+ * inference (pass_fold_constants), so they are the graphs the emitter would see. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ir/diag.h"
+#include "ir/graph.h"
+#include "mkonnx.h"
+#include "onnx/load.h"
+#include "ops/op.h"
+#include "passes/passes.h"
+#include "plan/plan.h"
+
+/* ---- the invariants ---- */
+
+typedef struct Interval {
+  const char *what; /* tensor name, or node name for scratch */
+  bool scratch;
+  int first, last;  /* node positions */
+  size_t off, bytes;
+} Interval;
+
+static const char *kind_name(StorageKind k) {
+  static const char *const names[] = {"none", "input", "output", "const", "workspace", "view"};
+  return (unsigned)k < 6 ? names[k] : "?";
+}
+
+/* Checks every property listed at the top; returns the number of buffers checked. */
+static int plan_ok(Graph *g, const Plan *p) {
+  int nt = g->nt, nn = g->nn;
+  /* storage kinds */
+  for (int t = 0; t < nt; t++) {
+    const Tensor *ten = &g->t[t];
+    const TensorPlan *tp = &p->t[t];
+    if (ten->is_output) ck_assert_msg(tp->kind == ST_OUTPUT, "output '%s' is %s", ten->name, kind_name(tp->kind));
+    else if (ten->is_input) ck_assert_msg(tp->kind == ST_INPUT, "input '%s' is %s", ten->name, kind_name(tp->kind));
+    else if (ten->data) ck_assert_msg(tp->kind == ST_CONST, "constant '%s' is %s", ten->name, kind_name(tp->kind));
+    if (tp->kind == ST_WORKSPACE || tp->kind == ST_VIEW)
+      ck_assert_msg(ten->producer >= 0 && !ten->is_input && !ten->is_output && !ten->data,
+                    "'%s' (%s) is an input, output, constant or never produced", ten->name, kind_name(tp->kind));
+    if (ten->typed && tp->kind != ST_NONE)
+      ck_assert_uint_eq(tp->bytes, (size_t)shape_numel(&ten->shape) * dtype_size(ten->dtype));
+    if (tp->kind == ST_VIEW) {
+      const Node *n = &g->n[ten->producer];
+      ck_assert_msg(op_flags(n->op) & OPF_VIEW, "'%s' is a view but %s is not a view op", ten->name, n->name);
+      ck_assert_int_eq(tp->root, n->in[0]);
+      int r = plan_root(p, t);
+      ck_assert_msg(p->t[r].kind != ST_VIEW && p->t[r].kind != ST_NONE, "view '%s' has root '%s' of kind %s", ten->name,
+                    g->t[r].name, kind_name(p->t[r].kind));
+      ck_assert_msg(tp->bytes <= p->t[r].bytes, "view '%s' is larger than its root '%s'", ten->name, g->t[r].name);
+    }
+    if (tp->kind == ST_WORKSPACE) {
+      ck_assert_msg(tp->offset % PLAN_ALIGN == 0, "'%s' at offset %zu is not aligned", ten->name, tp->offset);
+      ck_assert_msg(tp->offset + tp->bytes <= p->workspace_bytes, "'%s' ends past the workspace", ten->name);
+    }
+  }
+  /* lifetimes, recomputed */
+  int *first = malloc(((size_t)nt + 1) * sizeof(int)), *last = malloc(((size_t)nt + 1) * sizeof(int));
+  for (int t = 0; t < nt; t++) first[t] = last[t] = -1;
+  for (int i = 0; i < nn; i++) {
+    const Node *n = &g->n[i];
+    ck_assert(!n->dead);
+    for (int o = 0; o < n->n_out; o++)
+      if (n->out[o] >= 0) {
+        int r = plan_root(p, n->out[o]);
+        if (first[r] < 0) first[r] = i;
+        if (last[r] < i) last[r] = i;
+      }
+    for (int k = 0; k < n->n_in; k++)
+      if (n->in[k] >= 0) {
+        int r = plan_root(p, n->in[k]);
+        if (last[r] < i) last[r] = i;
+      }
+  }
+  Interval *iv = malloc(((size_t)nt + (size_t)nn + 1) * sizeof *iv);
+  int nb = 0;
+  size_t sum = 0;
+  for (int t = 0; t < nt; t++) {
+    if (p->t[t].kind != ST_WORKSPACE) continue;
+    ck_assert_int_eq(first[t], g->t[t].producer);
+    iv[nb++] = (Interval){g->t[t].name, false, first[t], last[t], p->t[t].offset, p->t[t].bytes};
+    sum += p->t[t].bytes;
+  }
+  for (int i = 0; i < nn; i++) {
+    const OpImpl *impl = op_impl(g->n[i].op);
+    size_t need = impl->scratch ? impl->scratch(g, &g->n[i]) : 0;
+    ck_assert_msg(p->scratch_bytes[i] >= need, "node '%s' needs %zu bytes of scratch, got %zu", g->n[i].name, need,
+                  p->scratch_bytes[i]);
+    if (!p->scratch_bytes[i]) continue;
+    ck_assert_msg(p->scratch_off[i] % PLAN_ALIGN == 0, "scratch of '%s' is not aligned", g->n[i].name);
+    ck_assert(p->scratch_off[i] + p->scratch_bytes[i] <= p->workspace_bytes);
+    iv[nb++] = (Interval){g->n[i].name, true, i, i, p->scratch_off[i], p->scratch_bytes[i]};
+    sum += p->scratch_bytes[i];
+  }
+  /* no two live-at-once buffers share a byte */
+  for (int a = 0; a < nb; a++)
+    for (int b = a + 1; b < nb; b++) {
+      const Interval *x = &iv[a], *y = &iv[b];
+      bool live_together = x->first <= y->last && y->first <= x->last;
+      bool share_bytes = x->bytes && y->bytes && x->off < y->off + y->bytes && y->off < x->off + x->bytes;
+      ck_assert_msg(!(live_together && share_bytes),
+                    "%s'%s' [nodes %d..%d, bytes %zu..%zu) and %s'%s' [nodes %d..%d, bytes %zu..%zu) overlap",
+                    x->scratch ? "scratch of " : "", x->what, x->first, x->last, x->off, x->off + x->bytes,
+                    y->scratch ? "scratch of " : "", y->what, y->first, y->last, y->off, y->off + y->bytes);
+    }
+  ck_assert_msg(p->workspace_bytes <= p->intermediate_bytes, "workspace %zu > sum of intermediates %zu",
+                p->workspace_bytes, p->intermediate_bytes);
+  ck_assert_uint_ge(p->intermediate_bytes, sum); /* plan's sum counts aligned sizes */
+  ck_assert_int_eq(p->n_buffers, nb);
+  free(first);
+  free(last);
+  free(iv);
+  return nb;
+}
+
+/* ---- building graphs (shapes come from shape inference) ---- */
+
+static Graph *new_graph(void) {
+  Graph *g = graph_new();
+  g->opset = 17;
+  g->source = xstrdup("plan.onnx");
+  return g;
+}
+
+static int add_input(Graph *g, const char *name, Shape s) {
+  int t = graph_add_tensor(g, name);
+  g->t[t].is_input = g->t[t].typed = true;
+  g->t[t].dtype = DT_FLOAT;
+  g->t[t].shape = s;
+  g->inputs = xrealloc(g->inputs, (size_t)(g->n_inputs + 1) * sizeof(int));
+  g->inputs[g->n_inputs++] = t;
+  return t;
+}
+
+static void mark_output(Graph *g, int t) {
+  g->t[t].is_output = true;
+  g->t[t].out_index = g->n_outputs;
+  g->outputs = xrealloc(g->outputs, (size_t)(g->n_outputs + 1) * sizeof(int));
+  g->outputs[g->n_outputs++] = t;
+}
+
+/* A deterministic float weight of shape s. */
+static int add_weight(Graph *g, Shape s) {
+  size_t n = (size_t)shape_numel(&s);
+  float *v = xmalloc(n * sizeof(float) + 1);
+  for (size_t i = 0; i < n; i++) v[i] = (float)((i * 7919) % 13) / 13.0f - 0.5f;
+  return graph_add_const(g, NULL, DT_FLOAT, &s, v);
+}
+
+static int add_shape_const(Graph *g, Shape s) {
+  Shape one = {1, {s.rank}};
+  int64_t *v = xmalloc((size_t)s.rank * sizeof(int64_t) + 1);
+  memcpy(v, s.d, (size_t)s.rank * sizeof(int64_t));
+  return graph_add_const(g, NULL, DT_INT64, &one, v);
+}
+
+static int op1(Graph *g, OpKind op, int n_in, const int *in) {
+  int t = graph_add_tensor(g, NULL);
+  graph_add_node(g, op, NULL, in, n_in, &t, 1);
+  return t;
+}
+static int relu(Graph *g, int x) { return op1(g, OP_Relu, 1, &x); }
+static int matmul(Graph *g, int a, int b) { return op1(g, OP_MatMul, 2, (int[]){a, b}); }
+static int reshape(Graph *g, int x, Shape s) { return op1(g, OP_Reshape, 2, (int[]){x, add_shape_const(g, s)}); }
+/* x [1,k] @ a fresh weight [k,m] */
+static int dense(Graph *g, int x, int k, int m) { return matmul(g, x, add_weight(g, (Shape){2, {k, m}})); }
+
+/* Infer shapes (folding what folds), then plan and check. */
+static Plan *plan_checked(Graph *g, int *n_buffers) {
+  Capture c;
+  capture_begin(&c);
+  int rc = pass_fold_constants(g);
+  char *err = capture_end(&c);
+  ck_assert_msg(rc >= 0, "shape inference failed: %s", err);
+  free(err);
+  graph_compact(g);
+  Plan *p = plan_build(g);
+  int nb = plan_ok(g, p);
+  if (n_buffers) *n_buffers = nb;
+  return p;
+}
+
+static size_t align_up(size_t v) { return (v + PLAN_ALIGN - 1) / PLAN_ALIGN * PLAN_ALIGN; }
+
+/* ------------------------------------------------------------------------ */
+
+START_TEST(test_chain_ping_pongs) {
+  /* x -> relu x8 -> y: seven intermediates of 400 bytes fit in two slots */
+  Graph *g = new_graph();
+  int t = add_input(g, "x", (Shape){2, {1, 100}});
+  for (int i = 0; i < 8; i++) t = relu(g, t);
+  mark_output(g, t);
+  int nb;
+  Plan *p = plan_checked(g, &nb);
+  ck_assert_int_eq(nb, 7);
+  ck_assert_uint_eq(p->workspace_bytes, 2 * align_up(400));
+  ck_assert_uint_eq(p->intermediate_bytes, 7 * align_up(400));
+  plan_free(p);
+  graph_free(g);
+}
+END_TEST
+
+START_TEST(test_diamond_and_skip) {
+  /* a = relu(x) splits into two branches of two relus each, joined by a MatMul; two
+   * more relus, then y = a @ c: a is a skip connection live from the first node to the last */
+  Graph *g = new_graph();
+  int x = add_input(g, "x", (Shape){2, {16, 16}});
+  int a = relu(g, x);
+  int l = relu(g, a), r = relu(g, a);
+  int l2 = relu(g, l), r2 = relu(g, r);
+  int j = matmul(g, l2, r2);
+  int b = relu(g, j), c = relu(g, b);
+  mark_output(g, matmul(g, a, c)); /* a: a long skip connection */
+  Plan *p = plan_checked(g, NULL);
+  size_t s = align_up(16 * 16 * 4);
+  /* the peak is a plus three branch tensors (at the second branch's relus): four slots, not nine */
+  ck_assert_uint_eq(p->intermediate_bytes, 8 * s);
+  ck_assert_uint_eq(p->workspace_bytes, 4 * s);
+  plan_free(p);
+  graph_free(g);
+}
+END_TEST
+
+START_TEST(test_views_alias_their_root) {
+  /* x -> relu -> a -> Reshape -> v1 -> Reshape -> v2 -> relu x3 -> dense(v2) -> y:
+   * a must live until the last read of v2; a Reshape of the input is the input */
+  Graph *g = new_graph();
+  int x = add_input(g, "x", (Shape){2, {4, 32}});
+  int a = relu(g, x);
+  int v1 = reshape(g, a, (Shape){3, {4, 4, 8}});
+  int v2 = reshape(g, v1, (Shape){2, {1, 128}});
+  int t = relu(g, relu(g, relu(g, v2)));
+  int xv = reshape(g, x, (Shape){2, {1, 128}});
+  int y = matmul(g, t, add_weight(g, (Shape){2, {128, 8}}));
+  mark_output(g, y);
+  int z = dense(g, v2, 128, 8);
+  mark_output(g, z);
+  mark_output(g, dense(g, xv, 128, 8));
+  Plan *p = plan_checked(g, NULL);
+  ck_assert_int_eq(p->t[v1].kind, ST_VIEW);
+  ck_assert_int_eq(p->t[v2].kind, ST_VIEW);
+  ck_assert_int_eq(plan_root(p, v2), a);
+  ck_assert_int_eq(p->t[a].kind, ST_WORKSPACE);
+  ck_assert_int_eq(p->t[xv].kind, ST_VIEW);
+  ck_assert_int_eq(plan_root(p, xv), x);
+  plan_free(p);
+  graph_free(g);
+}
+END_TEST
+
+START_TEST(test_view_as_graph_output_is_copied) {
+  /* y = Reshape(relu(x)) is a graph output: it gets the caller's buffer, not a view */
+  Graph *g = new_graph();
+  int x = add_input(g, "x", (Shape){2, {2, 8}});
+  int a = relu(g, x);
+  int y = reshape(g, a, (Shape){1, {16}});
+  mark_output(g, y);
+  Plan *p = plan_checked(g, NULL);
+  ck_assert_int_eq(p->t[y].kind, ST_OUTPUT);
+  ck_assert_int_eq(p->t[a].kind, ST_WORKSPACE);
+  plan_free(p);
+  graph_free(g);
+}
+END_TEST
+
+START_TEST(test_scratch_lives_at_its_node) {
+  /* Conv 3x3 (im2col scratch) -> relu -> Conv 3x3 -> relu -> y */
+  Graph *g = new_graph();
+  int x = add_input(g, "x", (Shape){4, {1, 3, 16, 16}});
+  int c1 = op1(g, OP_Conv, 2, (int[]){x, add_weight(g, (Shape){4, {8, 3, 3, 3}})});
+  int r1 = relu(g, c1);
+  int c2 = op1(g, OP_Conv, 2, (int[]){r1, add_weight(g, (Shape){4, {8, 8, 3, 3}})});
+  mark_output(g, relu(g, c2));
+  Plan *p = plan_checked(g, NULL);
+  int conv_nodes = 0;
+  for (int i = 0; i < g->nn; i++) {
+    if (g->n[i].op != OP_Conv) {
+      ck_assert_uint_eq(p->scratch_bytes[i], 0);
+      continue;
+    }
+    conv_nodes++;
+    ck_assert_uint_gt(p->scratch_bytes[i], 0);
+  }
+  ck_assert_int_eq(conv_nodes, 2);
+  /* the first conv's scratch is dead once it has run: the buffers after it reuse it */
+  ck_assert_uint_lt(p->workspace_bytes, p->intermediate_bytes);
+  plan_free(p);
+  graph_free(g);
+}
+END_TEST
+
+START_TEST(test_outputs_and_consts_not_in_workspace) {
+  /* an output that is read again later, and a graph with no intermediates at all */
+  Graph *g = new_graph();
+  int x = add_input(g, "x", (Shape){2, {1, 8}});
+  int y1 = relu(g, x);
+  mark_output(g, y1);
+  int a = dense(g, y1, 8, 8);
+  mark_output(g, relu(g, a));
+  int nb;
+  Plan *p = plan_checked(g, &nb);
+  ck_assert_int_eq(nb, 1); /* only a */
+  plan_free(p);
+  graph_free(g);
+
+  g = new_graph();
+  x = add_input(g, "x", (Shape){2, {1, 8}});
+  mark_output(g, relu(g, x));
+  p = plan_checked(g, &nb);
+  ck_assert_int_eq(nb, 0);
+  ck_assert_uint_eq(p->workspace_bytes, 0);
+  plan_free(p);
+  graph_free(g);
+}
+END_TEST
+
+/* ---- random DAGs ---- */
+
+static uint64_t rng = 0x2545F4914F6CDD1Dull;
+static unsigned rnd(unsigned n) {
+  rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+  return (unsigned)(rng % n);
+}
+
+START_TEST(test_random_dags) {
+  static const int widths[] = {1, 3, 16, 17, 64, 100, 256};
+  for (int trial = 0; trial < 60; trial++) {
+    Graph *g = new_graph();
+    int tensors[64], width[64], n = 0;
+    int w0 = widths[rnd(7)];
+    tensors[n] = add_input(g, "x", (Shape){2, {1, w0}}), width[n++] = w0;
+    int steps = 4 + (int)rnd(40);
+    for (int s = 0; s < steps && n < 64; s++) {
+      /* mostly recent tensors, sometimes an old one (a long lifetime) */
+      int src = rnd(4) ? n - 1 - (int)rnd(n < 3 ? n : 3) : (int)rnd(n);
+      int t, w = width[src];
+      switch (rnd(4)) {
+      case 0: case 1: t = relu(g, tensors[src]); break;
+      case 2: w = widths[rnd(7)]; t = dense(g, tensors[src], width[src], w); break;
+      default: t = reshape(g, tensors[src], (Shape){1, {width[src]}}); t = reshape(g, t, (Shape){2, {1, width[src]}}); break;
+      }
+      tensors[n] = t, width[n++] = w;
+    }
+    /* the last tensor and sometimes a middle one are graph outputs (never the input) */
+    if (tensors[n - 1] != tensors[0]) mark_output(g, tensors[n - 1]);
+    int mid = 1 + (int)rnd(n - 1);
+    if (mid < n - 1 && rnd(2)) mark_output(g, tensors[mid]);
+    if (g->n_outputs == 0) mark_output(g, relu(g, tensors[0]));
+    /* drop nodes feeding nothing, as the pipeline would */
+    pass_eliminate_dead(g);
+    graph_compact(g);
+    Plan *p = plan_checked(g, NULL);
+    plan_free(p);
+    graph_free(g);
+  }
+}
+END_TEST
+
+/* ---- the committed models ---- */
+
+START_TEST(test_models) {
+  char *dir = tu_printf("%s/models", VITC_SOURCE_DIR);
+  int count;
+  char **files = tu_list_dir(dir, "", &count);
+  int planned = 0;
+  for (int i = 0; i < count; i++) {
+    size_t len = strlen(files[i]);
+    if (len < 5 || strcmp(files[i] + len - 5, ".onnx") != 0) continue;
+    char *path = tu_printf("%s/%s", dir, files[i]);
+    Capture c;
+    capture_begin(&c);
+    Graph *g = onnx_load(path, NULL, 0);
+    PipelineOptions po = {NULL, NULL, ""};
+    int rc = g ? run_pipeline(g, &po) : -1;
+    char *err = capture_end(&c);
+    ck_assert_msg(g && rc == 0, "%s does not compile: %s", files[i], err);
+    free(err);
+    Plan *p = plan_build(g);
+    int nb = plan_ok(g, p);
+    printf("%-28s %5d nodes %5d buffers  workspace %9zu bytes  (sum of intermediates %10zu)\n", files[i], g->nn, nb,
+           p->workspace_bytes, p->intermediate_bytes);
+    ck_assert_uint_lt(p->workspace_bytes, p->intermediate_bytes); /* real models always share */
+    plan_free(p);
+    graph_free(g);
+    free(path);
+    planned++;
+  }
+  ck_assert_int_ge(planned, 8);
+  tu_free_list(files);
+  free(dir);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("plan");
+  TCase *tc = tcase_create("plan");
+  tcase_add_test(tc, test_chain_ping_pongs);
+  tcase_add_test(tc, test_diamond_and_skip);
+  tcase_add_test(tc, test_views_alias_their_root);
+  tcase_add_test(tc, test_view_as_graph_output_is_copied);
+  tcase_add_test(tc, test_scratch_lives_at_its_node);
+  tcase_add_test(tc, test_outputs_and_consts_not_in_workspace);
+  tcase_add_test(tc, test_random_dags);
+  tcase_add_test(tc, test_models);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? 1 : 0;
+}

@@ -1,0 +1,445 @@
+/* tests/check_simd.c: the SIMD shims (templates/simd/), their fast math, and the
+ * shim-based kernel templates (templates/<family>/<stem>-simd.c), on every ISA
+ * this machine can run.
+ *
+ * One program tests every shim: tests/simd_isa_tests.h is included once per ISA
+ * after binding that ISA's shim (the shims' own functions carry their ISA in their
+ * names, so they coexist), with x86 ISAs compiled under `#pragma GCC target` (or
+ * clang's attribute pragma) and run only when __builtin_cpu_supports says the CPU
+ * has them; otherwise the test prints why it skipped. Per ISA it checks every shim
+ * operation and tail length, sweeps exp/sigmoid/tanh/erf against libm and asserts
+ * the error bounds documented in templates/simd/fastmath.h (printing the measured
+ * maxima), and compares each shim-based kernel with its scalar template.
+ *
+ * NEON cannot run natively here. The test cross-compiles this same file for
+ * AArch64 (aarch64-linux-gnu-gcc, -Werror: that is the neon shim's compile
+ * check) in its standalone mode (-DVITC_SIMD_STANDALONE: no Check, a plain
+ * main that runs the portable and neon instantiations) and runs it under
+ * qemu-aarch64 when qemu-user is installed; each missing tool is reported as a
+ * skip with the package to install.
+ *
+ *   check_simd                      all ISAs (Check runner)
+ *   gcc -std=c99 -O2 -DVITC_SIMD_STANDALONE -I templates -I tests tests/check_simd.c -lm
+ *                                   the same without Check; args: [--step N] */
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define SIMD_X86 1
+#else
+#define SIMD_X86 0
+#endif
+
+#ifndef VITC_SIMD_STANDALONE
+#include <check.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#endif
+
+/* the scalar templates the shim-based kernels are compared with */
+#include "eltwise/f32-unary-scalar.c"
+#include "eltwise/x-binary-scalar.c"
+#include "norm/f32-layernorm-scalar.c"
+#include "norm/f32-softmax-scalar.c"
+
+/* ---------------------------------------------------------------- bounds */
+
+/* The documented maximum errors of templates/simd/fastmath.h (ulp of the exact
+ * result; absolute where noted). */
+#define SIMD_EXP_ULP 1.5
+#define SIMD_EXP_DENORMAL_ABS 1.5e-45 /* about 1 ulp of the denormals (2^-149) */
+#define SIMD_SIGMOID_ULP 3.0
+#define SIMD_TANH_ULP 6.0
+#define SIMD_TANH_ABS 3.6e-7
+#define SIMD_ERF_ULP 8.0
+#define SIMD_ERF_ABS 4.8e-7
+
+/* ---------------------------------------------------------------- helpers */
+
+#define SIMD_STR_(x) #x
+#define SIMD_STR(x) SIMD_STR_(x)
+#define GUARD 16
+#define GUARD_VAL 1234.5f
+
+typedef struct SimdParams {
+  unsigned step; /* sweep every step-th float */
+} SimdParams;
+
+typedef double (*SimdRef)(double);
+typedef void (*SimdUnaryFn)(int, const float *, float *);
+typedef void (*SimdBinFn)(int, const int *, const float *, const int *, const float *, const int *, float *);
+
+static int simd_failures;
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void
+simd_fail(const char *isa, const char *fmt, ...);
+
+#include <stdarg.h>
+static void simd_fail(const char *isa, const char *fmt, ...) {
+  va_list ap;
+  if (++simd_failures > 40) return;
+  va_start(ap, fmt);
+  printf("  FAIL [%s] ", isa);
+  vprintf(fmt, ap);
+  printf("\n");
+  va_end(ap);
+}
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+static uint64_t rng_next(void) {
+  rng_state ^= rng_state << 13;
+  rng_state ^= rng_state >> 7;
+  rng_state ^= rng_state << 17;
+  return rng_state;
+}
+static float rng_f(float lo, float hi) { return lo + (hi - lo) * (float)((rng_next() >> 40) * (1.0 / 16777216.0)); }
+static int rng_int(int n) { return (int)(rng_next() % (uint64_t)n); }
+
+/* n floats followed by GUARD guard floats */
+static float *buf_new(int n) {
+  float *p = malloc(((size_t)n + GUARD) * sizeof(float));
+  int i;
+  if (!p) abort();
+  for (i = 0; i < n; i++) p[i] = NAN;
+  for (i = 0; i < GUARD; i++) p[n + i] = GUARD_VAL;
+  return p;
+}
+static float *buf_rand(int n, float lo, float hi) {
+  float *p = buf_new(n);
+  int i;
+  for (i = 0; i < n; i++) p[i] = rng_f(lo, hi);
+  return p;
+}
+static void guard_fill(float *p, int n) {
+  int i;
+  for (i = 0; i < GUARD; i++) p[n + i] = GUARD_VAL;
+}
+static void guard_check(const char *isa, const char *what, const float *p, int n) {
+  int i;
+  for (i = 0; i < GUARD; i++)
+    if (p[n + i] != GUARD_VAL) {
+      simd_fail(isa, "%s: wrote past the end (element %d of a %d-float buffer)", what, n + i, n);
+      return;
+    }
+}
+
+/* NaN == NaN; otherwise equal with the same sign (so -0 != +0) */
+static int same_f32(float a, float b) {
+  if (isnan(a) || isnan(b)) return isnan(a) && isnan(b);
+  return a == b && !signbit(a) == !signbit(b);
+}
+
+/* both NaN, or equal (infinities), or |got - want| <= rtol |want| + atol */
+static int close_rel(float got, float want, double rtol, double atol) {
+  if (isnan(want) || isnan(got)) return isnan(want) && isnan(got);
+  if (isinf(want) || isinf(got)) return got == want;
+  return fabs((double)got - want) <= rtol * fabs(want) + atol;
+}
+
+static double ref_sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
+
+/* the spacing of floats at |r| (r a normal float value) */
+static double ulp_at(double r) {
+  int e;
+  frexp(fabs(r), &e);
+  return ldexp(1.0, e - 24);
+}
+
+/* maximum errors over a sweep */
+typedef struct SimdErr {
+  long points;
+  double max_ulp, at_ulp; /* where the exact result is a normal float */
+  double max_abs, at_abs;
+  int bad_special; /* NaN or infinity where there should be none, or the reverse */
+  float bad_x, bad_got;
+  double bad_want;
+} SimdErr;
+
+static void err_init(SimdErr *e) { memset(e, 0, sizeof *e); }
+
+static void err_add(SimdErr *e, const char *fname, float x, float got, double want) {
+  double d;
+  (void)fname;
+  e->points++;
+  if (isnan(want) || fabs(want) > FLT_MAX) {
+    /* NaN in, NaN out; beyond FLT_MAX the float result is +-inf (or FLT_MAX when the
+     * exact value is within half an ulp of it) */
+    const int ok = isnan(want) ? isnan(got) : (isinf(got) || fabs(got) == FLT_MAX) && (got > 0) == (want > 0);
+    if (!ok && !e->bad_special++) {
+      e->bad_x = x;
+      e->bad_got = got;
+      e->bad_want = want;
+    }
+    return;
+  }
+  if (isnan(got) || isinf(got)) {
+    if (!e->bad_special++) {
+      e->bad_x = x;
+      e->bad_got = got;
+      e->bad_want = want;
+    }
+    return;
+  }
+  d = fabs((double)got - want);
+  if (d > e->max_abs) {
+    e->max_abs = d;
+    e->at_abs = x;
+  }
+  if (fabs(want) >= FLT_MIN && d / ulp_at(want) > e->max_ulp) {
+    e->max_ulp = d / ulp_at(want);
+    e->at_ulp = x;
+  }
+}
+
+static void err_report(const char *isa, const char *fname, const char *domain, const SimdErr *e, double ulp_bound,
+                       double abs_bound) {
+  printf("  [%s] %-8s %-26s %8ld points: max %.3f ulp (x = %.9g), max abs %.3g (x = %.9g)\n", isa, fname, domain,
+         e->points, e->max_ulp, e->at_ulp, e->max_abs, e->at_abs);
+  if (e->max_ulp > ulp_bound)
+    simd_fail(isa, "%s: %.3f ulp exceeds the documented %.1f ulp", fname, e->max_ulp, ulp_bound);
+  if (e->max_abs > abs_bound)
+    simd_fail(isa, "%s: absolute error %.3g exceeds the documented %.3g", fname, e->max_abs, abs_bound);
+  if (e->bad_special)
+    simd_fail(isa, "%s: %d wrong NaN/inf results, first %s(%.9g) = %.9g, want %.9g", fname, e->bad_special, fname,
+              (double)e->bad_x, (double)e->bad_got, e->bad_want);
+  if (e->points < 1000) simd_fail(isa, "%s: only %ld points swept", fname, e->points);
+}
+
+/* lengths around the vector widths (1, 4, 8, 16), plus the ViT sizes */
+static const int simd_lengths[] = {0, 1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 192, 197, 768, 1000};
+#define SIMD_NLEN ((int)(sizeof simd_lengths / sizeof simd_lengths[0]))
+
+/* ---------------------------------------------------------------- per ISA */
+
+/* portable C: the scalar shim (every machine) */
+#include "simd/scalar.h"
+#include "simd_isa_tests.h"
+#include "simd/unbind.h"
+
+#if SIMD_X86 && (defined(__GNUC__) || defined(__clang__))
+#define SIMD_HAVE_X86_TESTS 1
+#define VITC_SIMD_ASSUME_TARGET /* the pragmas below enable the ISA per function */
+
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+#endif
+#include "simd/avx2.h"
+#include "simd_isa_tests.h"
+#include "simd/unbind.h"
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))),                   \
+                             apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")
+#endif
+#include "simd/avx512.h"
+#include "simd_isa_tests.h"
+#include "simd/unbind.h"
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+
+/* NULL if this CPU runs the ISA, else why not */
+static const char *x86_missing(int avx512) {
+  __builtin_cpu_init();
+  if (!__builtin_cpu_supports("avx2")) return "this CPU lacks AVX2";
+  if (!__builtin_cpu_supports("fma")) return "this CPU lacks FMA3";
+  if (!avx512) return NULL;
+  if (!__builtin_cpu_supports("avx512f")) return "this CPU lacks AVX-512F";
+  if (!__builtin_cpu_supports("avx512vl")) return "this CPU lacks AVX-512VL";
+  if (!__builtin_cpu_supports("avx512bw")) return "this CPU lacks AVX-512BW";
+  if (!__builtin_cpu_supports("avx512dq")) return "this CPU lacks AVX-512DQ";
+  return NULL;
+}
+#else
+#define SIMD_HAVE_X86_TESTS 0
+#endif
+
+#if defined(__aarch64__)
+#include "simd/neon.h"
+#include "simd_isa_tests.h"
+#include "simd/unbind.h"
+#endif
+
+/* ---------------------------------------------------------------- runners */
+
+#define SIMD_STEP_NATIVE 251u /* every 251st float: ~4.5 M points per function and sign */
+
+#ifdef VITC_SIMD_STANDALONE
+
+int main(int argc, char **argv) {
+  SimdParams prm = {SIMD_STEP_NATIVE};
+  if (argc == 3 && strcmp(argv[1], "--step") == 0) prm.step = (unsigned)strtoul(argv[2], NULL, 10);
+  if (prm.step == 0) prm.step = 1;
+  simd_test_isa_simd_scalar(&prm);
+#if SIMD_HAVE_X86_TESTS
+  {
+    const char *why = x86_missing(0);
+    if (why)
+      printf("[avx2] SKIPPED: %s\n", why);
+    else
+      simd_test_isa_avx2(&prm);
+    why = x86_missing(1);
+    if (why)
+      printf("[avx512] SKIPPED: %s\n", why);
+    else
+      simd_test_isa_avx512(&prm);
+  }
+#endif
+#if defined(__aarch64__)
+  simd_test_isa_neon(&prm);
+#endif
+  printf("check_simd: %s (%d failed checks)\n", simd_failures ? "FAILED" : "all passed", simd_failures);
+  return simd_failures ? 1 : 0;
+}
+
+#else /* Check runner */
+
+START_TEST(test_portable) {
+  SimdParams prm = {SIMD_STEP_NATIVE};
+  ck_assert_int_eq(simd_test_isa_simd_scalar(&prm), 0);
+}
+END_TEST
+
+START_TEST(test_avx2) {
+#if SIMD_HAVE_X86_TESTS
+  SimdParams prm = {SIMD_STEP_NATIVE};
+  const char *why = x86_missing(0);
+  if (why) {
+    printf("[avx2] SKIPPED: %s\n", why);
+    return;
+  }
+  ck_assert_int_eq(simd_test_isa_avx2(&prm), 0);
+#else
+  printf("[avx2] SKIPPED: not an x86 build (or not GCC/clang)\n");
+#endif
+}
+END_TEST
+
+START_TEST(test_avx512) {
+#if SIMD_HAVE_X86_TESTS
+  SimdParams prm = {SIMD_STEP_NATIVE};
+  const char *why = x86_missing(1);
+  if (why) {
+    printf("[avx512] SKIPPED: %s\n", why);
+    return;
+  }
+  ck_assert_int_eq(simd_test_isa_avx512(&prm), 0);
+#else
+  printf("[avx512] SKIPPED: not an x86 build (or not GCC/clang)\n");
+#endif
+}
+END_TEST
+
+/* `tool --version` runs */
+static int have_tool(const char *tool) {
+  char *argv[] = {(char *)tool, "--version", NULL};
+  RunResult r;
+  int ok = tu_run(argv, 60, &r) == 0 && r.exited && r.status == 0;
+  tu_run_free(&r);
+  return ok;
+}
+
+START_TEST(test_neon) {
+#if defined(__aarch64__)
+  SimdParams prm = {SIMD_STEP_NATIVE};
+  ck_assert_int_eq(simd_test_isa_neon(&prm), 0);
+#else
+  char dir[] = "/tmp/vitc_check_simd_XXXXXX";
+  char *src, *inc_t, *inc_tests, *prog;
+  RunResult r;
+  if (!have_tool("aarch64-linux-gnu-gcc")) {
+    printf("[neon] SKIPPED: neither compiled nor run: aarch64-linux-gnu-gcc is not installed "
+           "(apt-get install gcc-aarch64-linux-gnu)\n");
+    return;
+  }
+  ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp failed");
+  src = tu_printf("%s/tests/check_simd.c", VITC_SOURCE_DIR);
+  inc_t = tu_printf("-I%s/templates", VITC_SOURCE_DIR);
+  inc_tests = tu_printf("-I%s/tests", VITC_SOURCE_DIR);
+  prog = tu_printf("%s/check_simd_neon", dir);
+  {
+    /* the compile check of templates/simd/neon.h and the kernels on it */
+    char *cc[] = {"aarch64-linux-gnu-gcc",
+                  "-std=c99",
+                  "-O2",
+                  "-Wall",
+                  "-Wextra",
+                  "-pedantic",
+                  "-Werror",
+                  "-DVITC_SIMD_STANDALONE",
+                  inc_t,
+                  inc_tests,
+                  src,
+                  "-lm",
+                  "-o",
+                  prog,
+                  NULL};
+    ck_assert_int_eq(tu_run(cc, 300, &r), 0);
+    ck_assert_msg(r.exited && r.status == 0, "%s: %s\n%s", tu_argv_str(cc), tu_run_describe(&r), r.err);
+    tu_run_free(&r);
+    printf("[neon] compiled for AArch64 with aarch64-linux-gnu-gcc -std=c99 -Wall -Wextra -pedantic -Werror\n");
+    fflush(stdout);
+  }
+  if (!have_tool("qemu-aarch64")) {
+    printf("[neon] execution SKIPPED: this is not an AArch64 machine and qemu-aarch64 is not installed "
+           "(apt-get install qemu-user)\n");
+  } else {
+    /* a sparser sweep: qemu emulates each instruction */
+    char *run[] = {"qemu-aarch64", "-L", "/usr/aarch64-linux-gnu", prog, "--step", "4093", NULL};
+    ck_assert_int_eq(tu_run(run, 600, &r), 0);
+    printf("[neon] run under qemu-aarch64 (this is not an AArch64 machine):\n%s", r.out ? r.out : "");
+    fflush(stdout);
+    ck_assert_msg(r.exited && r.status == 0, "%s: %s\n%s", tu_argv_str(run), tu_run_describe(&r), r.err);
+    tu_run_free(&r);
+  }
+  unlink(prog);
+  rmdir(dir);
+  free(src);
+  free(inc_t);
+  free(inc_tests);
+  free(prog);
+#endif
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("simd");
+  TCase *tc = tcase_create("isa");
+  SRunner *sr;
+  int nf;
+  tcase_set_timeout(tc, 900);
+  tcase_add_test(tc, test_portable);
+  tcase_add_test(tc, test_avx2);
+  tcase_add_test(tc, test_avx512);
+  tcase_add_test(tc, test_neon);
+  suite_add_tcase(s, tc);
+  sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  nf = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+#endif

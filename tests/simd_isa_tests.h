@@ -1,0 +1,468 @@
+/* tests/simd_isa_tests.h: the SIMD shim and the shim-based kernels, tested for the
+ * shim that is bound when this file is included (tests/check_simd.c includes it
+ * once per ISA, after templates/simd/<isa>.h, and unbinds in between).
+ *
+ * Defines VITC_FN(simd_test_isa)(const SimdParams *), e.g. simd_test_isa_avx2,
+ * which runs everything below and returns the number of failed checks:
+ *   api        every shim operation on every tail length 0..VITC_LANES, against
+ *              the same operation on floats; tail stores must leave guards alone
+ *   fastmath   exp, sigmoid, tanh, erf over dense sweeps (every params->step-th
+ *              float of the domain, both signs) against libm in double: the max
+ *              error in ulp (and absolute) must stay within the documented bounds
+ *              of templates/simd/fastmath.h; special values exactly
+ *   kernels    each shim-based kernel template against its scalar template on
+ *              lengths around the vector width, 197-style remainders, in place
+ * Helpers it uses (rng, fail, ulp_err, guarded buffers) are in check_simd.c. */
+
+#define SIMD_ISA_NAME SIMD_STR(VITC_SIMD_ISA)
+
+#include "norm/f32-softmax-simd.c"
+#include "norm/f32-layernorm-simd.c"
+#include "eltwise/f32-unary-simd.c"
+#include "eltwise/x-binary-simd.c"
+
+/* ------------------------------------------------------------------ api */
+
+static void VITC_FN(t_api)(void) {
+  const char *isa = SIMD_ISA_NAME;
+  float a[VITC_LANES], b[VITC_LANES], c[VITC_LANES], out[VITC_LANES + GUARD], ref[VITC_LANES];
+  int n, i, round;
+  for (round = 0; round < 50; round++) {
+    vf32 va, vb, vc;
+    float want;
+    for (i = 0; i < VITC_LANES; i++) {
+      a[i] = rng_f(-100.0f, 100.0f);
+      b[i] = rng_f(-100.0f, 100.0f);
+      if (b[i] == 0.0f) b[i] = 1.0f;
+      c[i] = rng_f(-100.0f, 100.0f);
+    }
+    va = vf32_load(a);
+    vb = vf32_load(b);
+    vc = vf32_load(c);
+#define SIMD_CHECK_OP(NAME, VEXPR, SEXPR)                                                                              \
+  do {                                                                                                                 \
+    guard_fill(out, VITC_LANES);                                                                                       \
+    vf32_store(out, VEXPR);                                                                                            \
+    for (i = 0; i < VITC_LANES; i++) ref[i] = SEXPR;                                                                   \
+    for (i = 0; i < VITC_LANES; i++)                                                                                   \
+      if (!same_f32(out[i], ref[i]))                                                                                   \
+        simd_fail(isa, "api %s lane %d: %.9g, want %.9g", NAME, i, (double)out[i], (double)ref[i]);                    \
+    guard_check(isa, "api store", out, VITC_LANES);                                                                    \
+  } while (0)
+    SIMD_CHECK_OP("load/store", va, a[i]);
+    SIMD_CHECK_OP("set1", vf32_set1(a[0]), a[0]);
+    SIMD_CHECK_OP("zero", vf32_zero(), 0.0f);
+    SIMD_CHECK_OP("add", vf32_add(va, vb), a[i] + b[i]);
+    SIMD_CHECK_OP("sub", vf32_sub(va, vb), a[i] - b[i]);
+    SIMD_CHECK_OP("mul", vf32_mul(va, vb), a[i] * b[i]);
+    SIMD_CHECK_OP("div", vf32_div(va, vb), a[i] / b[i]);
+    SIMD_CHECK_OP("max", vf32_max(va, vb), a[i] > b[i] ? a[i] : b[i]);
+    SIMD_CHECK_OP("min", vf32_min(va, vb), a[i] < b[i] ? a[i] : b[i]);
+    /* fma: fused (one rounding) or not (two), either is within 1 ulp of the exact double */
+    guard_fill(out, VITC_LANES);
+    vf32_store(out, vf32_fma(va, vb, vc));
+    for (i = 0; i < VITC_LANES; i++) {
+      const double exact = (double)a[i] * b[i] + c[i];
+      if (fabs(out[i] - exact) > 2.0 * FLT_EPSILON * fabs((double)a[i] * b[i]) + FLT_EPSILON * fabs(exact))
+        simd_fail(isa, "api fma lane %d: %.9g, want %.9g", i, (double)out[i], exact);
+    }
+    /* horizontal: any summation order is within n ulp of the double sum */
+    {
+      double s = 0.0, sa = 0.0;
+      float m = a[0];
+      for (i = 0; i < VITC_LANES; i++) {
+        s += a[i];
+        sa += fabs(a[i]);
+        m = a[i] > m ? a[i] : m;
+      }
+      want = vf32_hsum(va);
+      if (fabs(want - s) > VITC_LANES * FLT_EPSILON * sa) simd_fail(isa, "api hsum: %.9g, want %.9g", (double)want, s);
+      if (vf32_hmax(va) != m) simd_fail(isa, "api hmax: %.9g, want %.9g", (double)vf32_hmax(va), (double)m);
+    }
+    /* round: nearest, ties to even, on halves and random values */
+    for (i = 0; i < VITC_LANES; i++)
+      a[i] = (float)((int)rng_int(2001) - 1000) * 0.5f + (round & 1 ? 0.0f : rng_f(-0.49f, 0.49f));
+    va = vf32_load(a);
+    SIMD_CHECK_OP("round", vf32_round(va), rintf(a[i]));
+#undef SIMD_CHECK_OP
+  }
+  /* pow2i over its whole domain */
+  for (n = -126; n <= 127; n++) {
+    vf32_store(out, vf32_pow2i(vf32_set1((float)n)));
+    for (i = 0; i < VITC_LANES; i++)
+      if (out[i] != ldexpf(1.0f, n)) simd_fail(isa, "api pow2i(%d) lane %d: %.9g", n, i, (double)out[i]);
+  }
+  /* hmax with -inf everywhere but one lane; hsum of exact small integers */
+  for (n = 0; n < VITC_LANES; n++) {
+    for (i = 0; i < VITC_LANES; i++) a[i] = i == n ? 3.0f : -INFINITY;
+    if (vf32_hmax(vf32_load(a)) != 3.0f) simd_fail(isa, "api hmax one lane %d", n);
+    for (i = 0; i < VITC_LANES; i++) a[i] = (float)(i + 1);
+    if (vf32_hsum(vf32_load(a)) != (float)(VITC_LANES * (VITC_LANES + 1) / 2)) simd_fail(isa, "api hsum of 1..lanes");
+  }
+  /* tails: every n in 0..lanes, loads see only p[0..n), stores write only p[0..n) */
+  for (n = 0; n <= VITC_LANES; n++) {
+    float src[VITC_LANES];
+    for (i = 0; i < VITC_LANES; i++) src[i] = (float)(i + 1);
+    vf32_store(out, vf32_load_tail(src, n));
+    for (i = 0; i < VITC_LANES; i++)
+      if (out[i] != (i < n ? src[i] : 0.0f)) simd_fail(isa, "api load_tail n=%d lane %d: %g", n, i, (double)out[i]);
+    vf32_store(out, vf32_load_tail_fill(src, n, -INFINITY));
+    for (i = 0; i < VITC_LANES; i++)
+      if (out[i] != (i < n ? src[i] : -INFINITY))
+        simd_fail(isa, "api load_tail_fill n=%d lane %d: %g", n, i, (double)out[i]);
+    guard_fill(out, 0);
+    vf32_store_tail(out, vf32_load(src), n);
+    for (i = 0; i < n; i++)
+      if (out[i] != src[i]) simd_fail(isa, "api store_tail n=%d lane %d: %g", n, i, (double)out[i]);
+    guard_check(isa, "api store_tail", out, n);
+  }
+  /* a tail load ending exactly at the end of a buffer: must not touch the next page
+   * (the buffer is the last floats of a malloc'ed block, and asan/valgrind would
+   * see an over-read; without them this checks the values) */
+  {
+    float *p = malloc(3 * sizeof(float));
+    p[0] = 1.0f;
+    p[1] = 2.0f;
+    p[2] = 3.0f;
+    vf32_store(out, vf32_load_tail(p, VITC_LANES < 3 ? VITC_LANES : 3));
+    for (i = 0; i < (VITC_LANES < 3 ? VITC_LANES : 3); i++)
+      if (out[i] != p[i]) simd_fail(isa, "api load_tail at buffer end lane %d", i);
+    free(p);
+  }
+}
+
+/* ------------------------------------------------------------------ fast math */
+
+/* One fast function over every step-th float of [lo, hi] (both signs), in blocks
+ * of lanes of distinct inputs. Errors are in ulp of the exact (double) result
+ * where that is a normal float, else absolute. */
+static void VITC_FN(sweep_block)(const char *fname, vf32 (*f)(vf32), SimdRef ref, const float *xs, float *ys, int k,
+                                 SimdErr *err) {
+  int i;
+  for (i = 0; i + VITC_LANES <= k; i += VITC_LANES) vf32_store(ys + i, f(vf32_load(xs + i)));
+  if (i < k) vf32_store_tail(ys + i, f(vf32_load_tail(xs + i, k - i)), k - i);
+  for (i = 0; i < k; i++) err_add(err, fname, xs[i], ys[i], ref((double)xs[i]));
+}
+
+static void VITC_FN(sweep)(const char *fname, vf32 (*f)(vf32), SimdRef ref, float lo, float hi, unsigned step,
+                           SimdErr *err) {
+  enum { B = 4096 };
+  float xs[B], ys[B];
+  int k = 0, sign;
+  for (sign = 0; sign < 2; sign++) {
+    uint64_t bits;
+    for (bits = sign; bits < 0x7f800000u; bits += step) { /* +0 once; odd offset for negatives */
+      const uint32_t b32 = (uint32_t)bits;
+      float x;
+      memcpy(&x, &b32, sizeof x);
+      if (sign) x = -x;
+      if (x < lo || x > hi) continue;
+      xs[k++] = x;
+      if (k == B) {
+        VITC_FN(sweep_block)(fname, f, ref, xs, ys, k, err);
+        k = 0;
+      }
+    }
+  }
+  VITC_FN(sweep_block)(fname, f, ref, xs, ys, k, err);
+}
+
+static vf32 VITC_FN(f_exp)(vf32 x) { return vf32_exp(x); }
+static vf32 VITC_FN(f_sigmoid)(vf32 x) { return vf32_sigmoid(x); }
+static vf32 VITC_FN(f_tanh)(vf32 x) { return vf32_tanh(x); }
+static vf32 VITC_FN(f_erf)(vf32 x) { return vf32_erf(x); }
+
+/* f at one x (lane 0 of a broadcast) */
+static float VITC_FN(at)(vf32 (*f)(vf32), float x) {
+  float out[VITC_LANES];
+  vf32_store(out, f(vf32_set1(x)));
+  return out[0];
+}
+
+static void VITC_FN(t_fastmath)(const SimdParams *prm) {
+  const char *isa = SIMD_ISA_NAME;
+  SimdErr e;
+  /* the documented bounds (templates/simd/fastmath.h) */
+  err_init(&e);
+  VITC_FN(sweep)("exp", VITC_FN(f_exp), exp, -87.33f, 88.72f, prm->step, &e);
+  err_report(isa, "exp", "[-87.33, 88.72]", &e, SIMD_EXP_ULP, HUGE_VAL);
+  err_init(&e);
+  VITC_FN(sweep)("exp", VITC_FN(f_exp), exp, -110.0f, -87.33f, prm->step / 4 + 1, &e);
+  err_report(isa, "exp", "[-110, -87.33] (denormal)", &e, HUGE_VAL, SIMD_EXP_DENORMAL_ABS);
+  err_init(&e);
+  VITC_FN(sweep)("sigmoid", VITC_FN(f_sigmoid), ref_sigmoid, -87.0f, 100.0f, prm->step, &e);
+  err_report(isa, "sigmoid", "[-87, 100]", &e, SIMD_SIGMOID_ULP, HUGE_VAL);
+  err_init(&e);
+  VITC_FN(sweep)("tanh", VITC_FN(f_tanh), tanh, -12.0f, 12.0f, prm->step, &e);
+  err_report(isa, "tanh", "[-12, 12]", &e, SIMD_TANH_ULP, SIMD_TANH_ABS);
+  err_init(&e);
+  VITC_FN(sweep)("erf", VITC_FN(f_erf), erf, -6.0f, 6.0f, prm->step, &e);
+  err_report(isa, "erf", "[-6, 6]", &e, SIMD_ERF_ULP, SIMD_ERF_ABS);
+  /* special values */
+#define SIMD_SPECIAL(F, X, WANT)                                                                                       \
+  do {                                                                                                                 \
+    const float got_ = VITC_FN(at)(VITC_FN(F), X), want_ = (WANT);                                                     \
+    if (!same_f32(got_, want_)) simd_fail(isa, #F "(%g) = %.9g, want %.9g", (double)(X), (double)got_, (double)want_); \
+  } while (0)
+  SIMD_SPECIAL(f_exp, 0.0f, 1.0f);
+  SIMD_SPECIAL(f_exp, -0.0f, 1.0f);
+  SIMD_SPECIAL(f_exp, INFINITY, INFINITY);
+  SIMD_SPECIAL(f_exp, 88.73f, INFINITY);
+  SIMD_SPECIAL(f_exp, 1000.0f, INFINITY);
+  SIMD_SPECIAL(f_exp, -INFINITY, 0.0f);
+  SIMD_SPECIAL(f_exp, -1000.0f, 0.0f);
+  SIMD_SPECIAL(f_exp, NAN, NAN);
+  SIMD_SPECIAL(f_sigmoid, 0.0f, 0.5f);
+  SIMD_SPECIAL(f_sigmoid, INFINITY, 1.0f);
+  SIMD_SPECIAL(f_sigmoid, 100.0f, 1.0f);
+  SIMD_SPECIAL(f_sigmoid, -INFINITY, 0.0f);
+  SIMD_SPECIAL(f_sigmoid, -1000.0f, 0.0f);
+  SIMD_SPECIAL(f_sigmoid, NAN, NAN);
+  SIMD_SPECIAL(f_tanh, 0.0f, 0.0f);
+  SIMD_SPECIAL(f_tanh, -0.0f, -0.0f);
+  SIMD_SPECIAL(f_tanh, INFINITY, 1.0f);
+  SIMD_SPECIAL(f_tanh, -INFINITY, -1.0f);
+  SIMD_SPECIAL(f_tanh, 1e-30f, 1e-30f);
+  SIMD_SPECIAL(f_tanh, NAN, NAN);
+  SIMD_SPECIAL(f_erf, 0.0f, 0.0f);
+  SIMD_SPECIAL(f_erf, -0.0f, -0.0f);
+  SIMD_SPECIAL(f_erf, INFINITY, 1.0f);
+  SIMD_SPECIAL(f_erf, -INFINITY, -1.0f);
+  SIMD_SPECIAL(f_erf, 5.0f, 1.0f);
+  SIMD_SPECIAL(f_erf, NAN, NAN);
+#undef SIMD_SPECIAL
+}
+
+/* ------------------------------------------------------------------ kernels */
+
+static void VITC_FN(t_softmax)(void) {
+  const char *isa = SIMD_ISA_NAME;
+  int li, inner_i, inplace;
+  static const int inners[] = {1, 2, 3, 17};
+  for (li = 1; li < SIMD_NLEN; li++)
+    for (inner_i = 0; inner_i < 4; inner_i++)
+      for (inplace = 0; inplace < 2; inplace++) {
+        const int len = simd_lengths[li], inner = inners[inner_i], outer = 3;
+        const int n = outer * len * inner;
+        float *x = buf_rand(n, -20.0f, 20.0f), *ref = buf_new(n), *got = buf_new(n);
+        int i;
+        if (len > 4) x[len / 2] = -INFINITY; /* a masked-out score */
+        vitc_f32_softmax_scalar(outer, len, inner, x, ref);
+        if (inplace) {
+          memcpy(got, x, (size_t)n * sizeof(float));
+          VITC_FN(vitc_f32_softmax)(outer, len, inner, got, got);
+        } else {
+          VITC_FN(vitc_f32_softmax)(outer, len, inner, x, got);
+        }
+        for (i = 0; i < n; i++)
+          if (!close_rel(got[i], ref[i], 2e-6, 1e-38)) {
+            simd_fail(isa, "softmax outer %d len %d inner %d%s: [%d] %.9g, want %.9g", outer, len, inner,
+                      inplace ? " in place" : "", i, (double)got[i], (double)ref[i]);
+            break;
+          }
+        guard_check(isa, "softmax", got, n);
+        free(x);
+        free(ref);
+        free(got);
+      }
+}
+
+static void VITC_FN(t_layernorm)(void) {
+  const char *isa = SIMD_ISA_NAME;
+  int li, variant;
+  for (li = 1; li < SIMD_NLEN; li++)
+    for (variant = 0; variant < 4; variant++) {
+      const int cols = simd_lengths[li], rows = 5, n = rows * cols, with_bias = variant & 1, inplace = variant >> 1;
+      float *x = buf_rand(n, -3.0f, 5.0f), *scale = buf_rand(cols, 0.5f, 2.0f), *bias = buf_rand(cols, -1.0f, 1.0f);
+      float *ref = buf_new(n), *got = buf_new(n);
+      int i;
+      for (i = 0; i < cols; i++) x[i] += 10.0f; /* a row with |mean| > std */
+      vitc_f32_layernorm_scalar(rows, cols, 1e-5f, x, scale, with_bias ? bias : NULL, ref);
+      if (inplace) {
+        memcpy(got, x, (size_t)n * sizeof(float));
+        VITC_FN(vitc_f32_layernorm)(rows, cols, 1e-5f, got, scale, with_bias ? bias : NULL, got);
+      } else {
+        VITC_FN(vitc_f32_layernorm)(rows, cols, 1e-5f, x, scale, with_bias ? bias : NULL, got);
+      }
+      for (i = 0; i < n; i++)
+        if (!close_rel(got[i], ref[i], 1e-5, 2e-5)) {
+          simd_fail(isa, "layernorm rows %d cols %d%s%s: [%d] %.9g, want %.9g", rows, cols, with_bias ? " bias" : "",
+                    inplace ? " in place" : "", i, (double)got[i], (double)ref[i]);
+          break;
+        }
+      guard_check(isa, "layernorm", got, n);
+      free(x);
+      free(scale);
+      free(bias);
+      free(ref);
+      free(got);
+    }
+}
+
+static void VITC_FN(t_channel_affine)(void) {
+  const char *isa = SIMD_ISA_NAME;
+  static const int shapes[][3] = {{1, 1, 1},  {2, 3, 1},   {2, 17, 1},   {1, 64, 1}, {2, 5, 7},
+                                  {1, 3, 16}, {2, 4, 197}, {1, 8, 1024}, {3, 2, 33}};
+  int si, variant;
+  for (si = 0; si < (int)(sizeof shapes / sizeof shapes[0]); si++)
+    for (variant = 0; variant < 4; variant++) {
+      const int N = shapes[si][0], C = shapes[si][1], inner = shapes[si][2], n = N * C * inner;
+      const int with_t = variant & 1, inplace = variant >> 1;
+      float *x = buf_rand(n, -5.0f, 5.0f), *s = buf_rand(C, -2.0f, 2.0f), *t = buf_rand(C, -1.0f, 1.0f);
+      float *ref = buf_new(n), *got = buf_new(n);
+      int i;
+      vitc_f32_channel_affine_scalar(N, C, inner, x, s, with_t ? t : NULL, ref);
+      if (inplace) {
+        memcpy(got, x, (size_t)n * sizeof(float));
+        VITC_FN(vitc_f32_channel_affine)(N, C, inner, got, s, with_t ? t : NULL, got);
+      } else {
+        VITC_FN(vitc_f32_channel_affine)(N, C, inner, x, s, with_t ? t : NULL, got);
+      }
+      for (i = 0; i < n; i++) {
+        const int c = (i / inner) % C;
+        const double exact = (double)x[i] * s[c] + (with_t ? t[c] : 0.0);
+        if (fabs(got[i] - exact) > 2.0 * FLT_EPSILON * (fabs((double)x[i] * s[c]) + fabs(exact))) {
+          simd_fail(isa, "channel_affine %dx%dx%d%s: [%d] %.9g, want %.9g (scalar kernel %.9g)", N, C, inner,
+                    inplace ? " in place" : "", i, (double)got[i], exact, (double)ref[i]);
+          break;
+        }
+      }
+      guard_check(isa, "channel_affine", got, n);
+      free(x);
+      free(s);
+      free(t);
+      free(ref);
+      free(got);
+    }
+}
+
+static void VITC_FN(t_unary)(void) {
+  const char *isa = SIMD_ISA_NAME;
+  const struct {
+    const char *name;
+    SimdUnaryFn got, ref;
+    double rtol; /* relative to |ref| */
+    double xtol; /* relative to |x| */
+  } ks[] = {
+      {"sigmoid", VITC_FN(vitc_f32_sigmoid), vitc_f32_sigmoid_scalar, 6e-7, 0},
+      {"silu", VITC_FN(vitc_f32_silu), vitc_f32_silu_scalar, 6e-7, 0},
+      {"exp", VITC_FN(vitc_f32_exp), vitc_f32_exp_scalar, 2.5e-7, 0},
+      {"tanh", VITC_FN(vitc_f32_tanh), vitc_f32_tanh_scalar, 1e-6, 0},
+      {"erf", VITC_FN(vitc_f32_erf), vitc_f32_erf_scalar, 1.2e-6, 0},
+      {"gelu", VITC_FN(vitc_f32_gelu), vitc_f32_gelu_scalar, 4e-7, 5e-7},
+      {"gelu_tanh", VITC_FN(vitc_f32_gelu_tanh), vitc_f32_gelu_tanh_scalar, 4e-7, 5e-7},
+  };
+  static const float specials[] = {0.0f,   -0.0f,  INFINITY, -INFINITY, NAN,    1e-30f, -1e-30f,
+                                   1e-40f, 100.0f, -100.0f,  30.0f,     -30.0f, 87.0f,  -87.0f};
+  const int nspecial = (int)(sizeof specials / sizeof specials[0]);
+  int ki, li, inplace;
+  for (ki = 0; ki < (int)(sizeof ks / sizeof ks[0]); ki++)
+    for (li = 0; li < SIMD_NLEN + 1; li++)
+      for (inplace = 0; inplace < 2; inplace++) {
+        const int n = li < SIMD_NLEN ? simd_lengths[li] : nspecial;
+        float *x = buf_rand(n, -10.0f, 10.0f), *ref = buf_new(n), *got = buf_new(n);
+        int i;
+        if (li == SIMD_NLEN) memcpy(x, specials, sizeof specials);
+        ks[ki].ref(n, x, ref);
+        if (inplace) {
+          memcpy(got, x, (size_t)n * sizeof(float));
+          ks[ki].got(n, got, got);
+        } else {
+          ks[ki].got(n, x, got);
+        }
+        for (i = 0; i < n; i++) {
+          const int ok = close_rel(got[i], ref[i], ks[ki].rtol, (ks[ki].xtol ? ks[ki].xtol * fabs(x[i]) : 0.0) + 1e-37);
+          if (!ok) {
+            simd_fail(isa, "unary %s n %d%s: x[%d] = %.9g -> %.9g, want %.9g", ks[ki].name, n,
+                      inplace ? " in place" : "", i, (double)x[i], (double)got[i], (double)ref[i]);
+            break;
+          }
+        }
+        guard_check(isa, ks[ki].name, got, n);
+        free(x);
+        free(ref);
+        free(got);
+      }
+}
+
+static void VITC_FN(t_binary)(void) {
+  const char *isa = SIMD_ISA_NAME;
+  const struct {
+    const char *name;
+    SimdBinFn got, ref;
+  } ops[] = {
+      {"add", VITC_FN(vitc_f32_add), vitc_f32_add_scalar},
+      {"sub", VITC_FN(vitc_f32_sub), vitc_f32_sub_scalar},
+      {"mul", VITC_FN(vitc_f32_mul), vitc_f32_mul_scalar},
+      {"div", VITC_FN(vitc_f32_div), vitc_f32_div_scalar},
+  };
+  /* rank, dims, sa, sb, numel of a, numel of b, in place allowed (a has y's shape) */
+  static const struct {
+    const char *what;
+    int rank, dims[3], sa[3], sb[3], na, nb, inplace_a;
+  } pats[] = {
+      {"rank 0", 0, {0}, {0}, {0}, 1, 1, 1},
+      {"contiguous 1", 1, {1}, {1}, {1}, 1, 1, 1},
+      {"contiguous 7", 1, {7}, {1}, {1}, 7, 7, 1},
+      {"contiguous 16", 1, {16}, {1}, {1}, 16, 16, 1},
+      {"contiguous 37829", 1, {37829}, {1}, {1}, 37829, 37829, 1},
+      {"scalar right 33", 1, {33}, {1}, {0}, 33, 1, 1},
+      {"scalar left 197", 1, {197}, {0}, {1}, 1, 197, 0},
+      {"bias [197,192]+[192]", 2, {197, 192}, {192, 1}, {0, 1}, 197 * 192, 192, 1},
+      {"bias [5,197]+[197]", 2, {5, 197}, {197, 1}, {0, 1}, 5 * 197, 197, 1},
+      {"row scalar [197,192]*[197,1]", 2, {197, 192}, {192, 1}, {1, 0}, 197 * 192, 197, 1},
+      {"bias left [192]+[3,192]", 2, {3, 192}, {0, 1}, {192, 1}, 192, 3 * 192, 0},
+      {"strided [9,13]^T", 2, {13, 9}, {1, 13}, {9, 1}, 117, 117, 0},
+      {"column [4,3,5]+[1,3,1]", 3, {4, 3, 5}, {15, 5, 1}, {0, 1, 0}, 60, 3, 1},
+      {"outer [6,1]+[1,11]", 2, {6, 11}, {1, 0}, {0, 1}, 6, 11, 0},
+  };
+  int oi, pi, inplace;
+  for (oi = 0; oi < 4; oi++)
+    for (pi = 0; pi < (int)(sizeof pats / sizeof pats[0]); pi++)
+      for (inplace = 0; inplace < 1 + pats[pi].inplace_a; inplace++) {
+        int ny = 1, d, i;
+        float *a, *b, *ref, *got;
+        for (d = 0; d < pats[pi].rank; d++) ny *= pats[pi].dims[d];
+        a = buf_rand(pats[pi].na, -50.0f, 50.0f);
+        b = buf_rand(pats[pi].nb, -50.0f, 50.0f);
+        for (i = 0; i < pats[pi].nb; i += 7) b[i] = (i & 8) ? 0.0f : -0.0f; /* div by +-0 */
+        if (pats[pi].na > 3) a[3] = NAN;
+        ref = buf_new(ny);
+        got = buf_new(ny);
+        ops[oi].ref(pats[pi].rank, pats[pi].dims, a, pats[pi].sa, b, pats[pi].sb, ref);
+        if (inplace) {
+          memcpy(got, a, (size_t)ny * sizeof(float));
+          ops[oi].got(pats[pi].rank, pats[pi].dims, got, pats[pi].sa, b, pats[pi].sb, got);
+        } else {
+          ops[oi].got(pats[pi].rank, pats[pi].dims, a, pats[pi].sa, b, pats[pi].sb, got);
+        }
+        for (i = 0; i < ny; i++)
+          if (!same_f32(got[i], ref[i])) {
+            simd_fail(isa, "binary %s %s%s: [%d] %.9g, want %.9g", ops[oi].name, pats[pi].what,
+                      inplace ? " in place" : "", i, (double)got[i], (double)ref[i]);
+            break;
+          }
+        guard_check(isa, ops[oi].name, got, ny);
+        free(a);
+        free(b);
+        free(ref);
+        free(got);
+      }
+}
+
+static int VITC_FN(simd_test_isa)(const SimdParams *prm) {
+  const int before = simd_failures;
+  printf("[%s] %d lanes\n", SIMD_ISA_NAME, VITC_LANES);
+  VITC_FN(t_api)();
+  VITC_FN(t_fastmath)(prm);
+  VITC_FN(t_softmax)();
+  VITC_FN(t_layernorm)();
+  VITC_FN(t_channel_affine)();
+  VITC_FN(t_unary)();
+  VITC_FN(t_binary)();
+  printf("[%s] %s\n", SIMD_ISA_NAME, simd_failures == before ? "all checks passed" : "FAILED");
+  fflush(stdout);
+  return simd_failures - before;
+}
+
+#undef SIMD_ISA_NAME
