@@ -431,17 +431,6 @@ static int eval_gemm(Graph *g, Node *n) {
 }
 
 /* A float as a C99 literal that reads back exactly ("2.0f", "1e-05f", "-HUGE_VALF"). */
-static const char *c_float(float v, char *buf, size_t n) {
-  if (isnan(v)) snprintf(buf, n, "NAN");
-  else if (isinf(v)) snprintf(buf, n, "%sHUGE_VALF", v < 0 ? "-" : "");
-  else {
-    snprintf(buf, n, "%.9g", (double)v);
-    if (!strpbrk(buf, ".e")) strncat(buf, ".0", n - strlen(buf) - 1);
-    strncat(buf, "f", n - strlen(buf) - 1);
-  }
-  return buf;
-}
-
 /* True when multiplying every w by alpha is exact, so alpha*(A@W) == A@(alpha*W)
  * bit for bit: alpha a power of two and no product overflowing or going subnormal. */
 static bool alpha_folds_exactly(float alpha, const float *w, int64_t n) {
@@ -542,10 +531,9 @@ static int emit_gemm(Emitter *e, Graph *g, Node *n) {
               emit_kfn(e, "vitc_f32_gemm"), gd.M, gd.N, gd.K, A, gd.K, B, gd.N, bias, Y, gd.N);
     return 0;
   }
-  char alpha_s[48], beta_s[48];
   emit_line(e, "%s(%d, %d, %" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %s, %s, %s, %s, %" PRId64 ", %" PRId64 ", %s);",
             emit_kfn(e, "vitc_f32_gemm_general"), gd.transA, transB, gd.M, gd.N, gd.K,
-            c_float(alpha, alpha_s, sizeof alpha_s), A, B, c_float(gd.beta, beta_s, sizeof beta_s), c ? emit_ref(e, n->in[2]) : "NULL", gd.c_rs, gd.c_cs, Y);
+            emit_float(e, alpha), A, B, emit_float(e, gd.beta), c ? emit_ref(e, n->in[2]) : "NULL", gd.c_rs, gd.c_cs, Y);
   return 0;
 }
 

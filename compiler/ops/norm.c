@@ -47,17 +47,6 @@ static void leave_unwritten(Emitter *e, Node *n, int first) {
 }
 
 /* A float literal for C that reads back exactly. */
-static const char *c_float(float v, char *buf, size_t n) {
-  if (isnan(v)) snprintf(buf, n, "NAN");
-  else if (isinf(v)) snprintf(buf, n, "%sHUGE_VALF", v < 0 ? "-" : "");
-  else {
-    snprintf(buf, n, "%.9g", (double)v);
-    if (!strpbrk(buf, ".e")) strncat(buf, ".0", n - strlen(buf) - 1);
-    strncat(buf, "f", n - strlen(buf) - 1);
-  }
-  return buf;
-}
-
 /* ---------------- LayerNormalization ---------------- */
 
 typedef struct LnDims {
@@ -144,11 +133,10 @@ static int emit_layernorm(Emitter *e, Graph *g, Node *n) {
   const char *scale = ln_param(e, g, n, 1, &ld);
   const char *bias = node_in(g, n, 2) ? ln_param(e, g, n, 2, &ld) : "NULL";
   if (!scale || !bias) return -1;
-  char eps[48];
   leave_unwritten(e, n, 1);
   emit_use_kernel(e, "norm/f32-layernorm");
   emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %s, %s, %s, %s, %s);", emit_kfn(e, "vitc_f32_layernorm"), ld.rows,
-            ld.cols, c_float(attr_float(n, "epsilon", 1e-5f), eps, sizeof eps), emit_ref(e, n->in[0]), scale, bias,
+            ld.cols, emit_float(e, attr_float(n, "epsilon", 1e-5f)), emit_ref(e, n->in[0]), scale, bias,
             emit_ref(e, n->out[0]));
   return 0;
 }
