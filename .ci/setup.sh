@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # .ci/setup.sh: installs everything vitc needs on Debian 12 and builds it.
 #   apt: toolchain, protobuf-c, Debian's onnx.proto and backend test data, Check,
-#        torch/onnx/numpy (exporting the test models), node (if absent)
+#        torch/onnx/numpy (exporting the test models), ARM cross compilers and qemu-user,
+#        libclang 14 (vitc validate), node (if absent)
 #   npm: onnxruntime-node 1.30.0 (the reference), into tests/ort/node_modules
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
@@ -13,7 +14,8 @@ SUDO=""
 pkgs=(build-essential cmake pkg-config clang
       libprotobuf-c-dev protobuf-c-compiler libonnx-dev libonnx-testdata check
       python3-torch python3-onnx python3-numpy
-      gcc-aarch64-linux-gnu qemu-user)   # the neon target's tests cross-build and run under qemu
+      gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf qemu-user   # neon bundles: cross-built, run under qemu
+      libclang-14-dev llvm-14-dev)                                # vitc validate parses generated C with libclang
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 

@@ -1,26 +1,36 @@
 #!/usr/bin/env bash
 # bench/compare.sh: vitc bundles against ONNX Runtime, side by side in one run.
 #
-#   bench/compare.sh [--targets "scalar avx2 avx512"] [--rounds R] [--runs N] [MODEL.onnx ...]
+#   bench/compare.sh [--targets "scalar avx2 avx512"] [--rounds R] [--runs N] [--threads T] [MODEL.onnx ...]
 #
 # For each model: compile it for each target, build with $CC $CFLAGS, make one random
 # input and ONNX Runtime's output, check every bundle matches (1e-4 relative), then time
 # in R alternating rounds: each round runs ONNX Runtime (1 thread) and every bundle
 # (1 thread) for N timed runs after warm-up and records each median. Prints the median of
-# the round medians per runner and the ratio to ONNX Runtime, as a Markdown table.
+# the round medians per runner and the ratio to ONNX Runtime, as a Markdown table, with
+# each runner's GFLOP/s (2 x the MACs `vitc inspect` counts, over the median) and its
+# share of the measured peak (bench/fma_peak.c on this machine, times the thread count;
+# PEAK_GFLOPS=X skips the measurement).
 # Targets the CPU cannot run are skipped with the reason. Defaults: DeiT-Tiny and the
-# small models in models/.
+# small models in models/. $VITC (default build/vitc) is the compiler, $BENCH_DIR
+# (default build/bench) holds the work folders.
+#
+# --threads T (T > 1): bundles compiled with `vitc compile --threads T` (built with
+# -pthread, run with --threads T) against ONNX Runtime with T intra-op threads
+# (docs/threads.md). Default 1: single-threaded bundles against single-threaded ORT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 targets="scalar avx2 avx512"
 rounds=5
 runs=20
+threads=1
 models=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --targets) targets=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
+    --threads) threads=$2; shift 2 ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) models+=("$1"); shift ;;
   esac
@@ -31,7 +41,14 @@ if [ ${#models[@]} = 0 ]; then
 fi
 CC=${CC:-cc}
 CFLAGS=${CFLAGS:--O3 -march=native}
-[ -x build/vitc ] || { echo "build/vitc is missing: run bash .ci/setup.sh" >&2; exit 1; }
+case "$threads" in ''|*[!0-9]*|0) echo "--threads needs a count >= 1" >&2; exit 2 ;; esac
+vitc_thr=(); run_thr=(); ort_thr=(--threads "$threads"); libs=(-lm); thr_label=""
+if [ "$threads" -gt 1 ]; then
+  vitc_thr=(--threads "$threads"); run_thr=(--threads "$threads"); libs=(-pthread -lm); thr_label=", $threads threads"
+fi
+VITC=${VITC:-build/vitc} # the compiler under test
+BENCH_DIR=${BENCH_DIR:-build/bench} # work folders
+[ -x "$VITC" ] || { echo "$VITC is missing: run bash .ci/setup.sh" >&2; exit 1; }
 
 can_run() {
   case "$1" in
@@ -44,21 +61,31 @@ can_run() {
 
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
-echo "| model | runner | median ms | ratio to ORT |"
-echo "| --- | --- | ---: | ---: |"
+mkdir -p "$BENCH_DIR"
+if [ -z "${PEAK_GFLOPS:-}" ]; then
+  $CC -O2 -march=native -std=c99 -o "$BENCH_DIR/fma_peak" bench/fma_peak.c
+  PEAK_GFLOPS=$("$BENCH_DIR/fma_peak" | awk '{ for (i = 1; i <= NF; i++) if ($i == "GFLOP/s") print $(i - 1) }')
+fi
+peak=$(awk -v p="$PEAK_GFLOPS" -v t="$threads" 'BEGIN { print p * t }')
+echo "fp32 FMA peak: $PEAK_GFLOPS GFLOP/s per core (bench/fma_peak.c), $peak for $threads thread(s)"
+echo
+echo "| model | runner | median ms | ratio to ORT | GFLOP/s | % of peak |"
+echo "| --- | --- | ---: | ---: | ---: | ---: |"
 for model in "${models[@]}"; do
   name=$(basename "$model" .onnx | tr -c 'A-Za-z0-9_\n' '_')
-  work=build/bench/$name
+  work=$BENCH_DIR/$name
   mkdir -p "$work/data"
   node tests/ort/ort_run.js "$model" --gen-inputs "$work/data" --seed 7 --out-dir "$work/data" >/dev/null
   ins=(); for f in "$work/data"/input*.bin; do ins+=(--in "$f"); done
+  gflop=$("$VITC" inspect "$model" | awk '/^total MACs/ { print 2 * $3 / 1e9 }')
   live=()
   for t in $targets; do
     if ! can_run "$t"; then echo "skip: $name/$t: this CPU cannot run target $t" >&2; continue; fi
-    build/vitc compile "$model" -o "$work/$t" --name "$name" --main --target "$t" -q >/dev/null
-    $CC $CFLAGS -o "$work/$t/prog" "$work/$t"/*.c -lm
+    rm -rf "$work/$t"
+    "$VITC" compile "$model" -o "$work/$t" --name "$name" --main --target "$t" "${vitc_thr[@]}" -q >/dev/null
+    $CC $CFLAGS -o "$work/$t/prog" "$work/$t"/*.c "${libs[@]}"
     outs=(); k=0; for f in "$work/data"/ort_output*.bin; do outs+=(--out "$work/$t/out$k.bin"); k=$((k + 1)); done
-    "$work/$t/prog" "${ins[@]}" "${outs[@]}"
+    "$work/$t/prog" "${ins[@]}" "${outs[@]}" "${run_thr[@]}"
     ok=1
     for ((j = 0; j < k; j++)); do
       node tests/ort/compare.js "$work/$t/out$j.bin" "$work/data/ort_output$j.bin" >/dev/null 2>&1 || ok=0
@@ -69,16 +96,18 @@ for model in "${models[@]}"; do
   done
   : > "$work/ort.times"
   for ((r = 0; r < rounds; r++)); do
-    node tests/ort/ort_run.js "$model" "${ins[@]}" --bench "$runs" | awk '/median_ms/ { print $2 }' >> "$work/ort.times"
+    node tests/ort/ort_run.js "$model" "${ins[@]}" --bench "$runs" "${ort_thr[@]}" | awk '/median_ms/ { print $2 }' >> "$work/ort.times"
     for t in "${live[@]}"; do
-      "$work/$t/prog" "${ins[@]}" $(for ((j = 0; j < k; j++)); do printf -- '--out /dev/null '; done) --bench "$runs" |
+      "$work/$t/prog" "${ins[@]}" $(for ((j = 0; j < k; j++)); do printf -- '--out /dev/null '; done) --bench "$runs" "${run_thr[@]}" |
         awk '/median_ms/ { print $2 }' >> "$work/$t.times"
     done
   done
   ort=$(median < "$work/ort.times")
-  printf "| %s | onnxruntime 1.30 | %.2f | 1.00 |\n" "$name" "$ort"
+  rate() { awk -v g="$gflop" -v ms="$1" -v p="$peak" 'BEGIN { r = g / (ms / 1000); printf "%.1f | %.0f%%", r, 100 * r / p }'; }
+  printf "| %s | onnxruntime 1.30%s | %.2f | 1.00 | %s |\n" "$name" "$thr_label" "$ort" "$(rate "$ort")"
   for t in "${live[@]}"; do
     m=$(median < "$work/$t.times")
-    printf "| %s | vitc %s | %.2f | %.2f |\n" "$name" "$t" "$m" "$(awk -v a="$m" -v b="$ort" 'BEGIN { print a / b }')"
+    printf "| %s | vitc %s%s | %.2f | %.2f | %s |\n" "$name" "$t" "$thr_label" "$m" \
+      "$(awk -v a="$m" -v b="$ort" 'BEGIN { print a / b }')" "$(rate "$m")"
   done
 done

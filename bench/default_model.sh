@@ -5,6 +5,8 @@
 # the bundle with the system C compiler, runs it and ONNX Runtime (one thread each)
 # on the same random input, compares the outputs and prints both median times.
 #   bench/default_model.sh [MODEL.onnx] [RUNS]
+# The target is the best this machine runs (--target native: avx512, avx2, neon or
+# scalar); TARGET=scalar (or any target) overrides it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 model=${1:-models/deit_tiny.onnx}
@@ -14,14 +16,16 @@ out=build/bundles/$name
 data=build/bundles/$name.data
 CC=${CC:-cc}
 CFLAGS=${CFLAGS:--O3 -march=native}
+target=${TARGET:-native}
 
 [ -x build/vitc ] || { echo "build/vitc is missing: run bash .ci/setup.sh first" >&2; exit 1; }
 if [ ! -e "$model" ] && [ "$model" = models/deit_tiny.onnx ]; then
   /usr/bin/python3 models/export.py --only deit_tiny --no-ort
 fi
 
-echo "== vitc compile $model (target scalar)"
-build/vitc compile "$model" -o "$out" --name "$name" --main --target scalar
+echo "== vitc compile $model (target $target)"
+rm -rf "$out"
+build/vitc compile "$model" -o "$out" --name "$name" --main --target "$target"
 echo "== $CC $CFLAGS $out/*.c -lm"
 /usr/bin/time -f "cc: %e s, peak %M KB" $CC $CFLAGS -o "$out/$name" "$out"/*.c -lm
 

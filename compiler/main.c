@@ -2,6 +2,7 @@
  *
  *   vitc compile MODEL.onnx -o DIR [--target T] [--name NAME] [--main] [--shape IN=1x3x224x224]...
  *   vitc inspect MODEL.onnx [--shape ...]
+ *   vitc validate FILE.c --target T   (libclang checks of generated C, docs/validate.md)
  *
  * Bad input ends with one "vitc: error: ..." line and exit status 1; usage errors
  * exit 2. */
@@ -18,6 +19,7 @@
 #include "ops/op.h"
 #include "passes/passes.h"
 #include "plan/plan.h"
+#include "validate/validate.h"
 
 #define VITC_VERSION "0.1.0"
 
@@ -25,14 +27,17 @@ static void usage(FILE *f) {
   fprintf(f,
           "usage:\n"
           "  vitc compile MODEL.onnx -o DIR [--target T] [--name NAME] [--main] [--shape INPUT=DxDx...]...\n"
-          "               [--dump-after PASS|all] [--strict-nan] [--quiet]\n"
+          "               [--dump-after PASS|all] [--strict-nan] [--threads N] [--quiet]\n"
           "  vitc inspect MODEL.onnx [--shape INPUT=DxDx...]...\n"
+          "  vitc validate FILE.c --target T [--triple TRIPLE] [--name NAME] [--harness]\n"
+          "  vitc targets            (each target's C flags; which one native picks here)\n"
           "  vitc --version\n"
           "\n"
           "compile writes DIR/NAME.c (model code and weights), DIR/NAME.h (its API) and\n"
           "DIR/vitc_runtime.h; with --main also DIR/NAME_main.c, a command-line harness.\n"
           "Build with: cc -O3 DIR/*.c -lm\n"
-          "targets: %s (default scalar)\n"
+          "With --threads N > 1 also DIR/vitc_pool.{c,h}: build with cc -O3 -pthread DIR/*.c -lm\n"
+          "targets: %s, native (default scalar)\n"
           "passes:",
           target_names());
   for (int i = 0; i < vitc_pipeline_len; i++) fprintf(f, " %s", vitc_pipeline[i].name);
@@ -48,6 +53,7 @@ typedef struct Args {
   const char *dump_after;
   bool main_harness;
   bool strict_nan; /* --strict-nan: no pass that is exact only on finite activations */
+  int threads;     /* --threads N: GEMMs and attention split over N workers (docs/threads.md) */
   ShapeOverride ov[32];
   int n_ov;
 } Args;
@@ -67,6 +73,12 @@ static int parse_args(int argc, char **argv, Args *a) {
     else if (OPTVAL("--target")) a->target = val;
     else if (OPTVAL("--name")) a->name = val;
     else if (OPTVAL("--dump-after")) a->dump_after = val;
+    else if (OPTVAL("--threads")) {
+      char *end;
+      long t = strtol(val, &end, 10);
+      if (*end || t < 1 || t > 64) return vitc_err("--threads '%s' is not a count in 1..64", val), 1;
+      a->threads = (int)t;
+    }
     else if (OPTVAL("--shape")) {
       if (a->n_ov == 32) return vitc_err("too many --shape options"), 1;
       if (shape_override_parse(val, &a->ov[a->n_ov++])) return 1;
@@ -130,7 +142,13 @@ static int cmd_compile(Args *a) {
   if (!a->model) return fprintf(stderr, "vitc compile: no model given\n"), 2;
   if (!a->out_dir) return fprintf(stderr, "vitc compile: no output folder given (-o DIR)\n"), 2;
   const Target *target = target_find(a->target);
-  if (!target) return vitc_err("unknown target '%s' (known: %s)", a->target, target_names()), 1;
+  if (!target && strcmp(a->target, "native") == 0) {
+    char why[400];
+    target = target_native(why, sizeof why);
+    /* The bundle records the picked name, not "native": say which it was. */
+    printf("vitc: --target native: picked %s (%s)\n", target->name, why);
+  }
+  if (!target) return vitc_err("unknown target '%s' (known: %s, native)", a->target, target_names()), 1;
   vitc_target = target; /* scratch sizes of the packed GEMM depend on it (plan_build) */
   char *name = a->name ? xstrdup(a->name) : default_name(a->model);
   if (!is_identifier(name)) {
@@ -145,11 +163,12 @@ static int cmd_compile(Args *a) {
     free(name);
     return 1;
   }
-  Plan *plan = plan_build(g);
+  Plan *plan = plan_build_threads(g, a->threads);
   /* The command as written into the banner: file names only, so output is reproducible. */
   char command[1024];
   snprintf(command, sizeof command, "vitc compile %s --target %s --name %s%s%s", basename_of(a->model), target->name,
            name, a->main_harness ? " --main" : "", a->strict_nan ? " --strict-nan" : "");
+  if (a->threads > 1) snprintf(command + strlen(command), sizeof command - strlen(command), " --threads %d", a->threads);
   EmitOptions eo = {a->out_dir, name, target, a->main_harness, command, basename_of(a->model)};
   int rc = emit_bundle(g, plan, &eo);
   if (rc == 0) {
@@ -163,6 +182,16 @@ static int cmd_compile(Args *a) {
   graph_free(g);
   free(name);
   return rc ? 1 : 0;
+}
+
+/* vitc targets: one "NAME: C FLAGS" line per target, then what native picks here.
+ * Build systems read it (runtime/cmake/vitcAddModel.cmake), so the flags live only in target.c. */
+static int cmd_targets(void) {
+  for (int i = 0; target_at(i); i++) printf("%s: %s\n", target_at(i)->name, target_at(i)->cflags);
+  char why[400];
+  const Target *t = target_native(why, sizeof why);
+  printf("native = %s (%s)\n", t->name, why);
+  return 0;
 }
 
 static int cmd_inspect(Args *a) {
@@ -239,6 +268,8 @@ int main(int argc, char **argv) {
     usage(stdout);
     return 0;
   }
+  /* validate has options of its own (compiler/validate/validate.c). */
+  if (argc >= 2 && strcmp(argv[1], "validate") == 0) return validate_main(argc - 1, argv + 1);
   Args a;
   int rc = parse_args(argc, argv, &a);
   if (rc == 2) {
@@ -259,6 +290,7 @@ int main(int argc, char **argv) {
   }
   if (strcmp(a.cmd, "compile") == 0) return cmd_compile(&a);
   if (strcmp(a.cmd, "inspect") == 0) return cmd_inspect(&a);
+  if (strcmp(a.cmd, "targets") == 0) return cmd_targets();
   fprintf(stderr, "vitc: unknown command '%s'\n", a.cmd);
   usage(stderr);
   return 2;

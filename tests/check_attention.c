@@ -227,33 +227,33 @@ static double run_kernel_case(const char *isa, AttnFn fn, const KCase *c) {
 
 static const KCase kcases[] = {
     /* DeiT-Tiny and the small ViTs */
-    {1, 3, 197, 197, 64, 64, L_QKV, 1.0f, 0.125f},
-    {2, 3, 197, 197, 64, 64, L_QKV, 1.0f, 0.125f},
-    {1, 2, 65, 65, 32, 32, L_QKV, 1.0f, 0.17677669f},
-    {2, 2, 65, 65, 32, 32, L_QKV, 1.0f, 0.17677669f},
-    {2, 4, 1, 1, 32, 32, L_QKV, 1.0f, 0.17677669f},
-    {2, 3, 1, 1, 64, 64, L_SEP, 1.0f, 0.125f},
+    {1, 3, 197, 197, 64, 64, L_QKV, 1.0f, 0.125f, 0},
+    {2, 3, 197, 197, 64, 64, L_QKV, 1.0f, 0.125f, 0},
+    {1, 2, 65, 65, 32, 32, L_QKV, 1.0f, 0.17677669f, 0},
+    {2, 2, 65, 65, 32, 32, L_QKV, 1.0f, 0.17677669f, 0},
+    {2, 4, 1, 1, 32, 32, L_QKV, 1.0f, 0.17677669f, 0},
+    {2, 3, 1, 1, 64, 64, L_SEP, 1.0f, 0.125f, 0},
     /* lengths around the vector widths (4, 8, 16; score blocks of 16 and 32 keys) */
-    {1, 1, 15, 15, 64, 64, L_QKV, 1.0f, 0.125f},
-    {1, 1, 16, 16, 32, 32, L_QKV, 1.0f, 0.17677669f},
-    {1, 1, 17, 17, 32, 32, L_QKV, 1.0f, 0.17677669f},
-    {1, 2, 31, 31, 16, 16, L_QKV, 1.0f, 0.25f},
-    {1, 2, 32, 32, 16, 16, L_QKV, 1.0f, 0.25f},
-    {1, 2, 33, 33, 16, 16, L_QKV, 1.0f, 0.25f},
-    {1, 1, 64, 64, 64, 64, L_QKV, 1.0f, 0.125f},
+    {1, 1, 15, 15, 64, 64, L_QKV, 1.0f, 0.125f, 0},
+    {1, 1, 16, 16, 32, 32, L_QKV, 1.0f, 0.17677669f, 0},
+    {1, 1, 17, 17, 32, 32, L_QKV, 1.0f, 0.17677669f, 0},
+    {1, 2, 31, 31, 16, 16, L_QKV, 1.0f, 0.25f, 0},
+    {1, 2, 32, 32, 16, 16, L_QKV, 1.0f, 0.25f, 0},
+    {1, 2, 33, 33, 16, 16, L_QKV, 1.0f, 0.25f, 0},
+    {1, 1, 64, 64, 64, 64, L_QKV, 1.0f, 0.125f, 0},
     /* odd head dims, MobileViT's 24, dk != dv, Nq != Nk */
-    {4, 2, 64, 64, 24, 24, L_QKV, 1.0f, 0.20412415f},
-    {1, 3, 9, 9, 5, 5, L_QKV, 1.0f, 0.4472136f},
-    {2, 2, 13, 29, 16, 40, L_SEP, 1.0f, 0.25f},
-    {1, 1, 7, 197, 64, 3, L_SEP, 1.0f, 0.125f},
-    {3, 2, 50, 7, 1, 17, L_SEP, 1.0f, 1.0f},
+    {4, 2, 64, 64, 24, 24, L_QKV, 1.0f, 0.20412415f, 0},
+    {1, 3, 9, 9, 5, 5, L_QKV, 1.0f, 0.4472136f, 0},
+    {2, 2, 13, 29, 16, 40, L_SEP, 1.0f, 0.25f, 0},
+    {1, 1, 7, 197, 64, 3, L_SEP, 1.0f, 0.125f, 0},
+    {3, 2, 50, 7, 1, 17, L_SEP, 1.0f, 1.0f, 0},
     /* torch MultiheadAttention, sequence-first, batch 2 */
-    {2, 2, 64, 64, 16, 16, L_SEQ, 1.0f, 0.25f},
-    {2, 3, 197, 197, 64, 64, L_SEQ, 1.0f, 0.125f},
+    {2, 2, 64, 64, 16, 16, L_SEQ, 1.0f, 0.25f, 0},
+    {2, 3, 197, 197, 64, 64, L_SEQ, 1.0f, 0.125f, 0},
     /* huge scores: without subtracting the max, exp overflows */
-    {1, 2, 40, 40, 64, 64, L_QKV, 8.0f, 1.0f},
+    {1, 2, 40, 40, 64, 64, L_QKV, 8.0f, 1.0f, 0},
     /* a negative scale (the max is then that of the scaled scores) */
-    {1, 2, 20, 20, 8, 8, L_QKV, 2.0f, -0.5f},
+    {1, 2, 20, 20, 8, 8, L_QKV, 2.0f, -0.5f, 0},
     /* MABViT: gated values V * sigmoid(G) */
     {1, 2, 65, 65, 32, 32, L_QKV, 1.0f, 0.17677669f, 1},
     {2, 3, 197, 197, 64, 64, L_QKV, 1.0f, 0.125f, 1},
@@ -314,6 +314,7 @@ static void run_kernel_cases(const char *isa, AttnFn fn) {
 #pragma GCC pop_options
 #endif
 #define ATTN_HAVE_X86_ISAS 1
+#include "x86_isa_here.h"
 #endif
 
 #undef ATTN_ISA_PART
@@ -326,8 +327,9 @@ END_TEST
 
 START_TEST(test_kernel_avx2) {
 #ifdef ATTN_HAVE_X86_ISAS
-  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) {
-    printf("attention kernel avx2: SKIPPED: this CPU lacks AVX2/FMA\n");
+  const char *why = x86_missing(0);
+  if (why) {
+    printf("attention kernel avx2: SKIPPED: %s\n", why);
     return;
   }
   run_kernel_cases("avx2", attn_kernel_avx2());
@@ -339,9 +341,9 @@ END_TEST
 
 START_TEST(test_kernel_avx512) {
 #ifdef ATTN_HAVE_X86_ISAS
-  if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512vl") ||
-      !__builtin_cpu_supports("avx512bw") || !__builtin_cpu_supports("avx512dq")) {
-    printf("attention kernel avx512: SKIPPED: this CPU lacks AVX-512F/VL/BW/DQ\n");
+  const char *why = x86_missing(1);
+  if (why) {
+    printf("attention kernel avx512: SKIPPED: %s\n", why);
     return;
   }
   run_kernel_cases("avx512", attn_kernel_avx512());

@@ -109,9 +109,12 @@ static Onnx__NodeProto *node(const char *op, const char *inputs, const char *out
   *n = (Onnx__NodeProto)ONNX__NODE_PROTO__INIT;
   n->op_type = strdup(op);
   n->name = tu_printf("%s_node", op);
-  char *save = NULL, *ins = strdup(inputs), *outs = strdup(outputs);
-  for (char *s = strtok_r(ins, ",", &save); s; s = strtok_r(NULL, ",", &save)) APPEND(n->input, n->n_input, strdup(s));
-  for (char *s = strtok_r(outs, ",", &save); s; s = strtok_r(NULL, ",", &save)) APPEND(n->output, n->n_output, strdup(s));
+  /* Comma-separated names; "" is no name at all, "X," is X and an empty (omitted) one. */
+  char *ins = *inputs ? strdup(inputs) : NULL, *outs = *outputs ? strdup(outputs) : NULL, *s;
+  for (char *p = ins; (s = p ? strsep(&p, ",") : NULL);) APPEND(n->input, n->n_input, strdup(s));
+  for (char *p = outs; (s = p ? strsep(&p, ",") : NULL);) APPEND(n->output, n->n_output, strdup(s));
+  free(ins);
+  free(outs);
   return n;
 }
 
@@ -500,6 +503,12 @@ START_TEST(node_arity) {
   add_node(no_input, node("Relu", "", "Z"));
   add_output(no_input, value_info("Z", F32, 2, dims_1x4));
   expect_rejected(save(d, "relu_no_input.onnx", no_input), NULL, NULL);
+
+  /* Right count, but a required input left empty (its name ""): Reshape needs its shape. */
+  Onnx__ModelProto *empty_shape = relu_model(17);
+  add_node(empty_shape, node("Reshape", "X,", "Z"));
+  add_output(empty_shape, value_info("Z", F32, 2, dims_1x4));
+  expect_rejected(save(d, "reshape_empty_shape.onnx", empty_shape), "required input 1 is empty", NULL);
 }
 END_TEST
 

@@ -22,7 +22,8 @@
  * shape that is not a compile-time constant...). Everything else is a failure: a
  * valid model whose ops are all implemented rejected for another reason, a crash
  * or a signal in vitc, cc or the harness, a build error or warning, a wrong or
- * missing output.
+ * missing output, or a bundle `vitc validate` finds fault with (model.c and
+ * model_main.c, docs/validate.md).
  *
  * Many cases declare the opset in which their op last changed (Conv: 11, Elu: 6),
  * older than vitc reads. When every op of such a case has the same schema at opset
@@ -339,6 +340,21 @@ static bool run_data_set(const ModelInfo *mi, const char *prog, const char *set_
   return ok;
 }
 
+/* `vitc validate` on the bundle's model file and harness (docs/validate.md): the
+ * generated-code contract holds for every case that compiles. armv7 platforms
+ * are checked for their own triple. */
+static bool validate_bundle(const char *bundle, CaseResult *res) {
+  char *report;
+  int failures = tu_validate_bundle(VITC_BINARY_DIR "/vitc", target, &platform, bundle, &report);
+  if (failures) {
+    char *line = tu_first_line(report, 300);
+    set_msg(res, V_FAIL, "%s", line);
+    free(line);
+  }
+  free(report);
+  return failures == 0;
+}
+
 static void run_case(const char *case_dir, const char *work, CaseResult *res) {
   ModelInfo mi;
   char *model = tu_printf("%s/model.onnx", case_dir);
@@ -393,6 +409,7 @@ static void run_case(const char *case_dir, const char *work, CaseResult *res) {
     tu_run_free(&r);
     free(flags);
   }
+  if (ok) ok = validate_bundle(bundle, res);
   if (ok) {
     int n_sets;
     char **sets = tu_list_dir(case_dir, "test_data_set_", &n_sets);

@@ -1,6 +1,7 @@
 /* tests/check_models.c: whole models, vitc against ONNX Runtime.
  *
  *   check_models --model M.onnx [--input IN.bin --ref REF.bin] [--seeds A,B] [--targets T,...]
+ *                [--platform P]
  *   check_models --determinism M.onnx
  *   check_models --targets-here
  *
@@ -13,7 +14,10 @@
  * bundle with `cc -O2 -std=c99 -Wall -Wextra -pedantic` and the target's flags,
  * runs the harness on each reference input and compares every output within
  * 1e-4 * max(1, max|ref|), printing the max error per output. ARM targets are
- * cross-compiled and run under qemu-aarch64 on x86 hosts; a target this machine
+ * cross-compiled and run under qemu-user on x86 hosts, on the platform --platform
+ * names (tests/testutil.h: aarch64 with gcc by default, aarch64-clang, armv7 with
+ * arm-linux-gnueabihf-gcc under qemu-arm, ...): the same neon bundle each time, the
+ * ONNX Runtime reference computed once on the host; a target this machine
  * cannot run (AVX-512 on an AVX2 CPU, no cross compiler...) is skipped with the
  * reason printed; warnings in the generated C fail the test. A second, sanitized
  * build (ASan + UBSan) runs the first reference set natively.
@@ -22,10 +26,12 @@
  * paths into different folders, and requires byte-identical bundles: generated files must
  * carry no time stamps, absolute paths or other run-dependent bytes.
  *
- * --targets-here prints, for each target, whether this machine runs it, and exits 77
- * (ctest: skipped) if some cannot, so the ctest summary names the gap.
+ * --targets-here prints, for each target (and each ARM platform), whether this
+ * machine runs it, and exits 77 (ctest: skipped) if some cannot, so the ctest
+ * summary names the gap.
  *
- * Work folders: BUILD/tests/models/<model>/<targets>/ (kept for inspection, cleared at start). */
+ * Work folders: BUILD/tests/models/<model>/<targets>[@<platform>]/ (kept for inspection,
+ * cleared at start). */
 #define _GNU_SOURCE
 #include <check.h>
 #include <stdio.h>
@@ -47,6 +53,7 @@ static struct {
   long seeds[2];
   int n_seeds;
   const char *targets; /* comma-separated; NULL = all */
+  const char *platform; /* for ARM targets (testutil.h); NULL = the default */
   char *ort_missing;   /* why ONNX Runtime cannot run, or NULL */
 } opt;
 
@@ -226,6 +233,16 @@ static int check_set(const Platform *p, const char *label, const ModelInfo *mi, 
   return failures;
 }
 
+/* `vitc validate` on every generated .c file of the bundle (tu_validate_bundle). */
+static int validate_bundle(const Target *t, const Platform *p, const char *bundle) {
+  char *report;
+  int failures = tu_validate_bundle(vitc_path(), t, p, bundle, &report);
+  if (failures) printf("  [%s] %d file(s) FAILED %s\n", t->name, failures, report);
+  else printf("  [%s] vitc validate: clean\n", t->name);
+  free(report);
+  return failures;
+}
+
 /* Compile once, then build and check each Build; returns the number of failures. */
 static int check_target(const Target *t, const Platform *p, const ModelInfo *mi, const char *work, const RefSet *sets,
                         int n_sets) {
@@ -235,8 +252,12 @@ static int check_target(const Target *t, const Platform *p, const ModelInfo *mi,
   char *what = tu_printf("[%s] vitc compile", t->name);
   int failures = !run_ok(what, compile, VITC_TIMEOUT, &secs);
   if (!failures) printf("  [%s] vitc compile: %.2f s\n", t->name, secs);
+  if (!failures) failures += validate_bundle(t, p, bundle);
   for (size_t b = 0; b < sizeof builds / sizeof builds[0] && !failures; b++) {
-    char *label = tu_printf("%s%s", t->name, builds[b].suffix), *bdir = tu_printf("%s/%s", work, label);
+    /* "neon@armv7+asan,ubsan": target, platform when one was asked for, build */
+    char *label = tu_printf("%s%s%s%s", t->name, opt.platform ? "@" : "", opt.platform ? opt.platform : "",
+                            builds[b].suffix),
+         *bdir = tu_printf("%s/%s", work, label);
     bool extra = t->cflags && *t->cflags;
     char *flags = tu_printf("%s%s%s", builds[b].cflags, extra ? " " : "", extra ? t->cflags : "");
     char *prog = tu_printf("%s/prog", bdir);
@@ -267,7 +288,9 @@ START_TEST(test_model) {
   char *err = tu_model_info(opt.model, &mi);
   ck_assert_msg(err == NULL, "%s", err);
   /* one folder per model and target list: ctest runs the targets' tests in parallel */
-  char *stem = tu_stem(opt.model), *sub = tu_printf("%s/%s", stem, opt.targets ? opt.targets : "all"),
+  char *stem = tu_stem(opt.model),
+       *sub = tu_printf("%s/%s%s%s", stem, opt.targets ? opt.targets : "all", opt.platform ? "@" : "",
+                        opt.platform ? opt.platform : ""),
        *work = work_dir(sub);
   free(sub);
   tu_rm_rf(work);
@@ -297,7 +320,7 @@ START_TEST(test_model) {
       continue;
     }
     Platform p;
-    char *why = tu_target_platform(t, &p);
+    char *why = tu_target_platform_named(t, opt.platform, &p);
     if (why) {
       printf("  target %s: SKIPPED: %s\n", t->name, why);
       free(why);
@@ -391,7 +414,8 @@ static int runnable_targets(bool quiet) {
   for (int i = 0; i < n; i++) {
     const Target *t = target_find(targets[i]);
     Platform p;
-    char *why = t ? tu_target_platform(t, &p) : tu_printf("vitc has no such target (targets: %s)", target_names());
+    char *why = t ? tu_target_platform_named(t, opt.platform, &p)
+                  : tu_printf("vitc has no such target (targets: %s)", target_names());
     if (why && !quiet) printf("target %s: SKIPPED: %s\n", targets[i], why);
     runnable += why == NULL;
     free(why);
@@ -413,14 +437,29 @@ static int targets_here(void) {
     skipped += why != NULL;
     free(why);
   }
+  /* the neon target's other platforms (the default one is listed above) */
+  const Target *neon = target_find("neon");
+  char *names = strdup(tu_arm_platform_names()), *save = NULL;
+  for (char *name = strtok_r(names, ", ", &save); neon && name; name = strtok_r(NULL, ", ", &save)) {
+    if (strcmp(name, "aarch64") == 0) continue;
+    Platform p;
+    char *why = tu_target_platform_named(neon, name, &p);
+    if (why) printf("target neon, platform %s: SKIPPED in the model tests: %s\n", name, why);
+    else printf("target neon, platform %s (%s %s): runs %s\n", name, p.cc, p.cflags, tu_platform_how(&p));
+    skipped += why != NULL;
+    free(why);
+  }
+  free(names);
   tu_free_list(targets);
   return skipped ? TU_SKIP : 0;
 }
 
 static int usage(void) {
   fprintf(stderr, "usage: check_models --model M.onnx [--input IN.bin --ref REF.bin] [--seeds A,B] [--targets T,...]\n"
+                  "                    [--platform P]   (P: %s)\n"
                   "       check_models --determinism M.onnx\n"
-                  "       check_models --targets-here\n");
+                  "       check_models --targets-here\n",
+          tu_arm_platform_names());
   return 2;
 }
 
@@ -434,6 +473,7 @@ static int parse_args(int argc, char **argv) {
     else if (strcmp(a, "--ref") == 0) opt.ref = v;
     else if (strcmp(a, "--determinism") == 0) opt.determinism = v;
     else if (strcmp(a, "--targets") == 0) opt.targets = v;
+    else if (strcmp(a, "--platform") == 0) opt.platform = v;
     else if (strcmp(a, "--seeds") == 0) {
       char *end;
       opt.n_seeds = 0;
@@ -444,6 +484,16 @@ static int parse_args(int argc, char **argv) {
     } else return usage();
   }
   if (!opt.model == !opt.determinism || !opt.input != !opt.ref) return usage();
+  if (opt.platform) { /* a misspelt platform must fail, not skip */
+    char *names = strdup(tu_arm_platform_names()), *save = NULL;
+    bool known = strcmp(opt.platform, "host") == 0;
+    for (char *n = strtok_r(names, ", ", &save); n && !known; n = strtok_r(NULL, ", ", &save)) known = strcmp(n, opt.platform) == 0;
+    free(names);
+    if (!known) {
+      fprintf(stderr, "check_models: unknown platform '%s' (platforms: host, %s)\n", opt.platform, tu_arm_platform_names());
+      return usage();
+    }
+  }
   return 0;
 }
 
@@ -469,7 +519,8 @@ int main(int argc, char **argv) {
     free(stem);
   }
   if (opt.model && runnable_targets(true) == 0) {
-    printf("check_models: SKIPPED: no target of '%s' runs here\n", opt.targets ? opt.targets : target_names());
+    printf("check_models: SKIPPED: no target of '%s' runs here%s%s\n", opt.targets ? opt.targets : target_names(),
+           opt.platform ? " on platform " : "", opt.platform ? opt.platform : "");
     runnable_targets(false);
     return TU_SKIP;
   }

@@ -260,18 +260,7 @@ static const int simd_lengths[] = {0, 1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 32, 3
 #pragma GCC pop_options
 #endif
 
-/* NULL if this CPU runs the ISA, else why not */
-static const char *x86_missing(int avx512) {
-  __builtin_cpu_init();
-  if (!__builtin_cpu_supports("avx2")) return "this CPU lacks AVX2";
-  if (!__builtin_cpu_supports("fma")) return "this CPU lacks FMA3";
-  if (!avx512) return NULL;
-  if (!__builtin_cpu_supports("avx512f")) return "this CPU lacks AVX-512F";
-  if (!__builtin_cpu_supports("avx512vl")) return "this CPU lacks AVX-512VL";
-  if (!__builtin_cpu_supports("avx512bw")) return "this CPU lacks AVX-512BW";
-  if (!__builtin_cpu_supports("avx512dq")) return "this CPU lacks AVX-512DQ";
-  return NULL;
-}
+#include "x86_isa_here.h"
 #else
 #define SIMD_HAVE_X86_TESTS 0
 #endif

@@ -476,7 +476,7 @@ int tu_build_bundle(const Platform *p, const char *flags, const char *bundle, co
   enum { MAX_ARGS = 128 };
   char *argv[MAX_ARGS] = {(char *)p->cc, "-std=c99", "-Wall", "-Wextra", "-pedantic", "-o", (char *)prog};
   int argc = 7, first_owned = argc;
-  char *copy = strdup(flags ? flags : ""), *save = NULL;
+  char *copy = tu_printf("%s %s", p->cflags ? p->cflags : "", flags ? flags : ""), *save = NULL;
   for (char *f = strtok_r(copy, " \t", &save); f && argc < MAX_ARGS / 2; f = strtok_r(NULL, " \t", &save))
     argv[argc++] = strdup(f);
   char **files = tu_list_dir(bundle, "", NULL);
@@ -537,18 +537,110 @@ static char *tool_missing(const char *tool, const char *package) {
   return ok ? NULL : tu_printf("%s is not installed (apt-get install %s)", tool, package);
 }
 
-char *tu_target_platform(const Target *t, Platform *p) {
-  *p = (Platform){tu_cc(), NULL, NULL};
-  if (is_arm_target(t)) {
+#define ARMV7_FLAGS "-march=armv7-a -mfpu=neon-vfpv4 -mfloat-abi=hard"
+
+/* The ARM platforms (testutil.h). `arch` is the host architecture on which the
+ * platform runs natively with the host's cc; elsewhere it is cross-compiled. */
+static const struct ArmPlatform {
+  const char *name, *arch, *cc, *cc_package, *cflags, *emulator, *sysroot, *sysroot_package, *how;
+} arm_platforms[] = {
+    {"aarch64", "aarch64", "aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu", "", "qemu-aarch64",
+     "/usr/aarch64-linux-gnu", "gcc-aarch64-linux-gnu", "under qemu-aarch64 (aarch64, gcc)"},
+    {"aarch64-clang", "aarch64", "clang", "clang", "--target=aarch64-linux-gnu", "qemu-aarch64",
+     "/usr/aarch64-linux-gnu", "gcc-aarch64-linux-gnu", "under qemu-aarch64 (aarch64, clang)"},
+    {"armv7", "armv7", "arm-linux-gnueabihf-gcc", "gcc-arm-linux-gnueabihf", ARMV7_FLAGS, "qemu-arm",
+     "/usr/arm-linux-gnueabihf", "gcc-arm-linux-gnueabihf", "under qemu-arm (armv7 neon-vfpv4, gcc)"},
+    {"armv7-clang", "armv7", "clang", "clang", "--target=arm-linux-gnueabihf " ARMV7_FLAGS, "qemu-arm",
+     "/usr/arm-linux-gnueabihf", "gcc-arm-linux-gnueabihf", "under qemu-arm (armv7 neon-vfpv4, clang)"},
+    {"armv7-nofma", "armv7", "arm-linux-gnueabihf-gcc", "gcc-arm-linux-gnueabihf",
+     "-march=armv7-a -mfpu=neon -mfloat-abi=hard", "qemu-arm", "/usr/arm-linux-gnueabihf", "gcc-arm-linux-gnueabihf",
+     "under qemu-arm (armv7 neon without VFPv4, gcc)"},
+};
+#define N_ARM_PLATFORMS (sizeof arm_platforms / sizeof arm_platforms[0])
+
+const char *tu_arm_platform_names(void) { return "aarch64, aarch64-clang, armv7, armv7-clang, armv7-nofma"; }
+
 #if defined(__aarch64__)
-    return NULL;
+#define HOST_ARCH "aarch64"
+#elif defined(__arm__) && defined(__ARM_NEON)
+#define HOST_ARCH "armv7"
 #else
-    char *why = tool_missing("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu");
-    if (!why) why = tool_missing("qemu-aarch64", "qemu-user");
-    *p = (Platform){"aarch64-linux-gnu-gcc", "qemu-aarch64", "/usr/aarch64-linux-gnu"};
-    return why;
+#define HOST_ARCH ""
 #endif
+
+/* A NEON program that needs libm: proves the compiler, its flags, the sysroot and
+ * the emulator work together. */
+static const char probe_src[] = "#include <arm_neon.h>\n#include <math.h>\n#include <stdio.h>\n"
+                                "int main(void) {\n"
+                                "  float32x4_t v = vaddq_f32(vdupq_n_f32(1.0f), vdupq_n_f32(3.0f));\n"
+                                "  printf(\"%g\\n\", sqrtf(vgetq_lane_f32(v, 2)));\n"
+                                "  return 0;\n"
+                                "}\n";
+
+/* NULL if p builds and runs the probe, else why not. */
+static char *probe_platform(const Platform *p) {
+  char dir[] = "/tmp/vitc_platform_probe_XXXXXX";
+  if (!mkdtemp(dir)) return tu_printf("cannot create a folder in /tmp: %s", strerror(errno));
+  char *src = tu_printf("%s/probe.c", dir), *exe = tu_printf("%s/probe.bin", dir), *why = NULL;
+  tu_write_file(src, probe_src, sizeof probe_src - 1);
+  RunResult r;
+  if (tu_build_bundle(p, "-O1", dir, exe, 120, &r) != 0) why = tu_printf("cannot start %s", p->cc);
+  else if (!r.exited || r.status != 0) {
+    char *line = tu_build_error_line(r.err, 200);
+    why = tu_printf("%s %s cannot build a NEON program: %s", p->cc, p->cflags, line);
+    free(line);
   }
+  tu_run_free(&r);
+  if (!why) {
+    char *argv[5];
+    argv[tu_platform_argv(p, argv, exe)] = NULL;
+    if (tu_run(argv, 120, &r) != 0 || !r.exited || r.status != 0 || strcmp(r.out ? r.out : "", "2\n") != 0) {
+      char *cmd = tu_argv_str(argv), *first = tu_first_line(r.err ? r.err : "", 200);
+      why = tu_printf("a probe program built with %s %s does not run (%s: %s)", p->cc, p->cflags, cmd, first);
+      free(cmd);
+      free(first);
+    }
+    tu_run_free(&r);
+  }
+  tu_rm_rf(dir);
+  free(src);
+  free(exe);
+  return why;
+}
+
+/* Fills *p for the ARM platform `name`; returns why it cannot run here, or NULL.
+ * The verdict is remembered: the drivers ask several times per process. */
+static char *arm_platform(const char *name, Platform *p) {
+  static char *verdict[N_ARM_PLATFORMS];
+  static bool probed[N_ARM_PLATFORMS];
+  size_t i = 0;
+  while (i < N_ARM_PLATFORMS && strcmp(arm_platforms[i].name, name) != 0) i++;
+  if (i == N_ARM_PLATFORMS) return tu_printf("no ARM platform '%s' (platforms: %s)", name, tu_arm_platform_names());
+  const struct ArmPlatform *a = &arm_platforms[i];
+  bool native = strcmp(a->arch, HOST_ARCH) == 0 && strcmp(a->cc, "clang") != 0;
+  *p = native ? (Platform){a->name, tu_cc(), a->cflags, NULL, NULL}
+              : (Platform){a->name, a->cc, a->cflags, a->emulator, a->sysroot};
+  if (!probed[i]) {
+    char *why = native ? NULL : tool_missing(a->cc, a->cc_package);
+    if (!why && p->emulator) why = tool_missing(p->emulator, "qemu-user");
+    if (!why && p->sysroot && !tu_is_dir(p->sysroot))
+      why = tu_printf("%s is absent (apt-get install %s)", p->sysroot, a->sysroot_package);
+    if (!why) why = probe_platform(p);
+    verdict[i] = why;
+    probed[i] = true;
+  }
+  return verdict[i] ? strdup(verdict[i]) : NULL;
+}
+
+char *tu_target_platform(const Target *t, Platform *p) { return tu_target_platform_named(t, NULL, p); }
+
+char *tu_target_platform_named(const Target *t, const char *platform, Platform *p) {
+  /* $VITC_TEST_PLATFORM picks the ARM platform of drivers that test every target */
+  if (is_arm_target(t) && (!platform || !*platform)) platform = getenv("VITC_TEST_PLATFORM");
+  bool named = platform && *platform && strcmp(platform, "host") != 0;
+  *p = (Platform){"host", tu_cc(), "", NULL, NULL};
+  if (is_arm_target(t)) return arm_platform(named ? platform : "aarch64", p);
+  if (named) return tu_printf("platform %s is for ARM targets; target %s runs on the host", platform, t->name);
   char *flags = strdup(t->cflags ? t->cflags : ""), *save = NULL, *why = NULL;
   for (char *f = strtok_r(flags, " \t", &save); f && !why; f = strtok_r(NULL, " \t", &save)) {
     if (strncmp(f, "-m", 2) != 0 || strcmp(f, "-march=native") == 0) continue;
@@ -566,7 +658,11 @@ char *tu_target_platform(const Target *t, Platform *p) {
   return why;
 }
 
-const char *tu_platform_how(const Platform *p) { return p->emulator ? "under qemu-aarch64" : "natively"; }
+const char *tu_platform_how(const Platform *p) {
+  for (size_t i = 0; i < N_ARM_PLATFORMS && p->emulator; i++)
+    if (strcmp(arm_platforms[i].name, p->name) == 0) return arm_platforms[i].how;
+  return "natively";
+}
 
 int tu_platform_argv(const Platform *p, char **argv, const char *prog) {
   int argc = 0;
@@ -577,4 +673,32 @@ int tu_platform_argv(const Platform *p, char **argv, const char *prog) {
   }
   argv[argc++] = (char *)prog;
   return argc;
+}
+
+int tu_validate_bundle(const char *vitc, const Target *t, const Platform *p, const char *bundle, char **report) {
+  int n, failures = 0;
+  char **files = tu_list_dir(bundle, "", &n);
+  bool armv7 = p && p->name && strncmp(p->name, "armv7", 5) == 0;
+  if (report) *report = NULL;
+  for (int i = 0; i < n; i++) {
+    size_t len = strlen(files[i]);
+    if (len < 3 || strcmp(files[i] + len - 2, ".c") != 0 || strncmp(files[i], "vitc_", 5) == 0) continue;
+    char *file = tu_printf("%s/%s", bundle, files[i]);
+    char *argv[] = {(char *)vitc, "validate", file, "--target", (char *)t->name,
+                    armv7 ? "--triple" : NULL, "arm-linux-gnueabihf", NULL};
+    RunResult r;
+    bool started = tu_run(argv, 600, &r) == 0;
+    bool ok = started && r.exited && r.status == 0 && r.out && !r.out[0];
+    if (!ok && report && !*report) {
+      char *how = started ? tu_run_describe(&r) : tu_printf("cannot start %s", vitc);
+      *report = tu_printf("vitc validate %s --target %s (%s): %.4000s%.1000s", file, t->name, how,
+                          started && r.out ? r.out : "", started && r.err ? r.err : "");
+      free(how);
+    }
+    failures += !ok;
+    if (started) tu_run_free(&r);
+    free(file);
+  }
+  tu_free_list(files);
+  return failures;
 }

@@ -115,8 +115,8 @@ char *tu_ort_unavailable(void);
 
 typedef struct Platform Platform;
 
-/* cc -std=c99 -Wall -Wextra -pedantic FLAGS -o PROG BUNDLE/NAME.c... -lm, with the platform's
- * compiler. Returns -1 if cc could not be started; otherwise the caller judges r
+/* cc -std=c99 -Wall -Wextra -pedantic PLATFORM-FLAGS FLAGS -o PROG BUNDLE/NAME.c... -lm, with the
+ * platform's compiler. Returns -1 if cc could not be started; otherwise the caller judges r
  * (exit status, and r->err for warnings). */
 int tu_build_bundle(const Platform *p, const char *flags, const char *bundle, const char *prog, int timeout,
                     RunResult *r);
@@ -128,20 +128,44 @@ char *tu_build_error_line(const char *err, size_t max);
 
 typedef struct Target Target;
 
-/* Where a target's bundles are built and run. */
+/* Where a target's bundles are built and run. x86 targets run natively. The neon
+ * target has several platforms, each cross-compiled and run under qemu-user on
+ * an x86 host (natively where the host is that architecture):
+ *
+ *   aarch64        aarch64-linux-gnu-gcc, qemu-aarch64 (the default)
+ *   aarch64-clang  clang --target=aarch64-linux-gnu (Debian's GNU cross sysroot), qemu-aarch64
+ *   armv7          arm-linux-gnueabihf-gcc -march=armv7-a -mfpu=neon-vfpv4 -mfloat-abi=hard, qemu-arm
+ *   armv7-clang    clang --target=arm-linux-gnueabihf with the same flags, qemu-arm
+ *   armv7-nofma    arm-linux-gnueabihf-gcc -mfpu=neon (NEON without VFPv4: Cortex-A8/A9), qemu-arm
+ */
 struct Platform {
+  const char *name;     /* "host", or one of the ARM platforms above */
   const char *cc;       /* C compiler for the bundle */
-  const char *emulator; /* NULL: run natively; else "qemu-aarch64" */
+  const char *cflags;   /* flags the platform adds before the target's ("" if none) */
+  const char *emulator; /* NULL: run natively; else "qemu-aarch64" or "qemu-arm" */
   const char *sysroot;  /* the emulator's -L */
 };
 
+/* The names of the ARM platforms, comma-separated. */
+const char *tu_arm_platform_names(void);
 /* Fills *p and returns NULL if this machine can build and run the target's bundles
- * (natively, or cross-compiled under qemu for ARM targets on x86), else returns why not. */
+ * on the named platform (NULL or "": the default, the host for x86 targets, and for
+ * ARM targets $VITC_TEST_PLATFORM, else aarch64), else returns why not. A cross platform is
+ * probed by building and running a small program with its compiler and emulator. */
+char *tu_target_platform_named(const Target *t, const char *platform, Platform *p);
+/* tu_target_platform_named(t, NULL, p) */
 char *tu_target_platform(const Target *t, Platform *p);
-/* "natively" or "under qemu-aarch64", for messages. */
+/* "natively" or "under qemu-arm (armv7)", for messages. */
 const char *tu_platform_how(const Platform *p);
 /* Writes the command prefix that runs prog on the platform ([qemu-aarch64 -L SYSROOT] prog)
  * into argv (room for 4); returns the count. */
 int tu_platform_argv(const Platform *p, char **argv, const char *prog);
+
+/* `VITC validate` (docs/validate.md) on every generated .c file of a bundle folder
+ * (the model file and the --main harness; vitc_*.c are runtime files shipped
+ * verbatim and are not generated), for the target and, on armv7 platforms, its
+ * triple. Returns the number of files that did not validate clean; *report (if not
+ * NULL) gets a malloc'ed description of the first failure, or NULL. */
+int tu_validate_bundle(const char *vitc, const Target *t, const Platform *p, const char *bundle, char **report);
 
 #endif

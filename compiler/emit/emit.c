@@ -9,6 +9,10 @@
  *   the weights, each a static const union of a byte string and its typed view;
  *   NAME_run(), one section per model block, one kernel call per node, each
  *   workspace buffer a named pointer at a fixed offset with its shape in a comment.
+ * With --threads N > 1 (docs/threads.md), the split kernel calls of the GEMMs,
+ * Conv and attention become static task functions written before the run
+ * function (see "parallel sections" below), NAME_run_pool() joins NAME_run(),
+ * and vitc_pool.{c,h} are written next to the model.
  *
  * Weights are written as octal-escaped string literals: exact (the bytes are the
  * ONNX data), compact, and parsed by C compilers an order of magnitude faster than
@@ -51,6 +55,12 @@ struct Emitter {
   struct PackedConst *packed; /* weights made by op emitters (emit_const) */
   int n_packed;
   int cur_node;
+  /* parallel sections (--threads N > 1): task functions, the one being written */
+  Buf tasks;
+  Buf task_body;
+  bool in_task;
+  int task_ntasks;
+  int n_task_fns;
 };
 
 /* A weight packed by an op emitter, written out after every node is emitted so that
@@ -184,11 +194,12 @@ static const char *upper(Emitter *e, const char *s) {
 /* ---------------- API for op emitters ---------------- */
 
 void emit_line(Emitter *e, const char *f, ...) {
+  Buf *b = e->in_task ? &e->task_body : &e->body;
   va_list ap;
   va_start(ap, f);
-  buf_puts(&e->body, "  ");
-  buf_vprintf(&e->body, f, ap);
-  buf_puts(&e->body, "\n");
+  buf_puts(b, "  ");
+  buf_vprintf(b, f, ap);
+  buf_puts(b, "\n");
   va_end(ap);
 }
 
@@ -223,7 +234,87 @@ const char *emit_float(Emitter *e, float v) {
 }
 
 const char *emit_scratch(Emitter *e) {
+  if (e->in_task && e->plan->scratch_stride[e->cur_node]) /* the running worker's copy */
+    return fmt(e, "(void *)(w + %zu + (size_t)worker * %zu)", e->plan->scratch_off[e->cur_node],
+               e->plan->scratch_stride[e->cur_node]);
   return fmt(e, "(void *)(w + %zu)", e->plan->scratch_off[e->cur_node]);
+}
+
+/* ---------------- parallel sections ----------------
+ *
+ * With --threads N > 1, an op emitter may wrap its kernel call(s) between
+ * emit_task_begin and emit_task_end: the lines become the body of a static task
+ * function `task_K(void *arg, int task, int worker)`, written before the run
+ * function, and the run function gets `vitc_pool_run(pool, task_K, &ctx, T);`.
+ * ctx carries in, out and the workspace; the task function redeclares the
+ * node's workspace tensors at their offsets, so the expressions emit_ref gave
+ * the op emitter mean the same thing there. Tasks of one node write disjoint
+ * rows, and each worker has its own copy of the node's scratch (the plan made
+ * N copies, plan_build_threads), so any assignment of tasks to workers gives
+ * the same bytes: NAME_run (no pool) runs the same tasks in order. */
+
+int emit_threads(const Emitter *e) { return e->plan->threads > 1 ? e->plan->threads : 1; }
+
+int emit_row_tasks(Emitter *e, int64_t rows, int64_t unit, int64_t *chunk) {
+  int threads = emit_threads(e);
+  *chunk = rows;
+  if (threads == 1 || !plan_node_parallel(&e->g->n[e->cur_node]) || unit < 1 || rows <= unit) return 1;
+  int64_t units = (rows + unit - 1) / unit, per = (units + EMIT_TASKS_PER_THREAD * threads - 1) / (EMIT_TASKS_PER_THREAD * threads);
+  *chunk = per * unit;
+  return (int)((rows + *chunk - 1) / *chunk);
+}
+
+void emit_task_begin(Emitter *e, int ntasks) {
+  if (e->in_task) vitc_die("emit_task_begin inside a task");
+  if (emit_threads(e) == 1 || !plan_node_parallel(&e->g->n[e->cur_node]))
+    vitc_die("a parallel section in a serial bundle or a node without per-worker scratch");
+  e->in_task = true;
+  e->task_ntasks = ntasks;
+  buf_free(&e->task_body);
+}
+
+void emit_task_end(Emitter *e) {
+  Graph *g = e->g;
+  Node *n = &g->n[e->cur_node];
+  const char *name = e->opt->name;
+  char sb[160];
+  int k = e->n_task_fns++;
+  if (!e->in_task) vitc_die("emit_task_end without emit_task_begin");
+  e->in_task = false;
+  buf_printf(&e->tasks, "/* %s %s: one of %d tasks */\n", op_name(n->op), c_comment(e, n->name), e->task_ntasks);
+  buf_printf(&e->tasks, "static void task_%d(void *arg, int task, int worker) {\n", k);
+  buf_printf(&e->tasks, "  const task_ctx *const c = (const task_ctx *)arg;\n");
+  buf_printf(&e->tasks, "  VITC_UNUSED const %s_inputs *const in = c->in;\n", name);
+  buf_printf(&e->tasks, "  VITC_UNUSED const %s_outputs *const out = c->out;\n", name);
+  buf_printf(&e->tasks, "  VITC_UNUSED unsigned char *const w = c->w;\n");
+  /* the node's workspace tensors (views resolve to their roots), each once */
+  int *seen = xcalloc((size_t)(n->n_in + n->n_out) + 1, sizeof(int));
+  int ns = 0;
+  for (int i = 0; i < n->n_in + n->n_out; i++) {
+    int t = i < n->n_in ? n->in[i] : n->out[i - n->n_in];
+    if (t < 0) continue;
+    int r = plan_root(e->plan, t);
+    if (e->plan->t[r].kind != ST_WORKSPACE) continue;
+    int dup = 0;
+    for (int j = 0; j < ns; j++) dup |= seen[j] == r;
+    if (dup) continue;
+    seen[ns++] = r;
+    Tensor *ten = &g->t[r];
+    buf_printf(&e->tasks, "  VITC_UNUSED %s *const %s = (%s *)(w + %zu); /* %s %s */\n", dtype_ctype(ten->dtype),
+               e->cname[r], dtype_ctype(ten->dtype), e->plan->t[r].offset, dtype_name(ten->dtype),
+               shape_str(&ten->shape, sb, sizeof sb));
+  }
+  free(seen);
+  buf_puts(&e->tasks, "  (void)worker;\n");
+  buf_putn(&e->tasks, e->task_body.s ? e->task_body.s : "", e->task_body.len);
+  buf_puts(&e->tasks, "}\n\n");
+  buf_free(&e->task_body);
+  emit_line(e, "vitc_pool_run(pool, task_%d, &ctx, %d);", k, e->task_ntasks);
+}
+
+const char *emit_offset(Emitter *e, const char *ptr, const char *index, int64_t stride) {
+  if (strcmp(ptr, "NULL") == 0) return "NULL";
+  return fmt(e, "%s + (ptrdiff_t)%s * %" PRId64, ptr, index, stride);
 }
 
 /* Write n bytes as an octal-escaped string literal, 32 bytes per source line. */
@@ -492,7 +583,8 @@ static int emit_node(Emitter *e, int ni) {
     const TensorPlan *tp = &e->plan->t[t];
     Tensor *ten = &g->t[t];
     if (tp->kind == ST_WORKSPACE) {
-      emit_line(e, "%s *const %s = (%s *)(w + %zu); /* %s %s */", dtype_ctype(ten->dtype), e->cname[t],
+      emit_line(e, "%s%s *const %s = (%s *)(w + %zu); /* %s %s */", emit_threads(e) > 1 ? "VITC_UNUSED " : "",
+                dtype_ctype(ten->dtype), e->cname[t],
                 dtype_ctype(ten->dtype), tp->offset, dtype_name(ten->dtype), shape_str(&ten->shape, sb, sizeof sb));
       e->expr[t] = xstrdup(e->cname[t]);
     }
@@ -588,8 +680,8 @@ static void write_header(Emitter *e, Buf *h, char **in_names, char **out_names) 
   char sb[160];
   emit_file_banner(h, e->opt, fmt(e, "%s.h: the API of model '%s'.", name, name));
   buf_printf(h,
-             "#ifndef %s_H\n#define %s_H\n\n#include <stddef.h>\n#include <stdint.h>\n\n#include \"vitc_runtime.h\"\n\n",
-             NAME, NAME);
+             "#ifndef %s_H\n#define %s_H\n\n#include <stddef.h>\n#include <stdint.h>\n\n#include \"vitc_runtime.h\"\n%s\n",
+             NAME, NAME, emit_threads(e) > 1 ? "#include \"vitc_pool.h\" /* NAME_run_pool: threads (docs/threads.md) */\n" : "");
   buf_printf(h,
              "/* Usage:\n"
              " *   static %s_workspace ws;             (%zu bytes: static or heap, too big for most stacks)\n"
@@ -647,8 +739,19 @@ static void write_header(Emitter *e, Buf *h, char **in_names, char **out_names) 
              name, NAME, name);
   buf_printf(h,
              "/* Runs the model. Returns VITC_OK, or VITC_ERR_NULL if a pointer is NULL. */\n"
-             "int %s_run(const %s_inputs *in, const %s_outputs *out, %s_workspace *ws);\n\n#endif /* %s_H */\n",
-             name, name, name, name, NAME);
+             "int %s_run(const %s_inputs *in, const %s_outputs *out, %s_workspace *ws);\n\n",
+             name, name, name, name);
+  if (emit_threads(e) > 1)
+    buf_printf(h,
+               "/* Workers the bundle has scratch for (vitc compile --threads). */\n"
+               "#define %s_THREADS %d\n\n"
+               "/* Runs the model with its GEMMs and attention split over the pool's workers\n"
+               " * (vitc_pool.h; at most %s_THREADS of them). The same results as %s_run\n"
+               " * (which runs the same tasks on the calling thread). Returns VITC_OK,\n"
+               " * VITC_ERR_NULL, or VITC_ERR_POOL if the pool has too many threads. */\n"
+               "int %s_run_pool(const %s_inputs *in, const %s_outputs *out, %s_workspace *ws, vitc_pool *pool);\n\n",
+               NAME, emit_threads(e), NAME, name, name, name, name, name);
+  buf_printf(h, "#endif /* %s_H */\n", NAME);
 }
 
 static int write_source(Emitter *e, Buf *c, char **in_names, char **out_names) {
@@ -712,14 +815,38 @@ static int write_source(Emitter *e, Buf *c, char **in_names, char **out_names) {
   buf_puts(c, "/* ================= weights ================= */\n\n");
   buf_putn(c, e->consts.s ? e->consts.s : "", e->consts.len);
   buf_puts(c, "/* ================= model ================= */\n\n");
-  buf_printf(c, "int %s_run(const %s_inputs *in, const %s_outputs *out, %s_workspace *ws) {\n", name, name, name, name);
+  bool threaded = emit_threads(e) > 1;
+  if (threaded) {
+    buf_printf(c,
+               "/* What a task function needs of the run (see the tasks below). */\n"
+               "typedef struct task_ctx {\n  const %s_inputs *in;\n  const %s_outputs *out;\n  unsigned char *w;\n} task_ctx;\n\n"
+               "/* ---- tasks: the split kernel calls of the parallel nodes ---- */\n\n",
+               name, name);
+    buf_putn(c, e->tasks.s ? e->tasks.s : "", e->tasks.len);
+    buf_printf(c,
+               "/* The run, on the pool's workers (pool NULL: on this thread). */\n"
+               "static int run(const %s_inputs *in, const %s_outputs *out, %s_workspace *ws, vitc_pool *pool) {\n",
+               name, name, name);
+  } else {
+    buf_printf(c, "int %s_run(const %s_inputs *in, const %s_outputs *out, %s_workspace *ws) {\n", name, name, name, name);
+  }
   buf_puts(c, "  unsigned char *const w = ws ? ws->bytes : NULL;\n");
+  if (threaded) buf_puts(c, "  task_ctx ctx;\n");
   buf_puts(c, "  if (!in || !out || !ws) return VITC_ERR_NULL;\n");
   for (int i = 0; i < g->n_inputs; i++) buf_printf(c, "  if (!in->%s) return VITC_ERR_NULL;\n", in_names[i]);
   for (int i = 0; i < g->n_outputs; i++) buf_printf(c, "  if (!out->%s) return VITC_ERR_NULL;\n", out_names[i]);
   buf_puts(c, "  (void)w;\n");
+  if (threaded) buf_puts(c, "  ctx.in = in;\n  ctx.out = out;\n  ctx.w = w;\n  (void)ctx;\n  (void)pool;\n");
   buf_putn(c, e->body.s ? e->body.s : "", e->body.len);
   buf_puts(c, "  return VITC_OK;\n}\n");
+  if (threaded)
+    buf_printf(c,
+               "\nint %s_run(const %s_inputs *in, const %s_outputs *out, %s_workspace *ws) {\n"
+               "  return run(in, out, ws, NULL);\n}\n\n"
+               "int %s_run_pool(const %s_inputs *in, const %s_outputs *out, %s_workspace *ws, vitc_pool *pool) {\n"
+               "  if (pool && vitc_pool_threads(pool) > %s_THREADS) return VITC_ERR_POOL;\n"
+               "  return run(in, out, ws, pool);\n}\n",
+               name, name, name, name, name, name, name, name, upper(e, name));
   return 0;
 }
 
@@ -757,6 +884,22 @@ static void write_harness(Emitter *e, Buf *m, char **in_names, char **out_names)
         if (k == 5 && strncmp(p + 1, "UNAME", 5) == 0) { buf_puts(m, NAME); p = q + 1; continue; }
         if (k == 4 && strncmp(p + 1, "BIND", 4) == 0) { buf_puts(m, bind.s ? bind.s : ""); p = q + 1; continue; }
         if (k == 7 && strncmp(p + 1, "TENSORS", 7) == 0) { buf_puts(m, table.s ? table.s : ""); p = q + 1; continue; }
+        /* @RUN@: the call that runs the model; @POOL@ starts a line kept only in a
+         * bundle with a pool (--threads) */
+        if (k == 3 && strncmp(p + 1, "RUN", 3) == 0) {
+          if (emit_threads(e) > 1) buf_printf(m, "%s_run_pool(&in, &out, ws, pool)", name);
+          else buf_printf(m, "%s_run(&in, &out, ws)", name);
+          p = q + 1;
+          continue;
+        }
+        if (k == 4 && strncmp(p + 1, "POOL", 4) == 0) {
+          p = q + 1;
+          if (emit_threads(e) == 1) { /* drop the rest of the line and its newline */
+            const char *eol = strchr(p, '\n');
+            p = eol ? eol + 1 : p + strlen(p);
+          }
+          continue;
+        }
       }
     }
     buf_putn(m, p, 1);
@@ -791,11 +934,17 @@ int emit_bundle(Graph *g, const Plan *plan, const EmitOptions *opt) {
   /* Write everything under temporary names, then rename: all or nothing. NAME.c is
    * renamed last, and removed if a rename fails after others succeeded, so a
    * failure never leaves a NAME.c next to files of another compile. */
-  OutFile files[4] = {{0}};
+  OutFile files[6] = {{0}};
   int nf = 0;
   const char *rt = embedded_file("runtime/vitc_runtime.h");
   if (!rt) vitc_die("runtime/vitc_runtime.h is not built in");
   if (rc == 0) rc = write_file(&files[nf++], opt->out_dir, "vitc_runtime.h", rt, strlen(rt));
+  if (emit_threads(e) > 1) { /* the pool, shipped only with --threads (docs/threads.md) */
+    const char *ph = embedded_file("runtime/vitc_pool.h"), *pc = embedded_file("runtime/vitc_pool.c");
+    if (!ph || !pc) vitc_die("runtime/vitc_pool.{c,h} are not built in");
+    if (rc == 0) rc = write_file(&files[nf++], opt->out_dir, "vitc_pool.h", ph, strlen(ph));
+    if (rc == 0) rc = write_file(&files[nf++], opt->out_dir, "vitc_pool.c", pc, strlen(pc));
+  }
   if (rc == 0) rc = write_file(&files[nf++], opt->out_dir, fmt(e, "%s.h", opt->name), h.s, h.len);
   if (rc == 0 && opt->main_harness) rc = write_file(&files[nf++], opt->out_dir, fmt(e, "%s_main.c", opt->name), m.s, m.len);
   if (rc == 0) rc = write_file(&files[nf++], opt->out_dir, fmt(e, "%s.c", opt->name), c.s, c.len);
@@ -817,6 +966,8 @@ int emit_bundle(Graph *g, const Plan *plan, const EmitOptions *opt) {
   buf_free(&e->kernels);
   buf_free(&e->consts);
   buf_free(&e->body);
+  buf_free(&e->tasks);
+  buf_free(&e->task_body);
   for (int t = 0; t < g->nt; t++) {
     free(e->expr[t]);
     free(e->cname[t]);

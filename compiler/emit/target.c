@@ -1,10 +1,19 @@
-/* emit/target.c: the target table.
+/* emit/target.c: the target table, and `--target native`.
  *
  * The scalar target is plain C99 and uses only the -scalar.c reference templates
  * (no shim: templates/simd/scalar.h serves the tests). The SIMD targets paste
- * their shim and use -<isa>.c, then -simd.c, then -scalar.c templates. */
+ * their shim and use -<isa>.c, then -simd.c, then -scalar.c templates.
+ *
+ * `native` is not a row of the table: it resolves, on the machine running the
+ * compiler, to the best row that machine runs, and the bundle records the row's
+ * name (never "native"), so the same command gives the same bytes wherever the
+ * resolved target is the same. x86 asks the CPU (__builtin_cpu_supports, which
+ * also checks that the OS saves the wide registers); ARM knows at build time:
+ * every AArch64 CPU has Advanced SIMD, and a 32-bit build has it if it was
+ * compiled for it (__ARM_NEON). */
 #include "emit/target.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const Target targets[] = {
@@ -23,4 +32,45 @@ const Target *target_find(const char *name) {
   return NULL;
 }
 
+const Target *target_at(int i) {
+  return i >= 0 && i < (int)(sizeof targets / sizeof targets[0]) ? &targets[i] : NULL;
+}
+
 const char *target_names(void) { return "scalar, avx2, avx512, neon"; }
+
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+/* Appends "name" to the has/lacks list; returns whether the CPU has the feature. */
+static int cpu_has(const char *feature, int has, char *have, char *lack, size_t n) {
+  char *list = has ? have : lack;
+  size_t len = strlen(list);
+  snprintf(list + len, n - len, "%s%s", len ? ", " : "", feature);
+  return has;
+}
+#define CPU_HAS(f) cpu_has(f, __builtin_cpu_supports(f) != 0, have, lack, sizeof have)
+
+const Target *target_native(char *why, size_t n) {
+  char have[160] = "", lack[160] = "";
+  __builtin_cpu_init();
+  /* Every feature is tested (no short circuit), so the message lists them all. */
+  int avx512 = CPU_HAS("avx512f") & CPU_HAS("avx512vl") & CPU_HAS("avx512bw") & CPU_HAS("avx512dq");
+  int avx2 = CPU_HAS("avx2") & CPU_HAS("fma");
+  const char *pick = avx512 && avx2 ? "avx512" : avx2 ? "avx2" : "scalar";
+  snprintf(why, n, "this CPU has %s%s%s", have[0] ? have : "none of avx2, fma, avx512f", lack[0] ? "; lacks " : "",
+           lack);
+  return target_find(pick);
+}
+#elif defined(__aarch64__) || defined(__ARM_NEON)
+const Target *target_native(char *why, size_t n) {
+#if defined(__aarch64__)
+  snprintf(why, n, "every AArch64 CPU has Advanced SIMD");
+#else
+  snprintf(why, n, "this vitc was built for an ARM CPU with NEON");
+#endif
+  return target_find("neon");
+}
+#else
+const Target *target_native(char *why, size_t n) {
+  snprintf(why, n, "vitc knows no SIMD target for this CPU");
+  return target_find("scalar");
+}
+#endif

@@ -10,9 +10,14 @@
  *     SIMD shim (templates/simd/<isa>.h, NULL for none) pasted after the prelude,
  *     before every kernel;
  *   - the C compiler flags a bundle needs (documentation and tests);
- *   - the GEMM microkernel's register tile (weights are packed for it at compile time). */
+ *   - the GEMM microkernel's register tile (weights are packed for it at compile time).
+ *
+ * `--target native` is not a table row: target_native() picks the best row for the
+ * machine running the compiler, and bundles record that row's name. */
 #ifndef VITC_TARGET_H
 #define VITC_TARGET_H
+
+#include <stddef.h>
 
 typedef struct Target {
   const char *name;          /* --target value */
@@ -24,7 +29,13 @@ typedef struct Target {
   const char *shim;          /* SIMD shim pasted before the kernels, e.g. "templates/simd/avx2.h"; NULL for none */
 } Target;
 
+/* The table row called name, NULL if none ("native" is not a row: see target_native). */
 const Target *target_find(const char *name);
+/* Row i of the table, NULL past its end (for listing). */
+const Target *target_at(int i);
+/* The best target for the machine running vitc; writes why (the CPU features it saw)
+ * into why[n]. Never NULL: scalar when nothing better runs. */
+const Target *target_native(char *why, size_t n);
 
 /* The target of the current compile, set by main before planning (NULL: scalar).
  * Ops whose scratch memory depends on the target's kernels (OpImpl.scratch: the

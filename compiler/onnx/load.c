@@ -490,6 +490,19 @@ static int build_graph(Loader *L, const Onnx__ModelProto *m, const ShapeOverride
       }
       outs[j] = t >= 0 ? t : graph_add_tensor(L->g, out);
     }
+    /* Inputs before min_in are required by the op's schema (ops.def); later ones may be
+     * left empty. Ops rely on this and on output 0 being present. */
+    int missing_in = -1;
+    for (int j = 0; j < min_in && missing_in < 0; j++)
+      if (ins[j] < 0) missing_in = j;
+    if (missing_in >= 0 || outs[0] < 0) {
+      free(ins);
+      free(outs);
+      if (missing_in >= 0)
+        return vitc_err("%s: node '%s' (%s, opset %d): required input %d is empty", L->path, nname, op,
+                        L->g->opset, missing_in);
+      return vitc_err("%s: node '%s' (%s, opset %d): output 0 is empty", L->path, nname, op, L->g->opset);
+    }
     int ni = graph_add_node(L->g, (OpKind)k, np->name, ins, (int)np->n_input, outs, (int)np->n_output);
     free(ins);
     free(outs);

@@ -19,7 +19,9 @@
  * output strides cover the output tensor exactly once (every element is written,
  * none twice). The kernel is templates/attention/f32-attention-<isa>.c; its
  * scratch (K^T of one head and one tile of scores) is planned here with the
- * kernels' common bound, VITC_ATTENTION_SCRATCH_FLOATS. */
+ * kernels' common bound, VITC_ATTENTION_SCRATCH_FLOATS. With --threads N the
+ * call is split into tasks of one head and a slice of query rows
+ * (emit_attention_tasks, docs/threads.md). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,6 +120,50 @@ static int infer_attention(Graph *g, Node *n) {
   return 0;
 }
 
+/* "(base) + b*s0 + h*s1 [+ i0*s2]" for a task's operand. */
+static const char *task_operand(Emitter *e, const char *base, const int64_t *s, bool rows) {
+  const char *p = emit_offset(e, emit_offset(e, base, "b", s[0]), "h", s[1]);
+  return rows ? emit_offset(e, p, "i0", s[2]) : p;
+}
+
+/* With --threads N: tasks over (batch x head x a slice of query rows), each a
+ * call of the kernel for one head (B = H = 1) and Nq' query rows, with its own
+ * scratch. Query rows are cut into slices so that there are about
+ * EMIT_TASKS_PER_THREAD tasks per worker, a multiple of N where the rows allow
+ * (DeiT-Tiny, 3 heads on 2 threads: 2 slices of 104 and 93 rows, 6 tasks), in
+ * multiples of 8 rows (the avx512 and neon query tile; avx2's is 6, scalar's
+ * 16). Each task packs its head's K^T itself: dk x Nk copies against
+ * Nq' x Nk x (dk + dv) MACs. */
+static int emit_attention_tasks(Emitter *e, const AttnDesc *a, char ptr[5][512], int64_t st[5][3]) {
+  int64_t threads = emit_threads(e), bh = a->B * a->H;
+  int64_t want = EMIT_TASKS_PER_THREAD * threads, slices = (want + bh - 1) / bh;
+  while ((bh * slices) % threads) slices++; /* whole rounds of tasks where rows allow */
+  int64_t rows = (a->Nq + slices - 1) / slices;
+  rows = (rows + 7) / 8 * 8;
+  if (rows > a->Nq) rows = a->Nq;
+  slices = (a->Nq + rows - 1) / rows;
+  emit_line(e, "/* B=%" PRId64 " H=%" PRId64 " Nq=%" PRId64 " Nk=%" PRId64 " dk=%" PRId64 " dv=%" PRId64
+               "; %" PRId64 " tasks of one head and %" PRId64 " query rows */",
+            a->B, a->H, a->Nq, a->Nk, a->dk, a->dv, bh * slices, rows);
+  emit_task_begin(e, (int)(bh * slices));
+  emit_line(e, "const int bh = task / %" PRId64 ", b = bh / %" PRId64 ", h = bh %% %" PRId64 ";", slices, a->H, a->H);
+  emit_line(e, "const int i0 = task %% %" PRId64 " * %" PRId64 ", nq = %" PRId64 " - i0 < %" PRId64 " ? %" PRId64
+               " - i0 : %" PRId64 ";", slices, rows, a->Nq, rows, a->Nq, rows);
+  const char *p[5];
+  for (int k = 0; k < (a->gated ? 5 : 4); k++) /* the head's first row (Q, O: the slice's) */
+    p[k] = task_operand(e, ptr[k], st[k], k == OQ || k == OO);
+  emit_line(e, "%s(1, 1, nq, %" PRId64 ", %" PRId64 ", %" PRId64 ", %s,", emit_kfn(e, "vitc_f32_attention"), a->Nk, a->dk,
+            a->dv, emit_float(e, a->scale));
+  emit_line(e, "    %s, %s, %s, %s,", p[OQ], emit_ints(e, "qs", st[OQ], 3), p[OK_], emit_ints(e, "ks", st[OK_], 3));
+  if (a->gated)
+    emit_line(e, "    %s, %s, %s, %s,", p[OV], emit_ints(e, "vs", st[OV], 3), p[OG], emit_ints(e, "gs", st[OG], 3));
+  else
+    emit_line(e, "    %s, %s, NULL, NULL,", p[OV], emit_ints(e, "vs", st[OV], 3));
+  emit_line(e, "    %s, %s, (float *)%s);", p[OO], emit_ints(e, "os", st[OO], 3), emit_scratch(e));
+  emit_task_end(e);
+  return 0;
+}
+
 static int emit_attention(Emitter *e, Graph *g, Node *n) {
   AttnDesc a;
   if (attn_desc(g, n, &a)) return -1;
@@ -130,6 +176,7 @@ static int emit_attention(Emitter *e, Graph *g, Node *n) {
     for (int i = 0; i < 3; i++) st[k][i] = a.lay[k][i + 1];
   }
   emit_use_kernel(e, "attention/f32-attention");
+  if (emit_threads(e) > 1 && a.B * a.H * a.Nq > 8) return emit_attention_tasks(e, &a, ptr, st);
   emit_line(e, "/* B=%" PRId64 " H=%" PRId64 " Nq=%" PRId64 " Nk=%" PRId64 " dk=%" PRId64 " dv=%" PRId64
                "; strides (batch, head, row): Q K V%s O */",
             a.B, a.H, a.Nq, a.Nk, a.dk, a.dv, a.gated ? " G (V * sigmoid(G))" : "");

@@ -29,7 +29,9 @@
  * on the target's GEMM microkernel (vitc_f32_conv2d_<MR>x<NR>_<isa>,
  * templates/gemm/f32-gemm-driver.c): the im2col matrix is gathered straight into
  * the microkernel's packed panel layout in scratch and multiplied by the weight
- * as it is, so Y comes out NCHW. */
+ * as it is, so Y comes out NCHW. With --threads N, a one-image, one-group conv
+ * (the patch embedding) is split by output channels into tasks that each gather
+ * the im2col panels into their worker's scratch (docs/threads.md). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -237,32 +239,53 @@ static int emit_conv(Emitter *e, Graph *g, Node *n) {
               node_in(g, n, 2) ? emit_ref(e, n->in[2]) : "NULL", emit_ref(e, n->out[0]), emit_scratch(e));
     return 0;
   }
+  /* With --threads: one image, one group (a ViT's patch embedding) is split by
+   * output channels, the GEMM's rows; each task gathers the im2col panels into
+   * its own scratch, and writes its channels' planes. */
+  int64_t chunk = cd.M;
+  int tasks = cd.N == 1 && cd.group == 1 && cd.group != cd.C
+                  ? emit_row_tasks(e, cd.M, conv_packed(t, &cd) ? t->gemm_mr : 8, &chunk)
+                  : 1;
+  const char *X = emit_ref(e, n->in[0]), *Wt = emit_ref(e, n->in[1]), *Y = emit_ref(e, n->out[0]);
+  const char *bias = node_in(g, n, 2) ? emit_ref(e, n->in[2]) : "NULL";
+  int64_t kdim = cd.C * c.KH * c.KW;
+  char cout_lit[32];
+  snprintf(cout_lit, sizeof cout_lit, "%" PRId64, cd.M);
+  if (tasks > 1) {
+    emit_task_begin(e, tasks);
+    emit_line(e, "const int m0 = task * %" PRId64 ", m = %" PRId64 " - m0 < %" PRId64 " ? %" PRId64 " - m0 : %" PRId64 ";",
+              chunk, cd.M, chunk, cd.M, chunk);
+    Wt = emit_offset(e, Wt, "m0", kdim);
+    bias = emit_offset(e, bias, "m0", 1);
+    Y = emit_offset(e, Y, "m0", c.OH * c.OW);
+  }
+  const char *cout_s = tasks > 1 ? "m" : cout_lit; /* C_out of this call */
   if (conv_packed(t, &cd)) {
     char stem[64], fn[64];
     snprintf(stem, sizeof stem, "gemm/f32-gemm-%dx%d", t->gemm_mr, t->gemm_nr);
     snprintf(fn, sizeof fn, "vitc_f32_conv2d_%dx%d", t->gemm_mr, t->gemm_nr);
     emit_use_kernel(e, stem);
     emit_line(e,
-              "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
+              "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %" PRId64 ", %" PRId64
               ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
               ", %s, %s, %s, %s, %d, 0, %s);",
-              emit_kfn(e, fn), cd.N, cd.C, c.H, c.W, cd.M, c.OH, c.OW, c.KH, c.KW, c.sh, c.sw, c.dh, c.dw, c.pt, c.pl,
-              cd.group, emit_ref(e, n->in[0]), emit_ref(e, n->in[1]),
-              node_in(g, n, 2) ? emit_ref(e, n->in[2]) : "NULL", emit_ref(e, n->out[0]),
-              conv_kc(cd.C / cd.group * c.KH * c.KW), emit_scratch(e));
+              emit_kfn(e, fn), cd.N, cd.C, c.H, c.W, cout_s, c.OH, c.OW, c.KH, c.KW, c.sh,
+              c.sw, c.dh, c.dw, c.pt, c.pl, cd.group, X, Wt, bias, Y, conv_kc(cd.C / cd.group * c.KH * c.KW),
+              emit_scratch(e));
+    if (tasks > 1) emit_task_end(e);
     return 0;
   }
   emit_use_kernel(e, "gemm/f32-gemm");
   emit_use_kernel(e, "conv/f32-conv2d");
   bool needs_scratch = cd.group != cd.C && !conv_pointwise(&c);
   emit_line(e,
-            "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
+            "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %" PRId64 ", %" PRId64
             ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
             ", %s, %s, %s, %s, %s);",
-            emit_kfn(e, "vitc_f32_conv2d"), cd.N, cd.C, c.H, c.W, cd.M, c.OH, c.OW, c.KH, c.KW, c.sh, c.sw, c.dh, c.dw,
-            c.pt, c.pl, cd.group, emit_ref(e, n->in[0]), emit_ref(e, n->in[1]),
-            node_in(g, n, 2) ? emit_ref(e, n->in[2]) : "NULL", emit_ref(e, n->out[0]),
+            emit_kfn(e, "vitc_f32_conv2d"), cd.N, cd.C, c.H, c.W, cout_s, c.OH, c.OW,
+            c.KH, c.KW, c.sh, c.sw, c.dh, c.dw, c.pt, c.pl, cd.group, X, Wt, bias, Y,
             needs_scratch ? emit_scratch(e) : "NULL");
+  if (tasks > 1) emit_task_end(e);
   return 0;
 }
 

@@ -28,18 +28,6 @@
 
 /* ---- shared helpers ---- */
 
-/* Input/output counts within [min, max], required inputs present. */
-static int check_arity(Graph *g, Node *n, int min_in, int max_in, int min_out, int max_out) {
-  if (n->n_in < min_in || n->n_in > max_in)
-    return node_err(g, n, "expects %d to %d inputs, got %d", min_in, max_in, n->n_in);
-  if (n->n_out < min_out || n->n_out > max_out)
-    return node_err(g, n, "expects %d to %d outputs, got %d", min_out, max_out, n->n_out);
-  for (int i = 0; i < min_in; i++)
-    if (n->in[i] < 0) return node_err(g, n, "required input %d is missing", i);
-  if (max_out == 1 && n->out[0] < 0) return node_err(g, n, "output 0 is missing"); /* Split may skip outputs */
-  return 0;
-}
-
 /* Input i, typed and of an element type that can be copied. */
 static Tensor *data_input(Graph *g, Node *n, int i) {
   Tensor *x = node_in(g, n, i);
@@ -150,7 +138,6 @@ static int transpose_perm(Graph *g, Node *n, int rank, int *perm) {
 }
 
 static int infer_transpose(Graph *g, Node *n) {
-  if (check_arity(g, n, 1, 1, 1, 1)) return -1;
   Tensor *x = data_input(g, n, 0);
   int perm[IR_MAX_RANK];
   if (!x || transpose_perm(g, n, x->shape.rank, perm)) return -1;
@@ -225,7 +212,6 @@ static int concat_axis(Graph *g, Node *n, int rank, int *axis) {
 
 static int infer_concat(Graph *g, Node *n) {
   if (n->n_in < 1) return node_err(g, n, "expects at least one input");
-  if (check_arity(g, n, n->n_in, n->n_in, 1, 1)) return -1;
   Tensor *x0 = data_input(g, n, 0);
   int axis;
   if (!x0 || concat_axis(g, n, x0->shape.rank, &axis)) return -1;
@@ -339,7 +325,6 @@ static int split_sizes(Graph *g, Node *n, const Tensor *x, int *axis, int64_t *s
 }
 
 static int infer_split(Graph *g, Node *n) {
-  if (check_arity(g, n, 1, 2, 1, INT32_MAX)) return -1;
   Tensor *x = data_input(g, n, 0);
   if (!x) return -1;
   int axis, rc = 0;
@@ -497,7 +482,6 @@ static int slice_dims(Graph *g, Node *n, const Tensor *x, SliceDims *sd) {
 }
 
 static int infer_slice(Graph *g, Node *n) {
-  if (check_arity(g, n, 3, 5, 1, 1)) return -1;
   Tensor *x = data_input(g, n, 0);
   SliceDims sd;
   if (!x || slice_dims(g, n, x, &sd)) return -1;
@@ -551,7 +535,6 @@ static void broadcast_strides(const Shape *x, const Shape *out, int64_t *sx) {
 }
 
 static int infer_expand(Graph *g, Node *n) {
-  if (check_arity(g, n, 2, 2, 1, 1)) return -1;
   Tensor *x = data_input(g, n, 0);
   if (!x) return -1;
   Shape want = {0, {0}}, s;
@@ -596,7 +579,6 @@ static int gather_axis(const Node *n, int rank) {
 
 /* Output = data.shape[:axis] + indices.shape + data.shape[axis+1:]. */
 static int infer_gather(Graph *g, Node *n) {
-  if (check_arity(g, n, 2, 2, 1, 1)) return -1;
   Tensor *x = data_input(g, n, 0), *idx = index_input(g, n, 1);
   int axis;
   if (!x || !idx || normalize_axis(g, n, attr_int(n, "axis", 0), x->shape.rank, &axis)) return -1;
@@ -701,7 +683,6 @@ static size_t scratch_elements(Graph *g, Node *n) {
 }
 
 static int infer_gather_elements(Graph *g, Node *n) {
-  if (check_arity(g, n, 2, 2, 1, 1)) return -1;
   Tensor *x = data_input(g, n, 0), *idx = index_input(g, n, 1);
   int axis;
   if (!x || !idx || check_elements(g, n, x, idx, &axis)) return -1;
@@ -759,9 +740,8 @@ static int scatter_reduction(Graph *g, Node *n, int *red) {
 }
 
 static int infer_scatter_elements(Graph *g, Node *n) {
-  if (check_arity(g, n, 3, 3, 1, 1)) return -1;
   Tensor *x = data_input(g, n, 0), *idx = index_input(g, n, 1), *upd = data_input(g, n, 2);
-  int axis, red;
+  int axis, red = 0;
   if (!x || !idx || !upd || check_elements(g, n, x, idx, &axis) || scatter_reduction(g, n, &red)) return -1;
   if (upd->dtype != x->dtype)
     return node_err(g, n, "updates are %s, data %s", dtype_name(upd->dtype), dtype_name(x->dtype));
@@ -796,7 +776,7 @@ static void scatter_one(void *y, DType dt, int64_t at, const Tensor *upd, int64_
 
 static int eval_scatter_elements(Graph *g, Node *n) {
   Tensor *x = node_in(g, n, 0), *idx = node_in(g, n, 1), *upd = node_in(g, n, 2);
-  int axis, red;
+  int axis, red = 0;
   if (check_elements(g, n, x, idx, &axis) || scatter_reduction(g, n, &red)) return -1;
   size_t elem = elem_size(g, n);
   int64_t *offs = element_offsets(x, idx, axis);
@@ -812,7 +792,7 @@ static int eval_scatter_elements(Graph *g, Node *n) {
 
 static int emit_scatter_elements(Emitter *e, Graph *g, Node *n) {
   Tensor *x = node_in(g, n, 0), *idx = node_in(g, n, 1);
-  int axis, red;
+  int axis, red = 0;
   if (output_empty(g, n, 0)) return 0;
   if (check_elements(g, n, x, idx, &axis) || scatter_reduction(g, n, &red)) return -1;
   if (red != 0 && x->dtype != DT_FLOAT && x->dtype != DT_INT64)

@@ -34,6 +34,11 @@
  * microkernel applies bias, activation and residual in its store; on the scalar
  * target, the reference GEMM then vitc_f32_gemm_epilogue_scalar.
  *
+ * With --threads N (docs/threads.md), a product of M rows (a constant B, or an
+ * activation B without batch dims) is cut into tasks of whole MR-row micro-panels
+ * (begin_row_tasks), each the same kernel call on its rows with the worker's own
+ * scratch; batched MatMuls and the general Gemm stay on one thread.
+ *
  * eval folds both ops on constants (float32 summed in float like the kernels,
  * integers in int64). */
 #include <inttypes.h>
@@ -133,14 +138,41 @@ static const char *pack_weights(Emitter *e, const char *name, const float *w, in
   return ref;
 }
 
-/* One packed-GEMM call: Y (M,N) = act(A (M,K) @ Wp + bias) + R. */
+/* With --threads N: a product of M rows runs as up to N tasks of a multiple of
+ * `unit` rows each (the microkernel's MR, so only the last task has a row tail).
+ * Returns the task count; > 1: the caller is inside a task (emit_task_begin)
+ * whose rows are [m0, m0 + m), and writes its calls with "m" rows and pointers
+ * moved by emit_offset(e, ptr, "m0", row stride); emit_task_end closes it. */
+static int begin_row_tasks(Emitter *e, int64_t M, int64_t unit) {
+  int64_t chunk;
+  int tasks = emit_row_tasks(e, M, unit, &chunk);
+  if (tasks < 2) return tasks;
+  emit_task_begin(e, tasks);
+  emit_line(e, "const int m0 = task * %" PRId64 ", m = %" PRId64 " - m0 < %" PRId64 " ? %" PRId64 " - m0 : %" PRId64 ";",
+            chunk, M, chunk, M, chunk);
+  return tasks;
+}
+
+/* One packed-GEMM call: Y (M,N) = act(A (M,K) @ Wp + bias) + R (rows split into
+ * tasks with --threads). */
 static void emit_packed_gemm(Emitter *e, int64_t M, int64_t N, int64_t K, const char *A, int64_t lda,
                              const char *Wp, const char *bias, const char *R, const char *Y, int act) {
   int kc, nc;
   gemm_blocks(emit_target(e), K, N, &kc, &nc);
+  const char *fn = tile_fn(e, "vitc_f32_gemm");
+  if (begin_row_tasks(e, M, emit_target(e)->gemm_mr) > 1) {
+    emit_line(e, "%s(m, %" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %s, %s, %s, %s, %d, %d, %d, %s);", fn, N, K,
+              emit_offset(e, A, "m0", lda), lda, Wp, bias, emit_offset(e, R, "m0", N), emit_offset(e, Y, "m0", N), act,
+              kc, nc, emit_scratch(e));
+    emit_task_end(e);
+    return;
+  }
   emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %s, %s, %s, %s, %d, %d, %d, %s);",
-            tile_fn(e, "vitc_f32_gemm"), M, N, K, A, lda, Wp, bias, R, Y, act, kc, nc, emit_scratch(e));
+            fn, M, N, K, A, lda, Wp, bias, R, Y, act, kc, nc, emit_scratch(e));
 }
+
+/* Rows per task of the reference GEMM (f32-gemm-scalar.c) when split. */
+enum { SCALAR_ROW_UNIT = 8 };
 
 /* ---------------- MatMul ---------------- */
 
@@ -309,8 +341,16 @@ static int emit_matmul(Emitter *e, Graph *g, Node *n) {
     gemm_blocks(emit_target(e), md.K, md.N, &kc, &nc);
     const char *fn = tile_fn(e, "vitc_f32_matmul");
     if (fold) {
+      const char *B = emit_ref(e, n->in[1]);
+      if (begin_row_tasks(e, rows, emit_target(e)->gemm_mr) > 1) { /* each task packs B into its own scratch */
+        emit_line(e, "%s(m, %" PRId64 ", %" PRId64 ", 0, NULL, NULL, NULL, %s, %s, %" PRId64 ", 1, %s, %d, %d, %s);",
+                  fn, md.N, md.K, emit_offset(e, A, "m0", md.K), B, md.N, emit_offset(e, Y, "m0", md.N), kc, nc,
+                  emit_scratch(e));
+        emit_task_end(e);
+        return 0;
+      }
       emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", 0, NULL, NULL, NULL, %s, %s, %" PRId64 ", 1, %s, %d, %d, %s);",
-                fn, rows, md.N, md.K, A, emit_ref(e, n->in[1]), md.N, Y, kc, nc, emit_scratch(e));
+                fn, rows, md.N, md.K, A, B, md.N, Y, kc, nc, emit_scratch(e));
       return 0;
     }
     char as[256], bs[256];
@@ -324,6 +364,13 @@ static int emit_matmul(Emitter *e, Graph *g, Node *n) {
   emit_use_kernel(e, "gemm/f32-gemm");
   const char *B = emit_ref(e, n->in[1]);
   if (fold) {
+    if (begin_row_tasks(e, rows, SCALAR_ROW_UNIT) > 1) {
+      emit_line(e, "%s(m, %" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %s, %" PRId64 ", NULL, %s, %" PRId64 ");",
+                emit_kfn(e, "vitc_f32_gemm"), md.N, md.K, emit_offset(e, A, "m0", md.K), md.K, B, md.N,
+                emit_offset(e, Y, "m0", md.N), md.N);
+      emit_task_end(e);
+      return 0;
+    }
     emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %s, %" PRId64 ", NULL, %s, %" PRId64 ");",
               emit_kfn(e, "vitc_f32_gemm"), rows, md.N, md.K, A, md.K, B, md.N, Y, md.N);
     return 0;
@@ -527,6 +574,13 @@ static int emit_gemm(Emitter *e, Graph *g, Node *n) {
   int bias_kind = gemm_bias_kind(&gd, c);
   if (!gd.transA && !transB && alpha == 1.0f && bias_kind >= 0) {
     const char *bias = gemm_bias(e, n, &gd, c, bias_kind);
+    if (begin_row_tasks(e, gd.M, SCALAR_ROW_UNIT) > 1) {
+      emit_line(e, "%s(m, %" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %s, %" PRId64 ", %s, %s, %" PRId64 ");",
+                emit_kfn(e, "vitc_f32_gemm"), gd.N, gd.K, emit_offset(e, A, "m0", gd.K), gd.K, B, gd.N, bias,
+                emit_offset(e, Y, "m0", gd.N), gd.N);
+      emit_task_end(e);
+      return 0;
+    }
     emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %s, %" PRId64 ", %s, %s, %" PRId64 ");",
               emit_kfn(e, "vitc_f32_gemm"), gd.M, gd.N, gd.K, A, gd.K, B, gd.N, bias, Y, gd.N);
     return 0;
@@ -643,6 +697,16 @@ static int emit_vgemm(Emitter *e, Graph *g, Node *n) {
     return 0;
   }
   emit_use_kernel(e, "gemm/f32-gemm");
+  if (begin_row_tasks(e, vd.M, SCALAR_ROW_UNIT) > 1) {
+    emit_line(e, "%s(m, %" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %s, %" PRId64 ", %s, %s, %" PRId64 ");",
+              emit_kfn(e, "vitc_f32_gemm"), vd.N, vd.K, emit_offset(e, A, "m0", vd.K), vd.K, emit_ref(e, n->in[1]), vd.N,
+              bias, emit_offset(e, Y, "m0", vd.N), vd.N);
+    if (vd.act != VG_NONE || node_in(g, n, 3))
+      emit_line(e, "%s(m, %" PRId64 ", %d, %s, %s);", emit_kfn(e, "vitc_f32_gemm_epilogue"), vd.N, vd.act,
+                emit_offset(e, R, "m0", vd.N), emit_offset(e, Y, "m0", vd.N));
+    emit_task_end(e);
+    return 0;
+  }
   emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %s, %" PRId64 ", %s, %s, %" PRId64 ");",
             emit_kfn(e, "vitc_f32_gemm"), vd.M, vd.N, vd.K, A, vd.K, emit_ref(e, n->in[1]), vd.N, bias, Y, vd.N);
   if (vd.act != VG_NONE || node_in(g, n, 3))

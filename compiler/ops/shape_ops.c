@@ -27,18 +27,6 @@
 
 /* ---- shared helpers ---- */
 
-/* Input/output counts within [min, max]; error naming the node otherwise. */
-static int check_arity(Graph *g, Node *n, int min_in, int max_in, int min_out, int max_out) {
-  if (n->n_in < min_in || n->n_in > max_in)
-    return node_err(g, n, "expects %d to %d inputs, got %d", min_in, max_in, n->n_in);
-  if (n->n_out < min_out || n->n_out > max_out)
-    return node_err(g, n, "expects %d to %d outputs, got %d", min_out, max_out, n->n_out);
-  for (int i = 0; i < min_in; i++)
-    if (n->in[i] < 0) return node_err(g, n, "required input %d is missing", i);
-  if (n->out[0] < 0) return node_err(g, n, "output 0 is missing");
-  return 0;
-}
-
 /* Input 0, typed and of an element type that can be copied. */
 static Tensor *data_input(Graph *g, Node *n) {
   Tensor *x = node_in(g, n, 0);
@@ -113,7 +101,6 @@ static int emit_copy_of_const(Emitter *e, int t, DType dt, int64_t numel, const 
 /* ---- Reshape ---- */
 
 static int infer_reshape(Graph *g, Node *n) {
-  if (check_arity(g, n, 2, 2, 1, 1)) return -1;
   Tensor *x = data_input(g, n), *st = node_in(g, n, 1);
   if (!x) return -1;
   if (!st->data) return node_err(g, n, "shape input is not a compile-time constant; vitc needs static shapes");
@@ -157,7 +144,6 @@ const OpImpl op_impl_Reshape = {.infer = infer_reshape, .eval = eval_copy};
 /* ---- Flatten ---- */
 
 static int infer_flatten(Graph *g, Node *n) {
-  if (check_arity(g, n, 1, 1, 1, 1)) return -1;
   Tensor *x = data_input(g, n);
   if (!x) return -1;
   int r = x->shape.rank;
@@ -174,7 +160,6 @@ const OpImpl op_impl_Flatten = {.infer = infer_flatten, .eval = eval_copy};
 /* ---- Squeeze / Unsqueeze ---- */
 
 static int infer_squeeze(Graph *g, Node *n) {
-  if (check_arity(g, n, 1, 2, 1, 1)) return -1;
   Tensor *x = data_input(g, n);
   if (!x) return -1;
   int r = x->shape.rank;
@@ -200,7 +185,6 @@ static int infer_squeeze(Graph *g, Node *n) {
 }
 
 static int infer_unsqueeze(Graph *g, Node *n) {
-  if (check_arity(g, n, 1, 2, 1, 1)) return -1;
   Tensor *x = data_input(g, n);
   if (!x) return -1;
   int64_t axes[IR_MAX_RANK];
@@ -227,7 +211,6 @@ const OpImpl op_impl_Unsqueeze = {.infer = infer_unsqueeze, .eval = eval_copy};
 /* ---- Identity and Dropout ---- */
 
 static int infer_identity(Graph *g, Node *n) {
-  if (check_arity(g, n, 1, 1, 1, 1)) return -1;
   Tensor *x = data_input(g, n);
   if (!x) return -1;
   set_output(g, n, 0, x->dtype, &x->shape);
@@ -239,7 +222,6 @@ const OpImpl op_impl_Identity = {.infer = infer_identity, .eval = eval_copy};
 /* Dropout(data, ratio?, training_mode?) -> (output, mask?). vitc compiles
  * inference, so training_mode must be a constant false (or the ratio 0). */
 static int infer_dropout(Graph *g, Node *n) {
-  if (check_arity(g, n, 1, 3, 1, 2)) return -1;
   Tensor *x = data_input(g, n);
   if (!x) return -1;
   Tensor *ratio = node_in(g, n, 1), *training = node_in(g, n, 2);
@@ -296,7 +278,6 @@ static void shape_window(const Node *n, int rank, int *start, int *end) {
 }
 
 static int infer_shape(Graph *g, Node *n) {
-  if (check_arity(g, n, 1, 1, 1, 1)) return -1;
   Tensor *x = node_in(g, n, 0);
   if (!x->typed) return node_err(g, n, "input has no known shape");
   int start, end;
@@ -347,7 +328,6 @@ static int fill_value(Graph *g, Node *n, Tensor **value) {
 }
 
 static int infer_constant_of_shape(Graph *g, Node *n) {
-  if (check_arity(g, n, 1, 1, 1, 1)) return -1;
   Tensor *st = node_in(g, n, 0), *value;
   if (!st->data) return node_err(g, n, "shape input is not a compile-time constant; vitc needs static shapes");
   if (st->dtype != DT_INT64) return node_err(g, n, "shape input must be int64, not %s", dtype_name(st->dtype));
@@ -424,7 +404,6 @@ static int range_count(Graph *g, Node *n, int64_t *count) {
 }
 
 static int infer_range(Graph *g, Node *n) {
-  if (check_arity(g, n, 3, 3, 1, 1)) return -1;
   static const char *const names[3] = {"start", "limit", "delta"};
   DType dt = node_in(g, n, 0)->dtype;
   for (int i = 0; i < 3; i++) {

@@ -1,4 +1,5 @@
-/* plan/plan.c: liveness-based workspace planning (see plan.h). */
+/* plan/plan.c: liveness-based workspace planning (see plan.h). With --threads N
+ * the scratch of the GEMM, Conv and attention nodes is planned N times over. */
 #include "plan/plan.h"
 
 #include <stdlib.h>
@@ -28,11 +29,21 @@ static int cmp_size_desc(const void *a, const void *b) {
 
 static size_t align_up(size_t v) { return (v + PLAN_ALIGN - 1) / PLAN_ALIGN * PLAN_ALIGN; }
 
-Plan *plan_build(Graph *g) {
+bool plan_node_parallel(const Node *n) {
+  return n->op == OP_MatMul || n->op == OP_Gemm || n->op == OP_VitcGemm || n->op == OP_Conv ||
+         n->op == OP_VitcAttention;
+}
+
+Plan *plan_build(Graph *g) { return plan_build_threads(g, 1); }
+
+Plan *plan_build_threads(Graph *g, int threads) {
   Plan *p = xcalloc(1, sizeof *p);
+  if (threads < 1) threads = 1;
+  p->threads = threads;
   p->t = xcalloc((size_t)g->nt + 1, sizeof *p->t);
   p->scratch_off = xcalloc((size_t)g->nn + 1, sizeof(size_t));
   p->scratch_bytes = xcalloc((size_t)g->nn + 1, sizeof(size_t));
+  p->scratch_stride = xcalloc((size_t)g->nn + 1, sizeof(size_t));
   for (int i = 0; i < g->nt; i++) {
     Tensor *t = &g->t[i];
     p->t[i].bytes = t->typed ? (size_t)shape_numel(&t->shape) * dtype_size(t->dtype) : 0;
@@ -81,7 +92,9 @@ Plan *plan_build(Graph *g) {
   for (int i = 0; i < g->nn; i++) {
     const OpImpl *impl = op_impl(g->n[i].op);
     size_t s = impl->scratch ? impl->scratch(g, &g->n[i]) : 0;
-    if (s) bufs[nb++] = (Buffer){-1 - i, align_up(s), i, i, 0};
+    /* one aligned copy per worker that may run a task of this node at once */
+    p->scratch_stride[i] = align_up(s);
+    if (s) bufs[nb++] = (Buffer){-1 - i, align_up(s) * (size_t)(plan_node_parallel(&g->n[i]) ? threads : 1), i, i, 0};
   }
   free(first);
   free(last);
@@ -133,5 +146,6 @@ void plan_free(Plan *p) {
   free(p->t);
   free(p->scratch_off);
   free(p->scratch_bytes);
+  free(p->scratch_stride);
   free(p);
 }

@@ -6,10 +6,13 @@
  * assigned by liveness (first definition to last use, in node order): buffers whose
  * lifetimes do not overlap share memory, placed greedily largest-first (the
  * "greedy by size" scheme of TFLite's arena planner). A node's scratch memory is a
- * buffer live for that node only. */
+ * buffer live for that node only; with --threads N, a node the emitter may split
+ * into tasks (plan_node_parallel) gets N copies of it, one per worker
+ * (docs/threads.md). */
 #ifndef VITC_PLAN_H
 #define VITC_PLAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +38,8 @@ typedef struct Plan {
   TensorPlan *t;        /* per tensor */
   size_t *scratch_off;  /* per node, offset of its scratch (if any) */
   size_t *scratch_bytes;
+  size_t *scratch_stride;   /* per node, bytes of one copy of its scratch (scratch_bytes / copies) */
+  int threads;              /* workers with their own scratch copies (plan_build_threads); 1 = serial */
   size_t workspace_bytes;   /* planned workspace */
   size_t intermediate_bytes;/* sum of all workspace tensors and scratch, if none shared memory */
   int n_buffers;
@@ -44,6 +49,12 @@ typedef struct Plan {
 
 /* Build the plan for g (nodes in topological order, all tensors typed). */
 Plan *plan_build(Graph *g);
+/* The same for a bundle whose parallel nodes (plan_node_parallel) run as tasks on
+ * up to `threads` workers at once: each such node gets `threads` copies of its
+ * scratch, scratch_stride bytes apart, one per worker. threads 1 is plan_build. */
+Plan *plan_build_threads(Graph *g, int threads);
+/* Whether the emitter may split node n into tasks (GEMMs, Conv, attention). */
+bool plan_node_parallel(const Node *n);
 void plan_free(Plan *p);
 /* Following views: the tensor that owns t's bytes. */
 int plan_root(const Plan *p, int t);

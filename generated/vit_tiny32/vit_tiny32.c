@@ -42,8 +42,14 @@
 #endif
 
 /* Kernels are static: a bundle exports only its model's prefixed symbols.
- * VITC_UNUSED silences -Wunused-function for helpers a model does not call. */
+ * VITC_UNUSED silences -Wunused-function for helpers a model does not call.
+ * -DVITC_PROFILE keeps each kernel a function of its own, so a sampling profiler
+ * attributes time per kernel (bench/profile.sh; measured to cost no speed). */
+#if defined(VITC_PROFILE) && (defined(__GNUC__) || defined(__clang__))
+#define VITC_KERNEL static VITC_UNUSED __attribute__((noinline))
+#else
 #define VITC_KERNEL static VITC_UNUSED
+#endif
 
 /* Most tensors in a ViT have rank <= 4; 8 leaves room for the exporters' reshapes. */
 #define VITC_MAX_RANK 8

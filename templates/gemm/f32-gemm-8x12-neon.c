@@ -1,11 +1,17 @@
-/* templates/gemm/f32-gemm-8x12-neon.c: the GEMM microkernel for AArch64 NEON, an
- * 8 x 12 tile of C (24 q-register accumulators), and the entry points bound to it.
+/* templates/gemm/f32-gemm-8x12-neon.c: the GEMM microkernel for NEON (AArch64 and
+ * 32-bit ARM), an 8 x 12 tile of C (24 q-register accumulators), and the entry
+ * points bound to it.
  *
  * Per step of k the kernel loads one row of 12 floats of the packed B panel (three
  * q registers) and the 8 values of the packed A micro-panel's row k (two q
  * registers), and does 24 FMAs by lane (vfmaq_laneq_f32): 24 accumulators + 3 B
  * + 2 A = 29 of the 32 vector registers. A 4-row variant takes the last rows of A
- * when at most 4 are left. Layouts, blocking and the epilogue contract are in
+ * when at most 4 are left.
+ *
+ * AArch32 has 16 q registers and no FMA by lane: there each A value is broadcast
+ * (vdupq_lane_f32) and fed to vfmaq_f32 (vmlaq_f32 without VFPv4), and the
+ * accumulators spill to the stack. Slower, but the same tile, so the weights packed
+ * at compile time for NR = 12 serve both architectures and one bundle runs on both. Layouts, blocking and the epilogue contract are in
  * templates/gemm/f32-gemm-driver.c.
  *
  * Column tails (nr < 12) go through the shim's tail loads and stores (NEON has no
@@ -24,7 +30,8 @@
  *   vitc_f32_gemm_8x12_neon     C (M,N) = act(A (M,K) @ Wp + bias) + R, Wp packed weights
  *   vitc_f32_matmul_8x12_neon   batched MatMul of activations (B packed at run time)
  *   vitc_f32_conv2d_8x12_neon   Conv as im2col-into-panels + GEMM
- * AArch64 only (vfmaq_laneq_f32 is an A64 intrinsic). */
+ * Division and the FMA outside the inner loop go through the shim (vitc_neon_div,
+ * vitc_neon_fma), which knows the AArch32 spellings. */
 #ifndef VITC_F32_GEMM_8X12_NEON_C
 #define VITC_F32_GEMM_8X12_NEON_C
 
@@ -43,10 +50,20 @@
     else { x = vitc_neon_load_tail(p, nr >= 4 ? 4 : nr); y = vitc_neon_load_tail((p) + 4, n1); \
            z = vitc_neon_load_tail((p) + 8, n2); }
 #define VITC__G128_LOADC(r) if (MR > r) { VITC__G128_LOAD3(cr[r], c##r##a, c##r##b, c##r##c) }
+#if defined(__aarch64__)
 #define VITC__G128_FMA(r) if (MR > r) { \
         c##r##a = vfmaq_laneq_f32(c##r##a, b0, (r) < 4 ? a0 : a1, (r) % 4); \
         c##r##b = vfmaq_laneq_f32(c##r##b, b1, (r) < 4 ? a0 : a1, (r) % 4); \
         c##r##c = vfmaq_laneq_f32(c##r##c, b2, (r) < 4 ? a0 : a1, (r) % 4); }
+#else
+/* lane r % 4 of a0 (rows 0-3) or a1 (rows 4-7), broadcast from its d-register half */
+#define VITC__G128_AROW(r) vdupq_lane_f32((r) % 4 < 2 ? vget_low_f32((r) < 4 ? a0 : a1) \
+                                                     : vget_high_f32((r) < 4 ? a0 : a1), (r) % 2)
+#define VITC__G128_FMA(r) if (MR > r) { const float32x4_t ar = VITC__G128_AROW(r); \
+        c##r##a = vitc_neon_fma(b0, ar, c##r##a); \
+        c##r##b = vitc_neon_fma(b1, ar, c##r##b); \
+        c##r##c = vitc_neon_fma(b2, ar, c##r##c); }
+#endif
 #define VITC__G128_GELU(r) if (MR > r) { VITC__G128_COLS3(vitc__gelu_neon, r) }
 #define VITC__G128_GELU_TANH(r) if (MR > r) { VITC__G128_COLS3(vitc__gelu_tanh_neon, r) }
 #define VITC__G128_RELU(r) if (MR > r) { VITC__G128_COLS3(vitc__relu_neon, r) }
@@ -60,14 +77,14 @@
 /* 0.5 x (1 + erf(x / sqrt 2)) */
 static inline VITC_UNUSED float32x4_t vitc__gelu_neon(float32x4_t v) {
     const float32x4_t h = vmulq_f32(v, vdupq_n_f32(0.5f));
-    return vfmaq_f32(h, h, vitc_neon_erf(vmulq_f32(v, vdupq_n_f32(0.707106781f))));
+    return vitc_neon_fma(h, vitc_neon_erf(vmulq_f32(v, vdupq_n_f32(0.707106781f))), h);
 }
 
 /* 0.5 x (1 + tanh u) = x / (1 + exp(-2u)), -2u = x (-2 sqrt(2/pi)) (1 + 0.044715 x^2) */
 static inline VITC_UNUSED float32x4_t vitc__gelu_tanh_neon(float32x4_t v) {
-    const float32x4_t w = vfmaq_f32(vdupq_n_f32(1.0f), vmulq_f32(v, v), vdupq_n_f32(0.044715f));
+    const float32x4_t w = vitc_neon_fma(vmulq_f32(v, v), vdupq_n_f32(0.044715f), vdupq_n_f32(1.0f));
     const float32x4_t m2u = vmulq_f32(vmulq_f32(v, vdupq_n_f32(-1.59576912f)), w);
-    return vdivq_f32(v, vaddq_f32(vdupq_n_f32(1.0f), vitc_neon_exp(m2u)));
+    return vitc_neon_div(v, vaddq_f32(vdupq_n_f32(1.0f), vitc_neon_exp(m2u)));
 }
 
 /* max(x, 0), keeping x when it is NaN like the scalar relu (x > 0 ? x : 0 would not) */

@@ -1,12 +1,29 @@
-/* templates/simd/neon.h: the SIMD shim for AArch64 Advanced SIMD (4 lanes,
- * float32x4_t).
+/* templates/simd/neon.h: the SIMD shim for Arm Advanced SIMD (NEON), 4 lanes of
+ * float32x4_t, on AArch64 and on 32-bit ARMv7-A/ARMv8 AArch32.
  *
- * The API is in templates/simd/bind.h. AArch64 only (vdivq_f32, vrndnq_f32 and the
- * across-vector reductions vaddvq/vmaxvq are A64 instructions); NEON is part of
- * every AArch64 CPU, so a bundle needs no extra flags. NEON has no masked loads:
- * a tail goes through a 4-float local buffer (n <= 3 scalar copies), which keeps
- * every access inside the caller's buffer. vmaxq/vminq return NaN when either
- * lane is NaN. */
+ * The API is in templates/simd/bind.h. One `neon` bundle builds for both
+ * architectures, so a few operations have two spellings:
+ *
+ *   operation   AArch64                 AArch32 (no such A64 instruction)
+ *   div         vdivq_f32               reciprocal estimate, 2 Newton steps, a times it,
+ *                                       then one correction by the fused residual
+ *                                       (correctly rounded in tests/check_simd.c's cases;
+ *                                       without VFPv4 no correction: docs/cross-compiling.md)
+ *   hsum, hmax  vaddvq_f32, vmaxvq_f32  two pairwise vpadd/vpmax: same order, same bits
+ *   round       vrndnq_f32              vrndnq_f32 with __ARM_FEATURE_DIRECTED_ROUNDING,
+ *                                       else +-2^23 added and subtracted (exact: NEON
+ *                                       rounds to nearest even)
+ *   fma         vfmaq_f32               vfmaq_f32 with VFPv4 (-mfpu=neon-vfpv4), else
+ *                                       vmlaq_f32 (rounds twice, like the scalar shim)
+ *
+ * On AArch64 NEON is always there and a bundle needs no flags. On 32-bit ARM the
+ * compiler must be told: -mfpu=neon-vfpv4 -mfloat-abi=hard (Debian armhf), or
+ * -mfpu=neon for Cortex-A8/A9. AArch32 NEON also flushes denormals to zero
+ * (results and inputs below 1.2e-38 become 0; far below any model's tolerance).
+ *
+ * NEON has no masked loads: a tail goes through a 4-float local buffer (n <= 3
+ * scalar copies), which keeps every access inside the caller's buffer. vmaxq/vminq
+ * return NaN when either lane is NaN. */
 #ifndef VITC_SIMD_NEON_H
 #define VITC_SIMD_NEON_H
 
@@ -14,8 +31,8 @@
 
 #include <arm_neon.h>
 
-#if !defined(__aarch64__)
-#error "target neon: AArch64 only (e.g. aarch64-linux-gnu-gcc)"
+#if !defined(__ARM_NEON) && !defined(__ARM_NEON__)
+#error "target neon: needs NEON (AArch64, or 32-bit ARM with -mfpu=neon-vfpv4 -mfloat-abi=hard)"
 #endif
 
 #ifndef VITC_SIMD_INLINE
@@ -46,15 +63,71 @@ VITC_SIMD_INLINE vitc_neon_f32 vitc_neon_zero(void) { return vdupq_n_f32(0.0f); 
 VITC_SIMD_INLINE vitc_neon_f32 vitc_neon_add(vitc_neon_f32 a, vitc_neon_f32 b) { return vaddq_f32(a, b); }
 VITC_SIMD_INLINE vitc_neon_f32 vitc_neon_sub(vitc_neon_f32 a, vitc_neon_f32 b) { return vsubq_f32(a, b); }
 VITC_SIMD_INLINE vitc_neon_f32 vitc_neon_mul(vitc_neon_f32 a, vitc_neon_f32 b) { return vmulq_f32(a, b); }
-VITC_SIMD_INLINE vitc_neon_f32 vitc_neon_div(vitc_neon_f32 a, vitc_neon_f32 b) { return vdivq_f32(a, b); }
+VITC_SIMD_INLINE vitc_neon_f32 vitc_neon_div(vitc_neon_f32 a, vitc_neon_f32 b) {
+#if defined(__aarch64__)
+  return vdivq_f32(a, b);
+#else
+  /* 1/b: the 8-bit estimate, then two Newton steps r (2 - b r), each doubling the
+   * correct bits (vrecpsq_f32 gives 2 - b r, exactly 2 for 0 * inf, so 1/0 stays inf) */
+  float32x4_t r, q;
+  /* the estimate of 1/b is 0 for |b| >= 2^126 (1/b would be denormal, flushed):
+   * scale such a and b by 1/4 first (exact, bar a denormal a: quotient ~0 anyway) */
+  const float32x4_t s = vbslq_f32(vcageq_f32(b, vdupq_n_f32(8.50705917e37f)), vdupq_n_f32(0.25f), vdupq_n_f32(1.0f));
+  a = vmulq_f32(a, s);
+  b = vmulq_f32(b, s);
+  r = vrecpeq_f32(b);
+  r = vmulq_f32(r, vrecpsq_f32(b, r));
+  r = vmulq_f32(r, vrecpsq_f32(b, r));
+  q = vmulq_f32(a, r);
+#if defined(__ARM_FEATURE_FMA)
+  {
+    /* one correction with the exact residual a - q b (Markstein): q is then the
+     * correctly rounded quotient. Lanes where q is 0 (its sign would be lost) or
+     * the residual is NaN (b or q infinite: 0 * inf) keep q, already right there. */
+    const float32x4_t e = vfmsq_f32(a, q, b);
+    const float32x4_t q1 = vfmaq_f32(q, e, r);
+    const uint32x4_t use = vandq_u32(vceqq_f32(q1, q1), vmvnq_u32(vceqq_f32(q, vdupq_n_f32(0.0f))));
+    q = vbslq_f32(use, q1, q);
+  }
+#endif
+  return q;
+#endif
+}
 VITC_SIMD_INLINE vitc_neon_f32 vitc_neon_fma(vitc_neon_f32 a, vitc_neon_f32 b, vitc_neon_f32 c) {
+#if defined(__aarch64__) || defined(__ARM_FEATURE_FMA)
   return vfmaq_f32(c, a, b);
+#else
+  return vmlaq_f32(c, a, b); /* NEON without VFPv4: multiply, round, add */
+#endif
 }
 VITC_SIMD_INLINE vitc_neon_f32 vitc_neon_max(vitc_neon_f32 a, vitc_neon_f32 b) { return vmaxq_f32(a, b); }
 VITC_SIMD_INLINE vitc_neon_f32 vitc_neon_min(vitc_neon_f32 a, vitc_neon_f32 b) { return vminq_f32(a, b); }
+#if defined(__aarch64__)
 VITC_SIMD_INLINE float vitc_neon_hsum(vitc_neon_f32 v) { return vaddvq_f32(v); }
 VITC_SIMD_INLINE float vitc_neon_hmax(vitc_neon_f32 v) { return vmaxvq_f32(v); }
-VITC_SIMD_INLINE vitc_neon_f32 vitc_neon_round(vitc_neon_f32 v) { return vrndnq_f32(v); }
+#else
+/* (v0 + v1) + (v2 + v3), the order of AArch64's faddp-based vaddvq_f32 */
+VITC_SIMD_INLINE float vitc_neon_hsum(vitc_neon_f32 v) {
+  const float32x2_t s = vpadd_f32(vget_low_f32(v), vget_high_f32(v));
+  return vget_lane_f32(vpadd_f32(s, s), 0);
+}
+VITC_SIMD_INLINE float vitc_neon_hmax(vitc_neon_f32 v) {
+  const float32x2_t m = vpmax_f32(vget_low_f32(v), vget_high_f32(v));
+  return vget_lane_f32(vpmax_f32(m, m), 0);
+}
+#endif
+VITC_SIMD_INLINE vitc_neon_f32 vitc_neon_round(vitc_neon_f32 v) {
+#if defined(__aarch64__) || defined(__ARM_FEATURE_DIRECTED_ROUNDING)
+  return vrndnq_f32(v);
+#else
+  /* v + 2^23 - 2^23 (sign of v) rounds to an integer, ties to even, for |v| < 2^23;
+   * larger floats (and NaN, which fails the compare) are kept as they are */
+  const uint32x4_t sign = vandq_u32(vreinterpretq_u32_f32(v), vdupq_n_u32(0x80000000u));
+  const float32x4_t magic = vreinterpretq_f32_u32(vorrq_u32(sign, vdupq_n_u32(0x4b000000u)));
+  const float32x4_t r = vsubq_f32(vaddq_f32(v, magic), magic); /* -0.3 gives +0: put the sign back */
+  return vbslq_f32(vcaltq_f32(v, vdupq_n_f32(8388608.0f)), vreinterpretq_f32_u32(vorrq_u32(vreinterpretq_u32_f32(r), sign)), v);
+#endif
+}
 VITC_SIMD_INLINE vitc_neon_f32 vitc_neon_pow2i(vitc_neon_f32 v) {
   const int32x4_t e = vaddq_s32(vcvtq_s32_f32(v), vdupq_n_s32(127));
   return vreinterpretq_f32_s32(vshlq_n_s32(e, 23));

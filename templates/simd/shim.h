@@ -8,7 +8,7 @@
  *   - nothing, if a shim is already bound (VITC_SIMD_ISA is defined): a test that
  *     includes avx2.h itself, then the template;
  *   - VITC_ISA_SCALAR, VITC_ISA_AVX2, VITC_ISA_AVX512 or VITC_ISA_NEON if defined;
- *   - else what the compiler targets: AVX-512F, AVX2+FMA, AArch64, else scalar. */
+ *   - else what the compiler targets: AVX-512F, AVX2+FMA, NEON (AArch64, or 32-bit ARM built with -mfpu=neon...), else scalar. */
 #ifndef VITC_SIMD_ISA
 #if defined(VITC_ISA_SCALAR)
 #include "scalar.h"
@@ -22,7 +22,7 @@
 #include "avx512.h"
 #elif defined(__AVX2__) && defined(__FMA__)
 #include "avx2.h"
-#elif defined(__aarch64__)
+#elif defined(__aarch64__) || defined(__ARM_NEON) || defined(__ARM_NEON__)
 #include "neon.h"
 #else
 #include "scalar.h"
