@@ -649,6 +649,11 @@ static enum CXChildVisitResult visit(CXCursor c, CXCursor parent, CXClientData d
     if (!clang_Cursor_isNull(d)) check_reference(V, c, d);
     return CXChildVisit_Recurse;
   }
+  case CXCursor_AsmStmt:
+  case CXCursor_MSAsmStmt:
+    /* Instructions in a string cannot be checked against the target's ISA. */
+    add_violation(V, clang_getCursorLocation(c), "intrinsic-isa", "inline assembly (its instructions cannot be checked)");
+    return CXChildVisit_Continue;
   case CXCursor_StringLiteral:
   case CXCursor_IntegerLiteral:
   case CXCursor_FloatingLiteral:
