@@ -744,6 +744,9 @@ static bool build(Graph *g, const Target *t, const Platform *p, const char *dir)
   plan_free(plan);
   vitc_target = saved;
   ck_assert_msg(rc == 0, "emit_bundle failed for %s", dir);
+  char *report; /* every generated bundle keeps the generated-code contract (docs/validate.md) */
+  int bad = tu_validate_bundle(VITC_BINARY_DIR "/vitc", t, p, dir, &report);
+  ck_assert_msg(bad == 0, "%s", report);
   char *prog = tu_printf("%s/prog", dir);
   char *flags = tu_printf("-O1 -Werror %s", t->cflags ? t->cflags : "");
   RunResult r;

@@ -26,6 +26,7 @@
 
 #include "ir/graph.h"
 #include "onnx/onnx.pb-c.h"
+#include "emit/target.h"
 #include "testutil.h"
 
 #define VITC VITC_BINARY_DIR "/vitc"
@@ -239,6 +240,9 @@ static void expect_compiles(const char *model, const char *const *extra) {
     ck_assert_msg(tu_exists(p), "vitc compile %s succeeded without writing %s", model, p);
     free(p);
   }
+  char *report; /* and what it wrote keeps the generated-code contract (docs/validate.md) */
+  int bad = tu_validate_bundle(VITC, target_find("scalar"), NULL, out, &report);
+  ck_assert_msg(bad == 0, "vitc compile %s: %s", model, report);
   free(out);
 }
 
@@ -539,6 +543,9 @@ START_TEST(ops_never_crash) {
       char *model = save(d, tu_printf("%s_%d.onnx", op, v), m), *out = tu_printf("%s.out", model);
       RunResult r = run_vitc("compile", model, out, NULL);
       if (r.exited && r.status == 0) {
+        char *report; /* what compiles keeps the generated-code contract (docs/validate.md) */
+        int bad = tu_validate_bundle(VITC, target_find("scalar"), NULL, out, &report);
+        ck_assert_msg(bad == 0, "%s with inputs '%s': %s", op, input_lists[v], report);
         compiled++;
         if (v == 2 && !variadic(op)) snprintf(accepted_8 + strlen(accepted_8), sizeof accepted_8 - strlen(accepted_8), " %s", op);
       } else {

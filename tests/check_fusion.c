@@ -746,6 +746,9 @@ static bool build(Graph *g, const char *dir, const char *name) {
   int rc = emit_bundle(g, plan, &eo);
   plan_free(plan);
   ck_assert_msg(rc == 0, "emit_bundle failed for %s", dir);
+  char *report; /* every generated bundle keeps the generated-code contract (docs/validate.md) */
+  int bad = tu_validate_bundle(VITC_BINARY_DIR "/vitc", eo.target, NULL, dir, &report);
+  ck_assert_msg(bad == 0, "%s", report);
   char *src = tu_printf("%s/%s.c", dir, name), *harness = tu_printf("%s/%s_main.c", dir, name);
   char *prog = tu_printf("%s/prog", dir);
   char *argv[] = {(char *)tu_cc(), "-O1", "-std=c99", "-Wall", "-Wextra", "-pedantic", "-Werror", src, harness,

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emit/target.h"
 #include "testutil.h"
 
 #define CC_TIMEOUT 600
@@ -132,6 +133,17 @@ START_TEST(test_goldens_match_and_build) {
                   "and review `git diff generated/`.",
                   rel, why, REGENERATE);
     printf("%s: identical to a fresh `%s`\n", rel, cmd);
+    /* the committed code keeps the generated-code contract (docs/validate.md) */
+    {
+      char *report, *tname = NULL;
+      for (int w = 1; w + 1 < nw; w++)
+        if (strcmp(words[w], "--target") == 0) tname = words[w + 1];
+      const Target *t = target_find(tname ? tname : "scalar");
+      ck_assert_msg(t, "golden %s: unknown target in its banner", rel);
+      int bad = tu_validate_bundle(VITC_BINARY_DIR "/vitc", t, NULL, golden, &report);
+      ck_assert_msg(bad == 0, "golden %s: %s", rel, report);
+      printf("%s: vitc validate --target %s: clean\n", rel, t->name);
+    }
     /* the committed code builds warning-free */
     for (int c = 0; c < ncc; c++) {
       char *exe = tu_printf("%s/%s_%s", work, name, ccs[c]);

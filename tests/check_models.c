@@ -394,6 +394,7 @@ START_TEST(test_determinism) {
     size_t total = assert_same_files(dir_a, dir_b, &n_files);
     printf("determinism [%s]: %s compiled twice (as %s and %s, into different folders): %d files, %zu bytes, identical\n",
            targets[i], stem, opt.determinism, other, n_files, total);
+    ck_assert_int_eq(validate_bundle(target_find(targets[i]), NULL, dir_a), 0);
     free(dir_a);
     free(dir_b);
   }
