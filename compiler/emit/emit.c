@@ -255,7 +255,8 @@ const char *emit_scratch(Emitter *e) {
 
 int emit_threads(const Emitter *e) { return e->plan->threads > 1 ? e->plan->threads : 1; }
 
-int emit_row_tasks(Emitter *e, int64_t rows, int64_t unit, int64_t *chunk) {
+/* Tasks for `rows` rows in chunks of a multiple of `unit` rows (emit_rows_begin). */
+static int row_tasks(Emitter *e, int64_t rows, int64_t unit, int64_t *chunk) {
   int threads = emit_threads(e);
   *chunk = rows;
   if (threads == 1 || !plan_node_parallel(&e->g->n[e->cur_node]) || unit < 1 || rows <= unit) return 1;
@@ -315,6 +316,29 @@ void emit_task_end(Emitter *e) {
 const char *emit_offset(Emitter *e, const char *ptr, const char *index, int64_t stride) {
   if (strcmp(ptr, "NULL") == 0) return "NULL";
   return fmt(e, "%s + (ptrdiff_t)%s * %" PRId64, ptr, index, stride);
+}
+
+EmitRows emit_rows_begin(Emitter *e, int64_t M, int64_t unit) {
+  EmitRows r;
+  int64_t chunk;
+  r.tasks = row_tasks(e, M, unit, &chunk);
+  if (r.tasks < 2) {
+    snprintf(r.count, sizeof r.count, "%" PRId64, M);
+    return r;
+  }
+  snprintf(r.count, sizeof r.count, "m");
+  emit_task_begin(e, r.tasks);
+  emit_line(e, "const int m0 = task * %" PRId64 ", m = %" PRId64 " - m0 < %" PRId64 " ? %" PRId64 " - m0 : %" PRId64 ";",
+            chunk, M, chunk, M, chunk);
+  return r;
+}
+
+const char *emit_rows_ptr(Emitter *e, const EmitRows *r, const char *ptr, int64_t stride) {
+  return r->tasks > 1 ? emit_offset(e, ptr, "m0", stride) : ptr;
+}
+
+void emit_rows_end(Emitter *e, const EmitRows *r) {
+  if (r->tasks > 1) emit_task_end(e);
 }
 
 /* Write n bytes as an octal-escaped string literal, 32 bytes per source line. */

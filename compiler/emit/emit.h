@@ -71,10 +71,24 @@ int emit_threads(const Emitter *e);
  * 13.9 ms with 1 task per worker against 14.4 with 4 (and 15.4 with 2, whose
  * row chunks come out unequal), so 1. */
 #define EMIT_TASKS_PER_THREAD 1
-/* Tasks for `rows` rows cut into chunks of a multiple of `unit` rows, about
- * EMIT_TASKS_PER_THREAD chunks per worker; *chunk gets the rows per task. 1 means
- * "do not split" (serial bundle, or too few rows). */
-int emit_row_tasks(Emitter *e, int64_t rows, int64_t unit, int64_t *chunk);
+/* One kernel call over M rows, split by rows with --threads: the GEMMs and the
+ * patch-embedding conv.
+ *   EmitRows r = emit_rows_begin(e, M, unit);
+ *   emit_line(e, "f(%s, ..., %s, ...);", r.count, emit_rows_ptr(e, &r, A, lda));
+ *   emit_rows_end(e, &r);
+ * Serial (one thread, unit < 1, or no more than unit rows), the call covers all
+ * M rows: r.count is M's literal and emit_rows_ptr returns ptr unchanged. Else the
+ * call is the body of tasks of a multiple of `unit` rows each, about
+ * EMIT_TASKS_PER_THREAD per worker: r.count is "m" and pointers move to the
+ * task's first row m0. */
+typedef struct EmitRows {
+  int tasks;      /* 1: serial */
+  char count[24]; /* the rows of the call: "197", or "m" in a task */
+} EmitRows;
+EmitRows emit_rows_begin(Emitter *e, int64_t M, int64_t unit);
+/* ptr moved to the call's first row, rows `stride` elements apart ("NULL" stays). */
+const char *emit_rows_ptr(Emitter *e, const EmitRows *r, const char *ptr, int64_t stride);
+void emit_rows_end(Emitter *e, const EmitRows *r);
 /* Between emit_task_begin and emit_task_end, emit_line writes the body of a task
  * function instead of the run function, which instead gets one call that runs
  * the ntasks tasks (on the pool, or one after another). In the body, `task` is

@@ -242,24 +242,13 @@ static int emit_conv(Emitter *e, Graph *g, Node *n) {
   /* With --threads: one image, one group (a ViT's patch embedding) is split by
    * output channels, the GEMM's rows; each task gathers the im2col panels into
    * its own scratch, and writes its channels' planes. */
-  int64_t chunk = cd.M;
-  int tasks = cd.N == 1 && cd.group == 1 && cd.group != cd.C
-                  ? emit_row_tasks(e, cd.M, conv_packed(t, &cd) ? t->gemm_mr : 8, &chunk)
-                  : 1;
-  const char *X = emit_ref(e, n->in[0]), *Wt = emit_ref(e, n->in[1]), *Y = emit_ref(e, n->out[0]);
-  const char *bias = node_in(g, n, 2) ? emit_ref(e, n->in[2]) : "NULL";
-  int64_t kdim = cd.C * c.KH * c.KW;
-  char cout_lit[32];
-  snprintf(cout_lit, sizeof cout_lit, "%" PRId64, cd.M);
-  if (tasks > 1) {
-    emit_task_begin(e, tasks);
-    emit_line(e, "const int m0 = task * %" PRId64 ", m = %" PRId64 " - m0 < %" PRId64 " ? %" PRId64 " - m0 : %" PRId64 ";",
-              chunk, cd.M, chunk, cd.M, chunk);
-    Wt = emit_offset(e, Wt, "m0", kdim);
-    bias = emit_offset(e, bias, "m0", 1);
-    Y = emit_offset(e, Y, "m0", c.OH * c.OW);
-  }
-  const char *cout_s = tasks > 1 ? "m" : cout_lit; /* C_out of this call */
+  bool splits = cd.N == 1 && cd.group == 1 && cd.group != cd.C;
+  EmitRows r = emit_rows_begin(e, cd.M, !splits ? 0 : conv_packed(t, &cd) ? t->gemm_mr : 8); /* unit 0: serial */
+  const char *X = emit_ref(e, n->in[0]);
+  const char *Wt = emit_rows_ptr(e, &r, emit_ref(e, n->in[1]), cd.C * c.KH * c.KW);
+  const char *bias = emit_rows_ptr(e, &r, node_in(g, n, 2) ? emit_ref(e, n->in[2]) : "NULL", 1);
+  const char *Y = emit_rows_ptr(e, &r, emit_ref(e, n->out[0]), c.OH * c.OW);
+  const char *cout_s = r.count; /* C_out of this call */
   if (conv_packed(t, &cd)) {
     char stem[64], fn[64];
     snprintf(stem, sizeof stem, "gemm/f32-gemm-%dx%d", t->gemm_mr, t->gemm_nr);
@@ -272,7 +261,7 @@ static int emit_conv(Emitter *e, Graph *g, Node *n) {
               emit_kfn(e, fn), cd.N, cd.C, c.H, c.W, cout_s, c.OH, c.OW, c.KH, c.KW, c.sh,
               c.sw, c.dh, c.dw, c.pt, c.pl, cd.group, X, Wt, bias, Y, conv_kc(cd.C / cd.group * c.KH * c.KW),
               emit_scratch(e));
-    if (tasks > 1) emit_task_end(e);
+    emit_rows_end(e, &r);
     return 0;
   }
   emit_use_kernel(e, "gemm/f32-gemm");
@@ -285,7 +274,7 @@ static int emit_conv(Emitter *e, Graph *g, Node *n) {
             emit_kfn(e, "vitc_f32_conv2d"), cd.N, cd.C, c.H, c.W, cout_s, c.OH, c.OW,
             c.KH, c.KW, c.sh, c.sw, c.dh, c.dw, c.pt, c.pl, cd.group, X, Wt, bias, Y,
             needs_scratch ? emit_scratch(e) : "NULL");
-  if (tasks > 1) emit_task_end(e);
+  emit_rows_end(e, &r);
   return 0;
 }
 

@@ -36,7 +36,7 @@
  *
  * With --threads N (docs/threads.md), a product of M rows (a constant B, or an
  * activation B without batch dims) is cut into tasks of whole MR-row micro-panels
- * (begin_row_tasks), each the same kernel call on its rows with the worker's own
+ * (emit_rows_begin), each the same kernel call on its rows with the worker's own
  * scratch; batched MatMuls and the general Gemm stay on one thread.
  *
  * eval folds both ops on constants (float32 summed in float like the kernels,
@@ -138,37 +138,19 @@ static const char *pack_weights(Emitter *e, const char *name, const float *w, in
   return ref;
 }
 
-/* With --threads N: a product of M rows runs as up to N tasks of a multiple of
- * `unit` rows each (the microkernel's MR, so only the last task has a row tail).
- * Returns the task count; > 1: the caller is inside a task (emit_task_begin)
- * whose rows are [m0, m0 + m), and writes its calls with "m" rows and pointers
- * moved by emit_offset(e, ptr, "m0", row stride); emit_task_end closes it. */
-static int begin_row_tasks(Emitter *e, int64_t M, int64_t unit) {
-  int64_t chunk;
-  int tasks = emit_row_tasks(e, M, unit, &chunk);
-  if (tasks < 2) return tasks;
-  emit_task_begin(e, tasks);
-  emit_line(e, "const int m0 = task * %" PRId64 ", m = %" PRId64 " - m0 < %" PRId64 " ? %" PRId64 " - m0 : %" PRId64 ";",
-            chunk, M, chunk, M, chunk);
-  return tasks;
-}
-
-/* One packed-GEMM call: Y (M,N) = act(A (M,K) @ Wp + bias) + R (rows split into
- * tasks with --threads). */
+/* One packed-GEMM call: Y (M,N) = act(A (M,K) @ Wp + bias) + R; with --threads,
+ * split into tasks of whole MR-row micro-panels (emit_rows_begin), so only the
+ * last task has a row tail. */
 static void emit_packed_gemm(Emitter *e, int64_t M, int64_t N, int64_t K, const char *A, int64_t lda,
                              const char *Wp, const char *bias, const char *R, const char *Y, int act) {
   int kc, nc;
   gemm_blocks(emit_target(e), K, N, &kc, &nc);
   const char *fn = tile_fn(e, "vitc_f32_gemm");
-  if (begin_row_tasks(e, M, emit_target(e)->gemm_mr) > 1) {
-    emit_line(e, "%s(m, %" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %s, %s, %s, %s, %d, %d, %d, %s);", fn, N, K,
-              emit_offset(e, A, "m0", lda), lda, Wp, bias, emit_offset(e, R, "m0", N), emit_offset(e, Y, "m0", N), act,
-              kc, nc, emit_scratch(e));
-    emit_task_end(e);
-    return;
-  }
-  emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %s, %s, %s, %s, %d, %d, %d, %s);",
-            fn, M, N, K, A, lda, Wp, bias, R, Y, act, kc, nc, emit_scratch(e));
+  EmitRows r = emit_rows_begin(e, M, emit_target(e)->gemm_mr);
+  emit_line(e, "%s(%s, %" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %s, %s, %s, %s, %d, %d, %d, %s);", fn, r.count, N, K,
+            emit_rows_ptr(e, &r, A, lda), lda, Wp, bias, emit_rows_ptr(e, &r, R, N), emit_rows_ptr(e, &r, Y, N), act, kc,
+            nc, emit_scratch(e));
+  emit_rows_end(e, &r);
 }
 
 /* Rows per task of the reference GEMM (f32-gemm-scalar.c) when split. */
@@ -342,15 +324,11 @@ static int emit_matmul(Emitter *e, Graph *g, Node *n) {
     const char *fn = tile_fn(e, "vitc_f32_matmul");
     if (fold) {
       const char *B = emit_ref(e, n->in[1]);
-      if (begin_row_tasks(e, rows, emit_target(e)->gemm_mr) > 1) { /* each task packs B into its own scratch */
-        emit_line(e, "%s(m, %" PRId64 ", %" PRId64 ", 0, NULL, NULL, NULL, %s, %s, %" PRId64 ", 1, %s, %d, %d, %s);",
-                  fn, md.N, md.K, emit_offset(e, A, "m0", md.K), B, md.N, emit_offset(e, Y, "m0", md.N), kc, nc,
-                  emit_scratch(e));
-        emit_task_end(e);
-        return 0;
-      }
-      emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", 0, NULL, NULL, NULL, %s, %s, %" PRId64 ", 1, %s, %d, %d, %s);",
-                fn, rows, md.N, md.K, A, B, md.N, Y, kc, nc, emit_scratch(e));
+      EmitRows r = emit_rows_begin(e, rows, emit_target(e)->gemm_mr); /* each task packs B into its own scratch */
+      emit_line(e, "%s(%s, %" PRId64 ", %" PRId64 ", 0, NULL, NULL, NULL, %s, %s, %" PRId64 ", 1, %s, %d, %d, %s);", fn,
+                r.count, md.N, md.K, emit_rows_ptr(e, &r, A, md.K), B, md.N, emit_rows_ptr(e, &r, Y, md.N), kc, nc,
+                emit_scratch(e));
+      emit_rows_end(e, &r);
       return 0;
     }
     char as[256], bs[256];
@@ -364,15 +342,11 @@ static int emit_matmul(Emitter *e, Graph *g, Node *n) {
   emit_use_kernel(e, "gemm/f32-gemm");
   const char *B = emit_ref(e, n->in[1]);
   if (fold) {
-    if (begin_row_tasks(e, rows, SCALAR_ROW_UNIT) > 1) {
-      emit_line(e, "%s(m, %" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %s, %" PRId64 ", NULL, %s, %" PRId64 ");",
-                emit_kfn(e, "vitc_f32_gemm"), md.N, md.K, emit_offset(e, A, "m0", md.K), md.K, B, md.N,
-                emit_offset(e, Y, "m0", md.N), md.N);
-      emit_task_end(e);
-      return 0;
-    }
-    emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %s, %" PRId64 ", NULL, %s, %" PRId64 ");",
-              emit_kfn(e, "vitc_f32_gemm"), rows, md.N, md.K, A, md.K, B, md.N, Y, md.N);
+    EmitRows r = emit_rows_begin(e, rows, SCALAR_ROW_UNIT);
+    emit_line(e, "%s(%s, %" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %s, %" PRId64 ", NULL, %s, %" PRId64 ");",
+              emit_kfn(e, "vitc_f32_gemm"), r.count, md.N, md.K, emit_rows_ptr(e, &r, A, md.K), md.K, B, md.N,
+              emit_rows_ptr(e, &r, Y, md.N), md.N);
+    emit_rows_end(e, &r);
     return 0;
   }
   char as[256], bs[256];
@@ -574,15 +548,11 @@ static int emit_gemm(Emitter *e, Graph *g, Node *n) {
   int bias_kind = gemm_bias_kind(&gd, c);
   if (!gd.transA && !transB && alpha == 1.0f && bias_kind >= 0) {
     const char *bias = gemm_bias(e, n, &gd, c, bias_kind);
-    if (begin_row_tasks(e, gd.M, SCALAR_ROW_UNIT) > 1) {
-      emit_line(e, "%s(m, %" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %s, %" PRId64 ", %s, %s, %" PRId64 ");",
-                emit_kfn(e, "vitc_f32_gemm"), gd.N, gd.K, emit_offset(e, A, "m0", gd.K), gd.K, B, gd.N, bias,
-                emit_offset(e, Y, "m0", gd.N), gd.N);
-      emit_task_end(e);
-      return 0;
-    }
-    emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %s, %" PRId64 ", %s, %s, %" PRId64 ");",
-              emit_kfn(e, "vitc_f32_gemm"), gd.M, gd.N, gd.K, A, gd.K, B, gd.N, bias, Y, gd.N);
+    EmitRows r = emit_rows_begin(e, gd.M, SCALAR_ROW_UNIT);
+    emit_line(e, "%s(%s, %" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %s, %" PRId64 ", %s, %s, %" PRId64 ");",
+              emit_kfn(e, "vitc_f32_gemm"), r.count, gd.N, gd.K, emit_rows_ptr(e, &r, A, gd.K), gd.K, B, gd.N, bias,
+              emit_rows_ptr(e, &r, Y, gd.N), gd.N);
+    emit_rows_end(e, &r);
     return 0;
   }
   emit_line(e, "%s(%d, %d, %" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %s, %s, %s, %s, %" PRId64 ", %" PRId64 ", %s);",
@@ -697,21 +667,14 @@ static int emit_vgemm(Emitter *e, Graph *g, Node *n) {
     return 0;
   }
   emit_use_kernel(e, "gemm/f32-gemm");
-  if (begin_row_tasks(e, vd.M, SCALAR_ROW_UNIT) > 1) {
-    emit_line(e, "%s(m, %" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %s, %" PRId64 ", %s, %s, %" PRId64 ");",
-              emit_kfn(e, "vitc_f32_gemm"), vd.N, vd.K, emit_offset(e, A, "m0", vd.K), vd.K, emit_ref(e, n->in[1]), vd.N,
-              bias, emit_offset(e, Y, "m0", vd.N), vd.N);
-    if (vd.act != VG_NONE || node_in(g, n, 3))
-      emit_line(e, "%s(m, %" PRId64 ", %d, %s, %s);", emit_kfn(e, "vitc_f32_gemm_epilogue"), vd.N, vd.act,
-                emit_offset(e, R, "m0", vd.N), emit_offset(e, Y, "m0", vd.N));
-    emit_task_end(e);
-    return 0;
-  }
-  emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %s, %" PRId64 ", %s, %s, %" PRId64 ");",
-            emit_kfn(e, "vitc_f32_gemm"), vd.M, vd.N, vd.K, A, vd.K, emit_ref(e, n->in[1]), vd.N, bias, Y, vd.N);
+  EmitRows r = emit_rows_begin(e, vd.M, SCALAR_ROW_UNIT);
+  emit_line(e, "%s(%s, %" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %s, %" PRId64 ", %s, %s, %" PRId64 ");",
+            emit_kfn(e, "vitc_f32_gemm"), r.count, vd.N, vd.K, emit_rows_ptr(e, &r, A, vd.K), vd.K, emit_ref(e, n->in[1]),
+            vd.N, bias, emit_rows_ptr(e, &r, Y, vd.N), vd.N);
   if (vd.act != VG_NONE || node_in(g, n, 3))
-    emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %d, %s, %s);", emit_kfn(e, "vitc_f32_gemm_epilogue"), vd.M, vd.N,
-              vd.act, R, Y);
+    emit_line(e, "%s(%s, %" PRId64 ", %d, %s, %s);", emit_kfn(e, "vitc_f32_gemm_epilogue"), r.count, vd.N, vd.act,
+              emit_rows_ptr(e, &r, R, vd.N), emit_rows_ptr(e, &r, Y, vd.N));
+  emit_rows_end(e, &r);
   return 0;
 }
 
