@@ -16,12 +16,24 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Intrinsics headers (clang's file names) each target's flags enable: vitc validate
+ * accepts an intrinsic only if one of these declares it. */
+#define X86_AVX2_HEADERS                                                                                           \
+  "mmintrin.h", "xmmintrin.h", "emmintrin.h", "pmmintrin.h", "tmmintrin.h", "smmintrin.h", "nmmintrin.h",          \
+      "avxintrin.h", "avx2intrin.h", "fmaintrin.h"
+static const char *const avx2_isa[] = {X86_AVX2_HEADERS, NULL};
+static const char *const avx512_isa[] = {X86_AVX2_HEADERS,   "f16cintrin.h",       "avx512fintrin.h",
+                                         "avx512vlintrin.h", "avx512bwintrin.h",   "avx512dqintrin.h",
+                                         "avx512vlbwintrin.h", "avx512vldqintrin.h", NULL};
+static const char *const neon_isa[] = {"arm_neon.h", NULL};
+
 static const Target targets[] = {
-    {"scalar", "scalar", NULL, "", 16, 4, 8, NULL},
-    {"avx2", "avx2", "immintrin.h", "-mavx2 -mfma", 32, 6, 16, "templates/simd/avx2.h"},
+    {"scalar", "scalar", NULL, "", 16, 4, 8, NULL, NULL, NULL},
+    {"avx2", "avx2", "immintrin.h", "-mavx2 -mfma", 32, 6, 16, "templates/simd/avx2.h", "x86_64-linux-gnu", avx2_isa},
     {"avx512", "avx512", "immintrin.h", "-mavx512f -mavx512vl -mavx512bw -mavx512dq -mfma", 64, 12, 32,
-     "templates/simd/avx512.h"},
-    {"neon", "neon", "arm_neon.h", "", 16, 8, 12, "templates/simd/neon.h"},
+     "templates/simd/avx512.h", "x86_64-linux-gnu", avx512_isa},
+    /* one bundle for AArch64 and ARMv7-A: validated for aarch64 unless told (--triple arm-linux-gnueabihf) */
+    {"neon", "neon", "arm_neon.h", "", 16, 8, 12, "templates/simd/neon.h", "aarch64-linux-gnu", neon_isa},
 };
 
 const Target *vitc_target = NULL;

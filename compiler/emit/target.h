@@ -27,6 +27,9 @@ typedef struct Target {
   int vector_bytes;          /* preferred alignment of weights and workspace */
   int gemm_mr, gemm_nr;      /* GEMM microkernel tile: rows of A, columns of packed B */
   const char *shim;          /* SIMD shim pasted before the kernels, e.g. "templates/simd/avx2.h"; NULL for none */
+  const char *triple;        /* the triple its bundles are checked for (vitc validate); NULL: the host's */
+  const char *const *intrin_isa; /* the compiler's intrinsics headers its -m flags enable, by file name
+                                  * (clang's: avx512fintrin.h ...), NULL-terminated; NULL: none */
 } Target;
 
 /* The table row called name, NULL if none ("native" is not a row: see target_native). */

@@ -57,15 +57,8 @@ static const char *const harness_headers[] = {"stdint.h", "stddef.h", "string.h"
                                               "stdio.h",  "stdlib.h", "errno.h",  "time.h",  "inttypes.h",
                                               "limits.h", "stdbool.h", NULL};
 
-/* x86 intrinsics headers each x86 target's -m flags enable (clang's file names). */
-static const char *const avx2_isa[] = {"mmintrin.h", "xmmintrin.h", "emmintrin.h", "pmmintrin.h", "tmmintrin.h",
-                                       "smmintrin.h", "nmmintrin.h", "avxintrin.h", "avx2intrin.h", "fmaintrin.h",
-                                       NULL};
-static const char *const avx512_isa[] = {
-    "mmintrin.h",    "xmmintrin.h",    "emmintrin.h",      "pmmintrin.h",      "tmmintrin.h",   "smmintrin.h",
-    "nmmintrin.h",   "avxintrin.h",    "avx2intrin.h",     "fmaintrin.h",      "f16cintrin.h",  "avx512fintrin.h",
-    "avx512vlintrin.h", "avx512bwintrin.h", "avx512dqintrin.h", "avx512vlbwintrin.h", "avx512vldqintrin.h", NULL};
-static const char *const neon_isa[] = {"arm_neon.h", NULL};
+/* The intrinsics headers each target's flags enable are in its row of the target
+ * table (Target.intrin_isa, emit/target.c). */
 
 static const char *const alloc_functions[] = {"malloc", "calloc", "realloc", "free", "aligned_alloc",
                                               "posix_memalign", "memalign", "valloc", "pvalloc", "reallocarray",
@@ -797,19 +790,10 @@ static void check_pragmas(Validator *V) {
 
 static int set_target(Validator *V, const Target *t, const char **triple, char *march, size_t n) {
   march[0] = 0;
-  if (strcmp(t->name, "avx2") == 0 || strcmp(t->name, "avx512") == 0) {
-    V->arch = ARCH_X86;
-    V->isa_headers = strcmp(t->name, "avx2") == 0 ? avx2_isa : avx512_isa;
-    if (!*triple) *triple = "x86_64-linux-gnu";
-  } else if (strcmp(t->name, "neon") == 0) {
-    V->arch = ARCH_ARM;
-    V->isa_headers = neon_isa;
-    if (!*triple) *triple = "aarch64-linux-gnu";
-    if (starts_with(*triple, "arm")) snprintf(march, n, "-march=armv7-a -mfpu=neon -mfloat-abi=hard");
-  } else {
-    V->arch = ARCH_NONE;
-    V->isa_headers = NULL;
-  }
+  V->isa_headers = t->intrin_isa;
+  if (!*triple) *triple = t->triple; /* NULL (scalar): the host's */
+  V->arch = !t->triple ? ARCH_NONE : starts_with(t->triple, "x86_64") ? ARCH_X86 : ARCH_ARM;
+  if (V->arch == ARCH_ARM && starts_with(*triple, "arm")) snprintf(march, n, "-march=armv7-a -mfpu=neon -mfloat-abi=hard");
   V->intrin_header = t->intrin_header;
   return 0;
 }
