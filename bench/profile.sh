@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/profile.sh: where the time goes, per kind of op, in a vitc bundle and in ONNX Runtime.
 #
-#   bench/profile.sh [--target T] [--runs N] [MODEL.onnx]      (default: avx512 if the CPU has it, DeiT-Tiny)
+#   bench/profile.sh [--target T] [--runs N] [MODEL.onnx]      (default: the target --target native picks, DeiT-Tiny)
 #
 # vitc: compiles the model with --main, builds it with $CC $CFLAGS -g -DVITC_PROFILE (each kernel
 # stays a function of its own: templates/prelude.h; the median is printed next to the plain
@@ -22,11 +22,9 @@ while [ $# -gt 0 ]; do
     *) model=$1; shift ;;
   esac
 done
-if [ -z "$target" ]; then
-  if grep -qw avx512f /proc/cpuinfo; then target=avx512; elif grep -qw avx2 /proc/cpuinfo; then target=avx2; else target=scalar; fi
-fi
 command -v perf >/dev/null || { echo "profile: perf is missing (apt-get install linux-perf)" >&2; exit 1; }
 [ -x build/vitc ] || { echo "build/vitc is missing: run bash .ci/setup.sh" >&2; exit 1; }
+[ -n "$target" ] || target=$(build/vitc targets | awk '$1 == "native" { print $3 }') # what --target native picks
 [ -e "$model" ] || /usr/bin/python3 models/export.py --only deit_tiny --no-ort
 CC=${CC:-cc}
 CFLAGS=${CFLAGS:--O3 -march=native}
