@@ -14,7 +14,7 @@ SUDO=""
 pkgs=(build-essential cmake pkg-config clang
       libprotobuf-c-dev protobuf-c-compiler libonnx-dev libonnx-testdata check
       python3-torch python3-onnx python3-numpy
-      gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf qemu-user   # neon bundles: cross-built, run under qemu
+      gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user
       libclang-14-dev llvm-14-dev)                                # vitc validate parses generated C with libclang
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)

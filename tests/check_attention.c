@@ -2,9 +2,9 @@
  * (compiler/passes/fuse_attention.c, compiler/ops/attention.c,
  * templates/attention/f32-attention-{scalar,simd}.c).
  *
- * kernels  The scalar kernel and the shim-based kernel on every ISA this machine
- *          runs (the scalar shim always; avx2 and avx512 when
- *          __builtin_cpu_supports says so, else the test prints why it skipped)
+ * kernels  The scalar kernel and the shim-based kernel on every ISA (the scalar
+ *          shim here; avx2 and avx512 as their own ctest tests, `--isa avx2`,
+ *          skipped with the reason where the CPU lacks the ISA)
  *          against a naive attention in double: head dims 32/64 and odd ones
  *          (5, 16, 24, dk != dv), N = 197, 65, 1 and lengths around the vector
  *          widths, batch 2, Nq != Nk, gated values (MABViT), and the layouts
@@ -31,11 +31,11 @@
  *          pipeline run without fuse_attention), no Softmax left, and no data
  *          movement op (Transpose, Reshape, Split, Slice, Gather, Squeeze,
  *          Unsqueeze) next to an attention node. Then the fused bundle is built
- *          and run on every target this machine runs (scalar, avx2, avx512, and
- *          neon under qemu-aarch64 when installed) and compared with the unfused
- *          scalar bundle and with ONNX Runtime (the sample's shipped output, or
- *          tests/ort/ort_run.js when node is available; else skipped with the
- *          reason), within 1e-4 * max(1, max|ref|). */
+ *          and run on scalar and neon (under qemu-aarch64), or with `--isa` on
+ *          that x86 target, and compared with the unfused scalar bundle and
+ *          with ONNX Runtime (the sample's shipped output, or
+ *          tests/ort/ort_run.js; its absence is a failure), within
+ *          1e-4 * max(1, max|ref|). */
 #ifndef ATTN_ISA_PART
 
 #define _GNU_SOURCE
@@ -314,7 +314,6 @@ static void run_kernel_cases(const char *isa, AttnFn fn) {
 #pragma GCC pop_options
 #endif
 #define ATTN_HAVE_X86_ISAS 1
-#include "x86_isa_here.h"
 #endif
 
 #undef ATTN_ISA_PART
@@ -325,30 +324,22 @@ END_TEST
 START_TEST(test_kernel_simd_scalar) { run_kernel_cases("simd_scalar", attn_kernel_simd_scalar()); }
 END_TEST
 
+/* The x86 ISAs run only under `--isa avx2|avx512`, which exits TU_SKIP where this CPU
+ * lacks the ISA (tests/testutil.h: one ctest test per ISA). */
 START_TEST(test_kernel_avx2) {
 #ifdef ATTN_HAVE_X86_ISAS
-  const char *why = x86_missing(0);
-  if (why) {
-    printf("attention kernel avx2: SKIPPED: %s\n", why);
-    return;
-  }
   run_kernel_cases("avx2", attn_kernel_avx2());
 #else
-  printf("attention kernel avx2: SKIPPED: not an x86 build with GCC or clang\n");
+  ck_abort_msg("attention kernel avx2: not an x86 build with GCC or clang");
 #endif
 }
 END_TEST
 
 START_TEST(test_kernel_avx512) {
 #ifdef ATTN_HAVE_X86_ISAS
-  const char *why = x86_missing(1);
-  if (why) {
-    printf("attention kernel avx512: SKIPPED: %s\n", why);
-    return;
-  }
   run_kernel_cases("avx512", attn_kernel_avx512());
 #else
-  printf("attention kernel avx512: SKIPPED: not an x86 build with GCC or clang\n");
+  ck_abort_msg("attention kernel avx512: not an x86 build with GCC or clang");
 #endif
 }
 END_TEST
@@ -780,9 +771,10 @@ static bool run_prog(const Platform *p, const char *dir, const char *in, const c
 START_TEST(test_models) {
   const MCase *mc = &mcases[_i];
   char *model = tu_printf("%s/%s", VITC_SOURCE_DIR, mc->path);
-  if (!tu_exists(model)) {
-    printf("%s: SKIPPED: absent (%s)\n", mc->path,
-           mc->sample ? "the samples live next to the repository" : "python3 models/export.py --only deit_tiny");
+  if (!tu_exists(model)) { /* deit_tiny.onnx comes from the model_deit_tiny_export fixture */
+    ck_assert_msg(mc->sample, "%s is absent (python3 models/export.py --only deit_tiny)", mc->path);
+    printf("%s: SKIPPED: absent (the samples live next to the repository; ctest's 'samples' test says so)\n",
+           mc->path);
     free(model);
     return;
   }
@@ -817,12 +809,12 @@ START_TEST(test_models) {
   ck_assert_int_eq(n_gated, mc->gated);
 
   /* numbers: fused on every target here against unfused scalar and ONNX Runtime */
-  char *work = tu_printf("%s/tests/attention/%s", VITC_BINARY_DIR, stem);
+  const char *isa = tu_selected_isa(); /* a folder per ctest test: they run concurrently */
+  char *work = tu_printf("%s/tests/attention/%s%s%s", VITC_BINARY_DIR, stem, isa ? "-" : "", isa ? isa : "");
   char *data = tu_printf("%s/data", work), *in = tu_printf("%s/input0.bin", data);
   char *ref = tu_printf("%s/ort_output0.bin", data), *uout = tu_printf("%s/unfused.bin", data);
   tu_rm_rf(data);
   tu_mkdir_p(data);
-  bool have_ref = true;
   if (mc->sample) {
     char *base = tu_printf("%.*s", (int)(strlen(model) - 5), model);
     char *sin = tu_printf("%s.input.bin", base), *sref = tu_printf("%s.ort_output.bin", base);
@@ -839,27 +831,15 @@ START_TEST(test_models) {
     free(sin);
     free(sref);
   } else {
-    char *why = tu_ort_unavailable();
-    if (!why) {
-      char *script = tu_printf("%s/tests/ort/ort_run.js", VITC_SOURCE_DIR);
-      char *argv[] = {"node", script, model, "--gen-inputs", data, "--seed", "1", "--out-dir", data, NULL};
-      RunResult r;
-      ck_assert_int_eq(tu_run(argv, 600, &r), 0);
-      ck_assert_msg(r.exited && r.status == 0, "ort_run failed: %s", r.err);
-      tu_run_free(&r);
-      free(script);
-    } else {
-      printf("  ONNX Runtime comparison SKIPPED: %s\n", why);
-      const Tensor *t = &fused->t[fused->inputs[0]];
-      size_t n = (size_t)shape_numel(&t->shape);
-      float *v = xmalloc(n * sizeof(float));
-      rng_seed(3);
-      for (size_t i = 0; i < n; i++) v[i] = rng_f(-1.0f, 1.0f);
-      tu_write_file(in, v, n * sizeof(float));
-      free(v);
-      have_ref = false;
-      free(why);
-    }
+    char *why = tu_ort_unavailable(); /* the setup installs it: its absence is a failure */
+    ck_assert_msg(why == NULL, "no ONNX Runtime reference: %s", why);
+    char *script = tu_printf("%s/tests/ort/ort_run.js", VITC_SOURCE_DIR);
+    char *argv[] = {"node", script, model, "--gen-inputs", data, "--seed", "1", "--out-dir", data, NULL};
+    RunResult r;
+    ck_assert_int_eq(tu_run(argv, 600, &r), 0);
+    ck_assert_msg(r.exited && r.status == 0, "ort_run failed: %s", r.err);
+    tu_run_free(&r);
+    free(script);
   }
   Platform host;
   ck_assert_ptr_null(tu_target_platform(target_find("scalar"), &host));
@@ -869,28 +849,25 @@ START_TEST(test_models) {
   static const char *const targets[] = {"scalar", "avx2", "avx512", "neon"};
   for (size_t ti = 0; ti < sizeof targets / sizeof targets[0]; ti++) {
     const Target *t = target_find(targets[ti]);
+    if (!tu_target_selected(t)) continue; /* another ctest test's (--isa) */
     Platform p;
-    char *why = tu_target_platform(t, &p);
-    if (why) {
-      printf("  [%s] SKIPPED: %s\n", targets[ti], why);
-      free(why);
-      continue;
-    }
+    char *why = tu_target_platform(t, &p); /* a CPU without the ISA was a skip before this test ran */
+    ck_assert_msg(why == NULL, "[%s] cannot run: %s", targets[ti], why);
     char *dir = tu_printf("%s/fused_%s", work, targets[ti]), *out = tu_printf("%s/fused_%s.bin", data, targets[ti]);
     ck_assert(build(fused, t, &p, dir));
     ck_assert(run_prog(&p, dir, in, out));
     CompareResult cu, co;
     tu_compare_files(DT_FLOAT, out, uout, RTOL, &cu);
-    if (have_ref) tu_compare_files(DT_FLOAT, out, ref, RTOL, &co);
+    tu_compare_files(DT_FLOAT, out, ref, RTOL, &co);
     printf("  [%s, %s] fused vs unfused max_err %.3g", targets[ti], tu_platform_how(&p), cu.max_err);
-    if (have_ref) printf(", vs ONNX Runtime max_err %.3g (max_ref %.3g)", co.max_err, co.max_ref);
+    printf(", vs ONNX Runtime max_err %.3g (max_ref %.3g)", co.max_err, co.max_ref);
     printf("\n");
     ck_assert_msg(cu.ok, "%s [%s] fused vs unfused: %s", stem, targets[ti], cu.why);
-    if (have_ref) ck_assert_msg(co.ok, "%s [%s] fused vs ONNX Runtime: %s", stem, targets[ti], co.why);
+    ck_assert_msg(co.ok, "%s [%s] fused vs ONNX Runtime: %s", stem, targets[ti], co.why);
     free(dir);
     free(out);
   }
-  if (have_ref) {
+  {
     CompareResult cr;
     tu_compare_files(DT_FLOAT, uout, ref, RTOL, &cr);
     ck_assert_msg(cr.ok, "%s unfused vs ONNX Runtime: %s", stem, cr.why);
@@ -908,22 +885,29 @@ START_TEST(test_models) {
 }
 END_TEST
 
-int main(void) {
+int main(int argc, char **argv) {
+  int verdict = tu_isa_verdict("check_attention", &argc, argv);
+  if (verdict >= 0) return verdict;
+  const char *isa = tu_selected_isa();
   Suite *s = suite_create("attention");
   TCase *tk = tcase_create("kernels");
   tcase_set_timeout(tk, 300);
-  tcase_add_test(tk, test_kernel_scalar);
-  tcase_add_test(tk, test_kernel_simd_scalar);
-  tcase_add_test(tk, test_kernel_avx2);
-  tcase_add_test(tk, test_kernel_avx512);
+  if (!isa) {
+    tcase_add_test(tk, test_kernel_scalar);
+    tcase_add_test(tk, test_kernel_simd_scalar);
+  } else {
+    tcase_add_test(tk, strcmp(isa, "avx2") == 0 ? test_kernel_avx2 : test_kernel_avx512);
+  }
   suite_add_tcase(s, tk);
-  TCase *tg = tcase_create("graphs");
-  tcase_add_test(tg, test_graph_timm);
-  tcase_add_test(tg, test_graph_not_fired);
-  tcase_add_test(tg, test_graph_seq_first);
-  tcase_add_test(tg, test_graph_mabvit_gate);
-  tcase_add_test(tg, test_op_contract);
-  suite_add_tcase(s, tg);
+  if (!isa) { /* target-independent */
+    TCase *tg = tcase_create("graphs");
+    tcase_add_test(tg, test_graph_timm);
+    tcase_add_test(tg, test_graph_not_fired);
+    tcase_add_test(tg, test_graph_seq_first);
+    tcase_add_test(tg, test_graph_mabvit_gate);
+    tcase_add_test(tg, test_op_contract);
+    suite_add_tcase(s, tg);
+  }
   TCase *tm = tcase_create("models");
   tcase_set_timeout(tm, 1800);
   tcase_add_loop_test(tm, test_models, 0, N_MCASES);

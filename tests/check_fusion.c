@@ -14,9 +14,8 @@
  * against the full pipeline), check the passes fired where the model has the
  * pattern, then build both bundles (scalar target), run them on ONNX Runtime's
  * generated input and compare fused against unfused and both against ONNX
- * Runtime within 1e-4 * max(1, max|ref|). Without node + onnxruntime-node the
- * ORT comparison is skipped with the reason printed, and fused is compared with
- * unfused on a generated input. */
+ * Runtime within 1e-4 * max(1, max|ref|). Without node + onnxruntime-node (the
+ * setup installs them) the test fails. */
 #define _GNU_SOURCE
 #include <check.h>
 #include <math.h>
@@ -776,20 +775,6 @@ static bool run_prog(const char *dir, const char *in, const char *out) {
   return ok;
 }
 
-/* Deterministic input in [-1, 1) when ONNX Runtime cannot make one. */
-static void write_input(const char *path, const Graph *g) {
-  const Tensor *t = &g->t[g->inputs[0]];
-  size_t n = (size_t)shape_numel(&t->shape);
-  float *v = xmalloc(n * sizeof(float));
-  uint32_t s = 12345;
-  for (size_t i = 0; i < n; i++) {
-    s = s * 1664525u + 1013904223u;
-    v[i] = (float)(s >> 8) / 8388608.0f - 1.0f;
-  }
-  tu_write_file(path, v, n * sizeof(float));
-  free(v);
-}
-
 typedef struct ModelCase {
   const char *stem;
   int layernorm_delta, gelus_made; /* LayerNormalization and Gelu nodes the passes add (or remove) */
@@ -848,26 +833,22 @@ START_TEST(test_models) {
   tu_mkdir_p(ddir);
   char *in = tu_printf("%s/input0.bin", ddir), *ref = tu_printf("%s/ort_output0.bin", ddir);
   char *fout = tu_printf("%s/fused.bin", ddir), *uout = tu_printf("%s/unfused.bin", ddir);
-  char *why = tu_ort_unavailable();
-  if (!why) {
-    char *script = tu_printf("%s/tests/ort/ort_run.js", VITC_SOURCE_DIR);
-    char *argv[] = {"node", script, model, "--gen-inputs", ddir, "--seed", "1", "--out-dir", ddir, NULL};
-    RunResult r;
-    ck_assert_int_eq(tu_run(argv, 600, &r), 0);
-    ck_assert_msg(r.exited && r.status == 0, "ort_run failed: %s", r.err);
-    tu_run_free(&r);
-    free(script);
-  } else {
-    printf("  ONNX Runtime comparison SKIPPED: %s\n", why);
-    write_input(in, fused);
-  }
+  char *why = tu_ort_unavailable(); /* the setup installs it: its absence is a failure */
+  ck_assert_msg(why == NULL, "no ONNX Runtime reference: %s", why);
+  char *script = tu_printf("%s/tests/ort/ort_run.js", VITC_SOURCE_DIR);
+  char *argv[] = {"node", script, model, "--gen-inputs", ddir, "--seed", "1", "--out-dir", ddir, NULL};
+  RunResult r;
+  ck_assert_int_eq(tu_run(argv, 600, &r), 0);
+  ck_assert_msg(r.exited && r.status == 0, "ort_run failed: %s", r.err);
+  tu_run_free(&r);
+  free(script);
   ck_assert(run_prog(fdir, in, fout));
   ck_assert(run_prog(udir, in, uout));
   CompareResult cr;
   tu_compare_files(DT_FLOAT, fout, uout, RTOL, &cr);
   printf("  fused vs unfused: max_err %.3g (max_ref %.3g)\n", cr.max_err, cr.max_ref);
   ck_assert_msg(cr.ok, "%s fused vs unfused: %s", mc->stem, cr.why);
-  if (!why) {
+  {
     tu_compare_files(DT_FLOAT, fout, ref, RTOL, &cr);
     printf("  fused vs ORT:     max_err %.3g (max_ref %.3g)\n", cr.max_err, cr.max_ref);
     ck_assert_msg(cr.ok, "%s fused vs ORT: %s", mc->stem, cr.why);
@@ -875,7 +856,6 @@ START_TEST(test_models) {
     printf("  unfused vs ORT:   max_err %.3g (max_ref %.3g)\n", cr.max_err, cr.max_ref);
     ck_assert_msg(cr.ok, "%s unfused vs ORT: %s", mc->stem, cr.why);
   }
-  free(why);
   free(in);
   free(ref);
   free(fout);

@@ -28,14 +28,15 @@
  * a few ulp) times the slope of the activation (< 1.13), and the residual add one
  * rounding.
  *
- * x86 ISAs are compiled under `#pragma GCC target` and run only when
- * __builtin_cpu_supports says the CPU has them; otherwise the test prints why it
- * skipped. NEON: the test cross-compiles this file for AArch64 in its standalone
- * mode (-DVITC_GEMM_STANDALONE: no Check, a plain main) with
- * aarch64-linux-gnu-gcc -Werror and runs it under qemu-aarch64, each missing tool
- * reported as a skip.
+ * x86 ISAs are compiled under `#pragma GCC target` and run as their own ctest
+ * tests, `check_gemm --isa avx2|avx512`, which exit 77 (skipped, with the reason)
+ * where __builtin_cpu_supports says the CPU lacks the ISA. NEON: the test
+ * cross-compiles this file for AArch64 in its standalone mode
+ * (-DVITC_GEMM_STANDALONE: no Check, a plain main) with aarch64-linux-gnu-gcc
+ * -Werror and runs it under qemu-aarch64; a missing tool is a failure.
  *
- *   check_gemm                                       all ISAs (Check runner)
+ *   check_gemm                                       scalar and neon (Check runner)
+ *   check_gemm --isa avx2|avx512                     one x86 ISA
  *   gcc -std=c99 -O2 -DVITC_GEMM_STANDALONE -I templates tests/check_gemm.c -lm
  *                                                    the same without Check */
 #include <float.h>
@@ -97,7 +98,9 @@
 #pragma GCC pop_options
 #endif
 
+#ifdef VITC_GEMM_STANDALONE
 #include "x86_isa_here.h"
+#endif
 #else
 #define GEMM_X86 0
 #endif
@@ -530,102 +533,56 @@ int main(void) {
 START_TEST(test_scalar_epilogue) { ck_assert_int_eq(check_scalar_epilogue(), 0); }
 END_TEST
 
+/* The x86 ISAs run only under `--isa avx2|avx512`, which exits TU_SKIP where this CPU
+ * lacks the ISA (tests/testutil.h: one ctest test per ISA). */
 START_TEST(test_avx2) {
 #if GEMM_X86
-  const char *why = x86_missing(0);
-  if (why) {
-    printf("[avx2] SKIPPED: %s\n", why);
-    return;
-  }
   ck_assert_int_eq(run_isa(&isa_avx2), 0);
 #else
-  printf("[avx2] SKIPPED: not an x86 build (or not GCC/clang)\n");
+  ck_abort_msg("[avx2] not an x86 build (or not GCC/clang)");
 #endif
 }
 END_TEST
 
 START_TEST(test_avx512) {
 #if GEMM_X86
-  const char *why = x86_missing(1);
-  if (why) {
-    printf("[avx512] SKIPPED: %s\n", why);
-    return;
-  }
   ck_assert_int_eq(run_isa(&isa_avx512), 0);
 #else
-  printf("[avx512] SKIPPED: not an x86 build (or not GCC/clang)\n");
+  ck_abort_msg("[avx512] not an x86 build (or not GCC/clang)");
 #endif
 }
 END_TEST
 
-/* `tool --version` runs */
-static int have_tool(const char *tool) {
-  char *argv[] = {(char *)tool, "--version", NULL};
-  RunResult r;
-  int ok = tu_run(argv, 60, &r) == 0 && r.exited && r.status == 0;
-  tu_run_free(&r);
-  return ok;
-}
-
+/* On AArch64 natively; elsewhere cross-compiled in standalone mode and run under qemu. */
 START_TEST(test_neon) {
 #if defined(__aarch64__)
   ck_assert_int_eq(run_isa(&isa_neon), 0);
 #else
-  char dir[] = "/tmp/vitc_check_gemm_XXXXXX";
-  char *src, *inc, *prog;
-  RunResult r;
-  if (!have_tool("aarch64-linux-gnu-gcc")) {
-    printf("[neon] SKIPPED: neither compiled nor run: aarch64-linux-gnu-gcc is not installed "
-           "(apt-get install gcc-aarch64-linux-gnu)\n");
-    return;
-  }
-  ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp failed");
-  src = tu_printf("%s/tests/check_gemm.c", VITC_SOURCE_DIR);
-  inc = tu_printf("-I%s/templates", VITC_SOURCE_DIR);
-  prog = tu_printf("%s/check_gemm_neon", dir);
-  {
-    char *cc[] = {"aarch64-linux-gnu-gcc", "-std=c99", "-O2", "-Wall", "-Wextra", "-pedantic", "-Werror",
-                  "-DVITC_GEMM_STANDALONE", inc, src, "-lm", "-o", prog, NULL};
-    ck_assert_int_eq(tu_run(cc, 300, &r), 0);
-    ck_assert_msg(r.exited && r.status == 0, "%s: %s\n%s", tu_argv_str(cc), tu_run_describe(&r), r.err);
-    tu_run_free(&r);
-    printf("[neon] compiled for AArch64 with aarch64-linux-gnu-gcc -std=c99 -O2 -Wall -Wextra -pedantic -Werror\n");
-    fflush(stdout);
-  }
-  if (!have_tool("qemu-aarch64")) {
-    printf("[neon] execution SKIPPED: this is not an AArch64 machine and qemu-aarch64 is not installed "
-           "(apt-get install qemu-user)\n");
-  } else {
-    char *run[] = {"qemu-aarch64", "-L", "/usr/aarch64-linux-gnu", prog, NULL};
-    ck_assert_int_eq(tu_run(run, 600, &r), 0);
-    printf("[neon] run under qemu-aarch64 (this is not an AArch64 machine):\n%s", r.out ? r.out : "");
-    fflush(stdout);
-    ck_assert_msg(r.exited && r.status == 0, "%s: %s\n%s", tu_argv_str(run), tu_run_describe(&r), r.err);
-    tu_run_free(&r);
-  }
-  unlink(prog);
-  rmdir(dir);
-  free(src);
-  free(inc);
-  free(prog);
+  char *fail = tu_run_neon_standalone("check_gemm.c", "VITC_GEMM_STANDALONE", NULL);
+  ck_assert_msg(fail == NULL, "[neon] %s", fail);
 #endif
 }
 END_TEST
 
-int main(void) {
+int main(int argc, char **argv) {
+  int verdict = tu_isa_verdict("check_gemm", &argc, argv);
+  if (verdict >= 0) return verdict;
+  const char *isa = tu_selected_isa();
   Suite *s = suite_create("gemm");
-  TCase *tc = tcase_create("gemm");
-  SRunner *sr;
-  int nf;
+  TCase *tc = tcase_create(isa ? isa : "portable");
   tcase_set_timeout(tc, 600);
-  tcase_add_test(tc, test_scalar_epilogue);
-  tcase_add_test(tc, test_avx2);
-  tcase_add_test(tc, test_avx512);
-  tcase_add_test(tc, test_neon);
+  if (!isa) {
+    tcase_add_test(tc, test_scalar_epilogue);
+    tcase_add_test(tc, test_neon);
+  } else if (strcmp(isa, "avx2") == 0) {
+    tcase_add_test(tc, test_avx2);
+  } else {
+    tcase_add_test(tc, test_avx512);
+  }
   suite_add_tcase(s, tc);
-  sr = srunner_create(s);
+  SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
-  nf = srunner_ntests_failed(sr);
+  int nf = srunner_ntests_failed(sr);
   srunner_free(sr);
   return nf ? 1 : 0;
 }

@@ -17,18 +17,19 @@
  * cross-compiled and run under qemu-user on x86 hosts, on the platform --platform
  * names (tests/testutil.h: aarch64 with gcc by default, aarch64-clang, armv7 with
  * arm-linux-gnueabihf-gcc under qemu-arm, ...): the same neon bundle each time, the
- * ONNX Runtime reference computed once on the host; a target this machine
- * cannot run (AVX-512 on an AVX2 CPU, no cross compiler...) is skipped with the
- * reason printed; warnings in the generated C fail the test. A second, sanitized
- * build (ASan + UBSan) runs the first reference set natively.
+ * ONNX Runtime reference computed once on the host. A target this CPU cannot run
+ * (AVX-512 on an AVX2 CPU) exits 77, skipped with the reason printed; a missing or
+ * broken tool (cross compiler, qemu, ONNX Runtime: the setup installs them) is a
+ * failure; warnings in the generated C fail the test. A second, sanitized build
+ * (ASan + UBSan) runs the first reference set natively (not under qemu).
  *
  * --determinism compiles one model twice for each target, from differently spelled
  * paths into different folders, and requires byte-identical bundles: generated files must
  * carry no time stamps, absolute paths or other run-dependent bytes.
  *
  * --targets-here prints, for each target (and each ARM platform), whether this
- * machine runs it, and exits 77 (ctest: skipped) if some cannot, so the ctest
- * summary names the gap.
+ * machine runs it, and exits 77 (ctest: skipped) if this CPU lacks some, so the
+ * ctest summary names the gap, or 1 if a tool is missing or broken.
  *
  * Work folders: BUILD/tests/models/<model>/<targets>[@<platform>]/ (kept for inspection,
  * cleared at start). */
@@ -54,7 +55,6 @@ static struct {
   int n_seeds;
   const char *targets; /* comma-separated; NULL = all */
   const char *platform; /* for ARM targets (testutil.h); NULL = the default */
-  char *ort_missing;   /* why ONNX Runtime cannot run, or NULL */
 } opt;
 
 /* A reference set: the input files to feed and the output files to expect. */
@@ -163,9 +163,8 @@ static const Build builds[] = {
 };
 
 /* NULL if the C compiler can build and run programs with these flags, else why not
- * (a sanitizer runtime may be missing). */
+ * (a sanitizer runtime may be missing: a failure, the setup installs gcc's). */
 static char *flags_unusable(const Platform *p, const char *flags, const char *work) {
-  if (p->emulator) return tu_printf("not run under an emulator");
   char *dir = tu_printf("%s/probe", work), *src = tu_printf("%s/probe.c", dir), *exe = tu_printf("%s/probe/a.out", work);
   char *why = NULL;
   tu_mkdir_p(dir);
@@ -253,7 +252,9 @@ static int check_target(const Target *t, const Platform *p, const ModelInfo *mi,
   int failures = !run_ok(what, compile, VITC_TIMEOUT, &secs);
   if (!failures) printf("  [%s] vitc compile: %.2f s\n", t->name, secs);
   if (!failures) failures += validate_bundle(t, p, bundle);
-  for (size_t b = 0; b < sizeof builds / sizeof builds[0] && !failures; b++) {
+  /* the sanitizer build runs natively only: qemu-user does not run ASan's shadow memory */
+  size_t n_builds = p->emulator ? 1 : sizeof builds / sizeof builds[0];
+  for (size_t b = 0; b < n_builds && !failures; b++) {
     /* "neon@armv7+asan,ubsan": target, platform when one was asked for, build */
     char *label = tu_printf("%s%s%s%s", t->name, opt.platform ? "@" : "", opt.platform ? opt.platform : "",
                             builds[b].suffix),
@@ -263,9 +264,9 @@ static int check_target(const Target *t, const Platform *p, const ModelInfo *mi,
     char *prog = tu_printf("%s/prog", bdir);
     tu_mkdir_p(bdir);
     char *why = b > 0 ? flags_unusable(p, builds[b].cflags, bdir) : NULL;
-    if (why) printf("  [%s] SKIPPED: %s with %s: %s\n", label, p->cc, builds[b].cflags, why);
+    if (why) printf("  [%s] FAIL: %s cannot build and run programs with %s: %s\n", label, p->cc, builds[b].cflags, why);
     int built = why ? -1 : build_bundle(p, label, flags, bundle, prog);
-    failures += !why && built != 0;
+    failures += why || built != 0;
     for (int i = 0; i < (builds[b].all_sets ? n_sets : 1) && i < n_sets && built >= 0; i++) {
       char *dir = tu_printf("%s/%s", bdir, sets[i].slug);
       failures += check_set(p, label, mi, prog, dir, &sets[i]);
@@ -307,20 +308,14 @@ START_TEST(test_model) {
     sets[0].in[0] = strdup(opt.input);
     sets[0].ref[0] = strdup(opt.ref);
   }
-  if (opt.ort_missing) printf("  seeded ONNX Runtime references SKIPPED: %s\n", opt.ort_missing);
-  else
-    for (int i = 0; i < opt.n_seeds; i++) failures += !seeded_set(&mi, work, opt.seeds[i], sets, &n_sets);
+  for (int i = 0; i < opt.n_seeds; i++) failures += !seeded_set(&mi, work, opt.seeds[i], sets, &n_sets);
 
   int n_targets, n_run = 0;
   char **targets = target_list(&n_targets);
   for (int i = 0; i < n_targets; i++) {
     const Target *t = target_find(targets[i]);
-    if (!t) {
-      printf("  target %s: SKIPPED: vitc has no such target (targets: %s)\n", targets[i], target_names());
-      continue;
-    }
     Platform p;
-    char *why = tu_target_platform_named(t, opt.platform, &p);
+    char *why = tu_target_platform_named(t, opt.platform, &p); /* main() judged the targets */
     if (why) {
       printf("  target %s: SKIPPED: %s\n", t->name, why);
       free(why);
@@ -408,34 +403,47 @@ END_TEST
 
 /* ------------------------------------------------------------------------ */
 
-/* How many of the targets to test can run here; prints why for the others. */
-static int runnable_targets(bool quiet) {
-  int n, runnable = 0;
+/* Whether the targets to test can run here: -1 if at least one runs and none fails for a
+ * broken tool; else the exit status (TU_SKIP when this CPU lacks them all, 1 for an
+ * unknown target or a missing or broken tool), after printing why. */
+static int judge_targets(void) {
+  int n, runnable = 0, status = -1;
   char **targets = target_list(&n);
-  for (int i = 0; i < n; i++) {
+  for (int i = 0; i < n && status < 0; i++) {
     const Target *t = target_find(targets[i]);
     Platform p;
-    char *why = t ? tu_target_platform_named(t, opt.platform, &p)
-                  : tu_printf("vitc has no such target (targets: %s)", target_names());
-    if (why && !quiet) printf("target %s: SKIPPED: %s\n", targets[i], why);
+    if (!t) {
+      printf("check_models: FAIL: vitc has no target '%s' (targets: %s)\n", targets[i], target_names());
+      status = 1;
+      continue;
+    }
+    char *why = tu_target_platform_named(t, opt.platform, &p);
+    if (why && !p.no_hardware) status = tu_cannot_run("check_models", &p, why);
+    else if (why) printf("target %s: SKIPPED: %s\n", t->name, why);
     runnable += why == NULL;
     free(why);
   }
   tu_free_list(targets);
-  return runnable;
+  if (status < 0 && runnable == 0) {
+    printf("check_models: SKIPPED: this CPU runs no target of '%s'\n", opt.targets ? opt.targets : target_names());
+    status = TU_SKIP;
+  }
+  return status;
 }
 
-/* Which targets run here; TU_SKIP if some do not. */
+/* Which targets run here: 0 if all, TU_SKIP if this CPU lacks some, 1 if a tool is
+ * missing or broken. */
 static int targets_here(void) {
-  int n, skipped = 0;
+  int n, skipped = 0, broken = 0;
   char **targets = target_list(&n);
   for (int i = 0; i < n; i++) {
     const Target *t = target_find(targets[i]);
-    Platform p;
+    Platform p = {0};
     char *why = t ? tu_target_platform(t, &p) : tu_printf("vitc does not know it");
-    if (why) printf("target %s: SKIPPED in the model tests: %s\n", targets[i], why);
+    if (why) printf("target %s: %s in the model tests: %s\n", targets[i], p.no_hardware ? "SKIPPED" : "FAILS", why);
     else printf("target %s (%s, flags '%s'): runs %s\n", targets[i], p.cc, t->cflags ? t->cflags : "", tu_platform_how(&p));
-    skipped += why != NULL;
+    skipped += why && p.no_hardware;
+    broken += why && !p.no_hardware;
     free(why);
   }
   /* the neon target's other platforms (the default one is listed above) */
@@ -445,14 +453,14 @@ static int targets_here(void) {
     if (strcmp(name, "aarch64") == 0) continue;
     Platform p;
     char *why = tu_target_platform_named(neon, name, &p);
-    if (why) printf("target neon, platform %s: SKIPPED in the model tests: %s\n", name, why);
+    if (why) printf("target neon, platform %s: FAILS in the model tests: %s\n", name, why);
     else printf("target neon, platform %s (%s %s): runs %s\n", name, p.cc, p.cflags, tu_platform_how(&p));
-    skipped += why != NULL;
+    broken += why != NULL;
     free(why);
   }
   free(names);
   tu_free_list(targets);
-  return skipped ? TU_SKIP : 0;
+  return broken ? 1 : skipped ? TU_SKIP : 0;
 }
 
 static int usage(void) {
@@ -519,17 +527,13 @@ int main(int argc, char **argv) {
     opt.n_seeds = 2;
     free(stem);
   }
-  if (opt.model && runnable_targets(true) == 0) {
-    printf("check_models: SKIPPED: no target of '%s' runs here%s%s\n", opt.targets ? opt.targets : target_names(),
-           opt.platform ? " on platform " : "", opt.platform ? opt.platform : "");
-    runnable_targets(false);
-    return TU_SKIP;
-  }
   if (opt.model) {
-    opt.ort_missing = tu_ort_unavailable();
-    if (opt.ort_missing && !opt.input) {
-      printf("check_models: SKIPPED: %s has no reference without ONNX Runtime: %s\n", opt.model, opt.ort_missing);
-      return TU_SKIP;
+    int status = judge_targets();
+    if (status >= 0) return status;
+    char *ort_missing = tu_ort_unavailable(); /* the setup installs it: its absence is a failure */
+    if (ort_missing) {
+      printf("check_models: FAIL: no ONNX Runtime reference: %s\n", ort_missing);
+      return 1;
     }
   }
   Suite *s = suite_create("models");

@@ -63,7 +63,7 @@ static int const_f32(const char *name, Shape s, const float *v) {
 static int const_i64(const char *name, Shape s, const int64_t *v) {
   size_t n = (size_t)shape_numel(&s);
   int64_t *data = xmalloc((n ? n : 1) * sizeof(int64_t));
-  if (n) memcpy(data, v, n * sizeof(int64_t));
+  if (n && v) memcpy(data, v, n * sizeof(int64_t));
   return graph_add_const(G, name, DT_INT64, &s, data);
 }
 

@@ -5,8 +5,9 @@
  * One program tests every shim: tests/simd_isa_tests.h is included once per ISA
  * after binding that ISA's shim (the shims' own functions carry their ISA in their
  * names, so they coexist), with x86 ISAs compiled under `#pragma GCC target` (or
- * clang's attribute pragma) and run only when __builtin_cpu_supports says the CPU
- * has them; otherwise the test prints why it skipped. Per ISA it checks every shim
+ * clang's attribute pragma) and run as their own ctest tests, `check_simd --isa
+ * avx2|avx512`, which exit 77 (skipped, with the reason) where
+ * __builtin_cpu_supports says the CPU lacks the ISA. Per ISA it checks every shim
  * operation and tail length, sweeps exp/sigmoid/tanh/erf against libm and asserts
  * the error bounds documented in templates/simd/fastmath.h (printing the measured
  * maxima), and compares each shim-based kernel with its scalar template.
@@ -15,10 +16,10 @@
  * AArch64 (aarch64-linux-gnu-gcc, -Werror: that is the neon shim's compile
  * check) in its standalone mode (-DVITC_SIMD_STANDALONE: no Check, a plain
  * main that runs the portable and neon instantiations) and runs it under
- * qemu-aarch64 when qemu-user is installed; each missing tool is reported as a
- * skip with the package to install.
+ * qemu-aarch64; a missing tool is a failure.
  *
- *   check_simd                      all ISAs (Check runner)
+ *   check_simd                      the portable shim and neon (Check runner)
+ *   check_simd --isa avx2|avx512    one x86 ISA
  *   gcc -std=c99 -O2 -DVITC_SIMD_STANDALONE -I templates -I tests tests/check_simd.c -lm
  *                                   the same without Check; args: [--step N] */
 #include <float.h>
@@ -260,7 +261,9 @@ static const int simd_lengths[] = {0, 1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 32, 3
 #pragma GCC pop_options
 #endif
 
+#ifdef VITC_SIMD_STANDALONE
 #include "x86_isa_here.h"
+#endif
 #else
 #define SIMD_HAVE_X86_TESTS 0
 #endif
@@ -311,17 +314,14 @@ START_TEST(test_portable) {
 }
 END_TEST
 
+/* The x86 ISAs run only under `--isa avx2|avx512`, which exits TU_SKIP where this CPU
+ * lacks the ISA (tests/testutil.h: one ctest test per ISA). */
 START_TEST(test_avx2) {
 #if SIMD_HAVE_X86_TESTS
   SimdParams prm = {SIMD_STEP_NATIVE};
-  const char *why = x86_missing(0);
-  if (why) {
-    printf("[avx2] SKIPPED: %s\n", why);
-    return;
-  }
   ck_assert_int_eq(simd_test_isa_avx2(&prm), 0);
 #else
-  printf("[avx2] SKIPPED: not an x86 build (or not GCC/clang)\n");
+  ck_abort_msg("[avx2] not an x86 build (or not GCC/clang)");
 #endif
 }
 END_TEST
@@ -329,104 +329,47 @@ END_TEST
 START_TEST(test_avx512) {
 #if SIMD_HAVE_X86_TESTS
   SimdParams prm = {SIMD_STEP_NATIVE};
-  const char *why = x86_missing(1);
-  if (why) {
-    printf("[avx512] SKIPPED: %s\n", why);
-    return;
-  }
   ck_assert_int_eq(simd_test_isa_avx512(&prm), 0);
 #else
-  printf("[avx512] SKIPPED: not an x86 build (or not GCC/clang)\n");
+  ck_abort_msg("[avx512] not an x86 build (or not GCC/clang)");
 #endif
 }
 END_TEST
 
-/* `tool --version` runs */
-static int have_tool(const char *tool) {
-  char *argv[] = {(char *)tool, "--version", NULL};
-  RunResult r;
-  int ok = tu_run(argv, 60, &r) == 0 && r.exited && r.status == 0;
-  tu_run_free(&r);
-  return ok;
-}
-
+/* On AArch64 natively; elsewhere cross-compiled in standalone mode (the neon shim's
+ * compile check, -Werror) and run under qemu with a sparser sweep: qemu emulates each
+ * instruction. */
 START_TEST(test_neon) {
 #if defined(__aarch64__)
   SimdParams prm = {SIMD_STEP_NATIVE};
   ck_assert_int_eq(simd_test_isa_neon(&prm), 0);
 #else
-  char dir[] = "/tmp/vitc_check_simd_XXXXXX";
-  char *src, *inc_t, *inc_tests, *prog;
-  RunResult r;
-  if (!have_tool("aarch64-linux-gnu-gcc")) {
-    printf("[neon] SKIPPED: neither compiled nor run: aarch64-linux-gnu-gcc is not installed "
-           "(apt-get install gcc-aarch64-linux-gnu)\n");
-    return;
-  }
-  ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp failed");
-  src = tu_printf("%s/tests/check_simd.c", VITC_SOURCE_DIR);
-  inc_t = tu_printf("-I%s/templates", VITC_SOURCE_DIR);
-  inc_tests = tu_printf("-I%s/tests", VITC_SOURCE_DIR);
-  prog = tu_printf("%s/check_simd_neon", dir);
-  {
-    /* the compile check of templates/simd/neon.h and the kernels on it */
-    char *cc[] = {"aarch64-linux-gnu-gcc",
-                  "-std=c99",
-                  "-O2",
-                  "-Wall",
-                  "-Wextra",
-                  "-pedantic",
-                  "-Werror",
-                  "-DVITC_SIMD_STANDALONE",
-                  inc_t,
-                  inc_tests,
-                  src,
-                  "-lm",
-                  "-o",
-                  prog,
-                  NULL};
-    ck_assert_int_eq(tu_run(cc, 300, &r), 0);
-    ck_assert_msg(r.exited && r.status == 0, "%s: %s\n%s", tu_argv_str(cc), tu_run_describe(&r), r.err);
-    tu_run_free(&r);
-    printf("[neon] compiled for AArch64 with aarch64-linux-gnu-gcc -std=c99 -Wall -Wextra -pedantic -Werror\n");
-    fflush(stdout);
-  }
-  if (!have_tool("qemu-aarch64")) {
-    printf("[neon] execution SKIPPED: this is not an AArch64 machine and qemu-aarch64 is not installed "
-           "(apt-get install qemu-user)\n");
-  } else {
-    /* a sparser sweep: qemu emulates each instruction */
-    char *run[] = {"qemu-aarch64", "-L", "/usr/aarch64-linux-gnu", prog, "--step", "4093", NULL};
-    ck_assert_int_eq(tu_run(run, 600, &r), 0);
-    printf("[neon] run under qemu-aarch64 (this is not an AArch64 machine):\n%s", r.out ? r.out : "");
-    fflush(stdout);
-    ck_assert_msg(r.exited && r.status == 0, "%s: %s\n%s", tu_argv_str(run), tu_run_describe(&r), r.err);
-    tu_run_free(&r);
-  }
-  unlink(prog);
-  rmdir(dir);
-  free(src);
-  free(inc_t);
-  free(inc_tests);
-  free(prog);
+  static const char *const args[] = {"--step", "4093", NULL};
+  char *fail = tu_run_neon_standalone("check_simd.c", "VITC_SIMD_STANDALONE", args);
+  ck_assert_msg(fail == NULL, "[neon] %s", fail);
 #endif
 }
 END_TEST
 
-int main(void) {
+int main(int argc, char **argv) {
+  int verdict = tu_isa_verdict("check_simd", &argc, argv);
+  if (verdict >= 0) return verdict;
+  const char *isa = tu_selected_isa();
   Suite *s = suite_create("simd");
-  TCase *tc = tcase_create("isa");
-  SRunner *sr;
-  int nf;
+  TCase *tc = tcase_create(isa ? isa : "portable");
   tcase_set_timeout(tc, 900);
-  tcase_add_test(tc, test_portable);
-  tcase_add_test(tc, test_avx2);
-  tcase_add_test(tc, test_avx512);
-  tcase_add_test(tc, test_neon);
+  if (!isa) {
+    tcase_add_test(tc, test_portable);
+    tcase_add_test(tc, test_neon);
+  } else if (strcmp(isa, "avx2") == 0) {
+    tcase_add_test(tc, test_avx2);
+  } else {
+    tcase_add_test(tc, test_avx512);
+  }
   suite_add_tcase(s, tc);
-  sr = srunner_create(s);
+  SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
-  nf = srunner_ntests_failed(sr);
+  int nf = srunner_ntests_failed(sr);
   srunner_free(sr);
   return nf ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "emit/target.h"
 
 static CompareResult cmp_f32(const float *got, const float *ref, size_t n) {
   CompareResult cr;
@@ -163,6 +164,33 @@ START_TEST(string_helpers) {
 }
 END_TEST
 
+/* tests/CMakeLists.txt's VITC_ISA_TARGETS (one ctest test per ISA) is exactly the targets
+ * whose code needs CPU features, so a new one cannot go untested or pass unseen. */
+START_TEST(isa_targets_match_the_target_table) {
+  char *listed = tu_printf(",%s,", VITC_ISA_TARGETS);
+  int n_needs = 0, n_listed = 1;
+  for (const char *c = VITC_ISA_TARGETS; *c; c++) n_listed += *c == ',';
+  for (int i = 0; target_at(i); i++) {
+    const Target *t = target_at(i);
+    char *key = tu_printf(",%s,", t->name);
+    bool needs = tu_target_needs_cpu_features(t);
+    n_needs += needs;
+    ck_assert_msg(needs == (strstr(listed, key) != NULL), "target %s (flags '%s') %s VITC_ISA_TARGETS (%s)", t->name,
+                  t->cflags, needs ? "needs CPU features but is not in" : "needs no CPU feature but is in",
+                  VITC_ISA_TARGETS);
+    free(key);
+  }
+  ck_assert_int_eq(n_needs, n_listed);
+  free(listed);
+  /* --isa takes only those */
+  char *argv[] = {"driver", "--isa", "scalar", NULL};
+  int argc = 3;
+  char *err = tu_select_isa(&argc, argv);
+  ck_assert_ptr_nonnull(err);
+  free(err);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("testutil");
   TCase *tc = tcase_create("testutil");
@@ -174,6 +202,7 @@ int main(void) {
   tcase_add_test(tc, one_error_line_contract);
   tcase_add_test(tc, runner_status_signal_timeout);
   tcase_add_test(tc, string_helpers);
+  tcase_add_test(tc, isa_targets_match_the_target_table);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

@@ -1,6 +1,6 @@
 /* tests/check_threads.c: bundles compiled with --threads, against ONNX Runtime.
  *
- *   check_threads [--models M.onnx,...] [--targets T,...] [--threads 2,3] [--no-tsan]
+ *   check_threads [--models M.onnx,...] [--targets T,...] [--isa avx2|avx512] [--threads 2,3] [--no-tsan]
  *
  * For each model (default: the committed vit_tiny32, mabvit32 (gated
  * attention) and mobilevit_tiny (convolutions)), each target (default: every
@@ -17,9 +17,13 @@
  * and the largest N rebuilt with ThreadSanitizer (-fsanitize=thread, any
  * report fails: TSan exits 66) and run once more against ONNX Runtime.
  *
- * A target this machine cannot run is skipped with the reason; if none runs, or
- * ONNX Runtime is unavailable, or a model is absent, the test exits 77.
- * Work folders: BUILD/tests/threads/<model>/<target>-t<N>/. */
+ * Without --isa it runs the listed targets that need no CPU feature (scalar, neon);
+ * with it, only that x86 target (tests/testutil.h: one ctest test per ISA). A target this CPU
+ * cannot run is skipped with the reason, and if none runs the test exits 77; a
+ * missing or broken tool (ONNX Runtime, a cross compiler, qemu) or an absent model
+ * is a failure.
+ * Work folders: BUILD/tests/threads/<model>[-<isa>]/<target>-t<N>/ (one per ctest test: they run
+ * concurrently). */
 #define _GNU_SOURCE
 #include <check.h>
 #include <stdio.h>
@@ -173,7 +177,9 @@ START_TEST(test_threads) {
     ModelInfo mi;
     char *err = tu_model_info(model, &mi);
     ck_assert_msg(err == NULL, "%s", err);
-    char *stem = tu_stem(model), *work = tu_printf("%s/tests/threads/%s", VITC_BINARY_DIR, stem);
+    const char *isa = tu_selected_isa();
+    char *stem = tu_stem(model),
+         *work = tu_printf("%s/tests/threads/%s%s%s", VITC_BINARY_DIR, stem, isa ? "-" : "", isa ? isa : "");
     char *data = tu_printf("%s/data", work);
     tu_rm_rf(work);
     tu_mkdir_p(data);
@@ -187,7 +193,7 @@ START_TEST(test_threads) {
     for (int ti = 0; ti < opt.n_targets; ti++) {
       const Target *t = target_find(opt.targets[ti]);
       Platform p;
-      char *why = t ? tu_target_platform(t, &p) : tu_printf("vitc has no such target");
+      char *why = tu_target_platform(t, &p); /* main() judged the targets */
       if (why) {
         printf("  target %s: SKIPPED: %s\n", opt.targets[ti], why);
         free(why);
@@ -262,6 +268,8 @@ END_TEST
 
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
+  int verdict = tu_isa_verdict("check_threads", &argc, argv);
+  if (verdict >= 0) return verdict;
   const char *models = VITC_SOURCE_DIR "/models/vit_tiny32.onnx," VITC_SOURCE_DIR
                                        "/models/mabvit32.onnx," VITC_SOURCE_DIR "/models/mobilevit_tiny.onnx";
   const char *targets = "scalar,avx2,avx512,neon", *threads = "2,3";
@@ -278,6 +286,15 @@ int main(int argc, char **argv) {
   }
   opt.models = split_list(models, &opt.n_models);
   opt.targets = split_list(targets, &opt.n_targets);
+  /* --isa: that x86 target only, no TSan (the portable run has it); else the portable targets */
+  int kept = 0;
+  for (int i = 0; i < opt.n_targets; i++) {
+    const Target *t = target_find(opt.targets[i]);
+    if (!t) return printf("check_threads: FAIL: vitc has no target '%s'\n", opt.targets[i]), 1;
+    if (tu_target_selected(t)) opt.targets[kept++] = opt.targets[i];
+  }
+  opt.n_targets = kept;
+  if (tu_selected_isa()) opt.tsan = false;
   int nt;
   char **tl = split_list(threads, &nt);
   for (int i = 0; i < nt && opt.n_threads < 8; i++) {
@@ -288,26 +305,27 @@ int main(int argc, char **argv) {
   tu_free_list(tl);
   for (int m = 0; m < opt.n_models; m++)
     if (!tu_exists(opt.models[m])) {
-      printf("check_threads: SKIPPED: %s is absent%s\n", opt.models[m],
+      printf("check_threads: FAIL: %s is absent%s\n", opt.models[m],
              strstr(opt.models[m], "deit_tiny") ? " (model_deit_tiny_export regenerates it)" : "");
-      return TU_SKIP;
+      return 1;
     }
-  char *ort_missing = tu_ort_unavailable();
+  char *ort_missing = tu_ort_unavailable(); /* the setup installs it */
   if (ort_missing) {
-    printf("check_threads: SKIPPED: no ONNX Runtime reference: %s\n", ort_missing);
-    return TU_SKIP;
+    printf("check_threads: FAIL: no ONNX Runtime reference: %s\n", ort_missing);
+    return 1;
   }
   int runnable = 0;
   for (int i = 0; i < opt.n_targets; i++) {
     const Target *t = target_find(opt.targets[i]);
     Platform p;
-    char *why = t ? tu_target_platform(t, &p) : strdup("no such target");
+    char *why = tu_target_platform(t, &p);
+    if (why && !p.no_hardware) return tu_cannot_run("check_threads", &p, why);
     runnable += why == NULL;
     if (!why && !p.emulator) opt.tsan_target = t->name;
     free(why);
   }
   if (!runnable) {
-    printf("check_threads: SKIPPED: none of the targets %s runs here\n", targets);
+    printf("check_threads: SKIPPED: this CPU runs none of the targets %s\n", targets);
     return TU_SKIP;
   }
   Suite *s = suite_create("threads");

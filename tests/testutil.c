@@ -545,15 +545,15 @@ static const struct ArmPlatform {
   const char *name, *arch, *cc, *cc_package, *cflags, *emulator, *sysroot, *sysroot_package, *how;
 } arm_platforms[] = {
     {"aarch64", "aarch64", "aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu", "", "qemu-aarch64",
-     "/usr/aarch64-linux-gnu", "gcc-aarch64-linux-gnu", "under qemu-aarch64 (aarch64, gcc)"},
+     "/usr/aarch64-linux-gnu", "libc6-dev-arm64-cross", "under qemu-aarch64 (aarch64, gcc)"},
     {"aarch64-clang", "aarch64", "clang", "clang", "--target=aarch64-linux-gnu", "qemu-aarch64",
-     "/usr/aarch64-linux-gnu", "gcc-aarch64-linux-gnu", "under qemu-aarch64 (aarch64, clang)"},
+     "/usr/aarch64-linux-gnu", "libc6-dev-arm64-cross", "under qemu-aarch64 (aarch64, clang)"},
     {"armv7", "armv7", "arm-linux-gnueabihf-gcc", "gcc-arm-linux-gnueabihf", ARMV7_FLAGS, "qemu-arm",
-     "/usr/arm-linux-gnueabihf", "gcc-arm-linux-gnueabihf", "under qemu-arm (armv7 neon-vfpv4, gcc)"},
+     "/usr/arm-linux-gnueabihf", "libc6-dev-armhf-cross", "under qemu-arm (armv7 neon-vfpv4, gcc)"},
     {"armv7-clang", "armv7", "clang", "clang", "--target=arm-linux-gnueabihf " ARMV7_FLAGS, "qemu-arm",
-     "/usr/arm-linux-gnueabihf", "gcc-arm-linux-gnueabihf", "under qemu-arm (armv7 neon-vfpv4, clang)"},
+     "/usr/arm-linux-gnueabihf", "libc6-dev-armhf-cross", "under qemu-arm (armv7 neon-vfpv4, clang)"},
     {"armv7-nofma", "armv7", "arm-linux-gnueabihf-gcc", "gcc-arm-linux-gnueabihf",
-     "-march=armv7-a -mfpu=neon -mfloat-abi=hard", "qemu-arm", "/usr/arm-linux-gnueabihf", "gcc-arm-linux-gnueabihf",
+     "-march=armv7-a -mfpu=neon -mfloat-abi=hard", "qemu-arm", "/usr/arm-linux-gnueabihf", "libc6-dev-armhf-cross",
      "under qemu-arm (armv7 neon without VFPv4, gcc)"},
 };
 #define N_ARM_PLATFORMS (sizeof arm_platforms / sizeof arm_platforms[0])
@@ -587,7 +587,8 @@ static char *probe_platform(const Platform *p) {
   if (tu_build_bundle(p, "-O1", dir, exe, 120, &r) != 0) why = tu_printf("cannot start %s", p->cc);
   else if (!r.exited || r.status != 0) {
     char *line = tu_build_error_line(r.err, 200);
-    why = tu_printf("%s %s cannot build a NEON program: %s", p->cc, p->cflags, line);
+    why = tu_printf("%s %s cannot build a NEON program (is its C library installed? .ci/setup.sh): %s", p->cc,
+                    p->cflags, line);
     free(line);
   }
   tu_run_free(&r);
@@ -618,8 +619,8 @@ static char *arm_platform(const char *name, Platform *p) {
   if (i == N_ARM_PLATFORMS) return tu_printf("no ARM platform '%s' (platforms: %s)", name, tu_arm_platform_names());
   const struct ArmPlatform *a = &arm_platforms[i];
   bool native = strcmp(a->arch, HOST_ARCH) == 0 && strcmp(a->cc, "clang") != 0;
-  *p = native ? (Platform){a->name, tu_cc(), a->cflags, NULL, NULL}
-              : (Platform){a->name, a->cc, a->cflags, a->emulator, a->sysroot};
+  *p = native ? (Platform){a->name, tu_cc(), a->cflags, NULL, NULL, false}
+              : (Platform){a->name, a->cc, a->cflags, a->emulator, a->sysroot, false};
   if (!probed[i]) {
     char *why = native ? NULL : tool_missing(a->cc, a->cc_package);
     if (!why && p->emulator) why = tool_missing(p->emulator, "qemu-user");
@@ -634,14 +635,10 @@ static char *arm_platform(const char *name, Platform *p) {
 
 char *tu_target_platform(const Target *t, Platform *p) { return tu_target_platform_named(t, NULL, p); }
 
-char *tu_target_platform_named(const Target *t, const char *platform, Platform *p) {
-  /* $VITC_TEST_PLATFORM picks the ARM platform of drivers that test every target */
-  if (is_arm_target(t) && (!platform || !*platform)) platform = getenv("VITC_TEST_PLATFORM");
-  bool named = platform && *platform && strcmp(platform, "host") != 0;
-  *p = (Platform){"host", tu_cc(), "", NULL, NULL};
-  if (is_arm_target(t)) return arm_platform(named ? platform : "aarch64", p);
-  if (named) return tu_printf("platform %s is for ARM targets; target %s runs on the host", platform, t->name);
-  char *flags = strdup(t->cflags ? t->cflags : ""), *save = NULL, *why = NULL;
+/* NULL if this CPU has every -m feature in cflags, else why not. On a host that is not
+ * x86, no -m feature of vitc's x86 targets can be told to run. */
+static char *cpu_lacks_flags(const char *cflags) {
+  char *flags = strdup(cflags ? cflags : ""), *save = NULL, *why = NULL;
   for (char *f = strtok_r(flags, " \t", &save); f && !why; f = strtok_r(NULL, " \t", &save)) {
     if (strncmp(f, "-m", 2) != 0 || strcmp(f, "-march=native") == 0) continue;
     bool known = false;
@@ -652,10 +649,132 @@ char *tu_target_platform_named(const Target *t, const char *platform, Platform *
       if (!cpu_flags[i].present()) why = tu_printf("this CPU lacks %s (flag %s)", f + 2, f);
     }
 #endif
-    if (!known && !why) why = tu_printf("cannot tell whether this machine runs code built with %s", f);
+    if (!known && !why) why = tu_printf("this machine cannot run code built with %s", f);
   }
   free(flags);
   return why;
+}
+
+char *tu_target_platform_named(const Target *t, const char *platform, Platform *p) {
+  /* $VITC_TEST_PLATFORM picks the ARM platform of drivers that test every target */
+  if (is_arm_target(t) && (!platform || !*platform)) platform = getenv("VITC_TEST_PLATFORM");
+  bool named = platform && *platform && strcmp(platform, "host") != 0;
+  *p = (Platform){"host", tu_cc(), "", NULL, NULL, false};
+  if (is_arm_target(t)) return arm_platform(named ? platform : "aarch64", p);
+  if (named) return tu_printf("platform %s is for ARM targets; target %s runs on the host", platform, t->name);
+  char *why = cpu_lacks_flags(t->cflags);
+  p->no_hardware = why != NULL;
+  return why;
+}
+
+int tu_cannot_run(const char *label, const Platform *p, const char *why) {
+  printf("%s: %s: %s\n", label, p->no_hardware ? "SKIPPED" : "FAIL", why);
+  fflush(stdout);
+  return p->no_hardware ? TU_SKIP : 1;
+}
+
+/* ---------------- one ctest test per ISA ---------------- */
+
+static const char *selected_isa;
+
+bool tu_target_needs_cpu_features(const Target *t) {
+  const char *f = t->cflags ? t->cflags : "";
+  return strncmp(f, "-m", 2) == 0 || strstr(f, " -m") != NULL;
+}
+
+char *tu_select_isa(int *argc, char **argv) {
+  for (int i = 1; i < *argc; i++) {
+    if (strcmp(argv[i], "--isa") != 0) continue;
+    if (i + 1 >= *argc) return tu_printf("--isa needs a target name");
+    const Target *t = target_find(argv[i + 1]);
+    if (!t || !tu_target_needs_cpu_features(t))
+      return tu_printf("--isa %s: not a target whose code needs CPU features (the others run without --isa)",
+                       argv[i + 1]);
+    selected_isa = t->name;
+    for (int j = i; j + 2 <= *argc; j++) argv[j] = argv[j + 2];
+    *argc -= 2;
+    return NULL;
+  }
+  return NULL;
+}
+
+const char *tu_selected_isa(void) { return selected_isa; }
+
+bool tu_target_selected(const Target *t) {
+  return selected_isa ? strcmp(t->name, selected_isa) == 0 : !tu_target_needs_cpu_features(t);
+}
+
+char *tu_cpu_lacks(const char *target) {
+  const Target *t = target_find(target);
+  return t ? cpu_lacks_flags(t->cflags) : tu_printf("vitc has no target '%s'", target);
+}
+
+int tu_isa_verdict(const char *driver, int *argc, char **argv) {
+  char *err = tu_select_isa(argc, argv);
+  if (err) {
+    fprintf(stderr, "%s: %s\n", driver, err);
+    free(err);
+    return 2;
+  }
+  if (!selected_isa) return -1;
+  char *why = tu_cpu_lacks(selected_isa);
+  if (!why) return -1;
+  printf("%s [%s]: SKIPPED: %s\n", driver, selected_isa, why);
+  free(why);
+  return TU_SKIP;
+}
+
+char *tu_run_neon_standalone(const char *src, const char *define, const char *const *args) {
+  Platform p;
+  char *why = tu_target_platform(target_find("neon"), &p);
+  if (why) {
+    char *msg = tu_printf("cannot build and run for neon: %s", why);
+    free(why);
+    return msg;
+  }
+  char dir[] = "/tmp/vitc_neon_standalone_XXXXXX";
+  if (!mkdtemp(dir)) return tu_printf("cannot create a folder in /tmp: %s", strerror(errno));
+  char *path = tu_printf("%s/tests/%s", VITC_SOURCE_DIR, src), *def = tu_printf("-D%s", define);
+  char *inc_t = tu_printf("-I%s/templates", VITC_SOURCE_DIR), *inc_tests = tu_printf("-I%s/tests", VITC_SOURCE_DIR);
+  char *prog = tu_printf("%s/prog", dir), *fail = NULL;
+  enum { MAX_ARGS = 64 };
+  char *cc[MAX_ARGS] = {(char *)p.cc};
+  int n = 1;
+  char *flags = strdup(p.cflags ? p.cflags : ""), *save = NULL;
+  for (char *f = strtok_r(flags, " \t", &save); f && n < MAX_ARGS / 2; f = strtok_r(NULL, " \t", &save)) cc[n++] = f;
+  const char *fixed[] = {"-std=c99", "-O2", "-Wall", "-Wextra", "-pedantic", "-Werror", def, inc_t, inc_tests, path,
+                         "-lm", "-o", prog};
+  for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) cc[n++] = (char *)fixed[i];
+  cc[n] = NULL;
+  RunResult r;
+  if (tu_run(cc, 600, &r) != 0) fail = tu_printf("cannot start %s", p.cc);
+  else if (!r.exited || r.status != 0) {
+    char *cmd = tu_argv_str(cc);
+    fail = tu_printf("%s: %s\n%s", cmd, tu_run_describe(&r), r.err ? r.err : "");
+    free(cmd);
+  } else {
+    printf("[neon] %s compiled with %s %s -std=c99 -O2 -Wall -Wextra -pedantic -Werror\n", src, p.cc, p.cflags);
+    fflush(stdout);
+  }
+  tu_run_free(&r);
+  if (!fail) {
+    char *run[MAX_ARGS];
+    int m = tu_platform_argv(&p, run, prog);
+    for (int i = 0; args && args[i] && m < MAX_ARGS - 1; i++) run[m++] = (char *)args[i];
+    run[m] = NULL;
+    int rc = tu_run(run, 900, &r);
+    if (rc == 0) printf("[neon] run %s:\n%s", tu_platform_how(&p), r.out ? r.out : "");
+    fflush(stdout);
+    if (rc != 0 || !r.exited || r.status != 0) {
+      char *cmd = tu_argv_str(run);
+      fail = tu_printf("%s: %s\n%s", cmd, rc != 0 ? "cannot start" : tu_run_describe(&r), r.err ? r.err : "");
+      free(cmd);
+    }
+    if (rc == 0) tu_run_free(&r);
+  }
+  tu_rm_rf(dir);
+  free(path), free(def), free(inc_t), free(inc_tests), free(prog), free(flags);
+  return fail;
 }
 
 const char *tu_platform_how(const Platform *p) {

@@ -144,6 +144,8 @@ struct Platform {
   const char *cflags;   /* flags the platform adds before the target's ("" if none) */
   const char *emulator; /* NULL: run natively; else "qemu-aarch64" or "qemu-arm" */
   const char *sysroot;  /* the emulator's -L */
+  bool no_hardware;     /* set with a reason: this CPU cannot run the target's code (a skip); otherwise
+                           the reason is a tool .ci/setup.sh installs that is missing or broken (a failure) */
 };
 
 /* The names of the ARM platforms, comma-separated. */
@@ -155,6 +157,42 @@ const char *tu_arm_platform_names(void);
 char *tu_target_platform_named(const Target *t, const char *platform, Platform *p);
 /* tu_target_platform_named(t, NULL, p) */
 char *tu_target_platform(const Target *t, Platform *p);
+/* What a driver does about a target it cannot run (why from tu_target_platform*): prints
+ * "LABEL: SKIPPED: why" and returns TU_SKIP when this CPU lacks the ISA (p->no_hardware), or
+ * "LABEL: FAIL: why" and returns 1 when a tool the setup installs is missing or broken. */
+int tu_cannot_run(const char *label, const Platform *p, const char *why);
+
+/* ---------------- one ctest test per ISA ----------------
+ *
+ * A skipped part of a test must show in ctest's summary, not pass inside it. So a
+ * driver with parts that need a CPU feature (the avx2 and avx512 targets and
+ * kernels) is registered once per such ISA, `DRIVER --isa avx2`, which runs only
+ * that ISA's parts and exits TU_SKIP (with the reason) where this CPU lacks it;
+ * plain `DRIVER` runs the parts every machine runs (scalar, and neon: natively on
+ * ARM, under qemu elsewhere, where a missing cross tool is a failure). */
+
+/* Removes `--isa NAME` from argv (updating *argc) and selects NAME; returns NULL, or a
+ * message for an ISA that is not an x86 SIMD target of vitc's table. */
+char *tu_select_isa(int *argc, char **argv);
+/* Whether t's C flags ask for CPU features (-mavx2 ...): whether its code runs depends on the CPU. */
+bool tu_target_needs_cpu_features(const Target *t);
+/* The ISA --isa selected, or NULL for the portable parts. */
+const char *tu_selected_isa(void);
+/* Whether this process tests target t: the --isa one, or, without --isa, every target
+ * whose code runs on any CPU of its architecture (flags without -m features). */
+bool tu_target_selected(const Target *t);
+/* NULL if this CPU runs the named target's code, else why not (malloc'ed). */
+char *tu_cpu_lacks(const char *target);
+/* The exit status for a driver with --isa on this machine: -1 to go on, else TU_SKIP
+ * (after printing "DRIVER [ISA]: SKIPPED: this CPU lacks ...") or 2 for a bad --isa. */
+int tu_isa_verdict(const char *driver, int *argc, char **argv);
+
+/* The kernel tests' neon part: builds SRC (tests/NAME.c) in its standalone mode (-DDEFINE, a
+ * plain main without Check) for the neon target's default platform, -std=c99 -O2 -Wall
+ * -Wextra -pedantic -Werror -I templates -I tests, and runs it with args (NULL-terminated)
+ * natively on AArch64, else under qemu-aarch64; prints its output. NULL on success, else a
+ * malloc'ed description of what failed (a missing cross tool is a failure too). */
+char *tu_run_neon_standalone(const char *src, const char *define, const char *const *args);
 /* "natively" or "under qemu-arm (armv7)", for messages. */
 const char *tu_platform_how(const Platform *p);
 /* Writes the command prefix that runs prog on the platform ([qemu-aarch64 -L SYSROOT] prog)

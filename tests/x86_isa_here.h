@@ -1,6 +1,6 @@
 /* tests/x86_isa_here.h: does this CPU run the x86 targets' instructions?
  *
- * The kernel tests (check_gemm.c, check_simd.c, check_attention.c) compile every
+ * The kernel tests' standalone modes (check_gemm.c, check_simd.c) compile every
  * x86 ISA into one program with per-function target pragmas and run an ISA only
  * where the CPU has it; otherwise they print the reason and skip it. x86 with GCC
  * or clang only (__builtin_cpu_supports). */

@@ -67,8 +67,8 @@ const Target *target_native(char *why, size_t n) {
   int avx512 = CPU_HAS("avx512f") & CPU_HAS("avx512vl") & CPU_HAS("avx512bw") & CPU_HAS("avx512dq");
   int avx2 = CPU_HAS("avx2") & CPU_HAS("fma");
   const char *pick = avx512 && avx2 ? "avx512" : avx2 ? "avx2" : "scalar";
-  snprintf(why, n, "this CPU has %s%s%s", have[0] ? have : "none of avx2, fma, avx512f", lack[0] ? "; lacks " : "",
-           lack);
+  if (have[0]) snprintf(why, n, "this CPU has %s%s%s", have, lack[0] ? "; lacks " : "", lack);
+  else snprintf(why, n, "this CPU lacks %s", lack);
   return target_find(pick);
 }
 #elif defined(__aarch64__) || defined(__ARM_NEON)
