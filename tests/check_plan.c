@@ -7,7 +7,9 @@
  *   - every workspace offset is a multiple of PLAN_ALIGN and inside the workspace;
  *   - views alias a root that owns storage (never another view), no larger than it;
  *   - graph inputs, outputs and constants are never in the workspace;
- *   - the workspace is no larger than the sum of the intermediates.
+ *   - the workspace is no larger than the sum of the intermediates;
+ *   - the offsets are exactly those of greedy by size written as the plain all-pairs
+ *     loop (greedy_offsets below), which the planner computes with a segment tree.
  * It runs on small graphs shaped to stress one thing each (chains, diamonds, long
  * skips, views of views, scratch), on random DAGs, and on every .onnx file in models/ that
  * the compiler can load. Synthetic graphs get their shapes from the real shape
@@ -32,7 +34,49 @@ typedef struct Interval {
   bool scratch;
   int first, last;  /* node positions */
   size_t off, bytes;
+  int id;           /* the planner's tie-break: tensor index, or -1 - node index for scratch */
 } Interval;
+
+static size_t align_up(size_t v) { return (v + PLAN_ALIGN - 1) / PLAN_ALIGN * PLAN_ALIGN; }
+
+/* The planner's order: largest first, then earliest, then by id. */
+static int cmp_greedy(const void *a, const void *b) {
+  const Interval *x = *(const Interval *const *)a, *y = *(const Interval *const *)b;
+  size_t bx = align_up(x->bytes), by = align_up(y->bytes);
+  if (bx != by) return bx < by ? 1 : -1;
+  if (x->first != y->first) return x->first - y->first;
+  return x->id - y->id;
+}
+
+/* Greedy by size as the all-pairs loop: each buffer, largest first, at the lowest
+ * offset clear of every placed buffer whose lifetime overlaps. Returns the
+ * workspace size; offsets into want[] (by position in iv). */
+static size_t greedy_offsets(const Interval *iv, int nb, size_t *want) {
+  const Interval **order = malloc(((size_t)nb + 1) * sizeof *order);
+  size_t *off = malloc(((size_t)nb + 1) * sizeof *off), total = 0;
+  for (int i = 0; i < nb; i++) order[i] = &iv[i];
+  qsort(order, (size_t)nb, sizeof *order, cmp_greedy);
+  for (int b = 0; b < nb; b++) {
+    size_t size = align_up(order[b]->bytes), at = 0;
+    for (bool moved = true; moved;) { /* restart after every move: lowest fit among all */
+      moved = false;
+      for (int c = 0; c < b; c++) {
+        bool live = order[c]->first <= order[b]->last && order[b]->first <= order[c]->last;
+        size_t cs = align_up(order[c]->bytes);
+        if (live && off[c] < at + size && at < off[c] + cs) {
+          at = off[c] + cs;
+          moved = true;
+        }
+      }
+    }
+    off[b] = at;
+    if (at + size > total) total = at + size;
+    want[order[b] - iv] = at;
+  }
+  free(order);
+  free(off);
+  return total;
+}
 
 static const char *kind_name(StorageKind k) {
   static const char *const names[] = {"none", "input", "output", "const", "workspace", "view"};
@@ -92,7 +136,7 @@ static int plan_ok(Graph *g, const Plan *p) {
   for (int t = 0; t < nt; t++) {
     if (p->t[t].kind != ST_WORKSPACE) continue;
     ck_assert_int_eq(first[t], g->t[t].producer);
-    iv[nb++] = (Interval){g->t[t].name, false, first[t], last[t], p->t[t].offset, p->t[t].bytes};
+    iv[nb++] = (Interval){g->t[t].name, false, first[t], last[t], p->t[t].offset, p->t[t].bytes, t};
     sum += p->t[t].bytes;
   }
   for (int i = 0; i < nn; i++) {
@@ -103,7 +147,7 @@ static int plan_ok(Graph *g, const Plan *p) {
     if (!p->scratch_bytes[i]) continue;
     ck_assert_msg(p->scratch_off[i] % PLAN_ALIGN == 0, "scratch of '%s' is not aligned", g->n[i].name);
     ck_assert(p->scratch_off[i] + p->scratch_bytes[i] <= p->workspace_bytes);
-    iv[nb++] = (Interval){g->n[i].name, true, i, i, p->scratch_off[i], p->scratch_bytes[i]};
+    iv[nb++] = (Interval){g->n[i].name, true, i, i, p->scratch_off[i], p->scratch_bytes[i], -1 - i};
     sum += p->scratch_bytes[i];
   }
   /* no two live-at-once buffers share a byte */
@@ -121,6 +165,13 @@ static int plan_ok(Graph *g, const Plan *p) {
                 p->workspace_bytes, p->intermediate_bytes);
   ck_assert_uint_ge(p->intermediate_bytes, sum); /* plan's sum counts aligned sizes */
   ck_assert_int_eq(p->n_buffers, nb);
+  /* the offsets of the plain greedy loop */
+  size_t *want = malloc(((size_t)nb + 1) * sizeof *want);
+  ck_assert_uint_eq(greedy_offsets(iv, nb, want), p->workspace_bytes);
+  for (int b = 0; b < nb; b++)
+    ck_assert_msg(iv[b].off == want[b], "%s'%s' is at %zu, greedy by size puts it at %zu", iv[b].scratch ? "scratch of " : "",
+                  iv[b].what, iv[b].off, want[b]);
+  free(want);
   free(first);
   free(last);
   free(iv);
@@ -193,8 +244,6 @@ static Plan *plan_checked(Graph *g, int *n_buffers) {
   if (n_buffers) *n_buffers = nb;
   return p;
 }
-
-static size_t align_up(size_t v) { return (v + PLAN_ALIGN - 1) / PLAN_ALIGN * PLAN_ALIGN; }
 
 /* ------------------------------------------------------------------------ */
 
@@ -338,13 +387,14 @@ static unsigned rnd(unsigned n) {
 
 START_TEST(test_random_dags) {
   static const int widths[] = {1, 3, 16, 17, 64, 100, 256};
-  for (int trial = 0; trial < 60; trial++) {
+  for (int trial = 0; trial < 70; trial++) {
     Graph *g = new_graph();
-    int tensors[64], width[64], n = 0;
+    int tensors[600], width[600], n = 0;
     int w0 = widths[rnd(7)];
     tensors[n] = add_input(g, "x", (Shape){2, {1, w0}}), width[n++] = w0;
-    int steps = 4 + (int)rnd(40);
-    for (int s = 0; s < steps && n < 64; s++) {
+    /* the last ten are long: many buffers live at once, deep segment trees */
+    int steps = trial < 60 ? 4 + (int)rnd(40) : 200 + (int)rnd(300);
+    for (int s = 0; s < steps && n < 600; s++) {
       /* mostly recent tensors, sometimes an old one (a long lifetime) */
       int src = rnd(4) ? n - 1 - (int)rnd(n < 3 ? n : 3) : (int)rnd(n);
       int t, w = width[src];

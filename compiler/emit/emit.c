@@ -38,6 +38,44 @@
 
 #define VITC_VERSION "0.1.0"
 
+/* A set of strings (open addressing; the strings are the caller's): the name
+ * checks below cost O(1) per name, not a comparison with every name so far. */
+typedef struct NameSet {
+  const char **slot;
+  size_t cap, n;
+} NameSet;
+
+static size_t str_hash(const char *s) {
+  uint64_t h = 1469598103934665603u; /* FNV-1a */
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211u;
+  return (size_t)h;
+}
+
+static bool nameset_has(const NameSet *ns, const char *s) {
+  if (!ns->cap) return false;
+  for (size_t h = str_hash(s) & (ns->cap - 1);; h = (h + 1) & (ns->cap - 1)) {
+    if (!ns->slot[h]) return false;
+    if (strcmp(ns->slot[h], s) == 0) return true;
+  }
+}
+
+static void nameset_add(NameSet *ns, const char *s) {
+  if (2 * (ns->n + 1) > ns->cap) {
+    NameSet bigger = {xcalloc(ns->cap ? 2 * ns->cap : 256, sizeof(char *)), ns->cap ? 2 * ns->cap : 256, 0};
+    for (size_t i = 0; i < ns->cap; i++)
+      if (ns->slot[i]) nameset_add(&bigger, ns->slot[i]);
+    free(ns->slot);
+    *ns = bigger;
+  }
+  size_t h = str_hash(s) & (ns->cap - 1);
+  while (ns->slot[h]) {
+    if (strcmp(ns->slot[h], s) == 0) return;
+    h = (h + 1) & (ns->cap - 1);
+  }
+  ns->slot[h] = s;
+  ns->n++;
+}
+
 struct Emitter {
   Graph *g;
   const Plan *plan;
@@ -54,6 +92,9 @@ struct Emitter {
   char *const_used; /* per tensor: its weights are referenced */
   struct PackedConst *packed; /* weights made by op emitters (emit_const) */
   int n_packed;
+  NameSet packed_names;       /* their C names */
+  struct { char *base; const char *isa; } *isa_cache; /* kernel_isa's answers */
+  int n_isa_cache;
   int cur_node;
   /* parallel sections (--threads N > 1): task functions, the one being written */
   Buf tasks;
@@ -76,6 +117,7 @@ typedef struct PackedConst {
 /* ---------------- small utilities ---------------- */
 
 static const char *keep(Emitter *e, char *s) {
+  s = xrealloc(s, strlen(s) + 1); /* from a Buf of 4 KiB: a few per node add up on big graphs */
   if (e->n_strs == e->cap_strs) {
     e->cap_strs = e->cap_strs ? 2 * e->cap_strs : 256;
     e->strs = xrealloc(e->strs, (size_t)e->cap_strs * sizeof(char *));
@@ -164,25 +206,24 @@ static char *sanitize(const char *prefix, const char *name) {
   return s;
 }
 
-/* Make names unique by appending _2, _3 ... (names are compared case-sensitively). */
+/* Make names unique by appending _2, _3 ... (names are compared case-sensitively):
+ * a name that clashes with an earlier one becomes name_2, and if that clashes too,
+ * name_2_3, and so on. */
 static void uniquify(char **names, int n) {
+  NameSet seen = {0};
   for (int i = 0; i < n; i++) {
     if (!names[i]) continue;
-    int suffix = 2;
-    for (;;) {
-      int clash = 0;
-      for (int j = 0; j < i && !clash; j++)
-        if (names[j] && strcmp(names[j], names[i]) == 0) clash = 1;
-      if (!clash) break;
+    for (int suffix = 2; nameset_has(&seen, names[i]); suffix++) {
       char *base = names[i];
       size_t bl = strlen(base);
-      /* strip a previous _N we added */
       char *nn = xmalloc(bl + 16);
-      snprintf(nn, bl + 16, "%s_%d", base, suffix++);
+      snprintf(nn, bl + 16, "%s_%d", base, suffix);
       names[i] = nn;
       free(base);
     }
+    nameset_add(&seen, names[i]);
   }
+  free(seen.slot);
 }
 
 static const char *upper(Emitter *e, const char *s) {
@@ -385,13 +426,10 @@ const char *emit_const(Emitter *e, const char *hint, DType dt, int64_t numel, co
   char *base = sanitize("k_", hint);
   char *name = xmalloc(strlen(base) + 16);
   strcpy(name, base);
-  for (int k = 2;; k++) { /* unique among packed weights */
-    int clash = 0;
-    for (int i = 0; i < e->n_packed && !clash; i++) clash = strcmp(e->packed[i].cname, name) == 0;
-    if (!clash) break;
+  for (int k = 2; nameset_has(&e->packed_names, name); k++) /* unique among packed weights */
     snprintf(name, strlen(base) + 16, "%s_%d", base, k);
-  }
   free(base);
+  nameset_add(&e->packed_names, name);
   e->packed = xrealloc(e->packed, (size_t)(e->n_packed + 1) * sizeof *e->packed);
   PackedConst *pc = &e->packed[e->n_packed++];
   size_t bytes = (size_t)numel * dtype_size(dt);
@@ -530,7 +568,20 @@ static bool mentions_function(const char *text, const char *name) {
  * makes for its family: the target's ISA if a templates/<family>/<stem>-<isa>.c
  * defines base_<isa>, or (targets with a shim) a -simd.c template defines
  * VITC_FN(base); else "scalar", the reference template every family has. */
+static const char *kernel_isa_search(Emitter *e, const char *base);
+
+/* Answers are cached per kernel: every node asks, and the search reads every template. */
 static const char *kernel_isa(Emitter *e, const char *base) {
+  for (int i = 0; i < e->n_isa_cache; i++)
+    if (strcmp(e->isa_cache[i].base, base) == 0) return e->isa_cache[i].isa;
+  const char *isa = kernel_isa_search(e, base);
+  e->isa_cache = xrealloc(e->isa_cache, (size_t)(e->n_isa_cache + 1) * sizeof *e->isa_cache);
+  e->isa_cache[e->n_isa_cache].base = xstrdup(base);
+  e->isa_cache[e->n_isa_cache++].isa = isa;
+  return isa;
+}
+
+static const char *kernel_isa_search(Emitter *e, const char *base) {
   const Target *t = e->opt->target;
   if (strcmp(t->isa, "scalar") == 0) return "scalar";
   const char *isa_file = fmt(e, "-%s.c", t->isa), *isa_fn = fmt(e, "%s_%s", base, t->isa);
@@ -1005,6 +1056,9 @@ int emit_bundle(Graph *g, const Plan *plan, const EmitOptions *opt) {
     free(e->packed[i].data);
   }
   free(e->packed);
+  free(e->packed_names.slot);
+  for (int i = 0; i < e->n_isa_cache; i++) free(e->isa_cache[i].base);
+  free(e->isa_cache);
   for (int i = 0; i < g->n_inputs + g->n_outputs; i++) free(in_names[i]);
   free(in_names);
   for (int i = 0; i < e->n_pasted; i++) free(e->pasted[i]);

@@ -1,4 +1,11 @@
-/* ir/graph.c: graph construction, queries, topological order and the verifier. */
+/* ir/graph.c: graph construction, queries, topological order and the verifier.
+ *
+ * Every query here costs what it returns, not the size of the graph: tensor names
+ * are found through a hash table, the readers of a tensor through a per-tensor
+ * list, and the topological sort is Kahn's algorithm with a heap (n log n). A
+ * pass that looks at each node and asks who reads its output is therefore linear
+ * in the graph, which is what keeps a 40,000-node chain compiling in about a
+ * second (docs/PERFORMANCE.md). */
 #include "ir/graph.h"
 
 #include <inttypes.h>
@@ -111,6 +118,9 @@ void graph_free(Graph *g) {
     }
     free(n->attr);
   }
+  for (int i = 0; i < g->nt; i++) free(g->readers[i].node);
+  free(g->readers);
+  free(g->name_slot);
   free(g->t);
   free(g->n);
   free(g->inputs);
@@ -119,11 +129,70 @@ void graph_free(Graph *g) {
   free(g);
 }
 
+/* ---------------- the indexes ---------------- */
+
+static uint32_t name_hash(const char *s) {
+  uint32_t h = 2166136261u; /* FNV-1a */
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+  return h;
+}
+
+/* Records tensor t's name unless an earlier tensor has it (graph_find_tensor
+ * returns the first). */
+static void name_insert(Graph *g, int t) {
+  if (2 * (g->nt + 1) > g->name_cap) { /* grow and rehash */
+    int cap = g->name_cap ? 2 * g->name_cap : 256;
+    while (2 * (g->nt + 1) > cap) cap *= 2;
+    free(g->name_slot);
+    g->name_slot = xcalloc((size_t)cap, sizeof(int));
+    g->name_cap = cap;
+    for (int i = 0; i < t; i++) name_insert(g, i);
+  }
+  uint32_t mask = (uint32_t)g->name_cap - 1;
+  for (uint32_t h = name_hash(g->t[t].name) & mask;; h = (h + 1) & mask) {
+    int k = g->name_slot[h];
+    if (k == 0) {
+      g->name_slot[h] = t + 1;
+      return;
+    }
+    if (strcmp(g->t[k - 1].name, g->t[t].name) == 0) return;
+  }
+}
+
+static void readers_add(Graph *g, int t, int ni) {
+  TensorReaders *r = &g->readers[t];
+  if (r->n == r->cap) {
+    r->cap = r->cap ? 2 * r->cap : 2;
+    r->node = xrealloc(r->node, (size_t)r->cap * sizeof(int));
+  }
+  r->node[r->n++] = ni;
+}
+
+void graph_reindex(Graph *g) {
+  for (int t = 0; t < g->nt; t++) g->readers[t].n = 0;
+  for (int i = 0; i < g->nn; i++)
+    for (int k = 0; k < g->n[i].n_in; k++)
+      if (g->n[i].in[k] >= 0) readers_add(g, g->n[i].in[k], i);
+}
+
+int graph_readers(const Graph *g, int t, const int **nodes) {
+  *nodes = g->readers[t].node;
+  return g->readers[t].n;
+}
+
+int node_reads(const Node *n, int t) {
+  int k = 0;
+  for (int i = 0; i < n->n_in; i++) k += n->in[i] == t;
+  return k;
+}
+
 int graph_add_tensor(Graph *g, const char *name) {
   if (g->nt == g->cap_t) {
     g->cap_t = g->cap_t ? 2 * g->cap_t : 64;
     g->t = xrealloc(g->t, (size_t)g->cap_t * sizeof *g->t);
+    g->readers = xrealloc(g->readers, (size_t)g->cap_t * sizeof *g->readers);
   }
+  memset(&g->readers[g->nt], 0, sizeof *g->readers);
   Tensor *t = &g->t[g->nt];
   memset(t, 0, sizeof *t);
   if (name) {
@@ -135,6 +204,7 @@ int graph_add_tensor(Graph *g, const char *name) {
   }
   t->producer = -1;
   t->out_index = -1;
+  name_insert(g, g->nt);
   return g->nt++;
 }
 
@@ -149,9 +219,13 @@ int graph_add_const(Graph *g, const char *name, DType dt, const Shape *s, void *
 }
 
 int graph_find_tensor(const Graph *g, const char *name) {
-  for (int i = 0; i < g->nt; i++)
-    if (strcmp(g->t[i].name, name) == 0) return i;
-  return -1;
+  if (!g->name_cap) return -1;
+  uint32_t mask = (uint32_t)g->name_cap - 1;
+  for (uint32_t h = name_hash(name) & mask;; h = (h + 1) & mask) {
+    int k = g->name_slot[h];
+    if (k == 0) return -1;
+    if (strcmp(g->t[k - 1].name, name) == 0) return k - 1;
+  }
 }
 
 int graph_add_node(Graph *g, OpKind op, const char *name, const int *in, int n_in, const int *out, int n_out) {
@@ -178,6 +252,8 @@ int graph_add_node(Graph *g, OpKind op, const char *name, const int *in, int n_i
   if (n_out) memcpy(n->out, out, (size_t)n_out * sizeof(int));
   for (int o = 0; o < n_out; o++)
     if (out[o] >= 0) g->t[out[o]].producer = ni;
+  for (int k = 0; k < n_in; k++)
+    if (in[k] >= 0) readers_add(g, in[k], ni);
   return ni;
 }
 
@@ -243,34 +319,105 @@ bool node_in_const(Graph *g, const Node *n, int i) {
 
 int tensor_uses(const Graph *g, int t) {
   int uses = 0;
-  for (int i = 0; i < g->nn; i++) {
-    const Node *n = &g->n[i];
-    if (n->dead) continue;
-    for (int k = 0; k < n->n_in; k++)
-      if (n->in[k] == t) uses++;
-  }
+  const int *r;
+  int nr = graph_readers(g, t, &r);
+  for (int j = 0; j < nr; j++) /* one entry per slot */
+    if (!g->n[r[j]].dead && node_reads(&g->n[r[j]], t)) uses++;
   for (int k = 0; k < g->n_outputs; k++)
     if (g->outputs[k] == t) uses++;
   return uses;
 }
 
 void graph_replace_uses(Graph *g, int from, int to) {
-  for (int i = 0; i < g->nn; i++) {
-    Node *n = &g->n[i];
-    if (n->dead) continue;
-    for (int k = 0; k < n->n_in; k++)
-      if (n->in[k] == from) n->in[k] = to;
+  if (from == to) return;
+  /* Each live entry is one slot reading `from`: it moves to `to`. Entries of dead
+   * nodes stay (dead nodes keep their inputs); stale ones are dropped. */
+  TensorReaders *r = &g->readers[from];
+  int keep = 0;
+  for (int j = 0; j < r->n; j++) {
+    Node *n = &g->n[r->node[j]];
+    int k = 0;
+    while (k < n->n_in && n->in[k] != from) k++;
+    if (k == n->n_in) continue;
+    if (n->dead) {
+      r->node[keep++] = r->node[j];
+      continue;
+    }
+    n->in[k] = to;
+    readers_add(g, to, r->node[j]); /* may move g->readers[from].node: re-read r */
+    r = &g->readers[from];
   }
+  r->n = keep;
   for (int k = 0; k < g->n_outputs; k++)
     if (g->outputs[k] == from) g->outputs[k] = to;
 }
 
+void graph_swap_nodes(Graph *g, int a, int b) {
+  if (a == b) return;
+  Node tmp = g->n[a];
+  g->n[a] = g->n[b];
+  g->n[b] = tmp;
+  /* the readers entries of both nodes' inputs, and the producers of their outputs */
+  for (int side = 0; side < 2; side++) {
+    int at = side ? b : a, was = side ? a : b;
+    Node *n = &g->n[at];
+    for (int k = 0; k < n->n_in; k++) {
+      if (n->in[k] < 0) continue;
+      TensorReaders *r = &g->readers[n->in[k]];
+      for (int j = 0; j < r->n; j++)
+        if (r->node[j] == was) {
+          r->node[j] = -1 - at; /* marked: not swapped back by the other side */
+          break;
+        }
+    }
+    for (int o = 0; o < n->n_out; o++) { /* a tensor both write is mapped once */
+      int *p = n->out[o] >= 0 ? &g->t[n->out[o]].producer : NULL;
+      if (p && *p == a) *p = -2 - b;
+      else if (p && *p == b) *p = -2 - a;
+    }
+  }
+  for (int side = 0; side < 2; side++) {
+    Node *n = &g->n[side ? b : a];
+    for (int k = 0; k < n->n_in; k++) {
+      if (n->in[k] < 0) continue;
+      TensorReaders *r = &g->readers[n->in[k]];
+      for (int j = 0; j < r->n; j++)
+        if (r->node[j] < 0) r->node[j] = -1 - r->node[j];
+    }
+    for (int o = 0; o < n->n_out; o++)
+      if (n->out[o] >= 0 && g->t[n->out[o]].producer <= -2) g->t[n->out[o]].producer = -2 - g->t[n->out[o]].producer;
+  }
+}
+
+/* A binary min-heap of node indices: the ready node earliest in the current order. */
+static void heap_push(int *h, int *n, int v) {
+  int i = (*n)++;
+  for (; i > 0 && h[(i - 1) / 2] > v; i = (i - 1) / 2) h[i] = h[(i - 1) / 2];
+  h[i] = v;
+}
+
+static int heap_pop(int *h, int *n) {
+  int top = h[0], v = h[--*n], i = 0;
+  for (;;) {
+    int c = 2 * i + 1;
+    if (c >= *n) break;
+    if (c + 1 < *n && h[c + 1] < h[c]) c++;
+    if (h[c] >= v) break;
+    h[i] = h[c];
+    i = c;
+  }
+  if (*n) h[i] = v;
+  return top;
+}
+
 /* Kahn's algorithm, stable: among ready nodes the one earliest in the current order
- * goes first, so an already sorted graph keeps its order (and output stays deterministic). */
+ * goes first (a heap), so an already sorted graph keeps its order and the output
+ * stays deterministic. O((nodes + edges) log nodes). */
 int graph_toposort(Graph *g) {
   int nn = g->nn;
   int *indeg = xcalloc((size_t)nn + 1, sizeof(int));
   int *order = xmalloc(((size_t)nn + 1) * sizeof(int));
+  int *heap = xmalloc(((size_t)nn + 1) * sizeof(int));
   char *done = xcalloc((size_t)nn + 1, 1);
   /* producer of each tensor among live nodes */
   int *prod = xmalloc(((size_t)g->nt + 1) * sizeof(int));
@@ -280,35 +427,45 @@ int graph_toposort(Graph *g) {
     for (int o = 0; o < g->n[i].n_out; o++)
       if (g->n[i].out[o] >= 0) prod[g->n[i].out[o]] = i;
   }
-  int live = 0;
+  /* the live readers of each tensor with a live producer, one entry per slot (CSR) */
+  int *first = xcalloc((size_t)g->nt + 2, sizeof(int));
+  int live = 0, edges = 0;
   for (int i = 0; i < nn; i++) {
     if (g->n[i].dead) continue;
     live++;
     for (int k = 0; k < g->n[i].n_in; k++) {
       int t = g->n[i].in[k];
-      if (t >= 0 && prod[t] >= 0) indeg[i]++;
+      if (t >= 0 && prod[t] >= 0) {
+        indeg[i]++;
+        first[t + 1]++;
+        edges++;
+      }
     }
   }
-  int count = 0;
-  /* O(n^2) worst case but graphs are a few thousand nodes; keeps the order stable. */
-  int progress = 1;
-  while (count < live && progress) {
-    progress = 0;
-    for (int i = 0; i < nn; i++) {
-      if (g->n[i].dead || done[i] || indeg[i] != 0) continue;
-      done[i] = 1;
-      order[count++] = i;
-      progress = 1;
-      for (int o = 0; o < g->n[i].n_out; o++) {
-        int t = g->n[i].out[o];
-        if (t < 0) continue;
-        for (int j = 0; j < nn; j++) {
-          if (g->n[j].dead || done[j]) continue;
-          for (int k = 0; k < g->n[j].n_in; k++)
-            if (g->n[j].in[k] == t) indeg[j]--;
-        }
+  for (int t = 0; t < g->nt; t++) first[t + 1] += first[t];
+  int *reader = xmalloc(((size_t)edges + 1) * sizeof(int)), *fill = xmalloc(((size_t)g->nt + 1) * sizeof(int));
+  memcpy(fill, first, (size_t)g->nt * sizeof(int));
+  for (int i = 0; i < nn; i++) {
+    if (g->n[i].dead) continue;
+    for (int k = 0; k < g->n[i].n_in; k++) {
+      int t = g->n[i].in[k];
+      if (t >= 0 && prod[t] >= 0) reader[fill[t]++] = i;
+    }
+  }
+  int count = 0, nh = 0;
+  for (int i = 0; i < nn; i++)
+    if (!g->n[i].dead && indeg[i] == 0) heap_push(heap, &nh, i);
+  while (nh) {
+    int i = heap_pop(heap, &nh);
+    done[i] = 1;
+    order[count++] = i;
+    for (int o = 0; o < g->n[i].n_out; o++) {
+      int t = g->n[i].out[o];
+      if (t < 0) continue;
+      for (int e = first[t]; e < first[t + 1]; e++) {
+        int j = reader[e];
+        if (!done[j] && --indeg[j] == 0) heap_push(heap, &nh, j);
       }
-      break; /* restart from the front: stable order */
     }
   }
   int rc = 0;
@@ -332,8 +489,12 @@ int graph_toposort(Graph *g) {
   }
   free(indeg);
   free(order);
+  free(heap);
   free(done);
   free(prod);
+  free(first);
+  free(reader);
+  free(fill);
   return rc;
 }
 
@@ -361,6 +522,7 @@ void graph_compact(Graph *g) {
   for (int i = 0; i < g->nn; i++)
     for (int o = 0; o < g->n[i].n_out; o++)
       if (g->n[i].out[o] >= 0) g->t[g->n[i].out[o]].producer = i;
+  graph_reindex(g);
 }
 
 int graph_verify(Graph *g, const char *after) {

@@ -8,7 +8,14 @@
  *
  * Nodes are kept in topological order: the loader sorts them, and passes that add
  * nodes call graph_toposort(). Passes delete a node by setting `dead`;
- * graph_compact() drops dead nodes and unused tensors' producers. */
+ * graph_compact() drops dead nodes and unused tensors' producers.
+ *
+ * No query scans the whole graph, so compiling stays linear in its size (a chain
+ * of 40,000 nodes: docs/PERFORMANCE.md). The graph keeps two indexes: tensor names
+ * (graph_find_tensor) and, per tensor, the nodes that read it (tensor_uses,
+ * graph_readers). graph_add_node, graph_replace_uses and graph_swap_nodes keep the
+ * readers up to date, graph_compact and graph_toposort rebuild them; code that
+ * rewires a node's inputs by hand calls graph_reindex() before the next query. */
 #ifndef VITC_GRAPH_H
 #define VITC_GRAPH_H
 
@@ -111,6 +118,13 @@ typedef struct Node {
   bool dead;
 } Node;
 
+/* The nodes reading one tensor: one entry per input slot, possibly naming dead
+ * nodes (graph_readers' callers skip them). */
+typedef struct TensorReaders {
+  int *node;
+  int n, cap;
+} TensorReaders;
+
 typedef struct Graph {
   Tensor *t;
   int nt, cap_t;
@@ -122,6 +136,10 @@ typedef struct Graph {
   int n_outputs;
   int opset;        /* default-domain opset */
   char *source;     /* model file name, for messages */
+  /* the indexes (see the top of this file); only graph.c touches them */
+  int *name_slot;   /* open addressing on tensor names: tensor index + 1, 0 = empty */
+  int name_cap;     /* a power of two, at least twice nt */
+  TensorReaders *readers; /* per tensor (cap_t entries) */
 } Graph;
 
 Graph *graph_new(void);
@@ -155,8 +173,18 @@ bool node_in_const(Graph *g, const Node *n, int i);
 
 /* Number of live nodes that read tensor t (+1 if it is a graph output). */
 int tensor_uses(const Graph *g, int t);
+/* The nodes that may read tensor t, one entry per input slot at the last update:
+ * a caller skips dead nodes and nodes that no longer read t (node_reads). Returns
+ * the count and sets *nodes (valid until the graph changes). */
+int graph_readers(const Graph *g, int t, const int **nodes);
+/* How many of node n's inputs are tensor t. */
+int node_reads(const Node *n, int t);
 /* Replace every use of tensor `from` by `to` (node inputs and graph outputs). */
 void graph_replace_uses(Graph *g, int from, int to);
+/* Exchange nodes a and b (their positions in g->n), keeping producers and readers. */
+void graph_swap_nodes(Graph *g, int a, int b);
+/* Rebuild the readers index after inputs were rewired by hand. */
+void graph_reindex(Graph *g);
 
 /* Sort live nodes topologically; error (cycle, naming a node on it) returns -1. */
 int graph_toposort(Graph *g);

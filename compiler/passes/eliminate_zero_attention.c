@@ -43,6 +43,8 @@ static int sum_with_zero(const Graph *g, int ri, int z) {
   return x;
 }
 
+static int cmp_int(const void *a, const void *b) { return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b); }
+
 /* Delete node `ni` and then, backwards, the producers left without readers. */
 static void kill_upstream(Graph *g, int ni) {
   int *stack = xmalloc(((size_t)g->nn + 1) * sizeof(int));
@@ -73,25 +75,34 @@ static int try_mul(Graph *g, int mi) {
   if (!all_zero(g, m->in[0]) && !all_zero(g, m->in[1])) return 0;
   int z = m->out[0];
   if (!pm_is_f32(g, z) || g->t[z].is_output) return 0;
-  int readers = 0;
-  for (int i = 0; i < g->nn; i++) {
-    if (g->n[i].dead) continue;
-    for (int k = 0; k < g->n[i].n_in; k++)
-      if (g->n[i].in[k] == z) {
-        if (sum_with_zero(g, i, z) < 0) return 0;
-        readers++;
-      }
+  /* z's live readers, in node order (the graph's readers index, not a scan of the graph) */
+  const int *r;
+  int nr = graph_readers(g, z, &r), readers = 0;
+  int *users = xmalloc(((size_t)nr + 1) * sizeof(int));
+  for (int j = 0; j < nr; j++)
+    if (!g->n[r[j]].dead && node_reads(&g->n[r[j]], z)) users[readers++] = r[j];
+  qsort(users, (size_t)readers, sizeof(int), cmp_int);
+  int nu = 0;
+  for (int j = 0; j < readers; j++)
+    if (nu == 0 || users[nu - 1] != users[j]) users[nu++] = users[j];
+  for (int j = 0; j < nu; j++)
+    if (sum_with_zero(g, users[j], z) < 0) {
+      free(users);
+      return 0;
+    }
+  if (!nu) { /* eliminate_dead's job */
+    free(users);
+    return 0;
   }
-  if (!readers) return 0; /* eliminate_dead's job */
-  for (int i = 0; i < g->nn; i++) {
+  for (int j = 0; j < nu; j++) {
+    int i = users[j];
     if (g->n[i].dead) continue;
-    int x = -1;
-    for (int k = 0; k < g->n[i].n_in; k++)
-      if (g->n[i].in[k] == z) x = sum_with_zero(g, i, z);
+    int x = sum_with_zero(g, i, z);
     if (x < 0) continue;
     graph_replace_uses(g, g->n[i].out[0], x);
     g->n[i].dead = true;
   }
+  free(users);
   kill_upstream(g, mi);
   return 1;
 }

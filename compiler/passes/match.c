@@ -23,15 +23,13 @@ int pm_producer(const Graph *g, int t, int op) {
 int pm_only_user(const Graph *g, int t) {
   if (t < 0 || g->t[t].is_output) return -1;
   int user = -1, uses = 0;
-  for (int i = 0; i < g->nn; i++) {
-    const Node *n = &g->n[i];
-    if (n->dead) continue;
-    for (int k = 0; k < n->n_in; k++)
-      if (n->in[k] == t) {
-        user = i;
-        uses++;
-      }
-  }
+  const int *r;
+  int nr = graph_readers(g, t, &r); /* not a scan of the graph: passes stay linear */
+  for (int j = 0; j < nr; j++)
+    if (!g->n[r[j]].dead && node_reads(&g->n[r[j]], t)) {
+      user = r[j];
+      uses++;
+    }
   for (int k = 0; k < g->n_outputs; k++)
     if (g->outputs[k] == t) uses++;
   return uses == 1 ? user : -1;
@@ -87,9 +85,7 @@ int pm_replace(Graph *g, int at, OpKind op, const char *name, const int *in, int
   if (at < 0 || at >= g->nn) vitc_die("pm_replace: node %d out of range", at);
   g->n[at].dead = true;
   int ni = graph_add_node(g, op, name, in, n_in, out, n_out);
-  Node tmp = g->n[at];
-  g->n[at] = g->n[ni];
-  g->n[ni] = tmp;
+  graph_swap_nodes(g, at, ni);
   for (int o = 0; o < g->n[at].n_out; o++)
     if (g->n[at].out[o] >= 0) g->t[g->n[at].out[o]].producer = at;
   return at;
