@@ -1,6 +1,7 @@
 /* main.c: the vitc command line.
  *
  *   vitc compile MODEL.onnx -o DIR [--target T] [--name NAME] [--main] [--shape IN=1x3x224x224]...
+ *                [--weights embed|file]
  *   vitc inspect MODEL.onnx [--shape ...]
  *   vitc validate FILE.c --target T   (libclang checks of generated C, docs/validate.md)
  *
@@ -27,7 +28,7 @@ static void usage(FILE *f) {
   fprintf(f,
           "usage:\n"
           "  vitc compile MODEL.onnx -o DIR [--target T] [--name NAME] [--main] [--shape INPUT=DxDx...]...\n"
-          "               [--dump-after PASS|all] [--strict-nan] [--threads N] [--quiet]\n"
+          "               [--dump-after PASS|all] [--strict-nan] [--threads N] [--weights embed|file] [--quiet]\n"
           "  vitc inspect MODEL.onnx [--shape INPUT=DxDx...]...\n"
           "  vitc validate FILE.c --target T [--triple TRIPLE] [--name NAME] [--harness]\n"
           "  vitc targets            (each target's C flags; which one native picks here)\n"
@@ -37,6 +38,8 @@ static void usage(FILE *f) {
           "DIR/vitc_runtime.h; with --main also DIR/NAME_main.c, a command-line harness.\n"
           "Build with: cc -O3 DIR/*.c -lm\n"
           "With --threads N > 1 also DIR/vitc_pool.{c,h}: build with cc -O3 -pthread DIR/*.c -lm\n"
+          "With --weights file the weights go to DIR/NAME.weights, which the program loads\n"
+          "(NAME_bind_weights; the harness: --weights PATH); the default, embed, keeps them in NAME.c\n"
           "targets: %s, native (default scalar)\n"
           "passes:",
           target_names());
@@ -54,6 +57,7 @@ typedef struct Args {
   bool main_harness;
   bool strict_nan; /* --strict-nan: no pass that is exact only on finite activations */
   int threads;     /* --threads N: GEMMs and attention split over N workers (docs/threads.md) */
+  bool weights_file; /* --weights file: weights in DIR/NAME.weights (runtime/vitc_weights.h) */
   ShapeOverride ov[32];
   int n_ov;
 } Args;
@@ -78,6 +82,11 @@ static int parse_args(int argc, char **argv, Args *a) {
       long t = strtol(val, &end, 10);
       if (*end || t < 1 || t > 64) return vitc_err("--threads '%s' is not a count in 1..64", val), 1;
       a->threads = (int)t;
+    }
+    else if (OPTVAL("--weights")) {
+      if (strcmp(val, "file") == 0) a->weights_file = true;
+      else if (strcmp(val, "embed") == 0) a->weights_file = false;
+      else return vitc_err("--weights '%s' is not embed or file", val), 1;
     }
     else if (OPTVAL("--shape")) {
       if (a->n_ov == 32) return vitc_err("too many --shape options"), 1;
@@ -138,6 +147,13 @@ static Graph *load_and_optimize(Args *a, PipelineOptions *po) {
   return g;
 }
 
+/* ", NAME.weights" for the summary line. */
+static const char *fmt_weights_file(const char *name) {
+  static char s[300];
+  snprintf(s, sizeof s, ", %s.weights", name);
+  return s;
+}
+
 static int cmd_compile(Args *a) {
   if (!a->model) return fprintf(stderr, "vitc compile: no model given\n"), 2;
   if (!a->out_dir) return fprintf(stderr, "vitc compile: no output folder given (-o DIR)\n"), 2;
@@ -169,12 +185,15 @@ static int cmd_compile(Args *a) {
   snprintf(command, sizeof command, "vitc compile %s --target %s --name %s%s%s", basename_of(a->model), target->name,
            name, a->main_harness ? " --main" : "", a->strict_nan ? " --strict-nan" : "");
   if (a->threads > 1) snprintf(command + strlen(command), sizeof command - strlen(command), " --threads %d", a->threads);
-  EmitOptions eo = {a->out_dir, name, target, a->main_harness, command, basename_of(a->model)};
+  if (a->weights_file) snprintf(command + strlen(command), sizeof command - strlen(command), " --weights file");
+  /* release_weights: the graph's weights are freed as they are packed, so vitc holds
+   * about one copy of them (the graph is not used after this) */
+  EmitOptions eo = {a->out_dir, name, target, a->main_harness, command, basename_of(a->model), a->weights_file, true};
   int rc = emit_bundle(g, plan, &eo);
   if (rc == 0) {
     double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
-    printf("vitc: wrote %s/%s.c, %s.h%s (target %s) in %.2f s\n", a->out_dir, name, name,
-           a->main_harness ? ", _main.c" : "", target->name, secs);
+    printf("vitc: wrote %s/%s.c, %s.h%s%s (target %s) in %.2f s\n", a->out_dir, name, name,
+           a->main_harness ? ", _main.c" : "", a->weights_file ? fmt_weights_file(name) : "", target->name, secs);
     printf("workspace %zu bytes (sum of intermediates %zu bytes, %d buffers)\n", plan->workspace_bytes,
            plan->intermediate_bytes, plan->n_buffers);
   }

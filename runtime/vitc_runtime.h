@@ -10,6 +10,18 @@
 #define VITC_OK 0
 #define VITC_ERR_NULL 1 /* a NULL inputs/outputs/workspace pointer */
 
+/* Return codes of NAME_bind_weights() and NAME_check_weights() in a bundle compiled
+ * with --weights file (the header of NAME.weights: vitc_weights.h, pasted into the
+ * model file); NAME_run() returns VITC_ERR_WEIGHTS_UNBOUND before a bind. */
+#define VITC_ERR_WEIGHTS_MAGIC 3     /* not a vitc weights file */
+#define VITC_ERR_WEIGHTS_VERSION 4   /* a vitc weights file of another format version */
+#define VITC_ERR_WEIGHTS_MODEL 5     /* the weights of another model (or another compile of it) */
+#define VITC_ERR_WEIGHTS_TRUNCATED 6 /* shorter than its header says */
+#define VITC_ERR_WEIGHTS_SIZE 7      /* longer than its header says */
+#define VITC_ERR_WEIGHTS_ALIGN 8     /* the bytes do not start at a multiple of 64 */
+#define VITC_ERR_WEIGHTS_CHECKSUM 9  /* the tensors are not the bytes the header's checksum says */
+#define VITC_ERR_WEIGHTS_UNBOUND 10  /* NAME_run() on a workspace without weights */
+
 /* Element types, with ONNX's TensorProto.DataType codes. */
 #define VITC_DTYPE_FLOAT32 1
 #define VITC_DTYPE_UINT8 2

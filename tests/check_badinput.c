@@ -205,14 +205,17 @@ static RunResult run_vitc(const char *cmd, const char *model, const char *out, c
   return r;
 }
 
-/* The bad-input contract, for `compile` and for `inspect`: exit 1, one "vitc: error:"
- * line containing `expect` (case-insensitive; NULL = anything), no file written. */
+/* The bad-input contract, for `compile` (weights embedded and --weights file) and for
+ * `inspect`: exit 1, one "vitc: error:" line containing `expect` (case-insensitive;
+ * NULL = anything), no file written (no NAME.weights either). */
 static void expect_rejected(const char *model, const char *expect, const char *const *extra) {
   char *out = tu_printf("%s.out", model);
   tu_rm_rf(out);
-  const char *cmds[] = {"compile", "inspect"};
-  for (int c = 0; c < 2; c++) {
-    RunResult r = run_vitc(cmds[c], model, c == 0 ? out : NULL, extra);
+  const char *cmds[] = {"compile", "inspect", "compile"};
+  const char *file_mode[24] = {"--weights", "file"};
+  for (int i = 0; extra && extra[i] && i < 21; i++) file_mode[2 + i] = extra[i];
+  for (int c = 0; c < 3; c++) {
+    RunResult r = run_vitc(cmds[c], model, c != 1 ? out : NULL, c == 2 ? file_mode : extra);
     char *broken = tu_check_one_error_line(&r);
     ck_assert_msg(broken == NULL, "vitc %s %s: %s", cmds[c], model, broken);
     ck_assert_msg(!expect || strcasestr(r.err, expect), "vitc %s %s: the error line does not mention '%s': %s", cmds[c],

@@ -15,7 +15,10 @@
  * run under qemu-x86_64 -cpu EPYC-Milan and -cpu qemu64), that a model's external data file is a dependency of the generated
  * code (touching it reruns vitc; an unchanged rebuild does not), and that a
  * missing MODEL, an unknown TARGET and a target for another CPU stop the configure
- * step with a message naming the problem.
+ * step with a message naming the problem; and, with WEIGHTS FILE, that the
+ * weights are an output of the build at the path the library's VITC_WEIGHTS_FILE
+ * gives, and that classify (which maps that file) and the harness (--weights)
+ * compute ONNX Runtime's output from it.
  *
  * --cross uses the toolchain file installed in P/share/vitc/toolchains, with P
  * given as CMAKE_PREFIX_PATH under CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY, and
@@ -32,6 +35,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include "emit/target.h"
 #include "testutil.h"
@@ -109,11 +113,13 @@ static RunResult build(const char *dir) {
 /* Runs the consumer's program (under the emulator when cross) on input and compares its
  * output with ref: dir/classify IN OUT, or with harness the MAIN harness,
  * dir/classifier_main --in IN --out OUT. */
-static void run_program(const char *dir, bool harness, const char *input, const char *ref, const char *label) {
+static void run_program(const char *dir, bool harness, const char *input, const char *ref, const char *label,
+                        const char *weights) {
   char *prog = tu_printf("%s/%s", dir, harness ? "classifier_main" : "classify");
   char *out = tu_printf("%s/%s.bin", dir, harness ? "harness_output0" : "output0");
-  char *argv[12];
+  char *argv[14];
   int n = g.cross ? tu_platform_argv(&g.arm, argv, prog) : (argv[0] = prog, 1);
+  if (harness && weights) argv[n++] = "--weights", argv[n++] = (char *)weights;
   if (harness) argv[n++] = "--in";
   argv[n++] = (char *)input;
   if (harness) argv[n++] = "--out";
@@ -136,8 +142,8 @@ static void run_program(const char *dir, bool harness, const char *input, const 
 }
 
 static void run_and_compare(const char *dir, const char *input, const char *ref, const char *label) {
-  run_program(dir, false, input, ref, label);
-  run_program(dir, true, input, ref, label);
+  run_program(dir, false, input, ref, label, NULL);
+  run_program(dir, true, input, ref, label, NULL);
 }
 
 /* The bundle vitc_add_model generated keeps the generated-code contract (docs/validate.md). */
@@ -202,6 +208,40 @@ START_TEST(test_native_consumer) {
   assert_validates(tu_printf("%s/classifier", dir), t->name);
   char *input = tu_printf("%s/input0.bin", g.ref_dir), *ref = tu_printf("%s/ort_output0.bin", g.ref_dir);
   run_and_compare(dir, input, ref, tu_printf("vit_tiny32 (native = %s)", t->name));
+}
+END_TEST
+
+START_TEST(test_native_weights_file) {
+  char why[400];
+  const Target *t = target_native(why, sizeof why);
+  char *dir = tu_printf("%s/build-wfile", g.work);
+  char *vitc_dir = tu_printf("-Dvitc_DIR=%s/lib/cmake/vitc", g.prefix);
+  RunResult r = run_ok(configure_argv(dir, vitc_dir, "-DCONSUMER_MODEL=" MODEL, "-DCONSUMER_TARGET=native",
+                                      "-DCONSUMER_WEIGHTS=FILE", NULL),
+                       "configuring the consumer (WEIGHTS FILE)");
+  tu_run_free(&r);
+  r = build(dir);
+  tu_run_free(&r);
+  /* the property names the file the build wrote, next to the generated code */
+  char *weights = tu_read_file(tu_printf("%s/weights_path.txt", dir), NULL), *want = tu_printf("%s/classifier/net.weights", dir);
+  ck_assert_msg(weights && strcmp(weights, want) == 0, "VITC_WEIGHTS_FILE is '%s', want '%s'", weights ? weights : "(none)",
+                want);
+  ck_assert_msg(tu_exists(weights), "the build did not write %s", weights);
+  char *c_file = tu_printf("%s/classifier/net.c", dir), *text = tu_read_file(c_file, NULL);
+  ck_assert_msg(text && strstr(text, "--weights file") && !strstr(text, "union { unsigned char b["),
+                "net.c was not compiled with --weights file, or still embeds weights");
+  assert_validates(tu_printf("%s/classifier", dir), t->name);
+  char *input = tu_printf("%s/input0.bin", g.ref_dir), *ref = tu_printf("%s/ort_output0.bin", g.ref_dir);
+  char *label = tu_printf("vit_tiny32 (native = %s, WEIGHTS FILE)", t->name);
+  run_program(dir, false, input, ref, label, NULL); /* classify maps the file at its compiled-in path */
+  run_program(dir, true, input, ref, label, weights);
+
+  /* the weights file is an output: deleting it makes the build write it again */
+  ck_assert(unlink(weights) == 0);
+  r = build(dir);
+  ck_assert_msg(strstr(r.out, "vitc: compiling") && tu_exists(weights), "deleting net.weights did not rerun vitc: %s", r.out);
+  tu_run_free(&r);
+  printf("  WEIGHTS FILE: net.weights is a build output at VITC_WEIGHTS_FILE; deleting it reruns vitc\n");
 }
 END_TEST
 
@@ -389,6 +429,7 @@ int main(int argc, char **argv) {
   else {
     tcase_add_test(tc, test_native_flag);
     tcase_add_test(tc, test_native_consumer);
+    tcase_add_test(tc, test_native_weights_file);
     tcase_add_test(tc, test_native_on_other_cpus);
     tcase_add_test(tc, test_external_data);
     tcase_add_test(tc, test_configure_errors);

@@ -11,7 +11,10 @@
  *     numbers, so colliding names were not mixed up;
  *   - the header's macros (NAME_WORKSPACE_BYTES, NAME_INPUT0_SHAPE, ...) are there
  *     and usable from a user's program;
- *   - compiling twice, from other folders, gives byte-identical files.
+ *   - compiling twice, from other folders, gives byte-identical files;
+ *   - weights of every byte value, longer than the writer's 64 KiB pieces, come back
+ *     exact from a bundle built from them, embedded (string literals) or in a file
+ *     (--weights file), and a failed file-mode compile leaves no NAME.weights.
  * The bundles are built with the library calls main.c makes (load, pipeline, plan,
  * emit), so a failure points at the emitter rather than at the command line. */
 #include <check.h>
@@ -35,12 +38,15 @@
 
 /* ---- compiling ---- */
 
-/* emit_bundle() on g, as main.c calls it; returns its status, *err what it printed. */
-static int emit_graph(Graph *g, const char *out_dir, const char *name, bool harness, size_t *workspace, char **err) {
+/* emit_bundle() on g, as main.c calls it (weights embedded, or in a file); returns its
+ * status, *err what it printed. */
+static int emit_graph_mode(Graph *g, const char *out_dir, const char *name, bool harness, bool weights_file,
+                           size_t *workspace, char **err) {
   Plan *plan = plan_build(g);
   if (workspace) *workspace = plan->workspace_bytes;
-  char *command = tu_printf("vitc compile model.onnx --target scalar --name %s%s", name, harness ? " --main" : "");
-  EmitOptions eo = {out_dir, name, target_find("scalar"), harness, command, "model.onnx"};
+  char *command = tu_printf("vitc compile model.onnx --target scalar --name %s%s%s", name, harness ? " --main" : "",
+                            weights_file ? " --weights file" : "");
+  EmitOptions eo = {out_dir, name, target_find("scalar"), harness, command, "model.onnx", weights_file, false};
   Capture c;
   capture_begin(&c);
   int rc = emit_bundle(g, plan, &eo);
@@ -48,6 +54,10 @@ static int emit_graph(Graph *g, const char *out_dir, const char *name, bool harn
   free(command);
   plan_free(plan);
   return rc;
+}
+
+static int emit_graph(Graph *g, const char *out_dir, const char *name, bool harness, size_t *workspace, char **err) {
+  return emit_graph_mode(g, out_dir, name, harness, false, workspace, err);
 }
 
 /* The whole compile of a model file into out_dir; must succeed. */
@@ -448,6 +458,115 @@ START_TEST(test_all_or_nothing_write_failures) {
 }
 END_TEST
 
+START_TEST(test_all_or_nothing_weights_file) {
+  /* --weights file: NAME.weights is renamed just before NAME.c; when a rename fails
+   * neither stays, nor any half-written temporary */
+  char *dir = unit_dir(SUITE, "weights_failure");
+  char *model = tu_printf("%s/model.onnx", dir), *out = tu_printf("%s/out", dir);
+  MB *mb = tiny_model();
+  mb_write(mb, model);
+  mb_free(mb);
+  Graph *g;
+  PipelineOptions po = {NULL, NULL, ""};
+  ck_assert_ptr_nonnull(g = onnx_load(model, NULL, 0));
+  ck_assert_int_eq(run_pipeline(g, &po), 0);
+  static const char *const blockers[] = {"m.weights", "m.c"};
+  for (int b = 0; b < 2; b++) {
+    char *blocker = tu_printf("%s/%s", out, blockers[b]), *err;
+    tu_rm_rf(out);
+    ck_assert_int_eq(tu_mkdir_p(blocker), 0);
+    ck_assert_int_eq(emit_graph_mode(g, out, "m", true, true, NULL, &err), -1);
+    ck_assert_one_error(err, blockers[b]);
+    free(err);
+    char *ls = dir_listing(out);
+    ck_assert_msg(strstr(ls, ".tmp") == NULL && (b == 1 || strstr(ls, "m.c\n") == NULL) &&
+                      (b == 0 || strstr(ls, "m.weights\n") == NULL),
+                  "a failed compile (%s a folder) left:\n%s", blockers[b], ls);
+    free(ls);
+    free(blocker);
+  }
+  tu_rm_rf(out);
+  char *err;
+  ck_assert_int_eq(emit_graph_mode(g, out, "m", true, true, NULL, &err), 0);
+  free(err);
+  char *ls = dir_listing(out);
+  ck_assert_str_eq(ls, "m.c\nm.h\nm.weights\nm_main.c\nvitc_runtime.h\n");
+  free(ls);
+  graph_free(g);
+  free(model);
+  free(out);
+  free(dir);
+}
+END_TEST
+
+START_TEST(test_weights_exact) {
+  /* y = Identity(C), C 200,003 bytes: every byte value, runs of escapes followed by
+   * octal digits ("\0" then '1' must not become "\01"), quotes, backslashes and '?'
+   * (trigraphs), across the 64 KiB pieces of the literal writer; the harness copies C
+   * into y, which must be C exactly, embedded and in a file */
+  enum { N = 200003 };
+  char *dir = unit_dir(SUITE, "weights_exact");
+  unsigned char *c = malloc(N);
+  uint32_t rng = 12345;
+  for (int i = 0; i < N; i++) {
+    rng = rng * 1103515245u + 12345u;
+    static const char tricky[] = "\"\\?01234567\n\t";
+    c[i] = i < 256 ? (unsigned char)i : (rng >> 16) % 3 ? (unsigned char)(rng >> 24) : (unsigned char)tricky[(rng >> 8) % 13];
+  }
+  MB *mb = mb_new(17);
+  mb_input(mb, "x", DT_FLOAT, 2, d14);
+  mb_init_raw(mb, "C", DT_UINT8, 1, (int64_t[]){N}, c);
+  mb_node(mb, "Identity", "copy", "C", "y");
+  mb_node(mb, "Relu", "relu", "x", "z");
+  mb_output(mb, "y", DT_UINT8);
+  mb_output(mb, "z", DT_FLOAT);
+  char *model = tu_printf("%s/model.onnx", dir);
+  mb_write(mb, model);
+  mb_free(mb);
+  float x[4] = {1, -2, 3, -4};
+  char *in = tu_printf("%s/x.bin", dir);
+  tu_write_file(in, x, sizeof x);
+  for (int mode = 0; mode < 2; mode++) {
+    char *out = tu_printf("%s/%s", dir, mode ? "file" : "embed"), *exe = tu_printf("%s/prog", out);
+    Capture cap;
+    capture_begin(&cap);
+    Graph *g = onnx_load(model, NULL, 0);
+    PipelineOptions po = {NULL, NULL, ""};
+    int rc = g ? run_pipeline(g, &po) : -1;
+    char *err = capture_end(&cap);
+    ck_assert_msg(rc == 0, "does not compile: %s", err);
+    free(err);
+    ck_assert_int_eq(emit_graph_mode(g, out, "m", true, mode == 1, NULL, &err), 0);
+    free(err);
+    graph_free(g);
+    char *src = tu_printf("%s/m.c", out), *harness = tu_printf("%s/m_main.c", out);
+    const char *srcs[] = {src, harness, NULL};
+    char *why = cc_strict("cc", exe, srcs);
+    ck_assert_msg(why == NULL, "%s bundle: %s", mode ? "file" : "embedded", why);
+    char *y = tu_printf("%s/y.bin", out), *z = tu_printf("%s/z.bin", out);
+    char *argv[] = {exe, "--in", in, "--out", y, "--out", z, NULL};
+    RunResult r;
+    ck_assert(tu_run(argv, CC_TIMEOUT, &r) == 0);
+    ck_assert_msg(r.exited && r.status == 0, "running the %s bundle: %s", mode ? "file" : "embedded", r.err);
+    tu_run_free(&r);
+    size_t len;
+    unsigned char *got = tu_read_file(y, &len);
+    ck_assert_msg(got && len == N && memcmp(got, c, N) == 0, "%s weights do not come back exact", mode ? "file" : "embedded");
+    free(got);
+    free(y);
+    free(z);
+    free(src);
+    free(harness);
+    free(exe);
+    free(out);
+  }
+  free(c);
+  free(in);
+  free(model);
+  free(dir);
+}
+END_TEST
+
 START_TEST(test_deterministic) {
   /* the same model from two folders into two folders: identical bytes, no paths inside */
   char *dir = unit_dir(SUITE, "deterministic");
@@ -490,6 +609,8 @@ int main(void) {
   tcase_add_test(tc, test_header_macros);
   tcase_add_test(tc, test_all_or_nothing_emit_failure);
   tcase_add_test(tc, test_all_or_nothing_write_failures);
+  tcase_add_test(tc, test_all_or_nothing_weights_file);
+  tcase_add_test(tc, test_weights_exact);
   tcase_add_test(tc, test_deterministic);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);

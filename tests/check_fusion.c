@@ -741,7 +741,7 @@ static bool build(Graph *g, const char *dir, const char *name) {
   tu_rm_rf(dir);
   tu_mkdir_p(dir);
   Plan *plan = plan_build(g);
-  EmitOptions eo = {dir, name, target_find("scalar"), true, "check_fusion", "model.onnx"};
+  EmitOptions eo = {dir, name, target_find("scalar"), true, "check_fusion", "model.onnx", false, false};
   int rc = emit_bundle(g, plan, &eo);
   plan_free(plan);
   ck_assert_msg(rc == 0, "emit_bundle failed for %s", dir);

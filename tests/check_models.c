@@ -1,7 +1,7 @@
 /* tests/check_models.c: whole models, vitc against ONNX Runtime.
  *
  *   check_models --model M.onnx [--input IN.bin --ref REF.bin] [--seeds A,B] [--targets T,...]
- *                [--platform P]
+ *                [--platform P] [--weights-mode embed|file]
  *   check_models --determinism M.onnx
  *   check_models --targets-here
  *
@@ -23,7 +23,10 @@
  * failure; warnings in the generated C fail the test. A second, sanitized build
  * (ASan + UBSan) runs the first reference set natively (not under qemu).
  *
- * --determinism compiles one model twice for each target, from differently spelled
+ * --weights-mode file compiles with `vitc compile --weights file` and runs the harness
+ * with --weights BUNDLE/NAME.weights (the default, embed, keeps the weights in NAME.c).
+ *
+ * --determinism compiles one model twice for each target (in both weights modes), from differently spelled
  * paths into different folders, and requires byte-identical bundles: generated files must
  * carry no time stamps, absolute paths or other run-dependent bytes.
  *
@@ -55,6 +58,7 @@ static struct {
   int n_seeds;
   const char *targets; /* comma-separated; NULL = all */
   const char *platform; /* for ARM targets (testutil.h); NULL = the default */
+  bool weights_file;    /* --weights-mode file */
 } opt;
 
 /* A reference set: the input files to feed and the output files to expect. */
@@ -200,11 +204,15 @@ static int build_bundle(const Platform *p, const char *label, const char *flags,
 
 /* Runs the harness on one reference set; returns the number of failing outputs. */
 static int check_set(const Platform *p, const char *label, const ModelInfo *mi, const char *prog, const char *dir,
-                     const RefSet *s) {
+                     const RefSet *s, const char *weights) {
   tu_mkdir_p(dir);
-  char **argv = calloc((size_t)(2 * (mi->n_in + mi->n_out) + 5), sizeof(char *));
+  char **argv = calloc((size_t)(2 * (mi->n_in + mi->n_out) + 7), sizeof(char *));
   char **outs = calloc((size_t)mi->n_out + 1, sizeof(char *));
   int argc = tu_platform_argv(p, argv, prog), failures = 0;
+  if (weights) {
+    argv[argc++] = "--weights";
+    argv[argc++] = (char *)weights;
+  }
   for (int k = 0; k < mi->n_in; k++) {
     argv[argc++] = "--in";
     argv[argc++] = s->in[k];
@@ -246,11 +254,14 @@ static int validate_bundle(const Target *t, const Platform *p, const char *bundl
 static int check_target(const Target *t, const Platform *p, const ModelInfo *mi, const char *work, const RefSet *sets,
                         int n_sets) {
   char *tdir = tu_printf("%s/%s", work, t->name), *bundle = tu_printf("%s/bundle", tdir);
-  char *compile[] = {vitc_path(), "compile", (char *)opt.model, "-o", bundle, "--main", "--quiet", "--target", (char *)t->name, NULL};
+  /* file mode names the bundle, so the harness is told where its weights are */
+  char *compile[] = {vitc_path(), "compile", (char *)opt.model, "-o", bundle, "--main", "--quiet", "--target", (char *)t->name,
+                     opt.weights_file ? "--weights" : NULL, "file", "--name", "model", NULL};
+  char *weights = opt.weights_file ? tu_printf("%s/model.weights", bundle) : NULL;
   double secs;
-  char *what = tu_printf("[%s] vitc compile", t->name);
+  char *what = tu_printf("[%s] vitc compile%s", t->name, opt.weights_file ? " --weights file" : "");
   int failures = !run_ok(what, compile, VITC_TIMEOUT, &secs);
-  if (!failures) printf("  [%s] vitc compile: %.2f s\n", t->name, secs);
+  if (!failures) printf("  %s: %.2f s\n", what, secs);
   if (!failures) failures += validate_bundle(t, p, bundle);
   /* the sanitizer build runs natively only: qemu-user does not run ASan's shadow memory */
   size_t n_builds = p->emulator ? 1 : sizeof builds / sizeof builds[0];
@@ -269,7 +280,7 @@ static int check_target(const Target *t, const Platform *p, const ModelInfo *mi,
     failures += why || built != 0;
     for (int i = 0; i < (builds[b].all_sets ? n_sets : 1) && i < n_sets && built >= 0; i++) {
       char *dir = tu_printf("%s/%s", bdir, sets[i].slug);
-      failures += check_set(p, label, mi, prog, dir, &sets[i]);
+      failures += check_set(p, label, mi, prog, dir, &sets[i], weights);
       free(dir);
     }
     free(why);
@@ -281,6 +292,7 @@ static int check_target(const Target *t, const Platform *p, const ModelInfo *mi,
   free(what);
   free(tdir);
   free(bundle);
+  free(weights);
   return failures;
 }
 
@@ -290,8 +302,8 @@ START_TEST(test_model) {
   ck_assert_msg(err == NULL, "%s", err);
   /* one folder per model and target list: ctest runs the targets' tests in parallel */
   char *stem = tu_stem(opt.model),
-       *sub = tu_printf("%s/%s%s%s", stem, opt.targets ? opt.targets : "all", opt.platform ? "@" : "",
-                        opt.platform ? opt.platform : ""),
+       *sub = tu_printf("%s/%s%s%s%s", stem, opt.targets ? opt.targets : "all", opt.platform ? "@" : "",
+                        opt.platform ? opt.platform : "", opt.weights_file ? "-wfile" : ""),
        *work = work_dir(sub);
   free(sub);
   tu_rm_rf(work);
@@ -379,17 +391,22 @@ START_TEST(test_determinism) {
   tu_rm_rf(work);
   int n_targets;
   char **targets = target_list(&n_targets);
-  for (int i = 0; i < n_targets; i++) {
-    char *dir_a = tu_printf("%s/%s/a", work, targets[i]), *dir_b = tu_printf("%s/%s/second_copy", work, targets[i]);
-    char *first[] = {vitc_path(), "compile", (char *)opt.determinism, "-o", dir_a, "--main", "--quiet", "--target", targets[i], NULL};
-    char *second[] = {vitc_path(), "compile", other, "-o", dir_b, "--main", "--quiet", "--target", targets[i], NULL};
-    ck_assert_msg(run_ok("first compile", first, VITC_TIMEOUT, NULL), "the first compile failed (target %s)", targets[i]);
-    ck_assert_msg(run_ok("second compile", second, VITC_TIMEOUT, NULL), "the second compile failed (target %s)", targets[i]);
+  for (int i = 0; i < 2 * n_targets; i++) {
+    const char *mode = i < n_targets ? NULL : "--weights"; /* then the same with --weights file */
+    char *dir_a = tu_printf("%s/%s%s/a", work, targets[i % n_targets], mode ? "-wfile" : ""),
+         *dir_b = tu_printf("%s/%s%s/second_copy", work, targets[i % n_targets], mode ? "-wfile" : "");
+    char *first[] = {vitc_path(), "compile", (char *)opt.determinism, "-o", dir_a, "--main", "--quiet", "--target", targets[i % n_targets],
+                     (char *)mode, "file", NULL};
+    char *second[] = {vitc_path(), "compile", other, "-o", dir_b, "--main", "--quiet", "--target", targets[i % n_targets],
+                      (char *)mode, "file", NULL};
+    const char *tname = targets[i % n_targets], *how = mode ? " --weights file" : "";
+    ck_assert_msg(run_ok("first compile", first, VITC_TIMEOUT, NULL), "the first compile failed (target %s%s)", tname, how);
+    ck_assert_msg(run_ok("second compile", second, VITC_TIMEOUT, NULL), "the second compile failed (target %s%s)", tname, how);
     int n_files;
     size_t total = assert_same_files(dir_a, dir_b, &n_files);
-    printf("determinism [%s]: %s compiled twice (as %s and %s, into different folders): %d files, %zu bytes, identical\n",
-           targets[i], stem, opt.determinism, other, n_files, total);
-    ck_assert_int_eq(validate_bundle(target_find(targets[i]), NULL, dir_a), 0);
+    printf("determinism [%s%s]: %s compiled twice (as %s and %s, into different folders): %d files, %zu bytes, identical\n",
+           tname, how, stem, opt.determinism, other, n_files, total);
+    ck_assert_int_eq(validate_bundle(target_find(tname), NULL, dir_a), 0);
     free(dir_a);
     free(dir_b);
   }
@@ -465,7 +482,7 @@ static int targets_here(void) {
 
 static int usage(void) {
   fprintf(stderr, "usage: check_models --model M.onnx [--input IN.bin --ref REF.bin] [--seeds A,B] [--targets T,...]\n"
-                  "                    [--platform P]   (P: %s)\n"
+                  "                    [--platform P] [--weights-mode embed|file]   (P: %s)\n"
                   "       check_models --determinism M.onnx\n"
                   "       check_models --targets-here\n",
           tu_arm_platform_names());
@@ -483,6 +500,10 @@ static int parse_args(int argc, char **argv) {
     else if (strcmp(a, "--determinism") == 0) opt.determinism = v;
     else if (strcmp(a, "--targets") == 0) opt.targets = v;
     else if (strcmp(a, "--platform") == 0) opt.platform = v;
+    else if (strcmp(a, "--weights-mode") == 0) {
+      if (strcmp(v, "file") != 0 && strcmp(v, "embed") != 0) return usage();
+      opt.weights_file = strcmp(v, "file") == 0;
+    }
     else if (strcmp(a, "--seeds") == 0) {
       char *end;
       opt.n_seeds = 0;

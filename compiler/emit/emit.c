@@ -17,7 +17,11 @@
  * Weights are written as octal-escaped string literals: exact (the bytes are the
  * ONNX data), compact, and parsed by C compilers an order of magnitude faster than
  * arrays of numbers (DeiT-Tiny: ~1 s of cc -O2 instead of ~20 s for hex integers).
- * The bytes are little-endian; the model file refuses to build on a big-endian target. */
+ * The bytes are little-endian; the model file refuses to build on a big-endian target.
+ * They are recorded while the nodes are emitted and streamed into the file at the
+ * end, never held as text ("weights" below). With --weights file they go to
+ * NAME.weights instead (runtime/vitc_weights.h), and NAME.c holds each weight's
+ * offset in it. */
 #include "emit/emit.h"
 
 #include <ctype.h>
@@ -35,6 +39,9 @@
 #include "emit/embedded.h"
 #include "ir/diag.h"
 #include "ops/op.h"
+/* the weights file's format, shared with the bundles that read it */
+#include "vitc_runtime.h"
+#include "vitc_weights.h"
 
 #define VITC_VERSION "0.1.0"
 
@@ -76,12 +83,26 @@ static void nameset_add(NameSet *ns, const char *s) {
   ns->n++;
 }
 
+/* A weight of the bundle (define_const): written with the files, in this order. */
+typedef struct Weight {
+  const char *cname;   /* its C name */
+  const char *comment;
+  DType dt;
+  int64_t numel;
+  size_t bytes;
+  const void *data;    /* the graph's bytes, or a PackedConst's */
+  size_t offset;       /* --weights file: where it starts in NAME.weights */
+} Weight;
+
 struct Emitter {
   Graph *g;
   const Plan *plan;
   const EmitOptions *opt;
   Buf kernels;      /* pasted templates */
-  Buf consts;       /* weights */
+  Weight *weights;  /* in the order they are written */
+  int n_weights, cap_weights;
+  size_t weights_file_bytes; /* --weights file: NAME.weights, header included */
+  uint64_t weights_id;       /* its model id (vitc_weights.h) */
   Buf body;         /* run function body */
   char **expr;      /* per tensor: C expression, once known */
   char **cname;     /* per tensor: C identifier */
@@ -329,6 +350,7 @@ void emit_task_end(Emitter *e) {
   buf_printf(&e->tasks, "  VITC_UNUSED const %s_inputs *const in = c->in;\n", name);
   buf_printf(&e->tasks, "  VITC_UNUSED const %s_outputs *const out = c->out;\n", name);
   buf_printf(&e->tasks, "  VITC_UNUSED unsigned char *const w = c->w;\n");
+  if (e->opt->weights_file) buf_printf(&e->tasks, "  VITC_UNUSED const unsigned char *const wt = c->wt;\n");
   /* the node's workspace tensors (views resolve to their roots), each once */
   int *seen = xcalloc((size_t)(n->n_in + n->n_out) + 1, sizeof(int));
   int ns = 0;
@@ -382,44 +404,103 @@ void emit_rows_end(Emitter *e, const EmitRows *r) {
   if (r->tasks > 1) emit_task_end(e);
 }
 
-/* Write n bytes as an octal-escaped string literal, 32 bytes per source line. */
-static void put_bytes_literal(Buf *b, const unsigned char *p, size_t n) {
-  buf_puts(b, "\"");
-  int prev_octal = 0;
-  char tmp[8];
-  for (size_t i = 0; i < n; i++) {
-    unsigned c = p[i];
-    if (i && i % 32 == 0) {
-      buf_puts(b, "\"\n  \"");
-      prev_octal = 0;
-    }
-    if (c >= 32 && c < 127 && c != '"' && c != '\\' && c != '?' && !(prev_octal && c >= '0' && c <= '7')) {
-      tmp[0] = (char)c;
-      buf_putn(b, tmp, 1);
-      prev_octal = 0;
-    } else {
-      int k = snprintf(tmp, sizeof tmp, "\\%o", c);
-      buf_putn(b, tmp, (size_t)k);
-      prev_octal = 1;
-    }
-  }
-  buf_puts(b, "\"");
-}
+/* ---------------- weights ----------------
+ *
+ * define_const only records a weight (name, comment, type, bytes); the bytes are
+ * written when the files are, straight from the graph or the packed copy into
+ * the file: embedded as string literals into NAME.c (write_embedded_weights), or
+ * into NAME.weights (write_weights_file). Nothing holds the weights as text. */
 
 static const char *define_const(Emitter *e, const char *cname, const char *comment, DType dt, int64_t numel,
                                 const void *data) {
-  size_t nbytes = (size_t)numel * dtype_size(dt);
-  const char *ct = dtype_ctype(dt);
-  buf_printf(&e->consts, "/* %s */\nstatic const VITC_ALIGNED(%d) union { unsigned char b[%zu]; %s v[%" PRId64 "]; } %s = {\n  ",
-             comment, e->opt->target->vector_bytes, nbytes ? nbytes : (size_t)dtype_size(dt), ct, numel ? numel : 1,
-             cname);
-  if (nbytes) {
-    put_bytes_literal(&e->consts, data, nbytes);
-  } else {
-    buf_puts(&e->consts, "{0}");
+  if (e->n_weights == e->cap_weights) {
+    e->cap_weights = e->cap_weights ? 2 * e->cap_weights : 64;
+    e->weights = xrealloc(e->weights, (size_t)e->cap_weights * sizeof *e->weights);
   }
-  buf_puts(&e->consts, "};\n\n");
-  return fmt(e, "%s.v", cname);
+  e->weights[e->n_weights++] = (Weight){cname, comment, dt, numel, (size_t)numel * dtype_size(dt), data, 0};
+  return e->opt->weights_file ? cname : fmt(e, "%s.v", cname);
+}
+
+/* The escapes of the weights' string literals: a byte is itself if printable and
+ * not one of " \ ? (and not an octal digit right after an octal escape, which
+ * would extend it), else \ and its octal value in 1 to 3 digits. */
+typedef struct Escapes {
+  char text[256][4];
+  unsigned char len[256];
+  bool plain[256];
+} Escapes;
+
+static void escapes_init(Escapes *x) {
+  for (int c = 0; c < 256; c++) {
+    x->plain[c] = c >= 32 && c < 127 && c != '"' && c != '\\' && c != '?';
+    char tmp[8];
+    int k = snprintf(tmp, sizeof tmp, "\\%o", c);
+    memcpy(x->text[c], tmp, 4);
+    x->len[c] = (unsigned char)k;
+  }
+}
+
+/* Writes n bytes as an octal-escaped string literal, 32 bytes per source line, into
+ * out (room for 5 * n + 8 bytes); returns the length. A table and a 4-byte copy
+ * per byte: ~1 GB/s, where a printf per byte made ViT-Base's weights take 20 s. */
+static size_t bytes_literal(const Escapes *x, char *out, const unsigned char *p, size_t n) {
+  char *o = out;
+  int prev_octal = 0;
+  *o++ = '"';
+  for (size_t i = 0; i < n; i++) {
+    unsigned c = p[i];
+    if (i && i % 32 == 0) {
+      memcpy(o, "\"\n  \"", 5);
+      o += 5;
+      prev_octal = 0;
+    }
+    if (x->plain[c] && !(prev_octal && c >= '0' && c <= '7')) {
+      *o++ = (char)c;
+      prev_octal = 0;
+    } else {
+      memcpy(o, x->text[c], 4);
+      o += x->len[c];
+      prev_octal = 1;
+    }
+  }
+  *o++ = '"';
+  return (size_t)(o - out);
+}
+
+/* Writes the weights section of an embedded bundle to f: each weight a static const
+ * union of a byte string and its typed view, through a buffer of about 1 MiB. */
+static int write_embedded_weights(Emitter *e, FILE *f) {
+  enum { CHUNK = 1 << 20, PIECE = 1 << 16 }; /* PIECE: a multiple of the 32 bytes of a line */
+  Escapes x;
+  escapes_init(&x);
+  char *buf = xmalloc(CHUNK + 5 * PIECE + 16);
+  size_t used = 0;
+  int rc = 0;
+  for (int i = 0; i < e->n_weights && rc == 0; i++) {
+    const Weight *w = &e->weights[i];
+    Buf head = {0};
+    buf_printf(&head, "/* %s */\nstatic const VITC_ALIGNED(%d) union { unsigned char b[%zu]; %s v[%" PRId64 "]; } %s = {\n  ",
+               w->comment, e->opt->target->vector_bytes, w->bytes ? w->bytes : dtype_size(w->dt), dtype_ctype(w->dt),
+               w->numel ? w->numel : 1, w->cname);
+    if (fwrite(head.s, 1, head.len, f) != head.len) rc = -1;
+    buf_free(&head);
+    if (!w->bytes && fputs("{0}", f) < 0) rc = -1;
+    /* The literal of each piece is a run of whole lines in quotes, so the pieces'
+     * literals joined by the indentation of a new line are the literal of the whole. */
+    for (size_t at = 0; at < w->bytes && rc == 0; at += PIECE) {
+      size_t n = w->bytes - at < PIECE ? w->bytes - at : PIECE;
+      if (at) memcpy(buf + used, "\n  ", 3), used += 3;
+      used += bytes_literal(&x, buf + used, (const unsigned char *)w->data + at, n);
+      if (used >= CHUNK) {
+        if (fwrite(buf, 1, used, f) != used) rc = -1;
+        used = 0;
+      }
+    }
+    if (rc == 0 && (fwrite(buf, 1, used, f) != used || fputs("};\n\n", f) < 0)) rc = -1;
+    used = 0;
+  }
+  free(buf);
+  return rc;
 }
 
 const char *emit_const(Emitter *e, const char *hint, DType dt, int64_t numel, const void *data) {
@@ -439,7 +520,7 @@ const char *emit_const(Emitter *e, const char *hint, DType dt, int64_t numel, co
   pc->numel = numel;
   pc->data = xmalloc(bytes ? bytes : 1);
   if (bytes) memcpy(pc->data, data, bytes);
-  return fmt(e, "%s.v", name);
+  return e->opt->weights_file ? name : fmt(e, "%s.v", name);
 }
 
 static int cmp_packed(const void *a, const void *b) {
@@ -455,7 +536,7 @@ const char *emit_ref(Emitter *e, int t) {
   case ST_CONST:
     /* Defined after all nodes, in tensor order (see write_source). */
     e->const_used[t] = 1;
-    e->expr[t] = xstrdup(fmt(e, "%s.v", e->cname[t]));
+    e->expr[t] = xstrdup(e->opt->weights_file ? e->cname[t] : fmt(e, "%s.v", e->cname[t]));
     break;
   case ST_VIEW: {
     int r = plan_root(e->plan, t);
@@ -698,6 +779,70 @@ static void emit_file_banner(Buf *b, const EmitOptions *opt, const char *what) {
              what, opt->model_file, opt->target->name, opt->command);
 }
 
+/* ---------------- NAME.weights ---------------- */
+
+static void put64(unsigned char *p, uint64_t v) {
+  for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put32(unsigned char *p, uint32_t v) {
+  for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* Writes the weights at their offsets into f, after a header of zeros, through a
+ * 1 MiB buffer that is hashed as it goes; returns the payload's checksum. */
+static int write_weights_payload(Emitter *e, FILE *f, uint64_t *checksum) {
+  enum { CHUNK = 1 << 20 }; /* a multiple of 32: vitc_weights_hash_add in pieces */
+  unsigned char *buf = xcalloc(CHUNK, 1);
+  vitc_weights_state hs = {VITC_WEIGHTS_SEED_INIT};
+  size_t used = 0, at = VITC_WEIGHTS_HEADER; /* file offset of buf[used] */
+  int rc = fwrite(buf, 1, VITC_WEIGHTS_HEADER, f) == VITC_WEIGHTS_HEADER ? 0 : -1;
+  for (int i = 0; i <= e->n_weights && rc == 0; i++) {
+    size_t start = i < e->n_weights ? e->weights[i].offset : e->weights_file_bytes;
+    const unsigned char *src = i < e->n_weights ? e->weights[i].data : NULL;
+    size_t n = i < e->n_weights ? e->weights[i].bytes : 0;
+    /* zeros up to start, then the bytes */
+    for (int part = 0; part < 2 && rc == 0; part++) {
+      size_t left = part ? n : start - at;
+      while (left && rc == 0) {
+        size_t k = CHUNK - used < left ? CHUNK - used : left;
+        if (part) memcpy(buf + used, src + (n - left), k);
+        else memset(buf + used, 0, k);
+        used += k;
+        left -= k;
+        at += k;
+        if (used == CHUNK) {
+          vitc_weights_hash_add(&hs, buf, used);
+          if (fwrite(buf, 1, used, f) != used) rc = -1;
+          used = 0;
+        }
+      }
+    }
+  }
+  if (rc == 0) {
+    vitc_weights_hash_add(&hs, buf, used);
+    if (fwrite(buf, 1, used, f) != used) rc = -1;
+  }
+  *checksum = vitc_weights_hash_end(&hs, e->weights_file_bytes - VITC_WEIGHTS_HEADER);
+  free(buf);
+  return rc;
+}
+
+/* The model id: the payload's checksum, the weights' layout (head's offsets) and
+ * the model's code (tail), hashed, so a bundle accepts only the file its compile
+ * wrote (or an identical compile's). */
+static uint64_t model_id(uint64_t checksum, const Buf *head, const Buf *tail) {
+  Buf text = {0};
+  buf_printf(&text, "%016" PRIx64 "\n", checksum);
+  buf_putn(&text, head->s ? head->s : "", head->len);
+  buf_putn(&text, tail->s ? tail->s : "", tail->len);
+  vitc_weights_state hs = {VITC_WEIGHTS_SEED_INIT};
+  vitc_weights_hash_add(&hs, (const unsigned char *)text.s, text.len);
+  uint64_t id = vitc_weights_hash_end(&hs, text.len);
+  buf_free(&text);
+  return id;
+}
+
 /* ---------------- files ---------------- */
 
 typedef struct OutFile {
@@ -705,19 +850,65 @@ typedef struct OutFile {
   char *tmp_path;
 } OutFile;
 
-static int write_file(OutFile *of, const char *dir, const char *fname, const char *text, size_t len) {
+/* Opens DIR/.FNAME.tmp for writing, the file's name until the bundle is complete. */
+static FILE *open_tmp(OutFile *of, const char *dir, const char *fname) {
   size_t n = strlen(dir) + strlen(fname) + 16;
   of->final_path = xmalloc(n);
   of->tmp_path = xmalloc(n + 8);
   snprintf(of->final_path, n, "%s/%s", dir, fname);
   snprintf(of->tmp_path, n + 8, "%s/.%s.tmp", dir, fname);
   FILE *f = fopen(of->tmp_path, "wb");
-  if (!f) return vitc_err("cannot write %s: %s", of->tmp_path, strerror(errno));
-  if (fwrite(text, 1, len, f) != len || fclose(f) != 0) {
-    unlink(of->tmp_path);
-    return vitc_err("cannot write %s", of->tmp_path);
-  }
-  return 0;
+  if (!f) vitc_err("cannot write %s: %s", of->tmp_path, strerror(errno));
+  return f;
+}
+
+/* Closes a file open_tmp opened; ok says whether everything was written. */
+static int close_tmp(OutFile *of, FILE *f, bool ok) {
+  if (fclose(f) != 0) ok = false;
+  if (ok) return 0;
+  unlink(of->tmp_path);
+  return vitc_err("cannot write %s: %s", of->tmp_path, errno ? strerror(errno) : "write error");
+}
+
+/* text, then what middle writes (if not NULL), then tail. */
+static int write_file_parts(OutFile *of, const char *dir, const char *fname, const char *text, size_t len,
+                            Emitter *e, int (*middle)(Emitter *, FILE *), const Buf *tail) {
+  FILE *f = open_tmp(of, dir, fname);
+  if (!f) return -1;
+  errno = 0;
+  bool ok = fwrite(text, 1, len, f) == len;
+  if (ok && middle) ok = middle(e, f) == 0;
+  if (ok && tail && tail->len) ok = fwrite(tail->s, 1, tail->len, f) == tail->len;
+  return close_tmp(of, f, ok);
+}
+
+static int write_file(OutFile *of, const char *dir, const char *fname, const char *text, size_t len) {
+  return write_file_parts(of, dir, fname, text, len, NULL, NULL, NULL);
+}
+
+/* DIR/.NAME.weights.tmp: the payload, then the header with its checksum and the
+ * model id, which the header file (NAME_WEIGHTS_ID) gets too. */
+static int write_weights_file(Emitter *e, OutFile *of, const Buf *head, const Buf *tail) {
+  FILE *f = open_tmp(of, e->opt->out_dir, fmt(e, "%s.weights", e->opt->name));
+  if (!f) return -1;
+  errno = 0;
+  uint64_t checksum;
+  bool ok = write_weights_payload(e, f, &checksum) == 0;
+  unsigned char hdr[VITC_WEIGHTS_HEADER] = {0};
+  e->weights_id = model_id(checksum, head, tail);
+  memcpy(hdr, VITC_WEIGHTS_MAGIC, 8);
+  put32(hdr + 8, VITC_WEIGHTS_VERSION);
+  put32(hdr + 12, VITC_WEIGHTS_HEADER);
+  put64(hdr + 16, e->weights_file_bytes - VITC_WEIGHTS_HEADER);
+  put64(hdr + 24, e->weights_id);
+  put64(hdr + 32, checksum);
+  /* the bundle's own check must accept what is written (it reads only the header) */
+  VITC_ALIGNED(64) unsigned char aligned[VITC_WEIGHTS_HEADER];
+  memcpy(aligned, hdr, sizeof hdr);
+  if (vitc_weights_check_header(aligned, e->weights_file_bytes, e->weights_id, e->weights_file_bytes - VITC_WEIGHTS_HEADER))
+    vitc_die("the weights header does not pass the bundle's own check");
+  if (ok) ok = fseek(f, 0, SEEK_SET) == 0 && fwrite(hdr, 1, sizeof hdr, f) == sizeof hdr;
+  return close_tmp(of, f, ok);
 }
 
 static int mkdir_p(const char *dir) {
@@ -757,16 +948,21 @@ static void write_header(Emitter *e, Buf *h, char **in_names, char **out_names) 
   buf_printf(h,
              "#ifndef %s_H\n#define %s_H\n\n#include <stddef.h>\n#include <stdint.h>\n\n#include \"vitc_runtime.h\"\n%s\n",
              NAME, NAME, emit_threads(e) > 1 ? "#include \"vitc_pool.h\" /* NAME_run_pool: threads (docs/threads.md) */\n" : "");
+  bool wfile = e->opt->weights_file;
   buf_printf(h,
              "/* Usage:\n"
              " *   static %s_workspace ws;             (%zu bytes: static or heap, too big for most stacks)\n"
+             "%s"
              " *   %s_inputs in = { ... };              one pointer per input, in graph order\n"
              " *   %s_outputs out = { ... };            one pointer per output, in graph order\n"
              " *   int rc = %s_run(&in, &out, &ws);     VITC_OK (0) on success\n"
              " * Buffers hold raw elements in row-major order, with the shapes below. The\n"
              " * function allocates nothing, writes no global state and may run concurrently on\n"
              " * different workspaces. Inputs are only read; outputs must not overlap inputs. */\n\n",
-             name, e->plan->workspace_bytes, name, name, name);
+             name, e->plan->workspace_bytes,
+             wfile ? fmt(e, " *   rc = %s_bind_weights(&ws, bytes, len);  once per workspace: %s.weights, loaded by you\n", name, name)
+                   : "",
+             name, name, name);
   buf_printf(h, "#define %s_WORKSPACE_BYTES %zu\n", NAME, e->plan->workspace_bytes ? e->plan->workspace_bytes : 1);
   buf_printf(h, "#define %s_NUM_INPUTS %d\n#define %s_NUM_OUTPUTS %d\n\n", NAME, g->n_inputs, NAME, g->n_outputs);
   for (int pass = 0; pass < 2; pass++) {
@@ -808,14 +1004,48 @@ static void write_header(Emitter *e, Buf *h, char **in_names, char **out_names) 
                shape_str(&t->shape, sb, sizeof sb));
   }
   buf_printf(h, "} %s_outputs;\n\n", name);
+  if (wfile) {
+    buf_printf(h,
+               "/* The weights are not in this bundle but in %s.weights (vitc compile --weights\n"
+               " * file), written with it: %s_WEIGHTS_BYTES bytes, a 64-byte header (vitc_weights.h\n"
+               " * in %s.c) and the tensors. Load the file yourself, read into memory at a 64-byte\n"
+               " * boundary or mapped (mmap), and bind it to each workspace before its first run.\n"
+               " * The bundle only reads it; keep it loaded and unchanged while the workspace runs. */\n"
+               "#define %s_WEIGHTS_FILE \"%s.weights\"\n"
+               "#define %s_WEIGHTS_BYTES %zu\n"
+               "/* The model id in its header: this compile's (a hash of its weights and code). */\n"
+               "#define %s_WEIGHTS_ID UINT64_C(0x%016" PRIx64 ")\n\n",
+               name, NAME, name, NAME, name, NAME, e->weights_file_bytes, NAME, e->weights_id);
+    buf_printf(h,
+               "/* Scratch memory for one call at a time (bytes: its contents do not survive\n"
+               " * between calls), and the weights bound to it. */\n"
+               "typedef struct %s_workspace {\n"
+               "  const unsigned char *weights; /* set by %s_bind_weights */\n"
+               "  VITC_ALIGNED(64) unsigned char bytes[%s_WORKSPACE_BYTES];\n} %s_workspace;\n\n",
+               name, name, NAME, name);
+  } else {
+    buf_printf(h,
+               "/* Scratch memory for one call at a time; its contents do not survive between calls. */\n"
+               "typedef struct %s_workspace {\n  VITC_ALIGNED(64) unsigned char bytes[%s_WORKSPACE_BYTES];\n} %s_workspace;\n\n",
+               name, NAME, name);
+  }
+  if (wfile)
+    buf_printf(h,
+               "/* Checks the header of the weights file at bytes (len bytes, at a 64-byte\n"
+               " * boundary) and binds it to the workspace. Reads only the header. Returns\n"
+               " * VITC_OK, VITC_ERR_NULL, or (vitc_runtime.h) VITC_ERR_WEIGHTS_MAGIC (not a\n"
+               " * weights file), _VERSION (another format version), _MODEL (another model's or\n"
+               " * another compile's), _TRUNCATED, _SIZE (longer than it says), _ALIGN; on an\n"
+               " * error the workspace has no weights. */\n"
+               "int %s_bind_weights(%s_workspace *ws, const void *bytes, size_t len);\n\n"
+               "/* The same checks, then the tensors against the header's checksum (reads the\n"
+               " * whole file): VITC_OK, an error above, or VITC_ERR_WEIGHTS_CHECKSUM. */\n"
+               "int %s_check_weights(const void *bytes, size_t len);\n\n",
+               name, name, name);
   buf_printf(h,
-             "/* Scratch memory for one call at a time; its contents do not survive between calls. */\n"
-             "typedef struct %s_workspace {\n  VITC_ALIGNED(64) unsigned char bytes[%s_WORKSPACE_BYTES];\n} %s_workspace;\n\n",
-             name, NAME, name);
-  buf_printf(h,
-             "/* Runs the model. Returns VITC_OK, or VITC_ERR_NULL if a pointer is NULL. */\n"
+             "/* Runs the model. Returns VITC_OK, or VITC_ERR_NULL if a pointer is NULL%s. */\n"
              "int %s_run(const %s_inputs *in, const %s_outputs *out, %s_workspace *ws);\n\n",
-             name, name, name, name);
+             wfile ? ",\n * or VITC_ERR_WEIGHTS_UNBOUND if the workspace has no weights" : "", name, name, name, name);
   if (emit_threads(e) > 1)
     buf_printf(h,
                "/* Workers the bundle has scratch for (vitc compile --threads). */\n"
@@ -829,12 +1059,25 @@ static void write_header(Emitter *e, Buf *h, char **in_names, char **out_names) 
   buf_printf(h, "#endif /* %s_H */\n", NAME);
 }
 
-static int write_source(Emitter *e, Buf *c, char **in_names, char **out_names) {
+/* The nodes' calls, then the weights they use (Emitter.weights). With
+ * release_weights, a constant that only nodes packing it read is freed once the
+ * last of them is emitted: the originals left and the packed copies made are then
+ * about one copy of the weights together, not two. */
+static int emit_nodes(Emitter *e, char **out_names) {
   Graph *g = e->g;
-  const char *name = e->opt->name;
-  /* inputs and outputs */
-  for (int i = 0; i < g->n_inputs; i++) e->expr[g->inputs[i]] = xstrdup(fmt(e, "in->%s", in_names[i]));
-  for (int i = 0; i < g->n_outputs; i++) e->expr[g->outputs[i]] = xstrdup(fmt(e, "out->%s", out_names[i]));
+  int *pending = NULL; /* per constant: readers not yet emitted; -1: never freed */
+  if (e->opt->release_weights) {
+    pending = xcalloc((size_t)g->nt + 1, sizeof(int));
+    for (int t = 0; t < g->nt; t++)
+      if (e->plan->t[t].kind != ST_CONST || g->t[t].is_output) pending[t] = -1;
+    for (int i = 0; i < g->nn; i++)
+      for (int k = 0; k < g->n[i].n_in; k++) {
+        int t = g->n[i].in[k];
+        if (t < 0 || pending[t] < 0) continue;
+        /* a view's readers reach the constant through emit_ref of the view */
+        pending[t] = op_flags(g->n[i].op) & OPF_VIEW ? -1 : pending[t] + 1;
+      }
+  }
   char block[256] = "", prev_block[256] = "";
   for (int i = 0; i < g->nn; i++) {
     block_of(g->n[i].name, block, sizeof block);
@@ -842,8 +1085,19 @@ static int write_source(Emitter *e, Buf *c, char **in_names, char **out_names) {
       buf_printf(&e->body, "\n  /* ======== %s ======== */\n", c_comment(e, block));
       snprintf(prev_block, sizeof prev_block, "%s", block);
     }
-    if (emit_node(e, i)) return -1;
+    if (emit_node(e, i)) {
+      free(pending);
+      return -1;
+    }
+    for (int k = 0; pending && k < g->n[i].n_in; k++) {
+      int t = g->n[i].in[k];
+      if (t >= 0 && pending[t] > 0 && --pending[t] == 0 && !e->const_used[t]) {
+        free(g->t[t].data); /* packed into a PackedConst, never referenced itself */
+        g->t[t].data = NULL;
+      }
+    }
   }
+  free(pending);
   /* Outputs that no node computes (constants): copy them. */
   for (int i = 0; i < g->n_outputs; i++) {
     int t = g->outputs[i];
@@ -867,13 +1121,34 @@ static int write_source(Emitter *e, Buf *c, char **in_names, char **out_names) {
     PackedConst *pc = &e->packed[i];
     define_const(e, pc->cname, pc->comment, pc->dt, pc->numel, pc->data);
   }
-  emit_file_banner(c, e->opt, fmt(e, "%s.c: model '%s' (code and weights).", name, name));
+  /* --weights file: each weight at a multiple of 64 bytes in NAME.weights */
+  size_t off = VITC_WEIGHTS_HEADER;
+  for (int i = 0; i < e->n_weights; i++) {
+    off = (off + VITC_WEIGHTS_ALIGN - 1) / VITC_WEIGHTS_ALIGN * VITC_WEIGHTS_ALIGN;
+    e->weights[i].offset = off;
+    off += e->weights[i].bytes;
+  }
+  e->weights_file_bytes = off;
+  return 0;
+}
+
+/* NAME.c around its weights: head (banner, kernels, and with --weights file the
+ * weights' offsets) and tail (the model). Embedded weights go between the two. */
+static void write_source(Emitter *e, Buf *c, Buf *tail, char **in_names, char **out_names) {
+  Graph *g = e->g;
+  const char *name = e->opt->name;
+  const char *NAME = upper(e, name);
+  bool wfile = e->opt->weights_file;
+  emit_file_banner(c, e->opt, wfile ? fmt(e, "%s.c: model '%s' (code; its weights are in %s.weights).", name, name, name)
+                                    : fmt(e, "%s.c: model '%s' (code and weights).", name, name));
   buf_printf(c, "#include \"%s.h\"\n\n", name);
   buf_puts(c, "#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__\n"
-              "#error \"vitc bundles store weights little-endian\"\n#endif\n"
-              "#if defined(__GNUC__)\n"
-              "/* Weights are long string literals (exact and fast to compile). */\n"
-              "#pragma GCC diagnostic ignored \"-Woverlength-strings\"\n#endif\n\n");
+              "#error \"vitc bundles store weights little-endian\"\n#endif\n");
+  if (!wfile)
+    buf_puts(c, "#if defined(__GNUC__)\n"
+                "/* Weights are long string literals (exact and fast to compile). */\n"
+                "#pragma GCC diagnostic ignored \"-Woverlength-strings\"\n#endif\n");
+  buf_puts(c, "\n");
   const char *prelude = embedded_file("templates/prelude.h");
   if (!prelude) vitc_die("templates/prelude.h is not built in");
   buf_puts(c, "/* ================= kernels ================= */\n\n/* ---- templates/prelude.h ---- */\n");
@@ -888,15 +1163,31 @@ static int write_source(Emitter *e, Buf *c, char **in_names, char **out_names) {
   }
   buf_putn(c, e->kernels.s ? e->kernels.s : "", e->kernels.len);
   buf_puts(c, "/* ================= weights ================= */\n\n");
-  buf_putn(c, e->consts.s ? e->consts.s : "", e->consts.len);
-  buf_puts(c, "/* ================= model ================= */\n\n");
+  if (wfile) {
+    const char *fmt_h = embedded_file("runtime/vitc_weights.h");
+    if (!fmt_h) vitc_die("runtime/vitc_weights.h is not built in");
+    buf_printf(c, "/* ---- runtime/vitc_weights.h ---- */\n%s\n", fmt_h);
+    buf_printf(c,
+               "/* The weights are in %s.weights (vitc compile --weights file), each at this\n"
+               " * offset from the start of the file; wt is where the caller loaded it\n"
+               " * (%s_bind_weights keeps it in the workspace). */\n",
+               name, name);
+    for (int i = 0; i < e->n_weights; i++) {
+      const Weight *w = &e->weights[i];
+      buf_printf(c, "/* %s */\n#define %s ((const %s *)(wt + %zu))\n", w->comment, w->cname, dtype_ctype(w->dt), w->offset);
+    }
+    buf_puts(c, "\n");
+  }
+  /* The model: the run function (after the weights, embedded or not). */
   bool threaded = emit_threads(e) > 1;
+  c = tail;
+  buf_puts(c, "/* ================= model ================= */\n\n");
   if (threaded) {
     buf_printf(c,
                "/* What a task function needs of the run (see the tasks below). */\n"
-               "typedef struct task_ctx {\n  const %s_inputs *in;\n  const %s_outputs *out;\n  unsigned char *w;\n} task_ctx;\n\n"
+               "typedef struct task_ctx {\n  const %s_inputs *in;\n  const %s_outputs *out;\n  unsigned char *w;\n%s} task_ctx;\n\n"
                "/* ---- tasks: the split kernel calls of the parallel nodes ---- */\n\n",
-               name, name);
+               name, name, wfile ? "  const unsigned char *wt;\n" : "");
     buf_putn(c, e->tasks.s ? e->tasks.s : "", e->tasks.len);
     buf_printf(c,
                "/* The run, on the pool's workers (pool NULL: on this thread). */\n"
@@ -906,12 +1197,14 @@ static int write_source(Emitter *e, Buf *c, char **in_names, char **out_names) {
     buf_printf(c, "int %s_run(const %s_inputs *in, const %s_outputs *out, %s_workspace *ws) {\n", name, name, name, name);
   }
   buf_puts(c, "  unsigned char *const w = ws ? ws->bytes : NULL;\n");
+  if (wfile) buf_puts(c, "  const unsigned char *const wt = ws ? ws->weights : NULL;\n");
   if (threaded) buf_puts(c, "  task_ctx ctx;\n");
   buf_puts(c, "  if (!in || !out || !ws) return VITC_ERR_NULL;\n");
   for (int i = 0; i < g->n_inputs; i++) buf_printf(c, "  if (!in->%s) return VITC_ERR_NULL;\n", in_names[i]);
   for (int i = 0; i < g->n_outputs; i++) buf_printf(c, "  if (!out->%s) return VITC_ERR_NULL;\n", out_names[i]);
-  buf_puts(c, "  (void)w;\n");
-  if (threaded) buf_puts(c, "  ctx.in = in;\n  ctx.out = out;\n  ctx.w = w;\n  (void)ctx;\n  (void)pool;\n");
+  if (wfile) buf_puts(c, "  if (!wt) return VITC_ERR_WEIGHTS_UNBOUND;\n");
+  buf_puts(c, wfile ? "  (void)w;\n  (void)wt;\n" : "  (void)w;\n");
+  if (threaded) buf_printf(c, "  ctx.in = in;\n  ctx.out = out;\n  ctx.w = w;\n%s  (void)ctx;\n  (void)pool;\n", wfile ? "  ctx.wt = wt;\n" : "");
   buf_putn(c, e->body.s ? e->body.s : "", e->body.len);
   buf_puts(c, "  return VITC_OK;\n}\n");
   if (threaded)
@@ -921,8 +1214,18 @@ static int write_source(Emitter *e, Buf *c, char **in_names, char **out_names) {
                "int %s_run_pool(const %s_inputs *in, const %s_outputs *out, %s_workspace *ws, vitc_pool *pool) {\n"
                "  if (pool && vitc_pool_threads(pool) > %s_THREADS) return VITC_ERR_POOL;\n"
                "  return run(in, out, ws, pool);\n}\n",
-               name, name, name, name, name, name, name, name, upper(e, name));
-  return 0;
+               name, name, name, name, name, name, name, name, NAME);
+  if (wfile)
+    buf_printf(c,
+               "\nint %s_bind_weights(%s_workspace *ws, const void *bytes, size_t len) {\n"
+               "  int rc;\n"
+               "  if (!ws) return VITC_ERR_NULL;\n"
+               "  rc = vitc_weights_check_header(bytes, len, %s_WEIGHTS_ID, %s_WEIGHTS_BYTES - VITC_WEIGHTS_HEADER);\n"
+               "  ws->weights = rc == VITC_OK ? (const unsigned char *)bytes : NULL;\n"
+               "  return rc;\n}\n\n"
+               "int %s_check_weights(const void *bytes, size_t len) {\n"
+               "  return vitc_weights_check_all(bytes, len, %s_WEIGHTS_ID, %s_WEIGHTS_BYTES - VITC_WEIGHTS_HEADER);\n}\n",
+               name, name, NAME, NAME, name, NAME, NAME);
 }
 
 static const char *dtype_macro(DType t) {
@@ -975,6 +1278,15 @@ static void write_harness(Emitter *e, Buf *m, char **in_names, char **out_names)
           }
           continue;
         }
+        /* @WFILE@ starts a line kept only in a bundle with --weights file */
+        if (k == 5 && strncmp(p + 1, "WFILE", 5) == 0) {
+          p = q + 1;
+          if (!e->opt->weights_file) {
+            const char *eol = strchr(p, '\n');
+            p = eol ? eol + 1 : p + strlen(p);
+          }
+          continue;
+        }
       }
     }
     buf_putn(m, p, 1);
@@ -1001,15 +1313,21 @@ int emit_bundle(Graph *g, const Plan *plan, const EmitOptions *opt) {
   uniquify(e->cname, g->nt);
   char **in_names, **out_names;
   io_names(e, &in_names, &out_names);
-  Buf h = {0}, c = {0}, m = {0};
+  for (int i = 0; i < g->n_inputs; i++) e->expr[g->inputs[i]] = xstrdup(fmt(e, "in->%s", in_names[i]));
+  for (int i = 0; i < g->n_outputs; i++) e->expr[g->outputs[i]] = xstrdup(fmt(e, "out->%s", out_names[i]));
+  Buf h = {0}, c = {0}, tail = {0}, m = {0};
+  OutFile weights_of = {0};
   int rc = mkdir_p(opt->out_dir);
-  if (rc == 0) rc = write_source(e, &c, in_names, out_names);
+  if (rc == 0) rc = emit_nodes(e, out_names);
+  if (rc == 0) write_source(e, &c, &tail, in_names, out_names);
+  if (rc == 0 && opt->weights_file) rc = write_weights_file(e, &weights_of, &c, &tail);
   if (rc == 0) write_header(e, &h, in_names, out_names);
   if (rc == 0 && opt->main_harness) write_harness(e, &m, in_names, out_names);
   /* Write everything under temporary names, then rename: all or nothing. NAME.c is
-   * renamed last, and removed if a rename fails after others succeeded, so a
-   * failure never leaves a NAME.c next to files of another compile. */
-  OutFile files[6] = {{0}};
+   * renamed last (NAME.weights just before it), and removed with NAME.weights if a
+   * rename fails after others succeeded, so a failure never leaves a NAME.c next to
+   * files of another compile. */
+  OutFile files[7] = {{0}};
   int nf = 0;
   const char *rt = embedded_file("runtime/vitc_runtime.h");
   if (!rt) vitc_die("runtime/vitc_runtime.h is not built in");
@@ -1022,14 +1340,20 @@ int emit_bundle(Graph *g, const Plan *plan, const EmitOptions *opt) {
   }
   if (rc == 0) rc = write_file(&files[nf++], opt->out_dir, fmt(e, "%s.h", opt->name), h.s, h.len);
   if (rc == 0 && opt->main_harness) rc = write_file(&files[nf++], opt->out_dir, fmt(e, "%s_main.c", opt->name), m.s, m.len);
-  if (rc == 0) rc = write_file(&files[nf++], opt->out_dir, fmt(e, "%s.c", opt->name), c.s, c.len);
+  if (weights_of.tmp_path) files[nf++] = weights_of; /* even after a failure: cleaned up below */
+  if (rc == 0)
+    rc = write_file_parts(&files[nf++], opt->out_dir, fmt(e, "%s.c", opt->name), c.s, c.len, e,
+                          opt->weights_file ? NULL : write_embedded_weights, &tail);
   int renamed = 0;
   for (int i = 0; i < nf && rc == 0; i++) {
     if (rename(files[i].tmp_path, files[i].final_path) != 0)
       rc = vitc_err("cannot rename %s: %s", files[i].tmp_path, strerror(errno));
     else renamed++;
   }
-  if (rc != 0 && renamed > 0) unlink(files[nf - 1].final_path); /* NAME.c of an older compile */
+  if (rc != 0 && renamed > 0) { /* NAME.c (and NAME.weights) of an older compile, or renamed just now */
+    unlink(files[nf - 1].final_path);
+    if (weights_of.tmp_path) unlink(weights_of.final_path);
+  }
   for (int i = 0; i < nf; i++) {
     if (rc != 0 && files[i].tmp_path) unlink(files[i].tmp_path);
     free(files[i].tmp_path);
@@ -1037,9 +1361,10 @@ int emit_bundle(Graph *g, const Plan *plan, const EmitOptions *opt) {
   }
   buf_free(&h);
   buf_free(&c);
+  buf_free(&tail);
   buf_free(&m);
   buf_free(&e->kernels);
-  buf_free(&e->consts);
+  free(e->weights);
   buf_free(&e->body);
   buf_free(&e->tasks);
   buf_free(&e->task_body);

@@ -2,7 +2,8 @@
  *
  * emit_bundle() writes DIR/NAME.h, DIR/NAME.c (kernels pasted from templates,
  * weights as static const data, one run function) and the runtime files; with
- * main_harness, DIR/NAME_main.c too. Files are written under temporary names and
+ * main_harness, DIR/NAME_main.c too; with weights_file, the weights go to
+ * DIR/NAME.weights (runtime/vitc_weights.h) instead of NAME.c. Files are written under temporary names and
  * renamed at the end, so a failed compile never leaves a bundle that looks complete.
  *
  * Op emitters (the files in ops/) use the functions below to write the body of the run
@@ -27,6 +28,9 @@ typedef struct EmitOptions {
   bool main_harness;      /* also write NAME_main.c */
   const char *command;    /* the generating command line, for the banner (no absolute paths) */
   const char *model_file; /* model file name (basename), for the banner */
+  bool weights_file;      /* --weights file: the weights go to NAME.weights, not into NAME.c */
+  bool release_weights;   /* free each constant of the graph once packed and no longer read
+                             (the graph cannot be emitted again): vitc compile's memory */
 } EmitOptions;
 
 int emit_bundle(Graph *g, const Plan *plan, const EmitOptions *opt);

@@ -2,7 +2,7 @@
 #
 #   vitc_add_model(<target> MODEL model.onnx TARGET scalar|avx2|avx512|neon|native
 #                  [NAME name] [SHAPE input=1x3x224x224 ...] [OPTIONS --strict-nan ...]
-#                  [DEPENDS file ...] [MAIN])
+#                  [WEIGHTS EMBED|FILE] [DEPENDS file ...] [MAIN])
 #
 # At build time vitc compiles the model into ${CMAKE_CURRENT_BINARY_DIR}/<target>/
 # (NAME.c, NAME.h, vitc_runtime.h, and NAME_main.c with MAIN); <target> is a static
@@ -10,12 +10,18 @@
 # all a program needs to #include "NAME.h". MAIN adds the executable <target>_main,
 # the command-line harness (prog --in IN.bin --out OUT.bin [--bench N]).
 #
+# WEIGHTS FILE (vitc compile --weights file, for big models) writes the weights to
+# NAME.weights in that folder instead of into NAME.c; the program loads the file and
+# binds it (NAME_bind_weights), the harness takes --weights PATH. The library's
+# property VITC_WEIGHTS_FILE is its full path (empty with WEIGHTS EMBED, the
+# default), for install() rules and for telling the program where it is.
+#
 # The C flags a target needs (-mavx2 -mfma, ...) are not written down here: they
 # come from `vitc targets`, asked once per configure, so target.c stays their only
 # home. TARGET native is resolved at configure time by that same query, on the
 # build machine, and is refused when cross compiling (the build machine says
 # nothing about the board). The library's properties VITC_TARGET (the resolved
-# target), VITC_NAME and VITC_DIR say what was made.
+# target), VITC_NAME, VITC_DIR and VITC_WEIGHTS_FILE say what was made.
 #
 # The generated files depend on the model, on the vitc executable, and on the
 # model's external data files. Those are named inside the model; a model small
@@ -96,8 +102,8 @@ function(_vitc_external_data model out_var)
 endfunction()
 
 function(vitc_add_model target)
-  set(usage "vitc_add_model(<target> MODEL model.onnx TARGET t [NAME n] [SHAPE in=1x3x224x224 ...] [OPTIONS ...] [DEPENDS ...] [MAIN])")
-  cmake_parse_arguments(PARSE_ARGV 1 arg "MAIN" "MODEL;TARGET;NAME" "SHAPE;OPTIONS;DEPENDS")
+  set(usage "vitc_add_model(<target> MODEL model.onnx TARGET t [NAME n] [SHAPE in=1x3x224x224 ...] [OPTIONS ...] [WEIGHTS EMBED|FILE] [DEPENDS ...] [MAIN])")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "MAIN" "MODEL;TARGET;NAME;WEIGHTS" "SHAPE;OPTIONS;DEPENDS")
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "vitc_add_model(${target}): unexpected arguments '${arg_UNPARSED_ARGUMENTS}'; usage: ${usage}")
   endif()
@@ -159,9 +165,27 @@ function(vitc_add_model target)
     message(FATAL_ERROR "vitc_add_model(${target}): NAME '${name}' is not a C identifier")
   endif()
 
+  # WEIGHTS: in NAME.c (EMBED, the default) or in NAME.weights next to it (FILE).
+  set(weights "${arg_WEIGHTS}")
+  if(NOT weights)
+    set(weights EMBED)
+  endif()
+  if(NOT weights MATCHES "^(EMBED|FILE)$")
+    message(FATAL_ERROR "vitc_add_model(${target}): WEIGHTS '${weights}' is not EMBED or FILE")
+  endif()
+  if(arg_OPTIONS MATCHES "(^|;)--weights")
+    message(FATAL_ERROR "vitc_add_model(${target}): give the weights mode as WEIGHTS EMBED|FILE, not in OPTIONS")
+  endif()
+
   set(dir "${CMAKE_CURRENT_BINARY_DIR}/${target}")
   set(outputs "${dir}/${name}.c" "${dir}/${name}.h" "${dir}/vitc_runtime.h")
   set(args compile "${model}" -o "${dir}" --target ${vtarget} --name ${name})
+  set(weights_file "")
+  if(weights STREQUAL "FILE")
+    set(weights_file "${dir}/${name}.weights")
+    list(APPEND args --weights file)
+    list(APPEND outputs "${weights_file}")
+  endif()
   foreach(shape IN LISTS arg_SHAPE)
     list(APPEND args --shape "${shape}")
   endforeach()
@@ -218,7 +242,8 @@ function(vitc_add_model target)
     find_package(Threads REQUIRED)
     target_link_libraries(${target} PUBLIC Threads::Threads)
   endif()
-  set_target_properties(${target} PROPERTIES VITC_TARGET ${vtarget} VITC_NAME ${name} VITC_DIR "${dir}")
+  set_target_properties(${target} PROPERTIES VITC_TARGET ${vtarget} VITC_NAME ${name} VITC_DIR "${dir}"
+                                             VITC_WEIGHTS_FILE "${weights_file}")
 
   if(arg_MAIN)
     add_executable(${target}_main "${dir}/${name}_main.c")
