@@ -18,6 +18,10 @@
  * below the tolerance, and the result is compared with the same chain computed
  * here in double precision, within 1e-4 * max(1, max|ref|).
  *
+ * A second model is a chain of n Reshape nodes (views: no code, the same bytes)
+ * alternating [64,1] and [1,64], then a Relu: each view's storage is found at the
+ * end of the chain, once per view, not by walking the chain back each time.
+ *
  * The bundle is built for the scalar target with -O0: GCC takes minutes to
  * optimize one function of 40,000 calls (its time, not vitc's), and the point
  * here is vitc. It is compiled for every other target too, and each bundle must
@@ -69,6 +73,46 @@ static int write_chain(int n, const char *path) {
     nd->input = &names[3 * (size_t)i];
     nd->input[0] = in;
     if (const_of[k] >= 0) nd->input[1] = (char *)const_names[const_of[k]];
+    nd->n_output = 1;
+    nd->output = &names[3 * (size_t)i + 2];
+    nd->output[0] = out;
+    list[i] = nd;
+  }
+  mb->graph.node = list;
+  mb->graph.n_node = (size_t)n;
+  mb_output(mb, "y", DT_FLOAT);
+  size_t len = onnx__model_proto__get_packed_size(&mb->model);
+  uint8_t *buf = malloc(len);
+  int rc = buf && onnx__model_proto__pack(&mb->model, buf) == len ? tu_write_file(path, buf, len) : -1;
+  free(buf);
+  mb_free(mb);
+  return rc;
+}
+
+/* n - 1 Reshapes of x [1,64], alternating to [64,1] and back, then a Relu; returns 0 or -1. */
+static int write_view_chain(int n, const char *path) {
+  MB *mb = mb_new(17);
+  mb_input(mb, "x", DT_FLOAT, 2, (int64_t[]){1, WIDTH});
+  int64_t tall[2] = {WIDTH, 1}, wide[2] = {1, WIDTH};
+  mb_init_raw(mb, "tall", DT_INT64, 1, (int64_t[]){2}, tall);
+  mb_init_raw(mb, "wide", DT_INT64, 1, (int64_t[]){2}, wide);
+  Onnx__NodeProto *nodes = mb_alloc(mb, (size_t)n * sizeof *nodes);
+  Onnx__NodeProto **list = mb_alloc(mb, (size_t)n * sizeof *list);
+  char **names = mb_alloc(mb, 3 * (size_t)n * sizeof *names), *text = mb_alloc(mb, 3 * (size_t)n * 32);
+  for (int i = 0; i < n; i++) {
+    bool last = i == n - 1;
+    char *name = text + (3 * (size_t)i) * 32, *out = name + 32, *in = out + 32;
+    snprintf(name, 32, "/views.%d/%s", i, last ? "Relu" : "Reshape");
+    snprintf(out, 32, last ? "y" : "v%d", i);
+    snprintf(in, 32, i == 0 ? "x" : "v%d", i - 1);
+    Onnx__NodeProto *nd = &nodes[i];
+    *nd = (Onnx__NodeProto)ONNX__NODE_PROTO__INIT;
+    nd->name = name;
+    nd->op_type = last ? "Relu" : "Reshape";
+    nd->n_input = last ? 1 : 2;
+    nd->input = &names[3 * (size_t)i];
+    nd->input[0] = in;
+    if (!last) nd->input[1] = i % 2 ? "wide" : "tall";
     nd->n_output = 1;
     nd->output = &names[3 * (size_t)i + 2];
     nd->output[0] = out;
@@ -180,6 +224,38 @@ START_TEST(test_chain) {
 }
 END_TEST
 
+START_TEST(test_view_chain) {
+  char *work = tu_printf("%s/tests/chain/views%d", VITC_BINARY_DIR, n_nodes), *model = tu_printf("%s/views.onnx", work);
+  tu_rm_rf(work);
+  ck_assert(tu_mkdir_p(work) == 0);
+  ck_assert_msg(write_view_chain(n_nodes, model) == 0, "cannot write %s", model);
+  char *vitc = VITC_BINARY_DIR "/vitc", *bundle = tu_printf("%s/scalar", work), *prog = tu_printf("%s/prog", work);
+  char *compile[] = {vitc, "compile", model, "-o", bundle, "--main", "--quiet", "--target", "scalar", NULL};
+  double secs;
+  ck_assert(run_ok("vitc compile (views)", compile, 600, &secs));
+  printf("chain of %d views: vitc compile (scalar): %.2f s\n", n_nodes, secs);
+  Platform p;
+  char *why = tu_target_platform(target_find("scalar"), &p);
+  ck_assert_msg(why == NULL, "the scalar target cannot run here: %s", why);
+  RunResult r;
+  ck_assert(tu_build_bundle(&p, "-O0", bundle, prog, 1200, &r) == 0);
+  ck_assert_msg(r.exited && r.status == 0 && !r.err[0], "building the bundle failed or warned:\n%.3000s", r.err);
+  tu_run_free(&r);
+  float x[WIDTH], want[WIDTH];
+  for (int j = 0; j < WIDTH; j++) x[j] = (float)(j - WIDTH / 2) / 8.0f, want[j] = x[j] > 0 ? x[j] : 0;
+  char *in = tu_printf("%s/x.bin", work), *out = tu_printf("%s/y.bin", work);
+  ck_assert(tu_write_file(in, x, sizeof x) == 0);
+  char *run[] = {prog, "--in", in, "--out", out, NULL};
+  ck_assert(run_ok("running the bundle (views)", run, 600, NULL));
+  size_t len;
+  float *y = tu_read_file(out, &len);
+  ck_assert_msg(y && len == sizeof want && memcmp(y, want, sizeof want) == 0, "relu(x) through %d views is not relu(x)",
+                n_nodes);
+  printf("chain of %d views: the bundle gives relu(x) exactly\n", n_nodes);
+  free(y);
+}
+END_TEST
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc == 4 && strcmp(argv[1], "--write") == 0) {
@@ -196,6 +272,7 @@ int main(int argc, char **argv) {
   TCase *tc = tcase_create("chain");
   tcase_set_timeout(tc, 3600);
   tcase_add_test(tc, test_chain);
+  tcase_add_test(tc, test_view_chain);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

@@ -23,10 +23,7 @@ typedef struct Buffer {
   size_t offset;
 } Buffer;
 
-int plan_root(const Plan *p, int t) {
-  while (p->t[t].kind == ST_VIEW) t = p->t[t].root;
-  return t;
-}
+int plan_root(const Plan *p, int t) { return p->t[t].kind == ST_VIEW ? p->t[t].owner : t; }
 
 static int cmp_size_desc(const void *a, const void *b) {
   const Buffer *x = a, *y = b;
@@ -159,6 +156,8 @@ Plan *plan_build_threads(Graph *g, int threads) {
       if ((op_flags(n->op) & OPF_VIEW) && o == 0 && n->in[0] >= 0) {
         p->t[t].kind = ST_VIEW;
         p->t[t].root = n->in[0];
+        /* the source's kind is known (nodes are in order): a chain of views resolves once */
+        p->t[t].owner = plan_root(p, n->in[0]);
       } else {
         p->t[t].kind = ST_WORKSPACE;
       }

@@ -29,7 +29,8 @@ typedef enum StorageKind {
 
 typedef struct TensorPlan {
   StorageKind kind;
-  int root;        /* ST_VIEW: the tensor whose storage this is */
+  int root;        /* ST_VIEW: the tensor it views (the view op's input) */
+  int owner;       /* ST_VIEW: the tensor that owns the bytes, at the end of a chain of views */
   size_t offset;   /* ST_WORKSPACE */
   size_t bytes;
 } TensorPlan;
@@ -56,7 +57,7 @@ Plan *plan_build_threads(Graph *g, int threads);
 /* Whether the emitter may split node n into tasks (GEMMs, Conv, attention). */
 bool plan_node_parallel(const Node *n);
 void plan_free(Plan *p);
-/* Following views: the tensor that owns t's bytes. */
+/* Following views: the tensor that owns t's bytes (O(1): resolved when planned). */
 int plan_root(const Plan *p, int t);
 
 #endif
