@@ -404,6 +404,14 @@ def build_deit_tiny():
     return ViT(224, 16, 192, 12, 3, 768, 1000).init(linear_std=0.02)
 
 
+def build_vit_base16():
+    return ViT(224, 16, 768, 12, 12, 3072, 1000).init(linear_std=0.02)
+
+
+def build_vit_large16():
+    return ViT(224, 16, 1024, 24, 16, 4096, 1000).init(linear_std=0.02)
+
+
 def build_nose_vit32():
     return ViT(32, 4, 64, 4, 2, 128, 10, block_types=["diluted0", "shrunk", "diluted0", "normal"]).init()
 
@@ -448,6 +456,12 @@ MODELS = collections.OrderedDict([
     ("mabvit32", dict(build=build_mabvit32, seed=6, shape=(1, 3, 32, 32), opset=17, fold=False, training=EVAL)),
     ("vit_tiny32_extdata", dict(build=vit_tiny32, seed=2, shape=(1, 3, 32, 32), opset=17, fold=True,
                                 training=EVAL, extdata="vit_tiny32_extdata.weights")),
+    # bench/big_models.sh: ViT-Base/16 (86M parameters, 346 MB) and ViT-Large/16 (304M, 1.2 GB) at 224, for
+    # compile time and memory; exported only when named (--only), never committed.
+    ("vit_base16", dict(build=build_vit_base16, seed=7, shape=(1, 3, 224, 224), opset=17, fold=True, training=EVAL,
+                        commit=False, default=False)),
+    ("vit_large16", dict(build=build_vit_large16, seed=8, shape=(1, 3, 224, 224), opset=17, fold=True,
+                         training=EVAL, commit=False, default=False)),
 ])
 
 
@@ -547,9 +561,10 @@ def main():
     if args.list:
         for n, s in MODELS.items():
             print("%-20s opset %-2d input %-16s %s" % (n, s["opset"], "x".join(map(str, s["shape"])),
-                                                      "committed" if s.get("commit", True) else "regenerated"))
+                                                      "committed" if s.get("commit", True) else
+                                                      "regenerated" if s.get("default", True) else "--only"))
         return 0
-    names = args.only or list(MODELS)
+    names = args.only or [n for n, s in MODELS.items() if s.get("default", True)]
     for n in names:
         if n not in MODELS:
             print("export.py: error: unknown model '%s' (known: %s)" % (n, ", ".join(MODELS)), file=sys.stderr)
