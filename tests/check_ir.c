@@ -4,6 +4,7 @@
  * Graphs are built directly with the graph API; nothing here needs an op's shape
  * inference, so these tests hold whatever state the op files are in. */
 #include <check.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -328,6 +329,36 @@ START_TEST(test_op_registry) {
 }
 END_TEST
 
+/* The pipeline's guard against passes that rewire inputs by hand: a complete index
+ * passes, a stale one aborts (the test below is run as a signal test). */
+static Graph *rewired_graph(bool reindex) {
+  Graph *g = graph_new();
+  int x = graph_add_tensor(g, "x"), y = graph_add_tensor(g, "y"), a = graph_add_tensor(g, "a"),
+      b = graph_add_tensor(g, "b");
+  g->t[x].is_input = g->t[y].is_input = true;
+  unary(g, OP_Relu, "r1", x, a);
+  int r2 = unary(g, OP_Relu, "r2", a, b);
+  graph_check_readers(g, "built"); /* graph_add_node keeps it */
+  g->n[r2].in[0] = y;               /* by hand */
+  if (reindex) graph_reindex(g);
+  return g;
+}
+
+START_TEST(test_check_readers_reindexed) {
+  Graph *g = rewired_graph(true);
+  graph_check_readers(g, "rewired");
+  ck_assert_int_eq(tensor_uses(g, 1), 1); /* y */
+  graph_free(g);
+}
+END_TEST
+
+START_TEST(test_check_readers_stale_aborts) {
+  Graph *g = rewired_graph(false);
+  graph_check_readers(g, "rewired"); /* must not return */
+  graph_free(g);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("ir");
   TCase *tc = tcase_create("ir");
@@ -335,6 +366,8 @@ int main(void) {
   tcase_add_test(tc, test_shapes_and_dtypes);
   tcase_add_test(tc, test_nodes_and_attrs);
   tcase_add_test(tc, test_uses_and_replace);
+  tcase_add_test(tc, test_check_readers_reindexed);
+  tcase_add_test_raise_signal(tc, test_check_readers_stale_aborts, SIGABRT);
   tcase_add_test(tc, test_toposort_stable);
   tcase_add_test(tc, test_toposort_drops_dead);
   tcase_add_test(tc, test_toposort_cycle);

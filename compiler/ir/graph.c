@@ -175,6 +175,30 @@ void graph_reindex(Graph *g) {
       if (g->n[i].in[k] >= 0) readers_add(g, g->n[i].in[k], i);
 }
 
+void graph_check_readers(const Graph *g, const char *after) {
+  /* covered[i]: node i's input slots found in the index, each tensor counted once per node */
+  int *covered = xcalloc((size_t)g->nn + 1, sizeof(int)), *seen = xmalloc(((size_t)g->nn + 1) * sizeof(int));
+  for (int i = 0; i < g->nn; i++) seen[i] = -1;
+  for (int t = 0; t < g->nt; t++)
+    for (int j = 0; j < g->readers[t].n; j++) {
+      int ni = g->readers[t].node[j];
+      if (ni < 0 || ni >= g->nn || g->n[ni].dead || seen[ni] == t) continue;
+      seen[ni] = t;
+      covered[ni] += node_reads(&g->n[ni], t);
+    }
+  for (int i = 0; i < g->nn; i++) {
+    const Node *n = &g->n[i];
+    int slots = 0;
+    for (int k = 0; k < n->n_in; k++) slots += n->in[k] >= 0;
+    if (!n->dead && covered[i] != slots)
+      vitc_die("after %s: the readers index misses an input of node '%s' (%s): inputs rewired by hand without "
+               "graph_reindex()",
+               after, n->name, op_name(n->op));
+  }
+  free(covered);
+  free(seen);
+}
+
 int graph_readers(const Graph *g, int t, const int **nodes) {
   *nodes = g->readers[t].node;
   return g->readers[t].n;

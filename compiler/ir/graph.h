@@ -185,6 +185,10 @@ void graph_replace_uses(Graph *g, int from, int to);
 void graph_swap_nodes(Graph *g, int a, int b);
 /* Rebuild the readers index after inputs were rewired by hand. */
 void graph_reindex(Graph *g);
+/* Dies (an internal bug) if a live node reads a tensor the readers index does not list:
+ * the pipeline calls it after each pass, so a pass that rewires inputs by hand and
+ * forgets graph_reindex() fails loudly instead of miscounting uses. Linear. */
+void graph_check_readers(const Graph *g, const char *after_pass);
 
 /* Sort live nodes topologically; error (cycle, naming a node on it) returns -1. */
 int graph_toposort(Graph *g);

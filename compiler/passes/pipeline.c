@@ -66,6 +66,7 @@ int run_pipeline(Graph *g, PipelineOptions *opt) {
     bool skip = (vitc_strict_nan && (p->flags & PASS_FINITE_ONLY)) || in_list(vitc_skip_passes, p->name);
     int rc = skip ? 0 : p->run(g);
     if (rc < 0) return -1;
+    graph_check_readers(g, p->name); /* before compact, which rebuilds the index */
     graph_compact(g);
     graph_verify(g, p->name);
     check_typed(g, p->name);
