@@ -393,6 +393,135 @@ class FilterViT(nn.Module):
         return self.head(torch.flatten(self.pool(x), 1))
 
 
+def sinusoid_table(n, dim):
+    """The authors' 1-D sinusoidal position encoding of the flat pixel index: [n, dim] (a constant)."""
+    position = torch.arange(n, dtype=torch.float).unsqueeze(1)
+    div = torch.exp(torch.arange(0, dim, 2).float() * -(math.log(10000.0) / dim))
+    t = torch.zeros(n, dim)
+    t[:, 0::2] = torch.sin(position * div)
+    t[:, 1::2] = torch.cos(position * div)
+    return t
+
+
+class FilterBlock(nn.Module):
+    """Filter attention (FilterViT) or random-drop attention (DropoutViT) on a [B,C,H,W] map, in the
+    export-friendly forms the authors' indexing (BobSun98/FilterVIT, which does not export) turns into:
+
+    select  "topk":  score = Sigmoid(GELU(BN(Conv C->1, 7x7, dilation d, 'same' padding))), TopK(K) of the
+                     flattened score map;
+            "const": DropoutViT, a constant index set (a buffer from torch.randperm), the same for every image
+    gate    "map": the whole map is multiplied by the score before the gather (the authors' way);
+            "selected": the gathered tokens are multiplied by TopK's values; None: no gating
+    form    "bchw":  GatherElements along axis 2 of x.flatten(2) [B,C,HW], Transpose to [B,K,C], and the
+                     ScatterElements back along axis 2;
+            "bhwc":  x.flatten(2).transpose(1, 2) [B,HW,C], GatherElements/ScatterElements along axis 1;
+            "index": [B,HW,C] too, but a Gather along axis 1 by one [K] index list (batch 1, or a
+                     constant set shared by the batch) and index_copy (ScatterElements) back
+    pos     "table": learned [HW,C] table gathered by the same indices (F.embedding: Gather);
+            "sin": the authors' constant sinusoidal table (Gather of a constant); None
+    encoder "post": torch's nn.TransformerEncoderLayer (post-norm, ReLU), batch_first True or False;
+            "torch_pre": the same with norm_first=True; "timm": a timm-style pre-norm Block (GELU MLP)
+    """
+
+    def __init__(self, c, hw, k, heads=2, ff=64, select="topk", gate="map", form="bchw", pos="table",
+                 encoder="post", batch_first=True, dilation=2):
+        super().__init__()
+        self.k, self.select, self.gate, self.form, self.pos_kind = k, select, gate, form, pos
+        self.encoder_kind, self.batch_first = encoder, batch_first
+        if select == "topk":
+            self.score_conv = nn.Conv2d(c, 1, 7, padding=3 * dilation, dilation=dilation)
+            self.score_bn = nn.BatchNorm2d(1)
+        else:
+            self.register_buffer("idx", torch.randperm(hw * hw)[:k])
+        if pos == "table":
+            self.pos = nn.Parameter(torch.zeros(hw * hw, c))
+            nn.init.normal_(self.pos, std=0.1)
+        elif pos == "sin":
+            self.register_buffer("pos", sinusoid_table(hw * hw, c))
+        if encoder == "timm":
+            self.encoder = Block(c, heads, ff)
+        else:
+            self.encoder = nn.TransformerEncoderLayer(d_model=c, nhead=heads, dim_feedforward=ff, dropout=0.0,
+                                                      activation="relu", batch_first=batch_first,
+                                                      norm_first=encoder == "torch_pre")
+
+    def forward(self, x):
+        B, C, H, W = x.shape
+        vals = None
+        if self.select == "topk":
+            score = torch.sigmoid(F.gelu(self.score_bn(self.score_conv(x))))  # [B,1,H,W]
+            vals, idx = torch.topk(score.flatten(1), self.k, dim=1)            # [B,K]
+            if self.gate == "map":
+                x = x * score
+        else:
+            idx = self.idx.unsqueeze(0).expand(B, -1)
+        if self.form == "bchw":
+            feats = x.flatten(2)                                               # [B,C,HW]
+            idx_e = idx.unsqueeze(1).expand(-1, C, -1)                         # [B,C,K]
+            tok = torch.gather(feats, 2, idx_e).transpose(1, 2)                # [B,K,C]
+        elif self.form == "bhwc":
+            feats = x.flatten(2).transpose(1, 2)                               # [B,HW,C]
+            idx_e = idx.unsqueeze(-1).expand(-1, -1, C)                        # [B,K,C]
+            tok = torch.gather(feats, 1, idx_e)
+        else:
+            feats = x.flatten(2).transpose(1, 2)
+            i1 = self.idx if self.select == "const" else idx[0]               # [K]
+            tok = feats[:, i1]                                                 # Gather, axis 1
+        if self.gate == "selected":
+            tok = tok * vals.unsqueeze(-1)
+        if self.pos_kind == "table":
+            tok = tok + F.embedding(idx, self.pos)
+        elif self.pos_kind == "sin":
+            tok = tok + self.pos[idx]
+        if self.encoder_kind != "timm" and not self.batch_first:
+            tok = self.encoder(tok.transpose(0, 1)).transpose(0, 1)
+        else:
+            tok = self.encoder(tok)
+        if self.form == "bchw":
+            return feats.scatter(2, idx_e, tok.transpose(1, 2)).reshape(B, C, H, W)
+        if self.form == "bhwc":
+            out = feats.scatter(1, idx_e, tok)
+        else:
+            out = feats.index_copy(1, i1, tok)
+        return out.transpose(1, 2).reshape(B, C, H, W)
+
+
+class FilterNet(nn.Module):
+    """A conv stem to c channels at half the input size, FilterBlocks (with an inverted residual s2 between
+    two of them), GAP, head."""
+
+    def __init__(self, blocks, c=32, classes=10):
+        super().__init__()
+        self.stem = nn.Sequential(
+            nn.Conv2d(3, 16, 3, 2, 1, bias=False), nn.BatchNorm2d(16), nn.GELU(),
+            nn.Conv2d(16, c, 3, 1, 1, bias=False), nn.BatchNorm2d(c), nn.ReLU(),
+        )
+        layers, ch = [], c
+        for i, kw in enumerate(blocks):
+            if i > 0:
+                layers.append(InvertedResidual(ch, kw["c"], 2, 2))
+            ch = kw["c"]
+            layers.append(FilterBlock(**kw))
+        self.blocks = nn.Sequential(*layers)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.head = nn.Linear(ch, classes)
+
+    def forward(self, x):
+        x = self.blocks(self.stem(x))
+        return self.head(torch.flatten(self.pool(x), 1))
+
+
+class FilterStage(nn.Module):
+    """One FilterBlock alone, on a feature map input (the paper's 28x28 stage)."""
+
+    def __init__(self, **kw):
+        super().__init__()
+        self.block = FilterBlock(**kw)
+
+    def forward(self, x):
+        return self.block(x)
+
+
 # ----------------------------------------------------------------------------------------------------------
 # model registry
 # ----------------------------------------------------------------------------------------------------------
@@ -435,6 +564,50 @@ def build_filter_vit():
     return m
 
 
+def build_filter_net(blocks, c, shape):
+    def build():
+        m = FilterNet(blocks, c)
+        init_weights(m)
+        calibrate_bn(m, shape)
+        return m
+    return build
+
+
+# FilterViT with torch's post-norm TransformerEncoderLayer in its other export forms: sequence-first
+# encoder (batch_first False), the [B,HW,C] transposed map, tokens gated by the selected scores, the
+# constant sinusoidal table.
+FILTER_SEQ = [dict(c=32, hw=16, k=64, heads=2, ff=64, gate="selected", form="bhwc", pos="sin", encoder="post",
+                   batch_first=False)]
+# Two stages, 32x32 (K=64) then 16x16 (K=32): a timm pre-norm block on the [B,C,HW] form without a
+# position table; then norm_first torch encoder, Gather of one index list, the learned table.
+FILTER_TWO = [dict(c=32, hw=32, k=64, heads=2, ff=64, gate="map", form="bchw", pos=None, encoder="timm",
+                   dilation=5),
+              dict(c=48, hw=16, k=32, heads=2, ff=96, gate="map", form="index", pos="table", encoder="torch_pre",
+                   dilation=2)]
+# DropoutViT: a constant random index set instead of the score CNN, shared by the batch (Gather axis 1).
+DROPOUT = [dict(c=32, hw=16, k=64, heads=2, ff=64, select="const", gate=None, form="index", pos="sin",
+                encoder="post")]
+
+
+def build_filter_stage28():
+    """The paper's 28x28 stage: 64 channels, score conv 64->1 7x7 dilation 5, K = 128, sinusoidal table,
+    torch's post-norm encoder (4 heads, FF 128)."""
+    m = FilterStage(c=64, hw=28, k=128, heads=4, ff=128, gate="map", form="bchw", pos="sin", encoder="post",
+                    dilation=5)
+    init_weights(m)
+    calibrate_bn(m, (1, 64, 28, 28))
+    return m
+
+
+def build_dropout_stage28():
+    """DropoutViT's stage at the same scale: a constant random set of 128 of the 784 pixels instead of the score
+    CNN, the [B,C,HW] GatherElements form."""
+    m = FilterStage(c=64, hw=28, k=128, heads=4, ff=128, select="const", gate=None, form="bchw", pos="sin",
+                    encoder="post")
+    init_weights(m)
+    return m
+
+
 PRESERVE = torch.onnx.TrainingMode.PRESERVE
 EVAL = torch.onnx.TrainingMode.EVAL
 
@@ -453,6 +626,18 @@ MODELS = collections.OrderedDict([
     ("nose_vit32", dict(build=build_nose_vit32, seed=4, shape=(1, 3, 32, 32), opset=17, fold=True, training=EVAL)),
     ("filter_vit", dict(build=build_filter_vit, seed=5, shape=(1, 3, 32, 32), opset=17, fold=True,
                         training=PRESERVE)),
+    ("filter_vit_b2", dict(build=build_filter_vit, seed=5, shape=(2, 3, 32, 32), opset=17, fold=True,
+                           training=PRESERVE)),
+    ("filter_vit_seq", dict(build=build_filter_net(FILTER_SEQ, 32, (2, 3, 32, 32)), seed=8, shape=(2, 3, 32, 32),
+                            opset=17, fold=True, training=PRESERVE)),
+    ("filter_vit2", dict(build=build_filter_net(FILTER_TWO, 32, (1, 3, 64, 64)), seed=9, shape=(1, 3, 64, 64),
+                         opset=17, fold=True, training=PRESERVE)),
+    ("dropout_vit", dict(build=build_filter_net(DROPOUT, 32, (2, 3, 32, 32)), seed=10, shape=(2, 3, 32, 32),
+                         opset=17, fold=True, training=PRESERVE)),
+    ("filter_stage28", dict(build=build_filter_stage28, seed=11, shape=(1, 64, 28, 28), opset=17, fold=True,
+                            training=PRESERVE, commit=False)),
+    ("dropout_stage28", dict(build=build_dropout_stage28, seed=12, shape=(1, 64, 28, 28), opset=17, fold=True,
+                             training=PRESERVE, commit=False)),
     ("mabvit32", dict(build=build_mabvit32, seed=6, shape=(1, 3, 32, 32), opset=17, fold=False, training=EVAL)),
     ("vit_tiny32_extdata", dict(build=vit_tiny32, seed=2, shape=(1, 3, 32, 32), opset=17, fold=True,
                                 training=EVAL, extdata="vit_tiny32_extdata.weights")),
