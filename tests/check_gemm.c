@@ -18,7 +18,14 @@
  *           exactly VITC_F32_CONV2D_SCRATCH;
  * and the shim-based depthwise conv (templates/conv/f32-conv2d-simd.c) against
  * vitc_f32_conv2d_depthwise_scalar: strides 1 to 3, dilation, multiplier 2,
- * kernels larger than the plane, scratch exactly its documented formula.
+ * kernels larger than the plane, scratch exactly its documented formula;
+ * and the direct conv for few output channels (templates/conv/f32-conv2d-direct-
+ * {scalar,simd}.c, FilterViT's score conv) against vitc_f32_conv2d_im2col_scalar:
+ * 1 to 4 output channels, the paper's 64 -> 1 7x7 dilation 5 'same' conv, rows
+ * narrower and wider than a register tile (several column chunks), strides 2
+ * (vertical only, and both: the scalar fallback), unequal top/bottom pads, no
+ * bias, batch 2, a kernel larger than the plane; scratch exactly its formula
+ * (the scalar kernel, without scratch, in the portable run).
  * Every output and scratch buffer is followed by guard floats that must come back
  * untouched, and C starts poisoned so a missed store shows.
  *
@@ -57,6 +64,7 @@
 #include "gemm/f32-gemm-driver.c"
 #include "gemm/f32-gemm-scalar.c"
 #include "conv/f32-conv2d-scalar.c"
+#include "conv/f32-conv2d-direct-scalar.c"
 
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
 #define GEMM_X86 1
@@ -71,6 +79,7 @@
 #include "simd/avx2.h"
 #include "gemm/f32-gemm-6x16-avx2.c"
 #include "conv/f32-conv2d-simd.c"
+#include "conv/f32-conv2d-direct-simd.c"
 #include "simd/unbind.h"
 #undef VITC_SIMD_ISA
 #undef VITC_LANES
@@ -89,6 +98,7 @@
 #include "simd/avx512.h"
 #include "gemm/f32-gemm-12x32-avx512.c"
 #include "conv/f32-conv2d-simd.c"
+#include "conv/f32-conv2d-direct-simd.c"
 #include "simd/unbind.h"
 #undef VITC_SIMD_ISA
 #undef VITC_LANES
@@ -109,6 +119,7 @@
 #include "simd/neon.h"
 #include "gemm/f32-gemm-8x12-neon.c"
 #include "conv/f32-conv2d-simd.c"
+#include "conv/f32-conv2d-direct-simd.c"
 #endif
 
 /* ---------------------------------------------------------------- the ISAs */
@@ -126,13 +137,17 @@ typedef void (*DwConvFn)(int N, int C_in, int H, int W, int C_out, int OH, int O
                          int stride_w, int dil_h, int dil_w, int pad_t, int pad_l, const float *X, const float *Wt,
                          const float *bias, float *Y, float *scratch);
 
+/* templates/conv/f32-conv2d-direct-*.c (the scalar kernel ignores scratch) */
+typedef DwConvFn DirectConvFn;
+
 typedef struct Isa {
   const char *name;
   int mr, nr;
   GemmFn gemm;
   MatmulFn matmul;
   ConvFn conv;
-  DwConvFn dwconv; /* templates/conv/f32-conv2d-simd.c */
+  DwConvFn dwconv;        /* templates/conv/f32-conv2d-simd.c */
+  DirectConvFn direct;    /* templates/conv/f32-conv2d-direct-simd.c */
 } Isa;
 
 /* ---------------------------------------------------------------- helpers */
@@ -449,6 +464,59 @@ static void check_dwconv(const Isa *isa) {
   check_dwconv_case(isa, 1, 3, 1, 6, 6, 7, 1, 1, 3, 3, 1);    /* kernel larger than the plane */
 }
 
+/* ---------------------------------------------------------------- direct */
+
+/* scratch floats of the direct kernel, from the formula documented in
+ * templates/conv/f32-conv2d-direct-simd.c (written out again here on purpose) */
+static size_t direct_scratch(int H, int W, int OW, int KW, int d, int pl) {
+  const long reach = (long)(OW + 15) / 16 * 16 + (long)(KW - 1) * d, wp = pl + W > reach ? pl + W : reach;
+  return (size_t)((H + 1) * wp);
+}
+
+/* pads: top pt, bottom pb, left pl, right pr; strides sh, sw */
+static void check_direct_case(const Isa *isa, int N, int C_in, int H, int W, int C_out, int K, int sh, int sw, int d,
+                              int pt, int pb, int pl, int pr, int with_bias) {
+  const int OH = (H + pt + pb - d * (K - 1) - 1) / sh + 1, OW = (W + pl + pr - d * (K - 1) - 1) / sw + 1;
+  const int kdim = C_in * K * K;
+  const size_t ny = (size_t)N * C_out * OH * OW, ns = isa ? direct_scratch(H, W, OW, K, d, pl) : 0;
+  float *X = new_rand((size_t)N * C_in * H * W), *Wt = new_rand((size_t)C_out * kdim), *b = new_rand((size_t)C_out);
+  float *Y = new_out(ny), *Yr = new_out(ny), *scratch = new_out(ns), *sr = new_out((size_t)kdim * OH * OW);
+  char what[200];
+  size_t i;
+  snprintf(what, sizeof what, "direct conv N=%d C=%d %dx%d -> %d k%d s%d,%d d%d pads %d,%d,%d,%d bias=%d", N, C_in, H,
+           W, C_out, K, sh, sw, d, pt, pb, pl, pr, with_bias);
+  if (isa)
+    isa->direct(N, C_in, H, W, C_out, OH, OW, K, K, sh, sw, d, d, pt, pl, X, Wt, with_bias ? b : NULL, Y, scratch);
+  else
+    vitc_f32_conv2d_direct_scalar(N, C_in, H, W, C_out, OH, OW, K, K, sh, sw, d, d, pt, pl, X, Wt,
+                                  with_bias ? b : NULL, Y, NULL);
+  vitc_f32_conv2d_im2col_scalar(N, C_in, H, W, C_out, OH, OW, K, K, sh, sw, d, d, pt, pl, 1, X, Wt,
+                                with_bias ? b : NULL, Yr, sr);
+  for (i = 0; i < ny; i++) {
+    const double tol = 2.0 * (kdim + 2) * FEPS * (kdim + 1);
+    if (!(fabs((double)Y[i] - Yr[i]) <= tol)) {
+      report_fail("at %ld: got %.9g want %.9g (tol %.3g)", what, (long)i, Y[i], Yr[i], tol);
+      break;
+    }
+  }
+  guards_ok(Y, ny, what);
+  guards_ok(scratch, ns, what);
+  free(X), free(Wt), free(b), free(Y), free(Yr), free(scratch), free(sr);
+}
+
+/* isa NULL: the scalar kernel */
+static void check_direct(const Isa *isa) {
+  rng_seed(6);
+  check_direct_case(isa, 1, 64, 28, 28, 1, 7, 1, 1, 5, 15, 15, 15, 15, 1); /* the paper's 28x28 score conv */
+  check_direct_case(isa, 2, 32, 16, 16, 1, 7, 1, 1, 2, 6, 6, 6, 6, 0);     /* models/filter_vit's, batch 2, no bias */
+  check_direct_case(isa, 1, 5, 9, 70, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1);       /* 3 outputs, rows of several chunks */
+  check_direct_case(isa, 1, 3, 7, 1, 4, 3, 1, 1, 1, 1, 1, 1, 1, 1);        /* 4 outputs, one column */
+  check_direct_case(isa, 1, 4, 13, 17, 2, 5, 2, 1, 1, 2, 1, 0, 3, 1);      /* stride 2 down, unequal pads */
+  check_direct_case(isa, 2, 3, 12, 11, 1, 3, 2, 2, 1, 1, 1, 1, 1, 1);      /* stride 2 both ways (scalar path) */
+  check_direct_case(isa, 1, 2, 5, 6, 1, 7, 1, 1, 1, 3, 3, 3, 3, 1);        /* kernel larger than the plane */
+  check_direct_case(isa, 1, 6, 8, 33, 2, 3, 1, 1, 3, 0, 0, 3, 3, 1);       /* 33 columns, unpadded rows */
+}
+
 /* ---------------------------------------------------------------- one ISA */
 
 static int run_isa(const Isa *isa) {
@@ -458,6 +526,7 @@ static int run_isa(const Isa *isa) {
   check_matmul(isa);
   check_conv(isa);
   check_dwconv(isa);
+  check_direct(isa);
   printf("[%s] %dx%d: %s\n", isa->name, isa->mr, isa->nr, failures == before ? "all passed" : "FAILED");
   fflush(stdout);
   return failures - before;
@@ -465,13 +534,16 @@ static int run_isa(const Isa *isa) {
 
 #if GEMM_X86
 static const Isa isa_avx2 = {"avx2", 6, 16, vitc_f32_gemm_6x16_avx2, vitc_f32_matmul_6x16_avx2,
-                             vitc_f32_conv2d_6x16_avx2, vitc_f32_conv2d_depthwise_avx2};
+                             vitc_f32_conv2d_6x16_avx2, vitc_f32_conv2d_depthwise_avx2,
+                             vitc_f32_conv2d_direct_avx2};
 static const Isa isa_avx512 = {"avx512", 12, 32, vitc_f32_gemm_12x32_avx512, vitc_f32_matmul_12x32_avx512,
-                               vitc_f32_conv2d_12x32_avx512, vitc_f32_conv2d_depthwise_avx512};
+                               vitc_f32_conv2d_12x32_avx512, vitc_f32_conv2d_depthwise_avx512,
+                               vitc_f32_conv2d_direct_avx512};
 #endif
 #if defined(__aarch64__)
 static const Isa isa_neon = {"neon", 8, 12, vitc_f32_gemm_8x12_neon, vitc_f32_matmul_8x12_neon,
-                             vitc_f32_conv2d_8x12_neon, vitc_f32_conv2d_depthwise_neon};
+                             vitc_f32_conv2d_8x12_neon, vitc_f32_conv2d_depthwise_neon,
+                             vitc_f32_conv2d_direct_neon};
 #endif
 
 /* ---------------------------------------------------------------- scalar epilogue */
@@ -505,12 +577,22 @@ static int check_scalar_epilogue(void) {
   return failures - before;
 }
 
+/* vitc_f32_conv2d_direct_scalar (the scalar target's few-output conv) */
+static int check_scalar_direct(void) {
+  int before = failures;
+  cur_isa = "scalar";
+  check_direct(NULL);
+  printf("[scalar] vitc_f32_conv2d_direct_scalar: %s\n", failures == before ? "all passed" : "FAILED");
+  return failures - before;
+}
+
 /* ---------------------------------------------------------------- runners */
 
 #ifdef VITC_GEMM_STANDALONE
 
 int main(void) {
   check_scalar_epilogue();
+  check_scalar_direct();
 #if GEMM_X86
   {
     const char *why = x86_missing(0);
@@ -531,6 +613,9 @@ int main(void) {
 #else /* Check runner */
 
 START_TEST(test_scalar_epilogue) { ck_assert_int_eq(check_scalar_epilogue(), 0); }
+END_TEST
+
+START_TEST(test_scalar_direct) { ck_assert_int_eq(check_scalar_direct(), 0); }
 END_TEST
 
 /* The x86 ISAs run only under `--isa avx2|avx512`, which exits TU_SKIP where this CPU
@@ -573,6 +658,7 @@ int main(int argc, char **argv) {
   tcase_set_timeout(tc, 600);
   if (!isa) {
     tcase_add_test(tc, test_scalar_epilogue);
+    tcase_add_test(tc, test_scalar_direct);
     tcase_add_test(tc, test_neon);
   } else if (strcmp(isa, "avx2") == 0) {
     tcase_add_test(tc, test_avx2);

@@ -20,7 +20,10 @@
  * nothing is packed; eval (folding a Conv whose input is constant) is not
  * implemented, no exporter emits one.
  *
- * Lowering. On the scalar target every Conv calls vitc_f32_conv2d_scalar
+ * Lowering. A group-1 conv with at most 4 output channels (FilterViT's score
+ * conv, C -> 1) calls vitc_f32_conv2d_direct_<isa> on every target
+ * (templates/conv/f32-conv2d-direct-*.c: direct dot products, no im2col). Else,
+ * on the scalar target every Conv calls vitc_f32_conv2d_scalar
  * (depthwise loops, or im2col + the reference GEMM). On the SIMD targets a
  * depthwise conv (group == C_in) with equal strides calls the shim-based
  * vitc_f32_conv2d_depthwise_<isa> (templates/conv/f32-conv2d-simd.c: the plane
@@ -190,6 +193,22 @@ static int conv_kc(int64_t kdim) {
   return (int)((k + 7) / 8 * 8);
 }
 
+/* A conv with one or a few output channels (FilterViT's score map, C -> 1)
+ * runs as direct dot products (templates/conv/f32-conv2d-direct-*.c) instead of
+ * im2col plus a GEMM of width 1, on every target: an im2col matrix would be
+ * written to be read once (3,136 x 784 floats for 64 -> 1, 7x7 at 28x28). Up to
+ * VITC_CONV2D_DIRECT_MAX_COUT in the template; group 1 and C_in > 1 (a one-channel
+ * input is the depthwise path's). */
+#define CONV_DIRECT_MAX_COUT 4 /* keep equal to VITC_CONV2D_DIRECT_MAX_COUT */
+static bool conv_direct(const ConvDims *cd) { return cd->group == 1 && cd->C > 1 && cd->M <= CONV_DIRECT_MAX_COUT; }
+
+/* Scratch floats of the shim-based direct kernel: the padded channel and a zero
+ * row (the geometry in templates/conv/f32-conv2d-direct-simd.c). */
+static int64_t direct_scratch_floats(const Window2D *c) {
+  int64_t reach = (c->OW + 15) / 16 * 16 + (c->KW - 1) * c->dw, wp = c->pl + c->W > reach ? c->pl + c->W : reach;
+  return (c->H + 1) * wp;
+}
+
 /* A depthwise conv for the shim-based kernel (templates/conv/f32-conv2d-simd.c). */
 static bool conv_dw_simd(const Target *t, const ConvDims *cd) {
   return t && t->shim && cd->group == cd->C && cd->c.sh == cd->c.sw;
@@ -210,6 +229,7 @@ static size_t scratch_conv(Graph *g, Node *n) {
   ConvDims cd;
   if (conv_dims(g, n, &cd)) return 0;
   if (conv_dw_simd(vitc_target, &cd)) return (size_t)dw_scratch_floats(&cd) * sizeof(float);
+  if (conv_direct(&cd)) return vitc_target && vitc_target->shim ? (size_t)direct_scratch_floats(&cd.c) * sizeof(float) : 0;
   if (conv_packed(vitc_target, &cd)) { /* VITC_F32_CONV2D_SCRATCH (templates/gemm/f32-gemm-driver.c) */
     const Window2D *c = &cd.c;
     int64_t kdim = cd.C / cd.group * c->KH * c->KW, ohw = c->OH * c->OW, nr = vitc_target->gemm_nr;
@@ -237,6 +257,21 @@ static int emit_conv(Emitter *e, Graph *g, Node *n) {
               emit_kfn(e, "vitc_f32_conv2d_depthwise"), cd.N, cd.C, c.H, c.W, cd.M, c.OH, c.OW, c.KH, c.KW, c.sh, c.sw,
               c.dh, c.dw, c.pt, c.pl, emit_ref(e, n->in[0]), emit_ref(e, n->in[1]),
               node_in(g, n, 2) ? emit_ref(e, n->in[2]) : "NULL", emit_ref(e, n->out[0]), emit_scratch(e));
+    return 0;
+  }
+  if (conv_direct(&cd)) {
+    emit_use_kernel(e, "conv/f32-conv2d-direct");
+    emit_line(e, "/* Y (%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ") = direct conv, %" PRId64 "x%" PRId64
+                 " taps over %" PRId64 " channels + bias */",
+              cd.N, cd.M, c.OH, c.OW, c.KH, c.KW, cd.C);
+    emit_line(e,
+              "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
+              ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
+              ", %s, %s, %s, %s, %s);",
+              emit_kfn(e, "vitc_f32_conv2d_direct"), cd.N, cd.C, c.H, c.W, cd.M, c.OH, c.OW, c.KH, c.KW, c.sh, c.sw,
+              c.dh, c.dw, c.pt, c.pl, emit_ref(e, n->in[0]), emit_ref(e, n->in[1]),
+              node_in(g, n, 2) ? emit_ref(e, n->in[2]) : "NULL", emit_ref(e, n->out[0]),
+              t->shim ? emit_scratch(e) : "NULL");
     return 0;
   }
   /* With --threads: one image, one group (a ViT's patch embedding) is split by
