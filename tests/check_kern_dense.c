@@ -781,44 +781,73 @@ static const float *topk_lane;
 static ptrdiff_t topk_stride;
 static int topk_largest;
 
-/* reference order: value (desc if largest), then index ascending */
+/* reference order: value (desc if largest), then index ascending; NaN after every
+ * number (templates/select/f32-topk-scalar.c) */
 static int ref_before(int a, int b)
 {
     const float va = topk_lane[a * topk_stride], vb = topk_lane[b * topk_stride];
+    if (isnan(va) || isnan(vb)) return isnan(va) && isnan(vb) ? a < b : isnan(vb);
     if (va != vb) return topk_largest ? va > vb : va < vb;
     return a < b;
 }
 
+/* K = 1: ONNX Runtime's scan, the first strictly better value from element 0 */
+static int ref_first_best(int A)
+{
+    int best = 0, i;
+    for (i = 1; i < A; i++) {
+        const float v = topk_lane[i * topk_stride], bv = topk_lane[best * topk_stride];
+        if (topk_largest ? v > bv : v < bv) best = i;
+    }
+    return best;
+}
+
+/* Lane contents: 0 uniform, 1 ties (a small set with signed zeros, which compare
+ * equal), 2 values that share their high bytes (the radix select's deeper passes),
+ * 3 NaNs and infinities among ties */
+static float topk_value(int kind)
+{
+    switch (kind) {
+    case 1: return (float)(rng_int(5) - 2) * 0.5f + (rng_int(2) ? 0.0f : -0.0f);
+    case 2: return 1.0f + (float)rng_int(300) * 1e-7f;
+    case 3: {
+        const int r = rng_int(8);
+        return r == 0 ? NAN : r == 1 ? INFINITY : r == 2 ? -INFINITY : (float)(rng_int(3) - 1);
+    }
+    default: return rng_f(-1, 1);
+    }
+}
+
 START_TEST(test_topk)
 {
-    static const int shapes[][3] = {{1, 10, 1}, {3, 37, 1}, {2, 16, 3}, {1, 1, 1}, {4, 200, 1}, {1, 9, 5}};
+    static const int shapes[][3] = {{1, 10, 1}, {3, 37, 1}, {2, 16, 3}, {1, 1, 1}, {4, 200, 1}, {1, 9, 5}, {1, 784, 1}};
     size_t t;
-    int largest, sorted, ki, ties;
+    int largest, sorted, ki, kind;
     rng_seed(12);
     for (t = 0; t < sizeof shapes / sizeof shapes[0]; t++)
-        for (ties = 0; ties < 2; ties++)
+        for (kind = 0; kind < 4; kind++)
             for (largest = 0; largest < 2; largest++)
                 for (sorted = 0; sorted < 2; sorted++)
-                    for (ki = 0; ki < 5; ki++) {
+                    for (ki = 0; ki < 6; ki++) {
                         const int O = shapes[t][0], A = shapes[t][1], I = shapes[t][2];
-                        const int Ks[5] = {1, 2, 5, A / 2, A};
+                        const int Ks[6] = {1, 2, 5, A / 2, A - 1, A};
                         const int K = Ks[ki] < 1 ? 1 : Ks[ki] > A ? A : Ks[ki];
                         const size_t nx = (size_t)O * A * I, ny = (size_t)O * K * I;
+                        const size_t ns = VITC_F32_TOPK_SCRATCH_BYTES(K);
                         float *X = new_rand(nx, -1, 1), *V = new_out(ny);
                         int64_t *IX = malloc((ny + 1) * sizeof(int64_t));
-                        int *scratch = malloc(((size_t)K + GUARD) * sizeof(int));
+                        uint64_t *scratch = malloc((ns + GUARD * 8 + 8) / 8 * 8);
+                        unsigned char *sb = (unsigned char *)scratch;
                         int *order = malloc((size_t)A * sizeof(int));
                         size_t i;
                         int o, j, a, b, k;
                         ck_assert_ptr_nonnull(IX);
                         ck_assert_ptr_nonnull(scratch);
                         ck_assert_ptr_nonnull(order);
-                        /* with ties: values from a small set (plus signed zeros, which compare equal) */
-                        if (ties)
-                            for (i = 0; i < nx; i++) X[i] = (float)(rng_int(5) - 2) * 0.5f + (rng_int(2) ? 0.0f : -0.0f);
-                        for (i = 0; i < (size_t)K + GUARD; i++) scratch[i] = 0x5a5a5a5a;
+                        for (i = 0; i < nx; i++) X[i] = topk_value(kind);
+                        for (i = 0; i < ns + GUARD * 8; i++) sb[i] = 0x5a;
                         IX[ny] = -12345;
-                        vitc_f32_topk_scalar(O, A, I, K, largest, sorted, X, V, IX, scratch);
+                        vitc_f32_topk_scalar(O, A, I, K, largest, sorted, X, V, IX, K > 1 ? scratch : NULL);
                         for (o = 0; o < O; o++)
                             for (j = 0; j < I; j++) {
                                 topk_lane = X + (size_t)o * A * I + j;
@@ -830,6 +859,7 @@ START_TEST(test_topk)
                                     for (b = a; b > 0 && ref_before(p, order[b - 1]); b--) order[b] = order[b - 1];
                                     order[b] = p;
                                 }
+                                if (K == 1) order[0] = ref_first_best(A);
                                 if (!sorted) {
                                     /* expected: the same set, in increasing index order */
                                     for (a = 1; a < K; a++) {
@@ -840,17 +870,18 @@ START_TEST(test_topk)
                                 }
                                 for (k = 0; k < K; k++) {
                                     const size_t yi = ((size_t)o * K + k) * I + j;
+                                    const float want = topk_lane[order[k] * I];
                                     ck_assert_msg(IX[yi] == order[k],
-                                                  "topk (%d,%d,%d) K=%d largest=%d sorted=%d ties=%d lane (%d,%d) "
+                                                  "topk (%d,%d,%d) K=%d largest=%d sorted=%d kind=%d lane (%d,%d) "
                                                   "pos %d: index %lld, want %d",
-                                                  O, A, I, K, largest, sorted, ties, o, j, k, (long long)IX[yi],
+                                                  O, A, I, K, largest, sorted, kind, o, j, k, (long long)IX[yi],
                                                   order[k]);
-                                    ck_assert(V[yi] == topk_lane[order[k] * I]);
+                                    ck_assert(memcmp(&V[yi], &want, sizeof want) == 0); /* the element itself: -0, NaN */
                                 }
                             }
                         ck_assert(guard_ok(V, ny));
                         ck_assert(IX[ny] == -12345);
-                        for (i = (size_t)K; i < (size_t)K + GUARD; i++) ck_assert(scratch[i] == 0x5a5a5a5a);
+                        for (i = ns; i < ns + GUARD * 8; i++) ck_assert(sb[i] == 0x5a);
                         free(X); free(V); free(IX); free(scratch); free(order);
                     }
 }

@@ -461,7 +461,8 @@ START_TEST(topk_shapes) {
   ck_infer(n1, SH(1, 64));
   ck_assert_int_eq(out(n1, 1)->dtype, DT_INT64);
   ck_shape(n1, 1, SH(1, 64));
-  ck_assert_int_eq(op_impl(OP_TopK)->scratch(G, N(n1)), 64 * sizeof(int));
+  /* VITC_F32_TOPK_SCRATCH_BYTES(64): the radix select's histogram, 64 sort keys */
+  ck_assert_int_eq(op_impl(OP_TopK)->scratch(G, N(n1)), 256 * 4 + 64 * 8);
   int n2 = NODE(OP_TopK, 2, act("x2", f, SH(2, 10, 3)), const_i64("k2", SH(1), (const int64_t[]){4}));
   attr_i(n2, "axis", 1);
   ck_infer(n2, SH(2, 4, 3));
@@ -493,6 +494,17 @@ START_TEST(topk_eval_ties) {
   ck_assert_int_eq(eval(n3), 0);
   const int64_t *i3 = out(n3, 1)->data; /* sorted=0: the chosen ones in index order */
   ck_assert(i3[0] == 1 && i3[1] == 2 && i3[2] == 4);
+  /* NaN ranks after every number, except K = 1 (ONNX Runtime's scan from element 0) */
+  const float xn[] = {NAN, 1, NAN, 2, -1};
+  int n4 = NODE(OP_TopK, 2, const_f32("x4", SH(5), xn), const_i64("k4", SH(1), (const int64_t[]){4}));
+  ck_infer(n4, SH(4));
+  ck_assert_int_eq(eval(n4), 0);
+  const int64_t *i4 = out(n4, 1)->data;
+  ck_assert(i4[0] == 3 && i4[1] == 1 && i4[2] == 4 && i4[3] == 0);
+  int n5 = NODE(OP_TopK, 2, const_f32("x5", SH(5), xn), const_i64("k5", SH(1), (const int64_t[]){1}));
+  ck_infer(n5, SH(1));
+  ck_assert_int_eq(eval(n5), 0);
+  ck_assert(((const int64_t *)out(n5, 1)->data)[0] == 0);
 }
 END_TEST
 

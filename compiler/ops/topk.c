@@ -8,11 +8,15 @@
  * Order: by value (descending for largest=1) and, among equal values, lower index
  * first, which decides both which elements are picked and their order. With
  * sorted=0 ONNX leaves the order open; vitc (kernel and eval alike) returns the
- * picked elements in index order.
+ * picked elements in index order. NaN ranks after every number, except that
+ * K = 1 takes ONNX Runtime's scan (templates/select/f32-topk-scalar.c says why).
  *
- * The kernel keeps a K-entry heap of positions in scratch (K ints, none for
- * K <= 1). eval folds float32, int32 and int64 inputs with the same ranking. */
+ * The kernel selects in time linear in the axis (a radix select on the
+ * values' bits) and sorts only the K picked; its scratch is a histogram and K
+ * sort keys (none for K <= 1). eval folds float32, int32 and int64 inputs with
+ * the same ranking. */
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 
 #include "emit/emit.h"
@@ -62,7 +66,8 @@ static int infer_topk(Graph *g, Node *n) {
   return 0;
 }
 
-/* Does position a rank strictly before position b in lane x (stride apart)? */
+/* Does position a rank strictly before position b in lane x (stride apart)?
+ * NaN after every number, as the kernel ranks it. */
 static bool ranks_before(const Tensor *x, int64_t base, int64_t stride, int largest, int64_t a, int64_t b) {
   double va = tensor_get_f64(x, base + a * stride), vb = tensor_get_f64(x, base + b * stride);
   if (x->dtype != DT_FLOAT) { /* compare integers exactly */
@@ -70,8 +75,24 @@ static bool ranks_before(const Tensor *x, int64_t base, int64_t stride, int larg
     if (ia == ib) return a < b;
     return largest ? ia > ib : ia < ib;
   }
+  if (isnan(va) || isnan(vb)) return isnan(va) && isnan(vb) ? a < b : isnan(vb);
   if (va == vb) return a < b;
   return largest ? va > vb : va < vb;
+}
+
+/* K = 1: the first strictly better element from position 0 (ONNX Runtime's scan). */
+static int64_t first_best(const Tensor *x, int64_t base, int64_t stride, int64_t len, int largest) {
+  int64_t best = 0;
+  for (int64_t i = 1; i < len; i++) {
+    double v = tensor_get_f64(x, base + i * stride), bv = tensor_get_f64(x, base + best * stride);
+    if (x->dtype != DT_FLOAT) {
+      int64_t iv = tensor_get_i64(x, base + i * stride), ib = tensor_get_i64(x, base + best * stride);
+      if (largest ? iv > ib : iv < ib) best = i;
+    } else if (largest ? v > bv : v < bv) {
+      best = i;
+    }
+  }
+  return best;
 }
 
 static int eval_topk(Graph *g, Node *n) {
@@ -93,6 +114,7 @@ static int eval_topk(Graph *g, Node *n) {
         }
         order[p] = i;
       }
+      if (td.K == 1 && td.len > 0) order[0] = first_best(x, base, td.inner, td.len, td.largest);
       if (!td.sorted) { /* the K best, in index order */
         for (int64_t a = 1; a < td.K; a++)
           for (int64_t b = a; b > 0 && order[b] < order[b - 1]; b--) {
@@ -112,10 +134,12 @@ static int eval_topk(Graph *g, Node *n) {
   return 0;
 }
 
+/* VITC_F32_TOPK_SCRATCH_BYTES in templates/select/f32-topk-scalar.c: a 256-int
+ * histogram and K uint64 sort keys. */
 static size_t scratch_topk(Graph *g, Node *n) {
   TopKDims td;
   if (topk_dims(g, n, &td) || td.K <= 1) return 0;
-  return (size_t)td.K * sizeof(int);
+  return 256 * 4 + (size_t)td.K * 8;
 }
 
 static int emit_topk(Emitter *e, Graph *g, Node *n) {

@@ -6,68 +6,81 @@
  *
  * Ties follow ONNX exactly: elements are ranked by value (descending when
  * largest=1, ascending when largest=0) and equal values by index, lower index
- * first. That is a strict total order on the positions, so both which K
- * elements are chosen and the order they come out in are determined (as in
- * ONNX Runtime's comparator): among equal values the lower indices are
- * selected and come first.
+ * first (+0 and -0 are equal). That is a strict total order on the positions,
+ * so both which K elements are chosen and the order they come out in are
+ * determined (ONNX Runtime's comparator, for its heap and its nth_element
+ * paths alike): among equal values the lower indices are selected and come
+ * first.
  *
- * Selection keeps the K best positions seen so far in a binary heap whose root
- * is the worst of them, in caller scratch; each later position replaces the
- * root only if it ranks strictly better, then sifts down: O(n log K) per lane
- * and no allocation. Positions arrive in increasing index order, so a value
- * equal to the root never replaces it (the lower index wins).
- * sorted=1: the heap is emptied worst-first into the output from the back:
- *   values[0] is the best, values[K-1] the K-th best.
- * sorted=0: ONNX leaves the order unspecified; this kernel emits the chosen
- *   elements in increasing index order (one O(n) pass: a position is chosen
- *   iff it ranks at least as well as the heap's root). ONNX Runtime's order
- *   differs, so compare sorted=0 results as sets.
- * K == 1 is a plain first-best scan.
+ * Selection is linear in the lane length n (FilterViT picks K = 128 of 784
+ * pixels, then only gathers and scatters them): each value becomes a 32-bit
+ * key whose unsigned order is the ranking order (the float's bits, sign-folded;
+ * complemented for largest=0), and a radix select finds the K-th best key T
+ * one byte at a time, most significant first: a histogram of the next byte
+ * among the elements that share the bytes found so far, 4 passes over the lane
+ * at most. The chosen set is then every element with a key above T, plus the
+ * lowest-indexed elements with key T until K are chosen: exactly ONNX's set,
+ * collected in index order in one more pass. sorted=1 then sorts only those K,
+ * by (key, index) in a heapsort (O(K log K), no recursion): values[0] is the
+ * best. sorted=0: ONNX leaves the order open; this kernel emits the chosen
+ * elements in increasing index order (ONNX Runtime's order differs, so compare
+ * sorted=0 results as sets).
  *
- * NaN has no place in the order (every comparison with it is false), so
- * results with NaN inputs are unspecified, as in ONNX Runtime.
+ * NaN has no place in ONNX's order, and ONNX Runtime's result with NaN depends
+ * on which of its algorithms runs (a heap for small K, nth_element otherwise;
+ * neither gives NaN a rank, tests/check_filter.c shows examples). vitc ranks
+ * NaN after every number (chosen only when fewer than K numbers remain, lower
+ * index first), except for K = 1: there ONNX Runtime scans for the first
+ * strictly better value starting from element 0, which this kernel does too
+ * (NaN at position 0 is chosen; a NaN later never is), so K = 1 matches it
+ * exactly, NaN included.
  *
- * Scratch: K ints (unused, may be NULL, when K <= 1). Requires
- * 0 <= K <= axis_len (the compiler checks K against the axis). */
+ * Scratch: VITC_F32_TOPK_SCRATCH_BYTES(K) (a 256-entry histogram and K 64-bit
+ * sort keys; none when K <= 1), 8-byte aligned. Requires 0 <= K <= axis_len
+ * (the compiler checks K against the axis). */
 #ifndef VITC_F32_TOPK_SCALAR_C
 #define VITC_F32_TOPK_SCALAR_C
 
 #include "../prelude.h"
 
-/* Does position a rank strictly before position b? x is the lane, stride apart. */
-VITC_KERNEL int vitc__f32_topk_better_scalar(const float *x, ptrdiff_t stride, int largest, int a, int b)
+/* Scratch of vitc_f32_topk_scalar (compiler/ops/topk.c mirrors it). */
+#define VITC_F32_TOPK_SCRATCH_BYTES(K) ((K) <= 1 ? 0 : 256 * 4 + (size_t)(K) * 8)
+
+/* The ranking key of v: larger key = ranks earlier. +0 and -0 share a key;
+ * NaN gets 0, after every number. */
+static inline VITC_UNUSED uint32_t vitc__f32_topk_key(float v, int largest)
 {
-    const float va = x[(ptrdiff_t)a * stride], vb = x[(ptrdiff_t)b * stride];
-    if (va == vb) return a < b;
-    return largest ? va > vb : va < vb;
+    uint32_t b;
+    if (v != v) return 0;
+    if (v == 0.0f) v = 0.0f;
+    memcpy(&b, &v, sizeof b);
+    b = (b & 0x80000000u) ? ~b : (b | 0x80000000u); /* unsigned order = float order */
+    return largest ? b : ~b; /* never 0: that would be a NaN's bits */
 }
 
-/* Restore the worst-at-root heap property below heap[i] in heap[0..n). */
-VITC_KERNEL void vitc__f32_topk_sift_scalar(int *heap, int n, int i, const float *x, ptrdiff_t stride, int largest)
+/* Sift-down in a max-heap of h[0..n) by value. */
+static inline VITC_UNUSED void vitc__f32_topk_sift(uint64_t *h, int n, int i)
 {
     for (;;) {
         const int l = 2 * i + 1, r = l + 1;
-        int w = i;
-        if (l < n && vitc__f32_topk_better_scalar(x, stride, largest, heap[w], heap[l])) w = l;
-        if (r < n && vitc__f32_topk_better_scalar(x, stride, largest, heap[w], heap[r])) w = r;
-        if (w == i) return;
-        {
-            const int t = heap[i];
-            heap[i] = heap[w];
-            heap[w] = t;
-        }
-        i = w;
+        int m = i;
+        uint64_t t;
+        if (l < n && h[l] > h[m]) m = l;
+        if (r < n && h[r] > h[m]) m = r;
+        if (m == i) return;
+        t = h[i], h[i] = h[m], h[m] = t;
+        i = m;
     }
 }
 
 /* values (outer, K, inner), indices (outer, K, inner) = TopK of X (outer, axis_len, inner)
  * along the middle axis: the K largest (largest=1) or smallest (largest=0)
  * elements, ties to the lower index; sorted=1 best first, sorted=0 in index
- * order. scratch: K ints (NULL ok when K <= 1). values/indices must not
- * overlap X. */
+ * order. scratch: VITC_F32_TOPK_SCRATCH_BYTES(K) bytes, 8-byte aligned (NULL ok
+ * when K <= 1). values/indices must not overlap X. */
 VITC_KERNEL void vitc_f32_topk_scalar(int outer, int axis_len, int inner, int K, int largest, int sorted,
                                       const float *VITC_RESTRICT X, float *VITC_RESTRICT values,
-                                      int64_t *VITC_RESTRICT indices, int *VITC_RESTRICT scratch)
+                                      int64_t *VITC_RESTRICT indices, void *VITC_RESTRICT scratch)
 {
     int o, j, i, l;
     if (K <= 0 || axis_len <= 0) return;
@@ -77,7 +90,7 @@ VITC_KERNEL void vitc_f32_topk_scalar(int outer, int axis_len, int inner, int K,
             float *v = values + (ptrdiff_t)o * K * inner + j;
             int64_t *ix = indices + (ptrdiff_t)o * K * inner + j;
 
-            if (K == 1) {
+            if (K == 1) { /* ONNX Runtime's scan: the first strictly better value from element 0 */
                 int best = 0;
                 float bv = x[0];
                 for (i = 1; i < axis_len; i++) {
@@ -92,33 +105,55 @@ VITC_KERNEL void vitc_f32_topk_scalar(int outer, int axis_len, int inner, int K,
                 continue;
             }
 
-            /* heap of the first K positions, then replace-the-worst */
-            for (i = 0; i < K; i++) scratch[i] = i;
-            for (i = K / 2 - 1; i >= 0; i--) vitc__f32_topk_sift_scalar(scratch, K, i, x, inner, largest);
-            for (i = K; i < axis_len; i++) {
-                if (vitc__f32_topk_better_scalar(x, inner, largest, i, scratch[0])) {
-                    scratch[0] = i;
-                    vitc__f32_topk_sift_scalar(scratch, K, 0, x, inner, largest);
-                }
-            }
+            {
+                int *hist = (int *)scratch;
+                uint64_t *sel = (uint64_t *)((unsigned char *)scratch + 256 * 4);
+                uint32_t prefix = 0, mask = 0; /* the bytes of T found so far, and which */
+                int need = K;                  /* how many of the elements matching prefix are still to choose */
+                int shift, taken, n_eq;
 
-            if (sorted) {
-                /* pop worst-first, fill from the back */
-                for (l = K - 1; l >= 0; l--) {
-                    const int p = scratch[0];
-                    v[(ptrdiff_t)l * inner] = x[(ptrdiff_t)p * inner];
-                    ix[(ptrdiff_t)l * inner] = p;
-                    scratch[0] = scratch[l];
-                    vitc__f32_topk_sift_scalar(scratch, l, 0, x, inner, largest);
+                /* radix select of T, the K-th largest key: most significant byte first */
+                for (shift = 24; shift >= 0; shift -= 8) {
+                    int b, acc = 0;
+                    for (b = 0; b < 256; b++) hist[b] = 0;
+                    for (i = 0; i < axis_len; i++) {
+                        const uint32_t key = vitc__f32_topk_key(x[(ptrdiff_t)i * inner], largest);
+                        if ((key & mask) == prefix) hist[(key >> shift) & 255]++;
+                    }
+                    for (b = 255; b >= 0; b--) { /* the byte where the count from the top reaches need */
+                        if (acc + hist[b] >= need) break;
+                        acc += hist[b];
+                    }
+                    need -= acc;
+                    prefix |= (uint32_t)b << shift;
+                    mask |= 255u << shift;
                 }
-            } else {
-                const int worst = scratch[0];
-                l = 0;
-                for (i = 0; i < axis_len && l < K; i++) {
-                    if (i == worst || vitc__f32_topk_better_scalar(x, inner, largest, i, worst)) {
-                        v[(ptrdiff_t)l * inner] = x[(ptrdiff_t)i * inner];
-                        ix[(ptrdiff_t)l * inner] = i;
-                        l++;
+                /* chosen: key > T, then the first `need` elements with key == T */
+                taken = 0;
+                n_eq = 0;
+                for (i = 0; i < axis_len && taken < K; i++) {
+                    const uint32_t key = vitc__f32_topk_key(x[(ptrdiff_t)i * inner], largest);
+                    if (key > prefix || (key == prefix && n_eq++ < need))
+                        sel[taken++] = (uint64_t)key << 32 | (uint32_t)(0xFFFFFFFFu - (uint32_t)i);
+                }
+                if (sorted) { /* heapsort ascending, read from the back: best first */
+                    for (l = K / 2 - 1; l >= 0; l--) vitc__f32_topk_sift(sel, K, l);
+                    for (l = K - 1; l > 0; l--) {
+                        const uint64_t t = sel[0];
+                        sel[0] = sel[l];
+                        sel[l] = t;
+                        vitc__f32_topk_sift(sel, l, 0);
+                    }
+                    for (l = 0; l < K; l++) {
+                        const int p = (int)(0xFFFFFFFFu - (uint32_t)sel[K - 1 - l]);
+                        v[(ptrdiff_t)l * inner] = x[(ptrdiff_t)p * inner];
+                        ix[(ptrdiff_t)l * inner] = p;
+                    }
+                } else {
+                    for (l = 0; l < K; l++) {
+                        const int p = (int)(0xFFFFFFFFu - (uint32_t)sel[l]);
+                        v[(ptrdiff_t)l * inner] = x[(ptrdiff_t)p * inner];
+                        ix[(ptrdiff_t)l * inner] = p;
                     }
                 }
             }
