@@ -25,6 +25,12 @@
  *          fire: probabilities or scores read elsewhere, softmax over another axis,
  *          a per-head scale, a scaled V. MABViT's gated values V = v * sigmoid(g)
  *          become the op's fourth input (and stay a Mul when read elsewhere).
+ *          torch's batch_first MultiheadAttention (nn.TransformerEncoderLayer):
+ *          fuse_attention_rows moves the token transposes around its projections
+ *          into the attention's strides (q and o rows in [B, N, C] order, the
+ *          out-projection a MatMul into the residual), but not when the
+ *          transposed tokens or the projection's output are read elsewhere or
+ *          the last transpose moves the channels.
  * models   Every model in models/ (deit_tiny.onnx when it has been exported) and
  *          every sample in ../shared/samples/: after the whole pipeline,
  *          vitc.Attention count == the attention blocks (Softmax nodes of the
@@ -591,6 +597,83 @@ START_TEST(test_graph_seq_first) {
 }
 END_TEST
 
+/* torch's batch_first MultiheadAttention as nn.TransformerEncoderLayer exports it:
+ * x [B,N,C] transposed to [N,B,C] for the in-projection (MatMul + Add), the
+ * attention sequence-first, the out-projection a Gemm on [N*B,C], Reshaped and
+ * transposed back, and the residual x + R. Variants that must keep the layout:
+ * 1 the transposed x is also a graph output (input side stays), 2 the
+ * out-projection's output is also a graph output (output side stays), 3 the last
+ * transpose moves the last axis (it stays; only the Reshape before it goes). */
+static int build_torch_mha(Graph *g, int variant, int *xT, int *G) {
+  enum { B = 2 };
+  static const int64_t xd[3] = {B, GN, GC}, r3[3] = {GN, B * GH, GD}, p102[3] = {1, 0, 2}, p120[3] = {1, 2, 0};
+  static const int64_t r2[2] = {GN * B, GC}, axes[1] = {2};
+  float win[GC * 3 * GC], bin[3 * GC], wout[GC * GC], bout[GC];
+  for (int i = 0; i < GC * 3 * GC; i++) win[i] = (float)(i % 7) * 0.1f;
+  for (int i = 0; i < 3 * GC; i++) bin[i] = 0.01f * (float)i;
+  for (int i = 0; i < GC * GC; i++) wout[i] = (float)(i % 5) * 0.2f;
+  for (int i = 0; i < GC; i++) bout[i] = -0.02f * (float)i;
+  int x = add_input(g, "x", 3, xd);
+  *xT = transpose(g, x, 3, p102);
+  if (variant == 1) mark_output(g, *xT);
+  int qkv = NODE(g, OP_Add, add_f32(g, 1, (int64_t[]){3 * GC}, bin),
+                 NODE(g, OP_MatMul, *xT, add_f32(g, 2, (int64_t[]){GC, 3 * GC}, win)));
+  int part[3];
+  for (int i = 0; i < 3; i++) {
+    int64_t st = i * GC, en = (i + 1) * GC;
+    part[i] = NODE(g, OP_Slice, qkv, add_i64(g, 1, &st), add_i64(g, 1, &en), add_i64(g, 1, axes));
+    part[i] = reshape(g, part[i], 3, r3);
+  }
+  int q = NODE(g, OP_Div, transpose(g, part[0], 3, p102), scalar_f32(g, 2.0f));
+  int kt = transpose(g, part[1], 3, p120), v = transpose(g, part[2], 3, p102);
+  int p = NODE(g, OP_Softmax, NODE(g, OP_MatMul, q, kt));
+  int o = reshape(g, transpose(g, NODE(g, OP_MatMul, p, v), 3, p102), 2, r2);
+  *G = NODE(g, OP_Gemm, o, add_f32(g, 2, (int64_t[]){GC, GC}, wout), add_f32(g, 1, (int64_t[]){GC}, bout));
+  set_int_attr(g, *G, "transB", 1);
+  if (variant == 2) mark_output(g, *G);
+  int R = reshape(g, *G, 3, (int64_t[]){GN, B, GC});
+  R = variant == 3 ? transpose(g, R, 3, (int64_t[]){1, 2, 0}) : transpose(g, R, 3, p102);
+  int y = variant == 3 ? R : NODE(g, OP_Add, x, R);
+  mark_output(g, y);
+  return y;
+}
+
+START_TEST(test_graph_torch_mha_rows) {
+  enum { B = 2 };
+  for (int variant = 0; variant < 4; variant++) {
+    Graph *g = new_graph();
+    int xT, G;
+    build_torch_mha(g, variant, &xT, &G);
+    ck_assert_int_eq(run_pass(g), 1);
+    ck_assert_int_eq(pass_fuse_attention_rows(g), 1); /* at least one side, in every variant */
+    graph_compact(g);
+    ck_assert_int_eq(graph_verify(g, "fuse_attention_rows"), 0);
+    const Node *n = the(g, OP_VitcAttention);
+    /* input side: rows (b, n) of the untransposed projection [B, N, 3C], unless x^T is read elsewhere */
+    static const int64_t q_bn[4] = {0, GN * 3 * GC, GD, 3 * GC}, q_nb[4] = {0, 3 * GC, GD, B * 3 * GC};
+    expect_ints(n, "q", 4, variant == 1 ? q_nb : q_bn);
+    ck_assert_int_eq(g->t[n->in[0]].shape.d[0], (variant == 1 ? GN : B));
+    /* output side: rows in [B, N, C] order, the projection a MatMul (+ bias) into the residual */
+    static const int64_t o_bn[4] = {0, GN * GC, GD, GC}, o_nb[4] = {0, GC, GD, B * GC};
+    bool out_side = variant == 0 || variant == 1, reshaped = variant != 2; /* 3: only the Reshape goes */
+    expect_ints(n, "o", 4, out_side ? o_bn : o_nb);
+    ck_assert_int_eq(live(g, OP_Gemm), (reshaped ? 0 : 1));
+    ck_assert_int_eq(live(g, OP_Reshape), (reshaped ? 0 : 1));
+    ck_assert_int_eq(live(g, OP_Transpose), ((variant == 1) + !out_side));
+    if (out_side) { /* the out-projection reads the attention's rows: a MatMul [B, N, C] into Add(bias) */
+      int mm = -1;
+      for (int i = 0; i < g->nn; i++)
+        if (!g->n[i].dead && g->n[i].op == OP_MatMul && g->n[i].in[0] == n->out[0]) mm = i;
+      ck_assert_int_ge(mm, 0);
+      ck_assert_int_eq(g->t[g->n[mm].out[0]].shape.rank, 3);
+      ck_assert_int_eq(g->t[g->n[mm].out[0]].shape.d[0], B);
+      ck_assert_int_eq(live(g, OP_Reshape), 0);
+    }
+    graph_free(g);
+  }
+}
+END_TEST
+
 /* MABViT: q, k, v, g Sliced out of one [1, N, 4C] projection, V = v * sigmoid(g). */
 static int build_mabvit(Graph *g, bool gate_read_elsewhere) {
   static const int64_t xd[3] = {1, GN, 4 * GC}, r4[4] = {1, GN, GH, GD}, p0213[4] = {0, 2, 1, 3};
@@ -698,6 +781,10 @@ static const MCase mcases[] = {
     {"models/nose_vit32.onnx", 1, 0, false},
     {"models/mabvit32.onnx", 2, 2, false},
     {"models/filter_vit.onnx", 1, 0, false},
+    {"models/filter_vit_b2.onnx", 1, 0, false},
+    {"models/filter_vit_seq.onnx", 1, 0, false},
+    {"models/filter_vit2.onnx", 2, 0, false},
+    {"models/dropout_vit.onnx", 1, 0, false},
     {"models/mobilevit_tiny.onnx", 2, 0, false},
     {"models/deit_tiny.onnx", 12, 0, false},
     {"../shared/samples/dynamo_vit_tiny_p4_32_d2.onnx", 2, 0, true},
@@ -904,6 +991,7 @@ int main(int argc, char **argv) {
     tcase_add_test(tg, test_graph_timm);
     tcase_add_test(tg, test_graph_not_fired);
     tcase_add_test(tg, test_graph_seq_first);
+    tcase_add_test(tg, test_graph_torch_mha_rows);
     tcase_add_test(tg, test_graph_mabvit_gate);
     tcase_add_test(tg, test_op_contract);
     suite_add_tcase(s, tg);

@@ -33,6 +33,7 @@ int pass_recognize_layernorm(Graph *g);
 int pass_recognize_gelu(Graph *g);
 int pass_eliminate_zero_attention(Graph *g);
 int pass_fuse_attention(Graph *g);
+int pass_fuse_attention_rows(Graph *g);
 int pass_fuse_gemm_epilogue(Graph *g);
 int pass_eliminate_dead(Graph *g);
 /* fuse_gemm_epilogue's rewrite without its check that vitc.Gemm is implemented (tests). */

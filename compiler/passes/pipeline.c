@@ -7,7 +7,9 @@
  *
  * Then the patterns, smallest first: LayerNorm and GELU written out in elementary
  * ops become single ops (older opsets have neither); branches multiplied by a
- * constant zero go (NOSE); attention becomes one op; and last, products by constant
+ * constant zero go (NOSE); attention becomes one op, and the transposes of token rows around its projections
+ * (torch's sequence-first MultiheadAttention) go into its strides; and last,
+ * products by constant
  * weights take their bias, activation and residual add as a GEMM epilogue (it
  * needs the Gelu ops recognized above, and runs after attention so that pass sees
  * the plain MatMul/Add it matches). eliminate_dead sweeps what the rewrites left.
@@ -28,6 +30,8 @@ const Pass vitc_pipeline[] = {
     {"eliminate_zero_attention", pass_eliminate_zero_attention,
      "delete branches multiplied by constant zero (NOSE); exact for finite activations", PASS_FINITE_ONLY},
     {"fuse_attention", pass_fuse_attention, "softmax(Q K^T * scale) V with its head split/merge copies -> vitc.Attention", 0},
+    {"fuse_attention_rows", pass_fuse_attention_rows,
+     "token-row Transposes around vitc.Attention's projections (sequence-first MultiheadAttention) -> its strides", 0},
     {"fuse_gemm_epilogue", pass_fuse_gemm_epilogue, "MatMul/Gemm by constant weights + bias, GELU/ReLU, residual -> vitc.Gemm", 0},
     {"eliminate_dead", pass_eliminate_dead, "remove nodes whose outputs nobody reads", 0},
 };
