@@ -6,6 +6,8 @@
  *   - no two buffers whose lifetimes overlap share a byte (every pair is checked);
  *   - every workspace offset is a multiple of PLAN_ALIGN and inside the workspace;
  *   - views alias a root that owns storage (never another view), no larger than it;
+ *     a view made by an in-place op (OPF_INPLACE) has its input's size, and no
+ *     later node reads that input's bytes as they were before the op;
  *   - graph inputs, outputs and constants are never in the workspace;
  *   - the workspace is no larger than the sum of the intermediates;
  *   - the offsets are exactly those of greedy by size written as the plain all-pairs
@@ -100,8 +102,19 @@ static int plan_ok(Graph *g, const Plan *p) {
       ck_assert_uint_eq(tp->bytes, (size_t)shape_numel(&ten->shape) * dtype_size(ten->dtype));
     if (tp->kind == ST_VIEW) {
       const Node *n = &g->n[ten->producer];
-      ck_assert_msg(op_flags(n->op) & OPF_VIEW, "'%s' is a view but %s is not a view op", ten->name, n->name);
+      ck_assert_msg(op_flags(n->op) & (OPF_VIEW | OPF_INPLACE), "'%s' is a view but %s is not a view or in-place op",
+                    ten->name, n->name);
       ck_assert_int_eq(tp->root, n->in[0]);
+      if (!(op_flags(n->op) & OPF_VIEW)) { /* in place: overwrites what only it still needed */
+        int r = plan_root(p, n->in[0]);
+        ck_assert_uint_eq(tp->bytes, p->t[r].bytes);
+        for (int j = ten->producer + 1; j < nn; j++)
+          for (int k = 0; k < g->n[j].n_in; k++) {
+            int u = g->n[j].in[k];
+            ck_assert_msg(u < 0 || plan_root(p, u) != r || g->t[u].producer >= ten->producer,
+                          "'%s' reads '%s' after %s overwrote it in place", g->n[j].name, g->t[u].name, n->name);
+          }
+      }
       int r = plan_root(p, t);
       ck_assert_msg(p->t[r].kind != ST_VIEW && p->t[r].kind != ST_NONE, "view '%s' has root '%s' of kind %s", ten->name,
                     g->t[r].name, kind_name(p->t[r].kind));
@@ -377,6 +390,49 @@ START_TEST(test_outputs_and_consts_not_in_workspace) {
 }
 END_TEST
 
+START_TEST(test_in_place_scatter) {
+  /* m = relu(x) [1,4,10]; t = GatherTokens(m, idx); u = relu(t); y = ScatterTokens(m, idx, u):
+   * the scatter is m's last reader, so it writes into m's buffer (OPF_INPLACE); not when m
+   * is read afterwards, when m is a graph input, or when y is a graph output */
+  for (int variant = 0; variant < 4; variant++) {
+    Graph *g = new_graph();
+    int x = add_input(g, "x", (Shape){3, {1, 4, 10}});
+    int m = variant == 2 ? x : relu(g, x);
+    int64_t *iv = xmalloc(3 * sizeof(int64_t));
+    iv[0] = 7, iv[1] = 2, iv[2] = 9;
+    int idx = graph_add_const(g, "idx", DT_INT64, &(Shape){1, {3}}, iv);
+    int gt = op1(g, OP_VitcGatherTokens, 2, (int[]){m, idx});
+    Attr *a = node_add_attr(g, g->t[gt].producer, "dims", ATTR_INTS);
+    a->n = 4, a->ints = xmalloc(4 * sizeof(int64_t));
+    memcpy(a->ints, (int64_t[]){1, 4, 10, 3}, 4 * sizeof(int64_t));
+    a = node_add_attr(g, g->t[gt].producer, "map", ATTR_INTS);
+    a->n = 3, a->ints = xmalloc(3 * sizeof(int64_t));
+    memcpy(a->ints, (int64_t[]){40, 10, 1}, 3 * sizeof(int64_t));
+    int u = relu(g, gt);
+    int y = op1(g, OP_VitcScatterTokens, 3, (int[]){m, idx, u});
+    for (int k = 0; k < 3; k++) {
+      static const char *const names[3] = {"dims", "map", "upd"};
+      static const int64_t vals[3][4] = {{1, 4, 10, 3}, {40, 10, 1, 0}, {12, 4, 1, 0}};
+      a = node_add_attr(g, g->t[y].producer, names[k], ATTR_INTS);
+      a->n = k ? 3 : 4, a->ints = xmalloc(4 * sizeof(int64_t));
+      memcpy(a->ints, vals[k], 4 * sizeof(int64_t));
+    }
+    int z = relu(g, y);
+    if (variant == 1) z = op1(g, OP_Add, 2, (int[]){z, m}); /* m read after the scatter */
+    mark_output(g, variant == 3 ? y : z);
+    Plan *p = plan_checked(g, NULL);
+    if (variant == 0) {
+      ck_assert_int_eq(p->t[y].kind, ST_VIEW);
+      ck_assert_int_eq(plan_root(p, y), m);
+    } else {
+      ck_assert_int_eq(p->t[y].kind, variant == 3 ? ST_OUTPUT : ST_WORKSPACE);
+    }
+    plan_free(p);
+    graph_free(g);
+  }
+}
+END_TEST
+
 /* ---- random DAGs ---- */
 
 static uint64_t rng = 0x2545F4914F6CDD1Dull;
@@ -464,6 +520,7 @@ int main(void) {
   tcase_add_test(tc, test_view_as_graph_output_is_copied);
   tcase_add_test(tc, test_scratch_lives_at_its_node);
   tcase_add_test(tc, test_outputs_and_consts_not_in_workspace);
+  tcase_add_test(tc, test_in_place_scatter);
   tcase_add_test(tc, test_random_dags);
   tcase_add_test(tc, test_models);
   suite_add_tcase(s, tc);

@@ -52,6 +52,7 @@ enum {
   OPF_VIEW = 1, /* output 0 aliases input 0 */
   OPF_FOLD = 2, /* must fold away at compile time */
   OPF_INTERNAL = 4, /* created by passes; never read from a model file */
+  OPF_INPLACE = 8,  /* output 0 may take input 0's buffer when this node reads it last (plan/plan.c) */
 };
 
 typedef enum OpKind {

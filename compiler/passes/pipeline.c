@@ -7,12 +7,15 @@
  *
  * Then the patterns, smallest first: LayerNorm and GELU written out in elementary
  * ops become single ops (older opsets have neither); branches multiplied by a
- * constant zero go (NOSE); attention becomes one op, and the transposes of token rows around its projections
+ * constant zero go (NOSE); FilterViT's gather of K pixels as tokens and their
+ * scatter back become two ops that read and write the map in place; attention
+ * becomes one op, and the transposes of token rows around its projections
  * (torch's sequence-first MultiheadAttention) go into its strides; and last,
- * products by constant
- * weights take their bias, activation and residual add as a GEMM epilogue (it
- * needs the Gelu ops recognized above, and runs after attention so that pass sees
- * the plain MatMul/Add it matches). eliminate_dead sweeps what the rewrites left.
+ * products by constant weights take their bias, activation and residual add as
+ * a GEMM epilogue (it needs the Gelu ops recognized above, and runs after
+ * attention so that pass sees the plain MatMul/Add it matches, and the
+ * out-projections fuse_attention_rows made). eliminate_dead sweeps what the
+ * rewrites left.
  *
  * A pass flagged PASS_FINITE_ONLY is exact only on finite activations and is
  * skipped when vitc_strict_nan is set. */
@@ -29,6 +32,8 @@ const Pass vitc_pipeline[] = {
     {"recognize_gelu", pass_recognize_gelu, "erf and tanh GELU written out in elementary ops -> Gelu", 0},
     {"eliminate_zero_attention", pass_eliminate_zero_attention,
      "delete branches multiplied by constant zero (NOSE); exact for finite activations", PASS_FINITE_ONLY},
+    {"fuse_filter_tokens", pass_fuse_filter_tokens,
+     "FilterViT/DropoutViT: K pixels gathered as tokens and scattered back -> vitc.GatherTokens/ScatterTokens", 0},
     {"fuse_attention", pass_fuse_attention, "softmax(Q K^T * scale) V with its head split/merge copies -> vitc.Attention", 0},
     {"fuse_attention_rows", pass_fuse_attention_rows,
      "token-row Transposes around vitc.Attention's projections (sequence-first MultiheadAttention) -> its strides", 0},

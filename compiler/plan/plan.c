@@ -7,7 +7,9 @@
  * stored in O(log n) tree nodes; a query visits only subtrees holding some), so
  * placing a buffer costs the number of buffers live beside it, not the number of
  * buffers placed: a chain of 40,000 nodes plans in milliseconds. The offsets are
- * those of the plain all-pairs loop, which tests/check_plan.c compares against. */
+ * those of the plain all-pairs loop, which tests/check_plan.c compares against.
+ *
+ * Outputs of OPF_INPLACE ops may share their input's buffer (plan_inplace). */
 #include "plan/plan.h"
 
 #include <stdlib.h>
@@ -130,6 +132,40 @@ bool plan_node_parallel(const Node *n) {
          n->op == OP_VitcAttention;
 }
 
+/* OPF_INPLACE (ir/ops.def): output 0 of such a node becomes a view of its input
+ * 0, with no buffer of its own, when both are workspace buffers of the same
+ * size, no other input of the node is that buffer, and no later node reads it:
+ * the kernel then overwrites values that nothing needs any more (vitc.ScatterTokens
+ * writes K tokens into the map instead of copying the map). Nodes are taken in
+ * order, so a chain of such nodes can share one buffer. */
+static void plan_inplace(const Graph *g, Plan *p) {
+  bool any = false;
+  for (int i = 0; i < g->nn && !any; i++) any = op_flags(g->n[i].op) & OPF_INPLACE;
+  if (!any) return;
+  /* the last node reading each buffer (through its views) */
+  int *last = xmalloc(((size_t)g->nt + 1) * sizeof(int));
+  for (int t = 0; t < g->nt; t++) last[t] = -1;
+  for (int i = 0; i < g->nn; i++)
+    for (int k = 0; k < g->n[i].n_in; k++)
+      if (g->n[i].in[k] >= 0) last[plan_root(p, g->n[i].in[k])] = i;
+  for (int i = 0; i < g->nn; i++) {
+    const Node *n = &g->n[i];
+    if (!(op_flags(n->op) & OPF_INPLACE) || n->n_in < 1 || n->n_out < 1 || n->in[0] < 0 || n->out[0] < 0) continue;
+    int out = n->out[0], r = plan_root(p, n->in[0]);
+    if (p->t[out].kind != ST_WORKSPACE || p->t[r].kind != ST_WORKSPACE || p->t[out].bytes != p->t[r].bytes) continue;
+    bool read_elsewhere = last[r] != i;
+    for (int k = 1; k < n->n_in; k++) read_elsewhere |= n->in[k] >= 0 && plan_root(p, n->in[k]) == r;
+    if (read_elsewhere) continue;
+    p->t[out].kind = ST_VIEW;
+    p->t[out].root = n->in[0];
+    p->t[out].owner = r;
+    if (last[out] > last[r]) last[r] = last[out];
+    for (int t = 0; t < g->nt; t++) /* views of the output (made later) now view r */
+      if (p->t[t].kind == ST_VIEW && p->t[t].owner == out) p->t[t].owner = r;
+  }
+  free(last);
+}
+
 Plan *plan_build(Graph *g) { return plan_build_threads(g, 1); }
 
 Plan *plan_build_threads(Graph *g, int threads) {
@@ -163,6 +199,7 @@ Plan *plan_build_threads(Graph *g, int threads) {
       }
     }
   }
+  plan_inplace(g, p);
   /* Lifetimes of workspace roots. */
   int *first = xmalloc(((size_t)g->nt + 1) * sizeof(int));
   int *last = xmalloc(((size_t)g->nt + 1) * sizeof(int));

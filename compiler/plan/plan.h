@@ -5,7 +5,10 @@
  * Flatten, Squeeze, Unsqueeze, Identity) share their source's storage. Offsets are
  * assigned by liveness (first definition to last use, in node order): buffers whose
  * lifetimes do not overlap share memory, placed greedily largest-first (the
- * "greedy by size" scheme of TFLite's arena planner). A node's scratch memory is a
+ * "greedy by size" scheme of TFLite's arena planner). An op flagged OPF_INPLACE
+ * (ir/ops.def) writes its output into its input 0's buffer when it is that
+ * buffer's last reader and the sizes match (the output is then planned as a
+ * view of the input). A node's scratch memory is a
  * buffer live for that node only; with --threads N, a node the emitter may split
  * into tasks (plan_node_parallel) gets N copies of it, one per worker
  * (docs/threads.md). */
@@ -24,7 +27,7 @@ typedef enum StorageKind {
   ST_OUTPUT,    /* the caller's output buffer */
   ST_CONST,     /* weights in the model file */
   ST_WORKSPACE, /* workspace + offset */
-  ST_VIEW,      /* same bytes as tensor `root` */
+  ST_VIEW,      /* same bytes as tensor `root` (a view op's output, or an in-place op's) */
 } StorageKind;
 
 typedef struct TensorPlan {
