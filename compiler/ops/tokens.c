@@ -103,8 +103,11 @@ static int infer_gather_tokens(Graph *g, Node *n) {
   Tensor *s = node_in(g, n, 2), *tab = node_in(g, n, 3);
   if (s && (s->dtype != DT_FLOAT || shape_numel(&s->shape) != d.B * d.K))
     return node_err(g, n, "input S (the gate) must be float32 with B*K = %" PRId64 " elements", d.B * d.K);
-  if (tab && (tab->dtype != DT_FLOAT || shape_numel(&tab->shape) != d.P * d.C))
-    return node_err(g, n, "input Tab (the position table) must be float32 [P, C] = [%" PRId64 ", %" PRId64 "]", d.P, d.C);
+  int64_t rows = attr_int(n, "rows", 0), want = rows == 0 ? d.P * d.C : rows == 1 ? d.K * d.C : d.B * d.K * d.C;
+  if (rows < 0 || rows > 2) return node_err(g, n, "attribute 'rows' must be 0 (pixel), 1 (token) or 2 (image, token)");
+  if (tab && (tab->dtype != DT_FLOAT || shape_numel(&tab->shape) != want))
+    return node_err(g, n, "input Tab (the position rows) must be float32 with %" PRId64 " elements (rows = %" PRId64 ")",
+                    want, rows);
   if (check_numel(g, n, &out)) return -1;
   set_output(g, n, 0, DT_FLOAT, &out);
   return 0;
@@ -116,12 +119,13 @@ static int emit_gather_tokens(Emitter *e, Graph *g, Node *n) {
   if (tok_desc(g, n, false, &d) || gather_out(g, n, &d, &out)) return -1;
   bool gate = node_in(g, n, 2) != NULL, pos = node_in(g, n, 3) != NULL, seq = d.os[0] < d.os[1];
   emit_use_kernel(e, "layout/f32-tokens");
+  static const char *const pos_name[3] = {" + Tab[I]", " + Tab[i]", " + Tab[b, i]"};
   emit_line(e, "/* T (%" PRId64 ",%" PRId64 ",%" PRId64 ") = the map's pixels I as token rows%s%s */", seq ? d.K : d.B,
-            seq ? d.B : d.K, d.C, gate ? " * S" : "", pos ? " + Tab[I]" : "");
-  emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %s, %s, %" PRId64 ", %s, %s, %s, %s);",
+            seq ? d.B : d.K, d.C, gate ? " * S" : "", pos ? pos_name[attr_int(n, "rows", 0) % 3] : "");
+  emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %s, %s, %" PRId64 ", %s, %s, %d, %s, %s);",
             emit_kfn(e, "vitc_f32_gather_tokens"), d.B, d.C, d.P, d.K, emit_ref(e, n->in[0]), emit_ints(e, "ms", d.ms, 3),
             emit_ref(e, n->in[1]), d.ib, gate ? emit_ref(e, n->in[2]) : "NULL", pos ? emit_ref(e, n->in[3]) : "NULL",
-            emit_ref(e, n->out[0]), emit_ints(e, "os", d.os, 2));
+            (int)attr_int(n, "rows", 0), emit_ref(e, n->out[0]), emit_ints(e, "os", d.os, 2));
   return 0;
 }
 

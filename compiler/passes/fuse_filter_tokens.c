@@ -260,15 +260,34 @@ static int try_gather(Graph *g, int gi) {
   }
   gn = &g->n[gi]; /* constants may have been added */
   int kill[5], nk = 0, last = gi, tok = gn->out[0];
-  if (a == 2) { /* [B,C,K] gathered: the tokens are its transpose */
-    int u = pm_only_user(g, tok);
-    if (u < 0 || !is_transpose_021(g, u)) return 0;
+  int others[8], no = 0;        /* more transposes of a [B,C,K] gather, rewired below */
+  int64_t main_perm[3] = {0, 1, 2};
+  bool seq = false;             /* the tokens come out sequence-first, [K,B,C] */
+  if (a == 2) { /* [B,C,K] gathered: every reader a Transpose putting the channels last */
+    int first = -1;             /* the earliest reader (the new node takes its slot) */
+    for (int i = 0; i < g->nn; i++) {
+      const Node *r = &g->n[i];
+      bool reads = false;
+      for (int k = 0; k < r->n_in && !r->dead; k++) reads |= r->in[k] == tok;
+      if (!reads) continue;
+      const int64_t *perm;
+      if (r->op != OP_Transpose || r->in[0] != tok || attr_ints(r, "perm", &perm) != 3 || perm[2] != 1 || no == 8)
+        return 0;
+      if (first < 0) {
+        first = i;
+        memcpy(main_perm, perm, sizeof main_perm);
+      } else {
+        others[no++] = i;
+      }
+    }
+    if (first < 0 || g->t[tok].is_output) return 0;
+    seq = main_perm[0] == 2; /* (2,0,1): [K,B,C], the exporter's two transposes composed */
     kill[nk++] = last;
-    last = u;
-    tok = g->n[u].out[0];
+    last = first;
+    tok = g->n[first].out[0];
   }
+  int gate = -1, table = -1, rows = 0, u = no == 0 && !seq ? pm_only_user(g, tok) : -1;
   /* gate: tokens * [B,K,1] */
-  int gate = -1, u = pm_only_user(g, tok);
   if (u >= 0 && g->n[u].op == OP_Mul && pm_same_shape(g, g->n[u].out[0], tok)) {
     int s = pm_other_input(&g->n[u], tok);
     if (s >= 0 && (gate = gate_of(g, s, m.B, K)) >= 0) {
@@ -278,8 +297,8 @@ static int try_gather(Graph *g, int gi) {
       u = pm_only_user(g, tok);
     }
   }
-  /* position rows: tokens + Gather(table [P,C], the same indices) */
-  int table = -1;
+  /* position rows: tokens + Gather(table [P,C], the same indices), or + constant
+   * rows per token (that Gather folded: [K,C] for every image, or [B,K,C]) */
   if (u >= 0 && g->n[u].op == OP_Add && pm_same_shape(g, g->n[u].out[0], tok)) {
     int pe = pm_other_input(&g->n[u], tok), pg = pm_producer(g, pe, OP_Gather);
     if (pg >= 0 && attr_int(&g->n[pg], "axis", 0) == 0) {
@@ -288,25 +307,32 @@ static int try_gather(Graph *g, int gi) {
       IdxList pl = {-1};
       bool ok = pm_is_f32(g, tab) && ts->rank == 2 && ts->d[0] == m.P && ts->d[1] == m.C && g->t[ix].typed;
       if (ok && g->t[ix].data) { /* a constant list: rows [B,K] (or [K]) */
-        int64_t rows = is->rank == 2 ? is->d[0] : 1;
+        int64_t nrows = is->rank == 2 ? is->d[0] : 1;
         ok = (is->rank == 2 || is->rank == 1) && is->d[is->rank - 1] == K &&
-             const_list(g, g->t[ix].name, &g->t[ix], rows, K, K, 1, m.P, &pl);
+             const_list(g, g->t[ix].name, &g->t[ix], nrows, K, K, 1, m.P, &pl);
       } else if (ok) {
         ok = g->t[ix].dtype == DT_INT64 && shape_numel(is) == shape_numel(&g->t[il.t].shape);
         pl.t = bytes_root(g, ix);
       }
-      if (ok && same_list(g, &il, &pl)) {
-        table = tab;
-        kill[nk++] = last;
-        last = u;
-        tok = g->n[u].out[0];
+      if (ok && same_list(g, &il, &pl)) table = tab;
+    } else if (pe >= 0 && pm_is_f32(g, pe) && g->t[pe].data) {
+      const Shape *ps = &g->t[pe].shape;
+      int64_t n = shape_numel(ps);
+      if (ps->rank >= 2 && ps->d[ps->rank - 1] == m.C && ps->d[ps->rank - 2] == K && (n == K * m.C || n == m.B * K * m.C)) {
+        table = pe;
+        rows = n == K * m.C ? 1 : 2;
       }
+    }
+    if (table >= 0) {
+      kill[nk++] = last;
+      last = u;
+      tok = g->n[u].out[0];
     }
   }
   /* a sequence-first encoder (batch_first False): the tokens written as [K, B, C] */
-  u = pm_only_user(g, tok);
-  bool seq = u >= 0 && is_transpose3(g, u, 1, 0, 2);
-  if (seq) {
+  u = no == 0 && !seq ? pm_only_user(g, tok) : -1;
+  if (u >= 0 && is_transpose3(g, u, 1, 0, 2)) {
+    seq = true;
     kill[nk++] = last;
     last = u;
     tok = g->n[u].out[0];
@@ -320,11 +346,31 @@ static int try_gather(Graph *g, int gi) {
   int64_t dims[4] = {m.B, m.C, m.P, K};
   set_ints(g, ni, "dims", dims, 4);
   set_ints(g, ni, "map", m.st, 3);
+  if (rows) node_add_attr(g, ni, "rows", ATTR_INT)->i = rows;
   if (seq) {
     int64_t os[2] = {m.C, m.B * m.C};
     set_ints(g, ni, "shape", g->t[tok].shape.d, g->t[tok].shape.rank);
     set_ints(g, ni, "out", os, 2);
   }
+  /* the other transposes of the [B,C,K] gather now transpose the tokens:
+   * their output dim t is G's dim p[t], which is the tokens' dim main^-1(p[t]) */
+  int64_t inv[3];
+  for (int t = 0; t < 3; t++) inv[main_perm[t]] = t;
+  for (int k = 0; k < no; k++) {
+    Node *r = &g->n[others[k]];
+    const int64_t *p;
+    attr_ints(r, "perm", &p);
+    int64_t q[3] = {inv[p[0]], inv[p[1]], inv[p[2]]};
+    if (q[0] == 0 && q[1] == 1 && q[2] == 2 && !g->t[r->out[0]].is_output) {
+      graph_replace_uses(g, r->out[0], tok);
+      r->dead = true;
+      continue;
+    }
+    r->in[0] = tok;
+    for (int i = 0; i < r->n_attr; i++)
+      if (strcmp(r->attr[i].name, "perm") == 0) memcpy(r->attr[i].ints, q, sizeof q);
+  }
+  if (no) graph_reindex(g); /* inputs rewired by hand */
   return 1;
 }
 

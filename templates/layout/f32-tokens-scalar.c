@@ -28,14 +28,16 @@
 
 #include "../prelude.h"
 
-/* T[b*os[0] + i*os[1] + c] = M[b, c, I[b*ib + i]] (* S[b*K + i] if S) (+ Tab[I[b*ib + i]*C + c] if Tab):
+/* T[b*os[0] + i*os[1] + c] = M[b, c, p] (* S[b*K + i] if S) (+ Tab[row*C + c] if Tab), p = I[b*ib + i]:
  * token rows of C contiguous floats, os = {K*C, C} for T (B, K, C) or {C, B*C}
  * for the sequence-first (K, B, C). ms: the map's 3 strides; S (B, K) or NULL;
- * Tab (P, C) or NULL. T must not overlap the inputs. */
+ * Tab or NULL, its row for the token by tab_rows: 0 the pixel p (a [P, C] table),
+ * 1 the token i ([K, C], every image), 2 b*K + i ([B, K, C]). T must not
+ * overlap the inputs. */
 VITC_KERNEL void vitc_f32_gather_tokens_scalar(int B, int C, int P, int K, const float *VITC_RESTRICT M,
                                                const int *ms, const int64_t *VITC_RESTRICT I, int ib,
                                                const float *VITC_RESTRICT S, const float *VITC_RESTRICT Tab,
-                                               float *VITC_RESTRICT T, const int *os)
+                                               int tab_rows, float *VITC_RESTRICT T, const int *os)
 {
     int b, i, c;
     for (b = 0; b < B; b++) {
@@ -50,7 +52,8 @@ VITC_KERNEL void vitc_f32_gather_tokens_scalar(int B, int C, int P, int K, const
             }
             {
                 const float *m = mb + (ptrdiff_t)p * ms[2];
-                const float *tab = Tab ? Tab + (ptrdiff_t)p * C : NULL;
+                const ptrdiff_t row = tab_rows == 0 ? (ptrdiff_t)p : tab_rows == 1 ? i : (ptrdiff_t)b * K + i;
+                const float *tab = Tab ? Tab + row * C : NULL;
                 const float s = S ? S[(ptrdiff_t)b * K + i] : 1.0f;
                 if (ms[1] == 1) { /* channels contiguous ([B,HW,C] map) */
                     for (c = 0; c < C; c++) t[c] = m[c];
