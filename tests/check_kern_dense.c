@@ -833,7 +833,7 @@ START_TEST(test_topk)
                         const int Ks[6] = {1, 2, 5, A / 2, A - 1, A};
                         const int K = Ks[ki] < 1 ? 1 : Ks[ki] > A ? A : Ks[ki];
                         const size_t nx = (size_t)O * A * I, ny = (size_t)O * K * I;
-                        const size_t ns = VITC_F32_TOPK_SCRATCH_BYTES(K);
+                        const size_t ns = VITC_F32_TOPK_SCRATCH_BYTES(K, A);
                         float *X = new_rand(nx, -1, 1), *V = new_out(ny);
                         int64_t *IX = malloc((ny + 1) * sizeof(int64_t));
                         uint64_t *scratch = malloc((ns + GUARD * 8 + 8) / 8 * 8);

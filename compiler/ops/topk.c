@@ -12,8 +12,8 @@
  * K = 1 takes ONNX Runtime's scan (templates/select/f32-topk-scalar.c says why).
  *
  * The kernel selects in time linear in the axis (a radix select on the
- * values' bits) and sorts only the K picked; its scratch is a histogram and K
- * sort keys (none for K <= 1). eval folds float32, int32 and int64 inputs with
+ * values' bits) and sorts only the K picked; its scratch is K sort keys, a
+ * histogram and the lane's keys (none for K <= 1). eval folds float32, int32 and int64 inputs with
  * the same ranking. */
 #include <inttypes.h>
 #include <math.h>
@@ -134,12 +134,12 @@ static int eval_topk(Graph *g, Node *n) {
   return 0;
 }
 
-/* VITC_F32_TOPK_SCRATCH_BYTES in templates/select/f32-topk-scalar.c: a 256-int
- * histogram and K uint64 sort keys. */
+/* VITC_F32_TOPK_SCRATCH_BYTES in templates/select/f32-topk-scalar.c: K uint64
+ * sort keys, a 256-int histogram and the lane's uint32 keys. */
 static size_t scratch_topk(Graph *g, Node *n) {
   TopKDims td;
   if (topk_dims(g, n, &td) || td.K <= 1) return 0;
-  return 256 * 4 + (size_t)td.K * 8;
+  return (size_t)td.K * 8 + 256 * 4 + (size_t)td.len * 4;
 }
 
 static int emit_topk(Emitter *e, Graph *g, Node *n) {

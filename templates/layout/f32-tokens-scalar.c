@@ -42,28 +42,36 @@ VITC_KERNEL void vitc_f32_gather_tokens_scalar(int B, int C, int P, int K, const
     int b, i, c;
     for (b = 0; b < B; b++) {
         const float *mb = M + (ptrdiff_t)b * ms[0];
-        for (i = 0; i < K; i++) {
-            float *t = T + (ptrdiff_t)b * os[0] + (ptrdiff_t)i * os[1];
-            int64_t p = I[(ptrdiff_t)b * ib + i];
-            if (p < 0) p += P;
-            if (p < 0 || p >= P) {
-                for (c = 0; c < C; c++) t[c] = 0.0f;
-                continue;
+        float *tb = T + (ptrdiff_t)b * os[0];
+        const int64_t *ix = I + (ptrdiff_t)b * ib;
+        if (ms[1] == 1) { /* channels contiguous ([B,HW,C] map): a row per token */
+            for (i = 0; i < K; i++) {
+                float *t = tb + (ptrdiff_t)i * os[1];
+                const int64_t p = ix[i] < 0 ? ix[i] + P : ix[i];
+                for (c = 0; c < C; c++) t[c] = p >= 0 && p < P ? mb[p * ms[2] + c] : 0.0f;
             }
-            {
-                const float *m = mb + (ptrdiff_t)p * ms[2];
-                const ptrdiff_t row = tab_rows == 0 ? (ptrdiff_t)p : tab_rows == 1 ? i : (ptrdiff_t)b * K + i;
-                const float *tab = Tab ? Tab + row * C : NULL;
-                const float s = S ? S[(ptrdiff_t)b * K + i] : 1.0f;
-                if (ms[1] == 1) { /* channels contiguous ([B,HW,C] map) */
-                    for (c = 0; c < C; c++) t[c] = m[c];
-                } else {
-                    for (c = 0; c < C; c++) t[c] = m[(ptrdiff_t)c * ms[1]];
+        } else { /* a channel at a time: its K pixels lie in one plane, which stays in L1 */
+            for (c = 0; c < C; c++) {
+                const float *mc = mb + (ptrdiff_t)c * ms[1];
+                for (i = 0; i < K; i++) {
+                    const int64_t p = ix[i] < 0 ? ix[i] + P : ix[i];
+                    tb[(ptrdiff_t)i * os[1] + c] = p >= 0 && p < P ? mc[p * ms[2]] : 0.0f;
                 }
-                if (S)
-                    for (c = 0; c < C; c++) t[c] *= s;
-                if (tab)
-                    for (c = 0; c < C; c++) t[c] += tab[c];
+            }
+        }
+        if (!S && !Tab) continue;
+        for (i = 0; i < K; i++) { /* the gate, then the position rows (the exported Mul, then Add) */
+            float *t = tb + (ptrdiff_t)i * os[1];
+            const int64_t p = ix[i] < 0 ? ix[i] + P : ix[i];
+            if (p < 0 || p >= P) continue;
+            if (S) {
+                const float s = S[(ptrdiff_t)b * K + i];
+                for (c = 0; c < C; c++) t[c] *= s;
+            }
+            if (Tab) {
+                const ptrdiff_t row = tab_rows == 0 ? (ptrdiff_t)p : tab_rows == 1 ? i : (ptrdiff_t)b * K + i;
+                const float *tab = Tab + row * C;
+                for (c = 0; c < C; c++) t[c] += tab[c];
             }
         }
     }
@@ -81,17 +89,22 @@ VITC_KERNEL void vitc_f32_scatter_tokens_scalar(int B, int C, int P, int K, cons
     if (Y != M) memcpy(Y, M, (size_t)B * C * P * sizeof(float));
     for (b = 0; b < B; b++) {
         float *yb = Y + (ptrdiff_t)b * ms[0];
-        for (i = 0; i < K; i++) {
-            const float *u = U + (ptrdiff_t)b * us[0] + (ptrdiff_t)i * us[1];
-            int64_t p = I[(ptrdiff_t)b * ib + i];
-            if (p < 0) p += P;
-            if (p < 0 || p >= P) continue;
-            {
-                float *y = yb + (ptrdiff_t)p * ms[2];
-                if (ms[1] == 1 && us[2] == 1) {
-                    for (c = 0; c < C; c++) y[c] = u[c];
-                } else {
-                    for (c = 0; c < C; c++) y[(ptrdiff_t)c * ms[1]] = u[(ptrdiff_t)c * us[2]];
+        const float *ub = U + (ptrdiff_t)b * us[0];
+        const int64_t *ix = I + (ptrdiff_t)b * ib;
+        if (ms[1] == 1) { /* channels contiguous: a row per token */
+            for (i = 0; i < K; i++) {
+                const int64_t p = ix[i] < 0 ? ix[i] + P : ix[i];
+                const float *u = ub + (ptrdiff_t)i * us[1];
+                if (p < 0 || p >= P) continue;
+                for (c = 0; c < C; c++) yb[p * ms[2] + c] = u[(ptrdiff_t)c * us[2]];
+            }
+        } else { /* a channel at a time, tokens in order (the later of equal indices wins) */
+            for (c = 0; c < C; c++) {
+                float *yc = yb + (ptrdiff_t)c * ms[1];
+                const float *uc = ub + (ptrdiff_t)c * us[2];
+                for (i = 0; i < K; i++) {
+                    const int64_t p = ix[i] < 0 ? ix[i] + P : ix[i];
+                    if (p >= 0 && p < P) yc[p * ms[2]] = uc[(ptrdiff_t)i * us[1]];
                 }
             }
         }

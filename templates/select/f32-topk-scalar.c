@@ -15,12 +15,13 @@
  * Selection is linear in the lane length n (FilterViT picks K = 128 of 784
  * pixels, then only gathers and scatters them): each value becomes a 32-bit
  * key whose unsigned order is the ranking order (the float's bits, sign-folded;
- * complemented for largest=0), and a radix select finds the K-th best key T
- * one byte at a time, most significant first: a histogram of the next byte
- * among the elements that share the bytes found so far, 4 passes over the lane
- * at most. The chosen set is then every element with a key above T, plus the
- * lowest-indexed elements with key T until K are chosen: exactly ONNX's set,
- * collected in index order in one more pass. sorted=1 then sorts only those K,
+ * complemented for largest=0), computed once into scratch, and a radix select
+ * finds the K-th best key T one byte at a time, most significant first: a
+ * histogram of the next byte among the keys that share the bytes found so far,
+ * 4 passes over the keys at most, fewer when the bin reached holds exactly the
+ * elements still to choose. The chosen set is then every element with a key
+ * above T, plus the lowest-indexed elements with key T until K are chosen:
+ * exactly ONNX's set, collected in index order in one more pass. sorted=1 then sorts only those K,
  * by (key, index) in a heapsort (O(K log K), no recursion): values[0] is the
  * best. sorted=0: ONNX leaves the order open; this kernel emits the chosen
  * elements in increasing index order (ONNX Runtime's order differs, so compare
@@ -35,16 +36,16 @@
  * (NaN at position 0 is chosen; a NaN later never is), so K = 1 matches it
  * exactly, NaN included.
  *
- * Scratch: VITC_F32_TOPK_SCRATCH_BYTES(K) (a 256-entry histogram and K 64-bit
- * sort keys; none when K <= 1), 8-byte aligned. Requires 0 <= K <= axis_len
- * (the compiler checks K against the axis). */
+ * Scratch: VITC_F32_TOPK_SCRATCH_BYTES(K, axis_len) (K 64-bit sort keys, a
+ * 256-entry histogram and the lane's 32-bit keys; none when K <= 1), 8-byte
+ * aligned. Requires 0 <= K <= axis_len (the compiler checks K against the axis). */
 #ifndef VITC_F32_TOPK_SCALAR_C
 #define VITC_F32_TOPK_SCALAR_C
 
 #include "../prelude.h"
 
 /* Scratch of vitc_f32_topk_scalar (compiler/ops/topk.c mirrors it). */
-#define VITC_F32_TOPK_SCRATCH_BYTES(K) ((K) <= 1 ? 0 : 256 * 4 + (size_t)(K) * 8)
+#define VITC_F32_TOPK_SCRATCH_BYTES(K, n) ((K) <= 1 ? 0 : (size_t)(K) * 8 + 256 * 4 + (size_t)(n) * 4)
 
 /* The ranking key of v: larger key = ranks earlier. +0 and -0 share a key;
  * NaN gets 0, after every number. */
@@ -76,8 +77,8 @@ static inline VITC_UNUSED void vitc__f32_topk_sift(uint64_t *h, int n, int i)
 /* values (outer, K, inner), indices (outer, K, inner) = TopK of X (outer, axis_len, inner)
  * along the middle axis: the K largest (largest=1) or smallest (largest=0)
  * elements, ties to the lower index; sorted=1 best first, sorted=0 in index
- * order. scratch: VITC_F32_TOPK_SCRATCH_BYTES(K) bytes, 8-byte aligned (NULL ok
- * when K <= 1). values/indices must not overlap X. */
+ * order. scratch: VITC_F32_TOPK_SCRATCH_BYTES(K, axis_len) bytes, 8-byte aligned
+ * (NULL ok when K <= 1). values/indices must not overlap X. */
 VITC_KERNEL void vitc_f32_topk_scalar(int outer, int axis_len, int inner, int K, int largest, int sorted,
                                       const float *VITC_RESTRICT X, float *VITC_RESTRICT values,
                                       int64_t *VITC_RESTRICT indices, void *VITC_RESTRICT scratch)
@@ -106,20 +107,20 @@ VITC_KERNEL void vitc_f32_topk_scalar(int outer, int axis_len, int inner, int K,
             }
 
             {
-                int *hist = (int *)scratch;
-                uint64_t *sel = (uint64_t *)((unsigned char *)scratch + 256 * 4);
+                uint64_t *sel = (uint64_t *)scratch;
+                int *hist = (int *)(sel + K);
+                uint32_t *keys = (uint32_t *)(hist + 256);
                 uint32_t prefix = 0, mask = 0; /* the bytes of T found so far, and which */
                 int need = K;                  /* how many of the elements matching prefix are still to choose */
                 int shift, taken, n_eq;
 
+                for (i = 0; i < axis_len; i++) keys[i] = vitc__f32_topk_key(x[(ptrdiff_t)i * inner], largest);
                 /* radix select of T, the K-th largest key: most significant byte first */
                 for (shift = 24; shift >= 0; shift -= 8) {
                     int b, acc = 0;
                     for (b = 0; b < 256; b++) hist[b] = 0;
-                    for (i = 0; i < axis_len; i++) {
-                        const uint32_t key = vitc__f32_topk_key(x[(ptrdiff_t)i * inner], largest);
-                        if ((key & mask) == prefix) hist[(key >> shift) & 255]++;
-                    }
+                    for (i = 0; i < axis_len; i++)
+                        if ((keys[i] & mask) == prefix) hist[(keys[i] >> shift) & 255]++;
                     for (b = 255; b >= 0; b--) { /* the byte where the count from the top reaches need */
                         if (acc + hist[b] >= need) break;
                         acc += hist[b];
@@ -127,14 +128,15 @@ VITC_KERNEL void vitc_f32_topk_scalar(int outer, int axis_len, int inner, int K,
                     need -= acc;
                     prefix |= (uint32_t)b << shift;
                     mask |= 255u << shift;
+                    if (hist[b] == need) break; /* that whole bin is chosen: no lower byte matters */
                 }
-                /* chosen: key > T, then the first `need` elements with key == T */
+                /* chosen: keys above T's bytes found, then the first `need` that share them */
                 taken = 0;
                 n_eq = 0;
                 for (i = 0; i < axis_len && taken < K; i++) {
-                    const uint32_t key = vitc__f32_topk_key(x[(ptrdiff_t)i * inner], largest);
-                    if (key > prefix || (key == prefix && n_eq++ < need))
-                        sel[taken++] = (uint64_t)key << 32 | (uint32_t)(0xFFFFFFFFu - (uint32_t)i);
+                    const uint32_t km = keys[i] & mask;
+                    if (km > prefix || (km == prefix && n_eq++ < need))
+                        sel[taken++] = (uint64_t)keys[i] << 32 | (uint32_t)(0xFFFFFFFFu - (uint32_t)i);
                 }
                 if (sorted) { /* heapsort ascending, read from the back: best first */
                     for (l = K / 2 - 1; l >= 0; l--) vitc__f32_topk_sift(sel, K, l);
