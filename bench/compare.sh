@@ -11,9 +11,11 @@
 # each runner's GFLOP/s (2 x the MACs `vitc inspect` counts, over the median) and its
 # share of the measured peak (bench/fma_peak.c on this machine, times the thread count;
 # PEAK_GFLOPS=X skips the measurement).
-# Targets the CPU cannot run are skipped with the reason. Defaults: DeiT-Tiny and the
-# small models in models/. $VITC (default build/vitc) is the compiler, $BENCH_DIR
-# (default build/bench) holds the work folders.
+# Targets the CPU cannot run are skipped with the reason. Defaults: DeiT-Tiny, the
+# small models in models/ and FilterViT's and DropoutViT's paper-scale stages. A model
+# of models/export.py that is absent (DeiT-Tiny, the stages: not in git) is exported
+# first. $VITC (default build/vitc) is the compiler, $BENCH_DIR (default build/bench)
+# holds the work folders.
 #
 # --threads T (T > 1): bundles compiled with `vitc compile --threads T` (built with
 # -pthread, run with --threads T) against ONNX Runtime with T intra-op threads
@@ -36,9 +38,14 @@ while [ $# -gt 0 ]; do
   esac
 done
 if [ ${#models[@]} = 0 ]; then
-  [ -e models/deit_tiny.onnx ] || /usr/bin/python3 models/export.py --only deit_tiny --no-ort
-  models=(models/deit_tiny.onnx models/vit_tiny32.onnx models/mobilevit_tiny.onnx models/filter_vit.onnx models/mabvit32.onnx)
+  models=(models/deit_tiny.onnx models/vit_tiny32.onnx models/mobilevit_tiny.onnx models/filter_vit.onnx models/mabvit32.onnx
+          models/filter_stage28.onnx models/dropout_stage28.onnx)
 fi
+for model in "${models[@]}"; do # export.py's regenerated models, when absent
+  case "$model" in
+    models/*.onnx) [ -e "$model" ] || sh tests/ensure_model.sh "$(basename "$model" .onnx)" >&2 ;;
+  esac
+done
 CC=${CC:-cc}
 CFLAGS=${CFLAGS:--O3 -march=native}
 case "$threads" in ''|*[!0-9]*|0) echo "--threads needs a count >= 1" >&2; exit 2 ;; esac

@@ -25,7 +25,7 @@ done
 command -v perf >/dev/null || { echo "profile: perf is missing (apt-get install linux-perf)" >&2; exit 1; }
 [ -x build/vitc ] || { echo "build/vitc is missing: run bash .ci/setup.sh" >&2; exit 1; }
 [ -n "$target" ] || target=$(build/vitc targets | awk '$1 == "native" { print $3 }') # what --target native picks
-[ -e "$model" ] || /usr/bin/python3 models/export.py --only deit_tiny --no-ort
+[ -e "$model" ] || sh tests/ensure_model.sh "$(basename "$model" .onnx)" >&2 # DeiT-Tiny, the stages: not in git
 CC=${CC:-cc}
 CFLAGS=${CFLAGS:--O3 -march=native}
 
@@ -55,7 +55,8 @@ perf report -i "$work/perf.data" --stdio --sort symbol 2>/dev/null | awk '
     else if (sym ~ /gemm_pack|gemm_drive|gemm_[0-9]+x[0-9]+/) k = "GEMM packing of A and driver loops"
     else if (sym ~ /f32_gemm|f32_matmul/) k = "GEMM (reference kernel)"
     else if (sym ~ /attention/) k = "fused attention (QK^T, softmax, .V)"
-    else if (sym ~ /conv2d/) k = "convolution: im2col packing, depthwise kernel"
+    else if (sym ~ /conv2d/) k = "convolution: im2col packing, depthwise and direct kernels"
+    else if (sym ~ /tokens|topk/) k = "token selection: TopK, gather and scatter of tokens"
     else if (sym ~ /layernorm/) k = "LayerNorm"
     else if (sym ~ /softmax/) k = "Softmax"
     else if (sym ~ /transpose|copy|gather|concat|slice/) k = "layout copies"

@@ -3,7 +3,8 @@
  *   check_threads [--models M.onnx,...] [--targets T,...] [--isa avx2|avx512] [--threads 2,3] [--no-tsan]
  *
  * For each model (default: the committed vit_tiny32, mabvit32 (gated
- * attention) and mobilevit_tiny (convolutions)), each target (default: every
+ * attention), mobilevit_tiny (convolutions) and filter_vit_b2 (TopK, the token
+ * gather and the in-place scatter between split nodes)), each target (default: every
  * target vitc knows, ARM under qemu-user as in check_models) and each thread
  * count N, it compiles with `vitc compile --threads N --main`, checks that the
  * model file really splits work (it calls vitc_pool_run) and includes no
@@ -271,7 +272,8 @@ int main(int argc, char **argv) {
   int verdict = tu_isa_verdict("check_threads", &argc, argv);
   if (verdict >= 0) return verdict;
   const char *models = VITC_SOURCE_DIR "/models/vit_tiny32.onnx," VITC_SOURCE_DIR
-                                       "/models/mabvit32.onnx," VITC_SOURCE_DIR "/models/mobilevit_tiny.onnx";
+                                       "/models/mabvit32.onnx," VITC_SOURCE_DIR "/models/mobilevit_tiny.onnx,"
+                                       VITC_SOURCE_DIR "/models/filter_vit_b2.onnx";
   const char *targets = "scalar,avx2,avx512,neon", *threads = "2,3";
   opt.tsan = true;
   for (int i = 1; i < argc; i++) {
