@@ -77,7 +77,10 @@ int main(int argc, char **argv) {
     float *scratch = rnd((size_t)MR * K + 64);
     int kc = fkc >= 0 ? fkc : (K > 512 ? 384 : 0), nc = fnc >= 0 ? fnc : 0;
     vitc_f32_gemm_pack_b(K, N, NR, B, N, 1, Wp);
-    GEMM(M, N, K, A, K, Wp, bias, NULL, C, 0, kc, nc, scratch);
+    const vitc_f32_gemm_epilogue plain = {bias, NULL, 0, 0, NULL, 0, NULL, 0, NULL, 0, 1.0f};
+    vitc_f32_gemm_epilogue ep = plain;
+    ep.act = act;
+    GEMM(M, N, K, A, K, Wp, C, N, &plain, kc, nc, scratch);
     vitc_f32_gemm_scalar(M, N, K, A, K, B, N, bias, C2, N);
     double maxd = 0;
     for (int i = 0; i < M * N; i++) {
@@ -88,7 +91,7 @@ int main(int argc, char **argv) {
     double best = 1e9;
     for (int t = 0; t < 5; t++) {
       double t0 = now();
-      for (int r = 0; r < reps; r++) GEMM(M, N, K, A, K, Wp, bias, NULL, C, act, kc, nc, scratch);
+      for (int r = 0; r < reps; r++) GEMM(M, N, K, A, K, Wp, C, N, &ep, kc, nc, scratch);
       double dt = (now() - t0) / reps;
       if (dt < best) best = dt;
     }

@@ -3,22 +3,27 @@
  * on every ISA this machine can run, plus the scalar vitc.Gemm epilogue.
  *
  * Per ISA (avx2 6x16, avx512 12x32, neon 8x12) it runs the three entry points:
- *   gemm    C = act(A @ Wp + bias) + R with weights packed by vitc_f32_gemm_pack_b
- *           (the layout ops/matmul.c packs at compile time, checked here against
- *           its definition): tile-equal, smaller, larger and multiple shapes, the
- *           token-count remainders (197 = 16x12+5 = 32x6+5 = 24x8+5, and N = 197),
- *           K = 0 and K = 1, K blocks (kc < K: accumulation in C before the
- *           epilogue), N blocks (nc < N), lda > K, every activation with and
- *           without bias and residual;
+ *   gemm    C = epilogue(A @ Wp) (templates/gemm/f32-gemm-epilogue.c) with weights
+ *           packed by vitc_f32_gemm_pack_b (the layout ops/matmul.c packs at
+ *           compile time, checked here against its definition): tile-equal,
+ *           smaller, larger and multiple shapes, the token-count remainders (197 =
+ *           16x12+5 = 32x6+5 = 24x8+5, and N = 197), K = 0 and K = 1, K blocks (kc
+ *           < K: accumulation in C before the epilogue), N blocks (nc < N), lda > K,
+ *           ldc > N (C inside a wider buffer: the columns past N stay untouched),
+ *           every activation with and without bias and residual, row bias, both
+ *           gates, residual scales, and activations per column range with
+ *           boundaries on and off the tile (tiles that straddle one, also while
+ *           accumulating over K blocks);
  *   matmul  batched products of activations with broadcast batch dims and B read
  *           row-major or transposed, scratch exactly VITC_F32_MATMUL_SCRATCH;
  *   conv2d  patch embedding (kernel == stride), 1x1, padded, strided, dilated,
- *           grouped and batched convs, against vitc_f32_conv2d_im2col_scalar
+ *           grouped and batched convs, with and without an epilogue (SiLU and
+ *           residual, gate and scaled residual), against vitc_f32_conv2d_im2col_scalar
  *           (itself checked against a naive conv in check_kern_dense), scratch
  *           exactly VITC_F32_CONV2D_SCRATCH;
  * and the shim-based depthwise conv (templates/conv/f32-conv2d-simd.c) against
  * vitc_f32_conv2d_depthwise_scalar: strides 1 to 3, dilation, multiplier 2,
- * kernels larger than the plane, scratch exactly its documented formula;
+ * kernels larger than the plane, epilogues, scratch exactly its documented formula;
  * and the direct conv for few output channels (templates/conv/f32-conv2d-direct-
  * {scalar,simd}.c, FilterViT's score conv) against vitc_f32_conv2d_im2col_scalar:
  * 1 to 4 output channels, the paper's 64 -> 1 7x7 dilation 5 'same' conv, rows
@@ -124,21 +129,25 @@
 
 /* ---------------------------------------------------------------- the ISAs */
 
-typedef void (*GemmFn)(int M, int N, int K, const float *A, int lda, const float *Wp, const float *bias,
-                       const float *R, float *C, int act, int kc, int nc, float *scratch);
+typedef void (*GemmFn)(int M, int N, int K, const float *A, int lda, const float *Wp, float *C, int ldc,
+                       const vitc_f32_gemm_epilogue *ep, int kc, int nc, float *scratch);
 typedef void (*MatmulFn)(int M, int N, int K, int batch_rank, const int *batch_dims, const ptrdiff_t *a_bs,
                          const ptrdiff_t *b_bs, const float *A, const float *B, ptrdiff_t b_rs, ptrdiff_t b_cs,
                          float *C, int kc, int nc, float *scratch);
 typedef void (*ConvFn)(int N, int C_in, int H, int W, int C_out, int OH, int OW, int KH, int KW, int stride_h,
                        int stride_w, int dil_h, int dil_w, int pad_t, int pad_l, int group, const float *X,
-                       const float *Wt, const float *bias, float *Y, int kc, int nc, float *scratch);
+                       const float *Wt, const float *bias, float *Y, const vitc_f32_gemm_epilogue *ep, int kc, int nc,
+                       float *scratch);
 
 typedef void (*DwConvFn)(int N, int C_in, int H, int W, int C_out, int OH, int OW, int KH, int KW, int stride_h,
                          int stride_w, int dil_h, int dil_w, int pad_t, int pad_l, const float *X, const float *Wt,
-                         const float *bias, float *Y, float *scratch);
+                         const float *bias, float *Y, const vitc_f32_gemm_epilogue *ep, float *scratch);
 
-/* templates/conv/f32-conv2d-direct-*.c (the scalar kernel ignores scratch) */
-typedef DwConvFn DirectConvFn;
+/* templates/conv/f32-conv2d-direct-*.c (the scalar kernel ignores scratch; no epilogue: a conv
+ * with one to four output channels is not fused into vitc.Conv) */
+typedef void (*DirectConvFn)(int N, int C_in, int H, int W, int C_out, int OH, int OW, int KH, int KW, int stride_h,
+                             int stride_w, int dil_h, int dil_w, int pad_t, int pad_l, const float *X, const float *Wt,
+                             const float *bias, float *Y, float *scratch);
 
 typedef struct Isa {
   const char *name;
@@ -210,38 +219,106 @@ static int guards_ok(const float *p, size_t n, const char *what) {
   return 1;
 }
 
+static double sigmoid_ref(double x) { return 1.0 / (1.0 + exp(-x)); }
+
 static double act_ref(double x, int act) {
   switch (act) {
-  case 1: return 0.5 * x * (1.0 + erf(x / sqrt(2.0)));
-  case 2: return 0.5 * x * (1.0 + tanh(sqrt(2.0 / 3.14159265358979323846) * (x + 0.044715 * x * x * x)));
-  case 3: return x < 0 ? 0 : x;
+  case VITC_GEMM_ACT_GELU: return 0.5 * x * (1.0 + erf(x / sqrt(2.0)));
+  case VITC_GEMM_ACT_GELU_TANH: return 0.5 * x * (1.0 + tanh(sqrt(2.0 / 3.14159265358979323846) * (x + 0.044715 * x * x * x)));
+  case VITC_GEMM_ACT_RELU: return x < 0 ? 0 : x;
+  case VITC_GEMM_ACT_SILU: return x * sigmoid_ref(x);
+  case VITC_GEMM_ACT_SIGMOID: return sigmoid_ref(x);
   default: return x;
   }
 }
 
-/* the error an activation adds at x (beyond carrying its input's error) */
+/* the error an activation adds at x (beyond carrying its input's error, times a
+ * slope below 1.13): the fast erf's 4e-7 |x| for GELU, a few ulp (exp, sigmoid,
+ * division: templates/simd/fastmath.h) of the result otherwise */
 static double act_err(double x, int act) {
-  if (act == 1 || act == 2) return 4e-7 * fabs(x) + 4 * FEPS * fabs(act_ref(x, act));
+  if (act == VITC_GEMM_ACT_GELU || act == VITC_GEMM_ACT_GELU_TANH) return 4e-7 * fabs(x) + 4 * FEPS * fabs(act_ref(x, act));
+  if (act == VITC_GEMM_ACT_SILU || act == VITC_GEMM_ACT_SIGMOID) return 6 * FEPS * fabs(act_ref(x, act)) + 1e-37;
   return 0;
+}
+
+/* One epilogue checked against double (f32-gemm-epilogue.c): the activation of
+ * column j, the gate, the scaled residual. */
+typedef struct Epi {
+  int act, bias, row_bias, gate, res; /* gate: VITC_GEMM_GATE_* */
+  float res_scale;
+  int n_ranges;
+  int ranges[8]; /* (end, act) pairs; an end of 0 means N */
+} Epi;
+
+static int epi_act(const Epi *e, int j, int N) {
+  int r;
+  if (!e->n_ranges) return e->act;
+  for (r = 0; r + 1 < e->n_ranges && j >= (e->ranges[2 * r] ? e->ranges[2 * r] : N); r++) {
+  }
+  return e->ranges[2 * r + 1];
+}
+
+/* want and tolerance of element (i, j): s = the sum (with biases) in double, tol its error so far */
+static double epi_ref(const Epi *e, int j, int N, double s, double *tol, const float *G, const float *R, size_t at) {
+  const int act = epi_act(e, j, N);
+  double y = act_ref(s, act);
+  *tol = 1.13 * *tol + act_err(s, act) + 2 * FEPS * fabs(y) + 1e-30;
+  if (e->gate) {
+    const double g = e->gate == VITC_GEMM_GATE_MUL_SIGMOID ? sigmoid_ref(G[at]) : G[at];
+    y *= g;
+    *tol = *tol * fabs(g) + 6 * FEPS * fabs(y);
+  }
+  if (e->res) {
+    y += (double)e->res_scale * R[at];
+    *tol += 2 * FEPS * fabs(y) + FEPS * fabs((double)e->res_scale * R[at]);
+  }
+  return y;
+}
+
+/* the kernels' epilogue for e with operands bias, row_bias, G, R (rows ld apart) */
+static vitc_f32_gemm_epilogue epi_make(const Epi *e, int N, const float *bias, const float *row_bias, const float *G,
+                                       const float *R, int ld, int *ranges) {
+  vitc_f32_gemm_epilogue ep;
+  int r;
+  memset(&ep, 0, sizeof ep);
+  ep.bias = e->bias ? bias : NULL;
+  ep.row_bias = e->row_bias ? row_bias : NULL;
+  ep.act = e->act;
+  ep.n_act_ranges = e->n_ranges;
+  for (r = 0; r < e->n_ranges; r++) {
+    ranges[2 * r] = e->ranges[2 * r] ? e->ranges[2 * r] : N;
+    ranges[2 * r + 1] = e->ranges[2 * r + 1];
+  }
+  ep.act_ranges = ranges;
+  ep.gate_mode = e->gate;
+  ep.gate = e->gate ? G : NULL;
+  ep.ldg = ld;
+  ep.res = e->res ? R : NULL;
+  ep.ldr = ld;
+  ep.res_scale = e->res_scale;
+  return ep;
 }
 
 /* ---------------------------------------------------------------- gemm */
 
-/* C (M,N) = act(A (M,K; lda) @ B (K,N) + bias) + R through isa->gemm, against double. */
-static void check_gemm_case(const Isa *isa, int M, int N, int K, int lda, int act, int with_bias, int with_res,
-                            int kc, int nc) {
+/* C (M,N; rows ldc apart) = epilogue(A (M,K; lda) @ B (K,N)) through isa->gemm, against
+ * double; the columns of C past N must stay untouched (C written into a wider buffer). */
+static void check_gemm_case(const Isa *isa, int M, int N, int K, int lda, int ldc, const Epi *e, int kc, int nc) {
   const int NR = isa->nr;
   const int np = (N + NR - 1) / NR * NR;
   const int kk = kc > 0 && kc < K ? kc : K;
   const size_t ap_n = (size_t)isa->mr * (size_t)(kk > 0 ? kk : 1);
   float *A = new_rand((size_t)M * lda + 1), *B = new_rand((size_t)K * N + 1), *bias = new_rand((size_t)N);
-  float *R = new_rand((size_t)M * N), *Wp = new_out((size_t)K * np + 1), *C = new_out((size_t)M * N);
-  float *scratch = new_out(ap_n);
-  char what[160];
+  float *rb = new_rand((size_t)M), *G = new_rand((size_t)M * N), *R = new_rand((size_t)M * N);
+  float *Wp = new_out((size_t)K * np + 1), *C = new_out((size_t)M * ldc), *scratch = new_out(ap_n);
+  int ranges[8];
+  const vitc_f32_gemm_epilogue ep = epi_make(e, N, bias, rb, G, R, N, ranges);
+  char what[200];
   int i, j, k;
 
-  snprintf(what, sizeof what, "gemm M=%d N=%d K=%d lda=%d act=%d bias=%d res=%d kc=%d nc=%d", M, N, K, lda, act,
-           with_bias, with_res, kc, nc);
+  snprintf(what, sizeof what,
+           "gemm M=%d N=%d K=%d lda=%d ldc=%d act=%d ranges=%d bias=%d row_bias=%d gate=%d res=%d*%g kc=%d nc=%d", M,
+           N, K, lda, ldc, e->act, e->n_ranges, e->bias, e->row_bias, e->gate, e->res, e->res_scale, kc, nc);
   vitc_f32_gemm_pack_b(K, N, NR, B, N, 1, Wp);
   /* the packed layout, by its definition (f32-gemm-driver.c) */
   for (j = 0; j < np; j++)
@@ -253,57 +330,95 @@ static void check_gemm_case(const Isa *isa, int M, int N, int K, int lda, int ac
         goto out;
       }
     }
-  isa->gemm(M, N, K, A, lda, Wp, with_bias ? bias : NULL, with_res ? R : NULL, C, act, kc, nc, scratch);
+  isa->gemm(M, N, K, A, lda, Wp, C, ldc, &ep, kc, nc, scratch);
   for (i = 0; i < M; i++)
-    for (j = 0; j < N; j++) {
-      double s = with_bias ? bias[j] : 0.0, mag = with_bias ? fabs(bias[j]) : 0.0, y, tol;
+    for (j = 0; j < ldc; j++) {
+      const float got = C[(size_t)i * ldc + j];
+      double s = 0, mag = 0, y, tol;
+      if (j >= N) { /* past N: untouched */
+        if (got != POISON) {
+          report_fail("at %ld: got %.9g past N, want %.9g (tol %.3g)", what, (long)i * ldc + j, got, POISON, 0);
+          goto out;
+        }
+        continue;
+      }
+      if (e->bias) s += bias[j], mag += fabs(bias[j]);
+      if (e->row_bias) s += rb[i], mag += fabs(rb[i]);
       for (k = 0; k < K; k++) {
         const double t = (double)A[(size_t)i * lda + k] * B[(size_t)k * N + j];
         s += t;
         mag += fabs(t);
       }
-      y = act_ref(s, act);
-      tol = 1.13 * (K + 2) * FEPS * mag + act_err(s, act) + 2 * FEPS * fabs(y) + 1e-30;
-      if (with_res) {
-        y += R[(size_t)i * N + j];
-        tol += 2 * FEPS * fabs(y);
-      }
-      if (!(fabs(C[(size_t)i * N + j] - y) <= tol)) {
-        report_fail("at %ld: got %.9g want %.9g (tol %.3g)", what, (long)i * N + j, C[(size_t)i * N + j], y, tol);
+      tol = (K + 3) * FEPS * mag;
+      y = epi_ref(e, j, N, s, &tol, G, R, (size_t)i * N + j);
+      if (!(fabs(got - y) <= tol)) {
+        report_fail("at %ld: got %.9g want %.9g (tol %.3g)", what, (long)i * ldc + j, got, y, tol);
         goto out;
       }
     }
-  guards_ok(C, (size_t)M * N, what);
+  guards_ok(C, (size_t)M * ldc, what);
   guards_ok(scratch, ap_n, what);
 out:
-  free(A), free(B), free(bias), free(R), free(Wp), free(C), free(scratch);
+  free(A), free(B), free(bias), free(rb), free(G), free(R), free(Wp), free(C), free(scratch);
 }
 
 static void check_gemm(const Isa *isa) {
   const int MR = isa->mr, NR = isa->nr;
   static const int kcnc[][2] = {{0, 0}, {16, 0}, {0, 1}, {7, 2}};
   int act, b, r, v;
+  Epi e;
   rng_seed(1);
-  /* shapes against the tile, every epilogue */
-  for (act = 0; act < 4; act++)
+  /* shapes against the tile, every activation with and without bias and residual */
+  for (act = 0; act < VITC_GEMM_ACT_COUNT; act++)
     for (b = 0; b < 2; b++)
       for (r = 0; r < 2; r++) {
-        check_gemm_case(isa, MR, NR, 16, 16, act, b, r, 0, 0);          /* tile-equal */
-        check_gemm_case(isa, MR - 1, NR - 1, 5, 5, act, b, r, 0, 0);    /* smaller */
-        check_gemm_case(isa, MR + 1, NR + 3, 9, 11, act, b, r, 0, 0);   /* larger, lda > K */
-        check_gemm_case(isa, 197, 2 * NR + 5, 40, 40, act, b, r, 16, 0); /* token count, K blocks */
+        e = (Epi){act, b, 0, 0, r, 1.0f, 0, {0}};
+        check_gemm_case(isa, MR, NR, 16, 16, NR, &e, 0, 0);                     /* tile-equal */
+        check_gemm_case(isa, MR - 1, NR - 1, 5, 5, NR - 1, &e, 0, 0);           /* smaller */
+        check_gemm_case(isa, MR + 1, NR + 3, 9, 11, NR + 3, &e, 0, 0);          /* larger, lda > K */
+        check_gemm_case(isa, 197, 2 * NR + 5, 40, 40, 2 * NR + 5, &e, 16, 0);   /* token count, K blocks */
       }
   /* sizes and blockings */
-  check_gemm_case(isa, 1, 1, 1, 1, 0, 1, 1, 0, 0);
-  check_gemm_case(isa, 2 * MR, 3 * NR, 64, 64, 0, 1, 0, 0, 0); /* multiples */
-  check_gemm_case(isa, 197, 192, 192, 192, 1, 1, 0, 0, 0);      /* DeiT-Tiny fc shapes, scaled */
-  check_gemm_case(isa, 197, 197, 64, 64, 0, 0, 0, 0, 0);        /* N remainder of the scores */
-  check_gemm_case(isa, 23, 3 * NR + 5, 100, 101, 3, 1, 1, 32, NR);     /* N blocks of one panel */
-  check_gemm_case(isa, 23, 3 * NR + 5, 100, 100, 1, 1, 1, 30, 2 * NR); /* kc not a divisor, nc 2 panels */
-  for (v = 0; v < 4; v++) check_gemm_case(isa, 13, NR + 1, 50, 50, 2, 1, 1, kcnc[v][0], kcnc[v][1] * NR);
-  /* K = 0: C = act(bias) + R */
-  check_gemm_case(isa, MR + 2, NR + 2, 0, 1, 1, 1, 1, 0, 0);
-  check_gemm_case(isa, 3, 5, 0, 1, 0, 0, 0, 0, 0);
+  e = (Epi){0, 1, 0, 0, 1, 1.0f, 0, {0}};
+  check_gemm_case(isa, 1, 1, 1, 1, 1, &e, 0, 0);
+  e.res = 0;
+  check_gemm_case(isa, 2 * MR, 3 * NR, 64, 64, 3 * NR, &e, 0, 0); /* multiples */
+  e.act = VITC_GEMM_ACT_GELU;
+  check_gemm_case(isa, 197, 192, 192, 192, 192, &e, 0, 0); /* DeiT-Tiny fc shapes, scaled */
+  e = (Epi){0, 0, 0, 0, 0, 1.0f, 0, {0}};
+  check_gemm_case(isa, 197, 197, 64, 64, 197, &e, 0, 0); /* N remainder of the scores */
+  e = (Epi){VITC_GEMM_ACT_RELU, 1, 0, 0, 1, 1.0f, 0, {0}};
+  check_gemm_case(isa, 23, 3 * NR + 5, 100, 101, 3 * NR + 5, &e, 32, NR); /* N blocks of one panel */
+  e.act = VITC_GEMM_ACT_GELU;
+  check_gemm_case(isa, 23, 3 * NR + 5, 100, 100, 3 * NR + 5, &e, 30, 2 * NR); /* kc not a divisor, nc 2 panels */
+  e.act = VITC_GEMM_ACT_GELU_TANH;
+  for (v = 0; v < 4; v++) check_gemm_case(isa, 13, NR + 1, 50, 50, NR + 1, &e, kcnc[v][0], kcnc[v][1] * NR);
+  /* K = 0: C = epilogue(bias) */
+  e.act = VITC_GEMM_ACT_GELU;
+  check_gemm_case(isa, MR + 2, NR + 2, 0, 1, NR + 2, &e, 0, 0);
+  e = (Epi){0, 0, 0, 0, 0, 1.0f, 0, {0}};
+  check_gemm_case(isa, 3, 5, 0, 1, 5, &e, 0, 0);
+
+  /* the rest of the epilogue: row bias, gates, residual scales, C inside a wider buffer */
+  for (v = 0; v < 3; v++)
+    for (r = 0; r < 3; r++) {
+      static const float scales[3] = {1.0f, 2.0f, -0.75f};
+      e = (Epi){v == 2 ? VITC_GEMM_ACT_SIGMOID : VITC_GEMM_ACT_SILU, v != 1, 1, v, r != 0, scales[r], 0, {0}};
+      check_gemm_case(isa, MR + 3, 2 * NR + 3, 33, 40, 2 * NR + 3, &e, 0, 0);
+      check_gemm_case(isa, 2 * MR - 1, NR + 5, 70, 70, 3 * NR, &e, 24, 0); /* ldc > N, K blocks */
+    }
+  /* a concatenated GEMM: an activation per column range, boundaries on and off the tile */
+  {
+    static const int cuts[][3] = {{0, 0, 0}, {1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
+    for (v = 0; v < 4; v++) {
+      const int N = 4 * NR + 7, c1 = NR + cuts[v][0] * (NR / 2 + 1), c2 = 3 * NR - cuts[v][1] * 3;
+      const int c3 = c2 + 1 + cuts[v][2];
+      e = (Epi){0, 1, 0, 0, v & 1, 2.0f, 4, {c1, VITC_GEMM_ACT_NONE, c2, VITC_GEMM_ACT_GELU, c3, VITC_GEMM_ACT_SILU,
+                                              0, VITC_GEMM_ACT_SIGMOID}};
+      check_gemm_case(isa, 2 * MR + 1, N, 45, 45, N, &e, 0, 0);
+      check_gemm_case(isa, MR - 1, N, 45, 50, N + 3, &e, 20, 2 * NR); /* K and N blocks: accumulating straddles */
+    }
+  }
 }
 
 /* ---------------------------------------------------------------- matmul */
@@ -374,8 +489,10 @@ static void check_matmul(const Isa *isa) {
 
 /* ---------------------------------------------------------------- conv */
 
+/* Conv + epilogue (activation, gate, residual over Y's layout) against the
+ * reference im2col conv, then the scalar epilogue. */
 static void check_conv_case(const Isa *isa, int N, int C_in, int H, int W, int C_out, int KH, int KW, int s,
-                            int d, int pad, int group, int with_bias, int kc) {
+                            int d, int pad, int group, int with_bias, int kc, const Epi *e) {
   const int OH = (H + 2 * pad - d * (KH - 1) - 1) / s + 1, OW = (W + 2 * pad - d * (KW - 1) - 1) / s + 1;
   const int kdim = C_in / group * KH * KW;
   const size_t ny = (size_t)N * C_out * OH * OW, ns = (size_t)VITC_F32_CONV2D_SCRATCH(isa->mr, isa->nr, kdim,
@@ -383,35 +500,48 @@ static void check_conv_case(const Isa *isa, int N, int C_in, int H, int W, int C
   const size_t ns_ref = (size_t)kdim * OH * OW;
   float *X = new_rand((size_t)N * C_in * H * W), *Wt = new_rand((size_t)C_out * kdim), *b = new_rand((size_t)C_out);
   float *Y = new_out(ny), *Yr = new_out(ny), *scratch = new_out(ns), *sr = new_out(ns_ref);
+  float *G = new_rand(ny), *R = new_rand(ny);
+  int ranges[8];
+  const Epi none = {0, 0, 0, 0, 0, 1.0f, 0, {0}};
+  vitc_f32_gemm_epilogue ep;
   char what[200];
   size_t i;
-  snprintf(what, sizeof what, "conv N=%d C=%d %dx%d -> %d k%dx%d s%d d%d p%d g%d bias=%d kc=%d", N, C_in, H, W, C_out,
-           KH, KW, s, d, pad, group, with_bias, kc);
-  isa->conv(N, C_in, H, W, C_out, OH, OW, KH, KW, s, s, d, d, pad, pad, group, X, Wt, with_bias ? b : NULL, Y, kc, 0,
-            scratch);
+  if (!e) e = &none;
+  ep = epi_make(e, OH * OW, NULL, NULL, G, R, OH * OW, ranges);
+  snprintf(what, sizeof what, "conv N=%d C=%d %dx%d -> %d k%dx%d s%d d%d p%d g%d bias=%d kc=%d act=%d gate=%d res=%d",
+           N, C_in, H, W, C_out, KH, KW, s, d, pad, group, with_bias, kc, e->act, e->gate, e->res);
+  isa->conv(N, C_in, H, W, C_out, OH, OW, KH, KW, s, s, d, d, pad, pad, group, X, Wt, with_bias ? b : NULL, Y,
+            e == &none ? NULL : &ep, kc, 0, scratch);
   vitc_f32_conv2d_im2col_scalar(N, C_in, H, W, C_out, OH, OW, KH, KW, s, s, d, d, pad, pad, group, X, Wt,
                                 with_bias ? b : NULL, Yr, sr);
   for (i = 0; i < ny; i++) {
     /* both sum the same kdim products (+ bias) in float: (kdim+2) eps of their magnitude, bounded by kdim + 1 */
-    const double tol = 2.0 * (kdim + 2) * FEPS * (kdim + 1);
-    if (!(fabs((double)Y[i] - Yr[i]) <= tol)) {
-      report_fail("at %ld: got %.9g want %.9g (tol %.3g)", what, (long)i, Y[i], Yr[i], tol);
+    double tol = 2.0 * (kdim + 2) * FEPS * (kdim + 1);
+    const double want = epi_ref(e, 0, OH * OW, Yr[i], &tol, G, R, i);
+    if (!(fabs((double)Y[i] - want) <= tol)) {
+      report_fail("at %ld: got %.9g want %.9g (tol %.3g)", what, (long)i, Y[i], want, tol);
       break;
     }
   }
   guards_ok(Y, ny, what);
   guards_ok(scratch, ns, what);
-  free(X), free(Wt), free(b), free(Y), free(Yr), free(scratch), free(sr);
+  free(X), free(Wt), free(b), free(Y), free(Yr), free(scratch), free(sr), free(G), free(R);
 }
 
 static void check_conv(const Isa *isa) {
+  const Epi silu_res = {VITC_GEMM_ACT_SILU, 0, 0, 0, 1, 1.0f, 0, {0}};
+  const Epi gated = {VITC_GEMM_ACT_GELU, 0, 0, VITC_GEMM_GATE_MUL_SIGMOID, 1, 2.0f, 0, {0}};
   rng_seed(3);
-  check_conv_case(isa, 1, 3, 32, 32, 16, 4, 4, 4, 1, 0, 1, 1, 0);  /* patch embedding */
-  check_conv_case(isa, 1, 3, 48, 48, 24, 16, 16, 16, 1, 0, 1, 1, 256); /* kdim 768 in K blocks */
-  check_conv_case(isa, 2, 8, 7, 9, 13, 1, 1, 1, 1, 0, 1, 1, 0);    /* 1x1, batch 2 */
-  check_conv_case(isa, 1, 5, 11, 10, 7, 3, 3, 2, 1, 1, 1, 0, 0);   /* 3x3 s2 p1, no bias */
-  check_conv_case(isa, 1, 4, 12, 12, 6, 3, 3, 1, 2, 2, 1, 1, 0);   /* dilation 2 */
-  check_conv_case(isa, 2, 6, 8, 8, 4, 3, 3, 1, 1, 1, 2, 1, 0);     /* 2 groups */
+  check_conv_case(isa, 1, 3, 32, 32, 16, 4, 4, 4, 1, 0, 1, 1, 0, NULL);  /* patch embedding */
+  check_conv_case(isa, 1, 3, 48, 48, 24, 16, 16, 16, 1, 0, 1, 1, 256, NULL); /* kdim 768 in K blocks */
+  check_conv_case(isa, 2, 8, 7, 9, 13, 1, 1, 1, 1, 0, 1, 1, 0, NULL);    /* 1x1, batch 2 */
+  check_conv_case(isa, 1, 5, 11, 10, 7, 3, 3, 2, 1, 1, 1, 0, 0, NULL);   /* 3x3 s2 p1, no bias */
+  check_conv_case(isa, 1, 4, 12, 12, 6, 3, 3, 1, 2, 2, 1, 1, 0, NULL);   /* dilation 2 */
+  check_conv_case(isa, 2, 6, 8, 8, 4, 3, 3, 1, 1, 1, 2, 1, 0, NULL);     /* 2 groups */
+  /* epilogues: BN-folded conv + SiLU + residual (MobileNet), gate and scaled residual */
+  check_conv_case(isa, 2, 8, 7, 9, 13, 1, 1, 1, 1, 0, 1, 1, 0, &silu_res);
+  check_conv_case(isa, 1, 5, 11, 10, 7, 3, 3, 2, 1, 1, 1, 1, 16, &silu_res);
+  check_conv_case(isa, 2, 6, 8, 8, 4, 3, 3, 1, 1, 1, 2, 1, 0, &gated);
 }
 
 /* ---------------------------------------------------------------- depthwise */
@@ -428,40 +558,51 @@ static size_t dw_scratch(int H, int W, int OH, int OW, int KH, int KW, int s, in
 }
 
 static void check_dwconv_case(const Isa *isa, int N, int C, int mult, int H, int W, int K, int s, int d, int pt,
-                              int pb, int with_bias) {
+                              int pb, int with_bias, const Epi *e) {
   const int OH = (H + pt + pb - d * (K - 1) - 1) / s + 1, OW = (W + pt + pb - d * (K - 1) - 1) / s + 1;
   const int C_out = C * mult;
   const size_t ny = (size_t)N * C_out * OH * OW, ns = dw_scratch(H, W, OH, OW, K, K, s, d, pt, pt);
   float *X = new_rand((size_t)N * C * H * W), *Wt = new_rand((size_t)C_out * K * K), *b = new_rand((size_t)C_out);
-  float *Y = new_out(ny), *Yr = new_out(ny), *scratch = new_out(ns);
+  float *Y = new_out(ny), *Yr = new_out(ny), *scratch = new_out(ns), *G = new_rand(ny), *R = new_rand(ny);
+  int ranges[8];
+  const Epi none = {0, 0, 0, 0, 0, 1.0f, 0, {0}};
+  vitc_f32_gemm_epilogue ep;
   char what[200];
   size_t i;
-  snprintf(what, sizeof what, "depthwise N=%d C=%d x%d %dx%d k%d s%d d%d pads %d,%d bias=%d", N, C, mult, H, W, K, s,
-           d, pt, pb, with_bias);
-  isa->dwconv(N, C, H, W, C_out, OH, OW, K, K, s, s, d, d, pt, pt, X, Wt, with_bias ? b : NULL, Y, scratch);
+  if (!e) e = &none;
+  ep = epi_make(e, OH * OW, NULL, NULL, G, R, OH * OW, ranges);
+  snprintf(what, sizeof what, "depthwise N=%d C=%d x%d %dx%d k%d s%d d%d pads %d,%d bias=%d act=%d gate=%d res=%d", N,
+           C, mult, H, W, K, s, d, pt, pb, with_bias, e->act, e->gate, e->res);
+  isa->dwconv(N, C, H, W, C_out, OH, OW, K, K, s, s, d, d, pt, pt, X, Wt, with_bias ? b : NULL, Y,
+              e == &none ? NULL : &ep, scratch);
   vitc_f32_conv2d_depthwise_scalar(N, C, H, W, C_out, OH, OW, K, K, s, s, d, d, pt, pt, X, Wt, with_bias ? b : NULL,
-                                   Yr);
+                                   Yr, NULL);
   for (i = 0; i < ny; i++) {
-    const double tol = 2.0 * (K * K + 2) * FEPS * (K * K + 1);
-    if (!(fabs((double)Y[i] - Yr[i]) <= tol)) {
-      report_fail("at %ld: got %.9g want %.9g (tol %.3g)", what, (long)i, Y[i], Yr[i], tol);
+    double tol = 2.0 * (K * K + 2) * FEPS * (K * K + 1);
+    const double want = epi_ref(e, 0, OH * OW, Yr[i], &tol, G, R, i);
+    if (!(fabs((double)Y[i] - want) <= tol)) {
+      report_fail("at %ld: got %.9g want %.9g (tol %.3g)", what, (long)i, Y[i], want, tol);
       break;
     }
   }
   guards_ok(Y, ny, what);
   guards_ok(scratch, ns, what);
-  free(X), free(Wt), free(b), free(Y), free(Yr), free(scratch);
+  free(X), free(Wt), free(b), free(Y), free(Yr), free(scratch), free(G), free(R);
 }
 
 static void check_dwconv(const Isa *isa) {
+  const Epi silu = {VITC_GEMM_ACT_SILU, 0, 0, 0, 0, 1.0f, 0, {0}};
+  const Epi gated = {VITC_GEMM_ACT_RELU, 0, 0, VITC_GEMM_GATE_MUL, 1, -0.5f, 0, {0}};
   rng_seed(5);
-  check_dwconv_case(isa, 1, 32, 1, 32, 32, 3, 1, 1, 1, 1, 1); /* MobileViT, stride 1 */
-  check_dwconv_case(isa, 1, 48, 1, 16, 16, 3, 2, 1, 1, 1, 1); /* stride 2 */
-  check_dwconv_case(isa, 2, 3, 2, 9, 7, 3, 1, 1, 0, 0, 0);    /* multiplier 2, unpadded, batch 2 */
-  check_dwconv_case(isa, 1, 4, 1, 13, 11, 5, 3, 1, 2, 2, 1);  /* stride 3 */
-  check_dwconv_case(isa, 1, 5, 1, 12, 10, 3, 1, 2, 2, 2, 1);  /* dilation 2 */
-  check_dwconv_case(isa, 1, 2, 1, 1, 1, 1, 1, 1, 0, 0, 1);    /* 1x1 plane */
-  check_dwconv_case(isa, 1, 3, 1, 6, 6, 7, 1, 1, 3, 3, 1);    /* kernel larger than the plane */
+  check_dwconv_case(isa, 1, 32, 1, 32, 32, 3, 1, 1, 1, 1, 1, NULL); /* MobileViT, stride 1 */
+  check_dwconv_case(isa, 1, 48, 1, 16, 16, 3, 2, 1, 1, 1, 1, NULL); /* stride 2 */
+  check_dwconv_case(isa, 2, 3, 2, 9, 7, 3, 1, 1, 0, 0, 0, NULL);    /* multiplier 2, unpadded, batch 2 */
+  check_dwconv_case(isa, 1, 4, 1, 13, 11, 5, 3, 1, 2, 2, 1, NULL);  /* stride 3 */
+  check_dwconv_case(isa, 1, 5, 1, 12, 10, 3, 1, 2, 2, 2, 1, NULL);  /* dilation 2 */
+  check_dwconv_case(isa, 1, 2, 1, 1, 1, 1, 1, 1, 0, 0, 1, NULL);    /* 1x1 plane */
+  check_dwconv_case(isa, 1, 3, 1, 6, 6, 7, 1, 1, 3, 3, 1, NULL);    /* kernel larger than the plane */
+  check_dwconv_case(isa, 1, 32, 1, 17, 15, 3, 1, 1, 1, 1, 1, &silu); /* + BN folded, SiLU */
+  check_dwconv_case(isa, 2, 3, 2, 9, 7, 3, 2, 1, 1, 1, 1, &gated);   /* gate and scaled residual, batch 2 */
 }
 
 /* ---------------------------------------------------------------- direct */
@@ -548,31 +689,40 @@ static const Isa isa_neon = {"neon", 8, 12, vitc_f32_gemm_8x12_neon, vitc_f32_ma
 
 /* ---------------------------------------------------------------- scalar epilogue */
 
-/* vitc_f32_gemm_epilogue_scalar (vitc.Gemm on the scalar target) against double */
+/* vitc_f32_gemm_epilogue_scalar (vitc.Gemm on the scalar target) against double: every
+ * activation, gates, scaled residuals, column ranges, and a block of columns (j0). */
 static int check_scalar_epilogue(void) {
-  int before = failures, act, r, i;
+  int before = failures, act, r, g, i;
   cur_isa = "scalar";
   rng_seed(4);
-  for (act = 0; act < 4; act++)
-    for (r = 0; r < 2; r++) {
-      const int M = 7, N = 9;
-      float *Y = new_rand((size_t)M * N), *R = new_rand((size_t)M * N), *Y0 = malloc(sizeof(float) * M * N);
-      char what[64];
-      snprintf(what, sizeof what, "epilogue act=%d res=%d", act, r);
-      for (i = 0; i < M * N; i++) Y0[i] = 4.0f * Y[i];
-      memcpy(Y, Y0, sizeof(float) * M * N);
-      vitc_f32_gemm_epilogue_scalar(M, N, act, r ? R : NULL, Y);
-      for (i = 0; i < M * N; i++) {
-        const double want = act_ref(Y0[i], act) + (r ? R[i] : 0.0f);
-        const double tol = 4 * FEPS * (fabs(want) + fabs(Y0[i]));
-        if (!(fabs(Y[i] - want) <= tol)) {
-          report_fail("at %ld: got %.9g want %.9g (tol %.3g)", what, (long)i, Y[i], want, tol);
-          break;
+  for (act = 0; act < VITC_GEMM_ACT_COUNT + 1; act++)
+    for (r = 0; r < 3; r++)
+      for (g = 0; g < 3; g++) {
+        const int M = 7, N = 9, ld = 11, j0 = act == VITC_GEMM_ACT_COUNT ? 2 : 0;
+        float *Y = new_rand((size_t)M * ld), *R = new_rand((size_t)M * ld), *G = new_rand((size_t)M * ld);
+        float *Y0 = malloc(sizeof(float) * M * ld);
+        int ranges[8];
+        /* act == COUNT: ranges [0,3) GELU, [3,5) sigmoid, [5,11) SiLU, applied to columns [2, 11) */
+        const Epi e = {act % VITC_GEMM_ACT_COUNT, 0, 0, g, r != 0, r == 2 ? 0.5f : 1.0f, act == VITC_GEMM_ACT_COUNT ? 3 : 0,
+                       {3, VITC_GEMM_ACT_GELU, 5, VITC_GEMM_ACT_SIGMOID, 0, VITC_GEMM_ACT_SILU}};
+        vitc_f32_gemm_epilogue ep = epi_make(&e, ld, NULL, NULL, G, R, ld, ranges);
+        char what[96];
+        snprintf(what, sizeof what, "epilogue act=%d ranges=%d gate=%d res=%d", e.act, e.n_ranges, g, r);
+        for (i = 0; i < M * ld; i++) Y0[i] = 4.0f * Y[i];
+        memcpy(Y, Y0, sizeof(float) * M * ld);
+        vitc_f32_gemm_epilogue_scalar(M, N, Y + j0, ld, &ep, j0);
+        for (i = 0; i < M * ld; i++) {
+          const int j = i % ld;
+          double tol = 0, want = Y0[i];
+          if (j >= j0 && j < j0 + N) want = epi_ref(&e, j, ld, Y0[i], &tol, G, R, (size_t)i);
+          if (!(fabs(Y[i] - want) <= tol + 2 * FEPS * fabs(Y0[i]))) {
+            report_fail("at %ld: got %.9g want %.9g (tol %.3g)", what, (long)i, Y[i], want, tol);
+            break;
+          }
         }
+        guards_ok(Y, (size_t)M * ld, what);
+        free(Y), free(R), free(G), free(Y0);
       }
-      guards_ok(Y, (size_t)M * N, what);
-      free(Y), free(R), free(Y0);
-    }
   printf("[scalar] vitc_f32_gemm_epilogue_scalar: %s\n", failures == before ? "all passed" : "FAILED");
   return failures - before;
 }

@@ -428,7 +428,7 @@ START_TEST(test_conv2d)
                                               c->bias ? bias : NULL, Y, scratch);
             else
                 vitc_f32_conv2d_depthwise_scalar(c->N, c->C_in, c->H, c->W, c->C_out, OH, OW, c->KH, c->KW, c->sh,
-                                                 c->sw, c->dh, c->dw, c->pt, c->pl, X, Wt, c->bias ? bias : NULL, Y);
+                                                 c->sw, c->dh, c->dw, c->pt, c->pl, X, Wt, c->bias ? bias : NULL, Y, NULL);
             CHECK_CLOSE(Y, ref, mag, ny, (kdim + 4) * FEPS, 1e-30, "conv case %zu path %d", t, path);
             if (scratch) ck_assert_msg(guard_ok(scratch, ns), "conv case %zu path %d: scratch overrun", t, path);
             free(Y);

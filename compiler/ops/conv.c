@@ -40,6 +40,7 @@
 #include <string.h>
 
 #include "emit/emit.h"
+#include "ops/epilogue.h"
 #include "ops/op.h"
 #include "ops/window.h"
 
@@ -229,7 +230,7 @@ static size_t scratch_conv(Graph *g, Node *n) {
   ConvDims cd;
   if (conv_dims(g, n, &cd)) return 0;
   if (conv_dw_simd(vitc_target, &cd)) return (size_t)dw_scratch_floats(&cd) * sizeof(float);
-  if (conv_direct(&cd)) return vitc_target && vitc_target->shim ? (size_t)direct_scratch_floats(&cd.c) * sizeof(float) : 0;
+  if (n->op == OP_Conv && conv_direct(&cd)) return vitc_target && vitc_target->shim ? (size_t)direct_scratch_floats(&cd.c) * sizeof(float) : 0;
   if (conv_packed(vitc_target, &cd)) { /* VITC_F32_CONV2D_SCRATCH (templates/gemm/f32-gemm-driver.c) */
     const Window2D *c = &cd.c;
     int64_t kdim = cd.C / cd.group * c->KH * c->KW, ohw = c->OH * c->OW, nr = vitc_target->gemm_nr;
@@ -242,24 +243,31 @@ static size_t scratch_conv(Graph *g, Node *n) {
   return (size_t)(cd.C / cd.group * c->KH * c->KW * c->OH * c->OW) * sizeof(float);
 }
 
-static int emit_conv(Emitter *e, Graph *g, Node *n) {
+/* Conv or vitc.Conv (ep: its epilogue, activation/gate/residual; none for Conv). */
+static int emit_conv_epi(Emitter *e, Graph *g, Node *n, const Epilogue *ep) {
   ConvDims cd;
   if (conv_dims(g, n, &cd)) return -1;
   const Window2D c = cd.c;
   const Target *t = emit_target(e);
+  const int64_t ohw = c.OH * c.OW;
+  char epi[2048], what[512];
   if (t->shim && t != vitc_target) vitc_die("emitting for target %s, but the workspace was planned for another", t->name);
+  if (epi_any(ep))
+    emit_line(e, "/* Y (%" PRId64 ",%" PRId64 ",%" PRId64 "x%" PRId64 ") = conv(X)%s%s */", cd.N, cd.M, c.OH, c.OW,
+              node_in(g, n, 2) ? " + bias" : "", epi_describe(ep, what, sizeof what));
   if (conv_dw_simd(t, &cd)) {
     emit_use_kernel(e, "conv/f32-conv2d");
     emit_line(e,
               "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
               ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
-              ", %s, %s, %s, %s, %s);",
+              ", %s, %s, %s, %s, %s, %s);",
               emit_kfn(e, "vitc_f32_conv2d_depthwise"), cd.N, cd.C, c.H, c.W, cd.M, c.OH, c.OW, c.KH, c.KW, c.sh, c.sw,
               c.dh, c.dw, c.pt, c.pl, emit_ref(e, n->in[0]), emit_ref(e, n->in[1]),
-              node_in(g, n, 2) ? emit_ref(e, n->in[2]) : "NULL", emit_ref(e, n->out[0]), emit_scratch(e));
+              node_in(g, n, 2) ? emit_ref(e, n->in[2]) : "NULL", emit_ref(e, n->out[0]),
+              epi_literal(e, ep, n, NULL, NULL, ohw, epi, sizeof epi), emit_scratch(e));
     return 0;
   }
-  if (conv_direct(&cd)) {
+  if (n->op == OP_Conv && conv_direct(&cd)) { /* vitc.Conv: fuse_gemm_epilogue leaves convs this narrow */
     emit_use_kernel(e, "conv/f32-conv2d-direct");
     emit_line(e, "/* Y (%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ") = direct conv, %" PRId64 "x%" PRId64
                  " taps over %" PRId64 " channels + bias */",
@@ -282,7 +290,7 @@ static int emit_conv(Emitter *e, Graph *g, Node *n) {
   const char *X = emit_ref(e, n->in[0]);
   const char *Wt = emit_rows_ptr(e, &r, emit_ref(e, n->in[1]), cd.C * c.KH * c.KW);
   const char *bias = emit_rows_ptr(e, &r, node_in(g, n, 2) ? emit_ref(e, n->in[2]) : "NULL", 1);
-  const char *Y = emit_rows_ptr(e, &r, emit_ref(e, n->out[0]), c.OH * c.OW);
+  const char *Y = emit_rows_ptr(e, &r, emit_ref(e, n->out[0]), ohw);
   const char *cout_s = r.count; /* C_out of this call */
   if (conv_packed(t, &cd)) {
     char stem[64], fn[64];
@@ -292,10 +300,10 @@ static int emit_conv(Emitter *e, Graph *g, Node *n) {
     emit_line(e,
               "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %" PRId64 ", %" PRId64
               ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
-              ", %s, %s, %s, %s, %d, 0, %s);",
+              ", %s, %s, %s, %s, %s, %d, 0, %s);",
               emit_kfn(e, fn), cd.N, cd.C, c.H, c.W, cout_s, c.OH, c.OW, c.KH, c.KW, c.sh,
-              c.sw, c.dh, c.dw, c.pt, c.pl, cd.group, X, Wt, bias, Y, conv_kc(cd.C / cd.group * c.KH * c.KW),
-              emit_scratch(e));
+              c.sw, c.dh, c.dw, c.pt, c.pl, cd.group, X, Wt, bias, Y, epi_literal(e, ep, n, NULL, &r, ohw, epi, sizeof epi),
+              conv_kc(cd.C / cd.group * c.KH * c.KW), emit_scratch(e));
     emit_rows_end(e, &r);
     return 0;
   }
@@ -309,8 +317,16 @@ static int emit_conv(Emitter *e, Graph *g, Node *n) {
             emit_kfn(e, "vitc_f32_conv2d"), cd.N, cd.C, c.H, c.W, cout_s, c.OH, c.OW,
             c.KH, c.KW, c.sh, c.sw, c.dh, c.dw, c.pt, c.pl, cd.group, X, Wt, bias, Y,
             needs_scratch ? emit_scratch(e) : "NULL");
+  if (epi_any(ep)) /* the reference conv, then the epilogue over its (images x channels) rows of OH*OW */
+    emit_line(e, "%s(%" PRId64 " * %s, %" PRId64 ", %s, %" PRId64 ", %s, 0);", emit_kfn(e, "vitc_f32_gemm_epilogue"),
+              cd.N, cout_s, ohw, Y, ohw, epi_literal(e, ep, n, NULL, &r, ohw, epi, sizeof epi));
   emit_rows_end(e, &r);
   return 0;
+}
+
+static int emit_conv(Emitter *e, Graph *g, Node *n) {
+  static const Epilogue none;
+  return emit_conv_epi(e, g, n, &none);
 }
 
 static int64_t macs_conv(Graph *g, Node *n) {
@@ -322,3 +338,25 @@ static int64_t macs_conv(Graph *g, Node *n) {
 }
 
 const OpImpl op_impl_Conv = {.infer = infer_conv, .emit = emit_conv, .scratch = scratch_conv, .macs = macs_conv};
+
+/* ---------------- vitc.Conv ---------------- */
+
+/* Conv + the GEMM epilogue (ir/ops.def, ops/epilogue.h): the same kernels, which
+ * apply the activation, gate and residual as they store Y. */
+static int infer_vconv(Graph *g, Node *n) {
+  ConvDims cd;
+  Epilogue ep;
+  if (conv_dims(g, n, &cd) || epi_read(g, n, &cd.out, &ep)) return -1;
+  if (ep.n_ranges) return node_err(g, n, "a conv's epilogue has one activation (no act_ranges)");
+  set_output(g, n, 0, DT_FLOAT, &cd.out);
+  return 0;
+}
+
+static int emit_vconv(Emitter *e, Graph *g, Node *n) {
+  ConvDims cd;
+  Epilogue ep;
+  if (conv_dims(g, n, &cd) || epi_read(g, n, &cd.out, &ep)) return -1;
+  return emit_conv_epi(e, g, n, &ep);
+}
+
+const OpImpl op_impl_VitcConv = {.infer = infer_vconv, .emit = emit_vconv, .scratch = scratch_conv, .macs = macs_conv};

@@ -30,9 +30,10 @@
  * The scalar target keeps the reference kernels of f32-gemm-scalar.c.
  *
  * vitc.Gemm (made by passes/fuse_gemm_epilogue.c; contract in ir/ops.def) is
- * Y = act(A @ W + bias) + residual with a constant W: one packed-GEMM call whose
- * microkernel applies bias, activation and residual in its store; on the scalar
- * target, the reference GEMM then vitc_f32_gemm_epilogue_scalar.
+ * Y = epilogue(A @ W + bias) with a constant W: one packed-GEMM call whose
+ * microkernel applies bias, activation (per column range), gate and scaled
+ * residual in its store (ops/epilogue.c writes the kernels' epilogue literal); on
+ * the scalar target, the reference GEMM then vitc_f32_gemm_epilogue_scalar.
  *
  * With --threads N (docs/threads.md), a product of M rows (a constant B, or an
  * activation B without batch dims) is cut into tasks of whole MR-row micro-panels
@@ -49,6 +50,7 @@
 #include <string.h>
 
 #include "emit/emit.h"
+#include "ops/epilogue.h"
 #include "ops/op.h"
 
 /* ---------------- the packed GEMM of the SIMD targets ---------------- */
@@ -138,18 +140,23 @@ static const char *pack_weights(Emitter *e, const char *name, const float *w, in
   return ref;
 }
 
-/* One packed-GEMM call: Y (M,N) = act(A (M,K) @ Wp + bias) + R; with --threads,
- * split into tasks of whole MR-row micro-panels (emit_rows_begin), so only the
- * last task has a row tail. */
+/* One packed-GEMM call: Y (M,N) rows ldc apart = epilogue(A (M,K) rows lda apart @ Wp)
+ * with the bias `bias` (C expression or NULL) and node n's epilogue ep (NULL: none);
+ * with --threads, split into tasks of whole MR-row micro-panels (emit_rows_begin),
+ * so only the last task has a row tail. */
 static void emit_packed_gemm(Emitter *e, int64_t M, int64_t N, int64_t K, const char *A, int64_t lda,
-                             const char *Wp, const char *bias, const char *R, const char *Y, int act) {
+                             const char *Wp, const char *bias, Node *n, const Epilogue *ep, const char *Y,
+                             int64_t ldc) {
   int kc, nc;
   gemm_blocks(emit_target(e), K, N, &kc, &nc);
   const char *fn = tile_fn(e, "vitc_f32_gemm");
   EmitRows r = emit_rows_begin(e, M, emit_target(e)->gemm_mr);
-  emit_line(e, "%s(%s, %" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %s, %s, %s, %s, %d, %d, %d, %s);", fn, r.count, N, K,
-            emit_rows_ptr(e, &r, A, lda), lda, Wp, bias, emit_rows_ptr(e, &r, R, N), emit_rows_ptr(e, &r, Y, N), act, kc,
-            nc, emit_scratch(e));
+  static const Epilogue none;
+  char epi[2048];
+  epi_literal(e, ep ? ep : &none, n, bias, &r, N, epi, sizeof epi);
+  emit_line(e, "%s(%s, %" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %s, %s, %" PRId64 ", %s, %d, %d, %s);", fn, r.count,
+            N, K, emit_rows_ptr(e, &r, A, lda), lda, Wp, emit_rows_ptr(e, &r, Y, ldc), ldc, epi, kc, nc,
+            emit_scratch(e));
   emit_rows_end(e, &r);
 }
 
@@ -316,7 +323,7 @@ static int emit_matmul(Emitter *e, Graph *g, Node *n) {
   if (packed_gemm(e)) {
     if (fold && b->data) {
       const char *Wp = pack_weights(e, b->name, b->data, md.K, md.N, md.N, 1, 1.0f);
-      emit_packed_gemm(e, rows, md.N, md.K, A, md.K, Wp, "NULL", "NULL", Y, 0);
+      emit_packed_gemm(e, rows, md.N, md.K, A, md.K, Wp, NULL, n, NULL, Y, md.N);
       return 0;
     }
     int kc, nc;
@@ -513,7 +520,8 @@ static int emit_gemm(Emitter *e, Graph *g, Node *n) {
   if (packed_gemm(e) && gemm_packs(g, n, &gd)) {
     int64_t rs = gd.transB ? 1 : gd.N, cs = gd.transB ? gd.K : 1;
     const char *Wp = pack_weights(e, b->name, b->data, gd.K, gd.N, rs, cs, gd.alpha);
-    emit_packed_gemm(e, gd.M, gd.N, gd.K, A, gd.K, Wp, gemm_bias(e, n, &gd, c, gemm_bias_kind(&gd, c)), "NULL", Y, 0);
+    int kind = gemm_bias_kind(&gd, c);
+    emit_packed_gemm(e, gd.M, gd.N, gd.K, A, gd.K, Wp, kind ? gemm_bias(e, n, &gd, c, kind) : NULL, n, NULL, Y, gd.N);
     return 0;
   }
   emit_use_kernel(e, "gemm/f32-gemm");
@@ -571,43 +579,43 @@ const OpImpl op_impl_Gemm = {
 
 /* ---------------- vitc.Gemm ---------------- */
 
-/* Y = act(A @ W + bias) + residual: see ir/ops.def and passes/fuse_gemm_epilogue.c. */
-enum { VG_NONE = 0, VG_GELU = 1, VG_GELU_TANH = 2, VG_RELU = 3 };
-
+/* Y = epilogue(A @ W + bias): see ir/ops.def, passes/fuse_gemm_epilogue.c and ops/epilogue.h. */
 typedef struct VGemmDims {
   int64_t M, K, N;
-  int act;
+  int64_t a_off, lda; /* row i of A: elements a_off + i*lda .. + K */
+  Epilogue ep;
   Shape out;
 } VGemmDims;
 
 static int vgemm_dims(Graph *g, Node *n, VGemmDims *vd) {
-  Tensor *a = node_in(g, n, 0), *w = node_in(g, n, 1), *bias = node_in(g, n, 2), *res = node_in(g, n, 3);
+  Tensor *a = node_in(g, n, 0), *w = node_in(g, n, 1), *bias = node_in(g, n, 2);
   if (!a || !w) return node_err(g, n, "expects inputs A and W");
-  if (a->dtype != DT_FLOAT || w->dtype != DT_FLOAT || (bias && bias->dtype != DT_FLOAT) ||
-      (res && res->dtype != DT_FLOAT))
+  if (a->dtype != DT_FLOAT || w->dtype != DT_FLOAT || (bias && bias->dtype != DT_FLOAT))
     return node_err(g, n, "inputs must be float32");
   if (!w->data || w->shape.rank != 2) return node_err(g, n, "W must be a constant [K, N] matrix");
   if (a->shape.rank < 1) return node_err(g, n, "A must have rank >= 1");
   vd->K = w->shape.d[0];
   vd->N = w->shape.d[1];
-  if (a->shape.d[a->shape.rank - 1] != vd->K) {
-    char sb[128];
-    return node_err(g, n, "A %s does not end in K=%" PRId64, shape_str(&a->shape, sb, sizeof sb), vd->K);
-  }
+  int64_t ka = a->shape.d[a->shape.rank - 1];
+  const int64_t *av;
+  int na = attr_ints(n, "a", &av);
+  if (na >= 0 && na != 2) return node_err(g, n, "attribute a must be [offset, row stride]");
+  vd->a_off = na == 2 ? av[0] : 0;
+  vd->lda = na == 2 ? av[1] : ka;
   vd->M = 1;
   for (int i = 0; i < a->shape.rank - 1; i++) vd->M *= a->shape.d[i];
+  char sb[128];
+  if (na < 0 && ka != vd->K)
+    return node_err(g, n, "A %s does not end in K=%" PRId64, shape_str(&a->shape, sb, sizeof sb), vd->K);
+  if (vd->a_off < 0 || vd->lda < vd->K ||
+      (vd->M > 0 && vd->a_off + (vd->M - 1) * vd->lda + vd->K > shape_numel(&a->shape)))
+    return node_err(g, n, "rows of %" PRId64 " at offset %" PRId64 ", stride %" PRId64 " do not fit A %s", vd->K,
+                    vd->a_off, vd->lda, shape_str(&a->shape, sb, sizeof sb));
   vd->out = a->shape;
   vd->out.d[vd->out.rank - 1] = vd->N;
   if (bias && (!bias->data || shape_numel(&bias->shape) != vd->N))
     return node_err(g, n, "bias must be a constant of %" PRId64 " elements", vd->N);
-  if (res && !shape_eq(&res->shape, &vd->out)) {
-    char s1[128], s2[128];
-    return node_err(g, n, "residual %s must have the output's shape %s", shape_str(&res->shape, s1, sizeof s1),
-                    shape_str(&vd->out, s2, sizeof s2));
-  }
-  int64_t act = attr_int(n, "activation", 0);
-  if (act < VG_NONE || act > VG_RELU) return node_err(g, n, "activation %" PRId64 " is not 0..3", act);
-  vd->act = (int)act;
+  if (epi_read(g, n, &vd->out, &vd->ep)) return -1;
   return check_numel(g, n, &vd->out);
 }
 
@@ -618,29 +626,18 @@ static int infer_vgemm(Graph *g, Node *n) {
   return 0;
 }
 
-/* The epilogue in float, as the scalar target computes it. */
-static float vgemm_act(float v, int act) {
-  switch (act) {
-  case VG_GELU: return 0.5f * v * (1.0f + erff(v * 0.70710678118654752440f));
-  case VG_GELU_TANH: return 0.5f * v * (1.0f + tanhf(0.79788456080286535588f * (v + 0.044715f * v * v * v)));
-  case VG_RELU: return v < 0.0f ? 0.0f : v;
-  default: return v;
-  }
-}
-
 static int eval_vgemm(Graph *g, Node *n) {
   VGemmDims vd;
   if (vgemm_dims(g, n, &vd)) return -1;
-  Tensor *a = node_in(g, n, 0), *w = node_in(g, n, 1), *bias = node_in(g, n, 2), *res = node_in(g, n, 3);
+  Tensor *a = node_in(g, n, 0), *w = node_in(g, n, 1), *bias = node_in(g, n, 2), *res = node_in(g, n, 3),
+         *gate = node_in(g, n, 4);
   float *y = alloc_output_data(g, n, 0);
-  const float *av = a->data, *wv = w->data, *bv = bias ? bias->data : NULL, *rv = res ? res->data : NULL;
+  const float *av = a->data, *wv = w->data, *bv = bias ? bias->data : NULL;
   for (int64_t i = 0; i < vd.M; i++)
     for (int64_t j = 0; j < vd.N; j++) {
       float s = bv ? bv[j] : 0.0f;
-      for (int64_t k = 0; k < vd.K; k++) s += av[i * vd.K + k] * wv[k * vd.N + j];
-      s = vgemm_act(s, vd.act);
-      if (rv) s += rv[i * vd.N + j];
-      y[i * vd.N + j] = s;
+      for (int64_t k = 0; k < vd.K; k++) s += av[vd.a_off + i * vd.lda + k] * wv[k * vd.N + j];
+      y[i * vd.N + j] = epi_apply(&vd.ep, s, j, gate ? gate->data : NULL, res ? res->data : NULL, i * vd.N + j);
     }
   return 0;
 }
@@ -656,24 +653,27 @@ static int emit_vgemm(Emitter *e, Graph *g, Node *n) {
   if (vgemm_dims(g, n, &vd)) return -1;
   Tensor *w = node_in(g, n, 1);
   const char *A = emit_ref(e, n->in[0]), *Y = emit_ref(e, n->out[0]);
-  const char *bias = node_in(g, n, 2) ? emit_ref(e, n->in[2]) : "NULL";
-  const char *R = node_in(g, n, 3) ? emit_ref(e, n->in[3]) : "NULL";
-  static const char *const act_name[] = {"", ", GELU (erf)", ", GELU (tanh)", ", ReLU"};
-  emit_line(e, "/* Y (%" PRId64 ",%" PRId64 ") = A @ W (%" PRId64 ",%" PRId64 ")%s%s%s */", vd.M, vd.N, vd.K, vd.N,
-            node_in(g, n, 2) ? " + bias" : "", act_name[vd.act], node_in(g, n, 3) ? ", + residual" : "");
+  if (vd.a_off) A = emit_offset(e, A, "1", vd.a_off);
+  const char *bias = node_in(g, n, 2) ? emit_ref(e, n->in[2]) : NULL;
+  char what[512];
+  emit_line(e, "/* Y (%" PRId64 ",%" PRId64 ") = A%s @ W (%" PRId64 ",%" PRId64 ")%s%s */", vd.M, vd.N,
+            vd.lda != vd.K ? " (rows of a wider buffer)" : "", vd.K, vd.N, bias ? " + bias" : "",
+            epi_describe(&vd.ep, what, sizeof what));
   if (packed_gemm(e)) {
     const char *Wp = pack_weights(e, w->name, w->data, vd.K, vd.N, vd.N, 1, 1.0f);
-    emit_packed_gemm(e, vd.M, vd.N, vd.K, A, vd.K, Wp, bias, R, Y, vd.act);
+    emit_packed_gemm(e, vd.M, vd.N, vd.K, A, vd.lda, Wp, bias, n, &vd.ep, Y, vd.N);
     return 0;
   }
   emit_use_kernel(e, "gemm/f32-gemm");
   EmitRows r = emit_rows_begin(e, vd.M, SCALAR_ROW_UNIT);
   emit_line(e, "%s(%s, %" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %s, %" PRId64 ", %s, %s, %" PRId64 ");",
-            emit_kfn(e, "vitc_f32_gemm"), r.count, vd.N, vd.K, emit_rows_ptr(e, &r, A, vd.K), vd.K, emit_ref(e, n->in[1]),
-            vd.N, bias, emit_rows_ptr(e, &r, Y, vd.N), vd.N);
-  if (vd.act != VG_NONE || node_in(g, n, 3))
-    emit_line(e, "%s(%s, %" PRId64 ", %d, %s, %s);", emit_kfn(e, "vitc_f32_gemm_epilogue"), r.count, vd.N, vd.act,
-              emit_rows_ptr(e, &r, R, vd.N), emit_rows_ptr(e, &r, Y, vd.N));
+            emit_kfn(e, "vitc_f32_gemm"), r.count, vd.N, vd.K, emit_rows_ptr(e, &r, A, vd.lda), vd.lda,
+            emit_ref(e, n->in[1]), vd.N, bias ? bias : "NULL", emit_rows_ptr(e, &r, Y, vd.N), vd.N);
+  if (epi_any(&vd.ep)) {
+    char epi[2048];
+    emit_line(e, "%s(%s, %" PRId64 ", %s, %" PRId64 ", %s, 0);", emit_kfn(e, "vitc_f32_gemm_epilogue"), r.count, vd.N,
+              emit_rows_ptr(e, &r, Y, vd.N), vd.N, epi_literal(e, &vd.ep, n, NULL, &r, vd.N, epi, sizeof epi));
+  }
   emit_rows_end(e, &r);
   return 0;
 }

@@ -56,6 +56,136 @@
 
 #endif
 
+/* ---- templates/gemm/f32-gemm-epilogue.c ---- */
+/* templates/gemm/f32-gemm-epilogue.c: what a GEMM does to a result before storing
+ * it, the one contract of the packed microkernels (f32-gemm-driver.c and the
+ * per-ISA templates that include it), the scalar reference (f32-gemm-scalar.c) and
+ * the compiler (compiler/ops/matmul.c includes this file for the codes below, with
+ * VITC_GEMM_EPILOGUE_CODES_ONLY, so they are written down once).
+ *
+ * For element (i, j) of the product, acc = sum over k of A[i][k] W[k][j]:
+ *
+ *   y = acc + bias[j] + row_bias[i]        each term only where given (the conv's
+ *                                          bias is per output channel: a row)
+ *   y = act_j(y)                           the activation of column j's range
+ *   y = y * G[i][j]                        gate VITC_GEMM_GATE_MUL
+ *     | y * sigmoid(G[i][j])               gate VITC_GEMM_GATE_MUL_SIGMOID
+ *   y = y + res_scale * R[i][j]            with one rounding (a fused multiply-add;
+ *                                          exact as two roundings when res_scale is a
+ *                                          power of two, since res_scale * R is exact)
+ *
+ * Activations, the numbers of vitc.Gemm's `activation` attribute (ir/ops.def):
+ *   0 none; 1 GELU (erf) 0.5 y (1 + erf(y / sqrt 2)); 2 GELU (tanh) 0.5 y (1 +
+ *   tanh(sqrt(2/pi) (y + 0.044715 y^3))); 3 ReLU (y < 0 ? 0 : y, NaN stays NaN);
+ *   4 SiLU y * sigmoid(y) = y / (1 + exp(-y)); 5 sigmoid 1 / (1 + exp(-y)).
+ * A concatenated GEMM gives each column range its own activation: act_ranges holds
+ * n_act_ranges pairs (end, activation), ends increasing, the last one N; columns
+ * [previous end, end) take that activation (`act` is then unused). The packed
+ * driver runs a tile that straddles a range boundary once per range it touches.
+ *
+ * The scalar reference computes these with libm (erff, tanhf, expf); the SIMD
+ * microkernels with the shims' fast math (templates/simd/fastmath.h), whose errors
+ * docs/PERFORMANCE.md states.
+ *
+ * Private helpers are spelled vitc__* and are not part of the contract. */
+#ifndef VITC_F32_GEMM_EPILOGUE_C
+#define VITC_F32_GEMM_EPILOGUE_C
+
+/* X(NAME, code, description): every activation an epilogue applies. */
+#define VITC_GEMM_ACTIVATIONS(X)      \
+    X(NONE, 0, "none")                \
+    X(GELU, 1, "GELU (erf)")          \
+    X(GELU_TANH, 2, "GELU (tanh)")    \
+    X(RELU, 3, "ReLU")                \
+    X(SILU, 4, "SiLU")                \
+    X(SIGMOID, 5, "sigmoid")
+
+#define VITC__GEMM_ACT_ENUM(name, code, what) VITC_GEMM_ACT_##name = code,
+enum { VITC_GEMM_ACTIVATIONS(VITC__GEMM_ACT_ENUM) VITC_GEMM_ACT_COUNT };
+#undef VITC__GEMM_ACT_ENUM
+
+/* What multiplies the activated result (the gate G). */
+enum { VITC_GEMM_GATE_NONE = 0, VITC_GEMM_GATE_MUL = 1, VITC_GEMM_GATE_MUL_SIGMOID = 2 };
+
+#ifndef VITC_GEMM_EPILOGUE_CODES_ONLY
+
+/* One GEMM's epilogue, C (M,N) rows ldc apart. Fields left out of an initializer
+ * are 0: no bias, activation none, no gate, no residual (write res_scale = 1 for a
+ * plain residual add). G and R are (M,N) with rows ldg and ldr apart; they must
+ * not overlap C unless they are C's own elements at the same place (in place). */
+typedef struct vitc_f32_gemm_epilogue {
+    const float *bias;      /* (N,) or NULL */
+    const float *row_bias;  /* (M,) or NULL */
+    int act;                /* activation of every column, when n_act_ranges == 0 */
+    int n_act_ranges;
+    const int *act_ranges;  /* n_act_ranges pairs (end column, activation) */
+    int gate_mode;          /* VITC_GEMM_GATE_* */
+    const float *gate;
+    ptrdiff_t ldg;
+    const float *res;
+    ptrdiff_t ldr;
+    float res_scale;
+} vitc_f32_gemm_epilogue;
+
+/* The activation of column j. */
+static inline VITC_UNUSED int vitc__f32_gemm_act_of(const vitc_f32_gemm_epilogue *ep, int j)
+{
+    int r;
+    if (!ep) return VITC_GEMM_ACT_NONE;
+    if (ep->n_act_ranges <= 0) return ep->act;
+    for (r = 0; r + 1 < ep->n_act_ranges && j >= ep->act_ranges[2 * r]; r++) {
+    }
+    return ep->act_ranges[2 * r + 1];
+}
+
+/* First column after j whose activation may differ from column j's (N if none). */
+static inline VITC_UNUSED int vitc__f32_gemm_act_end(const vitc_f32_gemm_epilogue *ep, int j, int N)
+{
+    int r;
+    if (!ep || ep->n_act_ranges <= 0) return N;
+    for (r = 0; r < ep->n_act_ranges; r++)
+        if (j < ep->act_ranges[2 * r]) return ep->act_ranges[2 * r];
+    return N;
+}
+
+/* act(v) in float with libm, as the scalar target computes it. */
+static inline VITC_UNUSED float vitc__f32_gemm_act_scalar(float v, int act)
+{
+    switch (act) {
+    case VITC_GEMM_ACT_GELU: return 0.5f * v * (1.0f + erff(v * 0.70710678118654752440f));
+    case VITC_GEMM_ACT_GELU_TANH: return 0.5f * v * (1.0f + tanhf(0.79788456080286535588f * (v + 0.044715f * v * v * v)));
+    case VITC_GEMM_ACT_RELU: return v < 0.0f ? 0.0f : v;
+    case VITC_GEMM_ACT_SILU: return v / (1.0f + expf(-v));
+    case VITC_GEMM_ACT_SIGMOID: return 1.0f / (1.0f + expf(-v));
+    default: return v;
+    }
+}
+
+/* Y (M,N) rows ldy apart already holds acc + bias (+ row_bias): applies the rest of
+ * the epilogue (activation, gate, residual) in place, in float with libm. Column j
+ * of Y is column j0 + j of the epilogue's (act_ranges, G and R are indexed from
+ * it), so a caller may apply it to a block of columns. */
+VITC_KERNEL void vitc_f32_gemm_epilogue_scalar(int M, int N, float *Y, ptrdiff_t ldy, const vitc_f32_gemm_epilogue *ep,
+                                               int j0)
+{
+    int i, j;
+    if (!ep) return;
+    for (i = 0; i < M; i++) {
+        float *y = Y + (ptrdiff_t)i * ldy;
+        const float *g = ep->gate_mode && ep->gate ? ep->gate + (ptrdiff_t)i * ep->ldg + j0 : NULL;
+        const float *r = ep->res ? ep->res + (ptrdiff_t)i * ep->ldr + j0 : NULL;
+        for (j = 0; j < N; j++) {
+            float v = vitc__f32_gemm_act_scalar(y[j], vitc__f32_gemm_act_of(ep, j0 + j));
+            if (g) v *= ep->gate_mode == VITC_GEMM_GATE_MUL_SIGMOID ? 1.0f / (1.0f + expf(-g[j])) : g[j];
+            if (r) v = ep->res_scale == 1.0f ? v + r[j] : fmaf(ep->res_scale, r[j], v);
+            y[j] = v;
+        }
+    }
+}
+#endif /* VITC_GEMM_EPILOGUE_CODES_ONLY */
+
+#endif /* VITC_F32_GEMM_EPILOGUE_C */
+
 /* ---- templates/gemm/f32-gemm-scalar.c ---- */
 /* templates/gemm/f32-gemm-scalar.c: dense matrix products, portable scalar C.
  *
@@ -76,6 +206,9 @@
  * into a 4 KiB stack panel so that the 4 loads per step are contiguous. K is
  * cut in blocks of 256 and N in blocks of 256, so a (256,256) block of B
  * (256 KiB) stays in L2 while every 4-row panel of A sweeps it.
+ *
+ * vitc.Gemm's epilogue (activation, gate, residual) is applied after the product
+ * by vitc_f32_gemm_epilogue_scalar (f32-gemm-epilogue.c, included below).
  *
  * Rows and columns that do not fill a tile take simple loops. Sums are in
  * float, in order of increasing k within a block, like a BLAS sgemm.
@@ -219,35 +352,6 @@ VITC_KERNEL void vitc_f32_gemm_scalar(int M, int N, int K,
             for (j = 0; j < N; j++) ci[j] = 0.0f;
     }
     vitc__f32_gemm_core_scalar(M, N, K, A, lda, 1, B, ldb, C, ldc);
-}
-
-/* Y (M,N) = act(Y) + R: the epilogue of vitc.Gemm (ir/ops.def) after
- * vitc_f32_gemm_scalar has written Y = A @ W + bias. act: 0 none, 1 GELU (erf)
- * 0.5 x (1 + erf(x / sqrt 2)), 2 GELU (tanh) 0.5 x (1 + tanh(sqrt(2/pi) (x +
- * 0.044715 x^3))), 3 ReLU (x < 0 ? 0 : x); the same formulas as
- * templates/eltwise/f32-unary-scalar.c. R (M,N) contiguous or NULL, not overlapping Y. */
-VITC_KERNEL void vitc_f32_gemm_epilogue_scalar(int M, int N, int act, const float *R, float *Y)
-{
-    const ptrdiff_t n = (ptrdiff_t)M * N;
-    ptrdiff_t i;
-    switch (act) {
-    case 1:
-        for (i = 0; i < n; i++) Y[i] = 0.5f * Y[i] * (1.0f + erff(Y[i] * 0.70710678118654752440f));
-        break;
-    case 2:
-        for (i = 0; i < n; i++) {
-            const float v = Y[i];
-            Y[i] = 0.5f * v * (1.0f + tanhf(0.79788456080286535588f * (v + 0.044715f * v * v * v)));
-        }
-        break;
-    case 3:
-        for (i = 0; i < n; i++) Y[i] = Y[i] < 0.0f ? 0.0f : Y[i];
-        break;
-    default:
-        break;
-    }
-    if (R)
-        for (i = 0; i < n; i++) Y[i] += R[i];
 }
 
 /* ONNX MatMul with numpy broadcasting over the batch dimensions:
@@ -478,15 +582,18 @@ VITC_KERNEL void vitc_f32_conv2d_im2col_scalar(int N, int C_in, int H, int W, in
     }
 }
 
-/* Y (N, C_out, OH, OW) = depthwise conv(X (N, C_in, H, W), W (C_out, 1, KH, KW)) + bias,
+/* Y (N, C_out, OH, OW) = epilogue(depthwise conv(X (N, C_in, H, W), W (C_out, 1, KH, KW)) + bias),
  * for group == C_in and C_out = C_in * multiplier: output channel oc reads
  * input channel oc / multiplier. Padding as in vitc_f32_conv2d_im2col_scalar.
- * bias may be NULL. No scratch. Y must not overlap X or W. */
+ * bias may be NULL. ep (templates/gemm/f32-gemm-epilogue.c: activation, gate,
+ * residual over the N*C_out planes as rows of OH*OW) may be NULL. No scratch. Y
+ * must not overlap X or W. */
 VITC_KERNEL void vitc_f32_conv2d_depthwise_scalar(int N, int C_in, int H, int W, int C_out, int OH, int OW,
                                                   int KH, int KW, int stride_h, int stride_w, int dil_h, int dil_w,
                                                   int pad_t, int pad_l,
                                                   const float *VITC_RESTRICT X, const float *VITC_RESTRICT Wt,
-                                                  const float *VITC_RESTRICT bias, float *VITC_RESTRICT Y)
+                                                  const float *VITC_RESTRICT bias, float *VITC_RESTRICT Y,
+                                                  const vitc_f32_gemm_epilogue *ep)
 {
     const int mult = C_out / C_in;
     const ptrdiff_t ohw = (ptrdiff_t)OH * OW, hw = (ptrdiff_t)H * W;
@@ -522,6 +629,7 @@ VITC_KERNEL void vitc_f32_conv2d_depthwise_scalar(int N, int C_in, int H, int W,
             }
         }
     }
+    vitc_f32_gemm_epilogue_scalar(N * C_out, (int)ohw, Y, ohw, ep, 0);
 }
 
 /* Y (N, C_out, OH, OW) = conv(X (N, C_in, H, W), W (C_out, C_in/group, KH, KW)) + bias:
@@ -538,7 +646,7 @@ VITC_KERNEL void vitc_f32_conv2d_scalar(int N, int C_in, int H, int W, int C_out
 {
     if (group == C_in)
         vitc_f32_conv2d_depthwise_scalar(N, C_in, H, W, C_out, OH, OW, KH, KW, stride_h, stride_w, dil_h, dil_w,
-                                         pad_t, pad_l, X, Wt, bias, Y);
+                                         pad_t, pad_l, X, Wt, bias, Y, NULL);
     else
         vitc_f32_conv2d_im2col_scalar(N, C_in, H, W, C_out, OH, OW, KH, KW, stride_h, stride_w, dil_h, dil_w,
                                       pad_t, pad_l, group, X, Wt, bias, Y, scratch);
@@ -11153,7 +11261,7 @@ int vit_tiny32_run(const vit_tiny32_inputs *in, const vit_tiny32_outputs *out, v
   float *const t_blocks_blocks_0_Add_output_0 = (float *)(w + 33280); /* float32 [1,65,64] */
   /* Y (65,64) = A @ W (64,64) + bias, + residual */
   vitc_f32_gemm_scalar(65, 64, 64, t_blocks_blocks_0_attn_Reshape_1_output_0, 64, w_onnx_MatMul_218.v, 64, w_blocks_0_attn_proj_bias.v, t_blocks_blocks_0_Add_output_0, 64);
-  vitc_f32_gemm_epilogue_scalar(65, 64, 0, t_Add_output_0, t_blocks_blocks_0_Add_output_0);
+  vitc_f32_gemm_epilogue_scalar(65, 64, t_blocks_blocks_0_Add_output_0, 64, &(const vitc_f32_gemm_epilogue){.res = t_Add_output_0, .ldr = 64, .res_scale = 1.0f}, 0);
   /* LayerNormalization /blocks/blocks.0/norm2/LayerNormalization */
   float *const t_blocks_blocks_0_norm2_LayerNormalization_output_0 = (float *)(w + 49920); /* float32 [1,65,64] */
   vitc_f32_layernorm_scalar(65, 64, 9.99999997e-07f, t_blocks_blocks_0_Add_output_0, w_blocks_0_norm2_weight.v, w_blocks_0_norm2_bias.v, t_blocks_blocks_0_norm2_LayerNormalization_output_0);
@@ -11161,12 +11269,12 @@ int vit_tiny32_run(const vit_tiny32_inputs *in, const vit_tiny32_outputs *out, v
   float *const t_blocks_blocks_0_mlp_act_Mul_1_output_0 = (float *)(w + 0); /* float32 [1,65,128] */
   /* Y (65,128) = A @ W (64,128) + bias, GELU (erf) */
   vitc_f32_gemm_scalar(65, 128, 64, t_blocks_blocks_0_norm2_LayerNormalization_output_0, 64, w_onnx_MatMul_219.v, 128, w_blocks_0_mlp_fc1_bias.v, t_blocks_blocks_0_mlp_act_Mul_1_output_0, 128);
-  vitc_f32_gemm_epilogue_scalar(65, 128, 1, NULL, t_blocks_blocks_0_mlp_act_Mul_1_output_0);
+  vitc_f32_gemm_epilogue_scalar(65, 128, t_blocks_blocks_0_mlp_act_Mul_1_output_0, 128, &(const vitc_f32_gemm_epilogue){.act = VITC_GEMM_ACT_GELU}, 0);
   /* vitc.Gemm /blocks/blocks.0/mlp/fc2/Gemm */
   float *const t_blocks_blocks_0_Add_1_output_0 = (float *)(w + 74496); /* float32 [1,65,64] */
   /* Y (65,64) = A @ W (128,64) + bias, + residual */
   vitc_f32_gemm_scalar(65, 64, 128, t_blocks_blocks_0_mlp_act_Mul_1_output_0, 128, w_onnx_MatMul_220.v, 64, w_blocks_0_mlp_fc2_bias.v, t_blocks_blocks_0_Add_1_output_0, 64);
-  vitc_f32_gemm_epilogue_scalar(65, 64, 0, t_blocks_blocks_0_Add_output_0, t_blocks_blocks_0_Add_1_output_0);
+  vitc_f32_gemm_epilogue_scalar(65, 64, t_blocks_blocks_0_Add_1_output_0, 64, &(const vitc_f32_gemm_epilogue){.res = t_blocks_blocks_0_Add_output_0, .ldr = 64, .res_scale = 1.0f}, 0);
   /* LayerNormalization /blocks/blocks.1/norm1/LayerNormalization */
   float *const t_blocks_blocks_1_norm1_LayerNormalization_output_0 = (float *)(w + 49920); /* float32 [1,65,64] */
   vitc_f32_layernorm_scalar(65, 64, 9.99999997e-07f, t_blocks_blocks_0_Add_1_output_0, w_blocks_1_norm1_weight.v, w_blocks_1_norm1_bias.v, t_blocks_blocks_1_norm1_LayerNormalization_output_0);
@@ -11185,7 +11293,7 @@ int vit_tiny32_run(const vit_tiny32_inputs *in, const vit_tiny32_outputs *out, v
   float *const t_blocks_blocks_1_Add_output_0 = (float *)(w + 33280); /* float32 [1,65,64] */
   /* Y (65,64) = A @ W (64,64) + bias, + residual */
   vitc_f32_gemm_scalar(65, 64, 64, t_blocks_blocks_1_attn_Reshape_1_output_0, 64, w_onnx_MatMul_232.v, 64, w_blocks_1_attn_proj_bias.v, t_blocks_blocks_1_Add_output_0, 64);
-  vitc_f32_gemm_epilogue_scalar(65, 64, 0, t_blocks_blocks_0_Add_1_output_0, t_blocks_blocks_1_Add_output_0);
+  vitc_f32_gemm_epilogue_scalar(65, 64, t_blocks_blocks_1_Add_output_0, 64, &(const vitc_f32_gemm_epilogue){.res = t_blocks_blocks_0_Add_1_output_0, .ldr = 64, .res_scale = 1.0f}, 0);
   /* LayerNormalization /blocks/blocks.1/norm2/LayerNormalization */
   float *const t_blocks_blocks_1_norm2_LayerNormalization_output_0 = (float *)(w + 49920); /* float32 [1,65,64] */
   vitc_f32_layernorm_scalar(65, 64, 9.99999997e-07f, t_blocks_blocks_1_Add_output_0, w_blocks_1_norm2_weight.v, w_blocks_1_norm2_bias.v, t_blocks_blocks_1_norm2_LayerNormalization_output_0);
@@ -11193,12 +11301,12 @@ int vit_tiny32_run(const vit_tiny32_inputs *in, const vit_tiny32_outputs *out, v
   float *const t_blocks_blocks_1_mlp_act_Mul_1_output_0 = (float *)(w + 0); /* float32 [1,65,128] */
   /* Y (65,128) = A @ W (64,128) + bias, GELU (erf) */
   vitc_f32_gemm_scalar(65, 128, 64, t_blocks_blocks_1_norm2_LayerNormalization_output_0, 64, w_onnx_MatMul_233.v, 128, w_blocks_1_mlp_fc1_bias.v, t_blocks_blocks_1_mlp_act_Mul_1_output_0, 128);
-  vitc_f32_gemm_epilogue_scalar(65, 128, 1, NULL, t_blocks_blocks_1_mlp_act_Mul_1_output_0);
+  vitc_f32_gemm_epilogue_scalar(65, 128, t_blocks_blocks_1_mlp_act_Mul_1_output_0, 128, &(const vitc_f32_gemm_epilogue){.act = VITC_GEMM_ACT_GELU}, 0);
   /* vitc.Gemm /blocks/blocks.1/mlp/fc2/Gemm */
   float *const t_blocks_blocks_1_Add_1_output_0 = (float *)(w + 49920); /* float32 [1,65,64] */
   /* Y (65,64) = A @ W (128,64) + bias, + residual */
   vitc_f32_gemm_scalar(65, 64, 128, t_blocks_blocks_1_mlp_act_Mul_1_output_0, 128, w_onnx_MatMul_234.v, 64, w_blocks_1_mlp_fc2_bias.v, t_blocks_blocks_1_Add_1_output_0, 64);
-  vitc_f32_gemm_epilogue_scalar(65, 64, 0, t_blocks_blocks_1_Add_output_0, t_blocks_blocks_1_Add_1_output_0);
+  vitc_f32_gemm_epilogue_scalar(65, 64, t_blocks_blocks_1_Add_1_output_0, 64, &(const vitc_f32_gemm_epilogue){.res = t_blocks_blocks_1_Add_output_0, .ldr = 64, .res_scale = 1.0f}, 0);
 
   /* ======== norm ======== */
   /* LayerNormalization /norm/LayerNormalization */

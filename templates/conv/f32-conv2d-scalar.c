@@ -125,15 +125,18 @@ VITC_KERNEL void vitc_f32_conv2d_im2col_scalar(int N, int C_in, int H, int W, in
     }
 }
 
-/* Y (N, C_out, OH, OW) = depthwise conv(X (N, C_in, H, W), W (C_out, 1, KH, KW)) + bias,
+/* Y (N, C_out, OH, OW) = epilogue(depthwise conv(X (N, C_in, H, W), W (C_out, 1, KH, KW)) + bias),
  * for group == C_in and C_out = C_in * multiplier: output channel oc reads
  * input channel oc / multiplier. Padding as in vitc_f32_conv2d_im2col_scalar.
- * bias may be NULL. No scratch. Y must not overlap X or W. */
+ * bias may be NULL. ep (templates/gemm/f32-gemm-epilogue.c: activation, gate,
+ * residual over the N*C_out planes as rows of OH*OW) may be NULL. No scratch. Y
+ * must not overlap X or W. */
 VITC_KERNEL void vitc_f32_conv2d_depthwise_scalar(int N, int C_in, int H, int W, int C_out, int OH, int OW,
                                                   int KH, int KW, int stride_h, int stride_w, int dil_h, int dil_w,
                                                   int pad_t, int pad_l,
                                                   const float *VITC_RESTRICT X, const float *VITC_RESTRICT Wt,
-                                                  const float *VITC_RESTRICT bias, float *VITC_RESTRICT Y)
+                                                  const float *VITC_RESTRICT bias, float *VITC_RESTRICT Y,
+                                                  const vitc_f32_gemm_epilogue *ep)
 {
     const int mult = C_out / C_in;
     const ptrdiff_t ohw = (ptrdiff_t)OH * OW, hw = (ptrdiff_t)H * W;
@@ -169,6 +172,7 @@ VITC_KERNEL void vitc_f32_conv2d_depthwise_scalar(int N, int C_in, int H, int W,
             }
         }
     }
+    vitc_f32_gemm_epilogue_scalar(N * C_out, (int)ohw, Y, ohw, ep, 0);
 }
 
 /* Y (N, C_out, OH, OW) = conv(X (N, C_in, H, W), W (C_out, C_in/group, KH, KW)) + bias:
@@ -185,7 +189,7 @@ VITC_KERNEL void vitc_f32_conv2d_scalar(int N, int C_in, int H, int W, int C_out
 {
     if (group == C_in)
         vitc_f32_conv2d_depthwise_scalar(N, C_in, H, W, C_out, OH, OW, KH, KW, stride_h, stride_w, dil_h, dil_w,
-                                         pad_t, pad_l, X, Wt, bias, Y);
+                                         pad_t, pad_l, X, Wt, bias, Y, NULL);
     else
         vitc_f32_conv2d_im2col_scalar(N, C_in, H, W, C_out, OH, OW, KH, KW, stride_h, stride_w, dil_h, dil_w,
                                       pad_t, pad_l, group, X, Wt, bias, Y, scratch);

@@ -24,11 +24,15 @@
  *   Lph = ceil(Lx / s)                                     floats per phase
  *   scratch = s*Lph + Ly floats (the phases, then the flat outputs)
  * Sums are in float over the taps in (kh, kw) order, the bias added last (the
- * scalar kernel starts from the bias: results agree to rounding).
+ * scalar kernel starts from the bias: results agree to rounding), then, as the
+ * valid columns are copied out, the epilogue of vitc.Conv (f32-gemm-epilogue.c:
+ * activation, gate, residual) with the activations of
+ * templates/eltwise/f32-unary-simd.c, so a depthwise conv + BN + SiLU is one pass.
  * Y must not overlap X, Wt or scratch. */
 #include "../prelude.h"
 #include "../simd/shim.h"
 #include "f32-conv2d-scalar.c"
+#include "../eltwise/f32-unary-simd.c"
 
 #ifndef VITC__DWCONV2D_GEOMETRY
 #define VITC__DWCONV2D_GEOMETRY
@@ -49,7 +53,42 @@ static inline VITC_UNUSED ptrdiff_t vitc__f32_dwconv2d_geometry(int H, int W, in
 }
 #endif
 
-/* Y (N, C_out, OH, OW) = depthwise conv(X (N, C_in, H, W), W (C_out, 1, KH, KW)) + bias,
+/* An activation code of f32-gemm-epilogue.c on one vector. */
+VITC_SIMD_INLINE vf32 VITC_FN(vitc__f32_dw_act)(vf32 v, int act) {
+    switch (act) {
+    case VITC_GEMM_ACT_GELU: return VITC_FN(vitc__gelu_v)(v);
+    case VITC_GEMM_ACT_GELU_TANH: return VITC_FN(vitc__gelu_tanh_v)(v);
+    case VITC_GEMM_ACT_RELU: return vf32_max(vf32_zero(), v); /* NaN stays NaN: it is the second operand */
+    case VITC_GEMM_ACT_SILU: return VITC_FN(vitc__silu_v)(v);
+    case VITC_GEMM_ACT_SIGMOID: return vf32_sigmoid(v);
+    default: return v;
+    }
+}
+
+/* dst[0, n) = epilogue(src[0, n) + bv) with gate row g and residual row r (each
+ * NULL when ep has none), vector by vector. */
+VITC_SIMD_INLINE void VITC_FN(vitc__f32_dw_store)(float *dst, const float *src, int n, float bv,
+                                                 const vitc_f32_gemm_epilogue *ep, const float *g, const float *r)
+{
+    const vf32 b = vf32_set1(bv);
+    const int act = ep ? ep->act : VITC_GEMM_ACT_NONE;
+    const int sig = ep && ep->gate_mode == VITC_GEMM_GATE_MUL_SIGMOID;
+    const vf32 rs = vf32_set1(ep ? ep->res_scale : 0.0f);
+    int i;
+    for (i = 0; i < n; i += VITC_LANES) {
+        const int m = n - i < VITC_LANES ? n - i : VITC_LANES;
+        vf32 v = VITC_FN(vitc__f32_dw_act)(vf32_add(m == VITC_LANES ? vf32_load(src + i) : vf32_load_tail(src + i, m), b), act);
+        if (g) {
+            vf32 x = m == VITC_LANES ? vf32_load(g + i) : vf32_load_tail(g + i, m);
+            v = vf32_mul(v, sig ? vf32_sigmoid(x) : x);
+        }
+        if (r) v = vf32_fma(rs, m == VITC_LANES ? vf32_load(r + i) : vf32_load_tail(r + i, m), v);
+        if (m == VITC_LANES) vf32_store(dst + i, v);
+        else vf32_store_tail(dst + i, v, m);
+    }
+}
+
+/* Y (N, C_out, OH, OW) = epilogue(depthwise conv(X (N, C_in, H, W), W (C_out, 1, KH, KW)) + bias),
  * C_out = C_in * multiplier (output channel oc reads input channel oc / multiplier);
  * the same contract as vitc_f32_conv2d_depthwise_scalar plus scratch (floats, the
  * formula above; unused, may be NULL, when stride_h != stride_w). */
@@ -57,17 +96,18 @@ VITC_KERNEL void VITC_FN(vitc_f32_conv2d_depthwise)(int N, int C_in, int H, int 
                                                     int KW, int stride_h, int stride_w, int dil_h, int dil_w,
                                                     int pad_t, int pad_l, const float *VITC_RESTRICT X,
                                                     const float *VITC_RESTRICT Wt, const float *VITC_RESTRICT bias,
-                                                    float *VITC_RESTRICT Y, float *VITC_RESTRICT scratch)
+                                                    float *VITC_RESTRICT Y, const vitc_f32_gemm_epilogue *ep,
+                                                    float *VITC_RESTRICT scratch)
 {
     const int s = stride_w, mult = C_out / C_in;
     const ptrdiff_t hw = (ptrdiff_t)H * W, ohw = (ptrdiff_t)OH * OW;
-    int Wp, n, c, m, r, q, kh, kw, oh, ow;
+    int Wp, n, c, m, r, q, kh, kw, oh;
     ptrdiff_t Ly, Lph, i, j;
     float *ph, *yf;
 
     if (stride_h != stride_w) {
         vitc_f32_conv2d_depthwise_scalar(N, C_in, H, W, C_out, OH, OW, KH, KW, stride_h, stride_w, dil_h, dil_w,
-                                         pad_t, pad_l, X, Wt, bias, Y);
+                                         pad_t, pad_l, X, Wt, bias, Y, ep);
         return;
     }
     vitc__f32_dwconv2d_geometry(H, W, OH, OW, KH, KW, s, dil_h, dil_w, pad_t, pad_l, &Wp, &Ly, &Lph);
@@ -108,9 +148,10 @@ VITC_KERNEL void VITC_FN(vitc_f32_conv2d_depthwise)(int N, int C_in, int H, int 
                     vf32_store(yf + i, acc);
                 }
                 for (oh = 0; oh < OH; oh++) {
-                    const float *src = yf + (ptrdiff_t)oh * Wp;
-                    float *dst = yc + (ptrdiff_t)oh * OW;
-                    for (ow = 0; ow < OW; ow++) dst[ow] = src[ow] + bv;
+                    const ptrdiff_t plane = (ptrdiff_t)n * C_out + oc, col = (ptrdiff_t)oh * OW;
+                    VITC_FN(vitc__f32_dw_store)(yc + col, yf + (ptrdiff_t)oh * Wp, OW, bv, ep,
+                                                ep && ep->gate_mode && ep->gate ? ep->gate + plane * ep->ldg + col : NULL,
+                                                ep && ep->res ? ep->res + plane * ep->ldr + col : NULL);
                 }
             }
         }

@@ -14,17 +14,20 @@
  * when at most 6 rows are left (197 tokens = 16 x 12 + 5) a 6 x 32 variant of the
  * same kernel takes them. A micro-panels are packed with 4x4 SSE transposes.
  *
- * Epilogue (last K block): GELU (erf) as h + h erf(x/sqrt 2) with h = x/2 and the
- * shim's fast erf (templates/simd/fastmath.h: relative error < 3.6e-7, so the GELU
- * has absolute error < 4e-7 |x|); GELU (tanh) as x / (1 + exp(-2u)),
+ * Epilogue (f32-gemm-epilogue.c; bias and row bias when the accumulators start,
+ * the rest after the last K block): GELU (erf) as h + h erf(x/sqrt 2) with h = x/2
+ * and the shim's fast erf (templates/simd/fastmath.h: relative error < 3.6e-7, so
+ * the GELU has absolute error < 4e-7 |x|); GELU (tanh) as x / (1 + exp(-2u)),
  * u = sqrt(2/pi) (x + 0.044715 x^3), with the shim's exp (the same formulas as
  * templates/eltwise/f32-unary-simd.c); ReLU as max(0, x) (NaN stays NaN, as in
- * the scalar kernel); then the residual add.
+ * the scalar kernel); SiLU as x / (1 + exp(-x)) and sigmoid with the shim's exp
+ * and sigmoid (< 3 ulp); then the gate (a product by G or sigmoid(G)) and the residual as one
+ * FMA, res_scale * R + acc.
  *
  * Entry points (M, N, K: sizes; kc, nc: K and N block sizes, 0 = whole):
- *   vitc_f32_gemm_12x32_avx512     C (M,N) = act(A (M,K) @ Wp + bias) + R, Wp packed weights
+ *   vitc_f32_gemm_12x32_avx512     C (M,N) = epilogue(A (M,K) @ Wp), Wp packed weights
  *   vitc_f32_matmul_12x32_avx512   batched MatMul of activations (B packed at run time)
- *   vitc_f32_conv2d_12x32_avx512   Conv as im2col-into-panels + GEMM
+ *   vitc_f32_conv2d_12x32_avx512   Conv as im2col-into-panels + GEMM, with an epilogue
  * Build with -mavx512f -mfma (the avx512 target's flags). */
 #ifndef VITC_F32_GEMM_12X32_AVX512_C
 #define VITC_F32_GEMM_12X32_AVX512_C
@@ -41,11 +44,20 @@
 #define VITC__G512_LOADC(r) if (MR > r) { c##r##a = _mm512_maskz_loadu_ps(m0, cr[r]); c##r##b = _mm512_maskz_loadu_ps(m1, cr[r] + 16); }
 #define VITC__G512_FMA(r) if (MR > r) { const __m512 av = _mm512_set1_ps(ap[r]); \
         c##r##a = _mm512_fmadd_ps(av, b0, c##r##a); c##r##b = _mm512_fmadd_ps(av, b1, c##r##b); }
-#define VITC__G512_GELU(r) if (MR > r) { c##r##a = vitc__gelu_avx512(c##r##a); c##r##b = vitc__gelu_avx512(c##r##b); }
-#define VITC__G512_GELU_TANH(r) if (MR > r) { c##r##a = vitc__gelu_tanh_avx512(c##r##a); c##r##b = vitc__gelu_tanh_avx512(c##r##b); }
-#define VITC__G512_RELU(r) if (MR > r) { c##r##a = _mm512_max_ps(zero, c##r##a); c##r##b = _mm512_max_ps(zero, c##r##b); }
-#define VITC__G512_RES(r) if (MR > r) { c##r##a = _mm512_add_ps(c##r##a, _mm512_maskz_loadu_ps(m0, rr[r])); \
-        c##r##b = _mm512_add_ps(c##r##b, _mm512_maskz_loadu_ps(m1, rr[r] + 16)); }
+#define VITC__G512_APPLY(r, F) if (MR > r) { c##r##a = F(c##r##a); c##r##b = F(c##r##b); }
+#define VITC__G512_GELU(r) VITC__G512_APPLY(r, vitc__gelu_avx512)
+#define VITC__G512_GELU_TANH(r) VITC__G512_APPLY(r, vitc__gelu_tanh_avx512)
+#define VITC__G512_RELU(r) VITC__G512_APPLY(r, vitc__relu_avx512)
+#define VITC__G512_SILU(r) VITC__G512_APPLY(r, vitc__silu_avx512)
+#define VITC__G512_SIGMOID(r) VITC__G512_APPLY(r, vitc_avx512_sigmoid)
+#define VITC__G512_ROWBIAS(r) if (MR > r) { const __m512 rb = _mm512_set1_ps(e->row_bias[r < mr ? r : mr - 1]); \
+        c##r##a = _mm512_add_ps(c##r##a, rb); c##r##b = _mm512_add_ps(c##r##b, rb); }
+#define VITC__G512_GATE(r) if (MR > r) { \
+        __m512 x = _mm512_maskz_loadu_ps(m0, gr[r]), y = _mm512_maskz_loadu_ps(m1, gr[r] + 16); \
+        if (sig) { x = vitc_avx512_sigmoid(x); y = vitc_avx512_sigmoid(y); } \
+        c##r##a = _mm512_mul_ps(c##r##a, x); c##r##b = _mm512_mul_ps(c##r##b, y); }
+#define VITC__G512_RES(r) if (MR > r) { c##r##a = _mm512_fmadd_ps(rs, _mm512_maskz_loadu_ps(m0, rr[r]), c##r##a); \
+        c##r##b = _mm512_fmadd_ps(rs, _mm512_maskz_loadu_ps(m1, rr[r] + 16), c##r##b); }
 #define VITC__G512_STORE(r) if (MR > r) { _mm512_mask_storeu_ps(cr[r], m0, c##r##a); _mm512_mask_storeu_ps(cr[r] + 16, m1, c##r##b); }
 
 /* 0.5 x (1 + erf(x / sqrt 2)) */
@@ -61,6 +73,14 @@ static inline VITC_UNUSED __m512 vitc__gelu_tanh_avx512(__m512 v) {
     return _mm512_div_ps(v, _mm512_add_ps(_mm512_set1_ps(1.0f), vitc_avx512_exp(m2u)));
 }
 
+/* max(0, x); NaN stays NaN (maxps returns its second operand) */
+static inline VITC_UNUSED __m512 vitc__relu_avx512(__m512 v) { return _mm512_max_ps(_mm512_setzero_ps(), v); }
+
+/* x sigmoid(x) = x / (1 + exp(-x)) (as templates/eltwise/f32-unary-simd.c) */
+static inline VITC_UNUSED __m512 vitc__silu_avx512(__m512 v) {
+    return _mm512_div_ps(v, _mm512_add_ps(_mm512_set1_ps(1.0f), vitc_avx512_exp(_mm512_sub_ps(_mm512_setzero_ps(), v))));
+}
+
 #if defined(__GNUC__) || defined(__clang__)
 #define VITC__G512_INLINE static inline __attribute__((always_inline))
 #else
@@ -71,28 +91,26 @@ static inline VITC_UNUSED __m512 vitc__gelu_tanh_avx512(__m512 v) {
  * code and accumulators vanish): see vitc_f32_gemm_ukernel_fn in f32-gemm-driver.c. */
 VITC__G512_INLINE void vitc__f32_gemm_ukernel_avx512(const int MR, int mr, int nr, int kc,
                                                      const float *VITC_RESTRICT ap, const float *VITC_RESTRICT w,
-                                                     float *c, ptrdiff_t ldc, const float *bias, const float *res,
-                                                     ptrdiff_t ldr, int flags)
+                                                     float *c, ptrdiff_t ldc, const vitc_f32_gemm_tile_epilogue *e,
+                                                     int flags)
 {
     const __mmask16 m0 = (__mmask16)(nr >= 16 ? 0xFFFFu : (1u << nr) - 1u);
     const __mmask16 m1 = (__mmask16)(nr >= 32 ? 0xFFFFu : nr > 16 ? (1u << (nr - 16)) - 1u : 0u);
     const __m512 zero = _mm512_setzero_ps();
     float *cr[12];
-    const float *rr[12];
     int r, k;
     VITC__G512_ROWS(VITC__G512_DECL)
 
-    for (r = 0; r < MR; r++) {
-        const int rc = r < mr ? r : mr - 1;
-        cr[r] = c + (ptrdiff_t)rc * ldc;
-        rr[r] = res ? res + (ptrdiff_t)rc * ldr : NULL;
-    }
+    for (r = 0; r < MR; r++) cr[r] = c + (ptrdiff_t)(r < mr ? r : mr - 1) * ldc;
     if (flags & VITC_GEMM_ACCUMULATE) {
         VITC__G512_ROWS(VITC__G512_LOADC)
     } else {
-        const __m512 i0 = bias ? _mm512_maskz_loadu_ps(m0, bias) : zero;
-        const __m512 i1 = bias ? _mm512_maskz_loadu_ps(m1, bias + 16) : zero;
+        const __m512 i0 = e && e->bias ? _mm512_maskz_loadu_ps(m0, e->bias) : zero;
+        const __m512 i1 = e && e->bias ? _mm512_maskz_loadu_ps(m1, e->bias + 16) : zero;
         VITC__G512_ROWS(VITC__G512_INIT)
+        if (e && e->row_bias) {
+            VITC__G512_ROWS(VITC__G512_ROWBIAS)
+        }
     }
     for (k = 0; k < kc; k++) {
         const __m512 b0 = _mm512_loadu_ps(w), b1 = _mm512_loadu_ps(w + 16);
@@ -102,12 +120,23 @@ VITC__G512_INLINE void vitc__f32_gemm_ukernel_avx512(const int MR, int mr, int n
     }
     if (flags & VITC_GEMM_FINAL) {
         switch (flags >> VITC_GEMM_ACT_SHIFT) {
-        case 1: VITC__G512_ROWS(VITC__G512_GELU) break;
-        case 2: VITC__G512_ROWS(VITC__G512_GELU_TANH) break;
-        case 3: VITC__G512_ROWS(VITC__G512_RELU) break;
+        case VITC_GEMM_ACT_GELU: VITC__G512_ROWS(VITC__G512_GELU) break;
+        case VITC_GEMM_ACT_GELU_TANH: VITC__G512_ROWS(VITC__G512_GELU_TANH) break;
+        case VITC_GEMM_ACT_RELU: VITC__G512_ROWS(VITC__G512_RELU) break;
+        case VITC_GEMM_ACT_SILU: VITC__G512_ROWS(VITC__G512_SILU) break;
+        case VITC_GEMM_ACT_SIGMOID: VITC__G512_ROWS(VITC__G512_SIGMOID) break;
         default: break;
         }
-        if (res) {
+        if (e && e->gate) {
+            const int sig = e->gate_mode == VITC_GEMM_GATE_MUL_SIGMOID;
+            const float *gr[12];
+            for (r = 0; r < MR; r++) gr[r] = e->gate + (ptrdiff_t)(r < mr ? r : mr - 1) * e->ldg;
+            VITC__G512_ROWS(VITC__G512_GATE)
+        }
+        if (e && e->res) {
+            const __m512 rs = _mm512_set1_ps(e->res_scale);
+            const float *rr[12];
+            for (r = 0; r < MR; r++) rr[r] = e->res + (ptrdiff_t)(r < mr ? r : mr - 1) * e->ldr;
             VITC__G512_ROWS(VITC__G512_RES)
         }
     }
@@ -117,16 +146,16 @@ VITC__G512_INLINE void vitc__f32_gemm_ukernel_avx512(const int MR, int mr, int n
 /* The 12-row microkernel and the 6-row one for the last rows of A. */
 VITC_KERNEL void vitc__f32_gemm_ukernel_12x32_avx512(int mr, int nr, int kc, const float *VITC_RESTRICT ap,
                                                      const float *VITC_RESTRICT w, float *c, ptrdiff_t ldc,
-                                                     const float *bias, const float *res, ptrdiff_t ldr, int flags)
+                                                     const vitc_f32_gemm_tile_epilogue *e, int flags)
 {
-    vitc__f32_gemm_ukernel_avx512(12, mr, nr, kc, ap, w, c, ldc, bias, res, ldr, flags);
+    vitc__f32_gemm_ukernel_avx512(12, mr, nr, kc, ap, w, c, ldc, e, flags);
 }
 
 VITC_KERNEL void vitc__f32_gemm_ukernel_6x32_avx512(int mr, int nr, int kc, const float *VITC_RESTRICT ap,
                                                     const float *VITC_RESTRICT w, float *c, ptrdiff_t ldc,
-                                                    const float *bias, const float *res, ptrdiff_t ldr, int flags)
+                                                    const vitc_f32_gemm_tile_epilogue *e, int flags)
 {
-    vitc__f32_gemm_ukernel_avx512(6, mr, nr, kc, ap, w, c, ldc, bias, res, ldr, flags);
+    vitc__f32_gemm_ukernel_avx512(6, mr, nr, kc, ap, w, c, ldc, e, flags);
 }
 
 /* ap[k*MR + r] = rows[r][k] for the 4 rows r0..r0+3, k in [0, kc): 4x4 transposes
@@ -187,16 +216,15 @@ VITC_KERNEL void vitc__f32_gemm_pack_a_6_avx512(int mr, int kc, const float *VIT
     const vitc_f32_gemm_tile t = {12, 32, vitc__f32_gemm_ukernel_12x32_avx512, vitc__f32_gemm_pack_a_12_avx512, \
                                    6, vitc__f32_gemm_ukernel_6x32_avx512, vitc__f32_gemm_pack_a_6_avx512}
 
-/* C (M,N) = act(A (M,K) @ B + bias) + R, B packed for NR = 32 (f32-gemm-driver.c).
- * A rows lda apart; C and R contiguous (M,N); bias (N,) or NULL; R NULL or not
- * overlapping C. act: 0 none, 1 GELU (erf), 2 GELU (tanh), 3 ReLU.
+/* C (M,N) rows ldc apart = epilogue(A (M,K) rows lda apart @ B), B packed for
+ * NR = 32 (f32-gemm-driver.c); ep: the epilogue (f32-gemm-epilogue.c) or NULL.
  * scratch: 12 * min(kc, K) floats (kc = 0: K). */
-VITC_KERNEL void vitc_f32_gemm_12x32_avx512(int M, int N, int K, const float *A, int lda, const float *Wp,
-                                            const float *bias, const float *R, float *C, int act, int kc, int nc,
+VITC_KERNEL void vitc_f32_gemm_12x32_avx512(int M, int N, int K, const float *A, int lda, const float *Wp, float *C,
+                                            int ldc, const vitc_f32_gemm_epilogue *ep, int kc, int nc,
                                             float *scratch)
 {
     VITC__G512_TILE(tile);
-    vitc__f32_gemm_drive(&tile, M, N, K, A, lda, 1, Wp, bias, R, N, C, N, act, 0, kc, nc, scratch);
+    vitc__f32_gemm_drive(&tile, M, N, K, A, lda, 1, Wp, C, ldc, ep, 0, kc, nc, scratch);
 }
 
 /* Batched MatMul of activations (vitc__f32_matmul_drive); scratch:
@@ -211,16 +239,17 @@ VITC_KERNEL void vitc_f32_matmul_12x32_avx512(int M, int N, int K, int batch_ran
                            C, kc, nc, scratch);
 }
 
-/* ONNX Conv as GEMM (vitc__f32_conv2d_drive); scratch:
+/* ONNX Conv as GEMM with an epilogue (vitc__f32_conv2d_drive); scratch:
  * VITC_F32_CONV2D_SCRATCH(12, 32, (C_in/group)*KH*KW, OH*OW, kc) floats. */
 VITC_KERNEL void vitc_f32_conv2d_12x32_avx512(int N, int C_in, int H, int W, int C_out, int OH, int OW, int KH,
                                               int KW, int stride_h, int stride_w, int dil_h, int dil_w, int pad_t,
                                               int pad_l, int group, const float *X, const float *Wt,
-                                              const float *bias, float *Y, int kc, int nc, float *scratch)
+                                              const float *bias, float *Y, const vitc_f32_gemm_epilogue *ep, int kc,
+                                              int nc, float *scratch)
 {
     VITC__G512_TILE(tile);
     vitc__f32_conv2d_drive(&tile, N, C_in, H, W, C_out, OH, OW, KH, KW, stride_h, stride_w, dil_h, dil_w, pad_t,
-                           pad_l, group, X, Wt, bias, Y, kc, nc, scratch);
+                           pad_l, group, X, Wt, bias, Y, ep, kc, nc, scratch);
 }
 
 #endif /* VITC_F32_GEMM_12X32_AVX512_C */

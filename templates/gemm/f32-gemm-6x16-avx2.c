@@ -14,17 +14,20 @@
  * clamped pointers. 197 tokens = 32 x 6 + 5, so no shorter tail kernel. A
  * micro-panels are packed with 4x4 SSE transposes.
  *
- * Epilogue (last K block): GELU (erf) as h + h erf(x/sqrt 2) with h = x/2 and the
- * shim's fast erf (templates/simd/fastmath.h: relative error < 3.6e-7, so the GELU
- * has absolute error < 4e-7 |x|); GELU (tanh) as x / (1 + exp(-2u)),
+ * Epilogue (f32-gemm-epilogue.c; bias and row bias when the accumulators start,
+ * the rest after the last K block): GELU (erf) as h + h erf(x/sqrt 2) with h = x/2
+ * and the shim's fast erf (templates/simd/fastmath.h: relative error < 3.6e-7, so
+ * the GELU has absolute error < 4e-7 |x|); GELU (tanh) as x / (1 + exp(-2u)),
  * u = sqrt(2/pi) (x + 0.044715 x^3), with the shim's exp (the same formulas as
  * templates/eltwise/f32-unary-simd.c); ReLU as max(0, x) (NaN stays NaN, as in
- * the scalar kernel); then the residual add.
+ * the scalar kernel); SiLU as x / (1 + exp(-x)) and sigmoid with the shim's exp
+ * and sigmoid (< 3 ulp); then the gate (a product by G or sigmoid(G)) and the
+ * residual as one FMA, res_scale * R + acc.
  *
  * Entry points (M, N, K: sizes; kc, nc: K and N block sizes, 0 = whole):
- *   vitc_f32_gemm_6x16_avx2     C (M,N) = act(A (M,K) @ Wp + bias) + R, Wp packed weights
+ *   vitc_f32_gemm_6x16_avx2     C (M,N) = epilogue(A (M,K) @ Wp), Wp packed weights
  *   vitc_f32_matmul_6x16_avx2   batched MatMul of activations (B packed at run time)
- *   vitc_f32_conv2d_6x16_avx2   Conv as im2col-into-panels + GEMM
+ *   vitc_f32_conv2d_6x16_avx2   Conv as im2col-into-panels + GEMM, with an epilogue
  * Build with -mavx2 -mfma (the avx2 target's flags). */
 #ifndef VITC_F32_GEMM_6X16_AVX2_C
 #define VITC_F32_GEMM_6X16_AVX2_C
@@ -43,15 +46,22 @@
         else { c##r##a = _mm256_maskload_ps(cr[r], m0); c##r##b = _mm256_maskload_ps(cr[r] + 8, m1); } }
 #define VITC__G256_FMA(r) if (MR > r) { const __m256 av = _mm256_broadcast_ss(ap + r); \
         c##r##a = _mm256_fmadd_ps(av, b0, c##r##a); c##r##b = _mm256_fmadd_ps(av, b1, c##r##b); }
-#define VITC__G256_GELU(r) if (MR > r) { c##r##a = vitc__gelu_avx2(c##r##a); c##r##b = vitc__gelu_avx2(c##r##b); }
-#define VITC__G256_GELU_TANH(r) if (MR > r) { \
-        c##r##a = vitc__gelu_tanh_avx2(c##r##a); c##r##b = vitc__gelu_tanh_avx2(c##r##b); }
-#define VITC__G256_RELU(r) if (MR > r) { c##r##a = _mm256_max_ps(zero, c##r##a); c##r##b = _mm256_max_ps(zero, c##r##b); }
-#define VITC__G256_RES(r) if (MR > r) { \
-        if (full) { c##r##a = _mm256_add_ps(c##r##a, _mm256_loadu_ps(rr[r])); \
-                    c##r##b = _mm256_add_ps(c##r##b, _mm256_loadu_ps(rr[r] + 8)); } \
-        else { c##r##a = _mm256_add_ps(c##r##a, _mm256_maskload_ps(rr[r], m0)); \
-               c##r##b = _mm256_add_ps(c##r##b, _mm256_maskload_ps(rr[r] + 8, m1)); } }
+#define VITC__G256_APPLY(r, F) if (MR > r) { c##r##a = F(c##r##a); c##r##b = F(c##r##b); }
+#define VITC__G256_GELU(r) VITC__G256_APPLY(r, vitc__gelu_avx2)
+#define VITC__G256_GELU_TANH(r) VITC__G256_APPLY(r, vitc__gelu_tanh_avx2)
+#define VITC__G256_RELU(r) VITC__G256_APPLY(r, vitc__relu_avx2)
+#define VITC__G256_SILU(r) VITC__G256_APPLY(r, vitc__silu_avx2)
+#define VITC__G256_SIGMOID(r) VITC__G256_APPLY(r, vitc_avx2_sigmoid)
+#define VITC__G256_LOAD2(p, x, y) \
+        if (full) { x = _mm256_loadu_ps(p); y = _mm256_loadu_ps((p) + 8); } \
+        else { x = _mm256_maskload_ps(p, m0); y = _mm256_maskload_ps((p) + 8, m1); }
+#define VITC__G256_ROWBIAS(r) if (MR > r) { const __m256 rb = _mm256_broadcast_ss(e->row_bias + (r < mr ? r : mr - 1)); \
+        c##r##a = _mm256_add_ps(c##r##a, rb); c##r##b = _mm256_add_ps(c##r##b, rb); }
+#define VITC__G256_GATE(r) if (MR > r) { __m256 x, y; VITC__G256_LOAD2(gr[r], x, y) \
+        if (sig) { x = vitc_avx2_sigmoid(x); y = vitc_avx2_sigmoid(y); } \
+        c##r##a = _mm256_mul_ps(c##r##a, x); c##r##b = _mm256_mul_ps(c##r##b, y); }
+#define VITC__G256_RES(r) if (MR > r) { __m256 x, y; VITC__G256_LOAD2(rr[r], x, y) \
+        c##r##a = _mm256_fmadd_ps(rs, x, c##r##a); c##r##b = _mm256_fmadd_ps(rs, y, c##r##b); }
 #define VITC__G256_STORE(r) if (MR > r) { \
         if (full) { _mm256_storeu_ps(cr[r], c##r##a); _mm256_storeu_ps(cr[r] + 8, c##r##b); } \
         else { _mm256_maskstore_ps(cr[r], m0, c##r##a); _mm256_maskstore_ps(cr[r] + 8, m1, c##r##b); } }
@@ -69,6 +79,14 @@ static inline VITC_UNUSED __m256 vitc__gelu_tanh_avx2(__m256 v) {
     return _mm256_div_ps(v, _mm256_add_ps(_mm256_set1_ps(1.0f), vitc_avx2_exp(m2u)));
 }
 
+/* max(0, x); NaN stays NaN (maxps returns its second operand) */
+static inline VITC_UNUSED __m256 vitc__relu_avx2(__m256 v) { return _mm256_max_ps(_mm256_setzero_ps(), v); }
+
+/* x sigmoid(x) = x / (1 + exp(-x)) (as templates/eltwise/f32-unary-simd.c) */
+static inline VITC_UNUSED __m256 vitc__silu_avx2(__m256 v) {
+    return _mm256_div_ps(v, _mm256_add_ps(_mm256_set1_ps(1.0f), vitc_avx2_exp(_mm256_sub_ps(_mm256_setzero_ps(), v))));
+}
+
 #if defined(__GNUC__) || defined(__clang__)
 #define VITC__G256_INLINE static inline __attribute__((always_inline))
 #else
@@ -79,8 +97,8 @@ static inline VITC_UNUSED __m256 vitc__gelu_tanh_avx2(__m256 v) {
  * code and accumulators vanish): see vitc_f32_gemm_ukernel_fn in f32-gemm-driver.c. */
 VITC__G256_INLINE void vitc__f32_gemm_ukernel_avx2(const int MR, int mr, int nr, int kc,
                                                    const float *VITC_RESTRICT ap, const float *VITC_RESTRICT w,
-                                                   float *c, ptrdiff_t ldc, const float *bias, const float *res,
-                                                   ptrdiff_t ldr, int flags)
+                                                   float *c, ptrdiff_t ldc, const vitc_f32_gemm_tile_epilogue *e,
+                                                   int flags)
 {
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(nr), lane);
@@ -88,21 +106,21 @@ VITC__G256_INLINE void vitc__f32_gemm_ukernel_avx2(const int MR, int mr, int nr,
     const int full = nr == 16;
     const __m256 zero = _mm256_setzero_ps();
     float *cr[6];
-    const float *rr[6];
     int r, k;
     VITC__G256_ROWS(VITC__G256_DECL)
 
-    for (r = 0; r < MR; r++) {
-        const int rc = r < mr ? r : mr - 1;
-        cr[r] = c + (ptrdiff_t)rc * ldc;
-        rr[r] = res ? res + (ptrdiff_t)rc * ldr : NULL;
-    }
+    for (r = 0; r < MR; r++) cr[r] = c + (ptrdiff_t)(r < mr ? r : mr - 1) * ldc;
     if (flags & VITC_GEMM_ACCUMULATE) {
         VITC__G256_ROWS(VITC__G256_LOADC)
     } else {
-        const __m256 i0 = bias ? (full ? _mm256_loadu_ps(bias) : _mm256_maskload_ps(bias, m0)) : zero;
-        const __m256 i1 = bias ? (full ? _mm256_loadu_ps(bias + 8) : _mm256_maskload_ps(bias + 8, m1)) : zero;
+        __m256 i0 = zero, i1 = zero;
+        if (e && e->bias) {
+            VITC__G256_LOAD2(e->bias, i0, i1)
+        }
         VITC__G256_ROWS(VITC__G256_INIT)
+        if (e && e->row_bias) {
+            VITC__G256_ROWS(VITC__G256_ROWBIAS)
+        }
     }
     for (k = 0; k < kc; k++) {
         const __m256 b0 = _mm256_loadu_ps(w), b1 = _mm256_loadu_ps(w + 8);
@@ -112,12 +130,23 @@ VITC__G256_INLINE void vitc__f32_gemm_ukernel_avx2(const int MR, int mr, int nr,
     }
     if (flags & VITC_GEMM_FINAL) {
         switch (flags >> VITC_GEMM_ACT_SHIFT) {
-        case 1: VITC__G256_ROWS(VITC__G256_GELU) break;
-        case 2: VITC__G256_ROWS(VITC__G256_GELU_TANH) break;
-        case 3: VITC__G256_ROWS(VITC__G256_RELU) break;
+        case VITC_GEMM_ACT_GELU: VITC__G256_ROWS(VITC__G256_GELU) break;
+        case VITC_GEMM_ACT_GELU_TANH: VITC__G256_ROWS(VITC__G256_GELU_TANH) break;
+        case VITC_GEMM_ACT_RELU: VITC__G256_ROWS(VITC__G256_RELU) break;
+        case VITC_GEMM_ACT_SILU: VITC__G256_ROWS(VITC__G256_SILU) break;
+        case VITC_GEMM_ACT_SIGMOID: VITC__G256_ROWS(VITC__G256_SIGMOID) break;
         default: break;
         }
-        if (res) {
+        if (e && e->gate) {
+            const int sig = e->gate_mode == VITC_GEMM_GATE_MUL_SIGMOID;
+            const float *gr[6];
+            for (r = 0; r < MR; r++) gr[r] = e->gate + (ptrdiff_t)(r < mr ? r : mr - 1) * e->ldg;
+            VITC__G256_ROWS(VITC__G256_GATE)
+        }
+        if (e && e->res) {
+            const __m256 rs = _mm256_set1_ps(e->res_scale);
+            const float *rr[6];
+            for (r = 0; r < MR; r++) rr[r] = e->res + (ptrdiff_t)(r < mr ? r : mr - 1) * e->ldr;
             VITC__G256_ROWS(VITC__G256_RES)
         }
     }
@@ -126,9 +155,9 @@ VITC__G256_INLINE void vitc__f32_gemm_ukernel_avx2(const int MR, int mr, int nr,
 
 VITC_KERNEL void vitc__f32_gemm_ukernel_6x16_avx2(int mr, int nr, int kc, const float *VITC_RESTRICT ap,
                                                   const float *VITC_RESTRICT w, float *c, ptrdiff_t ldc,
-                                                  const float *bias, const float *res, ptrdiff_t ldr, int flags)
+                                                  const vitc_f32_gemm_tile_epilogue *e, int flags)
 {
-    vitc__f32_gemm_ukernel_avx2(6, mr, nr, kc, ap, w, c, ldc, bias, res, ldr, flags);
+    vitc__f32_gemm_ukernel_avx2(6, mr, nr, kc, ap, w, c, ldc, e, flags);
 }
 
 /* ap[k*MR + r] = rows[r][k] for the 4 rows r0..r0+3, k in [0, kc): 4x4 transposes
@@ -172,16 +201,14 @@ VITC_KERNEL void vitc__f32_gemm_pack_a_6_avx2(int mr, int kc, const float *VITC_
 /* The tile the entry points below run on. */
 #define VITC__G256_TILE(t) const vitc_f32_gemm_tile t = {6, 16, vitc__f32_gemm_ukernel_6x16_avx2, vitc__f32_gemm_pack_a_6_avx2, 0, NULL, NULL}
 
-/* C (M,N) = act(A (M,K) @ B + bias) + R, B packed for NR = 16 (f32-gemm-driver.c).
- * A rows lda apart; C and R contiguous (M,N); bias (N,) or NULL; R NULL or not
- * overlapping C. act: 0 none, 1 GELU (erf), 2 GELU (tanh), 3 ReLU.
+/* C (M,N) rows ldc apart = epilogue(A (M,K) rows lda apart @ B), B packed for
+ * NR = 16 (f32-gemm-driver.c); ep: the epilogue (f32-gemm-epilogue.c) or NULL.
  * scratch: 6 * min(kc, K) floats (kc = 0: K). */
-VITC_KERNEL void vitc_f32_gemm_6x16_avx2(int M, int N, int K, const float *A, int lda, const float *Wp,
-                                         const float *bias, const float *R, float *C, int act, int kc, int nc,
-                                         float *scratch)
+VITC_KERNEL void vitc_f32_gemm_6x16_avx2(int M, int N, int K, const float *A, int lda, const float *Wp, float *C,
+                                         int ldc, const vitc_f32_gemm_epilogue *ep, int kc, int nc, float *scratch)
 {
     VITC__G256_TILE(tile);
-    vitc__f32_gemm_drive(&tile, M, N, K, A, lda, 1, Wp, bias, R, N, C, N, act, 0, kc, nc, scratch);
+    vitc__f32_gemm_drive(&tile, M, N, K, A, lda, 1, Wp, C, ldc, ep, 0, kc, nc, scratch);
 }
 
 /* Batched MatMul of activations (vitc__f32_matmul_drive); scratch:
@@ -196,16 +223,17 @@ VITC_KERNEL void vitc_f32_matmul_6x16_avx2(int M, int N, int K, int batch_rank, 
                            C, kc, nc, scratch);
 }
 
-/* ONNX Conv as GEMM (vitc__f32_conv2d_drive); scratch:
+/* ONNX Conv as GEMM with an epilogue (vitc__f32_conv2d_drive); scratch:
  * VITC_F32_CONV2D_SCRATCH(6, 16, (C_in/group)*KH*KW, OH*OW, kc) floats. */
 VITC_KERNEL void vitc_f32_conv2d_6x16_avx2(int N, int C_in, int H, int W, int C_out, int OH, int OW, int KH,
                                            int KW, int stride_h, int stride_w, int dil_h, int dil_w, int pad_t,
                                            int pad_l, int group, const float *X, const float *Wt,
-                                           const float *bias, float *Y, int kc, int nc, float *scratch)
+                                           const float *bias, float *Y, const vitc_f32_gemm_epilogue *ep, int kc,
+                                           int nc, float *scratch)
 {
     VITC__G256_TILE(tile);
     vitc__f32_conv2d_drive(&tile, N, C_in, H, W, C_out, OH, OW, KH, KW, stride_h, stride_w, dil_h, dil_w, pad_t,
-                           pad_l, group, X, Wt, bias, Y, kc, nc, scratch);
+                           pad_l, group, X, Wt, bias, Y, ep, kc, nc, scratch);
 }
 
 #endif /* VITC_F32_GEMM_6X16_AVX2_C */

@@ -19,17 +19,21 @@
  * panel is zero-padded, so the FMAs need none. Row tails (mr < MR) compute on
  * repeated A rows and store to clamped pointers.
  *
- * Epilogue (last K block): GELU (erf) as h + h erf(x/sqrt 2) with h = x/2 and the
- * shim's fast erf (templates/simd/fastmath.h: relative error < 3.6e-7, so the GELU
- * has absolute error < 4e-7 |x|); GELU (tanh) as x / (1 + exp(-2u)),
+ * Epilogue (f32-gemm-epilogue.c; bias and row bias when the accumulators start,
+ * the rest after the last K block): GELU (erf) as h + h erf(x/sqrt 2) with h = x/2
+ * and the shim's fast erf (templates/simd/fastmath.h: relative error < 3.6e-7, so
+ * the GELU has absolute error < 4e-7 |x|); GELU (tanh) as x / (1 + exp(-2u)),
  * u = sqrt(2/pi) (x + 0.044715 x^3), with the shim's exp (the same formulas as
  * templates/eltwise/f32-unary-simd.c); ReLU as x < 0 ? 0 : x (NaN stays NaN, as in
- * the scalar kernel); then the residual add.
+ * the scalar kernel); SiLU as x / (1 + exp(-x)) and sigmoid with the shim's exp
+ * and sigmoid (< 3 ulp); then the gate (a product by G or sigmoid(G)) and the residual as
+ * res_scale * R + acc through the shim's FMA (two roundings without VFPv4: exact
+ * all the same when res_scale is a power of two).
  *
  * Entry points (M, N, K: sizes; kc, nc: K and N block sizes, 0 = whole):
- *   vitc_f32_gemm_8x12_neon     C (M,N) = act(A (M,K) @ Wp + bias) + R, Wp packed weights
+ *   vitc_f32_gemm_8x12_neon     C (M,N) = epilogue(A (M,K) @ Wp), Wp packed weights
  *   vitc_f32_matmul_8x12_neon   batched MatMul of activations (B packed at run time)
- *   vitc_f32_conv2d_8x12_neon   Conv as im2col-into-panels + GEMM
+ *   vitc_f32_conv2d_8x12_neon   Conv as im2col-into-panels + GEMM, with an epilogue
  * Division and the FMA outside the inner loop go through the shim (vitc_neon_div,
  * vitc_neon_fma), which knows the AArch32 spellings. */
 #ifndef VITC_F32_GEMM_8X12_NEON_C
@@ -67,8 +71,16 @@
 #define VITC__G128_GELU(r) if (MR > r) { VITC__G128_COLS3(vitc__gelu_neon, r) }
 #define VITC__G128_GELU_TANH(r) if (MR > r) { VITC__G128_COLS3(vitc__gelu_tanh_neon, r) }
 #define VITC__G128_RELU(r) if (MR > r) { VITC__G128_COLS3(vitc__relu_neon, r) }
+#define VITC__G128_SILU(r) if (MR > r) { VITC__G128_COLS3(vitc__silu_neon, r) }
+#define VITC__G128_SIGMOID(r) if (MR > r) { VITC__G128_COLS3(vitc_neon_sigmoid, r) }
+#define VITC__G128_ROWBIAS(r) if (MR > r) { const float32x4_t rb = vdupq_n_f32(e->row_bias[r < mr ? r : mr - 1]); \
+        c##r##a = vaddq_f32(c##r##a, rb); c##r##b = vaddq_f32(c##r##b, rb); c##r##c = vaddq_f32(c##r##c, rb); }
+#define VITC__G128_GATE(r) if (MR > r) { float32x4_t x, y, z; VITC__G128_LOAD3(gr[r], x, y, z) \
+        if (sig) { x = vitc_neon_sigmoid(x); y = vitc_neon_sigmoid(y); z = vitc_neon_sigmoid(z); } \
+        c##r##a = vmulq_f32(c##r##a, x); c##r##b = vmulq_f32(c##r##b, y); c##r##c = vmulq_f32(c##r##c, z); }
 #define VITC__G128_RES(r) if (MR > r) { float32x4_t x, y, z; VITC__G128_LOAD3(rr[r], x, y, z) \
-        c##r##a = vaddq_f32(c##r##a, x); c##r##b = vaddq_f32(c##r##b, y); c##r##c = vaddq_f32(c##r##c, z); }
+        c##r##a = vitc_neon_fma(rs, x, c##r##a); c##r##b = vitc_neon_fma(rs, y, c##r##b); \
+        c##r##c = vitc_neon_fma(rs, z, c##r##c); }
 #define VITC__G128_STORE(r) if (MR > r) { \
         if (full) { vst1q_f32(cr[r], c##r##a); vst1q_f32(cr[r] + 4, c##r##b); vst1q_f32(cr[r] + 8, c##r##c); } \
         else { vitc_neon_store_tail(cr[r], c##r##a, nr >= 4 ? 4 : nr); vitc_neon_store_tail(cr[r] + 4, c##r##b, n1); \
@@ -92,6 +104,11 @@ static inline VITC_UNUSED float32x4_t vitc__relu_neon(float32x4_t v) {
     return vbslq_f32(vcltq_f32(v, vdupq_n_f32(0.0f)), vdupq_n_f32(0.0f), v);
 }
 
+/* x sigmoid(x) = x / (1 + exp(-x)) (as templates/eltwise/f32-unary-simd.c) */
+static inline VITC_UNUSED float32x4_t vitc__silu_neon(float32x4_t v) {
+    return vitc_neon_div(v, vaddq_f32(vdupq_n_f32(1.0f), vitc_neon_exp(vnegq_f32(v))));
+}
+
 #if defined(__GNUC__) || defined(__clang__)
 #define VITC__G128_INLINE static inline __attribute__((always_inline))
 #else
@@ -103,30 +120,28 @@ static inline VITC_UNUSED float32x4_t vitc__relu_neon(float32x4_t v) {
  * f32-gemm-driver.c. */
 VITC__G128_INLINE void vitc__f32_gemm_ukernel_neon(const int MR, int mr, int nr, int kc,
                                                    const float *VITC_RESTRICT ap, const float *VITC_RESTRICT w,
-                                                   float *c, ptrdiff_t ldc, const float *bias, const float *res,
-                                                   ptrdiff_t ldr, int flags)
+                                                   float *c, ptrdiff_t ldc, const vitc_f32_gemm_tile_epilogue *e,
+                                                   int flags)
 {
     const int full = nr == 12;
     const int n1 = nr <= 4 ? 0 : nr >= 8 ? 4 : nr - 4, n2 = nr <= 8 ? 0 : nr - 8;
     const float32x4_t zero = vdupq_n_f32(0.0f);
     float *cr[8];
-    const float *rr[8];
     int r, k;
     VITC__G128_ROWS(VITC__G128_DECL)
 
-    for (r = 0; r < MR; r++) {
-        const int rc = r < mr ? r : mr - 1;
-        cr[r] = c + (ptrdiff_t)rc * ldc;
-        rr[r] = res ? res + (ptrdiff_t)rc * ldr : NULL;
-    }
+    for (r = 0; r < MR; r++) cr[r] = c + (ptrdiff_t)(r < mr ? r : mr - 1) * ldc;
     if (flags & VITC_GEMM_ACCUMULATE) {
         VITC__G128_ROWS(VITC__G128_LOADC)
     } else {
         float32x4_t i0 = zero, i1 = zero, i2 = zero;
-        if (bias) {
-            VITC__G128_LOAD3(bias, i0, i1, i2)
+        if (e && e->bias) {
+            VITC__G128_LOAD3(e->bias, i0, i1, i2)
         }
         VITC__G128_ROWS(VITC__G128_INIT)
+        if (e && e->row_bias) {
+            VITC__G128_ROWS(VITC__G128_ROWBIAS)
+        }
     }
     for (k = 0; k < kc; k++) {
         const float32x4_t b0 = vld1q_f32(w), b1 = vld1q_f32(w + 4), b2 = vld1q_f32(w + 8);
@@ -137,12 +152,23 @@ VITC__G128_INLINE void vitc__f32_gemm_ukernel_neon(const int MR, int mr, int nr,
     }
     if (flags & VITC_GEMM_FINAL) {
         switch (flags >> VITC_GEMM_ACT_SHIFT) {
-        case 1: VITC__G128_ROWS(VITC__G128_GELU) break;
-        case 2: VITC__G128_ROWS(VITC__G128_GELU_TANH) break;
-        case 3: VITC__G128_ROWS(VITC__G128_RELU) break;
+        case VITC_GEMM_ACT_GELU: VITC__G128_ROWS(VITC__G128_GELU) break;
+        case VITC_GEMM_ACT_GELU_TANH: VITC__G128_ROWS(VITC__G128_GELU_TANH) break;
+        case VITC_GEMM_ACT_RELU: VITC__G128_ROWS(VITC__G128_RELU) break;
+        case VITC_GEMM_ACT_SILU: VITC__G128_ROWS(VITC__G128_SILU) break;
+        case VITC_GEMM_ACT_SIGMOID: VITC__G128_ROWS(VITC__G128_SIGMOID) break;
         default: break;
         }
-        if (res) {
+        if (e && e->gate) {
+            const int sig = e->gate_mode == VITC_GEMM_GATE_MUL_SIGMOID;
+            const float *gr[8];
+            for (r = 0; r < MR; r++) gr[r] = e->gate + (ptrdiff_t)(r < mr ? r : mr - 1) * e->ldg;
+            VITC__G128_ROWS(VITC__G128_GATE)
+        }
+        if (e && e->res) {
+            const float32x4_t rs = vdupq_n_f32(e->res_scale);
+            const float *rr[8];
+            for (r = 0; r < MR; r++) rr[r] = e->res + (ptrdiff_t)(r < mr ? r : mr - 1) * e->ldr;
             VITC__G128_ROWS(VITC__G128_RES)
         }
     }
@@ -152,16 +178,16 @@ VITC__G128_INLINE void vitc__f32_gemm_ukernel_neon(const int MR, int mr, int nr,
 /* The 8-row microkernel and the 4-row one for the last rows of A. */
 VITC_KERNEL void vitc__f32_gemm_ukernel_8x12_neon(int mr, int nr, int kc, const float *VITC_RESTRICT ap,
                                                   const float *VITC_RESTRICT w, float *c, ptrdiff_t ldc,
-                                                  const float *bias, const float *res, ptrdiff_t ldr, int flags)
+                                                  const vitc_f32_gemm_tile_epilogue *e, int flags)
 {
-    vitc__f32_gemm_ukernel_neon(8, mr, nr, kc, ap, w, c, ldc, bias, res, ldr, flags);
+    vitc__f32_gemm_ukernel_neon(8, mr, nr, kc, ap, w, c, ldc, e, flags);
 }
 
 VITC_KERNEL void vitc__f32_gemm_ukernel_4x12_neon(int mr, int nr, int kc, const float *VITC_RESTRICT ap,
                                                   const float *VITC_RESTRICT w, float *c, ptrdiff_t ldc,
-                                                  const float *bias, const float *res, ptrdiff_t ldr, int flags)
+                                                  const vitc_f32_gemm_tile_epilogue *e, int flags)
 {
-    vitc__f32_gemm_ukernel_neon(4, mr, nr, kc, ap, w, c, ldc, bias, res, ldr, flags);
+    vitc__f32_gemm_ukernel_neon(4, mr, nr, kc, ap, w, c, ldc, e, flags);
 }
 
 /* A micro-panel packers for those kernels. */
@@ -182,16 +208,14 @@ VITC_KERNEL void vitc__f32_gemm_pack_a_4_neon(int mr, int kc, const float *VITC_
     const vitc_f32_gemm_tile t = {8, 12, vitc__f32_gemm_ukernel_8x12_neon, vitc__f32_gemm_pack_a_8_neon, \
                                    4, vitc__f32_gemm_ukernel_4x12_neon, vitc__f32_gemm_pack_a_4_neon}
 
-/* C (M,N) = act(A (M,K) @ B + bias) + R, B packed for NR = 12 (f32-gemm-driver.c).
- * A rows lda apart; C and R contiguous (M,N); bias (N,) or NULL; R NULL or not
- * overlapping C. act: 0 none, 1 GELU (erf), 2 GELU (tanh), 3 ReLU.
+/* C (M,N) rows ldc apart = epilogue(A (M,K) rows lda apart @ B), B packed for
+ * NR = 12 (f32-gemm-driver.c); ep: the epilogue (f32-gemm-epilogue.c) or NULL.
  * scratch: 8 * min(kc, K) floats (kc = 0: K). */
-VITC_KERNEL void vitc_f32_gemm_8x12_neon(int M, int N, int K, const float *A, int lda, const float *Wp,
-                                         const float *bias, const float *R, float *C, int act, int kc, int nc,
-                                         float *scratch)
+VITC_KERNEL void vitc_f32_gemm_8x12_neon(int M, int N, int K, const float *A, int lda, const float *Wp, float *C,
+                                         int ldc, const vitc_f32_gemm_epilogue *ep, int kc, int nc, float *scratch)
 {
     VITC__G128_TILE(tile);
-    vitc__f32_gemm_drive(&tile, M, N, K, A, lda, 1, Wp, bias, R, N, C, N, act, 0, kc, nc, scratch);
+    vitc__f32_gemm_drive(&tile, M, N, K, A, lda, 1, Wp, C, ldc, ep, 0, kc, nc, scratch);
 }
 
 /* Batched MatMul of activations (vitc__f32_matmul_drive); scratch:
@@ -206,16 +230,17 @@ VITC_KERNEL void vitc_f32_matmul_8x12_neon(int M, int N, int K, int batch_rank, 
                            C, kc, nc, scratch);
 }
 
-/* ONNX Conv as GEMM (vitc__f32_conv2d_drive); scratch:
+/* ONNX Conv as GEMM with an epilogue (vitc__f32_conv2d_drive); scratch:
  * VITC_F32_CONV2D_SCRATCH(8, 12, (C_in/group)*KH*KW, OH*OW, kc) floats. */
 VITC_KERNEL void vitc_f32_conv2d_8x12_neon(int N, int C_in, int H, int W, int C_out, int OH, int OW, int KH,
                                            int KW, int stride_h, int stride_w, int dil_h, int dil_w, int pad_t,
                                            int pad_l, int group, const float *X, const float *Wt,
-                                           const float *bias, float *Y, int kc, int nc, float *scratch)
+                                           const float *bias, float *Y, const vitc_f32_gemm_epilogue *ep, int kc,
+                                           int nc, float *scratch)
 {
     VITC__G128_TILE(tile);
     vitc__f32_conv2d_drive(&tile, N, C_in, H, W, C_out, OH, OW, KH, KW, stride_h, stride_w, dil_h, dil_w, pad_t,
-                           pad_l, group, X, Wt, bias, Y, kc, nc, scratch);
+                           pad_l, group, X, Wt, bias, Y, ep, kc, nc, scratch);
 }
 
 #endif /* VITC_F32_GEMM_8X12_NEON_C */

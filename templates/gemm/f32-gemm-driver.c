@@ -27,15 +27,16 @@
  *       to row mr-1's place, see below).
  *
  * The microkernel (vitc_f32_gemm_ukernel_fn):
- *   uk(mr, nr, kc, ap, w, c, ldc, bias, res, ldr, flags)
- *     acc (MR, NR) = (flags & VITC_GEMM_ACCUMULATE ? C : bias or 0) + ap @ w over kc
- *     if flags & VITC_GEMM_FINAL: acc = act(acc) (act = flags >> VITC_GEMM_ACT_SHIFT),
- *                                 then acc += res (if res != NULL)
+ *   uk(mr, nr, kc, ap, w, c, ldc, e, flags)
+ *     acc (MR, NR) = (flags & VITC_GEMM_ACCUMULATE ? C : bias + row_bias or 0) + ap @ w over kc
+ *     if flags & VITC_GEMM_FINAL: the rest of the epilogue (f32-gemm-epilogue.c) with
+ *       the activation flags >> VITC_GEMM_ACT_SHIFT, then the gate and the residual of e
  *     stores rows [0, mr) and columns [0, nr) of acc into C
- *   Row pointers of C and res past mr-1 are clamped to row mr-1 and rows are
- *   stored from the last to the first, so the rows it computes in excess land on
- *   row mr-1 and are overwritten by the right values. Nothing outside
- *   (mr, nr) of C, bias or res is read or written.
+ *   e (NULL: none) holds the tile's epilogue operands at the tile's first row and
+ *   column (vitc_f32_gemm_tile_epilogue). Row pointers of C, G and R past mr-1 are
+ *   clamped to row mr-1 and rows are stored from the last to the first, so the rows
+ *   it computes in excess land on row mr-1 and are overwritten by the right values.
+ *   Nothing outside (mr, nr) of C, bias, row_bias, G or R is read or written.
  *
  * The drivers cut the product into blocks: N blocks of nc columns (a multiple of
  * NR) and K blocks of kc, both chosen by the compiler per shape and passed as
@@ -45,9 +46,10 @@
  * block initializes C (bias), later ones accumulate into C, the last applies the
  * activation and the residual. Sums are in float, in order of increasing k.
  *
- * Activations (flags >> VITC_GEMM_ACT_SHIFT; the numbers of vitc.Gemm's
- * `activation` attribute, ir/ops.def): 0 none, 1 GELU (erf), 2 GELU (tanh),
- * 3 ReLU.
+ * The epilogue (bias, activation per column range, gate, scaled residual) is the
+ * contract of f32-gemm-epilogue.c: the drivers pass the microkernel one
+ * activation per tile, and run a tile that straddles a boundary between column
+ * ranges of different activations once per range, through a tile-sized buffer.
  *
  * Speed (bench/gemm_bench.c, one Zen 4 core, fp32 FMA peak measured at 116.7
  * GFLOP/s): on DeiT-Tiny's shapes (M = 197 tokens; K, N = 192, 576 / 192, 192 /
@@ -59,6 +61,7 @@
 #define VITC_F32_GEMM_DRIVER_C
 
 #include "../prelude.h"
+#include "f32-gemm-epilogue.c"
 
 enum {
     VITC_GEMM_ACCUMULATE = 1, /* C already holds partial sums (or the bias): add to it */
@@ -66,9 +69,20 @@ enum {
     VITC_GEMM_ACT_SHIFT = 4   /* activation code in flags >> 4 */
 };
 
+/* One tile's epilogue operands, each at the tile's first row and column (NULL: absent). */
+typedef struct vitc_f32_gemm_tile_epilogue {
+    const float *bias, *row_bias;
+    int gate_mode;              /* VITC_GEMM_GATE_*; gate is NULL when it is none */
+    const float *gate;
+    ptrdiff_t ldg;
+    const float *res;
+    ptrdiff_t ldr;
+    float res_scale;
+} vitc_f32_gemm_tile_epilogue;
+
 typedef void (*vitc_f32_gemm_ukernel_fn)(int mr, int nr, int kc, const float *VITC_RESTRICT ap,
                                          const float *VITC_RESTRICT w, float *c, ptrdiff_t ldc,
-                                         const float *bias, const float *res, ptrdiff_t ldr, int flags);
+                                         const vitc_f32_gemm_tile_epilogue *e, int flags);
 
 /* Packs mr <= MR rows of A into an MR-row micro-panel (vitc__f32_gemm_pack_a). */
 typedef void (*vitc_f32_gemm_pack_fn)(int mr, int kc, const float *VITC_RESTRICT A, ptrdiff_t a_rs, ptrdiff_t a_cs,
@@ -138,14 +152,65 @@ VITC__GEMM_INLINE void vitc__f32_gemm_pack_a(const int MR, int mr, int kc, const
     }
 }
 
-/* C (M,N) = act(A' (M,K) @ B (K,N) + bias) + R, B packed (Wp), A'[i][k] = A[i*a_rs + k*a_cs].
- * bias (N,) or NULL; R (M,N) rows ldr apart or NULL; accumulate != 0: C's contents
- * take the place of the bias (C = act(C + A'@B) + R). kc, nc: block sizes (0 = whole).
- * ap: MR * min(kc, K) floats of scratch. C must not overlap A, Wp, R or ap. */
+/* Tile (i0, j) of the product on the microkernel uk: the epilogue operands moved to
+ * the tile; a tile whose columns [j, j + nr) cross a boundary of the activation
+ * ranges is computed once per range into a tile-sized buffer (from C's partial sums
+ * when accumulating) and that range's columns are copied out. */
+static inline VITC_UNUSED void vitc__f32_gemm_tile(const vitc_f32_gemm_tile *t, vitc_f32_gemm_ukernel_fn uk, int mr,
+                                                   int nr, int kc, const float *ap, const float *w, float *C,
+                                                   ptrdiff_t ldc, const vitc_f32_gemm_epilogue *ep, int i0, int j,
+                                                   int N, int flags)
+{
+    vitc_f32_gemm_tile_epilogue e;
+    const vitc_f32_gemm_tile_epilogue *pe = NULL;
+    float *c = C + (ptrdiff_t)i0 * ldc + j;
+    int act, end;
+    if (ep) {
+        e.bias = ep->bias ? ep->bias + j : NULL;
+        e.row_bias = ep->row_bias ? ep->row_bias + i0 : NULL;
+        e.gate_mode = ep->gate && ep->gate_mode ? ep->gate_mode : VITC_GEMM_GATE_NONE;
+        e.gate = e.gate_mode ? ep->gate + (ptrdiff_t)i0 * ep->ldg + j : NULL;
+        e.ldg = ep->ldg;
+        e.res = ep->res ? ep->res + (ptrdiff_t)i0 * ep->ldr + j : NULL;
+        e.ldr = ep->ldr;
+        e.res_scale = ep->res_scale;
+        pe = &e;
+    }
+    if (!(flags & VITC_GEMM_FINAL)) {
+        uk(mr, nr, kc, ap, w, c, ldc, pe, flags);
+        return;
+    }
+    act = vitc__f32_gemm_act_of(ep, j);
+    end = vitc__f32_gemm_act_end(ep, j, N);
+    if (j + nr <= end) {
+        uk(mr, nr, kc, ap, w, c, ldc, pe, flags | (act << VITC_GEMM_ACT_SHIFT));
+    } else {
+        float buf[16 * 32]; /* MR x NR of any tile (pack_a takes MR <= 16) */
+        const int NR = t->nr;
+        int s = j, r, q;
+        while (s < j + nr) {
+            const int e_end = vitc__f32_gemm_act_end(ep, s, N), stop = e_end < j + nr ? e_end : j + nr;
+            if (flags & VITC_GEMM_ACCUMULATE)
+                for (r = 0; r < mr; r++)
+                    for (q = 0; q < nr; q++) buf[r * NR + q] = c[(ptrdiff_t)r * ldc + q];
+            uk(mr, nr, kc, ap, w, buf, NR, pe, flags | (vitc__f32_gemm_act_of(ep, s) << VITC_GEMM_ACT_SHIFT));
+            for (r = 0; r < mr; r++)
+                for (q = s - j; q < stop - j; q++) c[(ptrdiff_t)r * ldc + q] = buf[r * NR + q];
+            s = stop;
+        }
+    }
+}
+
+/* C (M,N) rows ldc apart = epilogue(A' (M,K) @ B (K,N)), B packed (Wp), A'[i][k] =
+ * A[i*a_rs + k*a_cs]; ep (f32-gemm-epilogue.c) may be NULL (a plain product).
+ * accumulate != 0: C's contents take the place of the bias and row bias (C =
+ * epilogue'(C + A'@B)). kc, nc: block sizes (0 = whole). ap: MR * min(kc, K) floats
+ * of scratch. C must not overlap A, Wp, the epilogue's operands (except a gate or
+ * residual that is C itself, element for element) or ap. */
 VITC_KERNEL void vitc__f32_gemm_drive(const vitc_f32_gemm_tile *t, int M, int N, int K,
                                       const float *A, ptrdiff_t a_rs, ptrdiff_t a_cs, const float *Wp,
-                                      const float *bias, const float *R, ptrdiff_t ldr, float *C, ptrdiff_t ldc,
-                                      int act, int accumulate, int kc, int nc, float *ap)
+                                      float *C, ptrdiff_t ldc, const vitc_f32_gemm_epilogue *ep,
+                                      int accumulate, int kc, int nc, float *ap)
 {
     const int MR = t->mr, NR = t->nr;
     int j0, k0, i0, j;
@@ -158,8 +223,7 @@ VITC_KERNEL void vitc__f32_gemm_drive(const vitc_f32_gemm_tile *t, int M, int N,
         k0 = 0;
         do { /* at least once: K == 0 still writes bias, activation and residual */
             const int kcb = K - k0 < kc ? K - k0 : kc;
-            const int flags = ((accumulate || k0 > 0) ? VITC_GEMM_ACCUMULATE : 0) |
-                              (k0 + kcb >= K ? VITC_GEMM_FINAL : 0) | (act << VITC_GEMM_ACT_SHIFT);
+            const int flags = ((accumulate || k0 > 0) ? VITC_GEMM_ACCUMULATE : 0) | (k0 + kcb >= K ? VITC_GEMM_FINAL : 0);
             for (i0 = 0; i0 < M; i0 += MR) {
                 const int mr = M - i0 < MR ? M - i0 : MR;
                 const int tail = mr <= t->mr_tail;
@@ -167,9 +231,9 @@ VITC_KERNEL void vitc__f32_gemm_drive(const vitc_f32_gemm_tile *t, int M, int N,
                 (tail ? t->pack_a_tail : t->pack_a)(mr, kcb, A + (ptrdiff_t)i0 * a_rs + (ptrdiff_t)k0 * a_cs, a_rs,
                                                     a_cs, ap);
                 for (j = j0; j < j0 + ncb; j += NR)
-                    uk(mr, N - j < NR ? N - j : NR, kcb, ap, Wp + (ptrdiff_t)(j / NR) * K * NR + (ptrdiff_t)k0 * NR,
-                       C + (ptrdiff_t)i0 * ldc + j, ldc, bias ? bias + j : NULL,
-                       R ? R + (ptrdiff_t)i0 * ldr + j : NULL, ldr, flags);
+                    vitc__f32_gemm_tile(t, uk, mr, N - j < NR ? N - j : NR, kcb, ap,
+                                        Wp + (ptrdiff_t)(j / NR) * K * NR + (ptrdiff_t)k0 * NR, C, ldc, ep, i0, j, N,
+                                        flags);
             }
             k0 += kcb;
         } while (k0 < K);
@@ -215,8 +279,7 @@ VITC_KERNEL void vitc__f32_matmul_drive(const vitc_f32_gemm_tile *t, int M, int 
             vitc_f32_gemm_pack_b(K, N, NR, B + bo, b_rs, b_cs, wp);
             packed_at = bo;
         }
-        vitc__f32_gemm_drive(t, M, N, K, A + ao, K, 1, wp, NULL, NULL, 0, C + b * cstep, N, 0, 0, kc, nc,
-                             ap);
+        vitc__f32_gemm_drive(t, M, N, K, A + ao, K, 1, wp, C + b * cstep, N, NULL, 0, kc, nc, ap);
         for (d = batch_rank - 1; d >= 0; d--) { /* odometer over the batch index */
             if (++idx[d] < batch_dims[d]) break;
             idx[d] = 0;
@@ -263,20 +326,23 @@ VITC_KERNEL void vitc__f32_conv2d_pack_tap(float *VITC_RESTRICT dst, const float
     for (; jj < NR; jj++) dst[jj] = 0.0f;
 }
 
-/* ONNX Conv (NCHW) as GEMMs, any group:
- *   Y_g (C_out/group, OH*OW) = W_g (C_out/group, kdim) @ col_g (kdim, OH*OW) + bias_g,
- *   kdim = (C_in/group) * KH * KW.
+/* ONNX Conv (NCHW) as GEMMs, any group, with an epilogue:
+ *   Y_g (C_out/group, OH*OW) = epilogue(W_g (C_out/group, kdim) @ col_g (kdim, OH*OW)),
+ *   kdim = (C_in/group) * KH * KW,
+ * the conv's bias (per output channel, a row of Y_g) as the epilogue's row bias.
  * The im2col matrix col_g is gathered straight into the packed-B layout (panels of
  * NR output pixels, zeros for taps in the padding), the weight is the A operand in
  * ONNX's own layout (C_out, C_in/group, KH, KW) = row-major (C_out, kdim), and the
- * output comes out NCHW. Y is first filled with the bias and the GEMM accumulates.
- * A 1x1, stride-1, unpadded conv packs plain rows of X. Geometry as in
- * vitc_f32_conv2d_scalar (templates/conv/f32-conv2d-scalar.c).
- * scratch: VITC_F32_CONV2D_SCRATCH(MR, NR, kdim, OH*OW, kc) floats. */
+ * output comes out NCHW. A 1x1, stride-1, unpadded conv packs plain rows of X.
+ * Geometry as in vitc_f32_conv2d_scalar (templates/conv/f32-conv2d-scalar.c).
+ * ep: activation, gate and residual (G and R laid out like Y: (N, C_out, OH*OW),
+ * rows ldg, ldr = OH*OW apart), or NULL; its bias, row bias and column ranges are
+ * not used. scratch: VITC_F32_CONV2D_SCRATCH(MR, NR, kdim, OH*OW, kc) floats. */
 VITC_KERNEL void vitc__f32_conv2d_drive(const vitc_f32_gemm_tile *t, int N, int C_in, int H, int W, int C_out,
                                         int OH, int OW, int KH, int KW, int stride_h, int stride_w, int dil_h,
                                         int dil_w, int pad_t, int pad_l, int group, const float *X, const float *Wt,
-                                        const float *bias, float *Y, int kc, int nc, float *scratch)
+                                        const float *bias, float *Y, const vitc_f32_gemm_epilogue *ep, int kc,
+                                        int nc, float *scratch)
 {
     const int NR = t->nr;
     const int cin_g = C_in / group, cout_g = C_out / group;
@@ -286,12 +352,24 @@ VITC_KERNEL void vitc__f32_conv2d_drive(const vitc_f32_gemm_tile *t, int N, int 
                           OH == H && OW == W;
     float *wp = scratch;
     float *ap = scratch + ((ptrdiff_t)ohw + NR - 1) / NR * NR * kdim;
-    int n, g, c, kh, kw, p0, jj, oc;
+    int n, g, c, kh, kw, p0;
 
     for (n = 0; n < N; n++) {
         for (g = 0; g < group; g++) {
             const float *xg = X + ((ptrdiff_t)n * C_in + (ptrdiff_t)g * cin_g) * hw;
-            float *yg = Y + ((ptrdiff_t)n * C_out + (ptrdiff_t)g * cout_g) * ohw;
+            const ptrdiff_t yoff = ((ptrdiff_t)n * C_out + (ptrdiff_t)g * cout_g) * ohw;
+            vitc_f32_gemm_epilogue e;
+            memset(&e, 0, sizeof e);
+            if (ep) {
+                e.act = ep->act;
+                e.gate_mode = ep->gate_mode;
+                e.gate = ep->gate ? ep->gate + yoff : NULL;
+                e.ldg = ohw;
+                e.res = ep->res ? ep->res + yoff : NULL;
+                e.ldr = ohw;
+                e.res_scale = ep->res_scale;
+            }
+            e.row_bias = bias ? bias + (ptrdiff_t)g * cout_g : NULL;
             if (pointwise) {
                 vitc_f32_gemm_pack_b(kdim, ohw, NR, xg, hw, 1, wp);
             } else {
@@ -314,13 +392,8 @@ VITC_KERNEL void vitc__f32_conv2d_drive(const vitc_f32_gemm_tile *t, int N, int 
                     }
                 }
             }
-            for (oc = 0; oc < cout_g; oc++) {
-                float *yc = yg + (ptrdiff_t)oc * ohw;
-                const float bv = bias ? bias[g * cout_g + oc] : 0.0f;
-                for (jj = 0; jj < ohw; jj++) yc[jj] = bv;
-            }
-            vitc__f32_gemm_drive(t, cout_g, ohw, kdim, Wt + (ptrdiff_t)g * cout_g * kdim, kdim, 1, wp, NULL,
-                                 NULL, 0, yg, ohw, 0, 1, kc, nc, ap);
+            vitc__f32_gemm_drive(t, cout_g, ohw, kdim, Wt + (ptrdiff_t)g * cout_g * kdim, kdim, 1, wp, Y + yoff, ohw,
+                                 &e, 0, kc, nc, ap);
         }
     }
 }

@@ -18,6 +18,9 @@
  * cut in blocks of 256 and N in blocks of 256, so a (256,256) block of B
  * (256 KiB) stays in L2 while every 4-row panel of A sweeps it.
  *
+ * vitc.Gemm's epilogue (activation, gate, residual) is applied after the product
+ * by vitc_f32_gemm_epilogue_scalar (f32-gemm-epilogue.c, included below).
+ *
  * Rows and columns that do not fill a tile take simple loops. Sums are in
  * float, in order of increasing k within a block, like a BLAS sgemm.
  *
@@ -29,6 +32,7 @@
 #define VITC_F32_GEMM_SCALAR_C
 
 #include "../prelude.h"
+#include "f32-gemm-epilogue.c"
 
 enum {
     VITC__GEMM_SCALAR_MR = 4,   /* rows of C per tile */
@@ -161,35 +165,6 @@ VITC_KERNEL void vitc_f32_gemm_scalar(int M, int N, int K,
             for (j = 0; j < N; j++) ci[j] = 0.0f;
     }
     vitc__f32_gemm_core_scalar(M, N, K, A, lda, 1, B, ldb, C, ldc);
-}
-
-/* Y (M,N) = act(Y) + R: the epilogue of vitc.Gemm (ir/ops.def) after
- * vitc_f32_gemm_scalar has written Y = A @ W + bias. act: 0 none, 1 GELU (erf)
- * 0.5 x (1 + erf(x / sqrt 2)), 2 GELU (tanh) 0.5 x (1 + tanh(sqrt(2/pi) (x +
- * 0.044715 x^3))), 3 ReLU (x < 0 ? 0 : x); the same formulas as
- * templates/eltwise/f32-unary-scalar.c. R (M,N) contiguous or NULL, not overlapping Y. */
-VITC_KERNEL void vitc_f32_gemm_epilogue_scalar(int M, int N, int act, const float *R, float *Y)
-{
-    const ptrdiff_t n = (ptrdiff_t)M * N;
-    ptrdiff_t i;
-    switch (act) {
-    case 1:
-        for (i = 0; i < n; i++) Y[i] = 0.5f * Y[i] * (1.0f + erff(Y[i] * 0.70710678118654752440f));
-        break;
-    case 2:
-        for (i = 0; i < n; i++) {
-            const float v = Y[i];
-            Y[i] = 0.5f * v * (1.0f + tanhf(0.79788456080286535588f * (v + 0.044715f * v * v * v)));
-        }
-        break;
-    case 3:
-        for (i = 0; i < n; i++) Y[i] = Y[i] < 0.0f ? 0.0f : Y[i];
-        break;
-    default:
-        break;
-    }
-    if (R)
-        for (i = 0; i < n; i++) Y[i] += R[i];
 }
 
 /* ONNX MatMul with numpy broadcasting over the batch dimensions:

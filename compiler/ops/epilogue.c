@@ -1,0 +1,159 @@
+/* ops/epilogue.c: the GEMM epilogue of vitc.Gemm and vitc.Conv (see epilogue.h;
+ * the contract is templates/gemm/f32-gemm-epilogue.c). */
+#include "ops/epilogue.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "emit/emit.h"
+#include "ops/op.h"
+
+#define EPI_NAME(name, code, what) what,
+#define EPI_ENUM(name, code, what) "VITC_GEMM_ACT_" #name,
+static const char *const act_names[] = {VITC_GEMM_ACTIVATIONS(EPI_NAME)};
+static const char *const act_enums[] = {VITC_GEMM_ACTIVATIONS(EPI_ENUM)}; /* as the generated code spells them */
+#undef EPI_NAME
+#undef EPI_ENUM
+_Static_assert(sizeof act_names / sizeof act_names[0] == VITC_GEMM_ACT_COUNT, "activation table");
+_Static_assert(sizeof act_enums / sizeof act_enums[0] == VITC_GEMM_ACT_COUNT, "activation table");
+
+const char *epi_act_name(int act) { return act >= 0 && act < VITC_GEMM_ACT_COUNT ? act_names[act] : "?"; }
+
+int epi_read(Graph *g, Node *n, const Shape *out, Epilogue *ep) {
+  memset(ep, 0, sizeof *ep);
+  int64_t N = out->rank ? out->d[out->rank - 1] : 1;
+  int64_t act = attr_int(n, "activation", 0);
+  if (act < 0 || act >= VITC_GEMM_ACT_COUNT)
+    return node_err(g, n, "activation %" PRId64 " is not 0..%d", act, VITC_GEMM_ACT_COUNT - 1);
+  ep->act = (int)act;
+  const int64_t *rv;
+  int nr = attr_ints(n, "act_ranges", &rv);
+  if (nr >= 0) {
+    if (nr < 2 || nr % 2 || nr / 2 > EPI_MAX_RANGES)
+      return node_err(g, n, "act_ranges must be 1..%d pairs (end, activation)", EPI_MAX_RANGES);
+    int64_t prev = 0;
+    for (int i = 0; i < nr; i += 2) {
+      if (rv[i] <= prev || rv[i] > N || (i + 2 == nr && rv[i] != N))
+        return node_err(g, n, "act_ranges ends must increase up to the %" PRId64 " output columns", N);
+      if (rv[i + 1] < 0 || rv[i + 1] >= VITC_GEMM_ACT_COUNT)
+        return node_err(g, n, "act_ranges activation %" PRId64 " is not 0..%d", rv[i + 1], VITC_GEMM_ACT_COUNT - 1);
+      prev = rv[i];
+    }
+    ep->n_ranges = nr / 2;
+    memcpy(ep->ranges, rv, sizeof(int64_t) * (size_t)nr);
+  }
+  Tensor *res = node_in(g, n, 3), *gate = node_in(g, n, 4);
+  char s1[128], s2[128];
+  if (res) {
+    if (res->dtype != DT_FLOAT || !shape_eq(&res->shape, out))
+      return node_err(g, n, "residual %s must be float32 of the output's shape %s", shape_str(&res->shape, s1, sizeof s1),
+                      shape_str(out, s2, sizeof s2));
+    ep->has_res = true;
+  }
+  const Attr *rs = node_attr(n, "residual_scale");
+  ep->res_scale = rs ? rs->f : 1.0f;
+  if (rs && (rs->type != ATTR_FLOAT || !isfinite(rs->f)))
+    return node_err(g, n, "residual_scale must be a finite float");
+  int64_t gm = attr_int(n, "gate", 0);
+  if (gate) {
+    if (gate->dtype != DT_FLOAT || !shape_eq(&gate->shape, out))
+      return node_err(g, n, "gate %s must be float32 of the output's shape %s", shape_str(&gate->shape, s1, sizeof s1),
+                      shape_str(out, s2, sizeof s2));
+    if (gm != VITC_GEMM_GATE_MUL && gm != VITC_GEMM_GATE_MUL_SIGMOID)
+      return node_err(g, n, "a gate input needs attribute gate = 1 (y * G) or 2 (y * sigmoid(G))");
+    ep->gate_mode = (int)gm;
+  } else if (gm != 0) {
+    return node_err(g, n, "attribute gate = %" PRId64 " without a gate input", gm);
+  }
+  return 0;
+}
+
+bool epi_any(const Epilogue *ep) { return ep->act || ep->n_ranges || ep->gate_mode || ep->has_res; }
+
+int epi_act_of(const Epilogue *ep, int64_t j) {
+  if (!ep->n_ranges) return ep->act;
+  int r = 0;
+  while (r + 1 < ep->n_ranges && j >= ep->ranges[2 * r]) r++;
+  return (int)ep->ranges[2 * r + 1];
+}
+
+static float act_scalar(float v, int act) {
+  switch (act) {
+  case VITC_GEMM_ACT_GELU: return 0.5f * v * (1.0f + erff(v * 0.70710678118654752440f));
+  case VITC_GEMM_ACT_GELU_TANH: return 0.5f * v * (1.0f + tanhf(0.79788456080286535588f * (v + 0.044715f * v * v * v)));
+  case VITC_GEMM_ACT_RELU: return v < 0.0f ? 0.0f : v;
+  case VITC_GEMM_ACT_SILU: return v / (1.0f + expf(-v));
+  case VITC_GEMM_ACT_SIGMOID: return 1.0f / (1.0f + expf(-v));
+  default: return v;
+  }
+}
+
+float epi_apply(const Epilogue *ep, float y, int64_t j, const float *gate, const float *res, int64_t i) {
+  y = act_scalar(y, epi_act_of(ep, j));
+  if (ep->gate_mode && gate) y *= ep->gate_mode == VITC_GEMM_GATE_MUL_SIGMOID ? 1.0f / (1.0f + expf(-gate[i])) : gate[i];
+  if (ep->has_res && res) y = fmaf(ep->res_scale, res[i], y);
+  return y;
+}
+
+const char *epi_describe(const Epilogue *ep, char *buf, size_t n) {
+  size_t k = 0;
+  buf[0] = 0;
+  if (ep->n_ranges) {
+    k += (size_t)snprintf(buf + k, n - k, ", activations by columns:");
+    int64_t start = 0;
+    for (int r = 0; r < ep->n_ranges && k < n; r++) {
+      k += (size_t)snprintf(buf + k, n - k, " [%" PRId64 ",%" PRId64 ") %s", start, ep->ranges[2 * r],
+                            epi_act_name((int)ep->ranges[2 * r + 1]));
+      start = ep->ranges[2 * r];
+    }
+  } else if (ep->act) {
+    k += (size_t)snprintf(buf + k, n - k, ", %s", epi_act_name(ep->act));
+  }
+  if (ep->gate_mode && k < n)
+    k += (size_t)snprintf(buf + k, n - k, ", * %s", ep->gate_mode == VITC_GEMM_GATE_MUL_SIGMOID ? "sigmoid(G)" : "G");
+  if (ep->has_res && k < n) {
+    if (ep->res_scale == 1.0f) snprintf(buf + k, n - k, ", + residual");
+    else snprintf(buf + k, n - k, ", + %g * residual", ep->res_scale);
+  }
+  return buf;
+}
+
+const char *epi_literal(Emitter *e, const Epilogue *ep, Node *n, const char *bias, const EmitRows *r, int64_t ld,
+                        char *buf, size_t nbuf) {
+  if (!bias && !epi_any(ep)) return strcpy(buf, "NULL");
+  size_t k = (size_t)snprintf(buf, nbuf, "&(const vitc_f32_gemm_epilogue){");
+  const char *sep = "";
+#define EPI_PUT(...)                                                     \
+  do {                                                                   \
+    if (k < nbuf) k += (size_t)snprintf(buf + k, nbuf - k, "%s", sep);  \
+    if (k < nbuf) k += (size_t)snprintf(buf + k, nbuf - k, __VA_ARGS__); \
+    sep = ", ";                                                          \
+  } while (0)
+  if (bias) EPI_PUT(".bias = %s", bias);
+  if (ep->n_ranges) {
+    EPI_PUT(".n_act_ranges = %d, .act_ranges = (const int[]){", ep->n_ranges);
+    for (int i = 0; i < 2 * ep->n_ranges && k < nbuf; i++)
+      k += i % 2 ? (size_t)snprintf(buf + k, nbuf - k, ", %s", act_enums[ep->ranges[i]])
+                 : (size_t)snprintf(buf + k, nbuf - k, "%s%" PRId64, i ? ", " : "", ep->ranges[i]);
+    if (k < nbuf) k += (size_t)snprintf(buf + k, nbuf - k, "}");
+  } else if (ep->act) {
+    EPI_PUT(".act = %s", act_enums[ep->act]);
+  }
+  if (ep->gate_mode) {
+    const char *gp = emit_ref(e, n->in[4]);
+    EPI_PUT(".gate_mode = %s, .gate = %s, .ldg = %" PRId64,
+            ep->gate_mode == VITC_GEMM_GATE_MUL ? "VITC_GEMM_GATE_MUL" : "VITC_GEMM_GATE_MUL_SIGMOID",
+            r ? emit_rows_ptr(e, r, gp, ld) : gp, ld);
+  }
+  if (ep->has_res) {
+    const char *rp = emit_ref(e, n->in[3]);
+    EPI_PUT(".res = %s, .ldr = %" PRId64 ", .res_scale = %s", r ? emit_rows_ptr(e, r, rp, ld) : rp, ld,
+            emit_float(e, ep->res_scale));
+  }
+#undef EPI_PUT
+  if (k < nbuf) snprintf(buf + k, nbuf - k, "}");
+  if (k >= nbuf) vitc_die("epilogue literal longer than %zu bytes", nbuf);
+  return buf;
+}

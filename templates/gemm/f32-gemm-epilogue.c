@@ -1,0 +1,129 @@
+/* templates/gemm/f32-gemm-epilogue.c: what a GEMM does to a result before storing
+ * it, the one contract of the packed microkernels (f32-gemm-driver.c and the
+ * per-ISA templates that include it), the scalar reference (f32-gemm-scalar.c) and
+ * the compiler (compiler/ops/matmul.c includes this file for the codes below, with
+ * VITC_GEMM_EPILOGUE_CODES_ONLY, so they are written down once).
+ *
+ * For element (i, j) of the product, acc = sum over k of A[i][k] W[k][j]:
+ *
+ *   y = acc + bias[j] + row_bias[i]        each term only where given (the conv's
+ *                                          bias is per output channel: a row)
+ *   y = act_j(y)                           the activation of column j's range
+ *   y = y * G[i][j]                        gate VITC_GEMM_GATE_MUL
+ *     | y * sigmoid(G[i][j])               gate VITC_GEMM_GATE_MUL_SIGMOID
+ *   y = y + res_scale * R[i][j]            with one rounding (a fused multiply-add;
+ *                                          exact as two roundings when res_scale is a
+ *                                          power of two, since res_scale * R is exact)
+ *
+ * Activations, the numbers of vitc.Gemm's `activation` attribute (ir/ops.def):
+ *   0 none; 1 GELU (erf) 0.5 y (1 + erf(y / sqrt 2)); 2 GELU (tanh) 0.5 y (1 +
+ *   tanh(sqrt(2/pi) (y + 0.044715 y^3))); 3 ReLU (y < 0 ? 0 : y, NaN stays NaN);
+ *   4 SiLU y * sigmoid(y) = y / (1 + exp(-y)); 5 sigmoid 1 / (1 + exp(-y)).
+ * A concatenated GEMM gives each column range its own activation: act_ranges holds
+ * n_act_ranges pairs (end, activation), ends increasing, the last one N; columns
+ * [previous end, end) take that activation (`act` is then unused). The packed
+ * driver runs a tile that straddles a range boundary once per range it touches.
+ *
+ * The scalar reference computes these with libm (erff, tanhf, expf); the SIMD
+ * microkernels with the shims' fast math (templates/simd/fastmath.h), whose errors
+ * docs/PERFORMANCE.md states.
+ *
+ * Private helpers are spelled vitc__* and are not part of the contract. */
+#ifndef VITC_F32_GEMM_EPILOGUE_C
+#define VITC_F32_GEMM_EPILOGUE_C
+
+/* X(NAME, code, description): every activation an epilogue applies. */
+#define VITC_GEMM_ACTIVATIONS(X)      \
+    X(NONE, 0, "none")                \
+    X(GELU, 1, "GELU (erf)")          \
+    X(GELU_TANH, 2, "GELU (tanh)")    \
+    X(RELU, 3, "ReLU")                \
+    X(SILU, 4, "SiLU")                \
+    X(SIGMOID, 5, "sigmoid")
+
+#define VITC__GEMM_ACT_ENUM(name, code, what) VITC_GEMM_ACT_##name = code,
+enum { VITC_GEMM_ACTIVATIONS(VITC__GEMM_ACT_ENUM) VITC_GEMM_ACT_COUNT };
+#undef VITC__GEMM_ACT_ENUM
+
+/* What multiplies the activated result (the gate G). */
+enum { VITC_GEMM_GATE_NONE = 0, VITC_GEMM_GATE_MUL = 1, VITC_GEMM_GATE_MUL_SIGMOID = 2 };
+
+#ifndef VITC_GEMM_EPILOGUE_CODES_ONLY
+#include "../prelude.h"
+
+/* One GEMM's epilogue, C (M,N) rows ldc apart. Fields left out of an initializer
+ * are 0: no bias, activation none, no gate, no residual (write res_scale = 1 for a
+ * plain residual add). G and R are (M,N) with rows ldg and ldr apart; they must
+ * not overlap C unless they are C's own elements at the same place (in place). */
+typedef struct vitc_f32_gemm_epilogue {
+    const float *bias;      /* (N,) or NULL */
+    const float *row_bias;  /* (M,) or NULL */
+    int act;                /* activation of every column, when n_act_ranges == 0 */
+    int n_act_ranges;
+    const int *act_ranges;  /* n_act_ranges pairs (end column, activation) */
+    int gate_mode;          /* VITC_GEMM_GATE_* */
+    const float *gate;
+    ptrdiff_t ldg;
+    const float *res;
+    ptrdiff_t ldr;
+    float res_scale;
+} vitc_f32_gemm_epilogue;
+
+/* The activation of column j. */
+static inline VITC_UNUSED int vitc__f32_gemm_act_of(const vitc_f32_gemm_epilogue *ep, int j)
+{
+    int r;
+    if (!ep) return VITC_GEMM_ACT_NONE;
+    if (ep->n_act_ranges <= 0) return ep->act;
+    for (r = 0; r + 1 < ep->n_act_ranges && j >= ep->act_ranges[2 * r]; r++) {
+    }
+    return ep->act_ranges[2 * r + 1];
+}
+
+/* First column after j whose activation may differ from column j's (N if none). */
+static inline VITC_UNUSED int vitc__f32_gemm_act_end(const vitc_f32_gemm_epilogue *ep, int j, int N)
+{
+    int r;
+    if (!ep || ep->n_act_ranges <= 0) return N;
+    for (r = 0; r < ep->n_act_ranges; r++)
+        if (j < ep->act_ranges[2 * r]) return ep->act_ranges[2 * r];
+    return N;
+}
+
+/* act(v) in float with libm, as the scalar target computes it. */
+static inline VITC_UNUSED float vitc__f32_gemm_act_scalar(float v, int act)
+{
+    switch (act) {
+    case VITC_GEMM_ACT_GELU: return 0.5f * v * (1.0f + erff(v * 0.70710678118654752440f));
+    case VITC_GEMM_ACT_GELU_TANH: return 0.5f * v * (1.0f + tanhf(0.79788456080286535588f * (v + 0.044715f * v * v * v)));
+    case VITC_GEMM_ACT_RELU: return v < 0.0f ? 0.0f : v;
+    case VITC_GEMM_ACT_SILU: return v / (1.0f + expf(-v));
+    case VITC_GEMM_ACT_SIGMOID: return 1.0f / (1.0f + expf(-v));
+    default: return v;
+    }
+}
+
+/* Y (M,N) rows ldy apart already holds acc + bias (+ row_bias): applies the rest of
+ * the epilogue (activation, gate, residual) in place, in float with libm. Column j
+ * of Y is column j0 + j of the epilogue's (act_ranges, G and R are indexed from
+ * it), so a caller may apply it to a block of columns. */
+VITC_KERNEL void vitc_f32_gemm_epilogue_scalar(int M, int N, float *Y, ptrdiff_t ldy, const vitc_f32_gemm_epilogue *ep,
+                                               int j0)
+{
+    int i, j;
+    if (!ep) return;
+    for (i = 0; i < M; i++) {
+        float *y = Y + (ptrdiff_t)i * ldy;
+        const float *g = ep->gate_mode && ep->gate ? ep->gate + (ptrdiff_t)i * ep->ldg + j0 : NULL;
+        const float *r = ep->res ? ep->res + (ptrdiff_t)i * ep->ldr + j0 : NULL;
+        for (j = 0; j < N; j++) {
+            float v = vitc__f32_gemm_act_scalar(y[j], vitc__f32_gemm_act_of(ep, j0 + j));
+            if (g) v *= ep->gate_mode == VITC_GEMM_GATE_MUL_SIGMOID ? 1.0f / (1.0f + expf(-g[j])) : g[j];
+            if (r) v = ep->res_scale == 1.0f ? v + r[j] : fmaf(ep->res_scale, r[j], v);
+            y[j] = v;
+        }
+    }
+}
+#endif /* VITC_GEMM_EPILOGUE_CODES_ONLY */
+
+#endif /* VITC_F32_GEMM_EPILOGUE_C */
