@@ -158,16 +158,47 @@ class ShrunkBlock(nn.Module):
         return x
 
 
-class MABBlock(nn.Module):
-    """MABViT parallel block: h = LN(x); q|k|v|g = Linear(dim, 4 dim)(h) split in 4; V = v * sigmoid(g);
-    x = x + proj(Attn(q, k, V)) + MLP(h)."""
+class DilutedLNBlock(Block):
+    """A dilution that mixes with LN1(x) instead of x (a real variant): at lambda = lam,
+    x = (2 - lam) * LN1(x) + lam * Attn(LN1(x)); x = x + MLP(LN2(x))."""
 
-    def __init__(self, dim, heads, mlp_hidden, eps=1e-6):
+    def __init__(self, *a, lam=0.0, **kw):
+        super().__init__(*a, **kw)
+        self.register_buffer("lam", torch.tensor(float(lam)))
+
+    def forward(self, x):
+        h = self.norm1(x)
+        x = (2 - self.lam) * h + self.lam * self.attn(h)
+        x = x + self.mlp(self.norm2(x))
+        return x
+
+
+class IdentityAttnBlock(Block):
+    """A block whose attention module was replaced by an identity (nn.Identity): x = x + LN1(x);
+    x = x + MLP(LN2(x)). The attention's weights stay in the module but not in the export."""
+
+    def forward(self, x):
+        x = x + self.norm1(x)
+        x = x + self.mlp(self.norm2(x))
+        return x
+
+
+class MABBlock(nn.Module):
+    """MABViT parallel block: h = LN(x); q|k|v|g = Linear(dim, 4 dim)(h) split in 4 (or, with separate=True,
+    four Linear(dim, dim)); V = v * act(g) with act = sigmoid (GLU), silu (SwiGLU, exported as Sigmoid and
+    Mul) or gelu (GEGLU); x = x + proj(Attn(q, k, V)) + MLP(h)."""
+
+    def __init__(self, dim, heads, mlp_hidden, eps=1e-6, gate="sigmoid", separate=False):
         super().__init__()
         self.heads = heads
         self.scale = (dim // heads) ** -0.5
+        self.gate = gate
+        self.separate = separate
         self.norm = nn.LayerNorm(dim, eps=eps)
-        self.qkvg = nn.Linear(dim, dim * 4)
+        if separate:
+            self.q, self.k, self.v, self.g = (nn.Linear(dim, dim) for _ in range(4))
+        else:
+            self.qkvg = nn.Linear(dim, dim * 4)
         self.proj = nn.Linear(dim, dim)
         self.mlp = Mlp(dim, mlp_hidden)
 
@@ -175,8 +206,12 @@ class MABBlock(nn.Module):
         B, N, C = x.shape
         H, D = self.heads, C // self.heads
         h = self.norm(x)
-        q, k, v, g = self.qkvg(h).chunk(4, dim=-1)
-        v = v * torch.sigmoid(g)
+        if self.separate:
+            q, k, v, g = self.q(h), self.k(h), self.v(h), self.g(h)
+        else:
+            q, k, v, g = self.qkvg(h).chunk(4, dim=-1)
+        act = {"sigmoid": torch.sigmoid, "silu": F.silu, "gelu": F.gelu}[self.gate]
+        v = v * act(g)
         q = q.reshape(B, N, H, D).transpose(1, 2)
         k = k.reshape(B, N, H, D).transpose(1, 2)
         v = v.reshape(B, N, H, D).transpose(1, 2)
@@ -202,8 +237,17 @@ class ViT(nn.Module):
                 blocks.append(DilutedBlock(dim, heads, mlp, eps, approximate, lam=0.0))
             elif kind == "shrunk":
                 blocks.append(ShrunkBlock(dim, heads, mlp, eps, approximate))
+            elif kind == "diluted1":  # the authors' blocks at lambda = 1: Mul(x, 1) and Mul(1, Attn)
+                blocks.append(DilutedBlock(dim, heads, mlp, eps, approximate, lam=1.0))
+            elif kind == "dilutedln0":
+                blocks.append(DilutedLNBlock(dim, heads, mlp, eps, approximate, lam=0.0))
+            elif kind == "identity_attn":
+                blocks.append(IdentityAttnBlock(dim, heads, mlp, eps, approximate))
             elif kind == "mab":
                 blocks.append(MABBlock(dim, heads, mlp, eps))
+            elif kind.startswith("mab_"):  # mab_<gate>[_sep]
+                parts = kind.split("_")
+                blocks.append(MABBlock(dim, heads, mlp, eps, gate=parts[1], separate="sep" in parts[2:]))
             else:
                 raise ValueError(kind)
         self.blocks = nn.Sequential(*blocks)
@@ -347,6 +391,31 @@ class MobileViTTiny(nn.Module):
     def forward(self, x):
         x = self.pool_branch(self.stem(x))
         x = self.stages(x)
+        return self.head(torch.flatten(self.pool(x), 1))
+
+
+class MobileViTXXS(nn.Module):
+    """timm's mobilevit_xxs layout (byobnet cfg: stem 16, stages of inverted residuals with expansion 2 and
+    MobileViT blocks of transformer dim 64/80/96, depth 2/4/3, 4 heads, MLP ratio 2, patch 2x2; final 1x1
+    conv to 320; GAP; Linear head). Inverted residuals keep an identity shortcut only where shapes match, as
+    timm's (downsample='')."""
+
+    def __init__(self, classes=1000):
+        super().__init__()
+        self.stem = conv_bn(3, 16, 3, 2)
+        self.stages = nn.Sequential(
+            InvertedResidual(16, 16, 1, 2),
+            InvertedResidual(16, 24, 2, 2), InvertedResidual(24, 24, 1, 2), InvertedResidual(24, 24, 1, 2),
+            InvertedResidual(24, 48, 2, 2), MobileViTBlock(48, 64, depth=2, heads=4, mlp=128),
+            InvertedResidual(48, 64, 2, 2), MobileViTBlock(64, 80, depth=4, heads=4, mlp=160),
+            InvertedResidual(64, 80, 2, 2), MobileViTBlock(80, 96, depth=3, heads=4, mlp=192),
+        )
+        self.final_conv = conv_bn(80, 320, 1)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.head = nn.Linear(320, classes)
+
+    def forward(self, x):
+        x = self.final_conv(self.stages(self.stem(x)))
         return self.head(torch.flatten(self.pool(x), 1))
 
 
@@ -556,6 +625,32 @@ def build_mobilevit():
     return m
 
 
+def build_mobilevit_xxs():
+    m = MobileViTXXS()
+    init_weights(m)
+    calibrate_bn(m, (1, 3, 256, 256), batches=2, batch=4)
+    return m
+
+
+# NOSE on DeiT-Tiny: blocks 0, 2, 4, 6 degenerated (the selection PAPERS.md reports for DeiT-T). DilutedBlock
+# and Block draw the same random numbers, so deit_tiny_nose has deit_tiny's weights (its undegenerated twin).
+NOSE_BLOCKS = (0, 2, 4, 6)
+
+
+def build_deit_tiny_nose(kind="diluted0"):
+    kinds = [kind if i in NOSE_BLOCKS else "normal" for i in range(12)]
+    return ViT(224, 16, 192, 12, 3, 768, 1000, block_types=kinds).init(linear_std=0.02)
+
+
+def build_nose_forms32():
+    return ViT(32, 4, 64, 5, 2, 128, 10,
+               block_types=["diluted1", "dilutedln0", "identity_attn", "diluted0", "normal"]).init()
+
+
+def build_mabvit(kind, img=224, patch=16, dim=384, depth=6, heads=6, mlp=1536, classes=1000, std=0.02):
+    return ViT(img, patch, dim, depth, heads, mlp, classes, block_types=[kind] * depth).init(linear_std=std)
+
+
 def build_filter_vit():
     m = FilterViT()
     init_weights(m)
@@ -639,6 +734,24 @@ MODELS = collections.OrderedDict([
     ("dropout_stage28", dict(build=build_dropout_stage28, seed=12, shape=(1, 64, 28, 28), opset=17, fold=True,
                              training=PRESERVE, commit=False)),
     ("mabvit32", dict(build=build_mabvit32, seed=6, shape=(1, 3, 32, 32), opset=17, fold=False, training=EVAL)),
+    ("mobilevit_xxs", dict(build=build_mobilevit_xxs, seed=7, shape=(1, 3, 256, 256), opset=17, fold=False,
+                           training=PRESERVE, commit=False)),
+    ("deit_tiny_nose", dict(build=build_deit_tiny_nose, seed=1, shape=(1, 3, 224, 224), opset=17, fold=True,
+                            training=EVAL, commit=False)),
+    ("deit_tiny_shrunk", dict(build=lambda: build_deit_tiny_nose("shrunk"), seed=1, shape=(1, 3, 224, 224),
+                              opset=17, fold=True, training=EVAL, commit=False)),
+    ("nose_forms32", dict(build=build_nose_forms32, seed=8, shape=(1, 3, 32, 32), opset=17, fold=True,
+                          training=EVAL)),
+    ("mabvit_s", dict(build=lambda: build_mabvit("mab"), seed=9, shape=(1, 3, 224, 224), opset=17, fold=True,
+                      training=EVAL, commit=False)),
+    ("mabvit_s_geglu", dict(build=lambda: build_mabvit("mab_gelu"), seed=9, shape=(1, 3, 224, 224), opset=17,
+                            fold=True, training=EVAL, commit=False)),
+    ("mabvit_s_sep", dict(build=lambda: build_mabvit("mab_silu_sep"), seed=9, shape=(1, 3, 224, 224), opset=17,
+                          fold=True, training=EVAL, commit=False)),
+    ("mabvit32_geglu", dict(build=lambda: build_mabvit("mab_gelu", 32, 4, 64, 2, 2, 128, 10, None), seed=10,
+                            shape=(1, 3, 32, 32), opset=17, fold=False, training=EVAL)),
+    ("mabvit32_sep", dict(build=lambda: build_mabvit("mab_silu_sep", 32, 4, 64, 2, 2, 128, 10, None), seed=11,
+                          shape=(1, 3, 32, 32), opset=17, fold=True, training=EVAL)),
     ("vit_tiny32_extdata", dict(build=vit_tiny32, seed=2, shape=(1, 3, 32, 32), opset=17, fold=True,
                                 training=EVAL, extdata="vit_tiny32_extdata.weights")),
     # bench/big_models.sh: ViT-Base/16 (86M parameters, 346 MB) and ViT-Large/16 (304M, 1.2 GB) at 224, for
