@@ -495,8 +495,11 @@ static void check_conv_case(const Isa *isa, int N, int C_in, int H, int W, int C
                             int d, int pad, int group, int with_bias, int kc, const Epi *e) {
   const int OH = (H + 2 * pad - d * (KH - 1) - 1) / s + 1, OW = (W + 2 * pad - d * (KW - 1) - 1) / s + 1;
   const int kdim = C_in / group * KH * KW;
-  const size_t ny = (size_t)N * C_out * OH * OW, ns = (size_t)VITC_F32_CONV2D_SCRATCH(isa->mr, isa->nr, kdim,
-                                                                                      OH * OW, kc);
+  const int pointwise = KH == 1 && KW == 1 && s == 1 && pad == 0;
+  const int Hp = VITC__CONV2D_PADDED(pad, H, OH, s, KH, d), Wp = VITC__CONV2D_PADDED(pad, W, OW, s, KW, d);
+  const int padded = !pointwise && (pad || Hp != H || Wp != W) ? C_in / group * Hp * Wp : 0;
+  const size_t ny = (size_t)N * C_out * OH * OW,
+               ns = (size_t)VITC_F32_CONV2D_SCRATCH(isa->mr, isa->nr, kdim, OH * OW, kc, pointwise, padded);
   const size_t ns_ref = (size_t)kdim * OH * OW;
   float *X = new_rand((size_t)N * C_in * H * W), *Wt = new_rand((size_t)C_out * kdim), *b = new_rand((size_t)C_out);
   float *Y = new_out(ny), *Yr = new_out(ny), *scratch = new_out(ns), *sr = new_out(ns_ref);
@@ -534,7 +537,9 @@ static void check_conv(const Isa *isa) {
   rng_seed(3);
   check_conv_case(isa, 1, 3, 32, 32, 16, 4, 4, 4, 1, 0, 1, 1, 0, NULL);  /* patch embedding */
   check_conv_case(isa, 1, 3, 48, 48, 24, 16, 16, 16, 1, 0, 1, 1, 256, NULL); /* kdim 768 in K blocks */
-  check_conv_case(isa, 2, 8, 7, 9, 13, 1, 1, 1, 1, 0, 1, 1, 0, NULL);    /* 1x1, batch 2 */
+  check_conv_case(isa, 2, 8, 7, 9, 13, 1, 1, 1, 1, 0, 1, 1, 0, NULL);    /* 1x1 (X read in place), batch 2 */
+  check_conv_case(isa, 1, 40, 8, 8, 12, 1, 1, 1, 1, 0, 1, 1, 16, NULL);  /* 1x1, 64 pixels, K blocks */
+  check_conv_case(isa, 1, 24, 6, 8, 10, 1, 1, 1, 1, 0, 2, 0, 0, NULL);   /* 1x1, 48 pixels, 2 groups */
   check_conv_case(isa, 1, 5, 11, 10, 7, 3, 3, 2, 1, 1, 1, 0, 0, NULL);   /* 3x3 s2 p1, no bias */
   check_conv_case(isa, 1, 4, 12, 12, 6, 3, 3, 1, 2, 2, 1, 1, 0, NULL);   /* dilation 2 */
   check_conv_case(isa, 2, 6, 8, 8, 4, 3, 3, 1, 1, 1, 2, 1, 0, NULL);     /* 2 groups */

@@ -183,6 +183,13 @@ static bool conv_pointwise(const Window2D *c) {
          c->OW == c->W;
 }
 
+/* Rows (or columns) of a plane with its padding made explicit, as the packed conv
+ * copies it: VITC__CONV2D_PADDED in templates/gemm/f32-gemm-driver.c. */
+static int64_t conv_padded_extent(int64_t pad, int64_t in, int64_t out, int64_t s, int64_t k, int64_t d) {
+  int64_t reach = (out - 1) * s + (k - 1) * d + 1;
+  return pad + in > reach ? pad + in : reach;
+}
+
 /* The conv runs on the target's GEMM microkernel (see the top of this file). */
 static bool conv_packed(const Target *t, const ConvDims *cd) { return t && t->shim && cd->group != cd->C; }
 
@@ -235,7 +242,12 @@ static size_t scratch_conv(Graph *g, Node *n) {
     const Window2D *c = &cd.c;
     int64_t kdim = cd.C / cd.group * c->KH * c->KW, ohw = c->OH * c->OW, nr = vitc_target->gemm_nr;
     int kc = conv_kc(kdim);
-    int64_t panel = (ohw + nr - 1) / nr * nr * kdim, ap = vitc_target->gemm_mr * (kc ? kc : (kdim ? kdim : 1));
+    int64_t panel = conv_pointwise(c) ? nr * kdim : (ohw + nr - 1) / nr * nr * kdim;
+    int64_t ap = vitc_target->gemm_mr * (kc ? kc : (kdim ? kdim : 1));
+    /* a padded conv's planes with their padding explicit (VITC__CONV2D_PADDED) */
+    int64_t hp = conv_padded_extent(c->pt, c->H, c->OH, c->sh, c->KH, c->dh);
+    int64_t wpad = conv_padded_extent(c->pl, c->W, c->OW, c->sw, c->KW, c->dw);
+    if (!conv_pointwise(c) && (c->pt || c->pl || hp != c->H || wpad != c->W)) ap += cd.C / cd.group * hp * wpad;
     return (size_t)(panel + ap) * sizeof(float);
   }
   if (cd.group == cd.C || conv_pointwise(&cd.c)) return 0;

@@ -91,7 +91,7 @@ static inline VITC_UNUSED __m512 vitc__silu_avx512(__m512 v) {
  * code and accumulators vanish): see vitc_f32_gemm_ukernel_fn in f32-gemm-driver.c. */
 VITC__G512_INLINE void vitc__f32_gemm_ukernel_avx512(const int MR, int mr, int nr, int kc,
                                                      const float *VITC_RESTRICT ap, const float *VITC_RESTRICT w,
-                                                     float *c, ptrdiff_t ldc, const vitc_f32_gemm_tile_epilogue *e,
+                                                     ptrdiff_t ldb, float *c, ptrdiff_t ldc, const vitc_f32_gemm_tile_epilogue *e,
                                                      int flags)
 {
     const __mmask16 m0 = (__mmask16)(nr >= 16 ? 0xFFFFu : (1u << nr) - 1u);
@@ -116,7 +116,7 @@ VITC__G512_INLINE void vitc__f32_gemm_ukernel_avx512(const int MR, int mr, int n
         const __m512 b0 = _mm512_loadu_ps(w), b1 = _mm512_loadu_ps(w + 16);
         VITC__G512_ROWS(VITC__G512_FMA)
         ap += MR;
-        w += 32;
+        w += ldb;
     }
     if (flags & VITC_GEMM_FINAL) {
         switch (flags >> VITC_GEMM_ACT_SHIFT) {
@@ -145,17 +145,17 @@ VITC__G512_INLINE void vitc__f32_gemm_ukernel_avx512(const int MR, int mr, int n
 
 /* The 12-row microkernel and the 6-row one for the last rows of A. */
 VITC_KERNEL void vitc__f32_gemm_ukernel_12x32_avx512(int mr, int nr, int kc, const float *VITC_RESTRICT ap,
-                                                     const float *VITC_RESTRICT w, float *c, ptrdiff_t ldc,
+                                                     const float *VITC_RESTRICT w, ptrdiff_t ldb, float *c, ptrdiff_t ldc,
                                                      const vitc_f32_gemm_tile_epilogue *e, int flags)
 {
-    vitc__f32_gemm_ukernel_avx512(12, mr, nr, kc, ap, w, c, ldc, e, flags);
+    vitc__f32_gemm_ukernel_avx512(12, mr, nr, kc, ap, w, ldb, c, ldc, e, flags);
 }
 
 VITC_KERNEL void vitc__f32_gemm_ukernel_6x32_avx512(int mr, int nr, int kc, const float *VITC_RESTRICT ap,
-                                                    const float *VITC_RESTRICT w, float *c, ptrdiff_t ldc,
+                                                    const float *VITC_RESTRICT w, ptrdiff_t ldb, float *c, ptrdiff_t ldc,
                                                     const vitc_f32_gemm_tile_epilogue *e, int flags)
 {
-    vitc__f32_gemm_ukernel_avx512(6, mr, nr, kc, ap, w, c, ldc, e, flags);
+    vitc__f32_gemm_ukernel_avx512(6, mr, nr, kc, ap, w, ldb, c, ldc, e, flags);
 }
 
 /* ap[k*MR + r] = rows[r][k] for the 4 rows r0..r0+3, k in [0, kc): 4x4 transposes
@@ -224,7 +224,7 @@ VITC_KERNEL void vitc_f32_gemm_12x32_avx512(int M, int N, int K, const float *A,
                                             float *scratch)
 {
     VITC__G512_TILE(tile);
-    vitc__f32_gemm_drive(&tile, M, N, K, A, lda, 1, Wp, C, ldc, ep, 0, kc, nc, scratch);
+    vitc__f32_gemm_drive(&tile, M, N, K, A, lda, 1, Wp, 0, C, ldc, ep, 0, kc, nc, scratch, NULL);
 }
 
 /* Batched MatMul of activations (vitc__f32_matmul_drive); scratch:
@@ -240,7 +240,8 @@ VITC_KERNEL void vitc_f32_matmul_12x32_avx512(int M, int N, int K, int batch_ran
 }
 
 /* ONNX Conv as GEMM with an epilogue (vitc__f32_conv2d_drive); scratch:
- * VITC_F32_CONV2D_SCRATCH(12, 32, (C_in/group)*KH*KW, OH*OW, kc) floats. */
+ * VITC_F32_CONV2D_SCRATCH(12, 32, (C_in/group)*KH*KW, OH*OW, kc, pointwise, padded)
+ * floats (vitc__f32_conv2d_drive says what pointwise and padded are). */
 VITC_KERNEL void vitc_f32_conv2d_12x32_avx512(int N, int C_in, int H, int W, int C_out, int OH, int OW, int KH,
                                               int KW, int stride_h, int stride_w, int dil_h, int dil_w, int pad_t,
                                               int pad_l, int group, const float *X, const float *Wt,

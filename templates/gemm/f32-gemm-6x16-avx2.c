@@ -97,7 +97,7 @@ static inline VITC_UNUSED __m256 vitc__silu_avx2(__m256 v) {
  * code and accumulators vanish): see vitc_f32_gemm_ukernel_fn in f32-gemm-driver.c. */
 VITC__G256_INLINE void vitc__f32_gemm_ukernel_avx2(const int MR, int mr, int nr, int kc,
                                                    const float *VITC_RESTRICT ap, const float *VITC_RESTRICT w,
-                                                   float *c, ptrdiff_t ldc, const vitc_f32_gemm_tile_epilogue *e,
+                                                   ptrdiff_t ldb, float *c, ptrdiff_t ldc, const vitc_f32_gemm_tile_epilogue *e,
                                                    int flags)
 {
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
@@ -126,7 +126,7 @@ VITC__G256_INLINE void vitc__f32_gemm_ukernel_avx2(const int MR, int mr, int nr,
         const __m256 b0 = _mm256_loadu_ps(w), b1 = _mm256_loadu_ps(w + 8);
         VITC__G256_ROWS(VITC__G256_FMA)
         ap += MR;
-        w += 16;
+        w += ldb;
     }
     if (flags & VITC_GEMM_FINAL) {
         switch (flags >> VITC_GEMM_ACT_SHIFT) {
@@ -154,10 +154,10 @@ VITC__G256_INLINE void vitc__f32_gemm_ukernel_avx2(const int MR, int mr, int nr,
 }
 
 VITC_KERNEL void vitc__f32_gemm_ukernel_6x16_avx2(int mr, int nr, int kc, const float *VITC_RESTRICT ap,
-                                                  const float *VITC_RESTRICT w, float *c, ptrdiff_t ldc,
+                                                  const float *VITC_RESTRICT w, ptrdiff_t ldb, float *c, ptrdiff_t ldc,
                                                   const vitc_f32_gemm_tile_epilogue *e, int flags)
 {
-    vitc__f32_gemm_ukernel_avx2(6, mr, nr, kc, ap, w, c, ldc, e, flags);
+    vitc__f32_gemm_ukernel_avx2(6, mr, nr, kc, ap, w, ldb, c, ldc, e, flags);
 }
 
 /* ap[k*MR + r] = rows[r][k] for the 4 rows r0..r0+3, k in [0, kc): 4x4 transposes
@@ -208,7 +208,7 @@ VITC_KERNEL void vitc_f32_gemm_6x16_avx2(int M, int N, int K, const float *A, in
                                          int ldc, const vitc_f32_gemm_epilogue *ep, int kc, int nc, float *scratch)
 {
     VITC__G256_TILE(tile);
-    vitc__f32_gemm_drive(&tile, M, N, K, A, lda, 1, Wp, C, ldc, ep, 0, kc, nc, scratch);
+    vitc__f32_gemm_drive(&tile, M, N, K, A, lda, 1, Wp, 0, C, ldc, ep, 0, kc, nc, scratch, NULL);
 }
 
 /* Batched MatMul of activations (vitc__f32_matmul_drive); scratch:
@@ -224,7 +224,8 @@ VITC_KERNEL void vitc_f32_matmul_6x16_avx2(int M, int N, int K, int batch_rank, 
 }
 
 /* ONNX Conv as GEMM with an epilogue (vitc__f32_conv2d_drive); scratch:
- * VITC_F32_CONV2D_SCRATCH(6, 16, (C_in/group)*KH*KW, OH*OW, kc) floats. */
+ * VITC_F32_CONV2D_SCRATCH(6, 16, (C_in/group)*KH*KW, OH*OW, kc, pointwise, padded)
+ * floats (vitc__f32_conv2d_drive says what pointwise and padded are). */
 VITC_KERNEL void vitc_f32_conv2d_6x16_avx2(int N, int C_in, int H, int W, int C_out, int OH, int OW, int KH,
                                            int KW, int stride_h, int stride_w, int dil_h, int dil_w, int pad_t,
                                            int pad_l, int group, const float *X, const float *Wt,

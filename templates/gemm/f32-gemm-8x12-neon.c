@@ -120,7 +120,7 @@ static inline VITC_UNUSED float32x4_t vitc__silu_neon(float32x4_t v) {
  * f32-gemm-driver.c. */
 VITC__G128_INLINE void vitc__f32_gemm_ukernel_neon(const int MR, int mr, int nr, int kc,
                                                    const float *VITC_RESTRICT ap, const float *VITC_RESTRICT w,
-                                                   float *c, ptrdiff_t ldc, const vitc_f32_gemm_tile_epilogue *e,
+                                                   ptrdiff_t ldb, float *c, ptrdiff_t ldc, const vitc_f32_gemm_tile_epilogue *e,
                                                    int flags)
 {
     const int full = nr == 12;
@@ -148,7 +148,7 @@ VITC__G128_INLINE void vitc__f32_gemm_ukernel_neon(const int MR, int mr, int nr,
         const float32x4_t a0 = vld1q_f32(ap), a1 = MR > 4 ? vld1q_f32(ap + 4) : zero;
         VITC__G128_ROWS(VITC__G128_FMA)
         ap += MR;
-        w += 12;
+        w += ldb;
     }
     if (flags & VITC_GEMM_FINAL) {
         switch (flags >> VITC_GEMM_ACT_SHIFT) {
@@ -177,17 +177,17 @@ VITC__G128_INLINE void vitc__f32_gemm_ukernel_neon(const int MR, int mr, int nr,
 
 /* The 8-row microkernel and the 4-row one for the last rows of A. */
 VITC_KERNEL void vitc__f32_gemm_ukernel_8x12_neon(int mr, int nr, int kc, const float *VITC_RESTRICT ap,
-                                                  const float *VITC_RESTRICT w, float *c, ptrdiff_t ldc,
+                                                  const float *VITC_RESTRICT w, ptrdiff_t ldb, float *c, ptrdiff_t ldc,
                                                   const vitc_f32_gemm_tile_epilogue *e, int flags)
 {
-    vitc__f32_gemm_ukernel_neon(8, mr, nr, kc, ap, w, c, ldc, e, flags);
+    vitc__f32_gemm_ukernel_neon(8, mr, nr, kc, ap, w, ldb, c, ldc, e, flags);
 }
 
 VITC_KERNEL void vitc__f32_gemm_ukernel_4x12_neon(int mr, int nr, int kc, const float *VITC_RESTRICT ap,
-                                                  const float *VITC_RESTRICT w, float *c, ptrdiff_t ldc,
+                                                  const float *VITC_RESTRICT w, ptrdiff_t ldb, float *c, ptrdiff_t ldc,
                                                   const vitc_f32_gemm_tile_epilogue *e, int flags)
 {
-    vitc__f32_gemm_ukernel_neon(4, mr, nr, kc, ap, w, c, ldc, e, flags);
+    vitc__f32_gemm_ukernel_neon(4, mr, nr, kc, ap, w, ldb, c, ldc, e, flags);
 }
 
 /* A micro-panel packers for those kernels. */
@@ -215,7 +215,7 @@ VITC_KERNEL void vitc_f32_gemm_8x12_neon(int M, int N, int K, const float *A, in
                                          int ldc, const vitc_f32_gemm_epilogue *ep, int kc, int nc, float *scratch)
 {
     VITC__G128_TILE(tile);
-    vitc__f32_gemm_drive(&tile, M, N, K, A, lda, 1, Wp, C, ldc, ep, 0, kc, nc, scratch);
+    vitc__f32_gemm_drive(&tile, M, N, K, A, lda, 1, Wp, 0, C, ldc, ep, 0, kc, nc, scratch, NULL);
 }
 
 /* Batched MatMul of activations (vitc__f32_matmul_drive); scratch:
@@ -231,7 +231,8 @@ VITC_KERNEL void vitc_f32_matmul_8x12_neon(int M, int N, int K, int batch_rank, 
 }
 
 /* ONNX Conv as GEMM with an epilogue (vitc__f32_conv2d_drive); scratch:
- * VITC_F32_CONV2D_SCRATCH(8, 12, (C_in/group)*KH*KW, OH*OW, kc) floats. */
+ * VITC_F32_CONV2D_SCRATCH(8, 12, (C_in/group)*KH*KW, OH*OW, kc, pointwise, padded)
+ * floats (vitc__f32_conv2d_drive says what pointwise and padded are). */
 VITC_KERNEL void vitc_f32_conv2d_8x12_neon(int N, int C_in, int H, int W, int C_out, int OH, int OW, int KH,
                                            int KW, int stride_h, int stride_w, int dil_h, int dil_w, int pad_t,
                                            int pad_l, int group, const float *X, const float *Wt,

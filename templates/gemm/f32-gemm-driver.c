@@ -26,8 +26,14 @@
  *       without branches (their results equal row mr-1's, and they are stored
  *       to row mr-1's place, see below).
  *
+ *   B read in place ("direct"): a row-major (K, N) matrix with rows ldb apart, a
+ *       panel of NR columns being the run at B + k*ldb + j; the drivers pack only
+ *       a last partial panel (so nothing reads past the matrix). A 1x1 conv's input
+ *       X (C_in, H*W) is such a B: it is multiplied where it lies, not copied.
+ *
  * The microkernel (vitc_f32_gemm_ukernel_fn):
- *   uk(mr, nr, kc, ap, w, c, ldc, e, flags)
+ *   uk(mr, nr, kc, ap, w, ldb, c, ldc, e, flags)
+ *     w: the B panel's first row; its rows are ldb floats apart (NR when packed)
  *     acc (MR, NR) = (flags & VITC_GEMM_ACCUMULATE ? C : bias + row_bias or 0) + ap @ w over kc
  *     if flags & VITC_GEMM_FINAL: the rest of the epilogue (f32-gemm-epilogue.c) with
  *       the activation flags >> VITC_GEMM_ACT_SHIFT, then the gate and the residual of e
@@ -81,7 +87,7 @@ typedef struct vitc_f32_gemm_tile_epilogue {
 } vitc_f32_gemm_tile_epilogue;
 
 typedef void (*vitc_f32_gemm_ukernel_fn)(int mr, int nr, int kc, const float *VITC_RESTRICT ap,
-                                         const float *VITC_RESTRICT w, float *c, ptrdiff_t ldc,
+                                         const float *VITC_RESTRICT w, ptrdiff_t ldb, float *c, ptrdiff_t ldc,
                                          const vitc_f32_gemm_tile_epilogue *e, int flags);
 
 /* Packs mr <= MR rows of A into an MR-row micro-panel (vitc__f32_gemm_pack_a). */
@@ -100,6 +106,25 @@ typedef struct vitc_f32_gemm_tile {
     vitc_f32_gemm_pack_fn pack_a_tail;
 } vitc_f32_gemm_tile;
 
+/* dst[0, NR) = src[0, n) then zeros; a copy of a constant size where n == NR, which
+ * compilers inline as a few vector moves (a loop of run-time length becomes a
+ * memmove call per panel row). */
+static inline VITC_UNUSED void vitc__f32_gemm_copy_row(float *VITC_RESTRICT dst, const float *VITC_RESTRICT src,
+                                                       int n, int NR)
+{
+    int jj;
+    if (n == NR) {
+        switch (NR) {
+        case 12: memcpy(dst, src, 12 * sizeof(float)); return;
+        case 16: memcpy(dst, src, 16 * sizeof(float)); return;
+        case 32: memcpy(dst, src, 32 * sizeof(float)); return;
+        default: break;
+        }
+    }
+    for (jj = 0; jj < n; jj++) dst[jj] = src[jj];
+    for (; jj < NR; jj++) dst[jj] = 0.0f;
+}
+
 /* Packed B (see the layout above) from B (K,N), element (k,j) at B[k*b_rs + j*b_cs]
  * (b_cs == 1: row-major with ldb = b_rs; b_rs == 1, b_cs == K: B stored transposed). */
 VITC_KERNEL void vitc_f32_gemm_pack_b(int K, int N, int NR, const float *VITC_RESTRICT B, ptrdiff_t b_rs,
@@ -110,12 +135,7 @@ VITC_KERNEL void vitc_f32_gemm_pack_b(int K, int N, int NR, const float *VITC_RE
         const int nr = N - j0 < NR ? N - j0 : NR;
         float *VITC_RESTRICT dst = Wp + (ptrdiff_t)(j0 / NR) * K * NR;
         if (b_cs == 1) {
-            for (k = 0; k < K; k++) {
-                const float *src = B + (ptrdiff_t)k * b_rs + j0;
-                for (jj = 0; jj < nr; jj++) dst[jj] = src[jj];
-                for (; jj < NR; jj++) dst[jj] = 0.0f;
-                dst += NR;
-            }
+            for (k = 0; k < K; k++, dst += NR) vitc__f32_gemm_copy_row(dst, B + (ptrdiff_t)k * b_rs + j0, nr, NR);
         } else {
             for (k = 0; k < K; k++) {
                 const float *src = B + (ptrdiff_t)k * b_rs + (ptrdiff_t)j0 * b_cs;
@@ -152,65 +172,58 @@ VITC__GEMM_INLINE void vitc__f32_gemm_pack_a(const int MR, int mr, int kc, const
     }
 }
 
-/* Tile (i0, j) of the product on the microkernel uk: the epilogue operands moved to
- * the tile; a tile whose columns [j, j + nr) cross a boundary of the activation
- * ranges is computed once per range into a tile-sized buffer (from C's partial sums
- * when accumulating) and that range's columns are copied out. */
-static inline VITC_UNUSED void vitc__f32_gemm_tile(const vitc_f32_gemm_tile *t, vitc_f32_gemm_ukernel_fn uk, int mr,
-                                                   int nr, int kc, const float *ap, const float *w, float *C,
-                                                   ptrdiff_t ldc, const vitc_f32_gemm_epilogue *ep, int i0, int j,
-                                                   int N, int flags)
+/* A tile whose columns [j, j + nr) cross a boundary of the activation ranges: computed
+ * once per range into a tile-sized buffer (from C's partial sums when accumulating),
+ * and that range's columns copied out. e: the tile's epilogue operands. */
+static VITC_UNUSED void vitc__f32_gemm_straddle(const vitc_f32_gemm_tile *t, vitc_f32_gemm_ukernel_fn uk, int mr,
+                                               int nr, int kc, const float *ap, const float *w, ptrdiff_t ldb,
+                                               float *c, ptrdiff_t ldc, const vitc_f32_gemm_epilogue *ep,
+                                               const vitc_f32_gemm_tile_epilogue *e, int j, int N, int flags)
 {
-    vitc_f32_gemm_tile_epilogue e;
-    const vitc_f32_gemm_tile_epilogue *pe = NULL;
-    float *c = C + (ptrdiff_t)i0 * ldc + j;
-    int act, end;
-    if (ep) {
-        e.bias = ep->bias ? ep->bias + j : NULL;
-        e.row_bias = ep->row_bias ? ep->row_bias + i0 : NULL;
-        e.gate_mode = ep->gate && ep->gate_mode ? ep->gate_mode : VITC_GEMM_GATE_NONE;
-        e.gate = e.gate_mode ? ep->gate + (ptrdiff_t)i0 * ep->ldg + j : NULL;
-        e.ldg = ep->ldg;
-        e.res = ep->res ? ep->res + (ptrdiff_t)i0 * ep->ldr + j : NULL;
-        e.ldr = ep->ldr;
-        e.res_scale = ep->res_scale;
-        pe = &e;
-    }
-    if (!(flags & VITC_GEMM_FINAL)) {
-        uk(mr, nr, kc, ap, w, c, ldc, pe, flags);
-        return;
-    }
-    act = vitc__f32_gemm_act_of(ep, j);
-    end = vitc__f32_gemm_act_end(ep, j, N);
-    if (j + nr <= end) {
-        uk(mr, nr, kc, ap, w, c, ldc, pe, flags | (act << VITC_GEMM_ACT_SHIFT));
-    } else {
-        float buf[16 * 32]; /* MR x NR of any tile (pack_a takes MR <= 16) */
-        const int NR = t->nr;
-        int s = j, r, q;
-        while (s < j + nr) {
-            const int e_end = vitc__f32_gemm_act_end(ep, s, N), stop = e_end < j + nr ? e_end : j + nr;
-            if (flags & VITC_GEMM_ACCUMULATE)
-                for (r = 0; r < mr; r++)
-                    for (q = 0; q < nr; q++) buf[r * NR + q] = c[(ptrdiff_t)r * ldc + q];
-            uk(mr, nr, kc, ap, w, buf, NR, pe, flags | (vitc__f32_gemm_act_of(ep, s) << VITC_GEMM_ACT_SHIFT));
+    float buf[16 * 32]; /* MR x NR of any tile (pack_a takes MR <= 16) */
+    const int NR = t->nr;
+    int s = j, r, q;
+    while (s < j + nr) {
+        const int e_end = vitc__f32_gemm_act_end(ep, s, N), stop = e_end < j + nr ? e_end : j + nr;
+        if (flags & VITC_GEMM_ACCUMULATE)
             for (r = 0; r < mr; r++)
-                for (q = s - j; q < stop - j; q++) c[(ptrdiff_t)r * ldc + q] = buf[r * NR + q];
-            s = stop;
-        }
+                for (q = 0; q < nr; q++) buf[r * NR + q] = c[(ptrdiff_t)r * ldc + q];
+        uk(mr, nr, kc, ap, w, ldb, buf, NR, e, flags | (vitc__f32_gemm_act_of(ep, s) << VITC_GEMM_ACT_SHIFT));
+        for (r = 0; r < mr; r++)
+            for (q = s - j; q < stop - j; q++) c[(ptrdiff_t)r * ldc + q] = buf[r * NR + q];
+        s = stop;
     }
 }
 
-/* C (M,N) rows ldc apart = epilogue(A' (M,K) @ B (K,N)), B packed (Wp), A'[i][k] =
- * A[i*a_rs + k*a_cs]; ep (f32-gemm-epilogue.c) may be NULL (a plain product).
- * accumulate != 0: C's contents take the place of the bias and row bias (C =
- * epilogue'(C + A'@B)). kc, nc: block sizes (0 = whole). ap: MR * min(kc, K) floats
- * of scratch. C must not overlap A, Wp, the epilogue's operands (except a gate or
- * residual that is C itself, element for element) or ap. */
+/* The epilogue operands of tile (i0, j0) (e), moved by NR columns per tile by the
+ * driver. NULL if there is no epilogue. */
+static inline VITC_UNUSED const vitc_f32_gemm_tile_epilogue *
+vitc__f32_gemm_tile_epilogue_at(const vitc_f32_gemm_epilogue *ep, int i0, int j0, vitc_f32_gemm_tile_epilogue *e)
+{
+    if (!ep) return NULL;
+    e->bias = ep->bias ? ep->bias + j0 : NULL;
+    e->row_bias = ep->row_bias ? ep->row_bias + i0 : NULL;
+    e->gate_mode = ep->gate && ep->gate_mode ? ep->gate_mode : VITC_GEMM_GATE_NONE;
+    e->gate = e->gate_mode ? ep->gate + (ptrdiff_t)i0 * ep->ldg + j0 : NULL;
+    e->ldg = ep->ldg;
+    e->res = ep->res ? ep->res + (ptrdiff_t)i0 * ep->ldr + j0 : NULL;
+    e->ldr = ep->ldr;
+    e->res_scale = ep->res_scale;
+    return e;
+}
+
+/* C (M,N) rows ldc apart = epilogue(A' (M,K) @ B (K,N)), A'[i][k] = A[i*a_rs + k*a_cs];
+ * B packed (ldb == 0) or read in place, rows ldb apart (the layouts above); ep
+ * (f32-gemm-epilogue.c) may be NULL (a plain product). accumulate != 0: C's
+ * contents take the place of the bias and row bias (C = epilogue'(C + A'@B)). kc,
+ * nc: block sizes (0 = whole). ap: MR * min(kc, K) floats of scratch; bt, for a B
+ * read in place whose N is not a multiple of NR: min(kc, K) * NR floats (the last
+ * panel, packed), else unused. C must not overlap A, B, the epilogue's operands
+ * (except a gate or residual that is C itself, element for element), ap or bt. */
 VITC_KERNEL void vitc__f32_gemm_drive(const vitc_f32_gemm_tile *t, int M, int N, int K,
-                                      const float *A, ptrdiff_t a_rs, ptrdiff_t a_cs, const float *Wp,
+                                      const float *A, ptrdiff_t a_rs, ptrdiff_t a_cs, const float *B, ptrdiff_t ldb,
                                       float *C, ptrdiff_t ldc, const vitc_f32_gemm_epilogue *ep,
-                                      int accumulate, int kc, int nc, float *ap)
+                                      int accumulate, int kc, int nc, float *ap, float *bt)
 {
     const int MR = t->mr, NR = t->nr;
     int j0, k0, i0, j;
@@ -224,16 +237,39 @@ VITC_KERNEL void vitc__f32_gemm_drive(const vitc_f32_gemm_tile *t, int M, int N,
         do { /* at least once: K == 0 still writes bias, activation and residual */
             const int kcb = K - k0 < kc ? K - k0 : kc;
             const int flags = ((accumulate || k0 > 0) ? VITC_GEMM_ACCUMULATE : 0) | (k0 + kcb >= K ? VITC_GEMM_FINAL : 0);
+            const int jt = N % NR && j0 + ncb == N ? N - N % NR : N; /* a partial last panel read in place: packed */
+            if (ldb && jt < N) vitc_f32_gemm_pack_b(kcb, N - jt, NR, B + (ptrdiff_t)k0 * ldb + jt, ldb, 1, bt);
             for (i0 = 0; i0 < M; i0 += MR) {
                 const int mr = M - i0 < MR ? M - i0 : MR;
                 const int tail = mr <= t->mr_tail;
                 const vitc_f32_gemm_ukernel_fn uk = tail ? t->uk_tail : t->uk;
+                vitc_f32_gemm_tile_epilogue e;
+                const vitc_f32_gemm_tile_epilogue *pe = vitc__f32_gemm_tile_epilogue_at(ep, i0, j0, &e);
+                int act = VITC_GEMM_ACT_NONE, act_end = -1; /* the activation of columns [.., act_end) */
                 (tail ? t->pack_a_tail : t->pack_a)(mr, kcb, A + (ptrdiff_t)i0 * a_rs + (ptrdiff_t)k0 * a_cs, a_rs,
                                                     a_cs, ap);
-                for (j = j0; j < j0 + ncb; j += NR)
-                    vitc__f32_gemm_tile(t, uk, mr, N - j < NR ? N - j : NR, kcb, ap,
-                                        Wp + (ptrdiff_t)(j / NR) * K * NR + (ptrdiff_t)k0 * NR, C, ldc, ep, i0, j, N,
-                                        flags);
+                for (j = j0; j < j0 + ncb; j += NR) {
+                    const int nr = N - j < NR ? N - j : NR;
+                    const float *w = !ldb ? B + (ptrdiff_t)(j / NR) * K * NR + (ptrdiff_t)k0 * NR
+                                     : j < jt ? B + (ptrdiff_t)k0 * ldb + j : bt;
+                    const ptrdiff_t wld = ldb && j < jt ? ldb : NR;
+                    float *c = C + (ptrdiff_t)i0 * ldc + j;
+                    if (!(flags & VITC_GEMM_FINAL)) {
+                        uk(mr, nr, kcb, ap, w, wld, c, ldc, pe, flags);
+                    } else {
+                        if (j >= act_end) {
+                            act = vitc__f32_gemm_act_of(ep, j);
+                            act_end = vitc__f32_gemm_act_end(ep, j, N);
+                        }
+                        if (j + nr <= act_end) uk(mr, nr, kcb, ap, w, wld, c, ldc, pe, flags | (act << VITC_GEMM_ACT_SHIFT));
+                        else vitc__f32_gemm_straddle(t, uk, mr, nr, kcb, ap, w, wld, c, ldc, ep, pe, j, N, flags);
+                    }
+                    if (pe) { /* the next tile's operands */
+                        if (e.bias) e.bias += NR;
+                        if (e.gate) e.gate += NR;
+                        if (e.res) e.res += NR;
+                    }
+                }
             }
             k0 += kcb;
         } while (k0 < K);
@@ -279,7 +315,7 @@ VITC_KERNEL void vitc__f32_matmul_drive(const vitc_f32_gemm_tile *t, int M, int 
             vitc_f32_gemm_pack_b(K, N, NR, B + bo, b_rs, b_cs, wp);
             packed_at = bo;
         }
-        vitc__f32_gemm_drive(t, M, N, K, A + ao, K, 1, wp, C + b * cstep, N, NULL, 0, kc, nc, ap);
+        vitc__f32_gemm_drive(t, M, N, K, A + ao, K, 1, wp, 0, C + b * cstep, N, NULL, 0, kc, nc, ap, NULL);
         for (d = batch_rank - 1; d >= 0; d--) { /* odometer over the batch index */
             if (++idx[d] < batch_dims[d]) break;
             idx[d] = 0;
@@ -287,38 +323,41 @@ VITC_KERNEL void vitc__f32_matmul_drive(const vitc_f32_gemm_tile *t, int M, int 
     }
 }
 
-/* Scratch (floats) of vitc__f32_conv2d_drive: the im2col matrix packed as B, then
- * the A micro-panel. */
-#define VITC_F32_CONV2D_SCRATCH(MR, NR, kdim, OHW, kc) \
-    ((((ptrdiff_t)(OHW) + (NR) - 1) / (NR)) * (NR) * (ptrdiff_t)(kdim) + \
-     (ptrdiff_t)(MR) * ((kc) > 0 && (kc) < (kdim) ? (kc) : (kdim)))
+/* The input plane as the im2col packer reads it: the plane with its padding made
+ * explicit (Hp x Wp, zeros around), so that every tap of every output pixel is in
+ * bounds. A conv without padding reads X itself (Hp = H, Wp = W). */
+#define VITC__CONV2D_PADDED(pad, in, out, s, k, d) \
+    ((pad) + (in) > ((out) - 1) * (s) + ((k) - 1) * (d) + 1 ? (pad) + (in) : ((out) - 1) * (s) + ((k) - 1) * (d) + 1)
 
-/* dst[0, nr) = the tap of one input channel plane xc seen by output pixels
- * [p0, p0 + nr) (row-major over (OH, OW)): xc[oh*sh + hoff][ow*sw + woff], 0
- * where that falls outside the (H, W) plane; dst[nr, NR) = 0. The pixels are
- * walked one output row at a time; per row, the valid columns are the range
- * [ow_lo, ow_hi) computed once per tap. */
-VITC_KERNEL void vitc__f32_conv2d_pack_tap(float *VITC_RESTRICT dst, const float *VITC_RESTRICT xc, int p0, int nr,
-                                           int NR, int OW, int H, int W, int sh, int sw, int hoff, int woff,
-                                           int ow_lo, int ow_hi)
+/* Scratch (floats) of vitc__f32_conv2d_drive: the im2col matrix packed as B (for a
+ * 1x1, stride-1, unpadded conv, whose input is read in place: only its last partial
+ * panel, kdim x NR), the A micro-panel, then, for a padded conv, one group's input
+ * channels padded (C_in/group planes of Hp x Wp, VITC__CONV2D_PADDED). */
+#define VITC_F32_CONV2D_SCRATCH(MR, NR, kdim, OHW, kc, pointwise, padded_plane_floats) \
+    (((pointwise) ? (ptrdiff_t)(NR) * (ptrdiff_t)(kdim) \
+                  : (((ptrdiff_t)(OHW) + (NR) - 1) / (NR)) * (NR) * (ptrdiff_t)(kdim)) + \
+     (ptrdiff_t)(MR) * ((kc) > 0 && (kc) < (kdim) ? (kc) : (kdim)) + (ptrdiff_t)(padded_plane_floats))
+
+/* dst[0, nr) = the tap of one padded input plane xp (rows Wp apart) seen by output
+ * pixels [p0, p0 + nr) (row-major over (OH, OW)): xp[oh*sh + hoff][ow*sw + woff];
+ * dst[nr, NR) = 0. In bounds by construction (VITC__CONV2D_PADDED), so a panel that
+ * lies in one output row of a stride-1 conv is one copy of NR floats. */
+VITC_KERNEL void vitc__f32_conv2d_pack_tap(float *VITC_RESTRICT dst, const float *VITC_RESTRICT xp, int p0, int nr,
+                                           int NR, int OW, int Wp, int sh, int sw, int hoff, int woff)
 {
     int jj = 0, oh = p0 / OW, ow = p0 % OW, q;
+    if (sw == 1 && ow + nr <= OW) {
+        vitc__f32_gemm_copy_row(dst, xp + (ptrdiff_t)(oh * sh + hoff) * Wp + ow + woff, nr, NR);
+        return;
+    }
     while (jj < nr) {
         const int seg = OW - ow < nr - jj ? OW - ow : nr - jj;
-        const int ih = oh * sh + hoff;
+        const float *xr = xp + (ptrdiff_t)(oh * sh + hoff) * Wp + woff;
         float *d = dst + jj - ow; /* d[o] is output column o of this row */
-        if (ih < 0 || ih >= H) {
-            for (q = ow; q < ow + seg; q++) d[q] = 0.0f;
-        } else {
-            const float *xr = xc + (ptrdiff_t)ih * W + woff;
-            const int lo = ow_lo > ow ? ow_lo : ow, hi = ow_hi < ow + seg ? ow_hi : ow + seg;
-            for (q = ow; q < lo && q < ow + seg; q++) d[q] = 0.0f;
-            if (sw == 1)
-                for (q = lo; q < hi; q++) d[q] = xr[q];
-            else
-                for (q = lo; q < hi; q++) d[q] = xr[(ptrdiff_t)q * sw];
-            for (q = hi > lo ? hi : lo; q < ow + seg; q++) d[q] = 0.0f;
-        }
+        if (sw == 1)
+            for (q = ow; q < ow + seg; q++) d[q] = xr[q];
+        else
+            for (q = ow; q < ow + seg; q++) d[q] = xr[(ptrdiff_t)q * sw];
         jj += seg;
         ow = 0;
         oh++;
@@ -331,13 +370,18 @@ VITC_KERNEL void vitc__f32_conv2d_pack_tap(float *VITC_RESTRICT dst, const float
  *   kdim = (C_in/group) * KH * KW,
  * the conv's bias (per output channel, a row of Y_g) as the epilogue's row bias.
  * The im2col matrix col_g is gathered straight into the packed-B layout (panels of
- * NR output pixels, zeros for taps in the padding), the weight is the A operand in
- * ONNX's own layout (C_out, C_in/group, KH, KW) = row-major (C_out, kdim), and the
- * output comes out NCHW. A 1x1, stride-1, unpadded conv packs plain rows of X.
+ * NR output pixels) from the group's input planes, copied first with their padding
+ * made explicit when the conv pads (then no tap needs a bounds check); the weight is
+ * the A operand in ONNX's own layout (C_out, C_in/group, KH, KW) = row-major (C_out,
+ * kdim), and the output comes out NCHW. A 1x1, stride-1, unpadded conv reads X in
+ * place as B (rows of H*W pixels, one per input channel): no copy at all.
  * Geometry as in vitc_f32_conv2d_scalar (templates/conv/f32-conv2d-scalar.c).
  * ep: activation, gate and residual (G and R laid out like Y: (N, C_out, OH*OW),
  * rows ldg, ldr = OH*OW apart), or NULL; its bias, row bias and column ranges are
- * not used. scratch: VITC_F32_CONV2D_SCRATCH(MR, NR, kdim, OH*OW, kc) floats. */
+ * not used. scratch: VITC_F32_CONV2D_SCRATCH(MR, NR, kdim, OH*OW, kc, pointwise,
+ * padded) floats, pointwise = KH == KW == 1, strides 1, no padding, OH == H and OW
+ * == W; padded = 0 without padding (pad_t == pad_l == 0 and Hp == H, Wp == W), else
+ * (C_in/group) * Hp * Wp. */
 VITC_KERNEL void vitc__f32_conv2d_drive(const vitc_f32_gemm_tile *t, int N, int C_in, int H, int W, int C_out,
                                         int OH, int OW, int KH, int KW, int stride_h, int stride_w, int dil_h,
                                         int dil_w, int pad_t, int pad_l, int group, const float *X, const float *Wt,
@@ -350,9 +394,14 @@ VITC_KERNEL void vitc__f32_conv2d_drive(const vitc_f32_gemm_tile *t, int N, int 
     const ptrdiff_t hw = (ptrdiff_t)H * W;
     const int pointwise = KH == 1 && KW == 1 && stride_h == 1 && stride_w == 1 && pad_t == 0 && pad_l == 0 &&
                           OH == H && OW == W;
+    const int Hp = VITC__CONV2D_PADDED(pad_t, H, OH, stride_h, KH, dil_h);
+    const int Wp = VITC__CONV2D_PADDED(pad_l, W, OW, stride_w, KW, dil_w);
+    const int padded = !pointwise && (pad_t || pad_l || Hp != H || Wp != W);
+    const ptrdiff_t hwp = (ptrdiff_t)Hp * Wp;
     float *wp = scratch;
-    float *ap = scratch + ((ptrdiff_t)ohw + NR - 1) / NR * NR * kdim;
-    int n, g, c, kh, kw, p0;
+    float *ap = scratch + (pointwise ? (ptrdiff_t)NR * kdim : ((ptrdiff_t)ohw + NR - 1) / NR * NR * kdim);
+    float *xpad = ap + (ptrdiff_t)t->mr * (kc > 0 && kc < kdim ? kc : kdim);
+    int n, g, c, kh, kw, p0, r;
 
     for (n = 0; n < N; n++) {
         for (g = 0; g < group; g++) {
@@ -370,30 +419,38 @@ VITC_KERNEL void vitc__f32_conv2d_drive(const vitc_f32_gemm_tile *t, int N, int 
                 e.res_scale = ep->res_scale;
             }
             e.row_bias = bias ? bias + (ptrdiff_t)g * cout_g : NULL;
-            if (pointwise) {
-                vitc_f32_gemm_pack_b(kdim, ohw, NR, xg, hw, 1, wp);
-            } else {
-                /* wp[panel][k = (c*KH + kh)*KW + kw][jj] = X[c][oh*sh + kh*dh - pt][ow*sw + kw*dw - pl], 0 outside */
-                for (kw = 0; kw < KW; kw++) {
-                    /* output columns whose tap kw is inside [0, W): [ow_lo, ow_hi) */
-                    const int woff = kw * dil_w - pad_l;
-                    int ow_lo = woff >= 0 ? 0 : (-woff + stride_w - 1) / stride_w;
-                    int ow_hi = W - woff <= 0 ? 0 : (W - woff + stride_w - 1) / stride_w;
-                    if (ow_hi > OW) ow_hi = OW;
-                    if (ow_lo > ow_hi) ow_lo = ow_hi;
-                    for (p0 = 0; p0 < ohw; p0 += NR) {
-                        const int nr = ohw - p0 < NR ? ohw - p0 : NR;
-                        float *dst = wp + (ptrdiff_t)(p0 / NR) * kdim * NR + (ptrdiff_t)kw * NR;
-                        for (c = 0; c < cin_g; c++)
-                            for (kh = 0; kh < KH; kh++)
-                                vitc__f32_conv2d_pack_tap(dst + ((ptrdiff_t)c * KH + kh) * KW * NR, xg + (ptrdiff_t)c * hw,
-                                                          p0, nr, NR, OW, H, W, stride_h, stride_w,
-                                                          kh * dil_h - pad_t, woff, ow_lo, ow_hi);
+            if (!pointwise) {
+                const float *xs = xg; /* the planes the taps read, rows Wp apart */
+                if (padded) {
+                    for (c = 0; c < cin_g; c++) {
+                        float *pc = xpad + (ptrdiff_t)c * hwp;
+                        for (r = 0; r < Hp; r++) {
+                            float *pr = pc + (ptrdiff_t)r * Wp;
+                            int q;
+                            if (r < pad_t || r >= pad_t + H) {
+                                for (q = 0; q < Wp; q++) pr[q] = 0.0f;
+                                continue;
+                            }
+                            for (q = 0; q < pad_l; q++) pr[q] = 0.0f;
+                            memcpy(pr + pad_l, xg + (ptrdiff_t)c * hw + (ptrdiff_t)(r - pad_t) * W, sizeof(float) * (size_t)W);
+                            for (q = pad_l + W; q < Wp; q++) pr[q] = 0.0f;
+                        }
                     }
+                    xs = xpad;
+                }
+                /* wp[panel][k = (c*KH + kh)*KW + kw][jj] = Xpadded[c][oh*sh + kh*dh][ow*sw + kw*dw] */
+                for (p0 = 0; p0 < ohw; p0 += NR) {
+                    const int nr = ohw - p0 < NR ? ohw - p0 : NR;
+                    float *dst = wp + (ptrdiff_t)(p0 / NR) * kdim * NR;
+                    for (c = 0; c < cin_g; c++)
+                        for (kh = 0; kh < KH; kh++)
+                            for (kw = 0; kw < KW; kw++, dst += NR)
+                                vitc__f32_conv2d_pack_tap(dst, xs + (ptrdiff_t)c * (padded ? hwp : hw), p0, nr, NR, OW,
+                                                          padded ? Wp : W, stride_h, stride_w, kh * dil_h, kw * dil_w);
                 }
             }
-            vitc__f32_gemm_drive(t, cout_g, ohw, kdim, Wt + (ptrdiff_t)g * cout_g * kdim, kdim, 1, wp, Y + yoff, ohw,
-                                 &e, 0, kc, nc, ap);
+            vitc__f32_gemm_drive(t, cout_g, ohw, kdim, Wt + (ptrdiff_t)g * cout_g * kdim, kdim, 1, pointwise ? xg : wp,
+                                 pointwise ? hw : 0, Y + yoff, ohw, &e, 0, kc, nc, ap, wp);
         }
     }
 }
