@@ -1,37 +1,57 @@
 /* passes/fuse_gemm_epilogue.c: a product by constant weights and the element-wise
- * ops after it become one vitc.Gemm (ir/ops.def has the contract).
+ * ops after it become one vitc.Gemm, and a convolution and its element-wise ops
+ * one vitc.Conv (ir/ops.def has both contracts; the epilogue's order and codes are
+ * templates/gemm/f32-gemm-epilogue.c's).
  *
  *     y = MatMul(A, W)                 W a float32 constant [K, N]
  *         or Gemm(A, B, C)             B constant; alpha = beta = 1, transA = 0;
  *                                      transB = 1 transposes B into a new [K, N]
  *                                      constant (only when nothing else reads B);
  *                                      C absent, or a constant bias as below
- *     y = Add(y, bias)                 optional: a float32 constant of N elements
- *                                      varying along the last axis only
- *     y = Gelu(y) | Relu(y)            optional
+ *         or Conv(X, W, B)             W (and B) constant, 2-D, at least
+ *                                      CONV_MIN_OUT output channels (see below)
+ *     y = Add(y, bias)                 products only, optional: a float32 constant
+ *                                      of N elements varying along the last axis only
+ *     y = Gelu(y) | Relu(y) | Sigmoid(y)
+ *       | Mul(y, Sigmoid(y))           optional: the activation (the last is SiLU,
+ *                                      y read by exactly the Sigmoid and the Mul)
+ *     y = Mul(y, G)                    optional: a gate G of y's shape computed at
+ *       | Mul(y, Sigmoid(G))           run time; with the Sigmoid (read only here),
+ *                                      y * sigmoid(G). So x * Sigmoid(acc) is the
+ *                                      sigmoid activation gated by x, and
+ *                                      acc * Sigmoid(x) the second form.
  *     y = Add(y, r)                    optional: r has y's shape (a residual)
  *
- * becomes vitc.Gemm(A, W, bias, residual; activation) writing the last y. Every
- * intermediate must be read only by the next op and not be a graph output; each
- * step must keep y's shape (nothing broadcasts y up). A bare MatMul by constant
- * weights becomes a vitc.Gemm too, so the emitter can pack its weights.
+ * becomes vitc.Gemm(A, W, bias, residual, G; activation, gate) (or vitc.Conv(X, W,
+ * B, residual, G; the Conv's attributes, activation, gate)) writing the last y.
+ * Every intermediate must be read only by the next op and not be a graph output;
+ * each step must keep y's shape (nothing broadcasts y up). A bare MatMul by
+ * constant weights becomes a vitc.Gemm too, so the emitter can pack its weights; a
+ * bare Conv stays a Conv. When A is a Slice of the last axis of a wider tensor T
+ * (a column range of a concatenated projection, passes/concat_projections.c), the
+ * vitc.Gemm reads T in place (attribute a = [first column, T's row length]).
  *
- * Inputs of the new node: A, W, then bias and residual; an absent bias before a
- * present residual is -1, absent trailing inputs are left out (node_in() returns
- * NULL for both). Attribute `activation`: 0 none, 1 GELU (erf), 2 GELU (tanh),
- * 3 ReLU (the order in which the epilogue applies them: bias, activation,
- * residual).
+ * Convolutions with fewer than CONV_MIN_OUT output channels (the score convs of
+ * filter attention, C -> 1) are left as they are, for their own direct kernel.
+ *
+ * Inputs of the new node: A, W, then bias, residual and gate; an absent input
+ * before a present one is -1, absent trailing inputs are left out (node_in()
+ * returns NULL for both).
  *
  * The pass does nothing while vitc.Gemm has no implementation (no infer in
  * ops/matmul.c); rewrite_gemm_epilogue() is the rewrite alone, for the tests. */
 #include <stdlib.h>
 #include <string.h>
 
+#define VITC_GEMM_EPILOGUE_CODES_ONLY
+#include "gemm/f32-gemm-epilogue.c"
+#undef VITC_GEMM_EPILOGUE_CODES_ONLY
+
 #include "ops/op.h"
 #include "passes/match.h"
 #include "passes/passes.h"
 
-enum { ACT_NONE = 0, ACT_GELU = 1, ACT_GELU_TANH = 2, ACT_RELU = 3 };
+enum { CONV_MIN_OUT = 8 };
 
 /* A bias for N output columns from constant c, as a [N] tensor (c itself, or a
  * reshaped or expanded copy); -1 if c is not one. */
@@ -73,8 +93,134 @@ static int gemm_weights(Graph *g, const Node *n) {
   return t;
 }
 
+/* The activation node `u` applies to y: its code (and, for SiLU, the Mul that
+ * ends it in *last), or -1. */
+int pm_activation(const Graph *g, int y, int *last) {
+  int u = pm_only_user(g, y);
+  if (u >= 0) {
+    const Node *n = &g->n[u];
+    if (!pm_same_shape(g, n->out[0], y)) return -1;
+    *last = u;
+    if (n->op == OP_Relu) return VITC_GEMM_ACT_RELU;
+    if (n->op == OP_Sigmoid) return VITC_GEMM_ACT_SIGMOID;
+    if (n->op == OP_Gelu)
+      return strcmp(attr_str(n, "approximate", "none"), "tanh") == 0 ? VITC_GEMM_ACT_GELU_TANH : VITC_GEMM_ACT_GELU;
+    return -1;
+  }
+  /* SiLU: y read by exactly Sigmoid(y) -> s and Mul(y, s) (s read only there) */
+  if (g->t[y].is_output || tensor_uses(g, y) != 2) return -1;
+  for (int i = 0; i < g->nn; i++) {
+    const Node *sg = &g->n[i];
+    if (sg->dead || sg->op != OP_Sigmoid || sg->n_in != 1 || sg->in[0] != y) continue;
+    int s = sg->out[0], m = pm_only_user(g, s);
+    if (m < 0 || g->n[m].op != OP_Mul || pm_other_input(&g->n[m], s) != y) return -1;
+    if (!pm_same_shape(g, g->n[m].out[0], y)) return -1;
+    *last = m;
+    return VITC_GEMM_ACT_SILU;
+  }
+  return -1;
+}
+
+/* What follows a product's output y (N columns): bias (if allowed), activation,
+ * gate, residual; the nodes it spans. */
+typedef struct Chain {
+  int bias, act, gate_mode, gate, res;
+  int last, y;   /* the chain's last node and output */
+  int kill[8];   /* nodes of the chain before the last */
+  int nk;
+} Chain;
+
+static void step(Chain *c, int node, int out) {
+  c->kill[c->nk++] = c->last;
+  c->last = node;
+  c->y = out;
+}
+
+static void match_chain(Graph *g, int first, int y, int64_t N, bool bias_step, Chain *c) {
+  *c = (Chain){.bias = -1, .act = VITC_GEMM_ACT_NONE, .gate = -1, .res = -1, .last = first, .y = y};
+  int u = pm_only_user(g, y);
+  /* bias */
+  if (bias_step && u >= 0 && g->n[u].op == OP_Add && pm_same_shape(g, g->n[u].out[0], y)) {
+    int k = pm_other_input(&g->n[u], y);
+    if (k >= 0 && g->t[k].data && (c->bias = bias_vector(g, k, N)) >= 0) step(c, u, g->n[u].out[0]);
+  }
+  /* activation */
+  int last, act = pm_activation(g, c->y, &last);
+  if (act >= 0) {
+    if (act == VITC_GEMM_ACT_SILU) c->kill[c->nk++] = g->t[g->n[last].in[0] == c->y ? g->n[last].in[1] : g->n[last].in[0]].producer;
+    c->act = act;
+    step(c, last, g->n[last].out[0]);
+  }
+  /* gate */
+  u = pm_only_user(g, c->y);
+  if (u >= 0 && g->n[u].op == OP_Mul && pm_same_shape(g, g->n[u].out[0], c->y)) {
+    int x = pm_other_input(&g->n[u], c->y);
+    if (x >= 0 && pm_is_f32(g, x) && !g->t[x].data && pm_same_shape(g, x, c->y)) {
+      int sg = pm_producer(g, x, OP_Sigmoid);
+      if (sg >= 0 && pm_only_user(g, x) == u) {
+        c->gate_mode = VITC_GEMM_GATE_MUL_SIGMOID;
+        c->gate = g->n[sg].in[0];
+        c->kill[c->nk++] = sg;
+      } else {
+        c->gate_mode = VITC_GEMM_GATE_MUL;
+        c->gate = x;
+      }
+      step(c, u, g->n[u].out[0]);
+    }
+  }
+  /* residual */
+  u = pm_only_user(g, c->y);
+  if (u >= 0 && g->n[u].op == OP_Add && pm_same_shape(g, g->n[u].out[0], c->y)) {
+    int r = pm_other_input(&g->n[u], c->y);
+    if (r >= 0 && pm_is_f32(g, r) && pm_same_shape(g, r, c->y)) {
+      c->res = r;
+      step(c, u, g->n[u].out[0]);
+    }
+  }
+}
+
+/* Replace the chain by node `op` reading in0, in1, in2 and the chain's residual and
+ * gate; returns the new node. */
+static int rewrite_chain(Graph *g, const Chain *c, OpKind op, const char *name, int in0, int in1, int in2) {
+  for (int k = 0; k < c->nk; k++) g->n[c->kill[k]].dead = true;
+  int in[5] = {in0, in1, in2, c->res, c->gate};
+  int n_in = c->gate >= 0 ? 5 : c->res >= 0 ? 4 : in2 >= 0 ? 3 : 2;
+  int y = c->y;
+  int ni = pm_replace(g, c->last, op, name, in, n_in, &y, 1);
+  if (c->act != VITC_GEMM_ACT_NONE) node_add_attr(g, ni, "activation", ATTR_INT)->i = c->act;
+  else if (op == OP_VitcGemm) node_add_attr(g, ni, "activation", ATTR_INT)->i = 0;
+  if (c->gate >= 0) node_add_attr(g, ni, "gate", ATTR_INT)->i = c->gate_mode;
+  return ni;
+}
+
+/* A read as a column range of a wider tensor: A = Slice(T, [s], [e], axes [last]) with
+ * unit step, so the product can read T in place (a = [s, T's last dimension]). */
+static int column_source(Graph *g, int a, int64_t *off, int64_t *ld) {
+  int si = pm_producer(g, a, OP_Slice);
+  if (si < 0) return -1;
+  const Node *s = &g->n[si];
+  int t = s->in[0];
+  if (!pm_is_f32(g, t)) return -1;
+  const Shape *ts = &g->t[t].shape, *as = &g->t[a].shape;
+  if (ts->rank != as->rank || ts->rank < 1) return -1;
+  for (int d = 0; d + 1 < ts->rank; d++)
+    if (ts->d[d] != as->d[d]) return -1;
+  double st, en, ax = ts->rank - 1, stp = 1;
+  if (!pm_const_number(g, s->in[1], &st) || !pm_const_number(g, s->in[2], &en)) return -1;
+  if (s->n_in > 3 && s->in[3] >= 0 && !pm_const_number(g, s->in[3], &ax)) return -1;
+  if (s->n_in > 4 && s->in[4] >= 0 && (!pm_const_number(g, s->in[4], &stp) || stp != 1)) return -1;
+  int64_t last = ts->rank - 1, Ka = ts->d[last];
+  if (ax != (double)last && ax != -1) return -1;
+  int64_t s0 = (int64_t)st;
+  if (s0 < 0) s0 += Ka;
+  if (s0 < 0 || s0 + as->d[last] > Ka) return -1;
+  *off = s0;
+  *ld = Ka;
+  return t;
+}
+
 /* Try at MatMul or Gemm node `mi`; 1 if replaced. */
-static int try_at(Graph *g, int mi) {
+static int try_product(Graph *g, int mi) {
   const Node *mm = &g->n[mi];
   if (mm->n_out != 1 || mm->n_in < 2) return 0;
   int a = mm->in[0], y = mm->out[0], w, bias = -1;
@@ -100,52 +246,48 @@ static int try_at(Graph *g, int mi) {
   int64_t K = g->t[w].shape.d[0], N = g->t[w].shape.d[1];
   if (g->t[a].shape.d[g->t[a].shape.rank - 1] != K) return 0;
 
-  int kill[4], nk = 0, last = mi, act = ACT_NONE, res = -1;
-  int u = pm_only_user(g, y);
-  /* bias */
-  if (bias < 0 && u >= 0 && g->n[u].op == OP_Add && pm_same_shape(g, g->n[u].out[0], y)) {
-    int c = pm_other_input(&g->n[u], y);
-    if (c >= 0 && g->t[c].data && (bias = bias_vector(g, c, N)) >= 0) {
-      kill[nk++] = last;
-      last = u;
-      y = g->n[u].out[0];
-      u = pm_only_user(g, y);
-    }
-  }
-  /* activation */
-  if (u >= 0 && (g->n[u].op == OP_Gelu || g->n[u].op == OP_Relu) && pm_same_shape(g, g->n[u].out[0], y)) {
-    if (g->n[u].op == OP_Relu) act = ACT_RELU;
-    else act = strcmp(attr_str(&g->n[u], "approximate", "none"), "tanh") == 0 ? ACT_GELU_TANH : ACT_GELU;
-    kill[nk++] = last;
-    last = u;
-    y = g->n[u].out[0];
-    u = pm_only_user(g, y);
-  }
-  /* residual */
-  if (u >= 0 && g->n[u].op == OP_Add && pm_same_shape(g, g->n[u].out[0], y)) {
-    int r = pm_other_input(&g->n[u], y);
-    if (r >= 0 && pm_is_f32(g, r) && pm_same_shape(g, r, y)) {
-      res = r;
-      kill[nk++] = last;
-      last = u;
-      y = g->n[u].out[0];
-    }
-  }
-
+  Chain c;
+  match_chain(g, mi, y, N, bias < 0, &c);
+  if (bias < 0) bias = c.bias;
+  int64_t a_off = 0, lda = 0;
+  int wide = column_source(g, a, &a_off, &lda);
   char *name = pm_name(g->n[mi].name, "Gemm");
-  for (int k = 0; k < nk; k++) g->n[kill[k]].dead = true;
-  int in[4] = {a, w, bias, res};
-  int n_in = res >= 0 ? 4 : bias >= 0 ? 3 : 2;
-  int ni = pm_replace(g, last, OP_VitcGemm, name, in, n_in, &y, 1);
+  int ni = rewrite_chain(g, &c, OP_VitcGemm, name, wide >= 0 ? wide : a, w, bias);
   free(name);
-  node_add_attr(g, ni, "activation", ATTR_INT)->i = act;
+  if (wide >= 0) {
+    Attr *at = node_add_attr(g, ni, "a", ATTR_INTS);
+    at->n = 2;
+    at->ints = xmalloc(2 * sizeof(int64_t));
+    at->ints[0] = a_off;
+    at->ints[1] = lda;
+  }
+  return 1;
+}
+
+/* Try at Conv node `ci`; 1 if replaced. */
+static int try_conv(Graph *g, int ci) {
+  const Node *cv = &g->n[ci];
+  if (cv->n_out != 1 || !node_in_const(g, cv, 1) || (node_in(g, cv, 2) && !node_in_const(g, cv, 2))) return 0;
+  int y = cv->out[0];
+  if (!pm_is_f32(g, y) || g->t[y].shape.rank != 4 || g->t[y].shape.d[1] < CONV_MIN_OUT) return 0;
+  Chain c;
+  match_chain(g, ci, y, 0, false, &c);
+  if (c.last == ci) return 0;
+  int in0 = cv->in[0], in1 = cv->in[1], in2 = cv->n_in > 2 ? cv->in[2] : -1;
+  char *name = pm_name(cv->name, "Conv");
+  int ni = rewrite_chain(g, &c, OP_VitcConv, name, in0, in1, in2);
+  free(name);
+  pm_copy_attrs(g, ni, &g->n[ci]); /* the Conv's geometry (it is dead, not yet freed) */
   return 1;
 }
 
 int rewrite_gemm_epilogue(Graph *g) {
   int changed = 0;
-  for (int i = 0; i < g->nn; i++)
-    if (!g->n[i].dead && (g->n[i].op == OP_MatMul || g->n[i].op == OP_Gemm)) changed |= try_at(g, i);
+  for (int i = 0; i < g->nn; i++) {
+    if (g->n[i].dead) continue;
+    if (g->n[i].op == OP_MatMul || g->n[i].op == OP_Gemm) changed |= try_product(g, i);
+    else if (g->n[i].op == OP_Conv) changed |= try_conv(g, i);
+  }
   return changed;
 }
 

@@ -119,3 +119,24 @@ int pm_add_const_f32(Graph *g, const char *name, const Shape *s, const float *v)
   free(unique);
   return t;
 }
+
+void pm_copy_attrs(Graph *g, int ni, const Node *src) {
+  int na = src->n_attr;
+  for (int k = 0; k < na; k++) {
+    const Attr *a = &src->attr[k];
+    Attr *d = node_add_attr(g, ni, a->name, a->type);
+    d->f = a->f;
+    d->i = a->i;
+    d->n = a->n;
+    d->tensor = a->tensor;
+    if (a->s) d->s = xstrdup(a->s);
+    if (a->ints && a->n) {
+      d->ints = xmalloc(sizeof(int64_t) * (size_t)a->n);
+      memcpy(d->ints, a->ints, sizeof(int64_t) * (size_t)a->n);
+    }
+    if (a->floats && a->n) {
+      d->floats = xmalloc(sizeof(float) * (size_t)a->n);
+      memcpy(d->floats, a->floats, sizeof(float) * (size_t)a->n);
+    }
+  }
+}

@@ -39,6 +39,12 @@ bool pm_is_f32(const Graph *g, int t);
 /* Both tensors have the same shape. */
 bool pm_same_shape(const Graph *g, int a, int b);
 
+/* The activation applied to t by its one reader (Relu, Sigmoid, Gelu), or by exactly
+ * the pair Sigmoid(t) -> s, Mul(t, s) (SiLU): its code of templates/gemm/
+ * f32-gemm-epilogue.c, with the node that ends it in *last; -1 if none
+ * (passes/fuse_gemm_epilogue.c). */
+int pm_activation(const Graph *g, int t, int *last);
+
 /* Replace the node at index `at` (the pattern's last node, which is marked dead)
  * by a new node of `op` with the given inputs and outputs, placed in the same
  * slot. Returns the new node's index (== at). The caller marks the pattern's other
@@ -48,6 +54,8 @@ int pm_replace(Graph *g, int at, OpKind op, const char *name, const int *in, int
  * last '/'-component replaced by `what` ("/blocks.0/norm1/ReduceMean" ->
  * "/blocks.0/norm1/LayerNormalization"); malloc'ed. */
 char *pm_name(const char *first, const char *what);
+/* Copy every attribute of src onto node ni (deep copies; src must not be node ni). */
+void pm_copy_attrs(Graph *g, int ni, const Node *src);
 /* A new float32 constant holding a copy of `v` (numel of s floats). */
 int pm_add_const_f32(Graph *g, const char *name, const Shape *s, const float *v);
 

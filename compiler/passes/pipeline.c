@@ -5,7 +5,8 @@
  * exporters' Shape/Gather/Concat arithmetic into plain constants. Later passes
  * (pattern recognition, fusion) see a graph where every tensor has a static shape.
  *
- * Then the patterns, smallest first: LayerNorm and GELU written out in elementary
+ * Then the patterns, smallest first: BatchNormalization after a Conv goes into the
+ * conv's weights (so the conv's epilogue can take what follows); LayerNorm and GELU written out in elementary
  * ops become single ops (older opsets have neither); branches multiplied by a
  * constant zero go (NOSE); FilterViT's gather of K pixels as tokens and their
  * scatter back become two ops that read and write the map in place; attention
@@ -28,6 +29,7 @@
 const Pass vitc_pipeline[] = {
     {"fold_constants", pass_fold_constants, "infer shapes and evaluate nodes whose inputs are constants", 0},
     {"eliminate_identity", pass_eliminate_identity, "remove Identity and inference-mode Dropout", 0},
+    {"fold_batchnorm", pass_fold_batchnorm, "Conv + BatchNormalization -> Conv with scaled weights and bias (not bit-exact)", 0},
     {"recognize_layernorm", pass_recognize_layernorm, "ReduceMean/Sub/Pow/../Div/Mul/Add -> LayerNormalization", 0},
     {"recognize_gelu", pass_recognize_gelu, "erf and tanh GELU written out in elementary ops -> Gelu", 0},
     {"eliminate_zero_attention", pass_eliminate_zero_attention,
