@@ -213,6 +213,70 @@ static int cmd_targets(void) {
   return 0;
 }
 
+/* One row of inspect's block table. */
+typedef struct BlockRow {
+  char name[256];
+  int64_t macs_before, macs_after;
+  int attention_before, attention_after; /* Softmax or vitc.Attention nodes */
+} BlockRow;
+
+/* The row of block `name` in rows (added in order of first appearance). */
+static BlockRow *block_row(BlockRow **rows, int *n, const char *name) {
+  for (int i = 0; i < *n; i++)
+    if (strcmp((*rows)[i].name, name) == 0) return &(*rows)[i];
+  *rows = xrealloc(*rows, sizeof **rows * (size_t)(*n + 1));
+  BlockRow *r = &(*rows)[(*n)++];
+  memset(r, 0, sizeof *r);
+  snprintf(r->name, sizeof r->name, "%s", name);
+  return r;
+}
+
+/* Per model block (node_block: exporter names like /blocks.3/...): whether it still
+ * has attention, and the MACs the passes removed (the graph after fold_constants
+ * alone against the optimized one). */
+static void print_blocks(Args *a, Graph *g) {
+  char skip[1024] = "";
+  for (int i = 0; i < vitc_pipeline_len; i++) { /* everything but shape inference and folding */
+    if (strcmp(vitc_pipeline[i].name, "fold_constants") == 0) continue;
+    snprintf(skip + strlen(skip), sizeof skip - strlen(skip), "%s%s", skip[0] ? "," : "", vitc_pipeline[i].name);
+  }
+  Graph *g0 = onnx_load(a->model, a->ov, a->n_ov);
+  PipelineOptions po = {NULL, NULL, ""};
+  const char *saved = vitc_skip_passes;
+  vitc_skip_passes = skip;
+  int rc = g0 ? run_pipeline(g0, &po) : -1;
+  vitc_skip_passes = saved;
+  BlockRow *rows = NULL;
+  int nrows = 0;
+  char name[256];
+  for (int pass = 0; rc == 0 && pass < 2; pass++) {
+    Graph *h = pass ? g : g0;
+    for (int i = 0; i < h->nn; i++) {
+      Node *n = &h->n[i];
+      if (n->dead || !node_block(n->name, name, sizeof name)[0]) continue;
+      BlockRow *r = block_row(&rows, &nrows, name);
+      int64_t m = op_impl(n->op)->macs ? op_impl(n->op)->macs(h, n) : 0;
+      bool attn = n->op == OP_Softmax || n->op == OP_VitcAttention;
+      if (pass) r->macs_after += m, r->attention_after += attn;
+      else r->macs_before += m, r->attention_before += attn;
+    }
+  }
+  if (g0) graph_free(g0);
+  if (rc != 0 || nrows == 0) {
+    printf("blocks: none (the export's node names have no /block/ paths)\n");
+    free(rows);
+    return;
+  }
+  printf("%-28s %-10s %16s %16s %16s\n", "block", "attention", "MACs exported", "MACs final", "removed by passes");
+  for (int i = 0; i < nrows; i++) {
+    const BlockRow *r = &rows[i];
+    const char *attn = r->attention_after ? "yes" : r->attention_before ? "removed" : "no";
+    printf("%-28s %-10s %16" PRId64 " %16" PRId64 " %16" PRId64 "\n", r->name, attn, r->macs_before, r->macs_after,
+           r->macs_before - r->macs_after);
+  }
+  free(rows);
+}
+
 static int cmd_inspect(Args *a) {
   if (!a->model) return fprintf(stderr, "vitc inspect: no model given\n"), 2;
   Graph *g0 = onnx_load(a->model, a->ov, a->n_ov);
@@ -263,6 +327,7 @@ static int cmd_inspect(Args *a) {
     printf("%-22s %8d %8d %16" PRId64 "\n", op_name((OpKind)k), counts0[k], counts[k], macs[k]);
   }
   printf("total MACs %" PRId64 " (%.3f GFLOP)\n", total_macs, 2.0 * (double)total_macs / 1e9);
+  print_blocks(a, g);
   printf("tensors after passes:\n");
   for (int i = 0; i < g->nn; i++) {
     Node *n = &g->n[i];

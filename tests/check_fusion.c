@@ -910,14 +910,200 @@ START_TEST(test_zero_attention_strict_nan) {
 }
 END_TEST
 
+/* ---------------- scales (NOSE: fold_scale, and eliminate_identity's products by one) ---------------- */
+
+static int ln_node(Graph *g, const char *name, const char *out, int x) {
+  static const float one[4] = {1, 1, 1, 1}, zero[4] = {0.5f, 0, 0, -0.5f};
+  int t = NODE(g, OP_LayerNormalization, name, out, x, add_const(g, "lnw", 1, (int64_t[]){4}, one),
+               add_const(g, "lnb", 1, (int64_t[]){4}, zero));
+  node_add_attr(g, g->t[t].producer, "epsilon", ATTR_FLOAT)->f = 1e-6f;
+  return t;
+}
+
+/* the NOSE block x' = s*x; x' + fc2(fc1(LN(x'))), s given as a Mul constant or as Add(x, x) */
+typedef struct Shrunk {
+  int x, z, ln, out;
+} Shrunk;
+
+static Shrunk build_shrunk(Graph *g, float s, bool as_add) {
+  Shrunk b;
+  b.x = NODE(g, OP_Relu, "/b/pre", "x", add_input(g, "x0", 3, td));
+  b.z = as_add ? NODE(g, OP_Add, "/b/Add_x", "z", b.x, b.x) : NODE(g, OP_Mul, "/b/Mul", "z", b.x, scalar(g, "s", s));
+  b.ln = ln_node(g, "/b/norm2/LayerNormalization", "h", b.z);
+  int f = NODE(g, OP_MatMul, "/b/fc2/MatMul", "f", b.ln, weights(g, "w", 4, 4));
+  b.out = NODE(g, OP_Add, "/b/Add_1", "out", f, b.z);
+  return b;
+}
+
+static int fuse_and_fold(Graph *g) {
+  infer(g);
+  ck_assert_int_eq(rewrite_gemm_epilogue(g), 1);
+  settle(g);
+  int rc = pass_fold_scale(g);
+  settle(g);
+  return rc;
+}
+
+START_TEST(test_scale_folds) {
+  for (int v = 0; v < 3; v++) { /* Mul(x, 2), Add(x, x), Mul(x, 0.25) */
+    Graph *g = new_graph(17);
+    float s = v == 2 ? 0.25f : 2.0f;
+    Shrunk b = build_shrunk(g, s, v == 1);
+    mark_output(g, NODE(g, OP_Relu, "/post", "y", b.out));
+    ck_assert_int_eq(fuse_and_fold(g), 1);
+    ck_assert_int_eq(live(g, OP_Mul) + live(g, OP_Add), 0);
+    Node *ln = the(g, OP_LayerNormalization), *gm = the(g, OP_VitcGemm);
+    ck_assert_int_eq(ln->in[0], b.x);
+    ck_assert_float_eq(attr_float(ln, "epsilon", 0), 1e-6f / (s * s));
+    ck_assert_int_eq(gm->in[3], b.x);
+    ck_assert_float_eq(attr_float(gm, "residual_scale", 0), s);
+    graph_free(g);
+  }
+  /* consecutive scales multiply: Mul(Mul(x, 2), 4) read by a LayerNorm -> eps / 64 */
+  {
+    Graph *g = new_graph(17);
+    int x = NODE(g, OP_Relu, "/pre", "x", add_input(g, "x0", 3, td));
+    int z = NODE(g, OP_Mul, "/Mul_2", "z2", NODE(g, OP_Mul, "/Mul_1", "z1", x, scalar(g, "two", 2)), scalar(g, "four", 4));
+    mark_output(g, ln_node(g, "/norm/LayerNormalization", "h", z));
+    infer(g);
+    ck_assert_int_eq(pass_fold_scale(g), 1);
+    settle(g);
+    ck_assert_int_eq(live(g, OP_Mul), 0);
+    Node *ln = the(g, OP_LayerNormalization);
+    ck_assert_int_eq(ln->in[0], x);
+    ck_assert_float_eq(attr_float(ln, "epsilon", 0), 1e-6f / 64);
+    graph_free(g);
+  }
+  /* the dilution that mixes with LN1(x): 2 * LN1(x) read by an op that cannot take the scale goes into LN1's
+   * gamma and beta */
+  {
+    Graph *g = new_graph(17);
+    int x = add_input(g, "x0", 3, td);
+    int h = ln_node(g, "/b/norm1/LayerNormalization", "h", x);
+    int z = NODE(g, OP_Mul, "/b/Mul", "z", scalar(g, "two", 2), h);
+    mark_output(g, NODE(g, OP_Relu, "/b/post", "y", z));
+    infer(g);
+    ck_assert_int_eq(pass_fold_scale(g), 1);
+    settle(g);
+    ck_assert_int_eq(live(g, OP_Mul), 0);
+    Node *ln = the(g, OP_LayerNormalization);
+    ck_assert_float_eq(cdata(g, ln->in[1])[2], 2.0f);
+    ck_assert_float_eq(cdata(g, ln->in[2])[3], -1.0f);
+    ck_assert_float_eq(attr_float(ln, "epsilon", 0), 1e-6f);
+    ck_assert_int_eq(the(g, OP_Relu)->in[0], h);
+    graph_free(g);
+  }
+}
+END_TEST
+
+START_TEST(test_scale_not_folded) {
+  for (int c = 0; c < 5; c++) {
+    Graph *g = new_graph(17);
+    Shrunk b = build_shrunk(g, c == 0 ? 3.0f : 2.0f, false);
+    const char *what = "";
+    switch (c) {
+    case 0: what = "3 is not a power of two"; mark_output(g, b.out); break;
+    case 1: what = "the scaled tensor is a graph output"; mark_output(g, b.out); mark_output(g, b.z); break;
+    case 2: what = "the scaled tensor is also read by a Relu (and no LayerNorm makes x)";
+      mark_output(g, b.out); mark_output(g, NODE(g, OP_Relu, "spy", "spy", b.z)); break;
+    case 3: { /* the LayerNorm's Mean output is read */
+      what = "the LayerNorm also returns its mean";
+      mark_output(g, b.out);
+      Node *ln = &g->n[g->t[b.ln].producer];
+      int mean = graph_add_tensor(g, "mean");
+      ln->out = xrealloc(ln->out, 2 * sizeof(int));
+      ln->out[ln->n_out++] = mean;
+      g->t[mean].producer = g->t[b.ln].producer;
+      mark_output(g, mean);
+      break;
+    }
+    case 4: { /* eps / 2^200 is not a float */
+      what = "epsilon / s^2 underflows";
+      mark_output(g, b.out);
+      for (int i = 0; i < g->nn; i++)
+        if (g->n[i].op == OP_Mul) g->t[g->n[i].in[1]].data = memcpy(g->t[g->n[i].in[1]].data, &(float){0x1p100f}, 4);
+      break;
+    }
+    }
+    ck_assert_msg(fuse_and_fold(g) == 0, "fold_scale fired although %s", what);
+    ck_assert_int_eq(live(g, OP_Mul), 1);
+    graph_free(g);
+  }
+  /* --strict-nan skips the pass (it is exact only for finite activations) */
+  for (int strict = 0; strict < 2; strict++) {
+    Graph *g = new_graph(17);
+    Shrunk b = build_shrunk(g, 2.0f, false);
+    mark_output(g, b.out);
+    PipelineOptions po = {NULL, NULL, ""};
+    vitc_strict_nan = strict;
+    ck_assert_int_eq(run_pipeline(g, &po), 0);
+    vitc_strict_nan = false;
+    ck_assert_int_eq(strstr(po.changed, "fold_scale") != NULL, !strict);
+    ck_assert_int_eq(live(g, OP_Mul), strict);
+    graph_free(g);
+  }
+}
+END_TEST
+
+/* products by constant ones go (eliminate_identity); a one that broadcasts x up stays */
+START_TEST(test_times_one) {
+  for (int v = 0; v < 4; v++) {
+    Graph *g = new_graph(17);
+    int x = NODE(g, OP_Relu, "/pre", "x", add_input(g, "x0", 3, td));
+    float ones[20];
+    for (int i = 0; i < 20; i++) ones[i] = 1.0f;
+    int y;
+    switch (v) {
+    case 0: y = NODE(g, OP_Mul, "/Mul", "y", x, scalar(g, "one", 1.0f)); break;
+    case 1: y = NODE(g, OP_Mul, "/Mul", "y", add_const(g, "ones", 3, (int64_t[]){1, 1, 4}, ones), x); break;
+    case 2: y = NODE(g, OP_Div, "/Div", "y", x, scalar(g, "one", 1.0f)); break;
+    default: y = NODE(g, OP_Mul, "/Mul", "y", x, add_const(g, "ones", 3, (int64_t[]){2, 5, 4}, ones)); break;
+    }
+    mark_output(g, NODE(g, OP_Relu, "/post", "z", y));
+    infer(g);
+    ck_assert_int_eq(pass_eliminate_identity(g), v < 3);
+    settle(g);
+    ck_assert_int_eq(live_nodes(g), v < 3 ? 2 : 3);
+    graph_free(g);
+  }
+}
+END_TEST
+
+/* vitc inspect's block table on nose_vit32: blocks 0 and 2 diluted (attention removed, its MACs too), 1 shrunk
+ * (never had attention), 3 normal */
+START_TEST(test_inspect_blocks) {
+  char *model = tu_printf("%s/models/nose_vit32.onnx", VITC_SOURCE_DIR);
+  char *argv[] = {VITC_BINARY_DIR "/vitc", "inspect", model, NULL};
+  RunResult r;
+  ck_assert_int_eq(tu_run(argv, 120, &r), 0);
+  ck_assert_msg(r.exited && r.status == 0, "vitc inspect failed: %s", r.err);
+  static const char *const want[][2] = {{"blocks.0", "removed"}, {"blocks.1", "no"}, {"blocks.2", "removed"},
+                                        {"blocks.3", "yes"}};
+  for (int b = 0; b < 4; b++) {
+    char *line = tu_line_with(r.out, want[b][0], 200);
+    char name[64], attn[16];
+    long long before, after, removed;
+    ck_assert_msg(sscanf(line, "%63s %15s %lld %lld %lld", name, attn, &before, &after, &removed) == 5, "line: %s", line);
+    ck_assert_str_eq(name, want[b][0]);
+    ck_assert_str_eq(attn, want[b][1]);
+    ck_assert_int_eq(removed, before - after);
+    ck_assert_msg((removed > 0) == (strcmp(attn, "removed") == 0), "%s", line);
+    free(line);
+  }
+  tu_run_free(&r);
+  free(model);
+}
+END_TEST
+
 /* ---------------- whole models ---------------- */
 
 #define RTOL 1e-4
 /* every pass that rewrites a pattern (the others, like fold_constants and fuse_attention, run in both) */
-static const char *const pattern_passes =
-    "fold_batchnorm,recognize_layernorm,recognize_gelu,eliminate_zero_attention,fuse_gemm_epilogue";
-static const char *const each_pass[] = {"fold_batchnorm", "recognize_layernorm", "recognize_gelu",
-                                        "eliminate_zero_attention", "fuse_gemm_epilogue"};
+static const char *const pattern_passes = "eliminate_identity,fold_batchnorm,recognize_layernorm,recognize_gelu,"
+                                          "eliminate_zero_attention,fuse_gemm_epilogue,fold_scale";
+static const char *const each_pass[] = {"eliminate_identity", "fold_batchnorm", "recognize_layernorm",
+                                        "recognize_gelu", "eliminate_zero_attention", "fuse_gemm_epilogue",
+                                        "fold_scale"};
 
 static Graph *compile_graph(const char *model, const char *skip, PipelineOptions *po) {
   Graph *g = onnx_load(model, NULL, 0);
@@ -1005,17 +1191,23 @@ typedef struct ModelCase {
   int bn_folded;                   /* BatchNormalization nodes folded into convs */
   int conv_epilogues;              /* vitc.Conv nodes */
   int silu;                        /* epilogues with a SiLU */
+  int scales;                      /* power-of-two scales of the residual stream folded (fold_scale: then the
+                                      outputs must equal those without it bit for bit) */
+  int ones;                        /* products by one removed (eliminate_identity) */
 } ModelCase;
 
 static const ModelCase models[] = {
-    {"models/vit_tiny32_op13.onnx", false, 5, 2, 0, 0, 0, 0},
-    {"models/vit_tiny32.onnx", false, 0, 2, 0, 0, 0, 0},
-    {"models/nose_vit32.onnx", false, -2, 4, 2, 0, 0, 0}, /* the two zeroed attention branches take their LN along */
-    {"models/mabvit32.onnx", false, 0, 2, 0, 0, 0, 0},
-    /* 32 BatchNormalizations; convs with SiLU (stem, expansions, depthwise, kxk, proj, fusion, final), residual
-     * Adds; the transformer's 4 SiLU MLPs */
-    {"models/mobilevit_tiny.onnx", false, 0, 0, 0, 19, 17, 15},
-    {"../shared/samples/dynamo_mobilevit_xxs_64.onnx", true, 0, 0, 0, 0, 28, 34},
+    {"models/vit_tiny32_op13.onnx", false, 5, 2, 0, 0, 0, 0, 0, 0},
+    {"models/vit_tiny32.onnx", false, 0, 2, 0, 0, 0, 0, 0, 0},
+    /* blocks 0, 2 diluted at lambda 0 (their attention and LN1 go, the x2 folds), block 1 shrunk (x2 folds) */
+    {"models/nose_vit32.onnx", false, -2, 4, 2, 0, 0, 0, 3, 0},
+    /* lambda 1 (two products by one), 2*LN1(x), x + LN1(x), lambda 0 */
+    {"models/nose_forms32.onnx", false, -1, 5, 2, 0, 0, 0, 2, 2},
+    {"models/mabvit32.onnx", false, 0, 2, 0, 0, 0, 0, 0, 0},
+    /* 19 BatchNormalizations; convs with SiLU (stem, expansions, depthwise, kxk, proj, fusion, final) or a residual
+     * Add (projections, the pooling branch); the transformer's 2 SiLU MLPs */
+    {"models/mobilevit_tiny.onnx", false, 0, 0, 0, 19, 17, 15, 0, 0},
+    {"../shared/samples/dynamo_mobilevit_xxs_64.onnx", true, 0, 0, 0, 0, 28, 34, 0, 0},
 };
 
 START_TEST(test_models) {
@@ -1058,6 +1250,13 @@ START_TEST(test_models) {
   ck_assert_int_eq(count_op(fused, OP_VitcConv), mc->conv_epilogues);
   ck_assert_int_eq(count_act(fused, VITC_GEMM_ACT_SILU), mc->silu);
   if (mc->silu) ck_assert_int_eq(count_op(fused, OP_Sigmoid), 0);
+  Graph *noscale = compile_graph(model, "fold_scale", &po), *noone = compile_graph(model, "eliminate_identity", &po);
+  int scales = count_op(noscale, OP_Mul) + count_op(noscale, OP_Add) - count_op(fused, OP_Mul) - count_op(fused, OP_Add);
+  int ones = count_op(noone, OP_Mul) + count_op(noone, OP_Div) - count_op(fused, OP_Mul) - count_op(fused, OP_Div);
+  printf("  scales folded %d, products by one removed %d\n", scales, ones);
+  ck_assert_int_eq(scales, mc->scales);
+  ck_assert_int_eq(ones, mc->ones);
+  graph_free(noone);
 
   /* numbers: fused and unfused on every target here, against each other and ONNX Runtime */
   const char *isa = tu_selected_isa(); /* a folder per ctest test: they run concurrently */
@@ -1109,12 +1308,24 @@ START_TEST(test_models) {
     tu_compare_files(DT_FLOAT, uout, ref, RTOL, &cr);
     printf("  [%s, %s] fused vs unfused max_err %.3g, fused vs ORT %.3g, unfused vs ORT %.3g (max_ref %.3g)\n",
            targets[ti], tu_platform_how(&p), cu.max_err, co.max_err, cr.max_err, co.max_ref);
+    if (mc->scales) { /* fold_scale is exact: the same bits as the pipeline without it, on this target */
+      char *sdir = tu_printf("%s/noscale_%s", work, targets[ti]), *sout = tu_printf("%s/noscale_%s.bin", data, targets[ti]);
+      ck_assert(build(noscale, t, &p, sdir));
+      ck_assert(run_prog(&p, sdir, in, sout));
+      size_t na, nb;
+      void *a = tu_read_file(fout, &na), *b = tu_read_file(sout, &nb);
+      ck_assert_msg(a && b && na == nb && memcmp(a, b, na) == 0, "%s [%s]: fold_scale changed the output bits", stem,
+                    targets[ti]);
+      printf("  [%s] with and without fold_scale: identical bits\n", targets[ti]);
+      free(a), free(b), free(sdir), free(sout);
+    }
     ck_assert_msg(cu.ok, "%s [%s] fused vs unfused: %s", stem, targets[ti], cu.why);
     ck_assert_msg(co.ok, "%s [%s] fused vs ONNX Runtime: %s", stem, targets[ti], co.why);
     ck_assert_msg(cr.ok, "%s [%s] unfused vs ONNX Runtime: %s", stem, targets[ti], cr.why);
     free(fdir), free(udir), free(fout), free(uout);
   }
   free(ref), free(in), free(data), free(work);
+  graph_free(noscale);
   graph_free(fused);
   graph_free(plain);
   free(stem);
@@ -1146,6 +1357,10 @@ int main(int argc, char **argv) {
     tcase_add_test(tc, test_zero_attention_fires);
     tcase_add_test(tc, test_zero_attention_not_fired);
     tcase_add_test(tc, test_zero_attention_strict_nan);
+    tcase_add_test(tc, test_scale_folds);
+    tcase_add_test(tc, test_scale_not_folded);
+    tcase_add_test(tc, test_times_one);
+    tcase_add_test(tc, test_inspect_blocks);
     suite_add_tcase(s, tc);
   }
   TCase *tm = tcase_create("models");

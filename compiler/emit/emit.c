@@ -714,18 +714,6 @@ const char *embedded_file(const char *path) {
 
 /* ---------------- the run function ---------------- */
 
-/* The model block a node belongs to, from exporter names like "/blocks.3/attn/MatMul". */
-static void block_of(const char *name, char *out, size_t n) {
-  const char *p = name;
-  if (*p == '/') p++;
-  const char *e = strchr(p, '/');
-  if (!e) {
-    snprintf(out, n, "%s", "");
-    return;
-  }
-  snprintf(out, n, "%.*s", (int)(e - p), p);
-}
-
 static int emit_node(Emitter *e, int ni) {
   Graph *g = e->g;
   Node *n = &g->n[ni];
@@ -1080,7 +1068,7 @@ static int emit_nodes(Emitter *e, char **out_names) {
   }
   char block[256] = "", prev_block[256] = "";
   for (int i = 0; i < g->nn; i++) {
-    block_of(g->n[i].name, block, sizeof block);
+    node_block(g->n[i].name, block, sizeof block);
     if (strcmp(block, prev_block) != 0 && block[0]) {
       buf_printf(&e->body, "\n  /* ======== %s ======== */\n", c_comment(e, block));
       snprintf(prev_block, sizeof prev_block, "%s", block);

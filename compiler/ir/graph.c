@@ -578,6 +578,25 @@ int graph_verify(Graph *g, const char *after) {
   return rc;
 }
 
+const char *node_block(const char *name, char *out, size_t n) {
+  const char *p = name, *first = NULL;
+  size_t first_len = 0;
+  if (*p != '/') return snprintf(out, n, "%s", ""), out;
+  while (*p == '/') {
+    const char *c = p + 1, *e = strchr(c, '/');
+    if (!e) break; /* the last component is the op's own name */
+    size_t len = (size_t)(e - c);
+    const char *dot = memchr(c, '.', len);
+    bool numbered = dot && dot > c && dot + 1 < e;
+    for (const char *q = dot ? dot + 1 : e; numbered && q < e; q++) numbered = *q >= '0' && *q <= '9';
+    if (numbered) return snprintf(out, n, "%.*s", (int)len, c), out;
+    if (!first) first = c, first_len = len;
+    p = e;
+  }
+  snprintf(out, n, "%.*s", (int)first_len, first ? first : "");
+  return out;
+}
+
 const char *node_desc(const Graph *g, const Node *n, char *buf, size_t nbuf) {
   (void)g;
   snprintf(buf, nbuf, "node '%s' (%s)", n->name, op_name(n->op));

@@ -198,6 +198,13 @@ void graph_compact(Graph *g);
 /* Structural checks between passes; returns -1 and reports on a broken invariant. */
 int graph_verify(Graph *g, const char *after_pass);
 
+/* The model block a node belongs to, from the exporter's node name: the first path
+ * component of the form NAME.INDEX ("/blocks/blocks.3/attn/MatMul" -> "blocks.3"),
+ * else the first component ("/patch_embed/Conv" -> "patch_embed"), else "" (names
+ * without a path, e.g. the dynamo exporter's). Sections of the generated code and
+ * the block table of `vitc inspect` both use it. */
+const char *node_block(const char *name, char *out, size_t n);
+
 /* "node 'name' (Op)" for messages. */
 const char *node_desc(const Graph *g, const Node *n, char *buf, size_t nbuf);
 /* Report bad input about a node: "MODEL: node 'x' (Op, opset N): message". Returns -1. */

@@ -15,7 +15,9 @@
  * products by constant weights take their bias, activation and residual add as
  * a GEMM epilogue (it needs the Gelu ops recognized above, and runs after
  * attention so that pass sees the plain MatMul/Add it matches, and the
- * out-projections fuse_attention_rows made). eliminate_dead sweeps what the
+ * out-projections fuse_attention_rows made); then the power-of-two scales NOSE leaves on the
+ * residual stream go into the LayerNorms and GEMM residuals that read them (they
+ * need the residual Adds inside vitc.Gemm). eliminate_dead sweeps what the
  * rewrites left.
  *
  * A pass flagged PASS_FINITE_ONLY is exact only on finite activations and is
@@ -28,7 +30,7 @@
 
 const Pass vitc_pipeline[] = {
     {"fold_constants", pass_fold_constants, "infer shapes and evaluate nodes whose inputs are constants", 0},
-    {"eliminate_identity", pass_eliminate_identity, "remove Identity and inference-mode Dropout", 0},
+    {"eliminate_identity", pass_eliminate_identity, "remove Identity, inference-mode Dropout and products by constant ones", 0},
     {"fold_batchnorm", pass_fold_batchnorm, "Conv + BatchNormalization -> Conv with scaled weights and bias (not bit-exact)", 0},
     {"recognize_layernorm", pass_recognize_layernorm, "ReduceMean/Sub/Pow/../Div/Mul/Add -> LayerNormalization", 0},
     {"recognize_gelu", pass_recognize_gelu, "erf and tanh GELU written out in elementary ops -> Gelu", 0},
@@ -40,6 +42,9 @@ const Pass vitc_pipeline[] = {
     {"fuse_attention_rows", pass_fuse_attention_rows,
      "token-row Transposes around vitc.Attention's projections (sequence-first MultiheadAttention) -> its strides", 0},
     {"fuse_gemm_epilogue", pass_fuse_gemm_epilogue, "MatMul/Gemm by constant weights + bias, GELU/ReLU, residual -> vitc.Gemm", 0},
+    {"fold_scale", pass_fold_scale,
+     "x * 2^k (NOSE) into its readers: LayerNorm eps / 4^k, GEMM residual scale; exact for finite activations",
+     PASS_FINITE_ONLY},
     {"eliminate_dead", pass_eliminate_dead, "remove nodes whose outputs nobody reads", 0},
 };
 const int vitc_pipeline_len = sizeof vitc_pipeline / sizeof vitc_pipeline[0];

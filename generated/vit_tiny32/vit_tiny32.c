@@ -11242,7 +11242,7 @@ int vit_tiny32_run(const vit_tiny32_inputs *in, const vit_tiny32_outputs *out, v
   float *const t_Add_output_0 = (float *)(w + 74496); /* float32 [1,65,64] */
   vitc_f32_add_scalar(1, ((const int[]){4160}), t_Concat_1_output_0, ((const int[]){1}), w_pos_embed.v, ((const int[]){1}), t_Add_output_0);
 
-  /* ======== blocks ======== */
+  /* ======== blocks.0 ======== */
   /* LayerNormalization /blocks/blocks.0/norm1/LayerNormalization */
   float *const t_blocks_blocks_0_norm1_LayerNormalization_output_0 = (float *)(w + 49920); /* float32 [1,65,64] */
   vitc_f32_layernorm_scalar(65, 64, 9.99999997e-07f, t_Add_output_0, w_blocks_0_norm1_weight.v, w_blocks_0_norm1_bias.v, t_blocks_blocks_0_norm1_LayerNormalization_output_0);
@@ -11275,6 +11275,8 @@ int vit_tiny32_run(const vit_tiny32_inputs *in, const vit_tiny32_outputs *out, v
   /* Y (65,64) = A @ W (128,64) + bias, + residual */
   vitc_f32_gemm_scalar(65, 64, 128, t_blocks_blocks_0_mlp_act_Mul_1_output_0, 128, w_onnx_MatMul_220.v, 64, w_blocks_0_mlp_fc2_bias.v, t_blocks_blocks_0_Add_1_output_0, 64);
   vitc_f32_gemm_epilogue_scalar(65, 64, t_blocks_blocks_0_Add_1_output_0, 64, &(const vitc_f32_gemm_epilogue){.res = t_blocks_blocks_0_Add_output_0, .ldr = 64, .res_scale = 1.0f}, 0);
+
+  /* ======== blocks.1 ======== */
   /* LayerNormalization /blocks/blocks.1/norm1/LayerNormalization */
   float *const t_blocks_blocks_1_norm1_LayerNormalization_output_0 = (float *)(w + 49920); /* float32 [1,65,64] */
   vitc_f32_layernorm_scalar(65, 64, 9.99999997e-07f, t_blocks_blocks_0_Add_1_output_0, w_blocks_1_norm1_weight.v, w_blocks_1_norm1_bias.v, t_blocks_blocks_1_norm1_LayerNormalization_output_0);
