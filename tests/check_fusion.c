@@ -1095,15 +1095,157 @@ START_TEST(test_inspect_blocks) {
 }
 END_TEST
 
+/* ---------------- concatenated projections (MABViT: concat_projections) ---------------- */
+
+static const int64_t hd[3] = {1, 5, 4};
+
+/* the ranges triples of the one vitc.Gemm made from several products */
+static int ranges_of(const Node *n, const int64_t **r) {
+  int nr = attr_ints(n, "ranges", r);
+  return nr < 0 ? 0 : nr / 3;
+}
+
+/* h read by products: variant 0 q, k (MatMul + bias) and fc1 (+ Gelu); 1 a fused q|v|g product sliced three ways
+ * with V = v * Gelu(g); 2 separate q, v, g products with V = v * SiLU(g) (Sigmoid and Mul); 3 like 1 with
+ * V = v * Sigmoid(g) (left to attention's gate) */
+static int build_projections(Graph *g, int v, int *V) {
+  int h = NODE(g, OP_Relu, "/blk/norm", "h", add_input(g, "x", 3, hd));
+  float b[12];
+  for (int i = 0; i < 12; i++) b[i] = 0.25f * (float)i;
+  if (v == 0) {
+    int q = NODE(g, OP_Add, "/blk/q/Add", "q", NODE(g, OP_MatMul, "/blk/q/MatMul", "q0", h, weights(g, "wq", 4, 4)),
+                 add_const(g, "bq", 1, (int64_t[]){4}, b));
+    int k = NODE(g, OP_MatMul, "/blk/k/MatMul", "k", h, weights(g, "wk", 4, 4));
+    int f = NODE(g, OP_Gelu, "/blk/act", "f", NODE(g, OP_MatMul, "/blk/fc1/MatMul", "f0", h, weights(g, "w1", 4, 8)));
+    *V = NODE(g, OP_Add, "/blk/sum", "V", q, k);
+    return NODE(g, OP_MatMul, "/blk/fc2/MatMul", "o", f, weights(g, "w2", 8, 4));
+  }
+  int vv, gg;
+  if (v == 2) {
+    vv = NODE(g, OP_MatMul, "/blk/v/MatMul", "v", h, weights(g, "wv", 4, 4));
+    gg = NODE(g, OP_MatMul, "/blk/g/MatMul", "g", h, weights(g, "wg", 4, 4));
+  } else {
+    int y = NODE(g, OP_Add, "/blk/qvg/Add", "y", NODE(g, OP_MatMul, "/blk/qvg/MatMul", "y0", h, weights(g, "w", 4, 12)),
+                 add_const(g, "b", 1, (int64_t[]){12}, b));
+    int64_t s0 = 0, s1 = 4, s2 = 8, s3 = 12, ax = -1;
+    int q = NODE(g, OP_Slice, "/blk/Slice_q", "q", y, add_const_i64(g, "s0", &s0), add_const_i64(g, "s1", &s1),
+                 add_const_i64(g, "ax", &ax));
+    vv = NODE(g, OP_Slice, "/blk/Slice_v", "v", y, add_const_i64(g, "s1b", &s1), add_const_i64(g, "s2", &s2),
+              add_const_i64(g, "axb", &ax));
+    gg = NODE(g, OP_Slice, "/blk/Slice_g", "g", y, add_const_i64(g, "s2b", &s2), add_const_i64(g, "s3", &s3),
+              add_const_i64(g, "axc", &ax));
+    mark_output(g, NODE(g, OP_Relu, "/blk/q_use", "qo", q));
+  }
+  int act = v == 1 ? NODE(g, OP_Gelu, "/blk/gelu", "ag", gg)
+            : v == 3 ? NODE(g, OP_Sigmoid, "/blk/sig", "ag", gg)
+                     : NODE(g, OP_Mul, "/blk/silu", "ag", gg, NODE(g, OP_Sigmoid, "/blk/sig", "sg", gg));
+  *V = NODE(g, OP_Mul, "/blk/gate", "V", vv, act);
+  return NODE(g, OP_MatMul, "/blk/fc1/MatMul", "o", h, weights(g, "w1", 4, 8));
+}
+
+START_TEST(test_concat_projections) {
+  for (int v = 0; v < 4; v++) {
+    Graph *g = new_graph(17);
+    int V, o = build_projections(g, v, &V);
+    mark_output(g, V);
+    mark_output(g, o);
+    infer(g);
+    ck_assert_int_eq(pass_concat_projections(g), 1);
+    settle(g);
+    ck_assert_int_ge(pass_eliminate_dead(g), 0);
+    settle(g);
+    Node *y = NULL;
+    for (int i = 0; i < g->nn; i++)
+      if (!g->n[i].dead && g->n[i].op == OP_VitcGemm) y = &g->n[i];
+    ck_assert_ptr_nonnull(y);
+    ck_assert_int_eq(live(g, OP_VitcGemm), 1);
+    const int64_t *r;
+    int nr = ranges_of(y, &r);
+    switch (v) {
+    case 0: /* [q k | fc1]: none, GELU */
+      ck_assert_int_eq(g->t[y->out[0]].shape.d[2], 16);
+      ck_assert_int_eq(nr, 2);
+      ck_assert_int_eq(r[0], 8);
+      ck_assert_int_eq(r[1], 0);
+      ck_assert_int_eq(r[3], 16);
+      ck_assert_int_eq(r[4], 1);
+      ck_assert_int_eq(live(g, OP_Gelu), 0);
+      break;
+    case 1:   /* [q | g | v | fc1]: g before v, activated, v gated by it */
+    case 2: { /* [g | v | fc1] */
+      int q = v == 1 ? 4 : 0, act = v == 1 ? 1 : 4;
+      ck_assert_int_eq(nr, v == 1 ? 4 : 3);
+      int at = v == 1 ? 3 : 0;
+      ck_assert_int_eq(r[at + 0], q + 4);
+      ck_assert_int_eq(r[at + 1], act);
+      ck_assert_int_eq(r[at + 2], -1);
+      ck_assert_int_eq(r[at + 3], q + 8);
+      ck_assert_int_eq(r[at + 4], 0);
+      ck_assert_int_eq(r[at + 5], q);
+      ck_assert_int_eq(live(g, OP_Gelu) + live(g, OP_Sigmoid) + live(g, OP_Mul), 0);
+      /* V is Y's v columns */
+      Node *sv = &g->n[g->t[V].producer];
+      ck_assert_int_eq(sv->op, OP_Slice);
+      ck_assert_int_eq(sv->in[0], y->out[0]);
+      break;
+    }
+    case 3: /* the sigmoid gate stays for fuse_attention: V = v * Sigmoid(g), v and g Slices of Y */
+      ck_assert_int_eq(live(g, OP_Sigmoid), 1);
+      ck_assert_int_eq(live(g, OP_Mul), 1);
+      ck_assert_int_eq(nr, 0); /* [q v g | fc1], no activation anywhere */
+      ck_assert_int_eq(g->t[y->out[0]].shape.d[2], 20);
+      break;
+    }
+    graph_free(g);
+  }
+  /* near-misses: one product and no gate; two products reading different tensors; weights computed at run time;
+   * a gate whose raw v is also read elsewhere (the concatenation happens, the gate stays a Mul) */
+  for (int v = 0; v < 4; v++) {
+    Graph *g = new_graph(17);
+    int h = NODE(g, OP_Relu, "/blk/norm", "h", add_input(g, "x", 3, hd));
+    int h2 = NODE(g, OP_Relu, "/blk/norm2", "h2", add_input(g, "x2", 3, hd));
+    if (v == 0) {
+      mark_output(g, NODE(g, OP_Gelu, "/a", "a", NODE(g, OP_MatMul, "/p", "p", h, weights(g, "w", 4, 4))));
+    } else if (v == 1) {
+      mark_output(g, NODE(g, OP_MatMul, "/p", "p", h, weights(g, "w", 4, 4)));
+      mark_output(g, NODE(g, OP_MatMul, "/p2", "p2", h2, weights(g, "w2", 4, 4)));
+    } else if (v == 2) {
+      mark_output(g, NODE(g, OP_MatMul, "/p", "p", h, weights(g, "w", 4, 4)));
+      mark_output(g, NODE(g, OP_MatMul, "/p2", "p2", h, add_input(g, "wrt", 2, (int64_t[]){4, 4})));
+    } else {
+      int V, o = build_projections(g, 2, &V);
+      mark_output(g, V);
+      mark_output(g, o);
+      for (int i = 0; i < g->nn; i++)
+        if (strcmp(g->n[i].name, "/blk/gate") == 0) mark_output(g, NODE(g, OP_Relu, "/spy", "spy", g->n[i].in[0]));
+    }
+    infer(g);
+    int rc = pass_concat_projections(g);
+    settle(g);
+    if (v < 3) {
+      ck_assert_msg(rc == 0 && live(g, OP_VitcGemm) == 0, "near-miss %d concatenated", v);
+    } else {
+      ck_assert_int_eq(rc, 1);
+      ck_assert_int_eq(live(g, OP_VitcGemm), 1);
+      ck_assert_int_eq(live(g, OP_Mul), 1); /* the SiLU is in the epilogue (g's range), the gate is not */
+      const int64_t *r;
+      int nr = ranges_of(the(g, OP_VitcGemm), &r);
+      for (int k = 0; k < nr; k++) ck_assert_int_eq(r[3 * k + 2], -1);
+    }
+    graph_free(g);
+  }
+}
+END_TEST
+
 /* ---------------- whole models ---------------- */
 
 #define RTOL 1e-4
 /* every pass that rewrites a pattern (the others, like fold_constants and fuse_attention, run in both) */
 static const char *const pattern_passes = "eliminate_identity,fold_batchnorm,recognize_layernorm,recognize_gelu,"
-                                          "eliminate_zero_attention,fuse_gemm_epilogue,fold_scale";
+                                          "eliminate_zero_attention,concat_projections,fuse_gemm_epilogue,fold_scale";
 static const char *const each_pass[] = {"eliminate_identity", "fold_batchnorm", "recognize_layernorm",
-                                        "recognize_gelu", "eliminate_zero_attention", "fuse_gemm_epilogue",
-                                        "fold_scale"};
+                                        "recognize_gelu", "eliminate_zero_attention", "concat_projections",
+                                        "fuse_gemm_epilogue", "fold_scale"};
 
 static Graph *compile_graph(const char *model, const char *skip, PipelineOptions *po) {
   Graph *g = onnx_load(model, NULL, 0);
@@ -1125,9 +1267,9 @@ static int count_act(const Graph *g, int act) {
     const Node *n = &g->n[i];
     if (n->dead || (n->op != OP_VitcGemm && n->op != OP_VitcConv)) continue;
     const int64_t *r;
-    int nr = attr_ints(n, "act_ranges", &r);
+    int nr = attr_ints(n, "ranges", &r);
     bool has = nr < 0 && attr_int(n, "activation", 0) == act;
-    for (int j = 1; j < nr; j += 2) has |= r[j] == act;
+    for (int j = 1; j < nr; j += 3) has |= r[j] == act;
     k += has;
   }
   return k;
@@ -1194,21 +1336,39 @@ typedef struct ModelCase {
   int scales;                      /* power-of-two scales of the residual stream folded (fold_scale: then the
                                       outputs must equal those without it bit for bit) */
   int ones;                        /* products by one removed (eliminate_identity) */
+  int merged;                      /* GEMMs concat_projections merged away */
+  int glus;                        /* gates (V = v * act(g)) in a concatenated GEMM's epilogue */
 } ModelCase;
 
 static const ModelCase models[] = {
-    {"models/vit_tiny32_op13.onnx", false, 5, 2, 0, 0, 0, 0, 0, 0},
-    {"models/vit_tiny32.onnx", false, 0, 2, 0, 0, 0, 0, 0, 0},
+    {"models/vit_tiny32_op13.onnx", false, 5, 2, 0, 0, 0, 0, 0, 0, 0, 0},
+    {"models/vit_tiny32.onnx", false, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0},
     /* blocks 0, 2 diluted at lambda 0 (their attention and LN1 go, the x2 folds), block 1 shrunk (x2 folds) */
-    {"models/nose_vit32.onnx", false, -2, 4, 2, 0, 0, 0, 3, 0},
+    {"models/nose_vit32.onnx", false, -2, 4, 2, 0, 0, 0, 3, 0, 0, 0},
     /* lambda 1 (two products by one), 2*LN1(x), x + LN1(x), lambda 0 */
-    {"models/nose_forms32.onnx", false, -1, 5, 2, 0, 0, 0, 2, 2},
-    {"models/mabvit32.onnx", false, 0, 2, 0, 0, 0, 0, 0, 0},
+    {"models/nose_forms32.onnx", false, -1, 5, 2, 0, 0, 0, 2, 2, 0, 0},
+    /* per block: q|k|v|g and fc1 read the LayerNorm: one GEMM (the sigmoid gate stays with the attention) */
+    {"models/mabvit32.onnx", false, 0, 2, 0, 0, 0, 0, 0, 0, 2, 0},
+    /* the same with V = v * GELU(g) in the GEMM's epilogue */
+    {"models/mabvit32_geglu.onnx", false, 0, 2, 0, 0, 0, 0, 0, 0, 2, 2}, /* (GELUs: epilogues with one) */
+    /* five projections per block into one GEMM, V = v * SiLU(g) in its epilogue */
+    {"models/mabvit32_sep.onnx", false, 0, 2, 0, 0, 0, 2, 0, 0, 8, 2},
     /* 19 BatchNormalizations; convs with SiLU (stem, expansions, depthwise, kxk, proj, fusion, final) or a residual
      * Add (projections, the pooling branch); the transformer's 2 SiLU MLPs */
-    {"models/mobilevit_tiny.onnx", false, 0, 0, 0, 19, 17, 15, 0, 0},
-    {"../shared/samples/dynamo_mobilevit_xxs_64.onnx", true, 0, 0, 0, 0, 28, 34, 0, 0},
+    {"models/mobilevit_tiny.onnx", false, 0, 0, 0, 19, 17, 15, 0, 0, 0, 0},
+    {"../shared/samples/dynamo_mobilevit_xxs_64.onnx", true, 0, 0, 0, 0, 28, 34, 0, 0, 0, 0},
 };
+
+/* Gates in ranges of concatenated GEMMs. */
+static int count_glus(const Graph *g) {
+  int k = 0;
+  for (int i = 0; i < g->nn; i++) {
+    const int64_t *r;
+    int nr = g->n[i].dead || g->n[i].op != OP_VitcGemm ? -1 : attr_ints(&g->n[i], "ranges", &r);
+    for (int j = 2; j < nr; j += 3) k += r[j] >= 0;
+  }
+  return k;
+}
 
 START_TEST(test_models) {
   const ModelCase *mc = &models[_i];
@@ -1257,6 +1417,12 @@ START_TEST(test_models) {
   ck_assert_int_eq(scales, mc->scales);
   ck_assert_int_eq(ones, mc->ones);
   graph_free(noone);
+  Graph *noconcat = compile_graph(model, "concat_projections", &po);
+  int merged = count_op(noconcat, OP_VitcGemm) - count_op(fused, OP_VitcGemm);
+  printf("  GEMMs merged %d, gates in epilogues %d\n", merged, count_glus(fused));
+  ck_assert_int_eq(merged, mc->merged);
+  ck_assert_int_eq(count_glus(fused), mc->glus);
+  graph_free(noconcat);
 
   /* numbers: fused and unfused on every target here, against each other and ONNX Runtime */
   const char *isa = tu_selected_isa(); /* a folder per ctest test: they run concurrently */
@@ -1361,6 +1527,7 @@ int main(int argc, char **argv) {
     tcase_add_test(tc, test_scale_not_folded);
     tcase_add_test(tc, test_times_one);
     tcase_add_test(tc, test_inspect_blocks);
+    tcase_add_test(tc, test_concat_projections);
     suite_add_tcase(s, tc);
   }
   TCase *tm = tcase_create("models");

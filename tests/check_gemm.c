@@ -242,28 +242,38 @@ static double act_err(double x, int act) {
 }
 
 /* One epilogue checked against double (f32-gemm-epilogue.c): the activation of
- * column j, the gate, the scaled residual. */
+ * column j, the gate (G, or a range's own earlier columns), the scaled residual. */
 typedef struct Epi {
   int act, bias, row_bias, gate, res; /* gate: VITC_GEMM_GATE_* */
   float res_scale;
   int n_ranges;
-  int ranges[8]; /* (end, act) pairs; an end of 0 means N */
+  int ranges[12]; /* (end, act, gate column or -1) triples; an end of 0 means N */
 } Epi;
 
-static int epi_act(const Epi *e, int j, int N) {
+/* column j's range: activation, first column, gate column */
+static int epi_range(const Epi *e, int j, int N, int *start, int *glu) {
   int r;
+  *start = 0, *glu = -1;
   if (!e->n_ranges) return e->act;
-  for (r = 0; r + 1 < e->n_ranges && j >= (e->ranges[2 * r] ? e->ranges[2 * r] : N); r++) {
-  }
-  return e->ranges[2 * r + 1];
+  for (r = 0; r + 1 < e->n_ranges && j >= (e->ranges[3 * r] ? e->ranges[3 * r] : N); r++) *start = e->ranges[3 * r];
+  *glu = e->ranges[3 * r + 2];
+  return e->ranges[3 * r + 1];
 }
 
-/* want and tolerance of element (i, j): s = the sum (with biases) in double, tol its error so far */
-static double epi_ref(const Epi *e, int j, int N, double s, double *tol, const float *G, const float *R, size_t at) {
-  const int act = epi_act(e, j, N);
+/* want and tolerance of element (i, j): s = the sum (with biases) in double, *tol its
+ * error so far; row/row_tol: the wants and tolerances of the row's columns left of j
+ * (for a range gated by its own columns) */
+static double epi_ref(const Epi *e, int j, int N, double s, double *tol, const float *G, const float *R, size_t at,
+                      const double *row, const double *row_tol) {
+  int start, glu;
+  const int act = epi_range(e, j, N, &start, &glu);
   double y = act_ref(s, act);
   *tol = 1.13 * *tol + act_err(s, act) + 2 * FEPS * fabs(y) + 1e-30;
-  if (e->gate) {
+  if (glu >= 0) {
+    const double g = row[glu + (j - start)], gt = row_tol[glu + (j - start)];
+    *tol = *tol * fabs(g) + fabs(y) * gt + 2 * FEPS * fabs(y * g);
+    y *= g;
+  } else if (e->gate) {
     const double g = e->gate == VITC_GEMM_GATE_MUL_SIGMOID ? sigmoid_ref(G[at]) : G[at];
     y *= g;
     *tol = *tol * fabs(g) + 6 * FEPS * fabs(y);
@@ -284,12 +294,13 @@ static vitc_f32_gemm_epilogue epi_make(const Epi *e, int N, const float *bias, c
   ep.bias = e->bias ? bias : NULL;
   ep.row_bias = e->row_bias ? row_bias : NULL;
   ep.act = e->act;
-  ep.n_act_ranges = e->n_ranges;
+  ep.n_ranges = e->n_ranges;
   for (r = 0; r < e->n_ranges; r++) {
-    ranges[2 * r] = e->ranges[2 * r] ? e->ranges[2 * r] : N;
-    ranges[2 * r + 1] = e->ranges[2 * r + 1];
+    ranges[3 * r] = e->ranges[3 * r] ? e->ranges[3 * r] : N;
+    ranges[3 * r + 1] = e->ranges[3 * r + 1];
+    ranges[3 * r + 2] = e->ranges[3 * r + 2];
   }
-  ep.act_ranges = ranges;
+  ep.ranges = ranges;
   ep.gate_mode = e->gate;
   ep.gate = e->gate ? G : NULL;
   ep.ldg = ld;
@@ -311,7 +322,8 @@ static void check_gemm_case(const Isa *isa, int M, int N, int K, int lda, int ld
   float *A = new_rand((size_t)M * lda + 1), *B = new_rand((size_t)K * N + 1), *bias = new_rand((size_t)N);
   float *rb = new_rand((size_t)M), *G = new_rand((size_t)M * N), *R = new_rand((size_t)M * N);
   float *Wp = new_out((size_t)K * np + 1), *C = new_out((size_t)M * ldc), *scratch = new_out(ap_n);
-  int ranges[8];
+  double *row = malloc(sizeof(double) * (size_t)(N + 1)), *row_tol = malloc(sizeof(double) * (size_t)(N + 1));
+  int ranges[12];
   const vitc_f32_gemm_epilogue ep = epi_make(e, N, bias, rb, G, R, N, ranges);
   char what[200];
   int i, j, k;
@@ -350,7 +362,8 @@ static void check_gemm_case(const Isa *isa, int M, int N, int K, int lda, int ld
         mag += fabs(t);
       }
       tol = (K + 3) * FEPS * mag;
-      y = epi_ref(e, j, N, s, &tol, G, R, (size_t)i * N + j);
+      y = epi_ref(e, j, N, s, &tol, G, R, (size_t)i * N + j, row, row_tol);
+      row[j] = y, row_tol[j] = tol;
       if (!(fabs(got - y) <= tol)) {
         report_fail("at %ld: got %.9g want %.9g (tol %.3g)", what, (long)i * ldc + j, got, y, tol);
         goto out;
@@ -359,7 +372,7 @@ static void check_gemm_case(const Isa *isa, int M, int N, int K, int lda, int ld
   guards_ok(C, (size_t)M * ldc, what);
   guards_ok(scratch, ap_n, what);
 out:
-  free(A), free(B), free(bias), free(rb), free(G), free(R), free(Wp), free(C), free(scratch);
+  free(A), free(B), free(bias), free(rb), free(G), free(R), free(Wp), free(C), free(scratch), free(row), free(row_tol);
 }
 
 static void check_gemm(const Isa *isa) {
@@ -413,10 +426,22 @@ static void check_gemm(const Isa *isa) {
     for (v = 0; v < 4; v++) {
       const int N = 4 * NR + 7, c1 = NR + cuts[v][0] * (NR / 2 + 1), c2 = 3 * NR - cuts[v][1] * 3;
       const int c3 = c2 + 1 + cuts[v][2];
-      e = (Epi){0, 1, 0, 0, v & 1, 2.0f, 4, {c1, VITC_GEMM_ACT_NONE, c2, VITC_GEMM_ACT_GELU, c3, VITC_GEMM_ACT_SILU,
-                                              0, VITC_GEMM_ACT_SIGMOID}};
+      e = (Epi){0, 1, 0, 0, v & 1, 2.0f, 4, {c1, VITC_GEMM_ACT_NONE, -1, c2, VITC_GEMM_ACT_GELU, -1, c3,
+                                              VITC_GEMM_ACT_SILU, -1, 0, VITC_GEMM_ACT_SIGMOID, -1}};
       check_gemm_case(isa, 2 * MR + 1, N, 45, 45, N, &e, 0, 0);
       check_gemm_case(isa, MR - 1, N, 45, 50, N + 3, &e, 20, 2 * NR); /* K and N blocks: accumulating straddles */
+    }
+  }
+  /* a GLU: the range [w2, w2 + w) (v) times the activated range [w1, w1 + w) (g) of the same output, with w
+   * on and off the tile width, with a residual, in K and N blocks */
+  {
+    static const int widths[3][2] = {{2, 0}, {1, 5}, {3, 1}}; /* w = a*NR + b */
+    for (v = 0; v < 3; v++) {
+      const int w = widths[v][0] * NR + widths[v][1], w1 = w / 2 + 1, w2 = w1 + w, N = w2 + w + 3;
+      e = (Epi){0, 1, 0, 0, v == 1, 1.0f, 4, {w1, VITC_GEMM_ACT_NONE, -1, w2, v == 2 ? VITC_GEMM_ACT_SILU : VITC_GEMM_ACT_GELU,
+                                              -1, w2 + w, VITC_GEMM_ACT_NONE, w1, 0, VITC_GEMM_ACT_GELU, -1}};
+      check_gemm_case(isa, 2 * MR + 3, N, 37, 37, N, &e, 0, 0);
+      check_gemm_case(isa, MR + 1, N, 60, 64, N + 5, &e, 16, NR);
     }
   }
 }
@@ -504,7 +529,7 @@ static void check_conv_case(const Isa *isa, int N, int C_in, int H, int W, int C
   float *X = new_rand((size_t)N * C_in * H * W), *Wt = new_rand((size_t)C_out * kdim), *b = new_rand((size_t)C_out);
   float *Y = new_out(ny), *Yr = new_out(ny), *scratch = new_out(ns), *sr = new_out(ns_ref);
   float *G = new_rand(ny), *R = new_rand(ny);
-  int ranges[8];
+  int ranges[12];
   const Epi none = {0, 0, 0, 0, 0, 1.0f, 0, {0}};
   vitc_f32_gemm_epilogue ep;
   char what[200];
@@ -520,7 +545,7 @@ static void check_conv_case(const Isa *isa, int N, int C_in, int H, int W, int C
   for (i = 0; i < ny; i++) {
     /* both sum the same kdim products (+ bias) in float: (kdim+2) eps of their magnitude, bounded by kdim + 1 */
     double tol = 2.0 * (kdim + 2) * FEPS * (kdim + 1);
-    const double want = epi_ref(e, 0, OH * OW, Yr[i], &tol, G, R, i);
+    const double want = epi_ref(e, 0, OH * OW, Yr[i], &tol, G, R, i, NULL, NULL);
     if (!(fabs((double)Y[i] - want) <= tol)) {
       report_fail("at %ld: got %.9g want %.9g (tol %.3g)", what, (long)i, Y[i], want, tol);
       break;
@@ -569,7 +594,7 @@ static void check_dwconv_case(const Isa *isa, int N, int C, int mult, int H, int
   const size_t ny = (size_t)N * C_out * OH * OW, ns = dw_scratch(H, W, OH, OW, K, K, s, d, pt, pt);
   float *X = new_rand((size_t)N * C * H * W), *Wt = new_rand((size_t)C_out * K * K), *b = new_rand((size_t)C_out);
   float *Y = new_out(ny), *Yr = new_out(ny), *scratch = new_out(ns), *G = new_rand(ny), *R = new_rand(ny);
-  int ranges[8];
+  int ranges[12];
   const Epi none = {0, 0, 0, 0, 0, 1.0f, 0, {0}};
   vitc_f32_gemm_epilogue ep;
   char what[200];
@@ -584,7 +609,7 @@ static void check_dwconv_case(const Isa *isa, int N, int C, int mult, int H, int
                                    Yr, NULL);
   for (i = 0; i < ny; i++) {
     double tol = 2.0 * (K * K + 2) * FEPS * (K * K + 1);
-    const double want = epi_ref(e, 0, OH * OW, Yr[i], &tol, G, R, i);
+    const double want = epi_ref(e, 0, OH * OW, Yr[i], &tol, G, R, i, NULL, NULL);
     if (!(fabs((double)Y[i] - want) <= tol)) {
       report_fail("at %ld: got %.9g want %.9g (tol %.3g)", what, (long)i, Y[i], want, tol);
       break;
@@ -706,10 +731,14 @@ static int check_scalar_epilogue(void) {
         const int M = 7, N = 9, ld = 11, j0 = act == VITC_GEMM_ACT_COUNT ? 2 : 0;
         float *Y = new_rand((size_t)M * ld), *R = new_rand((size_t)M * ld), *G = new_rand((size_t)M * ld);
         float *Y0 = malloc(sizeof(float) * M * ld);
-        int ranges[8];
-        /* act == COUNT: ranges [0,3) GELU, [3,5) sigmoid, [5,11) SiLU, applied to columns [2, 11) */
-        const Epi e = {act % VITC_GEMM_ACT_COUNT, 0, 0, g, r != 0, r == 2 ? 0.5f : 1.0f, act == VITC_GEMM_ACT_COUNT ? 3 : 0,
-                       {3, VITC_GEMM_ACT_GELU, 5, VITC_GEMM_ACT_SIGMOID, 0, VITC_GEMM_ACT_SILU}};
+        int ranges[12];
+        double want_row[11], tol_row[11];
+        /* act == COUNT: ranges [0,3) GELU, [3,5) sigmoid, [5,8) SiLU, [8,11) none times [5,8), applied to
+         * columns [2, 11) */
+        const Epi e = {act % VITC_GEMM_ACT_COUNT, 0, 0, act == VITC_GEMM_ACT_COUNT ? 0 : g, r != 0,
+                       r == 2 ? 0.5f : 1.0f, act == VITC_GEMM_ACT_COUNT ? 4 : 0,
+                       {3, VITC_GEMM_ACT_GELU, -1, 5, VITC_GEMM_ACT_SIGMOID, -1, 8, VITC_GEMM_ACT_SILU, -1, 0,
+                        VITC_GEMM_ACT_NONE, 5}};
         vitc_f32_gemm_epilogue ep = epi_make(&e, ld, NULL, NULL, G, R, ld, ranges);
         char what[96];
         snprintf(what, sizeof what, "epilogue act=%d ranges=%d gate=%d res=%d", e.act, e.n_ranges, g, r);
@@ -719,7 +748,8 @@ static int check_scalar_epilogue(void) {
         for (i = 0; i < M * ld; i++) {
           const int j = i % ld;
           double tol = 0, want = Y0[i];
-          if (j >= j0 && j < j0 + N) want = epi_ref(&e, j, ld, Y0[i], &tol, G, R, (size_t)i);
+          if (j >= j0 && j < j0 + N) want = epi_ref(&e, j, ld, Y0[i], &tol, G, R, (size_t)i, want_row, tol_row);
+          want_row[j] = want, tol_row[j] = tol;
           if (!(fabs(Y[i] - want) <= tol + 2 * FEPS * fabs(Y0[i]))) {
             report_fail("at %ld: got %.9g want %.9g (tol %.3g)", what, (long)i, Y[i], want, tol);
             break;

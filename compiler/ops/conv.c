@@ -359,7 +359,7 @@ static int infer_vconv(Graph *g, Node *n) {
   ConvDims cd;
   Epilogue ep;
   if (conv_dims(g, n, &cd) || epi_read(g, n, &cd.out, &ep)) return -1;
-  if (ep.n_ranges) return node_err(g, n, "a conv's epilogue has one activation (no act_ranges)");
+  if (ep.n_ranges) return node_err(g, n, "a conv's epilogue has one activation (no ranges)");
   set_output(g, n, 0, DT_FLOAT, &cd.out);
   return 0;
 }

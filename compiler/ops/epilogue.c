@@ -29,19 +29,22 @@ int epi_read(Graph *g, Node *n, const Shape *out, Epilogue *ep) {
     return node_err(g, n, "activation %" PRId64 " is not 0..%d", act, VITC_GEMM_ACT_COUNT - 1);
   ep->act = (int)act;
   const int64_t *rv;
-  int nr = attr_ints(n, "act_ranges", &rv);
+  int nr = attr_ints(n, "ranges", &rv);
   if (nr >= 0) {
-    if (nr < 2 || nr % 2 || nr / 2 > EPI_MAX_RANGES)
-      return node_err(g, n, "act_ranges must be 1..%d pairs (end, activation)", EPI_MAX_RANGES);
+    if (nr < 3 || nr % 3 || nr / 3 > EPI_MAX_RANGES)
+      return node_err(g, n, "ranges must be 1..%d triples (end, activation, gate column)", EPI_MAX_RANGES);
     int64_t prev = 0;
-    for (int i = 0; i < nr; i += 2) {
-      if (rv[i] <= prev || rv[i] > N || (i + 2 == nr && rv[i] != N))
-        return node_err(g, n, "act_ranges ends must increase up to the %" PRId64 " output columns", N);
+    for (int i = 0; i < nr; i += 3) {
+      if (rv[i] <= prev || rv[i] > N || (i + 3 == nr && rv[i] != N))
+        return node_err(g, n, "ranges: ends must increase up to the %" PRId64 " output columns", N);
       if (rv[i + 1] < 0 || rv[i + 1] >= VITC_GEMM_ACT_COUNT)
-        return node_err(g, n, "act_ranges activation %" PRId64 " is not 0..%d", rv[i + 1], VITC_GEMM_ACT_COUNT - 1);
+        return node_err(g, n, "ranges: activation %" PRId64 " is not 0..%d", rv[i + 1], VITC_GEMM_ACT_COUNT - 1);
+      if (rv[i + 2] < -1 || (rv[i + 2] >= 0 && rv[i + 2] + (rv[i] - prev) > prev))
+        return node_err(g, n, "ranges: the gate columns of [%" PRId64 ", %" PRId64 ") must lie left of them", prev,
+                        rv[i]);
       prev = rv[i];
     }
-    ep->n_ranges = nr / 2;
+    ep->n_ranges = nr / 3;
     memcpy(ep->ranges, rv, sizeof(int64_t) * (size_t)nr);
   }
   Tensor *res = node_in(g, n, 3), *gate = node_in(g, n, 4);
@@ -67,16 +70,25 @@ int epi_read(Graph *g, Node *n, const Shape *out, Epilogue *ep) {
   } else if (gm != 0) {
     return node_err(g, n, "attribute gate = %" PRId64 " without a gate input", gm);
   }
+  for (int r = 0; r < ep->n_ranges; r++)
+    if (ep->ranges[3 * r + 2] >= 0 && ep->gate_mode)
+      return node_err(g, n, "a gate input and a range gated by its own columns cannot both apply");
   return 0;
 }
 
 bool epi_any(const Epilogue *ep) { return ep->act || ep->n_ranges || ep->gate_mode || ep->has_res; }
 
-int epi_act_of(const Epilogue *ep, int64_t j) {
-  if (!ep->n_ranges) return ep->act;
+/* The range of column j: its index, or -1 without ranges. */
+static int range_of(const Epilogue *ep, int64_t j) {
+  if (!ep->n_ranges) return -1;
   int r = 0;
-  while (r + 1 < ep->n_ranges && j >= ep->ranges[2 * r]) r++;
-  return (int)ep->ranges[2 * r + 1];
+  while (r + 1 < ep->n_ranges && j >= ep->ranges[3 * r]) r++;
+  return r;
+}
+
+int epi_act_of(const Epilogue *ep, int64_t j) {
+  int r = range_of(ep, j);
+  return r < 0 ? ep->act : (int)ep->ranges[3 * r + 1];
 }
 
 static float act_scalar(float v, int act) {
@@ -90,9 +102,14 @@ static float act_scalar(float v, int act) {
   }
 }
 
-float epi_apply(const Epilogue *ep, float y, int64_t j, const float *gate, const float *res, int64_t i) {
+float epi_apply(const Epilogue *ep, float y, int64_t j, const float *gate, const float *res, int64_t i,
+                const float *row) {
+  int r = range_of(ep, j);
   y = act_scalar(y, epi_act_of(ep, j));
-  if (ep->gate_mode && gate) y *= ep->gate_mode == VITC_GEMM_GATE_MUL_SIGMOID ? 1.0f / (1.0f + expf(-gate[i])) : gate[i];
+  if (r >= 0 && ep->ranges[3 * r + 2] >= 0)
+    y *= row[ep->ranges[3 * r + 2] + (j - (r ? ep->ranges[3 * (r - 1)] : 0))];
+  else if (ep->gate_mode && gate)
+    y *= ep->gate_mode == VITC_GEMM_GATE_MUL_SIGMOID ? 1.0f / (1.0f + expf(-gate[i])) : gate[i];
   if (ep->has_res && res) y = fmaf(ep->res_scale, res[i], y);
   return y;
 }
@@ -101,12 +118,15 @@ const char *epi_describe(const Epilogue *ep, char *buf, size_t n) {
   size_t k = 0;
   buf[0] = 0;
   if (ep->n_ranges) {
-    k += (size_t)snprintf(buf + k, n - k, ", activations by columns:");
+    k += (size_t)snprintf(buf + k, n - k, ", by columns:");
     int64_t start = 0;
     for (int r = 0; r < ep->n_ranges && k < n; r++) {
-      k += (size_t)snprintf(buf + k, n - k, " [%" PRId64 ",%" PRId64 ") %s", start, ep->ranges[2 * r],
-                            epi_act_name((int)ep->ranges[2 * r + 1]));
-      start = ep->ranges[2 * r];
+      k += (size_t)snprintf(buf + k, n - k, " [%" PRId64 ",%" PRId64 ") %s", start, ep->ranges[3 * r],
+                            epi_act_name((int)ep->ranges[3 * r + 1]));
+      if (ep->ranges[3 * r + 2] >= 0 && k < n)
+        k += (size_t)snprintf(buf + k, n - k, " * [%" PRId64 ",%" PRId64 ")", ep->ranges[3 * r + 2],
+                              ep->ranges[3 * r + 2] + ep->ranges[3 * r] - start);
+      start = ep->ranges[3 * r];
     }
   } else if (ep->act) {
     k += (size_t)snprintf(buf + k, n - k, ", %s", epi_act_name(ep->act));
@@ -133,10 +153,10 @@ const char *epi_literal(Emitter *e, const Epilogue *ep, Node *n, const char *bia
   } while (0)
   if (bias) EPI_PUT(".bias = %s", bias);
   if (ep->n_ranges) {
-    EPI_PUT(".n_act_ranges = %d, .act_ranges = (const int[]){", ep->n_ranges);
-    for (int i = 0; i < 2 * ep->n_ranges && k < nbuf; i++)
-      k += i % 2 ? (size_t)snprintf(buf + k, nbuf - k, ", %s", act_enums[ep->ranges[i]])
-                 : (size_t)snprintf(buf + k, nbuf - k, "%s%" PRId64, i ? ", " : "", ep->ranges[i]);
+    EPI_PUT(".n_ranges = %d, .ranges = (const int[]){", ep->n_ranges);
+    for (int i = 0; i < 3 * ep->n_ranges && k < nbuf; i++)
+      k += i % 3 == 1 ? (size_t)snprintf(buf + k, nbuf - k, ", %s", act_enums[ep->ranges[i]])
+                      : (size_t)snprintf(buf + k, nbuf - k, "%s%" PRId64, i ? ", " : "", ep->ranges[i]);
     if (k < nbuf) k += (size_t)snprintf(buf + k, nbuf - k, "}");
   } else if (ep->act) {
     EPI_PUT(".act = %s", act_enums[ep->act]);

@@ -7,9 +7,10 @@
  * with), and writes it as the kernels' `vitc_f32_gemm_epilogue` literal.
  *
  * On a node: inputs 3 (residual R) and 4 (gate G), each of the output's shape;
- * attributes `activation` (code, default 0), `act_ranges` (ints: end0, act0, end1,
- * act1, ... over the output's last axis; overrides `activation`), `gate` (1: y*G,
- * 2: y*sigmoid(G); required with G) and `residual_scale` (float, default 1). */
+ * attributes `activation` (code, default 0), `ranges` (ints: triples end,
+ * activation, gate column (-1 none) over the output's last axis; overrides
+ * `activation`), `gate` (1: y*G, 2: y*sigmoid(G); required with G) and
+ * `residual_scale` (float, default 1). */
 #ifndef VITC_OPS_EPILOGUE_H
 #define VITC_OPS_EPILOGUE_H
 
@@ -30,7 +31,7 @@ typedef struct EmitRows EmitRows;
 typedef struct Epilogue {
   int act;                                /* when n_ranges == 0 */
   int n_ranges;
-  int64_t ranges[2 * EPI_MAX_RANGES];     /* (end, act) pairs */
+  int64_t ranges[3 * EPI_MAX_RANGES];     /* (end, act, gate column or -1) triples */
   int gate_mode;                          /* VITC_GEMM_GATE_*; input 4 present iff != 0 */
   float res_scale;                        /* input 3 present: its factor */
   bool has_res;
@@ -46,9 +47,11 @@ bool epi_any(const Epilogue *ep);
 /* The activation of output column j. */
 int epi_act_of(const Epilogue *ep, int64_t j);
 /* y (after bias) -> epilogue(y), for element index i (row-major) of the output,
- * column j, with the node's G and R data (NULL when absent). In float with libm,
- * the same formulas as vitc_f32_gemm_epilogue_scalar. */
-float epi_apply(const Epilogue *ep, float y, int64_t j, const float *gate, const float *res, int64_t i);
+ * column j, with the node's G and R data (NULL when absent) and the output row so
+ * far (row[0, j), for a gated range). In float with libm, the same formulas as
+ * vitc_f32_gemm_epilogue_scalar. */
+float epi_apply(const Epilogue *ep, float y, int64_t j, const float *gate, const float *res, int64_t i,
+                const float *row);
 /* A comment fragment: ", SiLU, * sigmoid(G), + 2 * residual". */
 const char *epi_describe(const Epilogue *ep, char *buf, size_t n);
 /* The C expression of the kernels' epilogue for this node, written into buf:

@@ -637,7 +637,8 @@ static int eval_vgemm(Graph *g, Node *n) {
     for (int64_t j = 0; j < vd.N; j++) {
       float s = bv ? bv[j] : 0.0f;
       for (int64_t k = 0; k < vd.K; k++) s += av[vd.a_off + i * vd.lda + k] * wv[k * vd.N + j];
-      y[i * vd.N + j] = epi_apply(&vd.ep, s, j, gate ? gate->data : NULL, res ? res->data : NULL, i * vd.N + j);
+      y[i * vd.N + j] = epi_apply(&vd.ep, s, j, gate ? gate->data : NULL, res ? res->data : NULL, i * vd.N + j,
+                                  y + i * vd.N);
     }
   return 0;
 }

@@ -53,46 +53,6 @@
 
 enum { CONV_MIN_OUT = 8 };
 
-/* A bias for N output columns from constant c, as a [N] tensor (c itself, or a
- * reshaped or expanded copy); -1 if c is not one. */
-static int bias_vector(Graph *g, int c, int64_t N) {
-  if (!pm_is_f32(g, c) || !g->t[c].data) return -1;
-  const Shape *s = &g->t[c].shape;
-  int64_t numel = shape_numel(s);
-  Shape sn = {1, {N}};
-  if (numel == 1 && N != 1) { /* a scalar bias: expand it */
-    float *v = xmalloc((size_t)N * sizeof(float) + 1);
-    for (int64_t j = 0; j < N; j++) v[j] = ((const float *)g->t[c].data)[0];
-    int t = pm_add_const_f32(g, g->t[c].name, &sn, v);
-    free(v);
-    return t;
-  }
-  if (numel != N || s->rank < 1 || s->d[s->rank - 1] != N) return -1;
-  if (s->rank == 1) return c;
-  return pm_add_const_f32(g, g->t[c].name, &sn, g->t[c].data);
-}
-
-/* The weights of a Gemm as [K, N]: B itself or B transposed into a new constant. */
-static int gemm_weights(Graph *g, const Node *n) {
-  int b = n->in[1];
-  if (!pm_is_f32(g, b) || !g->t[b].data || g->t[b].shape.rank != 2) return -1;
-  if (!attr_int(n, "transB", 0)) return b;
-  if (tensor_uses(g, b) != 1) return -1; /* would duplicate the weights */
-  int64_t Nn = g->t[b].shape.d[0], K = g->t[b].shape.d[1];
-  const float *src = g->t[b].data;
-  float *w = xmalloc((size_t)(K * Nn) * sizeof(float) + 1);
-  for (int64_t k = 0; k < K; k++)
-    for (int64_t j = 0; j < Nn; j++) w[k * Nn + j] = src[j * K + k];
-  Shape s = {2, {K, Nn}};
-  char *name = xmalloc(strlen(g->t[b].name) + 16);
-  strcpy(name, g->t[b].name);
-  strcat(name, "_kn");
-  int t = pm_add_const_f32(g, name, &s, w);
-  free(name);
-  free(w);
-  return t;
-}
-
 /* The activation node `u` applies to y: its code (and, for SiLU, the Mul that
  * ends it in *last), or -1. */
 int pm_activation(const Graph *g, int y, int *last) {
@@ -142,7 +102,7 @@ static void match_chain(Graph *g, int first, int y, int64_t N, bool bias_step, C
   /* bias */
   if (bias_step && u >= 0 && g->n[u].op == OP_Add && pm_same_shape(g, g->n[u].out[0], y)) {
     int k = pm_other_input(&g->n[u], y);
-    if (k >= 0 && g->t[k].data && (c->bias = bias_vector(g, k, N)) >= 0) step(c, u, g->n[u].out[0]);
+    if (k >= 0 && g->t[k].data && (c->bias = pm_bias_vector(g, k, N)) >= 0) step(c, u, g->n[u].out[0]);
   }
   /* activation */
   int last, act = pm_activation(g, c->y, &last);
@@ -238,9 +198,9 @@ static int try_product(Graph *g, int mi) {
     const Tensor *c = node_in(g, mm, 2);
     if (c && shape_numel(&c->shape) != 1 && shape_numel(&c->shape) != N) return 0;
     if (c && shape_numel(&c->shape) == N && c->shape.d[c->shape.rank - 1] != N) return 0;
-    w = gemm_weights(g, mm);
+    w = pm_gemm_weights(g, mm);
     if (w < 0) return 0;
-    if (c && (bias = bias_vector(g, mm->in[2], N)) < 0) return 0;
+    if (c && (bias = pm_bias_vector(g, mm->in[2], N)) < 0) return 0;
     mm = &g->n[mi]; /* constants were added; nodes did not move, but stay safe */
   }
   int64_t K = g->t[w].shape.d[0], N = g->t[w].shape.d[1];

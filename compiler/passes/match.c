@@ -140,3 +140,44 @@ void pm_copy_attrs(Graph *g, int ni, const Node *src) {
     }
   }
 }
+
+/* A bias for N output columns from constant c, as a [N] tensor (c itself, or a
+ * reshaped or expanded copy); -1 if c is not one. */
+int pm_bias_vector(Graph *g, int c, int64_t N) {
+  if (!pm_is_f32(g, c) || !g->t[c].data) return -1;
+  const Shape *s = &g->t[c].shape;
+  int64_t numel = shape_numel(s);
+  Shape sn = {1, {N}};
+  if (numel == 1 && N != 1) { /* a scalar bias: expand it */
+    float *v = xmalloc((size_t)N * sizeof(float) + 1);
+    for (int64_t j = 0; j < N; j++) v[j] = ((const float *)g->t[c].data)[0];
+    int t = pm_add_const_f32(g, g->t[c].name, &sn, v);
+    free(v);
+    return t;
+  }
+  if (numel != N || s->rank < 1 || s->d[s->rank - 1] != N) return -1;
+  if (s->rank == 1) return c;
+  return pm_add_const_f32(g, g->t[c].name, &sn, g->t[c].data);
+}
+
+/* The weights of a Gemm as [K, N]: B itself or B transposed into a new constant. */
+int pm_gemm_weights(Graph *g, const Node *n) {
+  int b = n->in[1];
+  if (!pm_is_f32(g, b) || !g->t[b].data || g->t[b].shape.rank != 2) return -1;
+  if (!attr_int(n, "transB", 0)) return b;
+  if (tensor_uses(g, b) != 1) return -1; /* would duplicate the weights */
+  int64_t Nn = g->t[b].shape.d[0], K = g->t[b].shape.d[1];
+  const float *src = g->t[b].data;
+  float *w = xmalloc((size_t)(K * Nn) * sizeof(float) + 1);
+  for (int64_t k = 0; k < K; k++)
+    for (int64_t j = 0; j < Nn; j++) w[k * Nn + j] = src[j * K + k];
+  Shape s = {2, {K, Nn}};
+  char *name = xmalloc(strlen(g->t[b].name) + 16);
+  strcpy(name, g->t[b].name);
+  strcat(name, "_kn");
+  int t = pm_add_const_f32(g, name, &s, w);
+  free(name);
+  free(w);
+  return t;
+}
+

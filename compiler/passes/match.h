@@ -39,6 +39,13 @@ bool pm_is_f32(const Graph *g, int t);
 /* Both tensors have the same shape. */
 bool pm_same_shape(const Graph *g, int a, int b);
 
+/* Products by constant weights (passes/fuse_gemm_epilogue.c, concat_projections.c): */
+/* A bias for N output columns from constant c, as a [N] tensor (c itself, or a
+ * reshaped or expanded copy); -1 if c is not one. */
+int pm_bias_vector(Graph *g, int c, int64_t N);
+/* The weights of a Gemm node as [K, N]: B itself, or B transposed into a new
+ * constant when transB (only when nothing else reads B); -1 if B is not a constant. */
+int pm_gemm_weights(Graph *g, const Node *n);
 /* The activation applied to t by its one reader (Relu, Sigmoid, Gelu), or by exactly
  * the pair Sigmoid(t) -> s, Mul(t, s) (SiLU): its code of templates/gemm/
  * f32-gemm-epilogue.c, with the node that ends it in *last; -1 if none

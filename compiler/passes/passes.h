@@ -34,6 +34,7 @@ int pass_recognize_layernorm(Graph *g);
 int pass_recognize_gelu(Graph *g);
 int pass_eliminate_zero_attention(Graph *g);
 int pass_fuse_filter_tokens(Graph *g);
+int pass_concat_projections(Graph *g);
 int pass_fuse_attention(Graph *g);
 int pass_fuse_attention_rows(Graph *g);
 int pass_fuse_gemm_epilogue(Graph *g);

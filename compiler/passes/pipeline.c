@@ -9,7 +9,9 @@
  * conv's weights (so the conv's epilogue can take what follows); LayerNorm and GELU written out in elementary
  * ops become single ops (older opsets have neither); branches multiplied by a
  * constant zero go (NOSE); FilterViT's gather of K pixels as tokens and their
- * scatter back become two ops that read and write the map in place; attention
+ * scatter back become two ops that read and write the map in place; products that
+ * read one tensor become one GEMM over their concatenated weights (MABViT), before
+ * attention so that pass traces q, k and v to that GEMM's output; attention
  * becomes one op, and the transposes of token rows around its projections
  * (torch's sequence-first MultiheadAttention) go into its strides; and last,
  * products by constant weights take their bias, activation and residual add as
@@ -38,6 +40,8 @@ const Pass vitc_pipeline[] = {
      "delete branches multiplied by constant zero (NOSE); exact for finite activations", PASS_FINITE_ONLY},
     {"fuse_filter_tokens", pass_fuse_filter_tokens,
      "FilterViT/DropoutViT: K pixels gathered as tokens and scattered back -> vitc.GatherTokens/ScatterTokens", 0},
+    {"concat_projections", pass_concat_projections,
+     "products by constant weights reading one tensor (MABViT's q|k|v|g|fc1) -> one GEMM, a GELU/SiLU gate in its epilogue", 0},
     {"fuse_attention", pass_fuse_attention, "softmax(Q K^T * scale) V with its head split/merge copies -> vitc.Attention", 0},
     {"fuse_attention_rows", pass_fuse_attention_rows,
      "token-row Transposes around vitc.Attention's projections (sequence-first MultiheadAttention) -> its strides", 0},

@@ -172,9 +172,12 @@ VITC__GEMM_INLINE void vitc__f32_gemm_pack_a(const int MR, int mr, int kc, const
     }
 }
 
-/* A tile whose columns [j, j + nr) cross a boundary of the activation ranges: computed
+/* A tile whose columns [j, j + nr) cross a boundary of the column ranges: computed
  * once per range into a tile-sized buffer (from C's partial sums when accumulating),
- * and that range's columns copied out. e: the tile's epilogue operands. */
+ * with that range's activation, and that range's columns copied out; a range with a
+ * gate column gets its gate (and then the residual) here, in float, since the
+ * microkernel would read gate columns left of the range for the tile's other
+ * columns. e: the tile's epilogue operands. */
 static VITC_UNUSED void vitc__f32_gemm_straddle(const vitc_f32_gemm_tile *t, vitc_f32_gemm_ukernel_fn uk, int mr,
                                                int nr, int kc, const float *ap, const float *w, ptrdiff_t ldb,
                                                float *c, ptrdiff_t ldc, const vitc_f32_gemm_epilogue *ep,
@@ -184,13 +187,29 @@ static VITC_UNUSED void vitc__f32_gemm_straddle(const vitc_f32_gemm_tile *t, vit
     const int NR = t->nr;
     int s = j, r, q;
     while (s < j + nr) {
-        const int e_end = vitc__f32_gemm_act_end(ep, s, N), stop = e_end < j + nr ? e_end : j + nr;
+        int start, end, act, glu, stop;
+        vitc__f32_gemm_range(ep, s, N, &start, &end, &act, &glu);
+        stop = end < j + nr ? end : j + nr;
         if (flags & VITC_GEMM_ACCUMULATE)
             for (r = 0; r < mr; r++)
                 for (q = 0; q < nr; q++) buf[r * NR + q] = c[(ptrdiff_t)r * ldc + q];
-        uk(mr, nr, kc, ap, w, ldb, buf, NR, e, flags | (vitc__f32_gemm_act_of(ep, s) << VITC_GEMM_ACT_SHIFT));
-        for (r = 0; r < mr; r++)
-            for (q = s - j; q < stop - j; q++) c[(ptrdiff_t)r * ldc + q] = buf[r * NR + q];
+        if (glu < 0) {
+            uk(mr, nr, kc, ap, w, ldb, buf, NR, e, flags | (act << VITC_GEMM_ACT_SHIFT));
+            for (r = 0; r < mr; r++)
+                for (q = s - j; q < stop - j; q++) c[(ptrdiff_t)r * ldc + q] = buf[r * NR + q];
+        } else {
+            vitc_f32_gemm_tile_epilogue b = *e; /* the biases only */
+            b.gate = b.res = NULL;
+            uk(mr, nr, kc, ap, w, ldb, buf, NR, &b, flags | (act << VITC_GEMM_ACT_SHIFT));
+            for (r = 0; r < mr; r++) {
+                float *cr = c + (ptrdiff_t)r * ldc;
+                for (q = s - j; q < stop - j; q++) {
+                    float v = buf[r * NR + q] * cr[glu + (j + q - start) - j];
+                    if (e->res) v = fmaf(e->res_scale, e->res[(ptrdiff_t)r * e->ldr + q], v);
+                    cr[q] = v;
+                }
+            }
+        }
         s = stop;
     }
 }
@@ -245,7 +264,7 @@ VITC_KERNEL void vitc__f32_gemm_drive(const vitc_f32_gemm_tile *t, int M, int N,
                 const vitc_f32_gemm_ukernel_fn uk = tail ? t->uk_tail : t->uk;
                 vitc_f32_gemm_tile_epilogue e;
                 const vitc_f32_gemm_tile_epilogue *pe = vitc__f32_gemm_tile_epilogue_at(ep, i0, j0, &e);
-                int act = VITC_GEMM_ACT_NONE, act_end = -1; /* the activation of columns [.., act_end) */
+                int start = 0, end = -1, act = VITC_GEMM_ACT_NONE, glu = -1; /* the column range of tile j */
                 (tail ? t->pack_a_tail : t->pack_a)(mr, kcb, A + (ptrdiff_t)i0 * a_rs + (ptrdiff_t)k0 * a_cs, a_rs,
                                                     a_cs, ap);
                 for (j = j0; j < j0 + ncb; j += NR) {
@@ -257,12 +276,18 @@ VITC_KERNEL void vitc__f32_gemm_drive(const vitc_f32_gemm_tile *t, int M, int N,
                     if (!(flags & VITC_GEMM_FINAL)) {
                         uk(mr, nr, kcb, ap, w, wld, c, ldc, pe, flags);
                     } else {
-                        if (j >= act_end) {
-                            act = vitc__f32_gemm_act_of(ep, j);
-                            act_end = vitc__f32_gemm_act_end(ep, j, N);
+                        if (j >= end) vitc__f32_gemm_range(ep, j, N, &start, &end, &act, &glu);
+                        if (j + nr > end) {
+                            vitc__f32_gemm_straddle(t, uk, mr, nr, kcb, ap, w, wld, c, ldc, ep, pe, j, N, flags);
+                        } else if (glu >= 0) { /* gated by the range's own earlier columns, final by now */
+                            vitc_f32_gemm_tile_epilogue ge = e;
+                            ge.gate_mode = VITC_GEMM_GATE_MUL;
+                            ge.gate = C + (ptrdiff_t)i0 * ldc + glu + (j - start);
+                            ge.ldg = ldc;
+                            uk(mr, nr, kcb, ap, w, wld, c, ldc, &ge, flags | (act << VITC_GEMM_ACT_SHIFT));
+                        } else {
+                            uk(mr, nr, kcb, ap, w, wld, c, ldc, pe, flags | (act << VITC_GEMM_ACT_SHIFT));
                         }
-                        if (j + nr <= act_end) uk(mr, nr, kcb, ap, w, wld, c, ldc, pe, flags | (act << VITC_GEMM_ACT_SHIFT));
-                        else vitc__f32_gemm_straddle(t, uk, mr, nr, kcb, ap, w, wld, c, ldc, ep, pe, j, N, flags);
                     }
                     if (pe) { /* the next tile's operands */
                         if (e.bias) e.bias += NR;

@@ -19,10 +19,16 @@
  *   0 none; 1 GELU (erf) 0.5 y (1 + erf(y / sqrt 2)); 2 GELU (tanh) 0.5 y (1 +
  *   tanh(sqrt(2/pi) (y + 0.044715 y^3))); 3 ReLU (y < 0 ? 0 : y, NaN stays NaN);
  *   4 SiLU y * sigmoid(y) = y / (1 + exp(-y)); 5 sigmoid 1 / (1 + exp(-y)).
- * A concatenated GEMM gives each column range its own activation: act_ranges holds
- * n_act_ranges pairs (end, activation), ends increasing, the last one N; columns
- * [previous end, end) take that activation (`act` is then unused). The packed
- * driver runs a tile that straddles a range boundary once per range it touches.
+ * A concatenated GEMM gives each column range its own activation, and may gate a
+ * range by an earlier range of its own output (a GLU: V = v * act(g) with v and g
+ * projections of one input): `ranges` holds n_ranges triples (end, activation,
+ * gate column), ends increasing, the last one N; columns [previous end, end) take
+ * that activation, then, when the gate column c is not -1, are multiplied by
+ * C[i][c + (j - previous end)], which must lie before the range (c + its width <=
+ * previous end: those columns are final when the range is stored, since the
+ * drivers store a row panel's tiles from left to right); `act` is then unused, and
+ * a range with a gate column takes no gate G. The packed driver runs a tile that
+ * straddles a range boundary once per range it touches.
  *
  * The scalar reference computes these with libm (erff, tanhf, expf); the SIMD
  * microkernels with the shims' fast math (templates/simd/fastmath.h), whose errors
@@ -58,9 +64,9 @@ enum { VITC_GEMM_GATE_NONE = 0, VITC_GEMM_GATE_MUL = 1, VITC_GEMM_GATE_MUL_SIGMO
 typedef struct vitc_f32_gemm_epilogue {
     const float *bias;      /* (N,) or NULL */
     const float *row_bias;  /* (M,) or NULL */
-    int act;                /* activation of every column, when n_act_ranges == 0 */
-    int n_act_ranges;
-    const int *act_ranges;  /* n_act_ranges pairs (end column, activation) */
+    int act;                /* activation of every column, when n_ranges == 0 */
+    int n_ranges;
+    const int *ranges;      /* n_ranges triples (end column, activation, gate column or -1) */
     int gate_mode;          /* VITC_GEMM_GATE_* */
     const float *gate;
     ptrdiff_t ldg;
@@ -69,25 +75,18 @@ typedef struct vitc_f32_gemm_epilogue {
     float res_scale;
 } vitc_f32_gemm_epilogue;
 
-/* The activation of column j. */
-static inline VITC_UNUSED int vitc__f32_gemm_act_of(const vitc_f32_gemm_epilogue *ep, int j)
+/* The column range of column j: its first column (*start), end, activation and
+ * gate column (-1: none). Without ranges, all of [0, N) with `act`. */
+static inline VITC_UNUSED void vitc__f32_gemm_range(const vitc_f32_gemm_epilogue *ep, int j, int N, int *start,
+                                                    int *end, int *act, int *glu)
 {
     int r;
-    if (!ep) return VITC_GEMM_ACT_NONE;
-    if (ep->n_act_ranges <= 0) return ep->act;
-    for (r = 0; r + 1 < ep->n_act_ranges && j >= ep->act_ranges[2 * r]; r++) {
-    }
-    return ep->act_ranges[2 * r + 1];
-}
-
-/* First column after j whose activation may differ from column j's (N if none). */
-static inline VITC_UNUSED int vitc__f32_gemm_act_end(const vitc_f32_gemm_epilogue *ep, int j, int N)
-{
-    int r;
-    if (!ep || ep->n_act_ranges <= 0) return N;
-    for (r = 0; r < ep->n_act_ranges; r++)
-        if (j < ep->act_ranges[2 * r]) return ep->act_ranges[2 * r];
-    return N;
+    *start = 0, *end = N, *act = ep ? ep->act : VITC_GEMM_ACT_NONE, *glu = -1;
+    if (!ep || ep->n_ranges <= 0) return;
+    for (r = 0; r + 1 < ep->n_ranges && j >= ep->ranges[3 * r]; r++) *start = ep->ranges[3 * r];
+    *end = ep->ranges[3 * r];
+    *act = ep->ranges[3 * r + 1];
+    *glu = ep->ranges[3 * r + 2];
 }
 
 /* act(v) in float with libm, as the scalar target computes it. */
@@ -105,8 +104,9 @@ static inline VITC_UNUSED float vitc__f32_gemm_act_scalar(float v, int act)
 
 /* Y (M,N) rows ldy apart already holds acc + bias (+ row_bias): applies the rest of
  * the epilogue (activation, gate, residual) in place, in float with libm. Column j
- * of Y is column j0 + j of the epilogue's (act_ranges, G and R are indexed from
- * it), so a caller may apply it to a block of columns. */
+ * of Y is column j0 + j of the epilogue's (ranges, G and R are indexed from it, and
+ * a range's gate column counts from Y - j0), so a caller may apply it to a block
+ * of columns; gated ranges read columns of Y left of them, applied first. */
 VITC_KERNEL void vitc_f32_gemm_epilogue_scalar(int M, int N, float *Y, ptrdiff_t ldy, const vitc_f32_gemm_epilogue *ep,
                                                int j0)
 {
@@ -117,8 +117,12 @@ VITC_KERNEL void vitc_f32_gemm_epilogue_scalar(int M, int N, float *Y, ptrdiff_t
         const float *g = ep->gate_mode && ep->gate ? ep->gate + (ptrdiff_t)i * ep->ldg + j0 : NULL;
         const float *r = ep->res ? ep->res + (ptrdiff_t)i * ep->ldr + j0 : NULL;
         for (j = 0; j < N; j++) {
-            float v = vitc__f32_gemm_act_scalar(y[j], vitc__f32_gemm_act_of(ep, j0 + j));
-            if (g) v *= ep->gate_mode == VITC_GEMM_GATE_MUL_SIGMOID ? 1.0f / (1.0f + expf(-g[j])) : g[j];
+            int start, end, act, glu;
+            float v;
+            vitc__f32_gemm_range(ep, j0 + j, j0 + N, &start, &end, &act, &glu);
+            v = vitc__f32_gemm_act_scalar(y[j], act);
+            if (glu >= 0) v *= y[glu + (j0 + j - start) - j0];
+            else if (g) v *= ep->gate_mode == VITC_GEMM_GATE_MUL_SIGMOID ? 1.0f / (1.0f + expf(-g[j])) : g[j];
             if (r) v = ep->res_scale == 1.0f ? v + r[j] : fmaf(ep->res_scale, r[j], v);
             y[j] = v;
         }
