@@ -521,8 +521,9 @@ static void check_conv_case(const Isa *isa, int N, int C_in, int H, int W, int C
   const int OH = (H + 2 * pad - d * (KH - 1) - 1) / s + 1, OW = (W + 2 * pad - d * (KW - 1) - 1) / s + 1;
   const int kdim = C_in / group * KH * KW;
   const int pointwise = KH == 1 && KW == 1 && s == 1 && pad == 0;
-  const int Hp = VITC__CONV2D_PADDED(pad, H, OH, s, KH, d), Wp = VITC__CONV2D_PADDED(pad, W, OW, s, KW, d);
-  const int padded = !pointwise && (pad || Hp != H || Wp != W) ? C_in / group * Hp * Wp : 0;
+  const int Hp = VITC__CONV2D_PHASED(pad, H, OH, s, KH, d), Wp = VITC__CONV2D_PHASED(pad, W, OW, s, KW, d);
+  const int padded = !pointwise && (pad || VITC__CONV2D_PADDED(pad, H, OH, s, KH, d) != H ||
+                                    VITC__CONV2D_PADDED(pad, W, OW, s, KW, d) != W) ? C_in / group * Hp * Wp : 0;
   const size_t ny = (size_t)N * C_out * OH * OW,
                ns = (size_t)VITC_F32_CONV2D_SCRATCH(isa->mr, isa->nr, kdim, OH * OW, kc, pointwise, padded);
   const size_t ns_ref = (size_t)kdim * OH * OW;
@@ -565,7 +566,9 @@ static void check_conv(const Isa *isa) {
   check_conv_case(isa, 2, 8, 7, 9, 13, 1, 1, 1, 1, 0, 1, 1, 0, NULL);    /* 1x1 (X read in place), batch 2 */
   check_conv_case(isa, 1, 40, 8, 8, 12, 1, 1, 1, 1, 0, 1, 1, 16, NULL);  /* 1x1, 64 pixels, K blocks */
   check_conv_case(isa, 1, 24, 6, 8, 10, 1, 1, 1, 1, 0, 2, 0, 0, NULL);   /* 1x1, 48 pixels, 2 groups */
-  check_conv_case(isa, 1, 5, 11, 10, 7, 3, 3, 2, 1, 1, 1, 0, 0, NULL);   /* 3x3 s2 p1, no bias */
+  check_conv_case(isa, 1, 5, 11, 10, 7, 3, 3, 2, 1, 1, 1, 0, 0, NULL);   /* 3x3 s2 p1, no bias (phases) */
+  check_conv_case(isa, 1, 3, 17, 13, 16, 3, 3, 2, 1, 1, 1, 1, 0, NULL);  /* the MobileViT stem, small */
+  check_conv_case(isa, 1, 4, 14, 15, 9, 5, 5, 3, 2, 3, 1, 1, 0, NULL);   /* 5x5 s3 d2 p3 */
   check_conv_case(isa, 1, 4, 12, 12, 6, 3, 3, 1, 2, 2, 1, 1, 0, NULL);   /* dilation 2 */
   check_conv_case(isa, 2, 6, 8, 8, 4, 3, 3, 1, 1, 1, 2, 1, 0, NULL);     /* 2 groups */
   /* epilogues: BN-folded conv + SiLU + residual (MobileNet), gate and scaled residual */

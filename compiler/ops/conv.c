@@ -184,7 +184,8 @@ static bool conv_pointwise(const Window2D *c) {
 }
 
 /* Rows (or columns) of a plane with its padding made explicit, as the packed conv
- * copies it: VITC__CONV2D_PADDED in templates/gemm/f32-gemm-driver.c. */
+ * copies it: VITC__CONV2D_PADDED in templates/gemm/f32-gemm-driver.c (which then
+ * rounds it up to a multiple of the stride, VITC__CONV2D_PHASED). */
 static int64_t conv_padded_extent(int64_t pad, int64_t in, int64_t out, int64_t s, int64_t k, int64_t d) {
   int64_t reach = (out - 1) * s + (k - 1) * d + 1;
   return pad + in > reach ? pad + in : reach;
@@ -244,10 +245,11 @@ static size_t scratch_conv(Graph *g, Node *n) {
     int kc = conv_kc(kdim);
     int64_t panel = conv_pointwise(c) ? nr * kdim : (ohw + nr - 1) / nr * nr * kdim;
     int64_t ap = vitc_target->gemm_mr * (kc ? kc : (kdim ? kdim : 1));
-    /* a padded conv's planes with their padding explicit (VITC__CONV2D_PADDED) */
+    /* a padded conv's planes with their padding explicit, in phases (VITC__CONV2D_PHASED) */
     int64_t hp = conv_padded_extent(c->pt, c->H, c->OH, c->sh, c->KH, c->dh);
     int64_t wpad = conv_padded_extent(c->pl, c->W, c->OW, c->sw, c->KW, c->dw);
-    if (!conv_pointwise(c) && (c->pt || c->pl || hp != c->H || wpad != c->W)) ap += cd.C / cd.group * hp * wpad;
+    if (!conv_pointwise(c) && (c->pt || c->pl || hp != c->H || wpad != c->W))
+      ap += cd.C / cd.group * ((hp + c->sh - 1) / c->sh * c->sh) * ((wpad + c->sw - 1) / c->sw * c->sw);
     return (size_t)(panel + ap) * sizeof(float);
   }
   if (cd.group == cd.C || conv_pointwise(&cd.c)) return 0;

@@ -124,10 +124,16 @@ VITC_KERNEL void VITC_FN(vitc_f32_conv2d_depthwise)(int N, int C_in, int H, int 
                 const float *xr = xc + (ptrdiff_t)r * W;
                 if (s == 1) {
                     for (q = 0; q < W; q++) ph[f0 + q] = xr[q];
-                } else {
-                    for (q = 0; q < W; q++) {
-                        const ptrdiff_t f = f0 + q;
-                        ph[(f % s) * Lph + f / s] = xr[q];
+                } else { /* phase p gets every s-th element from the first one in it: no division per element */
+                    int p;
+                    for (p = 0; p < s; p++) {
+                        const int q0 = (int)(((p - f0) % s + s) % s), cnt = (W - q0 + s - 1) / s;
+                        float *dp = ph + (ptrdiff_t)p * Lph + (f0 + q0) / s;
+                        if (q0 >= W) continue;
+                        if (s == 2) /* a constant stride: compilers vectorize it with permutes */
+                            for (q = 0; q < cnt; q++) dp[q] = xr[q0 + 2 * q];
+                        else
+                            for (q = 0; q < cnt; q++) dp[q] = xr[q0 + q * s];
                     }
                 }
             }

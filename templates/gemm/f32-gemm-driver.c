@@ -350,27 +350,33 @@ VITC_KERNEL void vitc__f32_matmul_drive(const vitc_f32_gemm_tile *t, int M, int 
 
 /* The input plane as the im2col packer reads it: the plane with its padding made
  * explicit (Hp x Wp, zeros around), so that every tap of every output pixel is in
- * bounds. A conv without padding reads X itself (Hp = H, Wp = W). */
+ * bounds, and, for a strided conv, split into its sh x sw phases (phase (py, px)
+ * holds the padded plane's elements (py + sh*i, px + sw*j), ceil(Hp/sh) x
+ * ceil(Wp/sw) of them), so that every tap is a contiguous run. A conv without
+ * padding reads X itself (Hp = H, Wp = W). */
 #define VITC__CONV2D_PADDED(pad, in, out, s, k, d) \
     ((pad) + (in) > ((out) - 1) * (s) + ((k) - 1) * (d) + 1 ? (pad) + (in) : ((out) - 1) * (s) + ((k) - 1) * (d) + 1)
+#define VITC__CONV2D_PHASED(pad, in, out, s, k, d) ((s) * ((VITC__CONV2D_PADDED(pad, in, out, s, k, d) + (s) - 1) / (s)))
 
 /* Scratch (floats) of vitc__f32_conv2d_drive: the im2col matrix packed as B (for a
  * 1x1, stride-1, unpadded conv, whose input is read in place: only its last partial
  * panel, kdim x NR), the A micro-panel, then, for a padded conv, one group's input
- * channels padded (C_in/group planes of Hp x Wp, VITC__CONV2D_PADDED). */
+ * channels padded and split into phases (C_in/group times VITC__CONV2D_PHASED(...H...)
+ * x VITC__CONV2D_PHASED(...W...) floats). */
 #define VITC_F32_CONV2D_SCRATCH(MR, NR, kdim, OHW, kc, pointwise, padded_plane_floats) \
     (((pointwise) ? (ptrdiff_t)(NR) * (ptrdiff_t)(kdim) \
                   : (((ptrdiff_t)(OHW) + (NR) - 1) / (NR)) * (NR) * (ptrdiff_t)(kdim)) + \
      (ptrdiff_t)(MR) * ((kc) > 0 && (kc) < (kdim) ? (kc) : (kdim)) + (ptrdiff_t)(padded_plane_floats))
 
 /* dst[0, nr) = the tap of one padded input plane xp (rows Wp apart) seen by output
- * pixels [p0, p0 + nr) (row-major over (OH, OW)): xp[oh*sh + hoff][ow*sw + woff];
- * dst[nr, NR) = 0. In bounds by construction (VITC__CONV2D_PADDED), so a panel that
- * lies in one output row of a stride-1 conv is one copy of NR floats. */
-VITC_KERNEL void vitc__f32_conv2d_pack_tap(float *VITC_RESTRICT dst, const float *VITC_RESTRICT xp, int p0, int nr,
-                                           int NR, int OW, int Wp, int sh, int sw, int hoff, int woff)
+ * pixels [p0, p0 + nr) (row-major over (OH, OW); p0 = oh*OW + ow):
+ * xp[oh*sh + hoff][ow*sw + woff]; dst[nr, NR) = 0. In bounds by construction
+ * (VITC__CONV2D_PADDED), so a panel that lies in one output row of a stride-1 conv
+ * is one copy of NR floats. */
+VITC_KERNEL void vitc__f32_conv2d_pack_tap(float *VITC_RESTRICT dst, const float *VITC_RESTRICT xp, int oh, int ow,
+                                           int nr, int NR, int OW, int Wp, int sh, int sw, int hoff, int woff)
 {
-    int jj = 0, oh = p0 / OW, ow = p0 % OW, q;
+    int jj = 0, q;
     if (sw == 1 && ow + nr <= OW) {
         vitc__f32_gemm_copy_row(dst, xp + (ptrdiff_t)(oh * sh + hoff) * Wp + ow + woff, nr, NR);
         return;
@@ -406,7 +412,8 @@ VITC_KERNEL void vitc__f32_conv2d_pack_tap(float *VITC_RESTRICT dst, const float
  * not used. scratch: VITC_F32_CONV2D_SCRATCH(MR, NR, kdim, OH*OW, kc, pointwise,
  * padded) floats, pointwise = KH == KW == 1, strides 1, no padding, OH == H and OW
  * == W; padded = 0 without padding (pad_t == pad_l == 0 and Hp == H, Wp == W), else
- * (C_in/group) * Hp * Wp. */
+ * (C_in/group) * VITC__CONV2D_PHASED(pad_t, H, OH, stride_h, KH, dil_h) *
+ * VITC__CONV2D_PHASED(pad_l, W, OW, stride_w, KW, dil_w). */
 VITC_KERNEL void vitc__f32_conv2d_drive(const vitc_f32_gemm_tile *t, int N, int C_in, int H, int W, int C_out,
                                         int OH, int OW, int KH, int KW, int stride_h, int stride_w, int dil_h,
                                         int dil_w, int pad_t, int pad_l, int group, const float *X, const float *Wt,
@@ -422,7 +429,8 @@ VITC_KERNEL void vitc__f32_conv2d_drive(const vitc_f32_gemm_tile *t, int N, int 
     const int Hp = VITC__CONV2D_PADDED(pad_t, H, OH, stride_h, KH, dil_h);
     const int Wp = VITC__CONV2D_PADDED(pad_l, W, OW, stride_w, KW, dil_w);
     const int padded = !pointwise && (pad_t || pad_l || Hp != H || Wp != W);
-    const ptrdiff_t hwp = (ptrdiff_t)Hp * Wp;
+    const int Hq = (Hp + stride_h - 1) / stride_h, Wq = (Wp + stride_w - 1) / stride_w; /* a phase plane */
+    const ptrdiff_t hwq = (ptrdiff_t)Hq * Wq, hwp = hwq * stride_h * stride_w;
     float *wp = scratch;
     float *ap = scratch + (pointwise ? (ptrdiff_t)NR * kdim : ((ptrdiff_t)ohw + NR - 1) / NR * NR * kdim);
     float *xpad = ap + (ptrdiff_t)t->mr * (kc > 0 && kc < kdim ? kc : kdim);
@@ -445,33 +453,51 @@ VITC_KERNEL void vitc__f32_conv2d_drive(const vitc_f32_gemm_tile *t, int N, int 
             }
             e.row_bias = bias ? bias + (ptrdiff_t)g * cout_g : NULL;
             if (!pointwise) {
-                const float *xs = xg; /* the planes the taps read, rows Wp apart */
-                if (padded) {
+                if (padded) { /* xpad[c][py][px] = phase (py, px) of channel c's padded plane, Hq x Wq */
                     for (c = 0; c < cin_g; c++) {
-                        float *pc = xpad + (ptrdiff_t)c * hwp;
-                        for (r = 0; r < Hp; r++) {
-                            float *pr = pc + (ptrdiff_t)r * Wp;
-                            int q;
-                            if (r < pad_t || r >= pad_t + H) {
-                                for (q = 0; q < Wp; q++) pr[q] = 0.0f;
-                                continue;
+                        const float *xc = xg + (ptrdiff_t)c * hw;
+                        for (r = 0; r < Hq * stride_h; r++) {
+                            const int ih = r - pad_t;
+                            float *ph = xpad + (ptrdiff_t)c * hwp + (ptrdiff_t)(r % stride_h) * stride_w * hwq +
+                                        (ptrdiff_t)(r / stride_h) * Wq;
+                            int px, q, iw;
+                            for (px = 0; px < stride_w; px++) /* the row's padding, all phases */
+                                for (q = 0; q < Wq; q++) ph[(ptrdiff_t)px * hwq + q] = 0.0f;
+                            if (ih < 0 || ih >= H) continue;
+                            if (stride_w == 1) {
+                                memcpy(ph + pad_l, xc + (ptrdiff_t)ih * W, sizeof(float) * (size_t)W);
+                            } else { /* column pad_l + iw goes to phase (pad_l + iw) % sw */
+                                const float *xr = xc + (ptrdiff_t)ih * W;
+                                for (px = 0; px < stride_w; px++) {
+                                    iw = ((px - pad_l) % stride_w + stride_w) % stride_w; /* first column of this phase */
+                                    float *pp = ph + (ptrdiff_t)px * hwq + (iw + pad_l) / stride_w;
+                                    const int cnt = (W - iw + stride_w - 1) / stride_w;
+                                    if (stride_w == 2) /* a constant stride: compilers vectorize it with permutes */
+                                        for (q = 0; q < cnt; q++) pp[q] = xr[iw + 2 * q];
+                                    else
+                                        for (q = 0; q < cnt; q++) pp[q] = xr[iw + q * stride_w];
+                                }
                             }
-                            for (q = 0; q < pad_l; q++) pr[q] = 0.0f;
-                            memcpy(pr + pad_l, xg + (ptrdiff_t)c * hw + (ptrdiff_t)(r - pad_t) * W, sizeof(float) * (size_t)W);
-                            for (q = pad_l + W; q < Wp; q++) pr[q] = 0.0f;
                         }
                     }
-                    xs = xpad;
                 }
                 /* wp[panel][k = (c*KH + kh)*KW + kw][jj] = Xpadded[c][oh*sh + kh*dh][ow*sw + kw*dw] */
                 for (p0 = 0; p0 < ohw; p0 += NR) {
-                    const int nr = ohw - p0 < NR ? ohw - p0 : NR;
+                    const int nr = ohw - p0 < NR ? ohw - p0 : NR, oh = p0 / OW, ow = p0 % OW;
                     float *dst = wp + (ptrdiff_t)(p0 / NR) * kdim * NR;
                     for (c = 0; c < cin_g; c++)
                         for (kh = 0; kh < KH; kh++)
-                            for (kw = 0; kw < KW; kw++, dst += NR)
-                                vitc__f32_conv2d_pack_tap(dst, xs + (ptrdiff_t)c * (padded ? hwp : hw), p0, nr, NR, OW,
-                                                          padded ? Wp : W, stride_h, stride_w, kh * dil_h, kw * dil_w);
+                            for (kw = 0; kw < KW; kw++, dst += NR) {
+                                if (padded) { /* a contiguous run of the tap's phase plane */
+                                    const int ty = kh * dil_h, tx = kw * dil_w;
+                                    vitc__f32_conv2d_pack_tap(dst, xpad + (ptrdiff_t)c * hwp +
+                                                                       ((ptrdiff_t)(ty % stride_h) * stride_w + tx % stride_w) * hwq,
+                                                              oh, ow, nr, NR, OW, Wq, 1, 1, ty / stride_h, tx / stride_w);
+                                } else {
+                                    vitc__f32_conv2d_pack_tap(dst, xg + (ptrdiff_t)c * hw, oh, ow, nr, NR, OW, W, stride_h,
+                                                              stride_w, kh * dil_h, kw * dil_w);
+                                }
+                            }
                 }
             }
             vitc__f32_gemm_drive(t, cout_g, ohw, kdim, Wt + (ptrdiff_t)g * cout_g * kdim, kdim, 1, pointwise ? xg : wp,
