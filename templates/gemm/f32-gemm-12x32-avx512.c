@@ -76,13 +76,31 @@ static inline VITC_UNUSED __m512 vitc__gelu_tanh_avx512(__m512 v) {
 /* max(0, x); NaN stays NaN (maxps returns its second operand) */
 static inline VITC_UNUSED __m512 vitc__relu_avx512(__m512 v) { return _mm512_max_ps(_mm512_setzero_ps(), v); }
 
+/* e^x for x in [-104, 87] (NaN stays NaN): the shim's exp (templates/simd/fastmath.h:
+ * the same reduction and polynomial, so the same 1 ulp), with the 2^n applied by
+ * one vscalefps instead of two exponent constructions and products. */
+static inline VITC_UNUSED __m512 vitc__exp_avx512(__m512 x) {
+    __m512 n, r, r2, q, p;
+    x = _mm512_max_ps(_mm512_set1_ps(-104.0f), x);
+    n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269502f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    r = _mm512_fmadd_ps(n, _mm512_set1_ps(-0.693145752f), x);
+    r = _mm512_fmadd_ps(n, _mm512_set1_ps(-1.42860677e-06f), r);
+    r2 = _mm512_mul_ps(r, r);
+    q = _mm512_fmadd_ps(_mm512_set1_ps(0.00138146058f), r, _mm512_set1_ps(0.00836871099f));
+    q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(0.041668389f));
+    q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(0.166665211f));
+    q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(0.49999994f));
+    p = _mm512_add_ps(_mm512_fmadd_ps(q, r2, r), _mm512_set1_ps(1.0f));
+    return _mm512_scalef_ps(p, n);
+}
+
 /* 1 / (1 + exp(-x)) with the reciprocal by vrcp14ps and one Newton step (relative
  * error < 2^-27 before rounding) instead of a division, whose throughput made the
  * SiLU after a short-K conv cost more than the conv; -x is clamped to 87 so that
  * 1 + exp(-x) stays finite (the result is then below 2^-125, as the exact one). */
 static inline VITC_UNUSED __m512 vitc__sigmoid_avx512(__m512 v) {
     const __m512 one = _mm512_set1_ps(1.0f);
-    const __m512 d = _mm512_add_ps(one, vitc_avx512_exp(_mm512_min_ps(_mm512_set1_ps(87.0f), _mm512_sub_ps(_mm512_setzero_ps(), v))));
+    const __m512 d = _mm512_add_ps(one, vitc__exp_avx512(_mm512_min_ps(_mm512_set1_ps(87.0f), _mm512_sub_ps(_mm512_setzero_ps(), v))));
     const __m512 r = _mm512_rcp14_ps(d);
     return _mm512_mul_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(2.0f)));
 }
