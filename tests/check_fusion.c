@@ -1107,7 +1107,7 @@ static int ranges_of(const Node *n, const int64_t **r) {
 
 /* h read by products: variant 0 q, k (MatMul + bias) and fc1 (+ Gelu); 1 a fused q|v|g product sliced three ways
  * with V = v * Gelu(g); 2 separate q, v, g products with V = v * SiLU(g) (Sigmoid and Mul); 3 like 1 with
- * V = v * Sigmoid(g) (left to attention's gate) */
+ * V = v * Sigmoid(g) (left to attention's gate); 4 like 1 with a Split instead of the Slices */
 static int build_projections(Graph *g, int v, int *V) {
   int h = NODE(g, OP_Relu, "/blk/norm", "h", add_input(g, "x", 3, hd));
   float b[12];
@@ -1124,6 +1124,15 @@ static int build_projections(Graph *g, int v, int *V) {
   if (v == 2) {
     vv = NODE(g, OP_MatMul, "/blk/v/MatMul", "v", h, weights(g, "wv", 4, 4));
     gg = NODE(g, OP_MatMul, "/blk/g/MatMul", "g", h, weights(g, "wg", 4, 4));
+  } else if (v == 4) { /* the dynamo exporter's chunk: one Split of the last axis */
+    int y = NODE(g, OP_Add, "/blk/qvg/Add", "y", NODE(g, OP_MatMul, "/blk/qvg/MatMul", "y0", h, weights(g, "w", 4, 12)),
+                 add_const(g, "b", 1, (int64_t[]){12}, b));
+    int outs[3] = {graph_add_tensor(g, "q"), graph_add_tensor(g, "v"), graph_add_tensor(g, "g")};
+    int sp = graph_add_node(g, OP_Split, "/blk/Split", &y, 1, outs, 3);
+    node_add_attr(g, sp, "axis", ATTR_INT)->i = -1;
+    node_add_attr(g, sp, "num_outputs", ATTR_INT)->i = 3;
+    vv = outs[1], gg = outs[2];
+    mark_output(g, NODE(g, OP_Relu, "/blk/q_use", "qo", outs[0]));
   } else {
     int y = NODE(g, OP_Add, "/blk/qvg/Add", "y", NODE(g, OP_MatMul, "/blk/qvg/MatMul", "y0", h, weights(g, "w", 4, 12)),
                  add_const(g, "b", 1, (int64_t[]){12}, b));
@@ -1136,7 +1145,7 @@ static int build_projections(Graph *g, int v, int *V) {
               add_const_i64(g, "axc", &ax));
     mark_output(g, NODE(g, OP_Relu, "/blk/q_use", "qo", q));
   }
-  int act = v == 1 ? NODE(g, OP_Gelu, "/blk/gelu", "ag", gg)
+  int act = v == 1 || v == 4 ? NODE(g, OP_Gelu, "/blk/gelu", "ag", gg)
             : v == 3 ? NODE(g, OP_Sigmoid, "/blk/sig", "ag", gg)
                      : NODE(g, OP_Mul, "/blk/silu", "ag", gg, NODE(g, OP_Sigmoid, "/blk/sig", "sg", gg));
   *V = NODE(g, OP_Mul, "/blk/gate", "V", vv, act);
@@ -1144,7 +1153,7 @@ static int build_projections(Graph *g, int v, int *V) {
 }
 
 START_TEST(test_concat_projections) {
-  for (int v = 0; v < 4; v++) {
+  for (int v = 0; v < 5; v++) {
     Graph *g = new_graph(17);
     int V, o = build_projections(g, v, &V);
     mark_output(g, V);
@@ -1172,10 +1181,11 @@ START_TEST(test_concat_projections) {
       ck_assert_int_eq(live(g, OP_Gelu), 0);
       break;
     case 1:   /* [q | g | v | fc1]: g before v, activated, v gated by it */
+    case 4:   /* the same from a Split */
     case 2: { /* [g | v | fc1] */
-      int q = v == 1 ? 4 : 0, act = v == 1 ? 1 : 4;
-      ck_assert_int_eq(nr, v == 1 ? 4 : 3);
-      int at = v == 1 ? 3 : 0;
+      int q = v != 2 ? 4 : 0, act = v != 2 ? 1 : 4;
+      ck_assert_int_eq(nr, v != 2 ? 4 : 3);
+      int at = v != 2 ? 3 : 0;
       ck_assert_int_eq(r[at + 0], q + 4);
       ck_assert_int_eq(r[at + 1], act);
       ck_assert_int_eq(r[at + 2], -1);

@@ -14,8 +14,9 @@
  * such Slices to Y (strided, in place), fuse_gemm_epilogue reads fc1's columns as
  * fc2's A in place (lda > K). h is packed once instead of five times.
  *
- * A product read only by Slices of its last axis (a fused q|k|v|g Linear) is cut
- * into those column ranges. A gate V = Mul(v, act(g)), with v and g two ranges of
+ * A product read only by Slices (or Splits) of its last axis (a fused q|k|v|g
+ * Linear, chunked by the legacy or the dynamo exporter) is cut into those column
+ * ranges. A gate V = Mul(v, act(g)), with v and g two ranges of
  * the same width (Slices of one product, or two products) and act GELU, SiLU or
  * ReLU, goes into the epilogue too: g's range is placed before v's and activated,
  * and v's range is multiplied by it (a range gated by its own earlier columns, the
@@ -63,8 +64,8 @@ typedef struct Seg {
   int prod;
   int64_t start, len;  /* columns of the product */
   int act;
-  int tensor;          /* what readers read: a Slice's output, or the product's chain output */
-  int slices[8];       /* the Slice nodes making `tensor` (same range), none for a whole product */
+  int tensor;          /* what readers read: a Slice's or Split's output, or the product's chain output */
+  int slices[8];       /* the Slice (or Split) nodes making `tensor`, none for a whole product */
   int nslices;
   int gate;            /* GLU: the index of the gate segment, or -1 */
   int gated_out;       /* GLU: the Mul's output, which Y's columns now hold */
@@ -156,6 +157,27 @@ static int segments_of(Graph *g, const Prod *p, int pi, Seg *seg, int nseg) {
     if (n->dead) continue;
     for (int k = 0; k < n->n_in; k++) {
       if (n->in[k] != p->out) continue;
+      if (k == 0 && n->op == OP_Split) { /* a Split of the last axis: each output a range */
+        const Shape *xs = &g->t[p->out].shape;
+        int64_t ax = attr_int(n, "axis", 0), st = 0;
+        if (ax != xs->rank - 1 && ax != -1) {
+          sliced = false;
+          break;
+        }
+        for (int o = 0; o < n->n_out && sliced; o++) {
+          int64_t len = n->out[o] >= 0 ? g->t[n->out[o]].shape.d[xs->rank - 1] : 0;
+          if (n->out[o] < 0 || len <= 0 || nseg == MAX_SEGS) {
+            sliced = false;
+            break;
+          }
+          seg[nseg] = (Seg){.prod = pi, .start = st, .len = len, .act = VITC_GEMM_ACT_NONE, .tensor = n->out[o],
+                            .gate = -1, .gated_out = -1};
+          seg[nseg].slices[seg[nseg].nslices++] = i;
+          nseg++;
+          st += len;
+        }
+        break;
+      }
       int64_t st, len;
       if (k != 0 || !column_slice(g, i, p->N, &st, &len)) {
         sliced = false;
