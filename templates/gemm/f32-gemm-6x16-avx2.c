@@ -82,13 +82,32 @@ static inline VITC_UNUSED __m256 vitc__gelu_tanh_avx2(__m256 v) {
 /* max(0, x); NaN stays NaN (maxps returns its second operand) */
 static inline VITC_UNUSED __m256 vitc__relu_avx2(__m256 v) { return _mm256_max_ps(_mm256_setzero_ps(), v); }
 
+/* e^x for x in [-87, 87] (the caller clamps): the shim's exp (templates/simd/fastmath.h:
+ * the same reduction and polynomial, so the same 1 ulp), with 2^n, n in [-126, 126],
+ * built once in the exponent field instead of in two halves (which the shim needs
+ * for results down to 2^-150 and up to 2^128). */
+static inline VITC_UNUSED __m256 vitc__exp87_avx2(__m256 x) {
+    const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269502f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fmadd_ps(n, _mm256_set1_ps(-0.693145752f), x), r2, q, p;
+    r = _mm256_fmadd_ps(n, _mm256_set1_ps(-1.42860677e-06f), r);
+    r2 = _mm256_mul_ps(r, r);
+    q = _mm256_fmadd_ps(_mm256_set1_ps(0.00138146058f), r, _mm256_set1_ps(0.00836871099f));
+    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(0.041668389f));
+    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(0.166665211f));
+    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(0.49999994f));
+    p = _mm256_add_ps(_mm256_fmadd_ps(q, r2, r), _mm256_set1_ps(1.0f));
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23)));
+}
+
 /* 1 / (1 + exp(-x)) with the reciprocal by vrcpps and one Newton step (relative
  * error < 2^-23 before rounding) instead of a division, whose throughput made the
- * SiLU after a short-K conv cost more than the conv; -x is clamped to 87 so that
- * 1 + exp(-x) stays finite (the result is then below 2^-125, as the exact one). */
+ * SiLU after a short-K conv cost more than the conv; -x is clamped to [-87, 87] so
+ * that 1 + exp(-x) stays finite (the result is then below 2^-125, as the exact one,
+ * or 1) and NaN stays NaN (minps/maxps return the second operand, x, for a NaN). */
 static inline VITC_UNUSED __m256 vitc__sigmoid_avx2(__m256 v) {
     const __m256 one = _mm256_set1_ps(1.0f);
-    const __m256 d = _mm256_add_ps(one, vitc_avx2_exp(_mm256_min_ps(_mm256_set1_ps(87.0f), _mm256_sub_ps(_mm256_setzero_ps(), v))));
+    const __m256 m = _mm256_sub_ps(_mm256_setzero_ps(), v);
+    const __m256 d = _mm256_add_ps(one, vitc__exp87_avx2(_mm256_max_ps(_mm256_set1_ps(-87.0f), _mm256_min_ps(_mm256_set1_ps(87.0f), m))));
     const __m256 r = _mm256_rcp_ps(d);
     return _mm256_mul_ps(r, _mm256_fnmadd_ps(d, r, _mm256_set1_ps(2.0f)));
 }
