@@ -575,6 +575,10 @@ static void check_conv(const Isa *isa) {
   check_conv_case(isa, 2, 8, 7, 9, 13, 1, 1, 1, 1, 0, 1, 1, 0, &silu_res);
   check_conv_case(isa, 1, 5, 11, 10, 7, 3, 3, 2, 1, 1, 1, 1, 16, &silu_res);
   check_conv_case(isa, 2, 6, 8, 8, 4, 3, 3, 1, 1, 1, 2, 1, 0, &gated);
+  /* im2col packed and multiplied in several chunks of pixels (VITC__CONV2D_CHUNK), epilogue operands moved
+   * along; with K blocks too */
+  check_conv_case(isa, 1, 48, 32, 31, 13, 3, 3, 1, 1, 1, 1, 1, 0, &silu_res);
+  check_conv_case(isa, 2, 64, 17, 16, 7, 3, 3, 1, 1, 1, 1, 1, 200, &gated);
 }
 
 /* ---------------------------------------------------------------- depthwise */

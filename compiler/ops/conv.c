@@ -243,7 +243,11 @@ static size_t scratch_conv(Graph *g, Node *n) {
     const Window2D *c = &cd.c;
     int64_t kdim = cd.C / cd.group * c->KH * c->KW, ohw = c->OH * c->OW, nr = vitc_target->gemm_nr;
     int kc = conv_kc(kdim);
-    int64_t panel = conv_pointwise(c) ? nr * kdim : (ohw + nr - 1) / nr * nr * kdim;
+    /* VITC__CONV2D_CHUNK: the im2col matrix is packed 64 Ki floats of whole panels at a time */
+    int64_t panels = 65536 / (kdim ? kdim : 1) / nr, chunk = (ohw + nr - 1) / nr;
+    if (panels < 1) panels = 1;
+    if (chunk > panels) chunk = panels;
+    int64_t panel = conv_pointwise(c) ? nr * kdim : chunk * nr * kdim;
     int64_t ap = vitc_target->gemm_mr * (kc ? kc : (kdim ? kdim : 1));
     /* a padded conv's planes with their padding explicit, in phases (VITC__CONV2D_PHASED) */
     int64_t hp = conv_padded_extent(c->pt, c->H, c->OH, c->sh, c->KH, c->dh);

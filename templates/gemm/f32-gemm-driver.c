@@ -358,14 +358,23 @@ VITC_KERNEL void vitc__f32_matmul_drive(const vitc_f32_gemm_tile *t, int M, int 
     ((pad) + (in) > ((out) - 1) * (s) + ((k) - 1) * (d) + 1 ? (pad) + (in) : ((out) - 1) * (s) + ((k) - 1) * (d) + 1)
 #define VITC__CONV2D_PHASED(pad, in, out, s, k, d) ((s) * ((VITC__CONV2D_PADDED(pad, in, out, s, k, d) + (s) - 1) / (s)))
 
-/* Scratch (floats) of vitc__f32_conv2d_drive: the im2col matrix packed as B (for a
- * 1x1, stride-1, unpadded conv, whose input is read in place: only its last partial
- * panel, kdim x NR), the A micro-panel, then, for a padded conv, one group's input
- * channels padded and split into phases (C_in/group times VITC__CONV2D_PHASED(...H...)
- * x VITC__CONV2D_PHASED(...W...) floats). */
+/* Output pixels per chunk of the im2col matrix: the matrix is packed and multiplied
+ * a chunk at a time, about 64 Ki floats (256 KiB, so the chunk stays in L2 while
+ * every row panel of the weights sweeps it), whole panels of NR, at least one. */
+#define VITC__CONV2D_CHUNK_PANELS(NR, kdim) \
+    ((65536 / ((kdim) > 0 ? (kdim) : 1)) / (NR) > 1 ? (65536 / ((kdim) > 0 ? (kdim) : 1)) / (NR) : 1)
+#define VITC__CONV2D_CHUNK(NR, kdim, OHW)                                                                  \
+    (((OHW) + (NR) - 1) / (NR) < VITC__CONV2D_CHUNK_PANELS(NR, kdim) ? ((OHW) + (NR) - 1) / (NR) * (NR) \
+                                                                      : VITC__CONV2D_CHUNK_PANELS(NR, kdim) * (NR))
+
+/* Scratch (floats) of vitc__f32_conv2d_drive: one chunk of the im2col matrix packed
+ * as B (kdim x VITC__CONV2D_CHUNK; for a 1x1, stride-1, unpadded conv, whose input
+ * is read in place, only its last partial panel, kdim x NR), the A micro-panel,
+ * then, for a padded conv, one group's input channels padded and split into phases
+ * (C_in/group times VITC__CONV2D_PHASED(...H...) x VITC__CONV2D_PHASED(...W...)
+ * floats). */
 #define VITC_F32_CONV2D_SCRATCH(MR, NR, kdim, OHW, kc, pointwise, padded_plane_floats) \
-    (((pointwise) ? (ptrdiff_t)(NR) * (ptrdiff_t)(kdim) \
-                  : (((ptrdiff_t)(OHW) + (NR) - 1) / (NR)) * (NR) * (ptrdiff_t)(kdim)) + \
+    (((pointwise) ? (ptrdiff_t)(NR) * (ptrdiff_t)(kdim) : (ptrdiff_t)VITC__CONV2D_CHUNK(NR, kdim, OHW) * (ptrdiff_t)(kdim)) + \
      (ptrdiff_t)(MR) * ((kc) > 0 && (kc) < (kdim) ? (kc) : (kdim)) + (ptrdiff_t)(padded_plane_floats))
 
 /* dst[0, nr) = the tap of one padded input plane xp (rows Wp apart) seen by output
@@ -394,6 +403,49 @@ VITC_KERNEL void vitc__f32_conv2d_pack_tap(float *VITC_RESTRICT dst, const float
         oh++;
     }
     for (; jj < NR; jj++) dst[jj] = 0.0f;
+}
+
+/* The packed panels of output pixels [q0, q0 + qn) (whole panels of NR, the last one
+ * maybe partial) of the im2col matrix of a padded conv, from its phase planes (xpad,
+ * VITC__CONV2D_PHASED): wp[panel][k = (c*KH + kh)*KW + kw][jj]. Tap by tap, panel by
+ * panel, walking the output row and column along without a division; a panel inside
+ * one output row is one copy of NR contiguous floats. */
+VITC_KERNEL void vitc__f32_conv2d_pack_phased(float *VITC_RESTRICT wp, const float *VITC_RESTRICT xpad, int cin_g,
+                                              int KH, int KW, int dil_h, int dil_w, int sh, int sw, int Hq, int Wq,
+                                              int q0, int qn, int NR, int OW)
+{
+    const ptrdiff_t hwq = (ptrdiff_t)Hq * Wq, kdim = (ptrdiff_t)cin_g * KH * KW;
+    const int oh0 = q0 / OW, ow0 = q0 % OW;
+    int c, kh, kw, p0;
+    float *dk = wp;
+    for (c = 0; c < cin_g; c++)
+        for (kh = 0; kh < KH; kh++)
+            for (kw = 0; kw < KW; kw++, dk += NR) {
+                const int ty = kh * dil_h, tx = kw * dil_w;
+                const float *xp = xpad + ((ptrdiff_t)c * sh * sw + (ptrdiff_t)(ty % sh) * sw + tx % sw) * hwq +
+                                  (ptrdiff_t)(ty / sh) * Wq + tx / sw; /* xp[oh*Wq + ow]: the tap of output (oh, ow) */
+                float *dst = dk;
+                int oh = oh0, ow = ow0;
+                for (p0 = 0; p0 < qn; p0 += NR, dst += kdim * NR) {
+                    const int nr = qn - p0 < NR ? qn - p0 : NR;
+                    if (ow + nr <= OW) {
+                        vitc__f32_gemm_copy_row(dst, xp + (ptrdiff_t)oh * Wq + ow, nr, NR);
+                        ow += nr;
+                    } else {
+                        int jj = 0, q;
+                        while (jj < nr) {
+                            const int seg = OW - ow < nr - jj ? OW - ow : nr - jj;
+                            const float *xr = xp + (ptrdiff_t)oh * Wq;
+                            for (q = 0; q < seg; q++) dst[jj + q] = xr[ow + q];
+                            jj += seg;
+                            ow += seg;
+                            if (ow == OW) ow = 0, oh++;
+                        }
+                        for (; jj < NR; jj++) dst[jj] = 0.0f;
+                    }
+                    if (ow == OW) ow = 0, oh++;
+                }
+            }
 }
 
 /* ONNX Conv (NCHW) as GEMMs, any group, with an epilogue:
@@ -431,10 +483,11 @@ VITC_KERNEL void vitc__f32_conv2d_drive(const vitc_f32_gemm_tile *t, int N, int 
     const int padded = !pointwise && (pad_t || pad_l || Hp != H || Wp != W);
     const int Hq = (Hp + stride_h - 1) / stride_h, Wq = (Wp + stride_w - 1) / stride_w; /* a phase plane */
     const ptrdiff_t hwq = (ptrdiff_t)Hq * Wq, hwp = hwq * stride_h * stride_w;
+    const int chunk = VITC__CONV2D_CHUNK(NR, kdim, ohw);
     float *wp = scratch;
-    float *ap = scratch + (pointwise ? (ptrdiff_t)NR * kdim : ((ptrdiff_t)ohw + NR - 1) / NR * NR * kdim);
+    float *ap = scratch + (pointwise ? (ptrdiff_t)NR * kdim : (ptrdiff_t)chunk * kdim);
     float *xpad = ap + (ptrdiff_t)t->mr * (kc > 0 && kc < kdim ? kc : kdim);
-    int n, g, c, kh, kw, p0, r;
+    int n, g, c, kh, kw, p0, q0, r;
 
     for (n = 0; n < N; n++) {
         for (g = 0; g < group; g++) {
@@ -481,27 +534,32 @@ VITC_KERNEL void vitc__f32_conv2d_drive(const vitc_f32_gemm_tile *t, int N, int 
                         }
                     }
                 }
-                /* wp[panel][k = (c*KH + kh)*KW + kw][jj] = Xpadded[c][oh*sh + kh*dh][ow*sw + kw*dw] */
-                for (p0 = 0; p0 < ohw; p0 += NR) {
-                    const int nr = ohw - p0 < NR ? ohw - p0 : NR, oh = p0 / OW, ow = p0 % OW;
-                    float *dst = wp + (ptrdiff_t)(p0 / NR) * kdim * NR;
-                    for (c = 0; c < cin_g; c++)
-                        for (kh = 0; kh < KH; kh++)
-                            for (kw = 0; kw < KW; kw++, dst += NR) {
-                                if (padded) { /* a contiguous run of the tap's phase plane */
-                                    const int ty = kh * dil_h, tx = kw * dil_w;
-                                    vitc__f32_conv2d_pack_tap(dst, xpad + (ptrdiff_t)c * hwp +
-                                                                       ((ptrdiff_t)(ty % stride_h) * stride_w + tx % stride_w) * hwq,
-                                                              oh, ow, nr, NR, OW, Wq, 1, 1, ty / stride_h, tx / stride_w);
-                                } else {
+                /* chunk by chunk of output pixels [q0, q0 + chunk): wp[panel][k = (c*KH + kh)*KW + kw][jj] =
+                 * Xpadded[c][oh*sh + kh*dh][ow*sw + kw*dw], then that chunk's columns of Y_g */
+                for (q0 = 0; q0 < ohw; q0 += chunk) {
+                    const int qn = ohw - q0 < chunk ? ohw - q0 : chunk;
+                    vitc_f32_gemm_epilogue ec = e;
+                    if (padded)
+                        vitc__f32_conv2d_pack_phased(wp, xpad, cin_g, KH, KW, dil_h, dil_w, stride_h, stride_w, Hq, Wq, q0,
+                                                     qn, NR, OW);
+                    for (p0 = q0; !padded && p0 < q0 + qn; p0 += NR) {
+                        const int nr = q0 + qn - p0 < NR ? q0 + qn - p0 : NR, oh = p0 / OW, ow = p0 % OW;
+                        float *dst = wp + (ptrdiff_t)((p0 - q0) / NR) * kdim * NR;
+                        for (c = 0; c < cin_g; c++)
+                            for (kh = 0; kh < KH; kh++)
+                                for (kw = 0; kw < KW; kw++, dst += NR) /* unpadded: X itself, strided */
                                     vitc__f32_conv2d_pack_tap(dst, xg + (ptrdiff_t)c * hw, oh, ow, nr, NR, OW, W, stride_h,
                                                               stride_w, kh * dil_h, kw * dil_w);
-                                }
-                            }
+                    }
+                    if (ec.gate) ec.gate += q0;
+                    if (ec.res) ec.res += q0;
+                    vitc__f32_gemm_drive(t, cout_g, qn, kdim, Wt + (ptrdiff_t)g * cout_g * kdim, kdim, 1, wp, 0,
+                                         Y + yoff + q0, ohw, &ec, 0, kc, nc, ap, NULL);
                 }
+            } else {
+                vitc__f32_gemm_drive(t, cout_g, ohw, kdim, Wt + (ptrdiff_t)g * cout_g * kdim, kdim, 1, xg, hw, Y + yoff, ohw,
+                                     &e, 0, kc, nc, ap, wp);
             }
-            vitc__f32_gemm_drive(t, cout_g, ohw, kdim, Wt + (ptrdiff_t)g * cout_g * kdim, kdim, 1, pointwise ? xg : wp,
-                                 pointwise ? hw : 0, Y + yoff, ohw, &e, 0, kc, nc, ap, wp);
         }
     }
 }
