@@ -199,6 +199,12 @@ void graph_check_readers(const Graph *g, const char *after) {
   free(seen);
 }
 
+void graph_set_input(Graph *g, int ni, int k, int t) {
+  if (g->n[ni].in[k] == t) return;
+  g->n[ni].in[k] = t; /* the old tensor's entry goes stale: its readers skip it */
+  if (t >= 0) readers_add(g, t, ni);
+}
+
 int graph_readers(const Graph *g, int t, const int **nodes) {
   *nodes = g->readers[t].node;
   return g->readers[t].n;

@@ -184,6 +184,9 @@ int node_reads(const Node *n, int t);
 void graph_replace_uses(Graph *g, int from, int to);
 /* Exchange nodes a and b (their positions in g->n), keeping producers and readers. */
 void graph_swap_nodes(Graph *g, int a, int b);
+/* Node ni's input slot k reads tensor t from now on, the readers index kept up to date
+ * (constant time: the way to rewire one input without graph_reindex). */
+void graph_set_input(Graph *g, int ni, int k, int t);
 /* Rebuild the readers index after inputs were rewired by hand. */
 void graph_reindex(Graph *g);
 /* Dies (an internal bug) if a live node reads a tensor the readers index does not list:

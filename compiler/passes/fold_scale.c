@@ -94,7 +94,7 @@ static bool take(Graph *g, int ri, int z, int x, int e, bool apply) {
       Attr *a = (Attr *)node_attr(r, "epsilon");
       if (!a) a = node_add_attr(g, ri, "epsilon", ATTR_FLOAT), r = &g->n[ri];
       a->f = eps2;
-      r->in[0] = x;
+      graph_set_input(g, ri, 0, x);
     }
     return true;
   }
@@ -106,7 +106,7 @@ static bool take(Graph *g, int ri, int z, int x, int e, bool apply) {
       Attr *a = (Attr *)node_attr(r, "residual_scale");
       if (!a) a = node_add_attr(g, ri, "residual_scale", ATTR_FLOAT), r = &g->n[ri];
       a->f = rs2;
-      r->in[3] = x;
+      graph_set_input(g, ri, 3, x);
     }
     return true;
   }
@@ -118,9 +118,8 @@ static bool take(Graph *g, int ri, int z, int x, int e, bool apply) {
       float v = ldexpf(1.0f, e + e2);
       if (!isfinite(v) || v < FLT_MIN) return false;
       int c = pm_add_const_f32(g, "vitc_scale", &one, &v);
-      r = &g->n[ri];
-      r->in[k] = c;
-      r->in[1 - k] = x;
+      graph_set_input(g, ri, k, c);
+      graph_set_input(g, ri, 1 - k, x);
     } else {
       float v = ldexpf(1.0f, e + e2);
       if (!isfinite(v) || v < FLT_MIN) return false;
@@ -154,10 +153,8 @@ static bool into_producer(Graph *g, int si, int x, int e) {
       Shape sb = g->t[bt].shape;
       b2 = pm_add_const_f32(g, g->t[bt].name, &sb, bv);
     }
-    ln = &g->n[li];
-    ln->in[1] = g2;
-    if (bt >= 0) ln->in[2] = b2;
-    graph_reindex(g); /* inputs rewired by hand */
+    graph_set_input(g, li, 1, g2);
+    if (bt >= 0) graph_set_input(g, li, 2, b2);
     int z = g->n[si].out[0];
     graph_replace_uses(g, z, x); /* the LayerNorm's output now holds s * LN(...) */
     g->n[si].dead = true;
@@ -167,35 +164,36 @@ static bool into_producer(Graph *g, int si, int x, int e) {
   return ok;
 }
 
+static int cmp_int(const void *a, const void *b) { return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b); }
+
 static int try_scale(Graph *g, int si) {
   int x, e;
   if (!scale_node(g, si, &x, &e)) return 0;
   int z = g->n[si].out[0];
   if (g->t[z].is_output) return 0;
-  int readers = 0;
-  bool all = true;
-  for (int i = 0; i < g->nn && all; i++) {
-    if (g->n[i].dead) continue;
-    for (int k = 0; k < g->n[i].n_in; k++)
-      if (g->n[i].in[k] == z) {
-        all = take(g, i, z, x, e, false);
-        readers++;
-        break;
-      }
+  /* z's live readers, each once (the index has an entry per slot, and stale ones);
+   * copied, since taking the scale adds tensors and entries */
+  const int *idx;
+  int n_idx = graph_readers(g, z, &idx), readers = 0;
+  int *rd = xmalloc(sizeof(int) * (size_t)(n_idx + 1));
+  for (int j = 0; j < n_idx; j++) rd[j] = idx[j];
+  qsort(rd, (size_t)n_idx, sizeof(int), cmp_int);
+  for (int j = 0; j < n_idx; j++) {
+    int ri = rd[j];
+    if ((readers == 0 || rd[readers - 1] != ri) && !g->n[ri].dead && node_reads(&g->n[ri], z)) rd[readers++] = ri;
   }
-  if (!readers) return 0; /* eliminate_dead's job */
+  bool all = readers > 0;
+  for (int q = 0; q < readers && all; q++) all = take(g, rd[q], z, x, e, false);
+  int folded = 0;
   if (all) {
-    for (int i = 0; i < g->nn; i++) {
-      if (g->n[i].dead) continue;
-      bool reads = false;
-      for (int k = 0; k < g->n[i].n_in; k++) reads |= g->n[i].in[k] == z;
-      if (reads && !take(g, i, z, x, e, true)) vitc_die("fold_scale: reader %s refused a scale it accepted", g->n[i].name);
-    }
+    for (int q = 0; q < readers; q++)
+      if (!take(g, rd[q], z, x, e, true)) vitc_die("fold_scale: reader %s refused a scale it accepted", g->n[rd[q]].name);
     g->n[si].dead = true;
-    graph_reindex(g); /* take() rewired the readers' inputs by hand */
-    return 1;
-  }
-  return into_producer(g, si, x, e) ? 1 : 0;
+    folded = 1;
+  } else if (readers) /* none: eliminate_dead's job */
+    folded = into_producer(g, si, x, e) ? 1 : 0;
+  free(rd);
+  return folded;
 }
 
 int pass_fold_scale(Graph *g) {

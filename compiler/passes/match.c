@@ -109,7 +109,9 @@ int pm_add_const_f32(Graph *g, const char *name, const Shape *s, const float *v)
   char *unique = NULL;
   if (name && graph_find_tensor(g, name) >= 0) { /* tensor names must stay unique */
     unique = xmalloc(strlen(name) + 32);
-    for (int k = 1;; k++) {
+    /* NAME_1, else NAME_<tensor count> and up: probing 1, 2, 3, ... would cost the
+     * square of the copies made from one name (a chain of 40,000 merged scales) */
+    for (int k = 1;; k = k == 1 ? g->nt : k + 1) {
       sprintf(unique, "%s_%d", name, k);
       if (graph_find_tensor(g, unique) < 0) break;
     }
