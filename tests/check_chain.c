@@ -20,7 +20,9 @@
  *
  * A second model is a chain of n Reshape nodes (views: no code, the same bytes)
  * alternating [64,1] and [1,64], then a Relu: each view's storage is found at the
- * end of the chain, once per view, not by walking the chain back each time.
+ * end of the chain, once per view, not by walking the chain back each time. A third
+ * is n - 1 Muls by 2 and by 0.5 in turn, then a Relu: fold_scale merges consecutive
+ * scales of the residual stream (NOSE), here 39,999 of them, into one of 2.
  *
  * The bundle is built for the scalar target with -O0: GCC takes minutes to
  * optimize one function of 40,000 calls (its time, not vitc's), and the point
@@ -89,26 +91,34 @@ static int write_chain(int n, const char *path) {
   return rc;
 }
 
-/* n - 1 Reshapes of x [1,64], alternating to [64,1] and back, then a Relu; returns 0 or -1. */
-static int write_view_chain(int n, const char *path) {
+/* n - 1 Reshapes of x [1,64], alternating to [64,1] and back, then a Relu (scales:
+ * n - 1 Muls by 2 and by 0.5 in turn instead); returns 0 or -1. */
+static int write_relu_chain(int n, bool scales, const char *path) {
   MB *mb = mb_new(17);
   mb_input(mb, "x", DT_FLOAT, 2, (int64_t[]){1, WIDTH});
   int64_t tall[2] = {WIDTH, 1}, wide[2] = {1, WIDTH};
-  mb_init_raw(mb, "tall", DT_INT64, 1, (int64_t[]){2}, tall);
-  mb_init_raw(mb, "wide", DT_INT64, 1, (int64_t[]){2}, wide);
+  const float two = 2.0f, half = 0.5f;
+  if (scales) {
+    mb_init_raw(mb, "tall", DT_FLOAT, 0, NULL, &two);
+    mb_init_raw(mb, "wide", DT_FLOAT, 0, NULL, &half);
+  } else {
+    mb_init_raw(mb, "tall", DT_INT64, 1, (int64_t[]){2}, tall);
+    mb_init_raw(mb, "wide", DT_INT64, 1, (int64_t[]){2}, wide);
+  }
+  const char *op = scales ? "Mul" : "Reshape";
   Onnx__NodeProto *nodes = mb_alloc(mb, (size_t)n * sizeof *nodes);
   Onnx__NodeProto **list = mb_alloc(mb, (size_t)n * sizeof *list);
   char **names = mb_alloc(mb, 3 * (size_t)n * sizeof *names), *text = mb_alloc(mb, 3 * (size_t)n * 32);
   for (int i = 0; i < n; i++) {
     bool last = i == n - 1;
     char *name = text + (3 * (size_t)i) * 32, *out = name + 32, *in = out + 32;
-    snprintf(name, 32, "/views.%d/%s", i, last ? "Relu" : "Reshape");
+    snprintf(name, 32, "/chain.%d/%s", i, last ? "Relu" : op);
     snprintf(out, 32, last ? "y" : "v%d", i);
     snprintf(in, 32, i == 0 ? "x" : "v%d", i - 1);
     Onnx__NodeProto *nd = &nodes[i];
     *nd = (Onnx__NodeProto)ONNX__NODE_PROTO__INIT;
     nd->name = name;
-    nd->op_type = last ? "Relu" : "Reshape";
+    nd->op_type = last ? "Relu" : (char *)op;
     nd->n_input = last ? 1 : 2;
     nd->input = &names[3 * (size_t)i];
     nd->input[0] = in;
@@ -224,16 +234,19 @@ START_TEST(test_chain) {
 }
 END_TEST
 
-START_TEST(test_view_chain) {
-  char *work = tu_printf("%s/tests/chain/views%d", VITC_BINARY_DIR, n_nodes), *model = tu_printf("%s/views.onnx", work);
+/* The chain of views (scales false) or of scales by 2 and 0.5, then a Relu, gives
+ * relu(x) bit for bit. */
+static void check_relu_chain(bool scales) {
+  const char *what = scales ? "scales" : "views";
+  char *work = tu_printf("%s/tests/chain/%s%d", VITC_BINARY_DIR, what, n_nodes), *model = tu_printf("%s/%s.onnx", work, what);
   tu_rm_rf(work);
   ck_assert(tu_mkdir_p(work) == 0);
-  ck_assert_msg(write_view_chain(n_nodes, model) == 0, "cannot write %s", model);
+  ck_assert_msg(write_relu_chain(n_nodes, scales, model) == 0, "cannot write %s", model);
   char *vitc = VITC_BINARY_DIR "/vitc", *bundle = tu_printf("%s/scalar", work), *prog = tu_printf("%s/prog", work);
   char *compile[] = {vitc, "compile", model, "-o", bundle, "--main", "--quiet", "--target", "scalar", NULL};
   double secs;
-  ck_assert(run_ok("vitc compile (views)", compile, 600, &secs));
-  printf("chain of %d views: vitc compile (scalar): %.2f s\n", n_nodes, secs);
+  ck_assert(run_ok("vitc compile", compile, 600, &secs));
+  printf("chain of %d %s: vitc compile (scalar): %.2f s\n", n_nodes, what, secs);
   Platform p;
   char *why = tu_target_platform(target_find("scalar"), &p);
   ck_assert_msg(why == NULL, "the scalar target cannot run here: %s", why);
@@ -242,18 +255,25 @@ START_TEST(test_view_chain) {
   ck_assert_msg(r.exited && r.status == 0 && !r.err[0], "building the bundle failed or warned:\n%.3000s", r.err);
   tu_run_free(&r);
   float x[WIDTH], want[WIDTH];
-  for (int j = 0; j < WIDTH; j++) x[j] = (float)(j - WIDTH / 2) / 8.0f, want[j] = x[j] > 0 ? x[j] : 0;
+  const float net = scales && (n_nodes - 1) % 2 ? 2.0f : 1.0f; /* an odd number of scales ends on a 2 */
+  for (int j = 0; j < WIDTH; j++) x[j] = (float)(j - WIDTH / 2) / 8.0f, want[j] = x[j] > 0 ? net * x[j] : 0;
   char *in = tu_printf("%s/x.bin", work), *out = tu_printf("%s/y.bin", work);
   ck_assert(tu_write_file(in, x, sizeof x) == 0);
   char *run[] = {prog, "--in", in, "--out", out, NULL};
-  ck_assert(run_ok("running the bundle (views)", run, 600, NULL));
+  ck_assert(run_ok("running the bundle", run, 600, NULL));
   size_t len;
   float *y = tu_read_file(out, &len);
-  ck_assert_msg(y && len == sizeof want && memcmp(y, want, sizeof want) == 0, "relu(x) through %d views is not relu(x)",
-                n_nodes);
-  printf("chain of %d views: the bundle gives relu(x) exactly\n", n_nodes);
+  ck_assert_msg(y && len == sizeof want && memcmp(y, want, sizeof want) == 0, "relu(x) through %d %s is not relu(x)",
+                n_nodes, what);
+  printf("chain of %d %s: the bundle gives relu(x) exactly\n", n_nodes, what);
   free(y);
 }
+
+START_TEST(test_view_chain) { check_relu_chain(false); }
+END_TEST
+
+/* fold_scale merges consecutive scales: it must do so in time linear in the chain */
+START_TEST(test_scale_chain) { check_relu_chain(true); }
 END_TEST
 
 int main(int argc, char **argv) {
@@ -273,6 +293,7 @@ int main(int argc, char **argv) {
   tcase_set_timeout(tc, 3600);
   tcase_add_test(tc, test_chain);
   tcase_add_test(tc, test_view_chain);
+  tcase_add_test(tc, test_scale_chain);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
