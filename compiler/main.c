@@ -1,7 +1,7 @@
 /* main.c: the vitc command line.
  *
  *   vitc compile MODEL.onnx -o DIR [--target T] [--name NAME] [--main] [--shape IN=1x3x224x224]...
- *                [--weights embed|file]
+ *                [--weights embed|file] [--const IN=FILE.pb|FILE.npy|1,2,3]...
  *   vitc inspect MODEL.onnx [--shape ...]
  *   vitc validate FILE.c --target T   (libclang checks of generated C, docs/validate.md)
  *
@@ -28,8 +28,9 @@ static void usage(FILE *f) {
   fprintf(f,
           "usage:\n"
           "  vitc compile MODEL.onnx -o DIR [--target T] [--name NAME] [--main] [--shape INPUT=DxDx...]...\n"
+          "               [--const INPUT=FILE.pb|FILE.npy|v1,v2,...]...\n"
           "               [--dump-after PASS|all] [--strict-nan] [--threads N] [--weights embed|file] [--quiet]\n"
-          "  vitc inspect MODEL.onnx [--shape INPUT=DxDx...]...\n"
+          "  vitc inspect MODEL.onnx [--shape INPUT=DxDx...]... [--const INPUT=VALUE]...\n"
           "  vitc validate FILE.c --target T [--triple TRIPLE] [--name NAME] [--harness]\n"
           "  vitc targets            (each target's C flags; which one native picks here)\n"
           "  vitc --version\n"
@@ -60,6 +61,8 @@ typedef struct Args {
   bool weights_file; /* --weights file: weights in DIR/NAME.weights (runtime/vitc_weights.h) */
   ShapeOverride ov[32];
   int n_ov;
+  ConstOverride co[32]; /* --const NAME=FILE.pb|FILE.npy|v1,v2,... */
+  int n_co;
 } Args;
 
 static int parse_args(int argc, char **argv, Args *a) {
@@ -87,6 +90,10 @@ static int parse_args(int argc, char **argv, Args *a) {
       if (strcmp(val, "file") == 0) a->weights_file = true;
       else if (strcmp(val, "embed") == 0) a->weights_file = false;
       else return vitc_err("--weights '%s' is not embed or file", val), 1;
+    }
+    else if (OPTVAL("--const")) {
+      if (a->n_co == 32) return vitc_err("too many --const options"), 1;
+      if (const_override_parse(val, &a->co[a->n_co++])) return 1;
     }
     else if (OPTVAL("--shape")) {
       if (a->n_ov == 32) return vitc_err("too many --shape options"), 1;
@@ -138,7 +145,7 @@ static const char *basename_of(const char *p) {
 }
 
 static Graph *load_and_optimize(Args *a, PipelineOptions *po) {
-  Graph *g = onnx_load(a->model, a->ov, a->n_ov);
+  Graph *g = onnx_load_with_consts(a->model, a->ov, a->n_ov, a->co, a->n_co);
   if (!g) return NULL;
   if (run_pipeline(g, po)) {
     graph_free(g);
@@ -279,7 +286,7 @@ static void print_blocks(Args *a, Graph *g) {
 
 static int cmd_inspect(Args *a) {
   if (!a->model) return fprintf(stderr, "vitc inspect: no model given\n"), 2;
-  Graph *g0 = onnx_load(a->model, a->ov, a->n_ov);
+  Graph *g0 = onnx_load_with_consts(a->model, a->ov, a->n_ov, a->co, a->n_co);
   if (!g0) return 1;
   int counts0[OP_COUNT] = {0};
   for (int i = 0; i < g0->nn; i++) counts0[g0->n[i].op]++;

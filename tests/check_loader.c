@@ -312,7 +312,8 @@ END_TEST
 
 START_TEST(test_opset_import) {
   char *dir = unit_dir(SUITE, "opsets");
-  static const struct { int opset; bool ok; } cases[] = {{12, false}, {13, true}, {17, true}, {20, true}, {21, false}};
+  static const struct { int opset; bool ok; } cases[] = {{0, false}, {1, true}, {7, true},  {12, true},
+                                                         {13, true}, {17, true}, {21, true}, {22, false}};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     MB *mb = relu_model(cases[i].opset);
     if (cases[i].ok) {

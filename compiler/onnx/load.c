@@ -26,6 +26,7 @@
 
 #include "ir/diag.h"
 #include "onnx/onnx.pb-c.h"
+#include "onnx/upgrade.h"
 
 /* One tensor may hold at most 2^31-1 elements: kernels index with int. */
 #define MAX_NUMEL ((int64_t)INT32_MAX)
@@ -106,6 +107,9 @@ typedef struct Loader {
   char *dir;       /* model folder, for external data */
   char *dir_real;  /* its realpath */
   Graph *g;
+  const ConstOverride *co; /* --const */
+  int n_co;
+  char *co_used;
 } Loader;
 
 static int read_external(Loader *L, const Onnx__TensorProto *tp, const char *tname, size_t nbytes, void *dst) {
@@ -374,6 +378,24 @@ static int add_value_info_input(Loader *L, const Onnx__ValueInfoProto *vi, const
     return vitc_err("%s: graph input '%s' is not a tensor", L->path, name);
   const Onnx__TypeProto__Tensor *tt = vi->type->tensor_type;
   DType dt = (DType)tt->elem_type;
+  for (int i = 0; i < L->n_co; i++) /* --const: the input becomes a constant */
+    if (strcmp(L->co[i].name, name) == 0) {
+      L->co_used[i] = 1;
+      Shape declared = {0, {0}};
+      bool known = tt->shape && tt->shape->n_dim <= IR_MAX_RANK;
+      if (known) {
+        declared.rank = (int)tt->shape->n_dim;
+        for (size_t d = 0; d < tt->shape->n_dim; d++)
+          declared.d[d] = tt->shape->dim[d]->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE
+                              ? tt->shape->dim[d]->dim_value : -1;
+      }
+      DType cdt;
+      Shape cs;
+      void *data;
+      if (const_override_value(&L->co[i], dt, &declared, known, &cdt, &cs, &data)) return -1;
+      graph_add_const(L->g, name, cdt, &cs, data);
+      return 0;
+    }
   if (!dtype_supported(dt))
     return vitc_err("%s: graph input '%s' has element type %s, which vitc does not support", L->path, name, dtype_name(dt));
   int ti = graph_add_tensor(L->g, name);
@@ -440,6 +462,29 @@ static int check_opsets(Loader *L, const Onnx__ModelProto *m) {
   return 0;
 }
 
+/* The upgraded node's input and output counts against its op's row in ir/ops.def.
+ * Inputs before min_in are required by the op's schema; later ones may be left
+ * empty. Ops rely on this and on output 0 being present. */
+static int check_arity(Loader *L, int ni, const char *op, int version) {
+  const Node *n = &L->g->n[ni];
+  int min_in, max_in, min_out, max_out;
+  op_arity(n->op, &min_in, &max_in, &min_out, &max_out);
+  if (n->n_in < min_in || n->n_in > max_in || n->n_out < min_out || n->n_out > max_out) {
+    char want_in[32], want_out[32];
+    snprintf(want_in, sizeof want_in, min_in == max_in ? "%d" : max_in == VITC_MANY ? "at least %d" : "%d to %d",
+             min_in, max_in);
+    snprintf(want_out, sizeof want_out, min_out == max_out ? "%d" : max_out == VITC_MANY ? "at least %d" : "%d to %d",
+             min_out, max_out);
+    return vitc_err("%s: node '%s' (%s-%d, opset %d): expects %s input(s) and %s output(s), has %d and %d", L->path,
+                    n->name, op, version, L->g->opset, want_in, want_out, n->n_in, n->n_out);
+  }
+  for (int j = 0; j < min_in; j++)
+    if (n->in[j] < 0)
+      return vitc_err("%s: node '%s' (%s, opset %d): required input %d is empty", L->path, n->name, op, L->g->opset, j);
+  if (n->out[0] < 0) return vitc_err("%s: node '%s' (%s, opset %d): output 0 is empty", L->path, n->name, op, L->g->opset);
+  return 0;
+}
+
 static int build_graph(Loader *L, const Onnx__ModelProto *m, const ShapeOverride *ov, int n_ov) {
   const Onnx__GraphProto *gp = m->graph;
   if (!gp) return vitc_err("%s: the model has no graph", L->path);
@@ -459,6 +504,8 @@ static int build_graph(Loader *L, const Onnx__ModelProto *m, const ShapeOverride
       return vitc_err("%s: --shape names '%s', which is not a graph input", L->path, ov[i].name);
     }
   free(ov_used);
+  for (int i = 0; i < L->n_co; i++)
+    if (!L->co_used[i]) return vitc_err("%s: --const names '%s', which is not a graph input", L->path, L->co[i].name);
   /* Nodes: first pass creates output tensors so that order in the file does not matter. */
   for (size_t i = 0; i < gp->n_node; i++) {
     Onnx__NodeProto *np = gp->node[i];
@@ -472,21 +519,14 @@ static int build_graph(Loader *L, const Onnx__ModelProto *m, const ShapeOverride
       if (add_constant_node(L, np)) return -1;
       continue;
     }
-    int k = op_lookup(op);
-    if (k < 0 || (op_flags((OpKind)k) & (OPF_FOLD | OPF_INTERNAL)))
+    /* The op's version at the model's opset (onnx/opsets.def); Upsample is read as Resize. */
+    int version = opset_version(op, L->g->opset);
+    int k = op_lookup(strcmp(op, "Upsample") == 0 ? "Resize" : op);
+    if (k < 0 || version < 0 || (op_flags((OpKind)k) & (OPF_FOLD | OPF_INTERNAL)))
       return vitc_err("%s: node '%s': op '%s' (opset %d) is not supported by vitc", L->path, nname, op, L->g->opset);
-    int min_in, max_in, min_out, max_out;
-    op_arity((OpKind)k, &min_in, &max_in, &min_out, &max_out);
-    if ((int)np->n_input < min_in || (int)np->n_input > max_in || (int)np->n_output < min_out ||
-        (int)np->n_output > max_out) {
-      char want_in[32], want_out[32];
-      snprintf(want_in, sizeof want_in, min_in == max_in ? "%d" : max_in == VITC_MANY ? "at least %d" : "%d to %d",
-               min_in, max_in);
-      snprintf(want_out, sizeof want_out, min_out == max_out ? "%d" : max_out == VITC_MANY ? "at least %d" : "%d to %d",
-               min_out, max_out);
-      return vitc_err("%s: node '%s' (%s, opset %d): expects %s input(s) and %s output(s), has %zu and %zu", L->path,
-                      nname, op, L->g->opset, want_in, want_out, np->n_input, np->n_output);
-    }
+    if (version == 0)
+      return vitc_err("%s: node '%s': op '%s' at opset %d is not supported (vitc reads %s from opset %d)", L->path,
+                      nname, op, L->g->opset, op, opset_first(op));
     int *ins = xmalloc((np->n_input + 1) * sizeof(int));
     int *outs = xmalloc((np->n_output + 1) * sizeof(int));
     for (size_t j = 0; j < np->n_input; j++) {
@@ -506,25 +546,14 @@ static int build_graph(Loader *L, const Onnx__ModelProto *m, const ShapeOverride
       }
       outs[j] = t >= 0 ? t : graph_add_tensor(L->g, out);
     }
-    /* Inputs before min_in are required by the op's schema (ops.def); later ones may be
-     * left empty. Ops rely on this and on output 0 being present. */
-    int missing_in = -1;
-    for (int j = 0; j < min_in && missing_in < 0; j++)
-      if (ins[j] < 0) missing_in = j;
-    if (missing_in >= 0 || outs[0] < 0) {
-      free(ins);
-      free(outs);
-      if (missing_in >= 0)
-        return vitc_err("%s: node '%s' (%s, opset %d): required input %d is empty", L->path, nname, op,
-                        L->g->opset, missing_in);
-      return vitc_err("%s: node '%s' (%s, opset %d): output 0 is empty", L->path, nname, op, L->g->opset);
-    }
     int ni = graph_add_node(L->g, (OpKind)k, np->name, ins, (int)np->n_input, outs, (int)np->n_output);
     free(ins);
     free(outs);
     for (size_t a = 0; a < np->n_attribute; a++)
       if (convert_attr(L, ni, np, np->attribute[a])) return -1;
+    if (upgrade_node(L->g, ni, op, version) || check_arity(L, ni, op, version)) return -1;
   }
+  graph_reindex(L->g); /* upgrade_node rewired inputs */
   /* Every tensor read must come from somewhere. */
   for (int i = 0; i < L->g->nn; i++) {
     const Node *n = &L->g->n[i];
@@ -586,6 +615,10 @@ static void unmap_file(Mapped *m) {
 }
 
 Graph *onnx_load(const char *path, const ShapeOverride *ov, int n_ov) {
+  return onnx_load_with_consts(path, ov, n_ov, NULL, 0);
+}
+
+Graph *onnx_load_with_consts(const char *path, const ShapeOverride *ov, int n_ov, const ConstOverride *co, int n_co) {
   Mapped file;
   if (map_file(path, &file)) return NULL;
   if (file.len == 0) {
@@ -601,6 +634,9 @@ Graph *onnx_load(const char *path, const ShapeOverride *ov, int n_ov) {
   }
   Loader L = {0};
   L.path = path;
+  L.co = co;
+  L.n_co = n_co;
+  L.co_used = xcalloc((size_t)n_co + 1, 1);
   L.dir = dir_of(path);
   L.dir_real = realpath(L.dir, NULL);
   L.g = graph_new();
@@ -611,6 +647,7 @@ Graph *onnx_load(const char *path, const ShapeOverride *ov, int n_ov) {
   onnx__model_proto__free_unpacked(m, NULL);
   free(L.dir);
   free(L.dir_real);
+  free(L.co_used);
   if (rc) {
     graph_free(L.g);
     return NULL;

@@ -100,6 +100,16 @@ static int64_t i_pow(int64_t a, int64_t b) {
   }
   return (int64_t)r;
 }
+static double f_fmod(double a, double b) { return fmod(a, b); }
+static double f_prelu(double a, double b) { return a < 0 ? a * b : a; }
+/* Mod fmod=0: the sign of the divisor (Python's %), x mod 0 = 0, as the kernel */
+static int64_t i_mod(int64_t a, int64_t b) {
+  if (b == 0 || b == -1) return 0;
+  int64_t r = a % b;
+  return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+}
+static int64_t i_fmod(int64_t a, int64_t b) { return b == 0 || b == -1 ? 0 : a % b; }
+static int64_t i_xor(int64_t a, int64_t b) { return (a != 0) ^ (b != 0); }
 static int64_t i_max(int64_t a, int64_t b) { return a > b ? a : b; }
 static int64_t i_min(int64_t a, int64_t b) { return a < b ? a : b; }
 static int64_t i_eq(int64_t a, int64_t b) { return a == b; }
@@ -134,7 +144,18 @@ static const BinaryOp binary_ops[] = {
     {OP_GreaterOrEqual, "greater_or_equal", CL_FLOAT | CL_INT, true, f_ge, i_ge},
     {OP_And, "and", CL_BOOL, true, NULL, i_and},
     {OP_Or, "or", CL_BOOL, true, NULL, i_or},
+    {OP_Xor, "xor", CL_BOOL, true, NULL, i_xor},
+    {OP_Mod, "mod", CL_INT, false, NULL, i_mod}, /* fmod=0: integers only (ONNX) */
+    {OP_PRelu, "prelu", CL_FLOAT, false, f_prelu, NULL},
 };
+/* Mod with fmod=1 (C's fmod: the dividend's sign; floats must use it) */
+static const BinaryOp fmod_op = {OP_Mod, "fmod", CL_FLOAT | CL_INT, false, f_fmod, i_fmod};
+
+static const BinaryOp *binary_op(OpKind k);
+static const BinaryOp *node_binary_op(const Node *n) {
+  if (n->op == OP_Mod && attr_int(n, "fmod", 0) != 0) return &fmod_op;
+  return binary_op(n->op);
+}
 
 static const BinaryOp *binary_op(OpKind k) {
   for (size_t i = 0; i < sizeof binary_ops / sizeof binary_ops[0]; i++)
@@ -229,7 +250,7 @@ static int check_one_output(Graph *g, Node *n) {
 }
 
 static int infer_binary(Graph *g, Node *n) {
-  const BinaryOp *op = binary_op(n->op);
+  const BinaryOp *op = node_binary_op(n);
   if (is_variadic(n)) {
     if (n->n_in < 1 || n->n_in > MAX_VARIADIC)
       return node_err(g, n, "expects 1 to %d inputs, got %d", MAX_VARIADIC, n->n_in);
@@ -264,7 +285,7 @@ static int infer_binary(Graph *g, Node *n) {
 /* ---- eval ---- */
 
 static int eval_binary(Graph *g, Node *n) {
-  const BinaryOp *op = binary_op(n->op);
+  const BinaryOp *op = node_binary_op(n);
   Tensor *y = node_out(g, n, 0);
   int64_t numel = shape_numel(&y->shape);
   /* Float inputs compute in double; integers and bools in int64 (also Pow with
@@ -323,7 +344,7 @@ static size_t take_scratch(size_t *top, int64_t numel, DType dt) {
 /* The element type the kernels compute `n` in, or DT_UNDEFINED with *why set. */
 static DType kernel_type(Graph *g, Node *n, const char **why) {
   DType x = node_in(g, n, 0)->dtype;
-  if (n->op == OP_And || n->op == OP_Or) return DT_BOOL;
+  if (n->op == OP_And || n->op == OP_Or || n->op == OP_Xor) return DT_BOOL;
   if (n->op == OP_Pow) {
     if (x == DT_FLOAT) return DT_FLOAT;
     if ((x == DT_INT32 || x == DT_INT64) && type_class(node_in(g, n, 1)->dtype) == CL_FLOAT) return DT_FLOAT;
@@ -346,7 +367,7 @@ static int lower_binary(Graph *g, Node *n, Lowering *L, bool report) {
     return report ? node_err(g, n, "vitc has no run-time kernel for %s (this only folds, when the inputs are constants)",
                              why)
                   : -1;
-  L->rt = binary_op(n->op)->to_bool ? DT_BOOL : L->ct;
+  L->rt = node_binary_op(n)->to_bool ? DT_BOOL : L->ct;
   Tensor *y = node_out(g, n, 0);
   size_t top = 0;
   for (int i = 0; i < n->n_in; i++) {
@@ -414,7 +435,7 @@ static int emit_copy(Emitter *e, Graph *g, Node *n) {
 }
 
 static int emit_binary(Emitter *e, Graph *g, Node *n) {
-  const BinaryOp *op = binary_op(n->op);
+  const BinaryOp *op = node_binary_op(n);
   Tensor *y = node_out(g, n, 0);
   if (n->n_in == 1) return emit_copy(e, g, n); /* Max/Min of one input */
   Lowering L;
@@ -424,6 +445,7 @@ static int emit_binary(Emitter *e, Graph *g, Node *n) {
     return 0;
   }
   emit_use_kernel(e, "eltwise/x-binary");
+  if (n->op == OP_PRelu) emit_use_kernel(e, "eltwise/f32-prelu");
   char kbase[64], names[MAX_VARIADIC + 2][16], what[64];
   snprintf(kbase, sizeof kbase, "vitc_%s_%s", kernel_prefix(L.ct), op->kernel);
   const char *kfn = emit_kfn(e, kbase);
@@ -486,6 +508,9 @@ const OpImpl op_impl_LessOrEqual = BINARY_IMPL;
 const OpImpl op_impl_GreaterOrEqual = BINARY_IMPL;
 const OpImpl op_impl_And = BINARY_IMPL;
 const OpImpl op_impl_Or = BINARY_IMPL;
+const OpImpl op_impl_Xor = BINARY_IMPL;
+const OpImpl op_impl_Mod = BINARY_IMPL;
+const OpImpl op_impl_PRelu = BINARY_IMPL;
 #undef BINARY_IMPL
 
 /* ---- Where: y = cond ? x : y, broadcast over all three ---- */

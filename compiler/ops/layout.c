@@ -292,12 +292,12 @@ static int split_sizes(Graph *g, Node *n, const Tensor *x, int *axis, int64_t *s
   int k = n->n_out;
   int64_t dim = x->shape.d[*axis];
   bool explicit_sizes = false;
-  if (g->opset >= 13 && node_in(g, n, 1)) {
+  if (node_in(g, n, 1)) { /* the loader makes the attribute of older versions this input */
     int c = shape_operand(g, n, 1, "split", sizes, k);
     if (c < 0) return -1;
     if (c != k) return node_err(g, n, "'split' has %d sizes for %d outputs", c, k);
     explicit_sizes = true;
-  } else if (g->opset < 13) {
+  } else {
     const int64_t *a;
     int c = attr_ints(n, "split", &a);
     if (c >= 0 && c != k) return node_err(g, n, "'split' has %d sizes for %d outputs", c, k);

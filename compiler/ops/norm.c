@@ -259,9 +259,12 @@ static int emit_softmax(Emitter *e, Graph *g, Node *n) {
   int64_t outer, len, inner;
   if (softmax_view(g, n, &outer, &len, &inner)) return -1;
   emit_use_kernel(e, "norm/f32-softmax");
-  emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %s);", emit_kfn(e, "vitc_f32_softmax"), outer, len,
+  emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %s);",
+            emit_kfn(e, n->op == OP_LogSoftmax ? "vitc_f32_log_softmax" : "vitc_f32_softmax"), outer, len,
             inner, emit_ref(e, n->in[0]), emit_ref(e, n->out[0]));
   return 0;
 }
 
 const OpImpl op_impl_Softmax = {.infer = infer_softmax, .emit = emit_softmax};
+/* LogSoftmax: the same view, the scalar kernel's log mode (rare in ViTs: no SIMD one) */
+const OpImpl op_impl_LogSoftmax = {.infer = infer_softmax, .emit = emit_softmax};

@@ -2,7 +2,8 @@
  *
  * The reduced axes come from the `axes` attribute in older opsets (ReduceSum
  * before 13, ReduceMean/ReduceMax before 18) and from an optional second input
- * after that, which vitc needs to be a constant. No axes means every axis, unless
+ * after that, which vitc needs to be a constant; the loader rewrites the older
+ * form into the newer (onnx/upgrade.c). No axes means every axis, unless
  * noop_with_empty_axes is set, in which case the op is the identity. keepdims
  * (default 1) keeps the reduced axes as 1s; the memory layout is the same either
  * way, so the kernel only needs X's dims and a mask of the reduced axes.
@@ -24,9 +25,12 @@ typedef struct ReduceDims {
   int64_t count; /* elements folded into each output */
 } ReduceDims;
 
-/* Does this node take its axes from an input (vs. the attribute)? */
+/* Does this node take its axes from an input (vs. the attribute)? The loader
+ * turns the attribute of older versions into the input (onnx/upgrade.c); graphs
+ * built by hand may still have either. */
 static bool axes_from_input(const Graph *g, const Node *n) {
-  return g->opset >= (n->op == OP_ReduceSum ? 13 : 18);
+  (void)g;
+  return !node_attr(n, "axes");
 }
 
 static int reduce_dims(Graph *g, Node *n, ReduceDims *rd) {
@@ -36,11 +40,10 @@ static int reduce_dims(Graph *g, Node *n, ReduceDims *rd) {
   int64_t axes[IR_MAX_RANK + 1];
   int na;
   if (axes_from_input(g, n)) {
-    if (node_attr(n, "axes")) return node_err(g, n, "axes is an input since this opset, not an attribute");
     na = node_in(g, n, 1) ? const_ints(g, n, 1, "axes", axes, IR_MAX_RANK + 1) : 0;
     if (na < 0) return -1;
   } else {
-    if (node_in(g, n, 1)) return node_err(g, n, "axes is an attribute in this opset, not an input");
+    if (node_in(g, n, 1)) return node_err(g, n, "axes is given both as an attribute and as an input");
     const int64_t *av;
     na = attr_ints(n, "axes", &av);
     if (na > IR_MAX_RANK) return node_err(g, n, "%d axes for rank %d", na, rank);

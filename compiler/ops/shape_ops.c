@@ -42,10 +42,12 @@ static Tensor *data_input(Graph *g, Node *n) {
 }
 
 /* A constant integer list given as input `input` from opset `since` on and as
- * attribute `attr` before (Squeeze/Unsqueeze axes). Returns the count, -1 if
- * absent, -2 on error (reported). */
+ * attribute `attr` before (Squeeze/Unsqueeze axes; the loader rewrites the
+ * attribute into the input, graphs built by hand may have either). Returns the
+ * count, -1 if absent, -2 on error (reported). */
 static int ints_input_or_attr(Graph *g, Node *n, int input, int since, const char *attr, int64_t *v, int max) {
-  if (g->opset >= since) {
+  (void)since;
+  if (!node_attr(n, attr)) {
     Tensor *t = node_in(g, n, input);
     if (!t) return -1;
     if (!t->data) {

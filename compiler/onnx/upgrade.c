@@ -1,0 +1,346 @@
+/* onnx/upgrade.c: every op version vitc reads, mapped onto the one its ops implement.
+ *
+ * ONNX changes an op's schema now and then (docs/Changelog.md): attributes become
+ * inputs (Slice 10, Pad 11, Clip 11, Squeeze/Unsqueeze/Split/ReduceSum 13, the
+ * other reductions 18, TopK 10, Reshape 5), Softmax/LogSoftmax/Hardmax stop
+ * coercing their input to 2-D (13), binary ops drop the `broadcast`/`axis`
+ * attributes for numpy broadcasting (7), Upsample becomes Resize (10). A model
+ * declares one opset for its whole default domain, and each node means the
+ * newest version of its op at that opset (compiler/onnx/opsets.def lists them).
+ *
+ * Rather than teach every op every version, the loader rewrites each node of an
+ * older version into the newest form right after reading it, as ONNX's own
+ * version converter does: attribute values become constant inputs, the 2-D
+ * coercion becomes Flatten -> op(axis -1) -> Reshape to the input's shape (views,
+ * and a Shape that folds), Upsample becomes Resize with the asymmetric
+ * coordinates and floor rounding that Upsample defines. The ops in compiler/ops/
+ * then implement the newest schema only, and g->opset stays the model's opset,
+ * for messages. A version that vitc cannot map is refused here with one error
+ * naming the node, the op and the opset. */
+#include "onnx/upgrade.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ir/diag.h"
+
+/* ---------------- the version table ---------------- */
+
+typedef struct OpVersions {
+  const char *name;
+  int v[12]; /* ascending, 0-terminated */
+} OpVersions;
+
+static const OpVersions op_versions[] = {
+#define VERSIONS(name, ...) {name, {__VA_ARGS__, 0}},
+#include "onnx/opsets.def"
+#undef VERSIONS
+};
+#define N_OP_VERSIONS ((int)(sizeof op_versions / sizeof op_versions[0]))
+
+static const OpVersions *find_versions(const char *op) {
+  int lo = 0, hi = N_OP_VERSIONS - 1; /* opsets.def is sorted by name */
+  while (lo <= hi) {
+    int mid = (lo + hi) / 2, c = strcmp(op, op_versions[mid].name);
+    if (c == 0) return &op_versions[mid];
+    if (c < 0) hi = mid - 1;
+    else lo = mid + 1;
+  }
+  return NULL;
+}
+
+int opset_version(const char *op, int opset) {
+  const OpVersions *ov = find_versions(op);
+  if (!ov) return -1;
+  int best = 0;
+  for (int i = 0; ov->v[i]; i++)
+    if (ov->v[i] <= opset) best = ov->v[i];
+  return best;
+}
+
+int opset_first(const char *op) {
+  const OpVersions *ov = find_versions(op);
+  return ov ? ov->v[0] : -1;
+}
+
+int opset_table(int i, const char **name, const int **versions) {
+  if (i < 0 || i >= N_OP_VERSIONS) return 0;
+  *name = op_versions[i].name;
+  *versions = op_versions[i].v;
+  return 1;
+}
+
+/* ---------------- helpers ---------------- */
+
+static Node *node(Graph *g, int ni) { return &g->n[ni]; }
+
+static void drop_attr(Graph *g, int ni, const char *name) {
+  Node *n = node(g, ni);
+  for (int i = 0; i < n->n_attr; i++)
+    if (strcmp(n->attr[i].name, name) == 0) {
+      free(n->attr[i].name);
+      free(n->attr[i].s);
+      free(n->attr[i].floats);
+      free(n->attr[i].ints);
+      n->attr[i] = n->attr[--n->n_attr];
+      return;
+    }
+}
+
+/* Input slot `slot` of node ni becomes tensor t (the input list grows with
+ * absent inputs as needed). The caller reindexes the graph afterwards. */
+static void set_input(Graph *g, int ni, int slot, int t) {
+  Node *n = node(g, ni);
+  if (slot >= n->n_in) {
+    n->in = xrealloc(n->in, (size_t)(slot + 1) * sizeof(int));
+    for (int i = n->n_in; i <= slot; i++) n->in[i] = -1;
+    n->n_in = slot + 1;
+  }
+  n->in[slot] = t;
+}
+
+/* A fresh constant tensor named after the node: "<node>/<what>". */
+static int new_const(Graph *g, int ni, const char *what, DType dt, const Shape *s, void *data) {
+  char *name = xmalloc(strlen(node(g, ni)->name) + strlen(what) + 16);
+  sprintf(name, "%s/%s", node(g, ni)->name, what);
+  while (graph_find_tensor(g, name) >= 0) strcat(name, "_");
+  int t = graph_add_const(g, name, dt, s, data);
+  free(name);
+  return t;
+}
+
+static int new_tensor(Graph *g, int ni, const char *what) {
+  char *name = xmalloc(strlen(node(g, ni)->name) + strlen(what) + 16);
+  sprintf(name, "%s/%s", node(g, ni)->name, what);
+  while (graph_find_tensor(g, name) >= 0) strcat(name, "_");
+  int t = graph_add_tensor(g, name);
+  free(name);
+  return t;
+}
+
+/* INTS attribute `attr` -> a 1-D int64 constant in input `slot`; absent: nothing. */
+static void ints_attr_to_input(Graph *g, int ni, const char *attr, int slot) {
+  const int64_t *v;
+  int k = attr_ints(node(g, ni), attr, &v);
+  if (k < 0) return;
+  int64_t *data = xmalloc((size_t)(k ? k : 1) * sizeof(int64_t));
+  if (k) memcpy(data, v, (size_t)k * sizeof(int64_t));
+  Shape s = {1, {k}};
+  set_input(g, ni, slot, new_const(g, ni, attr, DT_INT64, &s, data));
+  drop_attr(g, ni, attr);
+}
+
+/* A float attribute -> a scalar float32 constant in input `slot`. */
+static void float_attr_to_input(Graph *g, int ni, const char *attr, int slot) {
+  const Attr *a = node_attr(node(g, ni), attr);
+  if (!a || a->type != ATTR_FLOAT) return;
+  float *data = xmalloc(sizeof(float));
+  *data = a->f;
+  Shape s = {0, {0}};
+  set_input(g, ni, slot, new_const(g, ni, attr, DT_FLOAT, &s, data));
+  drop_attr(g, ni, attr);
+}
+
+/* The rank of tensor t if known at load time (a graph input or a constant), else -1. */
+static int known_rank(const Graph *g, int t) {
+  if (t < 0) return -1;
+  const Tensor *x = &g->t[t];
+  return x->data || x->is_input ? x->shape.rank : -1;
+}
+
+/* ---------------- the rewrites ---------------- */
+
+/* Binary ops before 7: `broadcast=1` lets B broadcast to A's shape, aligned at
+ * `axis` (default: trailing, as numpy). A trailing alignment is what the ops do
+ * already; another axis appends B ones by a Reshape, which folds for a constant B. */
+static int legacy_broadcast(Graph *g, int ni) {
+  Node *n = node(g, ni);
+  const Attr *ax = node_attr(n, "axis");
+  int64_t broadcast = attr_int(n, "broadcast", 0);
+  drop_attr(g, ni, "broadcast");
+  if (!ax || !broadcast || n->n_in != 2) {
+    drop_attr(g, ni, "axis");
+    return 0;
+  }
+  int ra = known_rank(g, n->in[0]), rb = known_rank(g, n->in[1]);
+  if (ra < 0 || rb < 0)
+    return node_err(g, n, "legacy broadcast with an axis needs operands of known rank; not supported here");
+  int64_t axis = ax->i < 0 ? ax->i + ra : ax->i;
+  int trailing = ra - (int)axis - rb;
+  drop_attr(g, ni, "axis");
+  if (axis < 0 || trailing < 0) return node_err(g, n, "broadcast axis %" PRId64 " does not fit ranks %d and %d", ax->i, ra, rb);
+  if (trailing == 0) return 0;
+  const Tensor *b = &g->t[n->in[1]];
+  int64_t *shape = xmalloc((size_t)(rb + trailing) * sizeof(int64_t));
+  for (int i = 0; i < rb; i++) shape[i] = b->shape.d[i];
+  for (int i = 0; i < trailing; i++) shape[rb + i] = 1;
+  Shape ss = {1, {rb + trailing}};
+  int shape_t = new_const(g, ni, "broadcast_shape", DT_INT64, &ss, shape);
+  int b2 = new_tensor(g, ni, "broadcast_b");
+  int ins[2] = {node(g, ni)->in[1], shape_t};
+  char *name = xmalloc(strlen(node(g, ni)->name) + 32);
+  sprintf(name, "%s/broadcast_reshape", node(g, ni)->name);
+  graph_add_node(g, OP_Reshape, name, ins, 2, &b2, 1);
+  free(name);
+  node(g, ni)->in[1] = b2;
+  return 0;
+}
+
+/* Softmax, LogSoftmax, Hardmax before 13 treat X as 2-D, [d0*..*d(axis-1),
+ * d(axis)*..*dn] (axis defaults to 1), and normalize its rows: Y = Reshape(op(
+ * Flatten(X, axis), axis=-1), Shape(X)). The Flatten and Reshape are views and
+ * the Shape folds, so this costs nothing at run time. */
+static int coerce_2d(Graph *g, int ni) {
+  Node *n = node(g, ni);
+  int64_t axis = attr_int(n, "axis", 1);
+  drop_attr(g, ni, "axis");
+  Attr *a = node_add_attr(g, ni, "axis", ATTR_INT);
+  a->i = -1;
+  n = node(g, ni);
+  int x = n->in[0], y = n->out[0];
+  if (y < 0) return 0; /* the loader reports the empty output */
+  int flat = new_tensor(g, ni, "flat_in"), flat_y = new_tensor(g, ni, "flat_out"), shp = new_tensor(g, ni, "shape");
+  char *name = xmalloc(strlen(n->name) + 32);
+  sprintf(name, "%s/flatten", n->name);
+  int fi = graph_add_node(g, OP_Flatten, name, &x, 1, &flat, 1);
+  Attr *fa = node_add_attr(g, fi, "axis", ATTR_INT);
+  fa->i = axis;
+  sprintf(name, "%s/shape", node(g, ni)->name);
+  graph_add_node(g, OP_Shape, name, &x, 1, &shp, 1);
+  int rin[2] = {flat_y, shp};
+  sprintf(name, "%s/reshape", node(g, ni)->name);
+  graph_add_node(g, OP_Reshape, name, rin, 2, &y, 1); /* now y's producer */
+  free(name);
+  n = node(g, ni);
+  n->in[0] = flat;
+  n->out[0] = flat_y;
+  g->t[flat_y].producer = ni;
+  return 0;
+}
+
+/* Upsample (7: scales attribute; 9, 10: scales input) and Resize 10 are Resize
+ * with asymmetric coordinates (x_in = x_out / scale) and, for nearest, floor. */
+static int upsample_to_resize(Graph *g, int ni, int version, bool was_upsample) {
+  Node *n = node(g, ni);
+  const char *mode = attr_str(n, "mode", "nearest");
+  if (strcmp(mode, "nearest") != 0 && strcmp(mode, "linear") != 0 && strcmp(mode, "bilinear") != 0)
+    return node_err(g, n, "mode '%s' is not supported (nearest or linear)", mode);
+  bool linear = strcmp(mode, "nearest") != 0;
+  int scales;
+  if (was_upsample && version < 9) {
+    const Attr *sa = node_attr(n, "scales");
+    if (!sa || sa->type != ATTR_FLOATS) return node_err(g, n, "attribute scales is required");
+    float *v = xmalloc((size_t)sa->n * sizeof(float) + 1);
+    memcpy(v, sa->floats, (size_t)sa->n * sizeof(float));
+    Shape s = {1, {sa->n}};
+    scales = new_const(g, ni, "scales", DT_FLOAT, &s, v);
+    drop_attr(g, ni, "scales");
+  } else {
+    if (n->n_in < 2 || n->in[1] < 0) return node_err(g, n, "input scales is required");
+    scales = n->in[1];
+  }
+  drop_attr(g, ni, "mode");
+  n = node(g, ni);
+  n->op = OP_Resize;
+  set_input(g, ni, 1, -1); /* roi */
+  set_input(g, ni, 2, scales);
+  Attr *a = node_add_attr(g, ni, "mode", ATTR_STRING);
+  a->s = xstrdup(linear ? "linear" : "nearest");
+  a = node_add_attr(g, ni, "coordinate_transformation_mode", ATTR_STRING);
+  a->s = xstrdup("asymmetric");
+  a = node_add_attr(g, ni, "nearest_mode", ATTR_STRING);
+  a->s = xstrdup("floor");
+  return 0;
+}
+
+static bool is_op(const Node *n, const char *name) { return strcmp(op_name(n->op), name) == 0; }
+
+static bool is_reduce(const Node *n) {
+  switch (n->op) {
+  case OP_ReduceMax: case OP_ReduceMean: case OP_ReduceSum:
+    return true;
+  default:
+    return strncmp(op_name(n->op), "Reduce", 6) == 0;
+  }
+}
+
+int upgrade_node(Graph *g, int ni, const char *onnx_op, int version) {
+  Node *n = node(g, ni);
+  drop_attr(g, ni, "consumed_inputs"); /* version 1's memory hint */
+  if (strcmp(onnx_op, "Upsample") == 0) return upsample_to_resize(g, ni, version, true);
+  n = node(g, ni);
+  switch (n->op) {
+  case OP_Add: case OP_Sub: case OP_Mul: case OP_Div: case OP_Pow: case OP_And: case OP_Or: case OP_Equal:
+  case OP_Greater: case OP_Less:
+    return version < 7 ? legacy_broadcast(g, ni) : 0;
+  case OP_PRelu:
+    if (version < 7 && n->n_in == 2 && known_rank(g, n->in[0]) >= 2) {
+      /* 6: the slope is per channel (axis 1), not numpy-aligned to the last axis */
+      Attr *b = node_add_attr(g, ni, "broadcast", ATTR_INT);
+      b->i = 1;
+      Attr *a = node_add_attr(g, ni, "axis", ATTR_INT);
+      a->i = 1;
+      return legacy_broadcast(g, ni);
+    }
+    return 0;
+  case OP_Gemm:
+    drop_attr(g, ni, "broadcast"); /* 6: C broadcasts (7 and up always may) */
+    return 0;
+  case OP_Softmax: case OP_LogSoftmax:
+    return version < 13 ? coerce_2d(g, ni) : 0;
+  case OP_Slice:
+    if (version < 10) {
+      if (!node_attr(n, "starts") || !node_attr(n, "ends")) return node_err(g, n, "attributes starts and ends are required");
+      ints_attr_to_input(g, ni, "starts", 1);
+      ints_attr_to_input(g, ni, "ends", 2);
+      ints_attr_to_input(g, ni, "axes", 3);
+    }
+    return 0;
+  case OP_Squeeze: case OP_Unsqueeze:
+    if (version < 13) ints_attr_to_input(g, ni, "axes", 1);
+    return 0;
+  case OP_Split:
+    if (version < 13) ints_attr_to_input(g, ni, "split", 1);
+    return 0;
+  case OP_Clip:
+    if (version < 11) {
+      float_attr_to_input(g, ni, "min", 1);
+      float_attr_to_input(g, ni, "max", 2);
+    }
+    return 0;
+  case OP_TopK:
+    if (version < 10) {
+      const Attr *k = node_attr(n, "k");
+      if (!k) return node_err(g, n, "attribute k is required");
+      int64_t *v = xmalloc(sizeof(int64_t));
+      *v = k->i;
+      Shape s = {1, {1}};
+      set_input(g, ni, 1, new_const(g, ni, "k", DT_INT64, &s, v));
+      drop_attr(g, ni, "k");
+    }
+    return 0;
+  case OP_BatchNormalization:
+    if (version < 9) {
+      if (attr_int(n, "spatial", 1) != 1) return node_err(g, n, "spatial=0 is not supported");
+      drop_attr(g, ni, "spatial");
+      drop_attr(g, ni, "is_test");
+    }
+    return 0;
+  case OP_Dropout:
+    if (version < 12) {
+      drop_attr(g, ni, "ratio");
+      drop_attr(g, ni, "is_test");
+    }
+    return 0;
+  default:
+    break;
+  }
+  if (is_reduce(n) && n->n_in < 2) {
+    int since = is_op(n, "ReduceSum") ? 13 : 18;
+    if (version < since) ints_attr_to_input(g, ni, "axes", 1);
+  }
+  return 0;
+}
