@@ -1,0 +1,122 @@
+#!/usr/bin/python3
+"""Write the op test models of models/ops/: one small ONNX graph per op family, every configuration a
+branch of its own with its own output, built with onnx.helper at the opset real exports of that op use.
+
+Usage:
+    /usr/bin/python3 models/export_ops.py [--out-dir models/ops] [--only NAME ...] [--list]
+
+tests/CMakeLists.txt runs each file against ONNX Runtime on every target (check_models, ops_NAME_TARGET),
+so these graphs are where an op's attributes (groups, strides, dilations, pads, auto_pad, output_shape, ...)
+meet the reference that real deployments use, rather than the ONNX backend data's numpy outputs. Weights
+are random from a fixed seed, so running the script again gives byte-identical files; every file passes
+onnx.checker.check_model(full_check=True).
+
+Use /usr/bin/python3 (Debian's python3-onnx 1.12, python3-numpy).
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class G:
+    """A graph under construction: inputs, initializers, nodes and outputs."""
+
+    def __init__(self, name, opset, seed):
+        self.name, self.opset = name, opset
+        self.rng = np.random.default_rng(seed)
+        self.inputs, self.inits, self.nodes, self.outputs = [], [], [], []
+
+    def input(self, name, shape, dtype=TensorProto.FLOAT):
+        self.inputs.append(helper.make_tensor_value_info(name, dtype, shape))
+        return name
+
+    def const(self, name, array):
+        self.inits.append(numpy_helper.from_array(np.asarray(array), name))
+        return name
+
+    def weight(self, name, shape, scale=0.5):
+        return self.const(name, (self.rng.uniform(-1, 1, size=shape) * scale).astype(np.float32))
+
+    def node(self, op, ins, out, **attrs):
+        self.nodes.append(helper.make_node(op, ins, [out] if isinstance(out, str) else out,
+                                           name=f"{op}_{len(self.nodes)}", **attrs))
+        return out
+
+    def output(self, name, dtype=TensorProto.FLOAT):
+        self.outputs.append(helper.make_tensor_value_info(name, dtype, None))
+
+    def model(self):
+        graph = helper.make_graph(self.nodes, self.name, self.inputs, self.outputs, self.inits)
+        m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", self.opset)],
+                              producer_name="vitc models/export_ops.py")
+        m.ir_version = 7
+        m = onnx.shape_inference.infer_shapes(m)
+        del m.graph.value_info[:]
+        return m
+
+
+def convtranspose():
+    """ConvTranspose at opset 11: groups, strides, dilations, pads, output_padding, output_shape, auto_pad, 1-D."""
+    g = G("convtranspose", 11, 1)
+    x = g.input("x", [1, 4, 5, 6])
+    cases = [
+        # name, W shape, bias, attributes
+        ("unet_k2s2", [4, 3, 2, 2], True, dict(strides=[2, 2])),
+        ("k4s2p1", [4, 2, 4, 4], False, dict(strides=[2, 2], pads=[1, 1, 1, 1])),
+        ("group2_s2_asym_pads", [4, 3, 3, 3], True, dict(group=2, strides=[2, 2], pads=[0, 1, 2, 1])),
+        ("depthwise_s2", [4, 1, 3, 3], True, dict(group=4, strides=[2, 2], pads=[1, 1, 1, 1],
+                                                  output_padding=[1, 1])),
+        ("dilated_s3x2_outpad", [4, 2, 3, 2], True, dict(strides=[3, 2], dilations=[2, 3],
+                                                         output_padding=[1, 0])),
+        ("output_shape", [4, 2, 3, 3], True, dict(strides=[2, 2], output_shape=[11, 12])),
+        ("output_shape_larger", [4, 2, 3, 3], False, dict(strides=[2, 2], output_shape=[12, 14])),
+        ("same_upper", [4, 2, 3, 3], True, dict(strides=[2, 2], auto_pad="SAME_UPPER")),
+        ("same_lower", [4, 2, 4, 3], True, dict(strides=[2, 3], auto_pad="SAME_LOWER")),
+        ("valid_s1", [4, 5, 3, 2], True, dict(auto_pad="VALID")),
+    ]
+    for name, wshape, bias, attrs in cases:
+        ins = [x, g.weight(f"{name}.w", wshape)]
+        if bias:
+            ins.append(g.weight(f"{name}.b", [wshape[1] * attrs.get("group", 1)]))
+        g.output(g.node("ConvTranspose", ins, name, **attrs))
+    x1 = g.input("x1", [2, 4, 7])
+    for name, wshape, attrs in [("conv1d_s2", [4, 3, 3], dict(strides=[2], pads=[1, 0])),
+                                ("conv1d_group2_dil2", [4, 2, 2], dict(group=2, strides=[3], dilations=[2]))]:
+        g.output(g.node("ConvTranspose", [x1, g.weight(f"{name}.w", wshape), g.weight(f"{name}.b", [wshape[1] * attrs.get("group", 1)])],
+                        name, **attrs))
+    return g.model()
+
+
+MODELS = {"convtranspose": convtranspose}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out-dir", default=os.path.join(HERE, "ops"))
+    ap.add_argument("--only", nargs="*", default=None)
+    ap.add_argument("--list", action="store_true")
+    a = ap.parse_args()
+    if a.list:
+        print("\n".join(MODELS))
+        return 0
+    os.makedirs(a.out_dir, exist_ok=True)
+    for name, build in MODELS.items():
+        if a.only and name not in a.only:
+            continue
+        m = build()
+        onnx.checker.check_model(m, full_check=True)
+        path = os.path.join(a.out_dir, name + ".onnx")
+        onnx.save(m, path)
+        print(f"{path}: opset {m.opset_import[0].version}, {len(m.graph.node)} nodes, "
+              f"{os.path.getsize(path)} bytes")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+/* templates/conv/f32-deconv2d-scalar.c: 2-D transposed convolution (ONNX
+ * ConvTranspose), NCHW, portable scalar C.
+ *
+ * A transposed conv scatters every input pixel into a KHxKW window of the
+ * output: Y[co, ih*sh - pt + kh*dh, iw*sw - pl + kw*dw] += X[ci, ih, iw] *
+ * W[ci, co, kh, kw]. Per image and group it is therefore a GEMM and a col2im:
+ *
+ *   cols (Cog*KH*KW, H*W) = W_g^T (Cog*KH*KW, Cig) @ X_g (Cig, H*W)
+ *   Y_g (Cog, OH, OW)     = bias + the sum of each column window, scattered
+ *
+ * The GEMM walks X's rows (contiguous) and broadcasts W's weights, so no
+ * weight is repacked; W keeps ONNX's layout (C_in, C_out/group, KH, KW).
+ * Output positions that no tap reaches get the bias alone (output_padding).
+ *
+ * scratch: Cog*KH*KW*H*W floats (cols). Y must not overlap X. */
+#ifndef VITC_F32_DECONV2D_SCALAR_C
+#define VITC_F32_DECONV2D_SCALAR_C
+
+#include "../prelude.h"
+
+/* cols (M, P) = Wt^T @ X: Wt (K, M) with row stride ldw, X (K, P). */
+VITC_KERNEL void vitc__f32_deconv_gemm_scalar(int M, int P, int K, const float *VITC_RESTRICT Wt, int ldw,
+                                              const float *VITC_RESTRICT X, float *VITC_RESTRICT cols)
+{
+    int m, k, p;
+    for (m = 0; m < M; m++) {
+        float *VITC_RESTRICT c = cols + (ptrdiff_t)m * P;
+        for (p = 0; p < P; p++) c[p] = 0.0f;
+        for (k = 0; k < K; k++) {
+            const float w = Wt[(ptrdiff_t)k * ldw + m];
+            const float *VITC_RESTRICT x = X + (ptrdiff_t)k * P;
+            for (p = 0; p < P; p++) c[p] += w * x[p];
+        }
+    }
+}
+
+/* Y (Cog, OH, OW) = bias + col2im(cols (Cog*KH*KW, H*W)). */
+VITC_KERNEL void vitc__f32_deconv_col2im_scalar(int Cog, int H, int W, int OH, int OW, int KH, int KW, int sh,
+                                                int sw, int dh, int dw, int pt, int pl,
+                                                const float *VITC_RESTRICT bias, const float *VITC_RESTRICT cols,
+                                                float *VITC_RESTRICT Y)
+{
+    int co, kh, kw, ih, iw;
+    for (co = 0; co < Cog; co++) {
+        float *VITC_RESTRICT y = Y + (ptrdiff_t)co * OH * OW;
+        const float b = bias ? bias[co] : 0.0f;
+        int i;
+        for (i = 0; i < OH * OW; i++) y[i] = b;
+        for (kh = 0; kh < KH; kh++)
+            for (kw = 0; kw < KW; kw++) {
+                const float *VITC_RESTRICT c = cols + ((ptrdiff_t)(co * KH + kh) * KW + kw) * H * W;
+                for (ih = 0; ih < H; ih++) {
+                    const int oh = ih * sh - pt + kh * dh;
+                    if (oh < 0 || oh >= OH) continue;
+                    for (iw = 0; iw < W; iw++) {
+                        const int ow = iw * sw - pl + kw * dw;
+                        if (ow >= 0 && ow < OW) y[(ptrdiff_t)oh * OW + ow] += c[(ptrdiff_t)ih * W + iw];
+                    }
+                }
+            }
+    }
+}
+
+/* Y (N, G*Cog, OH, OW) = ConvTranspose(X (N, G*Cig, H, W), Wt (G*Cig, Cog, KH, KW)) + bias. */
+VITC_KERNEL void vitc_f32_deconv2d_scalar(int N, int G, int Cig, int Cog, int H, int W, int OH, int OW, int KH,
+                                          int KW, int sh, int sw, int dh, int dw, int pt, int pl,
+                                          const float *VITC_RESTRICT X, const float *VITC_RESTRICT Wt,
+                                          const float *VITC_RESTRICT bias, float *VITC_RESTRICT Y,
+                                          float *VITC_RESTRICT cols)
+{
+    int n, g;
+    const int M = Cog * KH * KW;
+    for (n = 0; n < N; n++)
+        for (g = 0; g < G; g++) {
+            const float *x = X + ((ptrdiff_t)n * G + g) * Cig * H * W;
+            vitc__f32_deconv_gemm_scalar(M, H * W, Cig, Wt + (ptrdiff_t)g * Cig * M, M, x, cols);
+            vitc__f32_deconv_col2im_scalar(Cog, H, W, OH, OW, KH, KW, sh, sw, dh, dw, pt, pl,
+                                           bias ? bias + g * Cog : NULL, cols,
+                                           Y + ((ptrdiff_t)n * G + g) * Cog * OH * OW);
+        }
+}
+
+#endif
