@@ -93,7 +93,30 @@ def convtranspose():
     return g.model()
 
 
-MODELS = {"convtranspose": convtranspose}
+def reduce():
+    """The Reduce family and ArgMax/ArgMin at opset 13 (axes attributes; ReduceSum's axes a constant input)."""
+    g = G("reduce", 13, 2)
+    x = g.input("x", [2, 3, 4, 5])
+    pos = g.node("Abs", [x], "x_abs")
+    for op in ["ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceSumSquare", "ReduceL1", "ReduceL2",
+               "ReduceLogSumExp"]:
+        for i, (axes, keep) in enumerate([([1], 1), ([2, 3], 0), ([0, 2], 1), (None, 0)]):
+            attrs = dict(keepdims=keep)
+            if axes is not None:
+                attrs["axes"] = axes
+            g.output(g.node(op, [x], f"{op}_{i}", **attrs))
+    for i, (axes, keep) in enumerate([([-1], 1), ([1, 3], 0)]):
+        g.output(g.node("ReduceLogSum", [pos], f"ReduceLogSum_{i}", axes=axes, keepdims=keep))
+        g.output(g.node("ReduceSum", [x, g.const(f"sum_axes_{i}", np.array(axes, np.int64))], f"ReduceSum_{i}",
+                        keepdims=keep))
+    for op in ["ArgMax", "ArgMin"]:
+        for i, (axis, keep, last) in enumerate([(1, 1, 0), (-1, 0, 1), (0, 0, 0)]):
+            g.output(g.node(op, [x], f"{op}_{i}", axis=axis, keepdims=keep, select_last_index=last),
+                     TensorProto.INT64)
+    return g.model()
+
+
+MODELS = {"convtranspose": convtranspose, "reduce": reduce}
 
 
 def main():

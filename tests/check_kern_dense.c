@@ -691,12 +691,12 @@ static void run_reduce(int op, int rank, const int *dims, const int *mask)
         nx *= (size_t)dims[d];
         if (!mask[d]) ny *= (size_t)dims[d];
     }
-    X = new_rand(nx, -2, 2);
+    X = op == 8 ? new_rand(nx, 0.05f, 2) : new_rand(nx, -2, 2); /* LogSum: a positive sum */
     Y = new_out(ny);
     ref = new_d(ny);
     mag = new_d(ny);
     cnt = new_d(ny);
-    for (i = 0; i < ny; i++) ref[i] = op == 2 ? -INFINITY : op == 3 ? INFINITY : 0.0;
+    for (i = 0; i < ny; i++) ref[i] = op == 2 ? -INFINITY : op == 3 ? INFINITY : op == 4 ? 1.0 : 0.0;
     for (i = 0; i < nx; i++) {
         size_t r = i, yi = 0, ys = 1;
         for (d = rank - 1; d >= 0; d--) {
@@ -707,10 +707,12 @@ static void run_reduce(int op, int rank, const int *dims, const int *mask)
                 ys *= (size_t)dims[d];
             }
         }
-        if (op == 2) ref[yi] = fmax(ref[yi], X[i]);
-        else if (op == 3) ref[yi] = fmin(ref[yi], X[i]);
-        else ref[yi] += X[i];
-        mag[yi] += fabs(X[i]);
+        const double x = X[i], v = op == 5 || op == 7 ? x * x : op == 6 ? fabs(x) : op == 9 ? exp(x) : x;
+        if (op == 2) ref[yi] = fmax(ref[yi], x);
+        else if (op == 3) ref[yi] = fmin(ref[yi], x);
+        else if (op == 4) ref[yi] *= x;
+        else ref[yi] += v;
+        mag[yi] += fabs(v);
         cnt[yi] += 1;
     }
     for (i = 0; i < ny; i++) {
@@ -718,17 +720,16 @@ static void run_reduce(int op, int rank, const int *dims, const int *mask)
             ref[i] /= cnt[i];
             mag[i] /= cnt[i];
         }
-        if (op >= 2) mag[i] = 0;
+        if (op == 7) ref[i] = sqrt(ref[i]), mag[i] = sqrt(mag[i]);
+        if (op == 8 || op == 9) mag[i] = fabs(mag[i] / ref[i]) + 1, ref[i] = log(ref[i]); /* d log s = ds / s */
+        if (op == 2 || op == 3) mag[i] = 0;
+        if (op == 4) mag[i] = fabs(ref[i]);
     }
-    switch (op) {
-    case 0: vitc_f32_reduce_sum_scalar(rank, dims, mask, X, Y); break;
-    case 1: vitc_f32_reduce_mean_scalar(rank, dims, mask, X, Y); break;
-    case 2: vitc_f32_reduce_max_scalar(rank, dims, mask, X, Y); break;
-    default: vitc_f32_reduce_min_scalar(rank, dims, mask, X, Y); break;
-    }
+    vitc_f32_reduce_scalar(op, rank, dims, mask, X, Y);
     for (d = 0; d < rank && len < 100; d++) len += snprintf(ctx + len, sizeof ctx - len, "%d%s ", dims[d], mask[d] ? "r" : "");
     if (rank == 0) snprintf(ctx, sizeof ctx, "scalar");
-    CHECK_CLOSE(Y, ref, op >= 2 ? NULL : mag, ny, (nx / (ny ? ny : 1) + 4) * FEPS, 0, "reduce op %d dims %s", op, ctx);
+    /* a product may underflow in float: an absolute slack far below any value that matters */
+    CHECK_CLOSE(Y, ref, mag, ny, (nx / (ny ? ny : 1) + 4) * FEPS, op == 4 ? 1e-30 : 0, "reduce op %d dims %s", op, ctx);
     free(X); free(Y); free(ref); free(mag); free(cnt);
 }
 
@@ -738,7 +739,7 @@ START_TEST(test_reduce)
     static const int nchw[] = {2, 192, 7, 7};
     int op, m, d, mask[8];
     rng_seed(11);
-    for (op = 0; op < 4; op++) {
+    for (op = 0; op < 10; op++) { /* VITC__REDUCE_SUM .. VITC__REDUCE_LOG_SUM_EXP */
         for (m = 0; m < 16; m++) {
             for (d = 0; d < 4; d++) mask[d] = (m >> d) & 1;
             run_reduce(op, 4, d4, mask);
@@ -765,12 +766,16 @@ START_TEST(test_reduce_empty)
     float Y[6 + GUARD], X[1] = {0.0f}; /* X has no elements; the kernel must not read it */
     int i;
     for (i = 0; i < 6 + GUARD; i++) Y[i] = GUARD_VAL;
-    vitc_f32_reduce_sum_scalar(3, dims, mask, X, Y);
+    vitc_f32_reduce_scalar(VITC__REDUCE_SUM, 3, dims, mask, X, Y);
     for (i = 0; i < 6; i++) ck_assert(Y[i] == 0.0f);
-    vitc_f32_reduce_max_scalar(3, dims, mask, X, Y);
+    vitc_f32_reduce_scalar(VITC__REDUCE_MAX, 3, dims, mask, X, Y);
     for (i = 0; i < 6; i++) ck_assert(isinf(Y[i]) && Y[i] < 0);
-    vitc_f32_reduce_mean_scalar(3, dims, mask, X, Y);
+    vitc_f32_reduce_scalar(VITC__REDUCE_MEAN, 3, dims, mask, X, Y);
     for (i = 0; i < 6; i++) ck_assert(isnan(Y[i]));
+    vitc_f32_reduce_scalar(VITC__REDUCE_PROD, 3, dims, mask, X, Y);
+    for (i = 0; i < 6; i++) ck_assert(Y[i] == 1.0f);
+    vitc_f32_reduce_scalar(VITC__REDUCE_LOG_SUM, 3, dims, mask, X, Y);
+    for (i = 0; i < 6; i++) ck_assert(isinf(Y[i]) && Y[i] < 0);
     ck_assert(guard_ok(Y, 6));
 }
 END_TEST

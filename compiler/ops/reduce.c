@@ -1,4 +1,6 @@
-/* ops/reduce.c: ReduceMean, ReduceSum, ReduceMax.
+/* ops/reduce.c: the Reduce family (Sum, Mean, Max, Min, Prod, SumSquare, L1, L2,
+ * LogSum, LogSumExp), one kernel (templates/reduce/f32-reduce-scalar.c) whose
+ * first argument says which.
  *
  * The reduced axes come from the `axes` attribute in older opsets (ReduceSum
  * before 13, ReduceMean/ReduceMax before 18) and from an optional second input
@@ -93,33 +95,68 @@ static int64_t reduced_index(const Shape *x, const ReduceDims *rd, int64_t i) {
   return o;
 }
 
+/* The kernel's code for each op (VITC__REDUCE_* in templates/reduce/f32-reduce-scalar.c). */
+static int reduce_code(OpKind op) {
+  switch (op) {
+  case OP_ReduceSum: return 0;
+  case OP_ReduceMean: return 1;
+  case OP_ReduceMax: return 2;
+  case OP_ReduceMin: return 3;
+  case OP_ReduceProd: return 4;
+  case OP_ReduceSumSquare: return 5;
+  case OP_ReduceL1: return 6;
+  case OP_ReduceL2: return 7;
+  case OP_ReduceLogSum: return 8;
+  case OP_ReduceLogSumExp: return 9;
+  default: vitc_die("reduce_code: not a Reduce op");
+  }
+  return -1;
+}
+
 static int eval_reduce(Graph *g, Node *n) {
   ReduceDims rd;
   if (reduce_dims(g, n, &rd)) return -1;
   Tensor *x = node_in(g, n, 0);
-  bool is_float = x->dtype == DT_FLOAT, is_max = n->op == OP_ReduceMax;
+  int op = reduce_code(n->op);
+  bool is_float = x->dtype == DT_FLOAT, is_max = op == 2, is_min = op == 3, is_prod = op == 4;
   int64_t ny = shape_numel(&rd.out), nx = shape_numel(&x->shape);
   double *facc = xmalloc((size_t)(ny ? ny : 1) * sizeof(double));
   int64_t *iacc = xmalloc((size_t)(ny ? ny : 1) * sizeof(int64_t));
   for (int64_t j = 0; j < ny; j++) {
-    facc[j] = is_max ? -INFINITY : 0.0;
-    iacc[j] = is_max ? INT64_MIN : 0;
+    facc[j] = is_max ? -INFINITY : is_min ? INFINITY : is_prod ? 1.0 : 0.0;
+    iacc[j] = is_max ? INT64_MIN : is_min ? INT64_MAX : is_prod ? 1 : 0;
   }
   for (int64_t i = 0; i < nx; i++) {
     int64_t j = reduced_index(&x->shape, &rd, i);
     if (is_float) {
       double v = tensor_get_f64(x, i);
-      facc[j] = is_max ? (v > facc[j] || isnan(v) ? v : facc[j]) : facc[j] + v;
+      if (is_max) facc[j] = v > facc[j] || isnan(v) ? v : facc[j];
+      else if (is_min) facc[j] = v < facc[j] || isnan(v) ? v : facc[j];
+      else if (is_prod) facc[j] *= v;
+      else facc[j] += op == 5 || op == 7 ? v * v : op == 6 ? fabs(v) : op == 9 ? exp(v) : v;
     } else {
       int64_t v = tensor_get_i64(x, i);
-      iacc[j] = is_max ? (v > iacc[j] ? v : iacc[j]) : iacc[j] + v;
+      if (is_max) iacc[j] = v > iacc[j] ? v : iacc[j];
+      else if (is_min) iacc[j] = v < iacc[j] ? v : iacc[j];
+      else if (is_prod) iacc[j] *= v;
+      else iacc[j] += op == 5 || op == 7 ? v * v : op == 6 ? llabs(v) : v;
     }
   }
   void *y = alloc_output_data(g, n, 0);
-  bool mean = n->op == OP_ReduceMean;
   for (int64_t j = 0; j < ny; j++) {
-    if (is_float) buf_set_f64(y, x->dtype, j, mean ? (rd.count ? facc[j] / (double)rd.count : NAN) : facc[j]);
-    else buf_set_i64(y, x->dtype, j, mean && rd.count ? iacc[j] / rd.count : iacc[j]);
+    if (is_float) {
+      double v = facc[j];
+      if (op == 1) v = rd.count ? v / (double)rd.count : NAN;
+      else if (op == 7) v = sqrt(v);
+      else if (op == 8 || op == 9) v = log(v);
+      buf_set_f64(y, x->dtype, j, v);
+    } else {
+      int64_t v = iacc[j];
+      if (op == 1 && rd.count) v /= rd.count;
+      else if (op == 7) v = (int64_t)sqrt((double)v);
+      else if (op == 8 || op == 9) return node_err(g, n, "%s of integers is not supported", op_name(n->op));
+      buf_set_i64(y, x->dtype, j, v);
+    }
   }
   free(facc);
   free(iacc);
@@ -133,16 +170,93 @@ static int emit_reduce(Emitter *e, Graph *g, Node *n) {
   if (x->dtype != DT_FLOAT) return node_err(g, n, "input is %s; vitc computes this op in float32 only", dtype_name(x->dtype));
   int64_t mask[IR_MAX_RANK];
   for (int d = 0; d < x->shape.rank; d++) mask[d] = rd.mask[d];
-  const char *kfn = n->op == OP_ReduceSum ? "vitc_f32_reduce_sum" : n->op == OP_ReduceMean ? "vitc_f32_reduce_mean"
-                                                                                           : "vitc_f32_reduce_max";
   emit_use_kernel(e, "reduce/f32-reduce");
   const char *dims = emit_ints(e, "reduce_dims", x->shape.d, x->shape.rank);
   const char *m = emit_ints(e, "reduce_mask", mask, x->shape.rank);
-  emit_line(e, "%s(%d, %s, %s, %s, %s);", emit_kfn(e, kfn), x->shape.rank, dims, m, emit_ref(e, n->in[0]),
-            emit_ref(e, n->out[0]));
+  emit_line(e, "%s(%d /* %s */, %d, %s, %s, %s, %s);", emit_kfn(e, "vitc_f32_reduce"), reduce_code(n->op),
+            op_name(n->op), x->shape.rank, dims, m, emit_ref(e, n->in[0]), emit_ref(e, n->out[0]));
   return 0;
 }
 
 const OpImpl op_impl_ReduceMean = {.infer = infer_reduce, .eval = eval_reduce, .emit = emit_reduce};
 const OpImpl op_impl_ReduceSum = {.infer = infer_reduce, .eval = eval_reduce, .emit = emit_reduce};
 const OpImpl op_impl_ReduceMax = {.infer = infer_reduce, .eval = eval_reduce, .emit = emit_reduce};
+const OpImpl op_impl_ReduceMin = {.infer = infer_reduce, .eval = eval_reduce, .emit = emit_reduce};
+const OpImpl op_impl_ReduceProd = {.infer = infer_reduce, .eval = eval_reduce, .emit = emit_reduce};
+const OpImpl op_impl_ReduceSumSquare = {.infer = infer_reduce, .eval = eval_reduce, .emit = emit_reduce};
+const OpImpl op_impl_ReduceL1 = {.infer = infer_reduce, .eval = eval_reduce, .emit = emit_reduce};
+const OpImpl op_impl_ReduceL2 = {.infer = infer_reduce, .eval = eval_reduce, .emit = emit_reduce};
+const OpImpl op_impl_ReduceLogSum = {.infer = infer_reduce, .eval = eval_reduce, .emit = emit_reduce};
+const OpImpl op_impl_ReduceLogSumExp = {.infer = infer_reduce, .eval = eval_reduce, .emit = emit_reduce};
+
+/* ---- ArgMax, ArgMin: the int64 index of the extreme along `axis` ---- */
+
+typedef struct ArgDims {
+  int axis;
+  int64_t outer, n, inner;
+  Shape out;
+} ArgDims;
+
+static int arg_dims(Graph *g, Node *n, ArgDims *ad) {
+  Tensor *x = node_in(g, n, 0);
+  int r = x->shape.rank;
+  if (r < 1) return node_err(g, n, "input must have rank >= 1");
+  if (normalize_axis(g, n, attr_int(n, "axis", 0), r, &ad->axis)) return -1;
+  int64_t keepdims = attr_int(n, "keepdims", 1), last = attr_int(n, "select_last_index", 0);
+  if ((keepdims != 0 && keepdims != 1) || (last != 0 && last != 1))
+    return node_err(g, n, "keepdims and select_last_index must be 0 or 1");
+  ad->n = x->shape.d[ad->axis];
+  if (ad->n < 1) return node_err(g, n, "the reduced axis is empty");
+  ad->outer = ad->inner = 1;
+  ad->out.rank = 0;
+  for (int d = 0; d < r; d++) {
+    if (d < ad->axis) ad->outer *= x->shape.d[d];
+    if (d > ad->axis) ad->inner *= x->shape.d[d];
+    if (d != ad->axis) ad->out.d[ad->out.rank++] = x->shape.d[d];
+    else if (keepdims) ad->out.d[ad->out.rank++] = 1;
+  }
+  return 0;
+}
+
+static int infer_arg(Graph *g, Node *n) {
+  ArgDims ad;
+  Tensor *x = node_in(g, n, 0);
+  if (x->dtype != DT_FLOAT && !(x->data && (x->dtype == DT_INT32 || x->dtype == DT_INT64)))
+    return node_err(g, n, "input is %s; vitc supports float32 here (and int32/int64 when constant)", dtype_name(x->dtype));
+  if (arg_dims(g, n, &ad)) return -1;
+  set_output(g, n, 0, DT_INT64, &ad.out);
+  return 0;
+}
+
+static int eval_arg(Graph *g, Node *n) {
+  ArgDims ad;
+  if (arg_dims(g, n, &ad)) return -1;
+  Tensor *x = node_in(g, n, 0);
+  bool is_min = n->op == OP_ArgMin, last = attr_int(n, "select_last_index", 0);
+  int64_t *y = alloc_output_data(g, n, 0);
+  for (int64_t o = 0; o < ad.outer; o++)
+    for (int64_t j = 0; j < ad.inner; j++) {
+      int64_t best = 0;
+      for (int64_t k = 1; k < ad.n; k++) {
+        double b = tensor_get_f64(x, (o * ad.n + best) * ad.inner + j), v = tensor_get_f64(x, (o * ad.n + k) * ad.inner + j);
+        bool better = is_min ? (last ? v <= b : v < b) : (last ? v >= b : v > b);
+        if (better || (isnan(b) && !isnan(v))) best = k;
+      }
+      y[o * ad.inner + j] = best;
+    }
+  return 0;
+}
+
+static int emit_arg(Emitter *e, Graph *g, Node *n) {
+  ArgDims ad;
+  if (arg_dims(g, n, &ad)) return -1;
+  emit_use_kernel(e, "reduce/f32-argreduce");
+  emit_line(e, "/* %s over axis %d */", op_name(n->op), ad.axis);
+  emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %d, %d, %s, %s);", emit_kfn(e, "vitc_f32_argreduce"), ad.outer,
+            ad.n, ad.inner, n->op == OP_ArgMin, (int)attr_int(n, "select_last_index", 0), emit_ref(e, n->in[0]),
+            emit_ref(e, n->out[0]));
+  return 0;
+}
+
+const OpImpl op_impl_ArgMax = {.infer = infer_arg, .eval = eval_arg, .emit = emit_arg};
+const OpImpl op_impl_ArgMin = {.infer = infer_arg, .eval = eval_arg, .emit = emit_arg};

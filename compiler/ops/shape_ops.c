@@ -314,6 +314,28 @@ static int emit_shape(Emitter *e, Graph *g, Node *n) {
 
 const OpImpl op_impl_Shape = {.infer = infer_shape, .eval = eval_shape, .emit = emit_shape, .fold_from_shapes = true};
 
+/* ---- Size: the element count, a scalar int64 known from the shape alone ---- */
+
+static int infer_size(Graph *g, Node *n) {
+  if (!node_in(g, n, 0)->typed) return node_err(g, n, "input has no known shape");
+  Shape s = {0, {0}};
+  set_output(g, n, 0, DT_INT64, &s);
+  return 0;
+}
+
+static int eval_size(Graph *g, Node *n) {
+  *(int64_t *)alloc_output_data(g, n, 0) = shape_numel(&node_in(g, n, 0)->shape);
+  return 0;
+}
+
+/* Only reached when the Size is itself a graph output. */
+static int emit_size(Emitter *e, Graph *g, Node *n) {
+  int64_t v = shape_numel(&node_in(g, n, 0)->shape);
+  return emit_copy_of_const(e, n->out[0], DT_INT64, 1, &v);
+}
+
+const OpImpl op_impl_Size = {.infer = infer_size, .eval = eval_size, .emit = emit_size, .fold_from_shapes = true};
+
 /* ---- ConstantOfShape ---- */
 
 /* The fill value: attribute `value` (a one-element tensor), default float 0. */

@@ -1,5 +1,6 @@
-/* templates/reduce/f32-reduce-scalar.c: ReduceSum / ReduceMean / ReduceMax /
- * ReduceMin over any set of axes of a contiguous tensor, portable scalar C.
+/* templates/reduce/f32-reduce-scalar.c: the ONNX Reduce family (Sum, Mean, Max,
+ * Min, Prod, SumSquare, L1, L2, LogSum, LogSumExp) over any set of axes of a
+ * contiguous tensor, portable scalar C.
  *
  * Contract shared by the four kernels:
  *   X: contiguous, rank <= VITC_MAX_RANK, shape dims[0..rank)
@@ -21,7 +22,10 @@
  *   - the last merged axis is kept: Y[j] op= X[j] over a contiguous row, a
  *     loop that vectorizes as it is.
  * Sums are in float (ONNX Runtime sums in float as well). ReduceMean divides
- * the sum by the count of reduced elements. Max/Min skip NaN (a NaN input
+ * the sum by the count of reduced elements; SumSquare, L1, L2, LogSum and
+ * LogSumExp map each element (x*x, |x|, exp x) before the sum and the sum
+ * after (sqrt, log); LogSumExp is not shifted by the maximum, so it is exact
+ * for inputs below about 88 (expf's range), which is ONNX's definition. Max/Min skip NaN (a NaN input
  * never wins a comparison; ONNX Runtime may propagate it instead); reducing
  * an empty set gives 0 for sum, NaN for mean, -inf for max and +inf for min.
  * When every reduced axis has size 1, Y is a plain copy of X.
@@ -32,9 +36,40 @@
 
 #include "../prelude.h"
 
-enum { VITC__REDUCE_SUM = 0, VITC__REDUCE_MEAN = 1, VITC__REDUCE_MAX = 2, VITC__REDUCE_MIN = 3 };
+enum {
+    VITC__REDUCE_SUM = 0, VITC__REDUCE_MEAN = 1, VITC__REDUCE_MAX = 2, VITC__REDUCE_MIN = 3, VITC__REDUCE_PROD = 4,
+    VITC__REDUCE_SUM_SQUARE = 5, VITC__REDUCE_L1 = 6, VITC__REDUCE_L2 = 7, VITC__REDUCE_LOG_SUM = 8,
+    VITC__REDUCE_LOG_SUM_EXP = 9
+};
 
-/* Fold x[0..n) into one value: sum (op 0/1), max (2) or min (3). */
+/* The sum family maps each element before summing (x*x, |x|, exp x) and the sum
+ * after (mean, sqrt, log); max, min and prod fold the elements as they are. */
+VITC_KERNEL float vitc__f32_reduce_pre_scalar(int op, float v)
+{
+    return op == VITC__REDUCE_SUM_SQUARE || op == VITC__REDUCE_L2 ? v * v
+         : op == VITC__REDUCE_L1                                  ? fabsf(v)
+         : op == VITC__REDUCE_LOG_SUM_EXP                         ? expf(v)
+                                                                  : v;
+}
+
+VITC_KERNEL float vitc__f32_reduce_post_scalar(int op, float v, ptrdiff_t count)
+{
+    return op == VITC__REDUCE_MEAN                                     ? v / (float)count
+         : op == VITC__REDUCE_L2                                       ? sqrtf(v)
+         : op == VITC__REDUCE_LOG_SUM || op == VITC__REDUCE_LOG_SUM_EXP ? logf(v)
+                                                                        : v;
+}
+
+/* Fold a into the running value y: max, min, product, or sum (the rest). */
+VITC_KERNEL float vitc__f32_reduce_fold_scalar(int op, float y, float a)
+{
+    return op == VITC__REDUCE_MAX ? (a > y ? a : y)
+         : op == VITC__REDUCE_MIN ? (a < y ? a : y)
+         : op == VITC__REDUCE_PROD ? y * a
+                                   : y + a;
+}
+
+/* Fold x[0..n) into one value (pre-mapped, not post-mapped). */
 VITC_KERNEL float vitc__f32_reduce_row_scalar(int op, const float *VITC_RESTRICT x, ptrdiff_t n)
 {
     ptrdiff_t i = 0;
@@ -50,10 +85,18 @@ VITC_KERNEL float vitc__f32_reduce_row_scalar(int op, const float *VITC_RESTRICT
         float m = -INFINITY;
         for (; i < n; i++) m = x[i] > m ? x[i] : m;
         return m;
-    } else {
+    } else if (op == VITC__REDUCE_MIN) {
         float m = INFINITY;
         for (; i < n; i++) m = x[i] < m ? x[i] : m;
         return m;
+    } else if (op == VITC__REDUCE_PROD) {
+        float p = 1.0f;
+        for (; i < n; i++) p *= x[i];
+        return p;
+    } else {
+        float s = 0.0f;
+        for (; i < n; i++) s += vitc__f32_reduce_pre_scalar(op, x[i]);
+        return s;
     }
 }
 
@@ -66,7 +109,8 @@ VITC_KERNEL void vitc__f32_reduce_any_scalar(int op, int rank, const int *dims, 
     ptrdiff_t idx[VITC_MAX_RANK];
     ptrdiff_t ny = 1, count = 1, nouter = 1, inner, o, j, yoff;
     int d, ng = 0, last_red;
-    float init;
+    const float init = op == VITC__REDUCE_MAX ? -INFINITY : op == VITC__REDUCE_MIN ? INFINITY
+                     : op == VITC__REDUCE_PROD ? 1.0f : 0.0f;
 
     for (d = 0; d < rank; d++) {
         const int red = reduce_mask[d] != 0;
@@ -87,15 +131,16 @@ VITC_KERNEL void vitc__f32_reduce_any_scalar(int op, int rank, const int *dims, 
     }
     if (ny == 0) { /* some dim is 0: recount Y's size, fill it with the empty-set result */
         ny = 1;
+        count = 0;
         for (d = 0; d < rank; d++)
             if (!reduce_mask[d]) ny *= dims[d];
-        init = op == VITC__REDUCE_MAX ? -INFINITY : op == VITC__REDUCE_MIN ? INFINITY
-             : op == VITC__REDUCE_MEAN ? NAN : 0.0f;
-        for (j = 0; j < ny; j++) Y[j] = init;
+        for (j = 0; j < ny; j++) Y[j] = vitc__f32_reduce_post_scalar(op, init, 0);
         return;
     }
-    if (count == 1) { /* nothing is actually reduced: Y is X */
-        memcpy(Y, X, (size_t)ny * sizeof(float));
+    if (count == 1) { /* nothing is actually reduced: Y is X, mapped */
+        if (op <= VITC__REDUCE_PROD) memcpy(Y, X, (size_t)ny * sizeof(float));
+        else
+            for (j = 0; j < ny; j++) Y[j] = vitc__f32_reduce_post_scalar(op, vitc__f32_reduce_pre_scalar(op, X[j]), 1);
         return;
     }
 
@@ -112,7 +157,6 @@ VITC_KERNEL void vitc__f32_reduce_any_scalar(int op, int rank, const int *dims, 
     inner = gdim[ng - 1];
     for (d = 0; d < ng - 1; d++) nouter *= gdim[d];
 
-    init = op == VITC__REDUCE_MAX ? -INFINITY : op == VITC__REDUCE_MIN ? INFINITY : 0.0f;
     for (j = 0; j < ny; j++) Y[j] = init;
 
     for (d = 0; d < ng - 1; d++) idx[d] = 0;
@@ -121,18 +165,18 @@ VITC_KERNEL void vitc__f32_reduce_any_scalar(int op, int rank, const int *dims, 
         const float *VITC_RESTRICT x = X + o * inner;
         if (last_red) {
             /* row o folds into Y[yoff]; reduced outer dims bring rows back to the same yoff */
-            const float v = vitc__f32_reduce_row_scalar(op, x, inner);
-            if (op == VITC__REDUCE_MAX) Y[yoff] = v > Y[yoff] ? v : Y[yoff];
-            else if (op == VITC__REDUCE_MIN) Y[yoff] = v < Y[yoff] ? v : Y[yoff];
-            else Y[yoff] += v;
+            Y[yoff] = vitc__f32_reduce_fold_scalar(op, Y[yoff], vitc__f32_reduce_row_scalar(op, x, inner));
         } else {
             float *VITC_RESTRICT y = Y + yoff;
             if (op == VITC__REDUCE_MAX)
                 for (j = 0; j < inner; j++) y[j] = x[j] > y[j] ? x[j] : y[j];
             else if (op == VITC__REDUCE_MIN)
                 for (j = 0; j < inner; j++) y[j] = x[j] < y[j] ? x[j] : y[j];
-            else
+            else if (op == VITC__REDUCE_SUM || op == VITC__REDUCE_MEAN)
                 for (j = 0; j < inner; j++) y[j] += x[j];
+            else
+                for (j = 0; j < inner; j++)
+                    y[j] = vitc__f32_reduce_fold_scalar(op, y[j], vitc__f32_reduce_pre_scalar(op, x[j]));
         }
         /* advance the odometer over merged dims [0, ng-1) and Y's offset */
         for (d = ng - 2; d >= 0; d--) {
@@ -143,38 +187,16 @@ VITC_KERNEL void vitc__f32_reduce_any_scalar(int op, int rank, const int *dims, 
         }
     }
 
-    if (op == VITC__REDUCE_MEAN) {
-        const float c = (float)count;
-        for (j = 0; j < ny; j++) Y[j] /= c;
-    }
+    if (op == VITC__REDUCE_MEAN || op >= VITC__REDUCE_L2)
+        for (j = 0; j < ny; j++) Y[j] = vitc__f32_reduce_post_scalar(op, Y[j], count);
 }
 
-/* Y = sum of X (dims[0..rank)) over the axes d with reduce_mask[d] != 0 (see the top of the file). */
-VITC_KERNEL void vitc_f32_reduce_sum_scalar(int rank, const int *dims, const int *reduce_mask,
-                                            const float *VITC_RESTRICT X, float *VITC_RESTRICT Y)
+/* Y = op over the axes d with reduce_mask[d] != 0 of X (dims[0..rank)), op one of
+ * VITC__REDUCE_* (the ONNX op's name: see compiler/ops/reduce.c). */
+VITC_KERNEL void vitc_f32_reduce_scalar(int op, int rank, const int *dims, const int *reduce_mask,
+                                        const float *VITC_RESTRICT X, float *VITC_RESTRICT Y)
 {
-    vitc__f32_reduce_any_scalar(VITC__REDUCE_SUM, rank, dims, reduce_mask, X, Y);
-}
-
-/* Y = mean of X (dims[0..rank)) over the axes d with reduce_mask[d] != 0. */
-VITC_KERNEL void vitc_f32_reduce_mean_scalar(int rank, const int *dims, const int *reduce_mask,
-                                             const float *VITC_RESTRICT X, float *VITC_RESTRICT Y)
-{
-    vitc__f32_reduce_any_scalar(VITC__REDUCE_MEAN, rank, dims, reduce_mask, X, Y);
-}
-
-/* Y = max of X (dims[0..rank)) over the axes d with reduce_mask[d] != 0. */
-VITC_KERNEL void vitc_f32_reduce_max_scalar(int rank, const int *dims, const int *reduce_mask,
-                                            const float *VITC_RESTRICT X, float *VITC_RESTRICT Y)
-{
-    vitc__f32_reduce_any_scalar(VITC__REDUCE_MAX, rank, dims, reduce_mask, X, Y);
-}
-
-/* Y = min of X (dims[0..rank)) over the axes d with reduce_mask[d] != 0. */
-VITC_KERNEL void vitc_f32_reduce_min_scalar(int rank, const int *dims, const int *reduce_mask,
-                                            const float *VITC_RESTRICT X, float *VITC_RESTRICT Y)
-{
-    vitc__f32_reduce_any_scalar(VITC__REDUCE_MIN, rank, dims, reduce_mask, X, Y);
+    vitc__f32_reduce_any_scalar(op, rank, dims, reduce_mask, X, Y);
 }
 
 #endif /* VITC_F32_REDUCE_SCALAR_C */
