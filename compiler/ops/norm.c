@@ -1,11 +1,12 @@
-/* ops/norm.c: LayerNormalization, BatchNormalization and Softmax.
+/* ops/norm.c: LayerNormalization, InstanceNormalization, GroupNormalization,
+ * BatchNormalization and Softmax.
  *
  * LayerNormalization (opset 17) normalizes X over every dim from `axis` to the
  * end: the kernel sees X as (rows, cols) and takes Scale and B as cols floats.
  * Exporters give Scale/B exactly X's trailing shape; a smaller one that
  * broadcasts is expanded at compile time (it must then be a constant). The
- * optional Mean and InvStdDev outputs are training by-products: they get shapes,
- * but reading them is an error.
+ * optional Mean and InvStdDev outputs (X's shape with the normalized dims 1), when
+ * read, are written by a statistics kernel called before the normalization.
  *
  * BatchNormalization is inference-only (training_mode = 0). Its four per-channel
  * constants fold at compile time into y = x * s[c] + t[c], computed the way ONNX
@@ -129,12 +130,20 @@ static const char *ln_param(Emitter *e, Graph *g, Node *n, int k, const LnDims *
 static int emit_layernorm(Emitter *e, Graph *g, Node *n) {
   LnDims ld;
   if (ln_dims(g, n, &ld)) return -1;
-  if (reject_used_outputs(g, n, 1, "Mean/InvStdDev are training outputs vitc does not compute")) return -1;
   const char *scale = ln_param(e, g, n, 1, &ld);
   const char *bias = node_in(g, n, 2) ? ln_param(e, g, n, 2, &ld) : "NULL";
   if (!scale || !bias) return -1;
-  leave_unwritten(e, n, 1);
   emit_use_kernel(e, "norm/f32-layernorm");
+  bool read[3] = {false, false, false};
+  for (int o = 1; o < n->n_out && o < 3; o++) read[o] = n->out[o] >= 0 && tensor_uses(g, n->out[o]) > 0;
+  if (read[1] || read[2]) {
+    emit_line(e, "/* Mean, InvStdDev (%" PRId64 ",) of each row */", ld.rows);
+    emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %s, %s, %s, %s);", emit_kfn(e, "vitc_f32_layernorm_stats"), ld.rows,
+              ld.cols, emit_float(e, attr_float(n, "epsilon", 1e-5f)), emit_ref(e, n->in[0]),
+              read[1] ? emit_ref(e, n->out[1]) : "NULL", read[2] ? emit_ref(e, n->out[2]) : "NULL");
+  }
+  for (int o = 1; o < n->n_out; o++)
+    if (n->out[o] >= 0 && !read[o]) emit_line(e, "(void)%s; /* not read: not computed */", emit_ref(e, n->out[o]));
   emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %s, %s, %s, %s, %s);", emit_kfn(e, "vitc_f32_layernorm"), ld.rows,
             ld.cols, emit_float(e, attr_float(n, "epsilon", 1e-5f)), emit_ref(e, n->in[0]), scale, bias,
             emit_ref(e, n->out[0]));
@@ -142,6 +151,58 @@ static int emit_layernorm(Emitter *e, Graph *g, Node *n) {
 }
 
 const OpImpl op_impl_LayerNormalization = {.infer = infer_layernorm, .emit = emit_layernorm};
+
+/* ---------------- InstanceNormalization, GroupNormalization ---------------- */
+
+/* Statistics per image and group of channels (InstanceNormalization: one channel
+ * per group), then a per-channel affine map; GroupNormalization-18's scale and bias
+ * have one value per group, 21's one per channel (the same when groups = channels). */
+typedef struct GnDims {
+  int64_t N, G, cpg, inner;
+  bool per_group;
+} GnDims;
+
+static int gn_dims(Graph *g, Node *n, GnDims *gd) {
+  if (require_float_input(g, n, 0, "X") || require_float_input(g, n, 1, "scale") || require_float_input(g, n, 2, "B"))
+    return -1;
+  Tensor *x = node_in(g, n, 0);
+  if (x->shape.rank < 2) return node_err(g, n, "X must be (N, C, ...), got rank %d", x->shape.rank);
+  int64_t C = x->shape.d[1];
+  gd->N = x->shape.d[0];
+  gd->inner = 1;
+  for (int i = 2; i < x->shape.rank; i++) gd->inner *= x->shape.d[i];
+  gd->G = n->op == OP_InstanceNormalization ? C : attr_int(n, "num_groups", 0);
+  if (gd->G < 1 || C % gd->G) return node_err(g, n, "num_groups %" PRId64 " does not divide %" PRId64 " channels", gd->G, C);
+  gd->cpg = C / gd->G;
+  int64_t ns = shape_numel(&node_in(g, n, 1)->shape), nb = shape_numel(&node_in(g, n, 2)->shape);
+  gd->per_group = ns == gd->G && gd->G != C;
+  if (ns != nb || (ns != C && !gd->per_group) || node_in(g, n, 1)->shape.rank != 1)
+    return node_err(g, n, "scale and B must have one value per channel (%" PRId64 ")%s", C,
+                    n->op == OP_GroupNormalization ? " or per group" : "");
+  return 0;
+}
+
+static int infer_groupnorm(Graph *g, Node *n) {
+  GnDims gd;
+  if (gn_dims(g, n, &gd)) return -1;
+  set_output(g, n, 0, DT_FLOAT, &node_in(g, n, 0)->shape);
+  return 0;
+}
+
+static int emit_groupnorm(Emitter *e, Graph *g, Node *n) {
+  GnDims gd;
+  if (gn_dims(g, n, &gd)) return -1;
+  emit_use_kernel(e, "norm/f32-layernorm");
+  emit_line(e, "/* %s: %" PRId64 " groups of %" PRId64 " channels */", op_name(n->op), gd.G, gd.cpg);
+  emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %d, %s, %s, %s, %s);",
+            emit_kfn(e, "vitc_f32_groupnorm"), gd.N, gd.G, gd.cpg, gd.inner,
+            emit_float(e, attr_float(n, "epsilon", 1e-5f)), gd.per_group, emit_ref(e, n->in[0]),
+            emit_ref(e, n->in[1]), emit_ref(e, n->in[2]), emit_ref(e, n->out[0]));
+  return 0;
+}
+
+const OpImpl op_impl_InstanceNormalization = {.infer = infer_groupnorm, .emit = emit_groupnorm};
+const OpImpl op_impl_GroupNormalization = {.infer = infer_groupnorm, .emit = emit_groupnorm};
 
 /* ---------------- BatchNormalization ---------------- */
 

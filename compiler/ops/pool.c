@@ -1,4 +1,4 @@
-/* ops/pool.c: MaxPool, AveragePool, GlobalAveragePool.
+/* ops/pool.c: MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool.
  *
  * The hybrids use pooling in their CNN stems (MobileViT's MaxPool branch, a padded
  * 3x3 AveragePool shortcut) and GlobalAveragePool before the head. The window
@@ -93,7 +93,7 @@ static int emit_avgpool(Emitter *e, Graph *g, Node *n) {
 const OpImpl op_impl_MaxPool = {.infer = infer_pool, .emit = emit_maxpool};
 const OpImpl op_impl_AveragePool = {.infer = infer_pool, .emit = emit_avgpool};
 
-/* ---------------- GlobalAveragePool: mean over all spatial dims ---------------- */
+/* ---------------- GlobalAveragePool, GlobalMaxPool: mean or max over all spatial dims ---------------- */
 
 static int infer_global_avgpool(Graph *g, Node *n) {
   Tensor *x = node_in(g, n, 0);
@@ -106,13 +106,15 @@ static int infer_global_avgpool(Graph *g, Node *n) {
   return 0;
 }
 
-static int emit_global_avgpool(Emitter *e, Graph *g, Node *n) {
+static int emit_global_pool(Emitter *e, Graph *g, Node *n) {
   const Shape *s = &node_in(g, n, 0)->shape;
   int64_t nc = s->d[0] * s->d[1];
   emit_use_kernel(e, "pool/f32-pool2d");
-  emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %s, %s);", emit_kfn(e, "vitc_f32_global_avgpool"), nc,
+  emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %s, %s);",
+            emit_kfn(e, n->op == OP_GlobalMaxPool ? "vitc_f32_global_maxpool" : "vitc_f32_global_avgpool"), nc,
             nc ? shape_numel(s) / nc : 0, emit_ref(e, n->in[0]), emit_ref(e, n->out[0]));
   return 0;
 }
 
-const OpImpl op_impl_GlobalAveragePool = {.infer = infer_global_avgpool, .emit = emit_global_avgpool};
+const OpImpl op_impl_GlobalAveragePool = {.infer = infer_global_avgpool, .emit = emit_global_pool};
+const OpImpl op_impl_GlobalMaxPool = {.infer = infer_global_avgpool, .emit = emit_global_pool};
