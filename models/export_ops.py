@@ -177,7 +177,31 @@ def pool():
     return g.model()
 
 
-MODELS = {"convtranspose": convtranspose, "reduce": reduce, "norm": norm, "groupnorm": groupnorm, "pool": pool}
+def layout():
+    """Tile, DepthToSpace (DCR, CRD), SpaceToDepth, Pad (constant with a value, reflect, edge, negative pads,
+    axes-free), Trilu, CastLike at opset 15."""
+    g = G("layout", 15, 6)
+    x = g.input("x", [1, 8, 4, 6])
+    i64 = lambda name, v: g.const(name, np.array(v, np.int64))
+    g.output(g.node("Tile", [x, i64("tile_reps", [2, 1, 3, 1])], "tile"))
+    g.output(g.node("DepthToSpace", [x], "d2s_dcr", blocksize=2))
+    g.output(g.node("DepthToSpace", [x], "d2s_crd", blocksize=2, mode="CRD"))
+    g.output(g.node("SpaceToDepth", [x], "s2d", blocksize=2))
+    g.output(g.node("Pad", [x, i64("pads_c", [0, 0, 1, 2, 0, 1, 2, 0]), g.const("pad_v", np.array(0.5, np.float32))],
+                    "pad_constant"))
+    g.output(g.node("Pad", [x, i64("pads_r", [0, 0, 2, 3, 0, 0, 1, 5])], "pad_reflect", mode="reflect"))
+    g.output(g.node("Pad", [x, i64("pads_e", [0, 1, 3, 1, 0, 0, 2, 4])], "pad_edge", mode="edge"))
+    g.output(g.node("Pad", [x, i64("pads_n", [0, -1, 1, -2, 0, 0, -1, 1])], "pad_crop"))
+    m = g.input("m", [2, 5, 7])
+    g.output(g.node("Trilu", [m], "triu"))
+    g.output(g.node("Trilu", [m, i64("k_neg", -1)], "tril_k-1", upper=0))
+    g.output(g.node("Trilu", [m, i64("k_pos", 2)], "triu_k2"))
+    g.output(g.node("CastLike", [x, i64("like", [0])], "castlike_i64"), TensorProto.INT64)
+    return g.model()
+
+
+MODELS = {"convtranspose": convtranspose, "reduce": reduce, "norm": norm, "groupnorm": groupnorm, "pool": pool,
+          "layout": layout}
 UNCHECKED = {"groupnorm"}  # opsets newer than python3-onnx 1.12 knows
 
 

@@ -329,6 +329,13 @@ int upgrade_node(Graph *g, int ni, const char *onnx_op, int version) {
       drop_attr(g, ni, "is_test");
     }
     return 0;
+  case OP_Pad:
+    if (version < 11) { /* 2: pads and value attributes */
+      if (!node_attr(n, "pads")) return node_err(g, n, "attribute pads is required");
+      ints_attr_to_input(g, ni, "pads", 1);
+      float_attr_to_input(g, ni, "value", 2);
+    }
+    return 0;
   case OP_Dropout:
     if (version < 12) {
       drop_attr(g, ni, "ratio");

@@ -1,4 +1,4 @@
-/* ops/elementwise.c: unary element-wise ops, Not and Cast.
+/* ops/elementwise.c: unary element-wise ops, Not, Cast and CastLike.
  *
  * A unary op maps each element on its own, so its output has the input's shape
  * and type, and at run time it is one call of a flat kernel from
@@ -377,6 +377,24 @@ static int emit_cast(Emitter *e, Graph *g, Node *n) {
 }
 
 const OpImpl op_impl_Cast = {.infer = infer_cast, .eval = eval_cast, .emit = emit_cast};
+
+/* CastLike: Cast to the element type of the second input (whose values are not read). */
+static int infer_castlike(Graph *g, Node *n) {
+  Tensor *x = node_in(g, n, 0), *like = node_in(g, n, 1);
+  if (!x->typed || !like->typed) return node_err(g, n, "inputs have no known type");
+  if (!dtype_supported(x->dtype)) return node_err(g, n, "casting from %s is not supported", dtype_name(x->dtype));
+  if (!dtype_supported(like->dtype)) return node_err(g, n, "casting to %s is not supported", dtype_name(like->dtype));
+  set_output(g, n, 0, like->dtype, &x->shape);
+  return 0;
+}
+
+static int eval_castlike(Graph *g, Node *n) {
+  Tensor *x = node_in(g, n, 0), *y = node_out(g, n, 0);
+  vitc_x_cast_scalar((int)shape_numel(&x->shape), (int)x->dtype, x->data, (int)y->dtype, alloc_output_data(g, n, 0));
+  return 0;
+}
+
+const OpImpl op_impl_CastLike = {.infer = infer_castlike, .eval = eval_castlike, .emit = emit_cast};
 
 /* ---- Relu: the worked example for docs/adding-an-op.md ---- */
 

@@ -1,11 +1,13 @@
-/* ops/layout.c: data movement: Transpose, Concat, Split, Slice, Expand, and the
- * index-driven Gather, GatherElements and ScatterElements.
+/* ops/layout.c: data movement: Transpose, Concat, Split, Slice, Expand, Tile,
+ * DepthToSpace, SpaceToDepth, and the index-driven Gather, GatherElements and
+ * ScatterElements.
  *
  * None of these computes anything: each output element is a copy of some input
  * element, so every op here works for any element type, and its eval (constant
  * folding) is exact by construction. The address of the source element is
- * affine in the output coordinates for Transpose, Slice and Expand (strides
- * that may be permuted, scaled by a step, or zero), so their evals share one
+ * affine in the output coordinates for Transpose, Slice, Expand, Tile and the
+ * depth/space rearrangements (strides that may be permuted, scaled by a step,
+ * or zero, over up to 2 * IR_MAX_RANK dims), so their evals share one
  * strided walker, copy_strided(), the compile-time twin of the x-copy kernels.
  * Concat and Split are block copies over the tensor viewed as [outer, axis *
  * inner]. The gathers compute a source address per index.
@@ -14,6 +16,10 @@
  * Expand's shape) must be constants after folding: vitc compiles static shapes.
  * Gather indices may be computed at run time; constant indices are checked
  * here, since the kernels quietly turn a bad run-time index into zeros.
+ *
+ * Pad (constant, reflect, edge, wrap; negative pads crop) and Trilu map each
+ * output element to its source in templates/layout/x-copy-scalar.c, and fold
+ * with those same kernels.
  *
  * Each emitter normalizes the ONNX attributes into the plain contract of the
  * kernel in templates/layout/ (x-transpose, x-copy, x-gather) and writes one
@@ -25,6 +31,9 @@
 #include "emit/buf.h"
 #include "emit/emit.h"
 #include "ops/op.h"
+
+/* Pad and Trilu fold with the bundle's own kernels (the rest with copy_strided). */
+#include "layout/x-copy-scalar.c"
 
 /* ---- shared helpers ---- */
 
@@ -74,7 +83,7 @@ static const char *emit_shape_ints(Emitter *e, const char *hint, const Shape *s)
  * bytes; sx may be zero (broadcast) or negative (reversed slice). */
 static void copy_strided(void *y, const void *x, size_t elem, int rank, const int64_t *dims, const int64_t *sx,
                          int64_t off) {
-  int64_t idx[IR_MAX_RANK] = {0}, total = 1;
+  int64_t idx[2 * IR_MAX_RANK] = {0}, total = 1; /* Tile walks 2 * rank dims */
   unsigned char *yb = y;
   const unsigned char *xb = x;
   for (int d = 0; d < rank; d++) total *= dims[d];
@@ -815,3 +824,259 @@ static int emit_scatter_elements(Emitter *e, Graph *g, Node *n) {
 const OpImpl op_impl_ScatterElements = {
     .infer = infer_scatter_elements, .eval = eval_scatter_elements, .emit = emit_scatter_elements,
     .scratch = scratch_elements};
+
+/* ---- Tile, DepthToSpace, SpaceToDepth: strided copies of a higher-rank view ---- */
+
+/* The output as `rank` dims read from X at element strides sx (what the x-copy
+ * kernel's expand walks): Tile as (repeats[d], in[d]) pairs with strides (0, s_d),
+ * DepthToSpace/SpaceToDepth as the 6-D transposes their spec writes out. */
+typedef struct StridedView {
+  int rank;
+  int64_t dims[2 * IR_MAX_RANK], sx[2 * IR_MAX_RANK];
+  Shape out;
+} StridedView;
+
+static int tile_view(Graph *g, Node *n, StridedView *v) {
+  Tensor *x = data_input(g, n, 0);
+  if (!x) return -1;
+  int64_t rep[IR_MAX_RANK + 1], xs[IR_MAX_RANK];
+  int nr = shape_operand(g, n, 1, "repeats", rep, IR_MAX_RANK + 1);
+  if (nr < 0) return -1;
+  if (nr != x->shape.rank) return node_err(g, n, "repeats has %d values for an input of rank %d", nr, x->shape.rank);
+  shape_strides(&x->shape, xs);
+  v->rank = 2 * nr;
+  v->out.rank = nr;
+  for (int d = 0; d < nr; d++) {
+    if (rep[d] < 0) return node_err(g, n, "repeats[%d] = %" PRId64 " is negative", d, rep[d]);
+    v->dims[2 * d] = rep[d], v->sx[2 * d] = 0;
+    v->dims[2 * d + 1] = x->shape.d[d], v->sx[2 * d + 1] = xs[d];
+    v->out.d[d] = rep[d] * x->shape.d[d];
+  }
+  return check_numel(g, n, &v->out);
+}
+
+static int depth_space_view(Graph *g, Node *n, StridedView *v) {
+  Tensor *x = data_input(g, n, 0);
+  if (!x) return -1;
+  if (x->shape.rank != 4) return node_err(g, n, "input must be 4-D (N, C, H, W), got rank %d", x->shape.rank);
+  int64_t b = attr_int(n, "blocksize", 0), N = x->shape.d[0], C = x->shape.d[1], H = x->shape.d[2], W = x->shape.d[3];
+  if (b < 1) return node_err(g, n, "blocksize must be positive");
+  v->rank = 6;
+  v->out.rank = 4;
+  v->out.d[0] = N;
+  if (n->op == OP_DepthToSpace) {
+    if (C % (b * b)) return node_err(g, n, "%" PRId64 " channels are not a multiple of blocksize^2 = %" PRId64, C, b * b);
+    int64_t c = C / (b * b);
+    const char *mode = attr_str(n, "mode", "DCR");
+    bool crd = strcmp(mode, "CRD") == 0;
+    if (!crd && strcmp(mode, "DCR")) return node_err(g, n, "mode must be DCR or CRD, not '%s'", mode);
+    /* Y (N, c, H, b1, W, b2): X channel b1*b*c + b2*c + ci (DCR) or ci*b*b + b1*b + b2 (CRD) */
+    int64_t dims[6] = {N, c, H, b, W, b};
+    int64_t sx[6] = {C * H * W, crd ? b * b * H * W : H * W, W, crd ? b * H * W : b * c * H * W, 1,
+                     crd ? H * W : c * H * W};
+    memcpy(v->dims, dims, sizeof dims);
+    memcpy(v->sx, sx, sizeof sx);
+    v->out.d[1] = c, v->out.d[2] = H * b, v->out.d[3] = W * b;
+  } else {
+    if (H % b || W % b) return node_err(g, n, "H %" PRId64 " and W %" PRId64 " must be multiples of blocksize %" PRId64, H, W, b);
+    /* Y (N, b1, b2, C, H/b, W/b) from X (N, C, H/b, b1, W/b, b2) */
+    int64_t dims[6] = {N, b, b, C, H / b, W / b};
+    int64_t sx[6] = {C * H * W, W, 1, H * W, b * W, b};
+    memcpy(v->dims, dims, sizeof dims);
+    memcpy(v->sx, sx, sizeof sx);
+    v->out.d[1] = C * b * b, v->out.d[2] = H / b, v->out.d[3] = W / b;
+  }
+  return check_numel(g, n, &v->out);
+}
+
+static int strided_view(Graph *g, Node *n, StridedView *v) {
+  return n->op == OP_Tile ? tile_view(g, n, v) : depth_space_view(g, n, v);
+}
+
+static int infer_strided_view(Graph *g, Node *n) {
+  StridedView v;
+  if (strided_view(g, n, &v)) return -1;
+  set_output(g, n, 0, node_in(g, n, 0)->dtype, &v.out);
+  return 0;
+}
+
+static int eval_strided_view(Graph *g, Node *n) {
+  StridedView v;
+  if (strided_view(g, n, &v)) return -1;
+  copy_strided(alloc_output_data(g, n, 0), node_in(g, n, 0)->data, elem_size(g, n), v.rank, v.dims, v.sx, 0);
+  return 0;
+}
+
+static int emit_strided_view(Emitter *e, Graph *g, Node *n) {
+  StridedView v;
+  if (output_empty(g, n, 0)) return 0;
+  if (strided_view(g, n, &v)) return -1;
+  const char *yr = emit_ref(e, n->out[0]), *xr = emit_ref(e, n->in[0]);
+  const char *dims = emit_ints(e, "dims", v.dims, v.rank), *strides = emit_ints(e, "strides", v.sx, v.rank);
+  emit_use_kernel(e, "layout/x-copy");
+  emit_line(e, "/* %s as a %d-D strided copy */", op_name(n->op), v.rank);
+  emit_line(e, "%s(%zu, %d, %s, %s, %s, %s);", emit_kfn(e, "vitc_x_expand"), elem_size(g, n), v.rank, dims, xr,
+            strides, yr);
+  return 0;
+}
+
+const OpImpl op_impl_Tile = {.infer = infer_strided_view, .eval = eval_strided_view, .emit = emit_strided_view};
+const OpImpl op_impl_DepthToSpace = {.infer = infer_strided_view, .eval = eval_strided_view, .emit = emit_strided_view};
+const OpImpl op_impl_SpaceToDepth = {.infer = infer_strided_view, .eval = eval_strided_view, .emit = emit_strided_view};
+
+/* ---- Pad: constant, reflect, edge and wrap ---- */
+
+typedef struct PadDims {
+  int mode; /* the kernel's: 0 constant, 1 reflect, 2 edge, 3 wrap */
+  int64_t begin[IR_MAX_RANK];
+  Shape out;
+} PadDims;
+
+static int pad_dims(Graph *g, Node *n, PadDims *pd) {
+  Tensor *x = data_input(g, n, 0);
+  if (!x) return -1;
+  int r = x->shape.rank;
+  static const char *const modes[] = {"constant", "reflect", "edge", "wrap"};
+  const char *mode = attr_str(n, "mode", "constant");
+  pd->mode = -1;
+  for (int i = 0; i < 4; i++)
+    if (strcmp(mode, modes[i]) == 0) pd->mode = i;
+  if (pd->mode < 0) return node_err(g, n, "mode '%s' is not one of constant, reflect, edge, wrap", mode);
+  int64_t pads[2 * IR_MAX_RANK + 1], axes[IR_MAX_RANK + 1];
+  int np = shape_operand(g, n, 1, "pads", pads, 2 * IR_MAX_RANK + 1), na = r;
+  if (np < 0) return -1;
+  if (node_in(g, n, 3)) {
+    if ((na = shape_operand(g, n, 3, "axes", axes, IR_MAX_RANK + 1)) < 0) return -1;
+  } else {
+    for (int i = 0; i < r; i++) axes[i] = i;
+  }
+  if (np != 2 * na) return node_err(g, n, "pads has %d values for %d axes", np, na);
+  Tensor *v = node_in(g, n, 2);
+  if (v && shape_numel(&v->shape) != 1) return node_err(g, n, "constant_value must hold one value");
+  if (v && !v->data && v->dtype != x->dtype)
+    return node_err(g, n, "constant_value is %s but the data is %s", dtype_name(v->dtype), dtype_name(x->dtype));
+  int64_t pb[IR_MAX_RANK] = {0}, pe[IR_MAX_RANK] = {0};
+  for (int i = 0; i < na; i++) {
+    int a;
+    if (normalize_axis(g, n, axes[i], r, &a)) return -1;
+    pb[a] = pads[i], pe[a] = pads[na + i];
+  }
+  pd->out.rank = r;
+  for (int d = 0; d < r; d++) {
+    pd->begin[d] = pb[d];
+    pd->out.d[d] = x->shape.d[d] + pb[d] + pe[d];
+    if (pd->out.d[d] < 0) return node_err(g, n, "pads make axis %d negative", d);
+    if (pd->mode == 1 && (pb[d] > 0 || pe[d] > 0) && x->shape.d[d] < 2)
+      return node_err(g, n, "reflect padding needs at least 2 elements along axis %d", d);
+    if (pd->mode != 0 && (pb[d] > 0 || pe[d] > 0) && x->shape.d[d] == 0)
+      return node_err(g, n, "%s padding of an empty axis %d", mode, d);
+  }
+  return check_numel(g, n, &pd->out);
+}
+
+static int infer_pad(Graph *g, Node *n) {
+  PadDims pd;
+  if (pad_dims(g, n, &pd)) return -1;
+  set_output(g, n, 0, node_in(g, n, 0)->dtype, &pd.out);
+  return 0;
+}
+
+/* The fill value in X's type, from a constant constant_value (any type) or 0. */
+static void pad_fill(Graph *g, Node *n, uint64_t *fill) {
+  Tensor *x = node_in(g, n, 0), *v = node_in(g, n, 2);
+  *fill = 0;
+  if (v && v->data) {
+    if (dtype_is_float(x->dtype)) buf_set_f64(fill, x->dtype, 0, tensor_get_f64(v, 0));
+    else buf_set_i64(fill, x->dtype, 0, dtype_is_float(v->dtype) ? (int64_t)tensor_get_f64(v, 0) : tensor_get_i64(v, 0));
+  }
+}
+
+static int eval_pad(Graph *g, Node *n) {
+  PadDims pd;
+  if (pad_dims(g, n, &pd)) return -1;
+  Tensor *x = node_in(g, n, 0);
+  int in[IR_MAX_RANK], out[IR_MAX_RANK], begin[IR_MAX_RANK];
+  for (int d = 0; d < x->shape.rank; d++) in[d] = (int)x->shape.d[d], out[d] = (int)pd.out.d[d], begin[d] = (int)pd.begin[d];
+  uint64_t fill;
+  pad_fill(g, n, &fill);
+  vitc_x_pad_scalar((int)elem_size(g, n), x->shape.rank, in, out, begin, pd.mode, &fill, x->data, alloc_output_data(g, n, 0));
+  return 0;
+}
+
+static int emit_pad(Emitter *e, Graph *g, Node *n) {
+  PadDims pd;
+  if (output_empty(g, n, 0)) return 0;
+  if (pad_dims(g, n, &pd)) return -1;
+  Tensor *x = node_in(g, n, 0), *v = node_in(g, n, 2);
+  const char *value;
+  if (v && !v->data) {
+    value = emit_ref(e, n->in[2]);
+  } else {
+    uint64_t fill;
+    pad_fill(g, n, &fill);
+    value = emit_const(e, "pad_value", x->dtype, 1, &fill);
+  }
+  const char *yr = emit_ref(e, n->out[0]), *xr = emit_ref(e, n->in[0]);
+  const char *in = emit_shape_ints(e, "in_dims", &x->shape), *out = emit_shape_ints(e, "out_dims", &pd.out);
+  const char *begin = emit_ints(e, "pad_begin", pd.begin, x->shape.rank);
+  emit_use_kernel(e, "layout/x-copy");
+  emit_line(e, "%s(%zu, %d, %s, %s, %s, %d /* %s */, %s, %s, %s);", emit_kfn(e, "vitc_x_pad"), elem_size(g, n),
+            x->shape.rank, in, out, begin, pd.mode, attr_str(n, "mode", "constant"), value, xr, yr);
+  return 0;
+}
+
+const OpImpl op_impl_Pad = {.infer = infer_pad, .eval = eval_pad, .emit = emit_pad};
+
+/* ---- Trilu: the upper or lower triangle of the last two dims, from the k-th diagonal ---- */
+
+static int trilu_k(Graph *g, Node *n, int64_t *k) {
+  *k = 0;
+  if (!node_in(g, n, 1)) return 0;
+  Tensor *t = node_in(g, n, 1);
+  if (!t->data) return node_err(g, n, "input 'k' is not a compile-time constant; vitc needs it to be a constant");
+  if (shape_numel(&t->shape) != 1) return node_err(g, n, "k must hold one value");
+  *k = tensor_get_i64(t, 0);
+  return 0;
+}
+
+static int infer_trilu(Graph *g, Node *n) {
+  Tensor *x = data_input(g, n, 0);
+  int64_t k;
+  if (!x || trilu_k(g, n, &k)) return -1;
+  if (x->shape.rank < 2) return node_err(g, n, "input must have rank >= 2");
+  set_output(g, n, 0, x->dtype, &x->shape);
+  return 0;
+}
+
+static void trilu_geometry(const Shape *s, int64_t k, int *batch, int *rows, int *cols, int *kk) {
+  *rows = (int)s->d[s->rank - 2], *cols = (int)s->d[s->rank - 1];
+  *batch = (int)dims_product(s, 0, s->rank - 2);
+  /* |k| beyond the matrix keeps or clears everything: clamp it into int range */
+  *kk = (int)(k > *cols ? *cols : k < -*rows ? -*rows : k);
+}
+
+static int eval_trilu(Graph *g, Node *n) {
+  Tensor *x = node_in(g, n, 0);
+  int64_t k;
+  int batch, rows, cols, kk;
+  if (trilu_k(g, n, &k)) return -1;
+  trilu_geometry(&x->shape, k, &batch, &rows, &cols, &kk);
+  vitc_x_trilu_scalar((int)elem_size(g, n), batch, rows, cols, kk, (int)attr_int(n, "upper", 1), x->data,
+                      alloc_output_data(g, n, 0));
+  return 0;
+}
+
+static int emit_trilu(Emitter *e, Graph *g, Node *n) {
+  Tensor *x = node_in(g, n, 0);
+  int64_t k;
+  int batch, rows, cols, kk;
+  if (output_empty(g, n, 0)) return 0;
+  if (trilu_k(g, n, &k)) return -1;
+  trilu_geometry(&x->shape, k, &batch, &rows, &cols, &kk);
+  emit_use_kernel(e, "layout/x-copy");
+  emit_line(e, "%s(%zu, %d, %d, %d, %d, %d, %s, %s);", emit_kfn(e, "vitc_x_trilu"), elem_size(g, n), batch, rows, cols,
+            kk, attr_int(n, "upper", 1) != 0, emit_ref(e, n->in[0]), emit_ref(e, n->out[0]));
+  return 0;
+}
+
+const OpImpl op_impl_Trilu = {.infer = infer_trilu, .eval = eval_trilu, .emit = emit_trilu};
