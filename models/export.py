@@ -592,6 +592,164 @@ class FilterStage(nn.Module):
 
 
 # ----------------------------------------------------------------------------------------------------------
+# OCR-style exports at old opsets with dynamic dimensions (issue 10): what paddle2onnx / tf2onnx / older torch
+# deployments bring. Each is exported with dynamic batch and spatial dims and compiled with --shape.
+# ----------------------------------------------------------------------------------------------------------
+class ConvBNAct(nn.Sequential):
+    def __init__(self, cin, cout, k=3, s=1, groups=1, act="relu"):
+        layers = [nn.Conv2d(cin, cout, k, s, k // 2, groups=groups, bias=False), nn.BatchNorm2d(cout)]
+        if act == "relu":
+            layers.append(nn.ReLU())
+        elif act == "hswish":
+            layers.append(nn.Hardswish())
+        super().__init__(*layers)
+
+
+class SqueezeExcite(nn.Module):
+    """MobileNetV3 SE: GAP -> 1x1 -> ReLU -> 1x1 -> HardSigmoid -> scale."""
+
+    def __init__(self, c, r=4):
+        super().__init__()
+        self.fc1 = nn.Conv2d(c, c // r, 1)
+        self.fc2 = nn.Conv2d(c // r, c, 1)
+
+    def forward(self, x):
+        s = F.adaptive_avg_pool2d(x, 1)
+        return x * F.hardsigmoid(self.fc2(F.relu(self.fc1(s))))
+
+
+class MV3Block(nn.Module):
+    def __init__(self, cin, hid, cout, k, s, se, act):
+        super().__init__()
+        self.expand = ConvBNAct(cin, hid, 1, act=act) if hid != cin else nn.Identity()
+        self.dw = ConvBNAct(hid, hid, k, s, groups=hid, act=act)
+        self.se = SqueezeExcite(hid) if se else nn.Identity()
+        self.project = ConvBNAct(hid, cout, 1, act=None)
+        self.residual = s == 1 and cin == cout
+
+    def forward(self, x):
+        y = self.project(self.se(self.dw(self.expand(x))))
+        return x + y if self.residual else y
+
+
+class OcrClassifierMV3(nn.Module):
+    """Text-direction classifier in the MobileNetV3-small style (HardSwish, SE with HardSigmoid), 4 classes."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = ConvBNAct(3, 16, 3, 2, act="hswish")
+        self.blocks = nn.Sequential(
+            MV3Block(16, 16, 16, 3, 2, True, "relu"),
+            MV3Block(16, 48, 24, 3, 2, False, "relu"),
+            MV3Block(24, 64, 24, 3, 1, False, "relu"),
+            MV3Block(24, 96, 40, 5, 2, True, "hswish"),
+            MV3Block(40, 120, 40, 5, 1, True, "hswish"))
+        self.last = ConvBNAct(40, 96, 1, act="hswish")
+        self.fc = nn.Linear(96, 4)
+
+    def forward(self, x):
+        x = self.last(self.blocks(self.stem(x)))
+        x = torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)
+        return F.softmax(self.fc(x), dim=1)
+
+
+class OcrDetectorUNet(nn.Module):
+    """DB-style text detector: a conv backbone at strides 2..16, an FPN whose top-down path upsamples with
+    nearest Resize to the lateral's size, bilinear Resize of every level to stride 4, and a head that
+    returns to full resolution with two stride-2 ConvTransposes and a Sigmoid (the probability map)."""
+
+    def __init__(self):
+        super().__init__()
+        chans = [16, 24, 32, 48]
+        self.stages = nn.ModuleList()
+        cin = 3
+        for c in chans:
+            self.stages.append(nn.Sequential(ConvBNAct(cin, c, 3, 2), ConvBNAct(c, c, 3, 1)))
+            cin = c
+        self.lateral = nn.ModuleList([nn.Conv2d(c, 24, 1) for c in chans])
+        self.smooth = nn.ModuleList([nn.Conv2d(24, 8, 3, padding=1) for _ in chans])
+        self.head = nn.Sequential(ConvBNAct(32, 16, 3), nn.ConvTranspose2d(16, 16, 2, 2), nn.BatchNorm2d(16),
+                                  nn.ReLU(), nn.ConvTranspose2d(16, 1, 2, 2), nn.Sigmoid())
+
+    def forward(self, x):
+        feats = []
+        for st in self.stages:
+            x = st(x)
+            feats.append(x)
+        lat = [l(f) for l, f in zip(self.lateral, feats)]
+        for i in range(len(lat) - 1, 0, -1):  # top-down
+            lat[i - 1] = lat[i - 1] + F.interpolate(lat[i], size=lat[i - 1].shape[2:], mode="nearest")
+        outs = [sm(l) for sm, l in zip(self.smooth, lat)]
+        size = outs[1].shape[2:]  # stride 4
+        fused = torch.cat([F.interpolate(o, size=size, mode="bilinear", align_corners=False) for o in outs], 1)
+        return self.head(fused)
+
+
+class ManualLayerNorm(nn.Module):
+    """LayerNorm written out in elementary ops (ReduceMean, Sub, Pow, Sqrt, Div, Mul, Add), as older
+    exporters and hand-written models have it."""
+
+    def __init__(self, dim, eps=1e-5):
+        super().__init__()
+        self.weight = nn.Parameter(1 + 0.05 * torch.randn(dim))
+        self.bias = nn.Parameter(0.02 * torch.randn(dim))
+        self.eps = eps
+
+    def forward(self, x):
+        mu = x.mean(-1, keepdim=True)
+        var = (x - mu).pow(2).mean(-1, keepdim=True)
+        return (x - mu) / torch.sqrt(var + self.eps) * self.weight + self.bias
+
+
+class RecEncoderLayer(nn.Module):
+    def __init__(self, dim, heads, mlp):
+        super().__init__()
+        self.heads = heads
+        self.norm1 = ManualLayerNorm(dim)
+        self.qkv = nn.Linear(dim, 3 * dim)
+        self.proj = nn.Linear(dim, dim)
+        self.norm2 = ManualLayerNorm(dim)
+        self.fc1 = nn.Linear(dim, mlp)
+        self.fc2 = nn.Linear(mlp, dim)
+
+    def forward(self, x):
+        B, N, C = x.shape
+        h = self.norm1(x)
+        q, k, v = self.qkv(h).reshape(B, N, 3, self.heads, C // self.heads).permute(2, 0, 3, 1, 4)
+        a = torch.softmax(torch.matmul(q, k.transpose(-2, -1)) * (C // self.heads) ** -0.5, -1)
+        x = x + self.proj(torch.matmul(a, v).transpose(1, 2).reshape(B, N, C))
+        return x + self.fc2(F.gelu(self.fc1(self.norm2(x))))
+
+
+class OcrRecognizer(nn.Module):
+    """CRNN-style recognizer: a conv stack that pools the height to 1 (MaxPool, AvgPool), the width as the
+    sequence, two pre-norm transformer layers with LayerNorm written out, a per-step classifier (37
+    classes) and LogSoftmax (CTC)."""
+
+    def __init__(self):
+        super().__init__()
+        self.cnn = nn.Sequential(ConvBNAct(3, 16), nn.MaxPool2d(2, 2), ConvBNAct(16, 32), nn.MaxPool2d(2, 2),
+                                 ConvBNAct(32, 48), nn.MaxPool2d((2, 1), (2, 1)), ConvBNAct(48, 48),
+                                 nn.AvgPool2d((4, 1), (4, 1)))
+        self.layers = nn.Sequential(RecEncoderLayer(48, 2, 96), RecEncoderLayer(48, 2, 96))
+        self.norm = ManualLayerNorm(48)
+        self.fc = nn.Linear(48, 37)
+
+    def forward(self, x):
+        f = self.cnn(x).squeeze(2).permute(0, 2, 1)  # (B, W/4, C)
+        return F.log_softmax(self.fc(self.norm(self.layers(f))), -1)
+
+
+def build_ocr(cls, shape):
+    def build():
+        m = cls()
+        init_weights(m)
+        calibrate_bn(m, shape)
+        return m
+    return build
+
+
+# ----------------------------------------------------------------------------------------------------------
 # model registry
 # ----------------------------------------------------------------------------------------------------------
 def vit_tiny32(approximate="none"):
@@ -754,6 +912,17 @@ MODELS = collections.OrderedDict([
                           shape=(1, 3, 32, 32), opset=17, fold=True, training=EVAL)),
     ("vit_tiny32_extdata", dict(build=vit_tiny32, seed=2, shape=(1, 3, 32, 32), opset=17, fold=True,
                                 training=EVAL, extdata="vit_tiny32_extdata.weights")),
+    # issue 10: old opsets, dynamic dims (compiled with --shape input=SHAPE; tests/CMakeLists.txt)
+    ("ocr_cls_mv3_op9", dict(build=build_ocr(OcrClassifierMV3, (1, 3, 48, 96)), seed=9, shape=(1, 3, 48, 96),
+                             opset=9, fold=True, training=EVAL,
+                             dynamic={"input": {0: "batch", 2: "height", 3: "width"}, "logits": {0: "batch"}})),
+    ("ocr_det_unet_op11", dict(build=build_ocr(OcrDetectorUNet, (1, 3, 64, 64)), seed=10, shape=(1, 3, 64, 64),
+                               opset=11, fold=False, training=PRESERVE,
+                               dynamic={"input": {0: "batch", 2: "height", 3: "width"},
+                                        "logits": {0: "batch", 2: "height", 3: "width"}})),
+    ("ocr_rec_tr_op12", dict(build=build_ocr(OcrRecognizer, (1, 3, 32, 128)), seed=11, shape=(1, 3, 32, 128),
+                             opset=12, fold=False, training=EVAL,
+                             dynamic={"input": {0: "batch", 3: "width"}, "logits": {0: "batch", 1: "steps"}})),
     # bench/big_models.sh: ViT-Base/16 (86M parameters, 346 MB) and ViT-Large/16 (304M, 1.2 GB) at 224, for
     # compile time and memory; exported only when named (--only), never committed.
     ("vit_base16", dict(build=build_vit_base16, seed=7, shape=(1, 3, 224, 224), opset=17, fold=True, training=EVAL,
@@ -781,7 +950,7 @@ def export_one(name, spec, out_dir, tmp):
         warnings.filterwarnings("ignore", message="It is recommended that constant folding be turned off")
         torch.onnx.export(model, (dummy,), tmp_path, input_names=["input"], output_names=["logits"],
                           opset_version=spec["opset"], do_constant_folding=spec["fold"],
-                          training=spec["training"], verbose=False)
+                          training=spec["training"], dynamic_axes=spec.get("dynamic"), verbose=False)
     proto = onnx.load(tmp_path)
     proto.doc_string = "vitc test model '%s' (models/export.py)" % name
     ext = spec.get("extdata")
@@ -799,7 +968,8 @@ def export_one(name, spec, out_dir, tmp):
     torch_err = ort_err = None
     if ORT_AVAILABLE:
         d = os.path.join(tmp, name)
-        r = subprocess.run(["node", ORT_RUN, path, "--gen-inputs", d, "--seed", "1", "--out-dir", d],
+        shape = ["--shape", "input=" + "x".join(map(str, spec["shape"]))] if spec.get("dynamic") else []
+        r = subprocess.run(["node", ORT_RUN, path, "--gen-inputs", d, "--seed", "1", "--out-dir", d] + shape,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         if r.returncode != 0:
             raise RuntimeError("ONNX Runtime failed on %s: %s" % (path, r.stderr.strip()))

@@ -1,7 +1,7 @@
 /* tests/check_models.c: whole models, vitc against ONNX Runtime.
  *
  *   check_models --model M.onnx [--input IN.bin --ref REF.bin] [--seeds A,B] [--targets T,...]
- *                [--platform P] [--weights-mode embed|file]
+ *                [--platform P] [--weights-mode embed|file] [--shape NAME=DxD...]
  *   check_models --determinism M.onnx
  *   check_models --targets-here
  *
@@ -22,6 +22,9 @@
  * broken tool (cross compiler, qemu, ONNX Runtime: the setup installs them) is a
  * failure; warnings in the generated C fail the test. A second, sanitized build
  * (ASan + UBSan) runs the first reference set natively (not under qemu).
+ *
+ * --shape NAME=1x3x64x64 (repeatable) fixes a dynamic input dimension of an export, for both
+ * `vitc compile --shape` and ONNX Runtime's input generation (ort_run.js --shape).
  *
  * --weights-mode file compiles with `vitc compile --weights file` and runs the harness
  * with --weights BUNDLE/NAME.weights (the default, embed, keeps the weights in NAME.c).
@@ -59,7 +62,17 @@ static struct {
   const char *targets; /* comma-separated; NULL = all */
   const char *platform; /* for ARM targets (testutil.h); NULL = the default */
   bool weights_file;    /* --weights-mode file */
+  const char *shapes[8]; /* --shape NAME=DxD..., for exports with dynamic dims: to vitc and ONNX Runtime */
+  int n_shapes;
 } opt;
+
+/* Appends "--shape S" for each --shape to argv at *argc. */
+static void add_shape_args(char **argv, int *argc) {
+  for (int i = 0; i < opt.n_shapes; i++) {
+    argv[(*argc)++] = "--shape";
+    argv[(*argc)++] = (char *)opt.shapes[i];
+  }
+}
 
 /* A reference set: the input files to feed and the output files to expect. */
 typedef struct RefSet {
@@ -135,7 +148,10 @@ static void free_sets(RefSet *sets, int n) {
 static bool seeded_set(const ModelInfo *mi, const char *work, long seed, RefSet *sets, int *n) {
   char *dir = tu_printf("%s/seed%ld", work, seed), *seed_s = tu_printf("%ld", seed);
   char *ort_js = VITC_SOURCE_DIR "/tests/ort/ort_run.js";
-  char *argv[] = {"node", ort_js, (char *)opt.model, "--gen-inputs", dir, "--seed", seed_s, "--out-dir", dir, NULL};
+  char *argv[12 + 2 * 8] = {"node", ort_js, (char *)opt.model, "--gen-inputs", dir, "--seed", seed_s, "--out-dir", dir};
+  int argc = 9;
+  add_shape_args(argv, &argc);
+  argv[argc] = NULL;
   double secs;
   bool ok = run_ok("ONNX Runtime reference", argv, ORT_TIMEOUT, &secs);
   if (ok) {
@@ -255,8 +271,12 @@ static int check_target(const Target *t, const Platform *p, const ModelInfo *mi,
                         int n_sets) {
   char *tdir = tu_printf("%s/%s", work, t->name), *bundle = tu_printf("%s/bundle", tdir);
   /* file mode names the bundle, so the harness is told where its weights are */
-  char *compile[] = {vitc_path(), "compile", (char *)opt.model, "-o", bundle, "--main", "--quiet", "--target", (char *)t->name,
-                     opt.weights_file ? "--weights" : NULL, "file", "--name", "model", NULL};
+  char *compile[16 + 2 * 8] = {vitc_path(), "compile", (char *)opt.model, "-o", bundle, "--main", "--quiet", "--target",
+                              (char *)t->name, "--name", "model"};
+  int nc = 11;
+  add_shape_args(compile, &nc);
+  if (opt.weights_file) compile[nc++] = "--weights", compile[nc++] = "file";
+  compile[nc] = NULL;
   char *weights = opt.weights_file ? tu_printf("%s/model.weights", bundle) : NULL;
   double secs;
   char *what = tu_printf("[%s] vitc compile%s", t->name, opt.weights_file ? " --weights file" : "");
@@ -482,7 +502,7 @@ static int targets_here(void) {
 
 static int usage(void) {
   fprintf(stderr, "usage: check_models --model M.onnx [--input IN.bin --ref REF.bin] [--seeds A,B] [--targets T,...]\n"
-                  "                    [--platform P] [--weights-mode embed|file]   (P: %s)\n"
+                  "                    [--platform P] [--weights-mode embed|file] [--shape NAME=DxD...]   (P: %s)\n"
                   "       check_models --determinism M.onnx\n"
                   "       check_models --targets-here\n",
           tu_arm_platform_names());
@@ -500,6 +520,10 @@ static int parse_args(int argc, char **argv) {
     else if (strcmp(a, "--determinism") == 0) opt.determinism = v;
     else if (strcmp(a, "--targets") == 0) opt.targets = v;
     else if (strcmp(a, "--platform") == 0) opt.platform = v;
+    else if (strcmp(a, "--shape") == 0) {
+      if (opt.n_shapes == 8) return usage();
+      opt.shapes[opt.n_shapes++] = v;
+    }
     else if (strcmp(a, "--weights-mode") == 0) {
       if (strcmp(v, "file") != 0 && strcmp(v, "embed") != 0) return usage();
       opt.weights_file = strcmp(v, "file") == 0;
