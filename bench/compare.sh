@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/compare.sh: vitc bundles against ONNX Runtime, side by side in one run.
 #
-#   bench/compare.sh [--targets "scalar avx2 avx512"] [--rounds R] [--runs N] [--threads T] [MODEL.onnx ...]
+#   bench/compare.sh [--targets "scalar avx2 avx512"] [--rounds R] [--runs N] [--threads T]
+#                    [--shape NAME=DxD...] [MODEL.onnx ...]
 #
 # For each model: compile it for each target, build with $CC $CFLAGS, make one random
 # input and ONNX Runtime's output, check every bundle matches (1e-4 relative), then time
@@ -20,12 +21,16 @@
 # --threads T (T > 1): bundles compiled with `vitc compile --threads T` (built with
 # -pthread, run with --threads T) against ONNX Runtime with T intra-op threads
 # (docs/threads.md). Default 1: single-threaded bundles against single-threaded ORT.
+#
+# --shape NAME=1x3x64x64 (repeatable) fixes a dynamic input dimension, for vitc compile and
+# inspect and for ONNX Runtime (the models of models/export.py named ocr_*).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 targets="scalar avx2 avx512"
 rounds=5
 runs=20
 threads=1
+shapes=()
 models=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -33,6 +38,7 @@ while [ $# -gt 0 ]; do
     --rounds) rounds=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
+    --shape) shapes+=(--shape "$2"); shift 2 ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) models+=("$1"); shift ;;
   esac
@@ -82,14 +88,14 @@ for model in "${models[@]}"; do
   name=$(basename "$model" .onnx | tr -c 'A-Za-z0-9_\n' '_')
   work=$BENCH_DIR/$name
   mkdir -p "$work/data"
-  node tests/ort/ort_run.js "$model" --gen-inputs "$work/data" --seed 7 --out-dir "$work/data" >/dev/null
+  node tests/ort/ort_run.js "$model" --gen-inputs "$work/data" --seed 7 --out-dir "$work/data" "${shapes[@]}" >/dev/null
   ins=(); for f in "$work/data"/input*.bin; do ins+=(--in "$f"); done
-  gflop=$("$VITC" inspect "$model" | awk '/^total MACs/ { print 2 * $3 / 1e9 }')
+  gflop=$("$VITC" inspect "$model" "${shapes[@]}" | awk '/^total MACs/ { print 2 * $3 / 1e9 }')
   live=()
   for t in $targets; do
     if ! can_run "$t"; then echo "skip: $name/$t: this CPU cannot run target $t" >&2; continue; fi
     rm -rf "$work/$t"
-    "$VITC" compile "$model" -o "$work/$t" --name "$name" --main --target "$t" "${vitc_thr[@]}" -q >/dev/null
+    "$VITC" compile "$model" -o "$work/$t" --name "$name" --main --target "$t" "${vitc_thr[@]}" "${shapes[@]}" -q >/dev/null
     $CC $CFLAGS -o "$work/$t/prog" "$work/$t"/*.c "${libs[@]}"
     outs=(); k=0; for f in "$work/data"/ort_output*.bin; do outs+=(--out "$work/$t/out$k.bin"); k=$((k + 1)); done
     "$work/$t/prog" "${ins[@]}" "${outs[@]}" "${run_thr[@]}"
@@ -103,7 +109,7 @@ for model in "${models[@]}"; do
   done
   : > "$work/ort.times"
   for ((r = 0; r < rounds; r++)); do
-    node tests/ort/ort_run.js "$model" "${ins[@]}" --bench "$runs" "${ort_thr[@]}" | awk '/median_ms/ { print $2 }' >> "$work/ort.times"
+    node tests/ort/ort_run.js "$model" "${ins[@]}" --bench "$runs" "${ort_thr[@]}" "${shapes[@]}" | awk '/median_ms/ { print $2 }' >> "$work/ort.times"
     for t in "${live[@]}"; do
       "$work/$t/prog" "${ins[@]}" $(for ((j = 0; j < k; j++)); do printf -- '--out /dev/null '; done) --bench "$runs" "${run_thr[@]}" |
         awk '/median_ms/ { print $2 }' >> "$work/$t.times"
