@@ -912,7 +912,7 @@ MODELS = collections.OrderedDict([
                           shape=(1, 3, 32, 32), opset=17, fold=True, training=EVAL)),
     ("vit_tiny32_extdata", dict(build=vit_tiny32, seed=2, shape=(1, 3, 32, 32), opset=17, fold=True,
                                 training=EVAL, extdata="vit_tiny32_extdata.weights")),
-    # issue 10: old opsets, dynamic dims (compiled with --shape input=SHAPE; tests/CMakeLists.txt)
+    # issue 10: old opsets, dynamic dims (NAME.shape holds the --shape the tests compile them with)
     ("ocr_cls_mv3_op9", dict(build=build_ocr(OcrClassifierMV3, (1, 3, 48, 96)), seed=9, shape=(1, 3, 48, 96),
                              opset=9, fold=True, training=EVAL,
                              dynamic={"input": {0: "batch", 2: "height", 3: "width"}, "logits": {0: "batch"}})),
@@ -963,6 +963,9 @@ def export_one(name, spec, out_dir, tmp):
     else:
         onnx.save_model(proto, path)
     onnx.checker.check_model(path, full_check=True)
+    if spec.get("dynamic"):  # the shape the tests compile it for (tests/CMakeLists.txt, tests/check_plan.c)
+        with open(os.path.join(out_dir, name + ".shape"), "w") as f:
+            f.write("input=%s\n" % "x".join(map(str, spec["shape"])))
 
     # run once in ONNX Runtime on a generated input and compare with torch's forward pass on it
     torch_err = ort_err = None

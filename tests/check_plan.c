@@ -487,9 +487,17 @@ START_TEST(test_models) {
     size_t len = strlen(files[i]);
     if (len < 5 || strcmp(files[i] + len - 5, ".onnx") != 0) continue;
     char *path = tu_printf("%s/%s", dir, files[i]);
+    /* an export with dynamic dims has NAME.shape: NAME=DIMS lines, its --shape */
+    char *shape_path = tu_printf("%.*s.shape", (int)(strlen(path) - 5), path);
+    ShapeOverride ov[4];
+    int n_ov = 0;
+    size_t slen;
+    char *shapes = tu_exists(shape_path) ? (char *)tu_read_file(shape_path, &slen) : NULL;
+    for (char *save = NULL, *l = shapes ? strtok_r(shapes, "\n", &save) : NULL; l && n_ov < 4; l = strtok_r(NULL, "\n", &save))
+      ck_assert_int_eq(shape_override_parse(l, &ov[n_ov++]), 0);
     Capture c;
     capture_begin(&c);
-    Graph *g = onnx_load(path, NULL, 0);
+    Graph *g = onnx_load(path, ov, n_ov);
     PipelineOptions po = {NULL, NULL, ""};
     int rc = g ? run_pipeline(g, &po) : -1;
     char *err = capture_end(&c);
@@ -503,6 +511,9 @@ START_TEST(test_models) {
     plan_free(p);
     graph_free(g);
     free(path);
+    free(shape_path);
+    free(shapes);
+    for (int k = 0; k < n_ov; k++) free((char *)ov[k].name);
     planned++;
   }
   ck_assert_int_ge(planned, 8);
