@@ -200,8 +200,37 @@ def layout():
     return g.model()
 
 
+def misc():
+    """Einsum (transformer forms, a diagonal, sums), Hardmax, OneHot, Sum/Mean of three, NegativeLogLikelihoodLoss
+    and SoftmaxCrossEntropyLoss at opset 13."""
+    g = G("misc", 13, 7)
+    q = g.input("q", [2, 3, 5, 4])
+    k = g.weight("k", [2, 3, 6, 4])
+    g.output(g.node("Einsum", [q, k], "einsum_qk", equation="bhid,bhjd->bhij"))
+    g.output(g.node("Einsum", [q, g.weight("w", [4, 7])], "einsum_proj", equation="bhid,de->bhie"))
+    g.output(g.node("Einsum", [q], "einsum_transpose_sum", equation="bhid->bdh"))
+    g.output(g.node("Einsum", [g.weight("sq", [3, 5, 5])], "einsum_diag", equation="...ii->...i"))
+    g.output(g.node("Hardmax", [q], "hardmax", axis=2))
+    idx = g.const("idx", np.array([[0, 3, -1], [2, 1, 4]], np.int64))
+    g.output(g.node("OneHot", [idx, g.const("depth", np.array([5], np.int64)), g.const("vals", np.array([0.5, 2.0], np.float32))],
+                    "onehot", axis=1))
+    g.output(g.node("Sum", [q, g.weight("s1", [4]), g.weight("s2", [1, 3, 1, 4])], "sum3"))
+    g.output(g.node("Mean", [q, g.weight("m1", [5, 4]), g.weight("m2", [2, 1, 1, 1])], "mean3"))
+    scores = g.input("scores", [3, 5, 2, 4])
+    labels = g.const("labels", np.array([[[0, 4, 2, 1], [3, 3, 0, 1]], [[1, 2, 4, 0], [2, 2, 1, 3]],
+                                         [[4, 0, 1, 2], [0, 1, 3, 4]]], np.int64))
+    weight = g.const("cls_w", np.array([0.5, 1.0, 2.0, 1.5, 0.25], np.float32))
+    for red in ["none", "sum", "mean"]:
+        g.output(g.node("SoftmaxCrossEntropyLoss", [scores, labels, weight], f"sce_{red}", reduction=red, ignore_index=2))
+        g.output(g.node("NegativeLogLikelihoodLoss", [scores, labels], f"nll_{red}", reduction=red))
+    g.node("SoftmaxCrossEntropyLoss", [scores, labels], ["sce_mean_lp", "sce_log_prob"])
+    g.output("sce_mean_lp")
+    g.output("sce_log_prob")
+    return g.model()
+
+
 MODELS = {"convtranspose": convtranspose, "reduce": reduce, "norm": norm, "groupnorm": groupnorm, "pool": pool,
-          "layout": layout}
+          "layout": layout, "misc": misc}
 UNCHECKED = {"groupnorm"}  # opsets newer than python3-onnx 1.12 knows
 
 

@@ -68,6 +68,8 @@ FIRST = {
     "ScatterElements": 11, "ScatterND": 11, "Shape": 1, "Size": 1, "Slice": 1, "SpaceToDepth": 1,
     "Split": 2, "Squeeze": 1, "Tile": 6, "Transpose": 1, "Trilu": 14, "Unsqueeze": 1,
     "Upsample": 7,
+    # losses (evaluation graphs; ONNX's backend cases)
+    "NegativeLogLikelihoodLoss": 12, "SoftmaxCrossEntropyLoss": 12,
 }
 
 

@@ -256,6 +256,25 @@ static int upsample_to_resize(Graph *g, int ni, int version, bool was_upsample) 
   return 0;
 }
 
+/* Mean(x1..xk) is Sum(x1..xk) / k (float32: the only type vitc computes Mean in). */
+static int mean_to_sum(Graph *g, int ni) {
+  Node *n = node(g, ni);
+  int y = n->out[0], k = n->n_in;
+  if (y < 0 || k < 1) return 0; /* the loader reports these */
+  float *kv = xmalloc(sizeof(float));
+  *kv = (float)k;
+  Shape s = {0, {0}};
+  int kt = new_const(g, ni, "count", DT_FLOAT, &s, kv), sum = new_tensor(g, ni, "sum");
+  int ins[2] = {sum, kt};
+  char *name = xmalloc(strlen(n->name) + 32);
+  sprintf(name, "%s/divide", n->name);
+  graph_add_node(g, OP_Div, name, ins, 2, &y, 1); /* now y's producer */
+  free(name);
+  node(g, ni)->out[0] = sum;
+  g->t[sum].producer = ni;
+  return 0;
+}
+
 static bool is_op(const Node *n, const char *name) { return strcmp(op_name(n->op), name) == 0; }
 
 static bool is_reduce(const Node *n) {
@@ -271,6 +290,7 @@ int upgrade_node(Graph *g, int ni, const char *onnx_op, int version) {
   Node *n = node(g, ni);
   drop_attr(g, ni, "consumed_inputs"); /* version 1's memory hint */
   if (strcmp(onnx_op, "Upsample") == 0) return upsample_to_resize(g, ni, version, true);
+  if (strcmp(onnx_op, "Mean") == 0) return mean_to_sum(g, ni);
   n = node(g, ni);
   switch (n->op) {
   case OP_Add: case OP_Sub: case OP_Mul: case OP_Div: case OP_Pow: case OP_And: case OP_Or: case OP_Equal:
@@ -289,7 +309,7 @@ int upgrade_node(Graph *g, int ni, const char *onnx_op, int version) {
   case OP_Gemm:
     drop_attr(g, ni, "broadcast"); /* 6: C broadcasts (7 and up always may) */
     return 0;
-  case OP_Softmax: case OP_LogSoftmax:
+  case OP_Softmax: case OP_LogSoftmax: case OP_Hardmax:
     return version < 13 ? coerce_2d(g, ni) : 0;
   case OP_Slice:
     if (version < 10) {

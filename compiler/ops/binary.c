@@ -1,4 +1,4 @@
-/* ops/binary.c: broadcasting binary ops, comparisons, logic, Max/Min and Where.
+/* ops/binary.c: broadcasting binary ops, comparisons, logic, Max/Min/Sum and Where.
  *
  * All of these compute a dense output from inputs that numpy-broadcast to it.
  * Per node:
@@ -15,8 +15,8 @@
  *          int64 in scratch memory and the result is narrowed back, which is exact
  *          (two's complement wrap-around commutes with widening), and Pow's
  *          exponent is converted to float32. float64 arithmetic folds but has no
- *          kernel, so it is an error if it survives to run time. Max/Min with k
- *          inputs are k-1 kernel calls, partial results in scratch.
+ *          kernel, so it is an error if it survives to run time. Max/Min/Sum with
+ *          k inputs are k-1 kernel calls, partial results in scratch.
  *
  * The emitter hands each kernel call a collapsed broadcast description (see the
  * header of x-binary-scalar.c): output dims of size 1 are dropped, and adjacent
@@ -137,6 +137,7 @@ static const BinaryOp binary_ops[] = {
     {OP_Pow, "pow", CL_FLOAT | CL_INT, false, f_pow, i_pow},
     {OP_Max, "max", CL_FLOAT | CL_INT, false, f_max, i_max},
     {OP_Min, "min", CL_FLOAT | CL_INT, false, f_min, i_min},
+    {OP_Sum, "add", CL_FLOAT | CL_INT, false, f_add, i_add}, /* Mean: Sum, then Div (onnx/upgrade.c) */
     {OP_Equal, "equal", CL_FLOAT | CL_INT | CL_BOOL, true, f_eq, i_eq},
     {OP_Less, "less", CL_FLOAT | CL_INT, true, f_lt, i_lt},
     {OP_Greater, "greater", CL_FLOAT | CL_INT, true, f_gt, i_gt},
@@ -163,7 +164,7 @@ static const BinaryOp *binary_op(OpKind k) {
   vitc_die("binary.c: no table entry for %s", op_name(k));
 }
 
-static bool is_variadic(const Node *n) { return n->op == OP_Max || n->op == OP_Min; }
+static bool is_variadic(const Node *n) { return n->op == OP_Max || n->op == OP_Min || n->op == OP_Sum; }
 
 /* ---- broadcasting ---- */
 
@@ -437,7 +438,7 @@ static int emit_copy(Emitter *e, Graph *g, Node *n) {
 static int emit_binary(Emitter *e, Graph *g, Node *n) {
   const BinaryOp *op = node_binary_op(n);
   Tensor *y = node_out(g, n, 0);
-  if (n->n_in == 1) return emit_copy(e, g, n); /* Max/Min of one input */
+  if (n->n_in == 1) return emit_copy(e, g, n); /* Max/Min/Sum of one input */
   Lowering L;
   if (lower_binary(g, n, &L, true)) return -1;
   if (shape_numel(&y->shape) == 0) {
@@ -501,6 +502,7 @@ const OpImpl op_impl_Div = BINARY_IMPL;
 const OpImpl op_impl_Pow = BINARY_IMPL;
 const OpImpl op_impl_Max = BINARY_IMPL;
 const OpImpl op_impl_Min = BINARY_IMPL;
+const OpImpl op_impl_Sum = BINARY_IMPL;
 const OpImpl op_impl_Equal = BINARY_IMPL;
 const OpImpl op_impl_Less = BINARY_IMPL;
 const OpImpl op_impl_Greater = BINARY_IMPL;

@@ -18,7 +18,7 @@
  * here, since the kernels quietly turn a bad run-time index into zeros.
  *
  * Pad (constant, reflect, edge, wrap; negative pads crop) and Trilu map each
- * output element to its source in templates/layout/x-copy-scalar.c, and fold
+ * output element to its source in templates/layout/x-pad-scalar.c, and fold
  * with those same kernels.
  *
  * Each emitter normalizes the ONNX attributes into the plain contract of the
@@ -33,7 +33,7 @@
 #include "ops/op.h"
 
 /* Pad and Trilu fold with the bundle's own kernels (the rest with copy_strided). */
-#include "layout/x-copy-scalar.c"
+#include "layout/x-pad-scalar.c"
 
 /* ---- shared helpers ---- */
 
@@ -1019,7 +1019,7 @@ static int emit_pad(Emitter *e, Graph *g, Node *n) {
   const char *yr = emit_ref(e, n->out[0]), *xr = emit_ref(e, n->in[0]);
   const char *in = emit_shape_ints(e, "in_dims", &x->shape), *out = emit_shape_ints(e, "out_dims", &pd.out);
   const char *begin = emit_ints(e, "pad_begin", pd.begin, x->shape.rank);
-  emit_use_kernel(e, "layout/x-copy");
+  emit_use_kernel(e, "layout/x-pad");
   emit_line(e, "%s(%zu, %d, %s, %s, %s, %d /* %s */, %s, %s, %s);", emit_kfn(e, "vitc_x_pad"), elem_size(g, n),
             x->shape.rank, in, out, begin, pd.mode, attr_str(n, "mode", "constant"), value, xr, yr);
   return 0;
@@ -1073,10 +1073,55 @@ static int emit_trilu(Emitter *e, Graph *g, Node *n) {
   if (output_empty(g, n, 0)) return 0;
   if (trilu_k(g, n, &k)) return -1;
   trilu_geometry(&x->shape, k, &batch, &rows, &cols, &kk);
-  emit_use_kernel(e, "layout/x-copy");
+  emit_use_kernel(e, "layout/x-pad");
   emit_line(e, "%s(%zu, %d, %d, %d, %d, %d, %s, %s);", emit_kfn(e, "vitc_x_trilu"), elem_size(g, n), batch, rows, cols,
             kk, attr_int(n, "upper", 1) != 0, emit_ref(e, n->in[0]), emit_ref(e, n->out[0]));
   return 0;
 }
 
 const OpImpl op_impl_Trilu = {.infer = infer_trilu, .eval = eval_trilu, .emit = emit_trilu};
+
+/* ---- OneHot: indices (any shape) -> values[1] at the index along a new axis, values[0] elsewhere ---- */
+
+static int onehot_dims(Graph *g, Node *n, int *axis, int64_t *depth, Shape *out) {
+  Tensor *idx = node_in(g, n, 0), *dep = node_in(g, n, 1), *val = node_in(g, n, 2);
+  if (idx->dtype != DT_INT64 && idx->dtype != DT_INT32 && idx->dtype != DT_FLOAT)
+    return node_err(g, n, "indices are %s; vitc supports int64, int32 and float32 here", dtype_name(idx->dtype));
+  if (!dep->data) return node_err(g, n, "input 'depth' is not a compile-time constant; vitc needs static shapes");
+  if (shape_numel(&dep->shape) != 1) return node_err(g, n, "depth must hold one value");
+  *depth = dtype_is_float(dep->dtype) ? (int64_t)tensor_get_f64(dep, 0) : tensor_get_i64(dep, 0);
+  if (*depth < 1) return node_err(g, n, "depth %" PRId64 " must be positive", *depth);
+  if (shape_numel(&val->shape) != 2 || val->shape.rank != 1) return node_err(g, n, "values must be [off_value, on_value]");
+  int r = idx->shape.rank + 1;
+  if (r > IR_MAX_RANK) return node_err(g, n, "output rank %d is more than %d", r, IR_MAX_RANK);
+  if (normalize_axis(g, n, attr_int(n, "axis", -1), r, axis)) return -1;
+  out->rank = r;
+  for (int d = 0, k = 0; d < r; d++) out->d[d] = d == *axis ? *depth : idx->shape.d[k++];
+  return check_numel(g, n, out);
+}
+
+static int infer_onehot(Graph *g, Node *n) {
+  int axis;
+  int64_t depth;
+  Shape out;
+  if (onehot_dims(g, n, &axis, &depth, &out)) return -1;
+  set_output(g, n, 0, node_in(g, n, 2)->dtype, &out);
+  return 0;
+}
+
+static int emit_onehot(Emitter *e, Graph *g, Node *n) {
+  int axis;
+  int64_t depth;
+  Shape out;
+  if (output_empty(g, n, 0)) return 0;
+  if (onehot_dims(g, n, &axis, &depth, &out)) return -1;
+  Tensor *idx = node_in(g, n, 0);
+  int64_t outer = dims_product(&out, 0, axis), inner = dims_product(&out, axis + 1, out.rank);
+  emit_use_kernel(e, "layout/x-onehot");
+  emit_line(e, "%s(%zu, %" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %d, %s, %s);", emit_kfn(e, "vitc_x_onehot"),
+            dtype_size(node_in(g, n, 2)->dtype), outer, depth, inner, emit_ref(e, n->in[0]),
+            idx->dtype == DT_INT64 ? 0 : idx->dtype == DT_INT32 ? 1 : 2, emit_ref(e, n->in[2]), emit_ref(e, n->out[0]));
+  return 0;
+}
+
+const OpImpl op_impl_OneHot = {.infer = infer_onehot, .emit = emit_onehot};

@@ -137,6 +137,7 @@ static int emit_layernorm(Emitter *e, Graph *g, Node *n) {
   bool read[3] = {false, false, false};
   for (int o = 1; o < n->n_out && o < 3; o++) read[o] = n->out[o] >= 0 && tensor_uses(g, n->out[o]) > 0;
   if (read[1] || read[2]) {
+    emit_use_kernel(e, "norm/f32-groupnorm");
     emit_line(e, "/* Mean, InvStdDev (%" PRId64 ",) of each row */", ld.rows);
     emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %s, %s, %s, %s);", emit_kfn(e, "vitc_f32_layernorm_stats"), ld.rows,
               ld.cols, emit_float(e, attr_float(n, "epsilon", 1e-5f)), emit_ref(e, n->in[0]),
@@ -192,7 +193,7 @@ static int infer_groupnorm(Graph *g, Node *n) {
 static int emit_groupnorm(Emitter *e, Graph *g, Node *n) {
   GnDims gd;
   if (gn_dims(g, n, &gd)) return -1;
-  emit_use_kernel(e, "norm/f32-layernorm");
+  emit_use_kernel(e, "norm/f32-groupnorm");
   emit_line(e, "/* %s: %" PRId64 " groups of %" PRId64 " channels */", op_name(n->op), gd.G, gd.cpg);
   emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %d, %s, %s, %s, %s);",
             emit_kfn(e, "vitc_f32_groupnorm"), gd.N, gd.G, gd.cpg, gd.inner,

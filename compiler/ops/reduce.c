@@ -260,3 +260,40 @@ static int emit_arg(Emitter *e, Graph *g, Node *n) {
 
 const OpImpl op_impl_ArgMax = {.infer = infer_arg, .eval = eval_arg, .emit = emit_arg};
 const OpImpl op_impl_ArgMin = {.infer = infer_arg, .eval = eval_arg, .emit = emit_arg};
+
+/* ---- Hardmax: 1 at the first maximum along `axis` (opset 13; older versions are
+ * coerced to 2-D by onnx/upgrade.c), 0 elsewhere ---- */
+
+static int hardmax_dims(Graph *g, Node *n, int64_t *outer, int64_t *len, int64_t *inner) {
+  Tensor *x = node_in(g, n, 0);
+  if (x->dtype != DT_FLOAT) return node_err(g, n, "input is %s; vitc supports float32 here", dtype_name(x->dtype));
+  int axis;
+  if (x->shape.rank < 1) return node_err(g, n, "input must have rank >= 1");
+  if (normalize_axis(g, n, attr_int(n, "axis", -1), x->shape.rank, &axis)) return -1;
+  *outer = *inner = 1;
+  for (int d = 0; d < x->shape.rank; d++) {
+    if (d < axis) *outer *= x->shape.d[d];
+    if (d > axis) *inner *= x->shape.d[d];
+  }
+  *len = x->shape.d[axis];
+  return 0;
+}
+
+static int infer_hardmax(Graph *g, Node *n) {
+  int64_t o, l, i;
+  if (hardmax_dims(g, n, &o, &l, &i)) return -1;
+  set_output(g, n, 0, DT_FLOAT, &node_in(g, n, 0)->shape);
+  return 0;
+}
+
+static int emit_hardmax(Emitter *e, Graph *g, Node *n) {
+  int64_t outer, len, inner;
+  if (hardmax_dims(g, n, &outer, &len, &inner)) return -1;
+  if (outer * len * inner == 0) return 0;
+  emit_use_kernel(e, "reduce/f32-argreduce");
+  emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %s);", emit_kfn(e, "vitc_f32_hardmax"), outer, len, inner,
+            emit_ref(e, n->in[0]), emit_ref(e, n->out[0]));
+  return 0;
+}
+
+const OpImpl op_impl_Hardmax = {.infer = infer_hardmax, .emit = emit_hardmax};

@@ -1,4 +1,5 @@
-/* templates/reduce/f32-argreduce-scalar.c: ONNX ArgMax / ArgMin along one axis,
+/* templates/reduce/f32-argreduce-scalar.c: ONNX ArgMax / ArgMin (and Hardmax, the
+ * one-hot of ArgMax) along one axis,
  * portable scalar C (the class map of a segmentation head, the best score of a
  * classifier).
  *
@@ -31,6 +32,26 @@ VITC_KERNEL void vitc_f32_argreduce_scalar(int outer, int n, int inner, int is_m
                 const int better = is_min ? (select_last ? v <= best : v < best) : (select_last ? v >= best : v > best);
                 if (better || (best != best && v == v)) y[j] = k;
             }
+        }
+    }
+}
+
+/* Y (outer, n, inner) = 1 at the first maximum along n of X (outer, n, inner), 0
+ * elsewhere: ONNX Hardmax (13: one axis). */
+VITC_KERNEL void vitc_f32_hardmax_scalar(int outer, int n, int inner, const float *VITC_RESTRICT X,
+                                         float *VITC_RESTRICT Y)
+{
+    int o, k, j;
+    for (o = 0; o < outer; o++) {
+        const float *x = X + (ptrdiff_t)o * n * inner;
+        float *y = Y + (ptrdiff_t)o * n * inner;
+        for (j = 0; j < inner; j++) {
+            int best = 0;
+            for (k = 1; k < n; k++) {
+                const float b = x[(ptrdiff_t)best * inner + j], v = x[(ptrdiff_t)k * inner + j];
+                if (v > b || (b != b && v == v)) best = k;
+            }
+            for (k = 0; k < n; k++) y[(ptrdiff_t)k * inner + j] = k == best ? 1.0f : 0.0f;
         }
     }
 }
