@@ -201,8 +201,8 @@ def layout():
 
 
 def misc():
-    """Einsum (transformer forms, a diagonal, sums), Hardmax, OneHot, Sum/Mean of three, NegativeLogLikelihoodLoss
-    and SoftmaxCrossEntropyLoss at opset 13."""
+    """Einsum (transformer forms, a diagonal, sums), Hardmax, OneHot, Sum/Mean of three, CumSum (exclusive, reverse),
+    NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss at opset 13."""
     g = G("misc", 13, 7)
     q = g.input("q", [2, 3, 5, 4])
     k = g.weight("k", [2, 3, 6, 4])
@@ -216,6 +216,9 @@ def misc():
                     "onehot", axis=1))
     g.output(g.node("Sum", [q, g.weight("s1", [4]), g.weight("s2", [1, 3, 1, 4])], "sum3"))
     g.output(g.node("Mean", [q, g.weight("m1", [5, 4]), g.weight("m2", [2, 1, 1, 1])], "mean3"))
+    for i, (ex, rev) in enumerate([(0, 0), (1, 0), (0, 1), (1, 1)]):
+        g.output(g.node("CumSum", [q, g.const(f"cs_axis{i}", np.array(i - 2, np.int64))], f"cumsum_{i}", exclusive=ex,
+                        reverse=rev))
     scores = g.input("scores", [3, 5, 2, 4])
     labels = g.const("labels", np.array([[[0, 4, 2, 1], [3, 3, 0, 1]], [[1, 2, 4, 0], [2, 2, 1, 3]],
                                          [[4, 0, 1, 2], [0, 1, 3, 4]]], np.int64))

@@ -1,6 +1,7 @@
 /* ops/reduce.c: the Reduce family (Sum, Mean, Max, Min, Prod, SumSquare, L1, L2,
  * LogSum, LogSumExp), one kernel (templates/reduce/f32-reduce-scalar.c) whose
- * first argument says which.
+ * first argument says which; ArgMax/ArgMin, Hardmax and CumSum along one axis
+ * (templates/reduce/f32-argreduce-scalar.c, f32-cumsum-scalar.c).
  *
  * The reduced axes come from the `axes` attribute in older opsets (ReduceSum
  * before 13, ReduceMean/ReduceMax before 18) and from an optional second input
@@ -297,3 +298,67 @@ static int emit_hardmax(Emitter *e, Graph *g, Node *n) {
 }
 
 const OpImpl op_impl_Hardmax = {.infer = infer_hardmax, .emit = emit_hardmax};
+
+/* ---- CumSum: running sums along the axis input (a constant), exclusive, reverse ---- */
+
+static int cumsum_dims(Graph *g, Node *n, int64_t *outer, int64_t *len, int64_t *inner) {
+  Tensor *x = node_in(g, n, 0), *a = node_in(g, n, 1);
+  if (!a->data) return node_err(g, n, "input 'axis' must be a compile-time constant");
+  if (shape_numel(&a->shape) != 1) return node_err(g, n, "axis must hold one value");
+  if (x->shape.rank < 1) return node_err(g, n, "input must have rank >= 1");
+  int axis;
+  if (normalize_axis(g, n, tensor_get_i64(a, 0), x->shape.rank, &axis)) return -1;
+  *outer = *inner = 1;
+  for (int d = 0; d < x->shape.rank; d++) {
+    if (d < axis) *outer *= x->shape.d[d];
+    if (d > axis) *inner *= x->shape.d[d];
+  }
+  *len = x->shape.d[axis];
+  return 0;
+}
+
+static int infer_cumsum(Graph *g, Node *n) {
+  Tensor *x = node_in(g, n, 0);
+  int64_t o, l, i;
+  if (x->dtype != DT_FLOAT && !(x->data && (dtype_is_float(x->dtype) || x->dtype == DT_INT32 || x->dtype == DT_INT64)))
+    return node_err(g, n, "input is %s; vitc supports float32 here (other number types when constant)", dtype_name(x->dtype));
+  if (cumsum_dims(g, n, &o, &l, &i)) return -1;
+  set_output(g, n, 0, x->dtype, &x->shape);
+  return 0;
+}
+
+static int eval_cumsum(Graph *g, Node *n) {
+  Tensor *x = node_in(g, n, 0);
+  int64_t outer, len, inner;
+  if (cumsum_dims(g, n, &outer, &len, &inner)) return -1;
+  bool excl = attr_int(n, "exclusive", 0) != 0, rev = attr_int(n, "reverse", 0) != 0, fl = dtype_is_float(x->dtype);
+  void *y = alloc_output_data(g, n, 0);
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t j = 0; j < inner; j++) {
+      double fs = 0;
+      int64_t is = 0;
+      for (int64_t k = 0; k < len; k++) {
+        int64_t r = rev ? len - 1 - k : k, at = (o * len + r) * inner + j;
+        double fv = fl ? tensor_get_f64(x, at) : 0;
+        int64_t iv = fl ? 0 : tensor_get_i64(x, at);
+        if (!excl) fs += fv, is += iv;
+        if (fl) buf_set_f64(y, x->dtype, at, fs);
+        else buf_set_i64(y, x->dtype, at, is);
+        if (excl) fs += fv, is += iv;
+      }
+    }
+  return 0;
+}
+
+static int emit_cumsum(Emitter *e, Graph *g, Node *n) {
+  int64_t outer, len, inner;
+  if (cumsum_dims(g, n, &outer, &len, &inner)) return -1;
+  if (outer * len * inner == 0) return 0;
+  emit_use_kernel(e, "reduce/f32-cumsum");
+  emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %d, %d, %s, %s);", emit_kfn(e, "vitc_f32_cumsum"), outer, len,
+            inner, attr_int(n, "exclusive", 0) != 0, attr_int(n, "reverse", 0) != 0, emit_ref(e, n->in[0]),
+            emit_ref(e, n->out[0]));
+  return 0;
+}
+
+const OpImpl op_impl_CumSum = {.infer = infer_cumsum, .eval = eval_cumsum, .emit = emit_cumsum};
