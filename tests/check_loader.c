@@ -23,6 +23,7 @@
 #include "ir/graph.h"
 #include "mkonnx.h"
 #include "onnx/load.h"
+#include "onnx/upgrade.h"
 
 #define SUITE "loader"
 
@@ -348,6 +349,36 @@ START_TEST(test_opset_import) {
 }
 END_TEST
 
+/* docs/onnx.md's op table is the version table (onnx/opsets.def) restricted to the
+ * ops vitc implements (ir/ops.def; Upsample read as Resize, Mean as Sum), row for
+ * row, as compiler/onnx/gen_opsets.py --doc writes it. */
+START_TEST(test_docs_op_table) {
+  size_t len;
+  char *doc = tu_read_file(VITC_SOURCE_DIR "/docs/onnx.md", &len);
+  ck_assert_msg(doc, "docs/onnx.md is missing");
+  const char *begin = strstr(doc, "<!-- op table: begin -->"), *end = strstr(doc, "<!-- op table: end -->");
+  ck_assert_msg(begin && end && begin < end, "docs/onnx.md has no op table markers");
+  int rows = 0, listed = 0;
+  for (const char *p = begin; p < end && (p = strstr(p + 1, "\n| ")) && p < end;) rows++;
+  rows -= 2; /* the header and its rule */
+  const char *name;
+  const int *v;
+  for (int i = 0; opset_table(i, &name, &v); i++) {
+    const char *as = strcmp(name, "Upsample") == 0 ? "Resize" : strcmp(name, "Mean") == 0 ? "Sum" : name;
+    if (op_lookup(as) < 0) continue;
+    char row[256];
+    int n = snprintf(row, sizeof row, "\n| %s | ", name);
+    for (int k = 0; v[k]; k++) n += snprintf(row + n, sizeof row - (size_t)n, "%s%d", k ? ", " : "", v[k]);
+    snprintf(row + n, sizeof row - (size_t)n, " | %d to 21 |\n", v[0]);
+    const char *at = strstr(begin, row);
+    ck_assert_msg(at && at < end, "docs/onnx.md lacks the row '%s' (regenerate: compiler/onnx/gen_opsets.py --doc)", row + 1);
+    listed++;
+  }
+  ck_assert_msg(rows == listed, "docs/onnx.md's op table has %d rows, the tables %d ops", rows, listed);
+  free(doc);
+}
+END_TEST
+
 static ShapeOverride parse_ok(const char *arg) {
   ShapeOverride o;
   Capture c;
@@ -619,6 +650,7 @@ int main(void) {
   tcase_add_test(tc, test_external_data_refused);
   tcase_add_test(tc, test_unknown_fields_skipped);
   tcase_add_test(tc, test_opset_import);
+  tcase_add_test(tc, test_docs_op_table);
   tcase_add_test(tc, test_shape_override_parse);
   tcase_add_test(tc, test_shape_override_load);
   tcase_add_test(tc, test_input_that_is_initializer);

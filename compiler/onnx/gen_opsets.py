@@ -5,6 +5,7 @@ Python): run it after adding an op or accepting an older version of one, then
 review the diff.
 
     /usr/bin/python3 compiler/onnx/gen_opsets.py > compiler/onnx/opsets.def
+    /usr/bin/python3 compiler/onnx/gen_opsets.py --doc   # the table of docs/onnx.md
 
 An op's versions are ONNX's: every opset in which its schema changed, taken from
 the installed ONNX's schemas (Debian's python3-onnx 1.12 knows opsets 1 to 17) and
@@ -103,4 +104,21 @@ def main():
         out.write('VERSIONS("%s", %s)\n' % (name, ", ".join(str(v) for v in vs)))
 
 
-main()
+def doc_table():
+    """The rows of docs/onnx.md's op table: every op with a row in opsets.def that vitc
+    implements (a row in compiler/ir/ops.def, or read as another op: Upsample as Resize,
+    Mean as Sum), with its versions. tests/check_loader.c checks the doc against this."""
+    here = __import__("os").path.dirname(__file__)
+    ops = set(re.findall(r'^OP\(\w+, "([^"]+)"', open(here + "/../ir/ops.def").read(), re.M))
+    aliases = {"Upsample": "Resize", "Mean": "Sum"}
+    print("| op | versions (the opsets where its schema changed) | read at opsets |")
+    print("| --- | --- | --- |")
+    for name, vs in re.findall(r'^VERSIONS\("(\w+)", ([0-9, ]+)\)', open(here + "/opsets.def").read(), re.M):
+        if name in ops or aliases.get(name) in ops:
+            print("| %s | %s | %s to %d |" % (name, vs, vs.split(",")[0], MAX_OPSET))
+
+
+if len(sys.argv) > 1 and sys.argv[1] == "--doc":
+    doc_table()
+else:
+    main()
