@@ -144,7 +144,7 @@ static int emit_layernorm(Emitter *e, Graph *g, Node *n) {
               read[1] ? emit_ref(e, n->out[1]) : "NULL", read[2] ? emit_ref(e, n->out[2]) : "NULL");
   }
   for (int o = 1; o < n->n_out; o++)
-    if (n->out[o] >= 0 && !read[o]) emit_line(e, "(void)%s; /* not read: not computed */", emit_ref(e, n->out[o]));
+    if (n->out[o] >= 0 && !read[o]) emit_line(e, "(void)%s; /* training output, never read: not computed */", emit_ref(e, n->out[o]));
   emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %s, %s, %s, %s, %s);", emit_kfn(e, "vitc_f32_layernorm"), ld.rows,
             ld.cols, emit_float(e, attr_float(n, "epsilon", 1e-5f)), emit_ref(e, n->in[0]), scale, bias,
             emit_ref(e, n->out[0]));
