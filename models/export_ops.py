@@ -202,7 +202,7 @@ def layout():
 
 def misc():
     """Einsum (transformer forms, a diagonal, sums), Hardmax, OneHot, Sum/Mean of three, CumSum (exclusive, reverse),
-    NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss at opset 13."""
+    IsNaN, IsInf, EyeLike, NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss at opset 13."""
     g = G("misc", 13, 7)
     q = g.input("q", [2, 3, 5, 4])
     k = g.weight("k", [2, 3, 6, 4])
@@ -219,6 +219,13 @@ def misc():
     for i, (ex, rev) in enumerate([(0, 0), (1, 0), (0, 1), (1, 1)]):
         g.output(g.node("CumSum", [q, g.const(f"cs_axis{i}", np.array(i - 2, np.int64))], f"cumsum_{i}", exclusive=ex,
                         reverse=rev))
+    g.output(g.node("IsNaN", [g.node("Log", [q], "log_q")], "isnan"), TensorProto.BOOL)
+    inv = g.node("Reciprocal", [g.node("Relu", [q], "relu_q")], "inv_relu_q")  # +inf where q <= 0
+    mixed = g.node("Sub", [inv, g.node("Reciprocal", [g.node("Relu", [g.node("Neg", [q], "neg_q")], "relu_neg_q")],
+                                       "inv_relu_neg_q")], "pm_inf")  # +inf, -inf, or inf - inf = NaN at 0
+    for i, (pos, neg) in enumerate([(1, 1), (1, 0), (0, 1)]):
+        g.output(g.node("IsInf", [mixed], f"isinf_{i}", detect_positive=pos, detect_negative=neg), TensorProto.BOOL)
+    g.output(g.node("EyeLike", [g.weight("eye_src", [4, 7])], "eyelike_k1", k=1))
     scores = g.input("scores", [3, 5, 2, 4])
     labels = g.const("labels", np.array([[[0, 4, 2, 1], [3, 3, 0, 1]], [[1, 2, 4, 0], [2, 2, 1, 3]],
                                          [[4, 0, 1, 2], [0, 1, 3, 4]]], np.int64))

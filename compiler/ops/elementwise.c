@@ -1,4 +1,4 @@
-/* ops/elementwise.c: unary element-wise ops, Not, Cast and CastLike.
+/* ops/elementwise.c: unary element-wise ops, Not, IsInf, IsNaN, Cast and CastLike.
  *
  * A unary op maps each element on its own, so its output has the input's shape
  * and type, and at run time it is one call of a flat kernel from
@@ -341,6 +341,31 @@ static int emit_not(Emitter *e, Graph *g, Node *n) {
 }
 
 const OpImpl op_impl_Not = {.infer = infer_not, .eval = eval_not, .emit = emit_not};
+
+/* ---- IsInf, IsNaN: float32 -> bool (templates/eltwise/f32-classify-scalar.c) ---- */
+
+static int infer_classify(Graph *g, Node *n) {
+  Tensor *x = node_in(g, n, 0);
+  if (x->dtype != DT_FLOAT) return node_err(g, n, "input X is %s; vitc supports float32 here", dtype_name(x->dtype));
+  set_output(g, n, 0, DT_BOOL, &x->shape);
+  return 0;
+}
+
+static int emit_classify(Emitter *e, Graph *g, Node *n) {
+  int64_t numel = shape_numel(&node_in(g, n, 0)->shape);
+  emit_use_kernel(e, "eltwise/f32-classify");
+  if (n->op == OP_IsNaN)
+    emit_line(e, "%s(%" PRId64 ", %s, %s);", emit_kfn(e, "vitc_f32_isnan"), numel, emit_ref(e, n->in[0]),
+              emit_ref(e, n->out[0]));
+  else
+    emit_line(e, "%s(%" PRId64 ", %d, %d, %s, %s);", emit_kfn(e, "vitc_f32_isinf"), numel,
+              attr_int(n, "detect_positive", 1) != 0, attr_int(n, "detect_negative", 1) != 0, emit_ref(e, n->in[0]),
+              emit_ref(e, n->out[0]));
+  return 0;
+}
+
+const OpImpl op_impl_IsInf = {.infer = infer_classify, .emit = emit_classify};
+const OpImpl op_impl_IsNaN = {.infer = infer_classify, .emit = emit_classify};
 
 /* ---- Cast: between the element types a bundle holds (x-cast-scalar.c has the
  * semantics: float -> int truncates and saturates, NaN -> 0; int -> narrower int

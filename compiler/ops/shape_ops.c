@@ -336,6 +336,56 @@ static int emit_size(Emitter *e, Graph *g, Node *n) {
 
 const OpImpl op_impl_Size = {.infer = infer_size, .eval = eval_size, .emit = emit_size, .fold_from_shapes = true};
 
+/* ---- EyeLike: a 2-D tensor of the input's shape, 1 on the k-th diagonal; a
+ * constant known from the shape alone ---- */
+
+static int eyelike_dtype(Graph *g, Node *n, DType *dt) {
+  Tensor *x = node_in(g, n, 0);
+  const Attr *a = node_attr(n, "dtype");
+  *dt = a ? (DType)a->i : x->dtype;
+  if (!dtype_supported(*dt) || *dt == DT_BOOL) return node_err(g, n, "output type %s is not supported", dtype_name(*dt));
+  if (x->shape.rank != 2) return node_err(g, n, "input must be 2-D, got rank %d", x->shape.rank);
+  return 0;
+}
+
+static int infer_eyelike(Graph *g, Node *n) {
+  DType dt;
+  if (!node_in(g, n, 0)->typed) return node_err(g, n, "input has no known shape");
+  if (eyelike_dtype(g, n, &dt)) return -1;
+  set_output(g, n, 0, dt, &node_in(g, n, 0)->shape);
+  return 0;
+}
+
+static void *eyelike_values(Graph *g, Node *n, void *y) {
+  Tensor *x = node_in(g, n, 0);
+  DType dt = node_out(g, n, 0)->dtype;
+  int64_t k = attr_int(n, "k", 0), rows = x->shape.d[0], cols = x->shape.d[1];
+  for (int64_t i = 0; i < rows; i++)
+    for (int64_t j = 0; j < cols; j++) {
+      if (dtype_is_float(dt)) buf_set_f64(y, dt, i * cols + j, j - i == k ? 1.0 : 0.0);
+      else buf_set_i64(y, dt, i * cols + j, j - i == k);
+    }
+  return y;
+}
+
+static int eval_eyelike(Graph *g, Node *n) {
+  eyelike_values(g, n, alloc_output_data(g, n, 0));
+  return 0;
+}
+
+/* Only reached when the EyeLike is itself a graph output. */
+static int emit_eyelike(Emitter *e, Graph *g, Node *n) {
+  Tensor *y = node_out(g, n, 0);
+  int64_t k = shape_numel(&y->shape);
+  if (k == 0) return 0;
+  void *v = eyelike_values(g, n, xmalloc((size_t)k * dtype_size(y->dtype)));
+  int rc = emit_copy_of_const(e, n->out[0], y->dtype, k, v);
+  free(v);
+  return rc;
+}
+
+const OpImpl op_impl_EyeLike = {.infer = infer_eyelike, .eval = eval_eyelike, .emit = emit_eyelike, .fold_from_shapes = true};
+
 /* ---- ConstantOfShape ---- */
 
 /* The fill value: attribute `value` (a one-element tensor), default float 0. */
