@@ -1104,7 +1104,7 @@ static int emit_nodes(Emitter *e, char **out_names) {
     define_const(e, e->cname[t], fmt(e, "%s: %s%s", c_comment(e, ten->name), dtype_name(ten->dtype), shape_str(&ten->shape, sb, sizeof sb)),
                  ten->dtype, shape_numel(&ten->shape), ten->data);
   }
-  qsort(e->packed, (size_t)e->n_packed, sizeof *e->packed, cmp_packed);
+  if (e->n_packed > 1) qsort(e->packed, (size_t)e->n_packed, sizeof *e->packed, cmp_packed); /* none: packed is NULL */
   for (int i = 0; i < e->n_packed; i++) {
     PackedConst *pc = &e->packed[i];
     define_const(e, pc->cname, pc->comment, pc->dt, pc->numel, pc->data);

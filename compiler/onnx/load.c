@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ir/attrs.h"
 #include "ir/diag.h"
 #include "onnx/onnx.pb-c.h"
 #include "onnx/upgrade.h"
@@ -275,7 +276,21 @@ static int add_initializer(Loader *L, Onnx__TensorProto *tp) {
   return 0;
 }
 
-/* A Constant node becomes a constant tensor directly. */
+/* The IR's name for an AttributeProto's type (ATTR_OTHER: graphs, lists of strings, ...). */
+static AttrType proto_attr_type(const Onnx__AttributeProto *a) {
+  switch (a->type) {
+  case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT: return ATTR_FLOAT;
+  case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT: return ATTR_INT;
+  case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING: return ATTR_STRING;
+  case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR: return ATTR_TENSOR;
+  case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS: return ATTR_FLOATS;
+  case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS: return ATTR_INTS;
+  default: return ATTR_OTHER;
+  }
+}
+
+/* A Constant node becomes a constant tensor directly; its attribute is checked
+ * against Constant's row of ir/attrs.def here, as it never becomes a node. */
 static int add_constant_node(Loader *L, Onnx__NodeProto *np) {
   const char *nname = np->name && *np->name ? np->name : "(unnamed)";
   if (np->n_output != 1 || !np->output[0] || !*np->output[0])
@@ -287,6 +302,10 @@ static int add_constant_node(Loader *L, Onnx__NodeProto *np) {
   Shape s = {0};
   void *data = NULL;
   const char *an = a->name ? a->name : "";
+  const AttrSchema *want = op_attr_find(OP_Constant, an);
+  if (want && proto_attr_type(a) != want->type)
+    return vitc_err("%s: node '%s' (Constant): attribute '%s' must be %s, not %s", L->path, nname, an,
+                    attr_type_name(want->type), attr_type_name(proto_attr_type(a)));
   if (strcmp(an, "value") == 0 && a->t) {
     if (tensor_from_proto(L, L->path, a->t, &dt, &s, &data)) return -1;
   } else if (strcmp(an, "value_float") == 0) {

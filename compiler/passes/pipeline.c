@@ -22,12 +22,17 @@
  * need the residual Adds inside vitc.Gemm). eliminate_dead sweeps what the
  * rewrites left.
  *
+ * Before the first pass, every node's attributes are checked against its op's row
+ * in ir/attrs.def (known name, the schema's type, given once, required ones
+ * present), so no op or pass reads a mistyped attribute as its default.
+ *
  * A pass flagged PASS_FINITE_ONLY is exact only on finite activations and is
  * skipped when vitc_strict_nan is set. */
 #include "passes/passes.h"
 
 #include <string.h>
 
+#include "ir/attrs.h"
 #include "ir/diag.h"
 
 const Pass vitc_pipeline[] = {
@@ -81,6 +86,7 @@ static int check_typed(Graph *g, const char *after) {
 
 int run_pipeline(Graph *g, PipelineOptions *opt) {
   opt->changed[0] = 0;
+  if (graph_check_attrs(g)) return -1;
   for (int i = 0; i < vitc_pipeline_len; i++) {
     const Pass *p = &vitc_pipeline[i];
     bool skip = (vitc_strict_nan && (p->flags & PASS_FINITE_ONLY)) || in_list(vitc_skip_passes, p->name);

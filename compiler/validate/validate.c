@@ -895,7 +895,7 @@ int validate_file(const ValidateOptions *o, FILE *out) {
   clang_visitChildren(clang_getTranslationUnitCursor(V.tu), visit, &V);
   check_recursion(&V);
 
-  qsort(V.v, (size_t)V.n_v, sizeof *V.v, violation_order);
+  if (V.n_v > 1) qsort(V.v, (size_t)V.n_v, sizeof *V.v, violation_order); /* none: V.v is NULL */
   for (int i = 0; i < V.n_v; i++)
     fprintf(out, "%s:%u:%u: %s: %s\n", V.v[i].file, V.v[i].line, V.v[i].col, V.v[i].rule, V.v[i].what);
   int count = V.n_v;
