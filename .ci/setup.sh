@@ -2,7 +2,8 @@
 # .ci/setup.sh: installs everything vitc needs on Debian 12 and builds it.
 #   apt: toolchain, protobuf-c, Debian's onnx.proto and backend test data, Check,
 #        torch/onnx/numpy (exporting the test models), ARM cross compilers and qemu-user,
-#        libclang 14 (vitc validate), node (if absent)
+#        libclang 14 (vitc validate), clang 14 with its sanitizer and libFuzzer runtimes (fuzz/),
+#        node (if absent)
 #   npm: onnxruntime-node 1.30.0 (the reference), into tests/ort/node_modules
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
@@ -15,7 +16,8 @@ pkgs=(build-essential cmake pkg-config clang
       libprotobuf-c-dev protobuf-c-compiler libonnx-dev libonnx-testdata check
       python3-torch python3-onnx python3-numpy
       gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user
-      libclang-14-dev llvm-14-dev)                                # vitc validate parses generated C with libclang
+      libclang-14-dev llvm-14-dev                                 # vitc validate parses generated C with libclang
+      clang-14 libclang-rt-14-dev)                                # the fuzzer: -fsanitize=fuzzer,address,undefined (fuzz/)
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 

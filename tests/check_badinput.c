@@ -619,6 +619,38 @@ START_TEST(attribute_types) {
 }
 END_TEST
 
+/* Inputs the fuzzer (fuzz/vitc_fuzz.c) found a bug with, kept in tests/fuzz_found/,
+ * each with what vitc must do with it now: the words its one error line contains,
+ * or NULL where the model is valid and compiles. Every file there must be listed. */
+static const struct {
+  const char *file, *expect, *bug;
+} fuzz_found[] = {
+    {"constant_only.onnx", NULL, "graph_toposort: memcpy from NULL when the graph has no node (UBSan)"},
+};
+
+START_TEST(fuzzer_findings) {
+  char *d = case_dir("fuzz_found");
+  const char *src = VITC_SOURCE_DIR "/tests/fuzz_found";
+  int n = 0;
+  char **files = tu_list_dir(src, "", &n);
+  for (int i = 0; i < n; i++) {
+    int row = -1;
+    for (size_t k = 0; k < sizeof fuzz_found / sizeof fuzz_found[0]; k++)
+      if (strcmp(files[i], fuzz_found[k].file) == 0) row = (int)k;
+    ck_assert_msg(row >= 0, "tests/fuzz_found/%s is not listed in check_badinput.c's fuzz_found table", files[i]);
+    size_t len;
+    void *bytes = tu_read_file(tu_printf("%s/%s", src, files[i]), &len);
+    ck_assert_msg(bytes != NULL, "cannot read tests/fuzz_found/%s", files[i]);
+    char *model = write_bytes(d, files[i], bytes, len);
+    if (fuzz_found[row].expect) expect_rejected(model, fuzz_found[row].expect, NULL);
+    else expect_compiles(model, NULL);
+    free(bytes);
+  }
+  tu_free_list(files);
+  ck_assert_int_eq(n, (int)(sizeof fuzz_found / sizeof fuzz_found[0]));
+}
+END_TEST
+
 /* Ops whose input list is variadic in ONNX: eight inputs can be a valid use. */
 static bool variadic(const char *op) {
   static const char *const ops[] = {"Concat", "Max", "Mean", "Min", "Sum", NULL};
@@ -687,6 +719,7 @@ int main(void) {
       {"node_arity", node_arity},
       {"ops_never_crash", ops_never_crash},
       {"attribute_types", attribute_types},
+      {"fuzzer_findings", fuzzer_findings},
   };
   Suite *s = suite_create("badinput");
   for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {

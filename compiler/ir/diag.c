@@ -7,15 +7,17 @@
 
 int vitc_quiet;
 int vitc_error_count;
+int vitc_err_silent;
 
 int vitc_err(const char *fmt, ...) {
+  vitc_error_count++;
+  if (vitc_err_silent) return -1;
   va_list ap;
   va_start(ap, fmt);
   fputs("vitc: error: ", stderr);
   vfprintf(stderr, fmt, ap);
   fputc('\n', stderr);
   va_end(ap);
-  vitc_error_count++;
   return -1;
 }
 

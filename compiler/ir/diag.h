@@ -23,6 +23,8 @@ void vitc_note(const char *fmt, ...) VITC_PRINTF(1, 2);
 extern int vitc_quiet;
 /* Number of errors reported so far (tests use it). */
 extern int vitc_error_count;
+/* Count errors without printing them (the fuzzer, which runs millions of bad models). */
+extern int vitc_err_silent;
 
 void *xmalloc(unsigned long n);
 void *xcalloc(unsigned long n, unsigned long size);

@@ -513,7 +513,7 @@ int graph_toposort(Graph *g) {
     for (int i = 0; i < count; i++) sorted[k++] = g->n[order[i]];
     for (int i = 0; i < nn; i++)
       if (g->n[i].dead) sorted[k++] = g->n[i];
-    memcpy(g->n, sorted, (size_t)nn * sizeof(Node));
+    if (nn) memcpy(g->n, sorted, (size_t)nn * sizeof(Node)); /* no nodes: g->n may be NULL */
     free(sorted);
     graph_compact(g);
   }

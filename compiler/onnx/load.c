@@ -634,24 +634,10 @@ static void unmap_file(Mapped *m) {
   else free(m->p);
 }
 
-Graph *onnx_load(const char *path, const ShapeOverride *ov, int n_ov) {
-  return onnx_load_with_consts(path, ov, n_ov, NULL, 0);
-}
-
-Graph *onnx_load_with_consts(const char *path, const ShapeOverride *ov, int n_ov, const ConstOverride *co, int n_co) {
-  Mapped file;
-  if (map_file(path, &file)) return NULL;
-  if (file.len == 0) {
-    unmap_file(&file);
-    vitc_err("%s: empty file", path);
-    return NULL;
-  }
-  Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, file.len, file.p);
-  unmap_file(&file);
-  if (!m) {
-    vitc_err("%s: not a valid ONNX model (protobuf decoding failed: truncated or not an ONNX file)", path);
-    return NULL;
-  }
+/* The decoded model into a Graph; frees m. path names the file in messages and
+ * its folder holds external data; co: the --const overrides. */
+static Graph *load_decoded(const char *path, Onnx__ModelProto *m, const ShapeOverride *ov, int n_ov,
+                           const ConstOverride *co, int n_co) {
   Loader L = {0};
   L.path = path;
   L.co = co;
@@ -673,4 +659,34 @@ Graph *onnx_load_with_consts(const char *path, const ShapeOverride *ov, int n_ov
     return NULL;
   }
   return L.g;
+}
+
+static void not_a_model(const char *path) {
+  vitc_err("%s: not a valid ONNX model (protobuf decoding failed: truncated or not an ONNX file)", path);
+}
+
+Graph *onnx_load(const char *path, const ShapeOverride *ov, int n_ov) {
+  return onnx_load_with_consts(path, ov, n_ov, NULL, 0);
+}
+
+Graph *onnx_load_with_consts(const char *path, const ShapeOverride *ov, int n_ov, const ConstOverride *co, int n_co) {
+  Mapped file;
+  if (map_file(path, &file)) return NULL;
+  if (file.len == 0) {
+    unmap_file(&file);
+    vitc_err("%s: empty file", path);
+    return NULL;
+  }
+  Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, file.len, file.p);
+  unmap_file(&file);
+  if (!m) return not_a_model(path), NULL;
+  return load_decoded(path, m, ov, n_ov, co, n_co);
+}
+
+Graph *onnx_load_bytes(const char *path, const uint8_t *bytes, size_t len, const ShapeOverride *ov, int n_ov) {
+  if (len == 0) return vitc_err("%s: empty file", path), NULL;
+  if (len > (size_t)MAX_MODEL_BYTES) return vitc_err("%s: file too large (%zu bytes)", path, len), NULL;
+  Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, len, bytes);
+  if (!m) return not_a_model(path), NULL;
+  return load_decoded(path, m, ov, n_ov, NULL, 0);
 }

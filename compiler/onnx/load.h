@@ -39,6 +39,9 @@ int const_override_value(const ConstOverride *co, DType declared, const Shape *d
 Graph *onnx_load(const char *path, const ShapeOverride *ov, int n_ov);
 /* The same with --const overrides. */
 Graph *onnx_load_with_consts(const char *path, const ShapeOverride *ov, int n_ov, const ConstOverride *co, int n_co);
+/* The same from bytes in memory (the fuzzer, fuzz/vitc_fuzz.c): path is the name
+ * used in messages, and its folder is where external data is looked for. */
+Graph *onnx_load_bytes(const char *path, const uint8_t *bytes, size_t len, const ShapeOverride *ov, int n_ov);
 
 /* Load one serialized TensorProto (the backend test data's input_0.pb). Returns
  * -1 on error; on success *data is malloc'ed (numel * dtype_size bytes). */
