@@ -1,7 +1,7 @@
 /* bench/fma_peak.c: the fp32 fused multiply-add peak of one core, the "100%" of
  * docs/PERFORMANCE.md's "% of peak" column.
  *
- *   cc -O2 -march=native -std=c99 bench/fma_peak.c -o /tmp/fma_peak && /tmp/fma_peak
+ *   cc -O2 -march=native -std=c99 bench/fma_peak.c -o $TMPDIR/fma_peak && $TMPDIR/fma_peak
  *
  * Runs 12 independent FMA chains on the widest vectors the compiler targets
  * (AVX-512, AVX2+FMA or NEON): enough to cover a 4-cycle FMA latency on two

@@ -8,8 +8,8 @@
  * is compiled for (AVX-512, else AVX2, else NEON), with the largest difference
  * from the scalar reference kernel:
  *
- *   cc -O3 -march=native -std=c99 -I templates bench/gemm_bench.c -lm -o /tmp/gb && /tmp/gb
- *   cc -O3 -mavx2 -mfma  -std=c99 -I templates bench/gemm_bench.c -lm -o /tmp/gb2 && /tmp/gb2
+ *   cc -O3 -march=native -std=c99 -I templates bench/gemm_bench.c -lm -o $TMPDIR/gb && $TMPDIR/gb
+ *   cc -O3 -mavx2 -mfma  -std=c99 -I templates bench/gemm_bench.c -lm -o $TMPDIR/gb2 && $TMPDIR/gb2
  *
  * Options: [reps [kc nc]]: calls per measurement (default 200) and block sizes to
  * force (default: kc = 384 for K > 512, else whole, as compiler/ops/matmul.c

@@ -11,7 +11,7 @@
  *
  * Build alone:
  *   gcc -std=c99 -O2 -Wall -Wextra -I templates tests/check_kern_dense.c \
- *       $(pkg-config --cflags --libs check) -lm -o /tmp/ck && /tmp/ck */
+ *       $(pkg-config --cflags --libs check) -lm -o $TMPDIR/ck && $TMPDIR/ck */
 #include <check.h>
 #include <math.h>
 #include <stdint.h>

@@ -2,7 +2,7 @@
  * references.
  *
  *   gcc -std=c99 -O2 -Wall -Wextra -I templates tests/check_kern_eltwise.c \
- *       $(pkg-config --cflags --libs check) -lm -o /tmp/ce && /tmp/ce
+ *       $(pkg-config --cflags --libs check) -lm -o $TMPDIR/ce && $TMPDIR/ce
  *
  * The templates are included directly, so this also checks that the three
  * eltwise templates paste into one translation unit without clashing.

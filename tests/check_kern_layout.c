@@ -2,7 +2,7 @@
  * concat/split/slice/expand/tile, gather/scatter) against naive references.
  *
  *   gcc -std=c99 -O2 -Wall -Wextra -I templates tests/check_kern_layout.c \
- *       $(pkg-config --cflags --libs check) -lm -o /tmp/cl && /tmp/cl
+ *       $(pkg-config --cflags --libs check) -lm -o $TMPDIR/cl && $TMPDIR/cl
  *
  * References unravel every output index and compute the source index the
  * obvious way. Data is random bytes, compared with memcmp, for element sizes

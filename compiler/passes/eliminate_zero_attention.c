@@ -1,5 +1,5 @@
 /* passes/eliminate_zero_attention.c: branches multiplied by a constant zero are
- * deleted (NOSE's degenerated attention, /work/shared/PAPERS.md §1).
+ * deleted (NOSE's degenerated attention, ../shared/PAPERS.md §1).
  *
  * A NOSE block trained down to lambda = 0 exports as
  *
