@@ -626,6 +626,8 @@ static const struct {
   const char *file, *expect, *bug;
 } fuzz_found[] = {
     {"constant_only.onnx", NULL, "graph_toposort: memcpy from NULL when the graph has no node (UBSan)"},
+    {"split_sizes_overflow.onnx", "split sizes add up to more than the dimension",
+     "Split: the sizes of a constant 'split' input summed in int64 unchecked (UBSan: signed overflow)"},
 };
 
 START_TEST(fuzzer_findings) {

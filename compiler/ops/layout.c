@@ -327,6 +327,8 @@ static int split_sizes(Graph *g, Node *n, const Tensor *x, int *axis, int64_t *s
   int64_t sum = 0;
   for (int i = 0; i < k; i++) {
     if (sizes[i] < 0) return node_err(g, n, "split size %" PRId64 " is negative", sizes[i]);
+    if (sizes[i] > dim - sum) /* checked before adding: sizes from the file may overflow int64 */
+      return node_err(g, n, "split sizes add up to more than the dimension %" PRId64, dim);
     sum += sizes[i];
   }
   if (sum != dim) return node_err(g, n, "split sizes add up to %" PRId64 ", not the dimension %" PRId64, sum, dim);
