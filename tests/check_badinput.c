@@ -628,6 +628,8 @@ static const struct {
     {"constant_only.onnx", NULL, "graph_toposort: memcpy from NULL when the graph has no node (UBSan)"},
     {"split_sizes_overflow.onnx", "split sizes add up to more than the dimension",
      "Split: the sizes of a constant 'split' input summed in int64 unchecked (UBSan: signed overflow)"},
+    {"layernorm_two_errors.onnx", "Scale broadcasts to the normalized shape",
+     "LayerNormalization with run-time Scale and B of a broadcast shape: two error lines (ONNX's test data, mutated)"},
 };
 
 START_TEST(fuzzer_findings) {

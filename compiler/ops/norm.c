@@ -81,6 +81,9 @@ static int ln_dims(Graph *g, Node *n, LnDims *ld) {
       return node_err(g, n, "%s %s does not broadcast to the normalized shape %s", k == 1 ? "Scale" : "B",
                       shape_str(&p->shape, s1, sizeof s1), shape_str(&ld->norm, s2, sizeof s2));
     }
+    if (shape_numel(&p->shape) != ld->cols && !p->data) /* the emitter expands a broadcast one at compile time */
+      return node_err(g, n, "%s broadcasts to the normalized shape; vitc needs it to be a constant then",
+                      k == 1 ? "Scale" : "B");
   }
   return 0;
 }
@@ -131,8 +134,9 @@ static int emit_layernorm(Emitter *e, Graph *g, Node *n) {
   LnDims ld;
   if (ln_dims(g, n, &ld)) return -1;
   const char *scale = ln_param(e, g, n, 1, &ld);
+  if (!scale) return -1; /* one error line: B is not looked at once Scale failed */
   const char *bias = node_in(g, n, 2) ? ln_param(e, g, n, 2, &ld) : "NULL";
-  if (!scale || !bias) return -1;
+  if (!bias) return -1;
   emit_use_kernel(e, "norm/f32-layernorm");
   bool read[3] = {false, false, false};
   for (int o = 1; o < n->n_out && o < 3; o++) read[o] = n->out[o] >= 0 && tensor_uses(g, n->out[o]) > 0;
