@@ -29,7 +29,7 @@ static void usage(FILE *f) {
           "usage:\n"
           "  vitc compile MODEL.onnx -o DIR [--target T] [--name NAME] [--main] [--shape INPUT=DxDx...]...\n"
           "               [--const INPUT=FILE.pb|FILE.npy|v1,v2,...]...\n"
-          "               [--dump-after PASS|all] [--strict-nan] [--threads N] [--weights embed|file] [--quiet]\n"
+          "               [--dump-after PASS|all] [--strict-nan] [--threads N] [--weights embed|file] [--trace] [--quiet]\n"
           "  vitc inspect MODEL.onnx [--shape INPUT=DxDx...]... [--const INPUT=VALUE]...\n"
           "  vitc validate FILE.c --target T [--triple TRIPLE] [--name NAME] [--harness]\n"
           "  vitc targets            (each target's C flags; which one native picks here)\n"
@@ -59,6 +59,7 @@ typedef struct Args {
   bool strict_nan; /* --strict-nan: no pass that is exact only on finite activations */
   int threads;     /* --threads N: GEMMs and attention split over N workers (docs/threads.md) */
   bool weights_file; /* --weights file: weights in DIR/NAME.weights (runtime/vitc_weights.h) */
+  bool trace;        /* --trace: NAME_run_traced and the node table (docs/verify.md) */
   ShapeOverride ov[32];
   int n_ov;
   ConstOverride co[32]; /* --const NAME=FILE.pb|FILE.npy|v1,v2,... */
@@ -100,6 +101,7 @@ static int parse_args(int argc, char **argv, Args *a) {
       if (shape_override_parse(val, &a->ov[a->n_ov++])) return 1;
     } else if (strcmp(s, "--main") == 0) a->main_harness = true;
     else if (strcmp(s, "--strict-nan") == 0) a->strict_nan = true;
+    else if (strcmp(s, "--trace") == 0) a->trace = true;
     else if (strcmp(s, "--quiet") == 0 || strcmp(s, "-q") == 0) vitc_quiet = 1;
     else if (s[0] == '-' && s[1]) {
       fprintf(stderr, "vitc: unknown or incomplete option '%s'\n", s);
@@ -172,6 +174,7 @@ static int cmd_compile(Args *a) {
     printf("vitc: --target native: picked %s (%s)\n", target->name, why);
   }
   if (!target) return vitc_err("unknown target '%s' (known: %s, native)", a->target, target_names()), 1;
+  if (a->trace && a->threads > 1) return vitc_err("--trace works on serial bundles only (not with --threads %d)", a->threads), 1;
   vitc_target = target; /* scratch sizes of the packed GEMM depend on it (plan_build) */
   char *name = a->name ? xstrdup(a->name) : default_name(a->model);
   if (!is_identifier(name)) {
@@ -186,6 +189,17 @@ static int cmd_compile(Args *a) {
     free(name);
     return 1;
   }
+  TraceInfo *ti = NULL;
+  if (a->trace) { /* the exported graph, to link the final nodes back to it (emit/trace.c) */
+    Graph *x = onnx_load(a->model, a->ov, a->n_ov);
+    if (!x) {
+      graph_free(g);
+      free(name);
+      return 1;
+    }
+    ti = trace_info(g, x);
+    graph_free(x);
+  }
   Plan *plan = plan_build_threads(g, a->threads);
   /* The command as written into the banner: file names only, so output is reproducible. */
   char command[1024];
@@ -193,9 +207,10 @@ static int cmd_compile(Args *a) {
            name, a->main_harness ? " --main" : "", a->strict_nan ? " --strict-nan" : "");
   if (a->threads > 1) snprintf(command + strlen(command), sizeof command - strlen(command), " --threads %d", a->threads);
   if (a->weights_file) snprintf(command + strlen(command), sizeof command - strlen(command), " --weights file");
+  if (a->trace) snprintf(command + strlen(command), sizeof command - strlen(command), " --trace");
   /* release_weights: the graph's weights are freed as they are packed, so vitc holds
    * about one copy of them (the graph is not used after this) */
-  EmitOptions eo = {a->out_dir, name, target, a->main_harness, command, basename_of(a->model), a->weights_file, true};
+  EmitOptions eo = {a->out_dir, name, target, a->main_harness, command, basename_of(a->model), a->weights_file, true, ti};
   int rc = emit_bundle(g, plan, &eo);
   if (rc == 0) {
     double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
@@ -205,6 +220,7 @@ static int cmd_compile(Args *a) {
            plan->intermediate_bytes, plan->n_buffers);
   }
   plan_free(plan);
+  trace_info_free(ti);
   graph_free(g);
   free(name);
   return rc ? 1 : 0;

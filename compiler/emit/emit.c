@@ -123,6 +123,7 @@ struct Emitter {
   bool in_task;
   int task_ntasks;
   int n_task_fns;
+  Buf trace_table;  /* --trace: the node table (NAME_trace_nodes) */
 };
 
 /* A weight packed by an op emitter, written out after every node is emitted so that
@@ -334,6 +335,7 @@ void emit_task_begin(Emitter *e, int ntasks) {
   e->in_task = true;
   e->task_ntasks = ntasks;
   buf_free(&e->task_body);
+  buf_free(&e->trace_table);
 }
 
 void emit_task_end(Emitter *e) {
@@ -927,6 +929,51 @@ static void io_names(Emitter *e, char ***in_names, char ***out_names) {
   *out_names = names + g->n_inputs;
 }
 
+/* --trace: the hooks' types and NAME_run_traced in NAME.h. */
+static void write_trace_api(Emitter *e, Buf *h) {
+  const char *name = e->opt->name;
+  const char *NAME = upper(e, name);
+  buf_printf(h,
+             "/* ---- trace (vitc compile --trace; docs/verify.md) ----\n"
+             " * %s_run_traced runs the model like %s_run and, around each node of the final\n"
+             " * graph (%s_trace_nodes, in the order they run), calls the caller's hooks:\n"
+             " * before(user, i, inputs) with the addresses of node i's inputs, after(user, i,\n"
+             " * outputs, elapsed) with its outputs' and the time between two calls of now()\n"
+             " * around the node (in now's unit; 0 if now is NULL). Addresses are NULL for\n"
+             " * weights and absent inputs. A hook may read the tensors; after() may also\n"
+             " * change node i's outputs, and the run goes on with the changed values. */\n"
+             "typedef struct %s_trace_tensor {\n"
+             "  const char *name;     /* its name in the final graph */\n"
+             "  int dtype;            /* VITC_DTYPE_* */\n"
+             "  int rank;\n"
+             "  const int64_t *shape;\n"
+             "  int64_t bytes;\n"
+             "  int onnx;             /* 1: the ONNX model has a tensor of this name (--dump writes it) */\n"
+             "} %s_trace_tensor;\n\n"
+             "typedef struct %s_trace_node {\n"
+             "  const char *name;      /* the node's name in the final graph */\n"
+             "  const char *op;        /* its op (vitc's: fused ops have names of their own) */\n"
+             "  const char *onnx_node; /* the ONNX node that made its first ONNX-named output, or \"\" */\n"
+             "  const char *covers;    /* the ONNX nodes it computes, \"; \"-separated (more than one: fused) */\n"
+             "  int64_t macs;          /* multiply-accumulates (MatMul, Gemm, Conv, attention) */\n"
+             "  int n_inputs, n_outputs;\n"
+             "  const %s_trace_tensor *inputs, *outputs;\n"
+             "} %s_trace_node;\n\n"
+             "#define %s_TRACE_NODES %d\n"
+             "extern const %s_trace_node %s_trace_nodes[%s_TRACE_NODES];\n\n"
+             "typedef struct %s_trace {\n"
+             "  double (*now)(void *user); /* a clock (NULL: no times) */\n"
+             "  void (*before)(void *user, int node, void *const *inputs);\n"
+             "  void (*after)(void *user, int node, void *const *outputs, double elapsed);\n"
+             "  void *user;\n"
+             "} %s_trace;\n\n"
+             "/* Runs the model with the hooks (tr NULL: as %s_run). The same results and\n"
+             " * return codes as %s_run if the hooks change nothing. */\n"
+             "int %s_run_traced(const %s_inputs *in, const %s_outputs *out, %s_workspace *ws, const %s_trace *tr);\n\n",
+             name, name, name, name, name, name, name, name, NAME, e->g->nn, name, name, NAME, name, name, name, name,
+             name, name, name, name, name);
+}
+
 static void write_header(Emitter *e, Buf *h, char **in_names, char **out_names) {
   Graph *g = e->g;
   const char *name = e->opt->name;
@@ -1034,6 +1081,7 @@ static void write_header(Emitter *e, Buf *h, char **in_names, char **out_names) 
              "/* Runs the model. Returns VITC_OK, or VITC_ERR_NULL if a pointer is NULL%s. */\n"
              "int %s_run(const %s_inputs *in, const %s_outputs *out, %s_workspace *ws);\n\n",
              wfile ? ",\n * or VITC_ERR_WEIGHTS_UNBOUND if the workspace has no weights" : "", name, name, name, name);
+  if (e->opt->trace) write_trace_api(e, h);
   if (emit_threads(e) > 1)
     buf_printf(h,
                "/* Workers the bundle has scratch for (vitc compile --threads). */\n"
@@ -1045,6 +1093,69 @@ static void write_header(Emitter *e, Buf *h, char **in_names, char **out_names) 
                "int %s_run_pool(const %s_inputs *in, const %s_outputs *out, %s_workspace *ws, vitc_pool *pool);\n\n",
                NAME, emit_threads(e), NAME, name, name, name, name, name);
   buf_printf(h, "#endif /* %s_H */\n", NAME);
+}
+
+/* ---------------- --trace ---------------- */
+
+/* A tensor's address for the trace hooks: "NULL" for weights (the hooks see
+ * activations; referencing a weight here would also write its unpacked copy). */
+static const char *trace_ptr(Emitter *e, int t) {
+  if (t < 0) return "NULL";
+  const TensorPlan *tp = &e->plan->t[t];
+  int root = tp->kind == ST_VIEW ? tp->owner : t;
+  if (root < 0 || (e->plan->t[root].kind != ST_INPUT && e->plan->t[root].kind != ST_OUTPUT &&
+                   e->plan->t[root].kind != ST_WORKSPACE))
+    return "NULL";
+  return fmt(e, "(void *)%s", emit_ref(e, t));
+}
+
+/* "(void *const[]){a, b}" of the tensors' addresses, or "NULL" for none. */
+static const char *trace_ptrs(Emitter *e, const int *ts, int n) {
+  if (n == 0) return "NULL";
+  Buf b = {0};
+  buf_puts(&b, "(void *const[]){");
+  for (int k = 0; k < n; k++) buf_printf(&b, "%s%s", k ? ", " : "", trace_ptr(e, ts[k]));
+  buf_puts(&b, "}");
+  const char *r = keep(e, xstrdup(b.s));
+  buf_free(&b);
+  return r;
+}
+
+/* Node i's row of NAME_trace_nodes, and the tensor rows it points to. */
+static void trace_row(Emitter *e, int i, Buf *rows) {
+  Graph *g = e->g;
+  const Node *n = &g->n[i];
+  const TraceInfo *ti = e->opt->trace;
+  const char *name = e->opt->name;
+  for (int pass = 0; pass < 2; pass++) {
+    int cnt = pass ? n->n_out : n->n_in;
+    const int *ts = pass ? n->out : n->in;
+    if (!cnt) continue;
+    for (int k = 0; k < cnt; k++) {
+      if (ts[k] < 0) continue;
+      const Tensor *t = &g->t[ts[k]];
+      buf_printf(&e->trace_table, "static const int64_t trace_shape_%d_%c%d[] = {", i, pass ? 'o' : 'i', k);
+      for (int d = 0; d < t->shape.rank; d++) buf_printf(&e->trace_table, "%s%" PRId64, d ? ", " : "", t->shape.d[d]);
+      buf_puts(&e->trace_table, t->shape.rank ? "};\n" : "1};\n");
+    }
+    buf_printf(&e->trace_table, "static const %s_trace_tensor trace_%s_%d[] = {\n", name, pass ? "out" : "in", i);
+    for (int k = 0; k < cnt; k++) {
+      if (ts[k] < 0) {
+        buf_puts(&e->trace_table, "  {\"\", 0, 0, NULL, 0, 0},\n");
+        continue;
+      }
+      const Tensor *t = &g->t[ts[k]];
+      buf_printf(&e->trace_table, "  {\"%s\", %d, %d, trace_shape_%d_%c%d, %" PRId64 ", %d},\n", c_string(e, t->name),
+                 (int)t->dtype, t->shape.rank, i, pass ? 'o' : 'i', k,
+                 shape_numel(&t->shape) * (int64_t)dtype_size(t->dtype), ti->onnx_named[ts[k]]);
+    }
+    buf_puts(&e->trace_table, "};\n");
+  }
+  const OpImpl *impl = op_impl(n->op);
+  int64_t macs = impl && impl->macs ? impl->macs(g, (Node *)n) : 0;
+  buf_printf(rows, "  {\"%s\", \"%s\", \"%s\", \"%s\", %" PRId64 ", %d, %d, %s, %s},\n", c_string(e, n->name),
+             op_name(n->op), c_string(e, ti->onnx_node[i]), c_string(e, ti->covers[i]), macs, n->n_in, n->n_out,
+             n->n_in ? fmt(e, "trace_in_%d", i) : "NULL", n->n_out ? fmt(e, "trace_out_%d", i) : "NULL");
 }
 
 /* The nodes' calls, then the weights they use (Emitter.weights). With
@@ -1067,15 +1178,22 @@ static int emit_nodes(Emitter *e, char **out_names) {
       }
   }
   char block[256] = "", prev_block[256] = "";
+  Buf trace_rows = {0};
   for (int i = 0; i < g->nn; i++) {
     node_block(g->n[i].name, block, sizeof block);
     if (strcmp(block, prev_block) != 0 && block[0]) {
       buf_printf(&e->body, "\n  /* ======== %s ======== */\n", c_comment(e, block));
       snprintf(prev_block, sizeof prev_block, "%s", block);
     }
+    if (e->opt->trace) emit_line(e, "trace_t0 = trace_before(tr, %d, %s);", i, trace_ptrs(e, g->n[i].in, g->n[i].n_in));
     if (emit_node(e, i)) {
       free(pending);
+      buf_free(&trace_rows);
       return -1;
+    }
+    if (e->opt->trace) {
+      emit_line(e, "trace_after(tr, %d, %s, trace_t0);", i, trace_ptrs(e, g->n[i].out, g->n[i].n_out));
+      trace_row(e, i, &trace_rows);
     }
     for (int k = 0; pending && k < g->n[i].n_in; k++) {
       int t = g->n[i].in[k];
@@ -1086,6 +1204,11 @@ static int emit_nodes(Emitter *e, char **out_names) {
     }
   }
   free(pending);
+  if (e->opt->trace) {
+    buf_printf(&e->trace_table, "\nconst %s_trace_node %s_trace_nodes[%s_TRACE_NODES] = {\n%s};\n\n", e->opt->name,
+               e->opt->name, upper(e, e->opt->name), trace_rows.s ? trace_rows.s : "");
+    buf_free(&trace_rows);
+  }
   /* Outputs that no node computes (constants): copy them. */
   for (int i = 0; i < g->n_outputs; i++) {
     int t = g->outputs[i];
@@ -1181,6 +1304,23 @@ static void write_source(Emitter *e, Buf *c, Buf *tail, char **in_names, char **
                "/* The run, on the pool's workers (pool NULL: on this thread). */\n"
                "static int run(const %s_inputs *in, const %s_outputs *out, %s_workspace *ws, vitc_pool *pool) {\n",
                name, name, name);
+  } else if (e->opt->trace) {
+    buf_puts(c, "/* ---- --trace: the node table and the hooks (NAME_run_traced) ---- */\n\n");
+    buf_putn(c, e->trace_table.s ? e->trace_table.s : "", e->trace_table.len);
+    buf_printf(c,
+               "static double trace_before(const %s_trace *tr, int node, void *const *inputs) {\n"
+               "  if (!tr) return 0;\n"
+               "  if (tr->before) tr->before(tr->user, node, inputs);\n"
+               "  return tr->now ? tr->now(tr->user) : 0;\n}\n\n"
+               "static void trace_after(const %s_trace *tr, int node, void *const *outputs, double t0) {\n"
+               "  double t1;\n"
+               "  if (!tr) return;\n"
+               "  t1 = tr->now ? tr->now(tr->user) : 0;\n"
+               "  if (tr->after) tr->after(tr->user, node, outputs, t1 - t0);\n}\n\n",
+               name, name);
+    buf_printf(c, "int %s_run_traced(const %s_inputs *in, const %s_outputs *out, %s_workspace *ws, const %s_trace *tr) {\n",
+               name, name, name, name, name);
+    buf_puts(c, "  double trace_t0;\n");
   } else {
     buf_printf(c, "int %s_run(const %s_inputs *in, const %s_outputs *out, %s_workspace *ws) {\n", name, name, name, name);
   }
@@ -1195,6 +1335,9 @@ static void write_source(Emitter *e, Buf *c, Buf *tail, char **in_names, char **
   if (threaded) buf_printf(c, "  ctx.in = in;\n  ctx.out = out;\n  ctx.w = w;\n%s  (void)ctx;\n  (void)pool;\n", wfile ? "  ctx.wt = wt;\n" : "");
   buf_putn(c, e->body.s ? e->body.s : "", e->body.len);
   buf_puts(c, "  return VITC_OK;\n}\n");
+  if (e->opt->trace)
+    buf_printf(c, "\nint %s_run(const %s_inputs *in, const %s_outputs *out, %s_workspace *ws) {\n"
+                  "  return %s_run_traced(in, out, ws, NULL);\n}\n", name, name, name, name, name);
   if (threaded)
     buf_printf(c,
                "\nint %s_run(const %s_inputs *in, const %s_outputs *out, %s_workspace *ws) {\n"
@@ -1261,6 +1404,24 @@ static void write_harness(Emitter *e, Buf *m, char **in_names, char **out_names)
         if (k == 4 && strncmp(p + 1, "POOL", 4) == 0) {
           p = q + 1;
           if (emit_threads(e) == 1) { /* drop the rest of the line and its newline */
+            const char *eol = strchr(p, '\n');
+            p = eol ? eol + 1 : p + strlen(p);
+          }
+          continue;
+        }
+        /* @NOTRACE@ starts a line kept only in a bundle without --trace */
+        if (k == 7 && strncmp(p + 1, "NOTRACE", 7) == 0) {
+          p = q + 1;
+          if (e->opt->trace) {
+            const char *eol = strchr(p, '\n');
+            p = eol ? eol + 1 : p + strlen(p);
+          }
+          continue;
+        }
+        /* @TRACE@ starts a line kept only in a traced bundle (--trace) */
+        if (k == 5 && strncmp(p + 1, "TRACE", 5) == 0) {
+          p = q + 1;
+          if (!e->opt->trace) {
             const char *eol = strchr(p, '\n');
             p = eol ? eol + 1 : p + strlen(p);
           }

@@ -31,7 +31,20 @@ typedef struct EmitOptions {
   bool weights_file;      /* --weights file: the weights go to NAME.weights, not into NAME.c */
   bool release_weights;   /* free each constant of the graph once packed and no longer read
                              (the graph cannot be emitted again): vitc compile's memory */
+  const struct TraceInfo *trace; /* --trace: NAME_run_traced and its node table (NULL: none) */
 } EmitOptions;
+
+/* What a traced bundle (vitc compile --trace, docs/verify.md) says of each node
+ * beyond the final graph: which ONNX nodes it computes (fusion), from the model as
+ * exported (compiler/emit/trace.c: trace_info). */
+typedef struct TraceInfo {
+  char **covers;       /* per final node: the ONNX nodes it covers, "; "-separated */
+  char **onnx_node;    /* per final node: the ONNX node that made its first ONNX-named output, or "" */
+  unsigned char *onnx_named; /* per final tensor: 1 if the ONNX model has a tensor of this name */
+  int nn, nt;
+} TraceInfo;
+TraceInfo *trace_info(const Graph *final, const Graph *exported);
+void trace_info_free(TraceInfo *ti);
 
 int emit_bundle(Graph *g, const Plan *plan, const EmitOptions *opt);
 
