@@ -4,6 +4,8 @@
  *                [--weights embed|file] [--const IN=FILE.pb|FILE.npy|1,2,3]...
  *   vitc inspect MODEL.onnx [--shape ...]
  *   vitc validate FILE.c --target T   (libclang checks of generated C, docs/validate.md)
+ *   vitc verify MODEL.onnx [...]      (a bundle against ONNX Runtime, docs/verify.md)
+ *   vitc analyze MODEL.onnx --entropy (NOSE's selection signal, docs/verify.md)
  *
  * Bad input ends with one "vitc: error: ..." line and exit status 1; usage errors
  * exit 2. */
@@ -21,6 +23,7 @@
 #include "passes/passes.h"
 #include "plan/plan.h"
 #include "validate/validate.h"
+#include "verify/verify.h"
 
 #define VITC_VERSION "0.1.0"
 
@@ -32,6 +35,9 @@ static void usage(FILE *f) {
           "               [--dump-after PASS|all] [--strict-nan] [--threads N] [--weights embed|file] [--trace] [--quiet]\n"
           "  vitc inspect MODEL.onnx [--shape INPUT=DxDx...]... [--const INPUT=VALUE]...\n"
           "  vitc validate FILE.c --target T [--triple TRIPLE] [--name NAME] [--harness]\n"
+          "  vitc verify MODEL.onnx [--target T] [--shape ...] [--input NAME=FILE]... [--random N] [--seed S]\n"
+          "              [--rtol R] [--runner CMD] [--per-node] [--expect FILE]... [--keep]\n"
+          "  vitc analyze MODEL.onnx --entropy [--calibrate PATH | --random N] [--target T]\n"
           "  vitc targets            (each target's C flags; which one native picks here)\n"
           "  vitc --version\n"
           "\n"
@@ -377,6 +383,8 @@ int main(int argc, char **argv) {
   }
   /* validate has options of its own (compiler/validate/validate.c). */
   if (argc >= 2 && strcmp(argv[1], "validate") == 0) return validate_main(argc - 1, argv + 1);
+  /* verify and analyze too (compiler/verify/) */
+  if (argc >= 2 && strcmp(argv[1], "verify") == 0) return verify_main(argc - 1, argv + 1);
   Args a;
   int rc = parse_args(argc, argv, &a);
   if (rc == 2) {
