@@ -385,6 +385,7 @@ int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "validate") == 0) return validate_main(argc - 1, argv + 1);
   /* verify and analyze too (compiler/verify/) */
   if (argc >= 2 && strcmp(argv[1], "verify") == 0) return verify_main(argc - 1, argv + 1);
+  if (argc >= 2 && strcmp(argv[1], "analyze") == 0) return analyze_main(argc - 1, argv + 1);
   Args a;
   int rc = parse_args(argc, argv, &a);
   if (rc == 2) {

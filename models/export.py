@@ -144,6 +144,20 @@ class DilutedBlock(Block):
         return x
 
 
+class ZeroAttnBlock(Block):
+    """Attention multiplied by zero (an initializer 0): x = x + 0 * Attn(LN1(x)); x = x + MLP(LN2(x)).
+    `vitc analyze --entropy` must rank these blocks first (tests/check_verify.c)."""
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.register_buffer("zero", torch.tensor(0.0))
+
+    def forward(self, x):
+        x = x + self.zero * self.attn(self.norm1(x))
+        x = x + self.mlp(self.norm2(x))
+        return x
+
+
 class ShrunkBlock(nn.Module):
     """NOSE shrunk block: x = 2 * x; x = x + MLP(LN2(x)) (LN1, qkv, proj deleted)."""
 
@@ -235,6 +249,8 @@ class ViT(nn.Module):
                 blocks.append(Block(dim, heads, mlp, eps, approximate))
             elif kind == "diluted0":
                 blocks.append(DilutedBlock(dim, heads, mlp, eps, approximate, lam=0.0))
+            elif kind == "zeroattn":
+                blocks.append(ZeroAttnBlock(dim, heads, mlp, eps, approximate))
             elif kind == "shrunk":
                 blocks.append(ShrunkBlock(dim, heads, mlp, eps, approximate))
             elif kind == "diluted1":  # the authors' blocks at lambda = 1: Mul(x, 1) and Mul(1, Attn)
@@ -772,6 +788,11 @@ def build_nose_vit32():
     return ViT(32, 4, 64, 4, 2, 128, 10, block_types=["diluted0", "shrunk", "diluted0", "normal"]).init()
 
 
+def build_nose_zero_vit32():
+    kinds = ["normal", "zeroattn", "normal", "zeroattn", "normal", "normal"]
+    return ViT(32, 4, 32, 6, 2, 64, 10, block_types=kinds).init()
+
+
 def build_mabvit32():
     return ViT(32, 4, 64, 2, 2, 128, 10, block_types=["mab", "mab"]).init()
 
@@ -910,6 +931,8 @@ MODELS = collections.OrderedDict([
                             shape=(1, 3, 32, 32), opset=17, fold=False, training=EVAL)),
     ("mabvit32_sep", dict(build=lambda: build_mabvit("mab_silu_sep", 32, 4, 64, 2, 2, 128, 10, None), seed=11,
                           shape=(1, 3, 32, 32), opset=17, fold=True, training=EVAL)),
+    ("nose_zero_vit32", dict(build=build_nose_zero_vit32, seed=9, shape=(1, 3, 32, 32), opset=17, fold=True,
+                             training=EVAL)),
     ("vit_tiny32_extdata", dict(build=vit_tiny32, seed=2, shape=(1, 3, 32, 32), opset=17, fold=True,
                                 training=EVAL, extdata="vit_tiny32_extdata.weights")),
     # issue 10: old opsets, dynamic dims (NAME.shape holds the --shape the tests compile them with)

@@ -2,7 +2,7 @@
  *
  *   vitc verify MODEL.onnx [--target T] [--shape IN=DxD...]... [--input NAME=FILE]...
  *               [--random N] [--seed S] [--rtol R] [--runner CMD] [--per-node]
- *               [--expect FILE]... [--keep]
+ *               [--expect FILE]... [--strict-nan] [--keep]
  *
  * It does what the project's own tests do, for any model, target and board: compile
  * the model with --main (this vitc binary, run as a child), build the program with
@@ -161,6 +161,7 @@ int vx_build(VxBuild *b) {
   argv[n++] = "--main";
   argv[n++] = "-q";
   if (b->trace) argv[n++] = "--trace";
+  if (b->strict_nan) argv[n++] = "--strict-nan";
   for (int i = 0; i < b->n_ov && n < 120; i++) argv[n++] = "--shape", argv[n++] = b->shape_args[i];
   argv[n] = NULL;
   char *err = vx_printf("%s/compile.err", b->dir), *out = vx_printf("%s/compile.out", b->dir);
@@ -175,17 +176,18 @@ int vx_build(VxBuild *b) {
   /* cc: $CC for the host's targets; for neon off ARM $VITC_CROSS_CC or aarch64-linux-gnu-gcc */
   const char *cc = cross_neon(b->target) ? getenv("VITC_CROSS_CC") : getenv("CC");
   if (!cc || !*cc) cc = cross_neon(b->target) ? "aarch64-linux-gnu-gcc" : "cc";
-  char *cv[128];
+  char *cv[160];
   int m = 0;
   split_words(cc, cv, &m, 16);
   split_words("-std=c99 -O2", cv, &m, 32);
   if (b->extra_cflags) split_words(b->extra_cflags, cv, &m, 48);
   split_words(b->target->cflags, cv, &m, 80);
   b->prog = vx_printf("%s/prog", b->dir);
+  cv[m++] = vx_printf("-I%s", bundle);
   cv[m++] = xstrdup("-o");
   cv[m++] = xstrdup(b->prog);
   cv[m++] = vx_printf("%s/model.c", bundle);
-  cv[m++] = vx_printf("%s/model_main.c", bundle);
+  cv[m++] = b->driver ? xstrdup(b->driver) : vx_printf("%s/model_main.c", bundle);
   cv[m++] = xstrdup("-lm");
   cv[m] = NULL;
   char *cerr = vx_printf("%s/cc.err", b->dir);
@@ -292,7 +294,7 @@ static uint64_t splitmix(uint64_t *s) {
 }
 
 /* Input k of set j: floats uniform in [-1, 1), integers in [0, 8), bools 0/1. */
-static int write_random(const char *path, const Tensor *t, uint64_t seed, int set, int k) {
+int vx_write_random(const char *path, const Tensor *t, unsigned long long seed, int set, int k) {
   size_t n = (size_t)shape_numel(&t->shape), es = dtype_size(t->dtype);
   unsigned char *p = xmalloc(n * es + 1);
   uint64_t s = seed * 0x100000001B3u + (uint64_t)set * 0x10001u + (uint64_t)k;
@@ -537,7 +539,7 @@ static int per_node(const Graph *x, const char *model, const VxBuild *b, char **
 static int usage(void) {
   fprintf(stderr, "usage: vitc verify MODEL.onnx [--target T] [--shape IN=DxD...]... [--input NAME=FILE]...\n"
                   "                   [--random N] [--seed S] [--rtol R] [--runner CMD] [--per-node] [--expect FILE]...\n"
-                  "                   [--keep]\n");
+                  "                   [--strict-nan] [--keep]\n");
   return 2;
 }
 
@@ -576,6 +578,7 @@ int verify_main(int argc, char **argv) {
       expect[n_expect++] = (char *)val;
     } else if (strcmp(s, "--per-node") == 0) per_node_mode = true;
     else if (strcmp(s, "--keep") == 0) keep = true;
+    else if (strcmp(s, "--strict-nan") == 0) vitc_strict_nan = true;
     else if (s[0] == '-') return fprintf(stderr, "vitc verify: unknown or incomplete option '%s'\n", s), usage();
     else if (!model) model = s;
     else return fprintf(stderr, "vitc verify: unexpected argument '%s'\n", s), usage();
@@ -603,7 +606,7 @@ int verify_main(int argc, char **argv) {
   if (!n_inputs && !random_sets) random_sets = 1;
   char *work = vx_tmpdir("verify");
   if (!work) return 2;
-  VxBuild b = {model, target, ov, shape_args, n_ov, per_node_mode, runner, work, NULL, NULL};
+  VxBuild b = {model, target, ov, shape_args, n_ov, per_node_mode, runner, work, NULL, NULL, NULL, vitc_strict_nan};
   int rc = vx_build(&b);
   int sets = n_inputs ? 1 : random_sets;
   char **in_files = xcalloc((size_t)x->n_inputs + 1, sizeof(char *));
@@ -638,7 +641,7 @@ int verify_main(int argc, char **argv) {
         }
       } else {
         in_files[k] = vx_printf("%s/input%d_%d.bin", work, set, k);
-        if (write_random(in_files[k], t, seed, set, k)) {
+        if (vx_write_random(in_files[k], t, seed, set, k)) {
           fprintf(stderr, "vitc verify: cannot write %s\n", in_files[k]);
           rc = 2;
           break;

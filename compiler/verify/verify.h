@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "emit/target.h"
+#include "ir/graph.h"
 #include "onnx/load.h"
 
 int verify_main(int argc, char **argv);  /* argv[0] = "verify" */
@@ -43,9 +44,13 @@ typedef struct VxBuild {
   const char *dir;    /* work folder: DIR/bundle, DIR/prog */
   char *prog;         /* out: the program */
   char *extra_cflags; /* NULL or e.g. "-O3" */
+  const char *driver; /* a C file with main() to build instead of the bundle's NAME_main.c */
+  bool strict_nan;    /* vitc compile --strict-nan */
 } VxBuild;
 /* vitc compile --main [--trace], then cc. 0, or 2 with a message (setup error). */
 int vx_build(VxBuild *b);
+/* Random input k of set `set`: floats uniform in [-1, 1), integers in [0, 8), bools. */
+int vx_write_random(const char *path, const Tensor *t, unsigned long long seed, int set, int k);
 /* The runner's argv prefix + prog; *argc set. NULL-terminated, room for `extra` more. */
 char **vx_prog_argv(const VxBuild *b, int extra, int *argc);
 
