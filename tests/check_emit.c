@@ -46,7 +46,7 @@ static int emit_graph_mode(Graph *g, const char *out_dir, const char *name, bool
   if (workspace) *workspace = plan->workspace_bytes;
   char *command = tu_printf("vitc compile model.onnx --target scalar --name %s%s%s", name, harness ? " --main" : "",
                             weights_file ? " --weights file" : "");
-  EmitOptions eo = {out_dir, name, target_find("scalar"), harness, command, "model.onnx", weights_file, false};
+  EmitOptions eo = {out_dir, name, target_find("scalar"), harness, command, "model.onnx", weights_file, false, NULL};
   Capture c;
   capture_begin(&c);
   int rc = emit_bundle(g, plan, &eo);

@@ -1295,7 +1295,7 @@ static bool build(Graph *g, const Target *t, const Platform *p, const char *dir)
   const Target *saved = vitc_target;
   vitc_target = t; /* scratch sizes depend on the target (emit/target.h) */
   Plan *plan = plan_build(g);
-  EmitOptions eo = {dir, "m", t, true, "check_fusion", "model.onnx", false, false};
+  EmitOptions eo = {dir, "m", t, true, "check_fusion", "model.onnx", false, false, NULL};
   int rc = emit_bundle(g, plan, &eo);
   plan_free(plan);
   vitc_target = saved;
