@@ -168,6 +168,16 @@ static char *banner_target(const char *c_file) {
   return name;
 }
 
+/* vitc_add_model(... VERIFY) made the test classifier_verify: ctest runs `vitc verify`
+ * with the installed vitc (its vitc_ort.js in PREFIX/share/vitc), and it passes. */
+static void run_verify_test(const char *dir, const char *label) {
+  char *argv[] = {VITC_CTEST_COMMAND, "--test-dir", (char *)dir, "-R", "classifier_verify", "--output-on-failure", NULL};
+  RunResult r = run_ok(argv, "ctest classifier_verify (vitc_add_model VERIFY)");
+  ck_assert_msg(strstr(r.out, "classifier_verify") && strstr(r.out, "100% tests passed"), "%s: %s", label, r.out);
+  printf("  %s: ctest classifier_verify (vitc_add_model VERIFY): passed\n", label);
+  tu_run_free(&r);
+}
+
 /* ---------------- native ---------------- */
 
 START_TEST(test_native_flag) {
@@ -195,7 +205,8 @@ START_TEST(test_native_consumer) {
   const Target *t = target_native(why, sizeof why);
   char *dir = tu_printf("%s/build", g.work);
   char *vitc_dir = tu_printf("-Dvitc_DIR=%s/lib/cmake/vitc", g.prefix);
-  RunResult r = run_ok(configure_argv(dir, vitc_dir, "-DCONSUMER_MODEL=" MODEL, "-DCONSUMER_TARGET=native", NULL),
+  RunResult r = run_ok(configure_argv(dir, vitc_dir, "-DCONSUMER_MODEL=" MODEL, "-DCONSUMER_TARGET=native",
+                                      "-DCONSUMER_VERIFY=ON", NULL),
                        "configuring the consumer (TARGET native)");
   char *want = tu_printf("vitc: classifier: TARGET native: picked %s (", t->name);
   ck_assert_msg(strstr(r.out, want), "configure did not say '%s...'", want);
@@ -208,6 +219,7 @@ START_TEST(test_native_consumer) {
   assert_validates(tu_printf("%s/classifier", dir), t->name);
   char *input = tu_printf("%s/input0.bin", g.ref_dir), *ref = tu_printf("%s/ort_output0.bin", g.ref_dir);
   run_and_compare(dir, input, ref, tu_printf("vit_tiny32 (native = %s)", t->name));
+  run_verify_test(dir, tu_printf("vit_tiny32 (native = %s)", t->name));
 }
 END_TEST
 
@@ -360,7 +372,7 @@ START_TEST(test_cross_consumer) {
   char *dir = tu_printf("%s/build", g.work);
   char *prefix_path = tu_printf("-DCMAKE_PREFIX_PATH=%s", g.prefix);
   RunResult r = run_ok(configure_argv(dir, toolchain, prefix_path, "-DCONSUMER_MODEL=" MODEL, "-DCONSUMER_TARGET=neon",
-                                      NULL),
+                                      "-DCONSUMER_VERIFY=ON", NULL),
                        "configuring the consumer for aarch64 (CMAKE_PREFIX_PATH)");
   tu_run_free(&r);
   r = build(dir);
@@ -370,6 +382,7 @@ START_TEST(test_cross_consumer) {
   assert_validates(tu_printf("%s/classifier", dir), "neon");
   run_and_compare(dir, tu_printf("%s/input0.bin", g.ref_dir), tu_printf("%s/ort_output0.bin", g.ref_dir),
                   "vit_tiny32 (neon, cross built)");
+  run_verify_test(dir, "vit_tiny32 (neon, cross built, under the toolchain's emulator)");
 
   /* vitc_DIR finds the package too; the error then comes from vitc_add_model. */
   char *dir2 = tu_printf("%s/build_native_refused", g.work);

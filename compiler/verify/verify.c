@@ -181,6 +181,8 @@ int vx_build(VxBuild *b) {
   split_words(cc, cv, &m, 16);
   split_words("-std=c99 -O2", cv, &m, 32);
   if (b->extra_cflags) split_words(b->extra_cflags, cv, &m, 48);
+  const char *env_flags = getenv("VITC_CFLAGS"); /* e.g. a toolchain's -march (vitc_add_model VERIFY) */
+  if (env_flags && *env_flags) split_words(env_flags, cv, &m, 64);
   split_words(b->target->cflags, cv, &m, 80);
   b->prog = vx_printf("%s/prog", b->dir);
   cv[m++] = vx_printf("-I%s", bundle);

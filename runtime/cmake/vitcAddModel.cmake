@@ -2,13 +2,22 @@
 #
 #   vitc_add_model(<target> MODEL model.onnx TARGET scalar|avx2|avx512|neon|native
 #                  [NAME name] [SHAPE input=1x3x224x224 ...] [OPTIONS --strict-nan ...]
-#                  [WEIGHTS EMBED|FILE] [DEPENDS file ...] [MAIN])
+#                  [WEIGHTS EMBED|FILE] [DEPENDS file ...] [MAIN]
+#                  [VERIFY [VERIFY_OPTIONS --rtol 1e-4 --random 3 ...]])
 #
 # At build time vitc compiles the model into ${CMAKE_CURRENT_BINARY_DIR}/<target>/
 # (NAME.c, NAME.h, vitc_runtime.h, and NAME_main.c with MAIN); <target> is a static
 # library of NAME.c with that folder on its PUBLIC include path, so linking it is
 # all a program needs to #include "NAME.h". MAIN adds the executable <target>_main,
 # the command-line harness (prog --in IN.bin --out OUT.bin [--bench N]).
+#
+# VERIFY adds the ctest test <target>_verify: `vitc verify` of the model for the
+# target (docs/verify.md): vitc builds it with this project's C compiler and flags
+# (CMAKE_C_COMPILER, CMAKE_C_FLAGS; when cross compiling also the compiler's target
+# and sysroot) and runs it, under CMAKE_CROSSCOMPILING_EMULATOR when cross compiling,
+# against ONNX Runtime (onnxruntime-node, docs/verify.md says how to install it).
+# VERIFY_OPTIONS are more `vitc verify` options; --strict-nan in OPTIONS is passed on.
+# The project must call enable_testing() for the test to run.
 #
 # WEIGHTS FILE (vitc compile --weights file, for big models) writes the weights to
 # NAME.weights in that folder instead of into NAME.c; the program loads the file and
@@ -102,8 +111,8 @@ function(_vitc_external_data model out_var)
 endfunction()
 
 function(vitc_add_model target)
-  set(usage "vitc_add_model(<target> MODEL model.onnx TARGET t [NAME n] [SHAPE in=1x3x224x224 ...] [OPTIONS ...] [WEIGHTS EMBED|FILE] [DEPENDS ...] [MAIN])")
-  cmake_parse_arguments(PARSE_ARGV 1 arg "MAIN" "MODEL;TARGET;NAME;WEIGHTS" "SHAPE;OPTIONS;DEPENDS")
+  set(usage "vitc_add_model(<target> MODEL model.onnx TARGET t [NAME n] [SHAPE in=1x3x224x224 ...] [OPTIONS ...] [WEIGHTS EMBED|FILE] [DEPENDS ...] [MAIN] [VERIFY [VERIFY_OPTIONS ...]])")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "MAIN;VERIFY" "MODEL;TARGET;NAME;WEIGHTS" "SHAPE;OPTIONS;DEPENDS;VERIFY_OPTIONS")
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "vitc_add_model(${target}): unexpected arguments '${arg_UNPARSED_ARGUMENTS}'; usage: ${usage}")
   endif()
@@ -248,5 +257,33 @@ function(vitc_add_model target)
   if(arg_MAIN)
     add_executable(${target}_main "${dir}/${name}_main.c")
     target_link_libraries(${target}_main PRIVATE ${target})
+  endif()
+
+  if(arg_VERIFY)
+    set(vargs verify "${model}" --target ${vtarget})
+    foreach(shape IN LISTS arg_SHAPE)
+      list(APPEND vargs --shape "${shape}")
+    endforeach()
+    if("--strict-nan" IN_LIST arg_OPTIONS)
+      list(APPEND vargs --strict-nan)
+    endif()
+    set(cc "${CMAKE_C_COMPILER}")
+    if(CMAKE_CROSSCOMPILING)
+      if(CMAKE_C_COMPILER_TARGET)
+        string(APPEND cc " --target=${CMAKE_C_COMPILER_TARGET}")
+      endif()
+      if(CMAKE_SYSROOT)
+        string(APPEND cc " --sysroot=${CMAKE_SYSROOT}")
+      endif()
+      if(CMAKE_CROSSCOMPILING_EMULATOR)
+        string(JOIN " " runner ${CMAKE_CROSSCOMPILING_EMULATOR})
+        list(APPEND vargs --runner "${runner}")
+      endif()
+    endif()
+    list(APPEND vargs ${arg_VERIFY_OPTIONS})
+    add_test(NAME ${target}_verify COMMAND "${VITC_EXECUTABLE}" ${vargs})
+    # CC for the host's targets, VITC_CROSS_CC for neon built off ARM (vitc verify picks)
+    set_tests_properties(${target}_verify PROPERTIES
+                         ENVIRONMENT "CC=${cc};VITC_CROSS_CC=${cc};VITC_CFLAGS=${CMAKE_C_FLAGS}")
   endif()
 endfunction()
