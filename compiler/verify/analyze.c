@@ -8,7 +8,7 @@
  * NOSE degenerates the attention layers whose removal the network notices least. For
  * the user's own trained model this command measures, on calibration inputs (PATH:
  * one raw float32 file holding N inputs back to back, or a folder of raw input files,
- * as --quantize's calibration; or N random inputs), per transformer block:
+ * the convention planned for --quantize's calibration; or N random inputs), per block:
  *   - the entropy of the attention branch's output and of the MLP branch's output
  *     (Gaussian estimate: sum over channels of log of the standard deviation);
  *   - the change in the final layer's entropy when that block's attention is
@@ -149,7 +149,7 @@ static int usage(void) {
 
 static void fmt_h(char *b, size_t n, double h) {
   if (isinf(h)) snprintf(b, n, "%s", h < 0 ? "-inf" : "inf");
-  else snprintf(b, n, "%.2f", h);
+  else snprintf(b, n, "%.4g", h);
 }
 
 int analyze_main(int argc, char **argv) {
