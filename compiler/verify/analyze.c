@@ -24,7 +24,9 @@
  * (vitc.Attention, or a Softmax feeding a MatMul), else an MLP branch; an attention
  * branch and the MLP branch after it form a block, and an MLP branch with no attention
  * before it is a block whose attention is already gone (shrunk, or multiplied by zero
- * and folded away by the compiler): those rank first. The measurements run in a
+ * and folded away by the compiler): those rank first. An attention branch with no MLP
+ * branch after it is a parallel block (MABViT: one LayerNormalization feeds both);
+ * its whole branch counts as the attention's. The measurements run in a
  * program built from the traced bundle (vitc compile --trace) and
  * runtime/verify/analyze_main.c.in, whose hooks read each branch and degenerate a
  * layer by writing zeros over its attention's output. */
@@ -211,12 +213,11 @@ int analyze_main(int argc, char **argv) {
     else blk[nb++] = (Blk){-1, i};
   }
   int rc = 0;
-  for (int b = 0; b < nb; b++)
-    if (blk[b].mlp < 0) rc = (fprintf(stderr, "vitc analyze: block %d (%s) has an attention branch but no MLP branch after it\n", b,
-                                     g->n[br[blk[b].attn].ln].name), 2);
   if (nb == 0) rc = (fprintf(stderr, "vitc analyze: no transformer blocks found (LayerNormalization, a branch, a residual)\n"), 2);
   if (rc) return rc;
-  int final_node = br[blk[nb - 1].mlp].merge;
+  /* a block with no MLP branch after its attention: a parallel block (MABViT: one
+   * LayerNormalization feeds both), whose branch is measured as the attention's */
+  int final_node = br[blk[nb - 1].mlp >= 0 ? blk[nb - 1].mlp : blk[nb - 1].attn].merge;
   /* the program */
   char *work = vx_tmpdir("analyze");
   if (!work) return 2;
@@ -261,13 +262,13 @@ int analyze_main(int argc, char **argv) {
     v[pc++] = xstrdup("--final");
     v[pc++] = vx_printf("%d", final_node);
     for (int b = 0; b < nb; b++) {
-      const Branch *a = blk[b].attn >= 0 ? &br[blk[b].attn] : NULL, *m = &br[blk[b].mlp];
+      const Branch *a = blk[b].attn >= 0 ? &br[blk[b].attn] : NULL, *m = blk[b].mlp >= 0 ? &br[blk[b].mlp] : NULL;
       v[pc++] = xstrdup("--block");
       v[pc++] = vx_printf("%d", a ? a->core : -1);
       v[pc++] = vx_printf("%d", a ? a->merge : -1);
       v[pc++] = vx_printf("%d", a ? a->slot : -1);
-      v[pc++] = vx_printf("%d", m->merge);
-      v[pc++] = vx_printf("%d", m->slot);
+      v[pc++] = vx_printf("%d", m ? m->merge : -1);
+      v[pc++] = vx_printf("%d", m ? m->slot : -1);
     }
     int prc = vx_run(v, out, err);
     if (prc) {
@@ -296,7 +297,7 @@ int analyze_main(int argc, char **argv) {
         char sa[32], sm[32], sd[32];
         fmt_h(sa, sizeof sa, ha), fmt_h(sm, sizeof sm, hm), fmt_h(sd, sizeof sd, dh);
         const char *name = blk[b].attn >= 0 ? g->n[br[blk[b].attn].ln].name : "(no attention: already degenerate)";
-        printf("%5d  %-40s %12s %12s %12s\n", b, name, sa, sm, blk[b].attn >= 0 ? sd : "0");
+        printf("%5d  %-40s %12s %12s %12s\n", b, name, sa, blk[b].mlp >= 0 ? sm : "(parallel)", blk[b].attn >= 0 ? sd : "0");
       }
       if (strncmp(line, "rank", 4) == 0) rank = line + 4;
     }

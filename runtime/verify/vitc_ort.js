@@ -71,6 +71,11 @@ async function main() {
   }
   if (!model || !outDir) die('usage: vitc_ort.js MODEL.onnx --in IN.bin... --out-dir DIR [--extra NAMES.txt]');
   const extra = extraFile ? fs.readFileSync(extraFile, 'utf8').split('\n').filter((s) => s.length) : [];
+  // A model read from bytes finds its external data relative to the working folder.
+  model = path.resolve(model);
+  outDir = path.resolve(outDir);
+  for (let i = 0; i < ins.length; i++) ins[i] = path.resolve(ins[i]);
+  if (extra.length) process.chdir(path.dirname(model));
   const opts = { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential',
     graphOptimizationLevel: 'disabled', executionProviders: ['cpu'], logSeverityLevel: 3 };
   let session;
