@@ -6,7 +6,7 @@
  *     computes, on scalar and on the best target this CPU runs; its --dump writes an
  *     index whose node lines are the bundle's nodes and whose tensor files have their
  *     shapes' sizes, and the dumped graph output equals the output; --profile prints
- *     one row per node and a total; every file validates; --trace with --threads is
+ *     one row per node, per-op totals, the total and whole-run medians (CPU clock); every file validates; --trace with --threads is
  *     one error line;
  *   check_verify --part verify --target T   (avx2, avx512: exit 77 if this CPU lacks it;
  *     neon under qemu-aarch64 on x86, where a missing tool is a failure)
@@ -164,9 +164,10 @@ static void check_traced(const char *m, const char *t) {
   ck_assert_msg(tensor_lines > nodes / 2, "%s: only %d dumped tensors for %d nodes", m, tensor_lines, nodes);
   ck_assert_msg(output_seen, "%s: the graph output 'logits' is not in the dump", m);
   /* --profile: a row per node, per-op totals, the total */
-  char *a3[] = {p2, "--in", in, "--out", o2, "--profile", "--bench", "5", NULL};
+  char *a3[] = {p2, "--in", in, "--out", o2, "--profile", "--profile-clock", "cpu", "--bench", "5", NULL};
   expect_status(a3, 0, &r);
-  ck_assert_msg(strstr(r.out, "median_ms ") && strstr(r.out, "profile_total_ms ") && strstr(r.out, "per op:"),
+  ck_assert_msg(strstr(r.out, "median_ms ") && strstr(r.out, "profile_total_ms ") && strstr(r.out, "per op:") &&
+                    strstr(r.out, "plain_run_median_ms ") && strstr(r.out, "traced_run_median_ms "),
                 "--profile output: %.2000s", r.out);
   int rows = 0;
   for (char *p = strstr(r.out, "name [covers]"); p && (p = strchr(p, '\n')) && strncmp(p + 1, "per op:", 7) != 0; p++) rows++;
