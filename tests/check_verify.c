@@ -14,13 +14,15 @@
  *     model itself passes and with those of another model (same output shape) exits 1;
  *     a --rtol below the kernels' error exits 1; --per-node through a --runner that
  *     overwrites one dumped tensor names exactly that tensor's ONNX node as the first
- *     divergent node (and, with the same runner planting nothing, passes);
+ *     divergent node (and, with the same runner planting nothing, passes); on scalar,
+ *     --per-node of a model with external data;
  *   check_verify --part deit --target T   DeiT-Tiny passes, with --per-node;
  *   check_verify --part analyze
  *     nose_zero_vit32 (attention multiplied by zero in blocks 1 and 3 of 6) ranks
  *     exactly blocks 1 and 3 first, both when the compiler folds the zero away and
  *     with --strict-nan, where the zero is measured; nose_vit32 (blocks 0 and 2 at
- *     lambda 0, block 1 shrunk) ranks 0, 1, 2 first;
+ *     lambda 0, block 1 shrunk) ranks 0, 1, 2 first; mabvit32's parallel blocks are
+ *     measured (two blocks ranked);
  *   check_verify --part setup
  *     usage errors exit 2; an --input of the wrong size exits 2; without
  *     onnxruntime-node, exit 2 with a line saying how to install it.
@@ -284,6 +286,18 @@ static void per_node_planted(const char *m, int line) {
   unsetenv("PLANT_LINE");
 }
 
+/* A model with external data: ONNX Runtime, reading it from bytes with extra outputs,
+ * finds the data next to it. */
+START_TEST(test_per_node_external_data) {
+  char *mp = model_path("vit_tiny32_extdata");
+  char *argv[] = {VITC, "verify", mp, "--target", (char *)target, "--per-node", NULL};
+  RunResult r;
+  expect_status(argv, 0, &r);
+  ck_assert_msg(strstr(r.out, "every compared node within tolerance"), "%s", r.out);
+  tu_run_free(&r);
+}
+END_TEST
+
 START_TEST(test_per_node_names_the_planted_node) {
   per_node_planted("vit_tiny32", 9);
   per_node_planted("mobilevit_tiny", 20);
@@ -349,6 +363,15 @@ START_TEST(test_analyze_ranks_zeroed_attention_first) {
   analyze("nose_zero_vit32", true, 2, zero);
   analyze("nose_vit32", false, 3, nose);
   analyze("nose_vit32", true, 3, nose);
+  /* parallel blocks: both found, ranked, the final layer after the last MLP */
+  char *mp = model_path("mabvit32");
+  char *argv[] = {VITC, "analyze", mp, "--entropy", "--random", "2", "--target", "scalar", NULL};
+  RunResult r;
+  expect_status(argv, 0, &r);
+  int got[2];
+  ranked_first(r.out, 2, got);
+  ck_assert_msg(got[0] == 0 && got[1] == 1 && strstr(r.out, "final layer (/blocks/blocks.1/mlp/fc2/"), "%s", r.out);
+  tu_run_free(&r);
 }
 END_TEST
 
@@ -434,6 +457,7 @@ int main(int argc, char **argv) {
     tcase_add_test(tc, test_verify_expect);
     tcase_add_test(tc, test_verify_rtol_below_the_error);
     tcase_add_test(tc, test_per_node_names_the_planted_node);
+    if (strcmp(target, "scalar") == 0) tcase_add_test(tc, test_per_node_external_data);
   } else if (strcmp(part, "deit") == 0) {
     tcase_add_test(tc, test_deit);
   } else if (strcmp(part, "analyze") == 0) {

@@ -201,8 +201,12 @@ int analyze_main(int argc, char **argv) {
   char *reached = xmalloc((size_t)g->nn + 1);
   Branch *br = xcalloc((size_t)g->nn + 1, sizeof(Branch));
   int nbr = 0;
+  int head_norm = -1; /* the last LayerNormalization that starts no branch: the head's */
   for (int i = 0; i < g->nn; i++)
-    if (strcmp(op_name(g->n[i].op), "LayerNormalization") == 0 && find_branch(g, i, reached, &br[nbr])) nbr++;
+    if (strcmp(op_name(g->n[i].op), "LayerNormalization") == 0) {
+      if (find_branch(g, i, reached, &br[nbr])) nbr++;
+      else head_norm = i;
+    }
   free(reached);
   typedef struct { int attn, mlp; } Blk;
   Blk *blk = xcalloc((size_t)nbr + 1, sizeof(Blk));
@@ -218,6 +222,10 @@ int analyze_main(int argc, char **argv) {
   /* a block with no MLP branch after its attention: a parallel block (MABViT: one
    * LayerNormalization feeds both), whose branch is measured as the attention's */
   int final_node = br[blk[nb - 1].mlp >= 0 ? blk[nb - 1].mlp : blk[nb - 1].attn].merge;
+  /* the final layer: what the head's LayerNormalization reads, if it comes after the
+   * blocks (a parallel block merges its MLP after its attention's merge) */
+  if (head_norm > final_node && g->n[head_norm].in[0] >= 0 && g->t[g->n[head_norm].in[0]].producer > final_node)
+    final_node = g->t[g->n[head_norm].in[0]].producer;
   /* the program */
   char *work = vx_tmpdir("analyze");
   if (!work) return 2;
