@@ -22,7 +22,8 @@
  *     exactly blocks 1 and 3 first, both when the compiler folds the zero away and
  *     with --strict-nan, where the zero is measured; nose_vit32 (blocks 0 and 2 at
  *     lambda 0, block 1 shrunk) ranks 0, 1, 2 first; mabvit32's parallel blocks are
- *     measured (two blocks ranked);
+ *     measured (two blocks ranked); --calibrate reads a file of inputs back to back
+ *     and a folder of input files, and refuses a file of no whole number of inputs;
  *   check_verify --part setup
  *     usage errors exit 2; an --input of the wrong size exits 2; without
  *     onnxruntime-node, exit 2 with a line saying how to install it.
@@ -363,6 +364,38 @@ START_TEST(test_analyze_ranks_zeroed_attention_first) {
   analyze("nose_zero_vit32", true, 2, zero);
   analyze("nose_vit32", false, 3, nose);
   analyze("nose_vit32", true, 3, nose);
+  /* --calibrate: one file of 3 inputs back to back, a folder of 2 files, a file of
+   * a size that is no whole number of inputs */
+  char *calib = tu_printf("%s/calib.bin", work), *folder = tu_printf("%s/calib", work);
+  tu_mkdir_p(folder);
+  size_t one = 3 * 32 * 32 * sizeof(float);
+  char *all = malloc(3 * one);
+  for (int i = 0; i < 3; i++) {
+    char *f = write_input(tu_printf("calib/in%d.bin", i), 3 * 32 * 32, 20 + (unsigned)i);
+    char *d = tu_read_file(f, NULL);
+    memcpy(all + i * one, d, one);
+    free(d);
+  }
+  ck_assert_int_eq(tu_write_file(calib, all, 3 * one), 0);
+  remove(tu_printf("%s/in2.bin", folder));
+  char *mz = model_path("nose_zero_vit32");
+  const char *paths[] = {calib, folder};
+  const char *counts[] = {"3 calibration inputs", "2 calibration inputs"};
+  for (int i = 0; i < 2; i++) {
+    char *argv[] = {VITC, "analyze", mz, "--entropy", "--calibrate", (char *)paths[i], "--target", "scalar", NULL};
+    RunResult r;
+    expect_status(argv, 0, &r);
+    int got[2];
+    ranked_first(r.out, 2, got);
+    ck_assert_msg(strstr(r.out, counts[i]) && got[0] == 1 && got[1] == 3, "--calibrate %s:\n%s", paths[i], r.out);
+    tu_run_free(&r);
+  }
+  ck_assert_int_eq(tu_write_file(calib, all, 3 * one - 4), 0);
+  char *odd[] = {VITC, "analyze", mz, "--entropy", "--calibrate", calib, NULL};
+  RunResult ro;
+  expect_status(odd, 2, &ro);
+  ck_assert_msg(strstr(ro.err, "not a whole number"), "%s", ro.err);
+  tu_run_free(&ro);
   /* parallel blocks: both found, ranked, the final layer after the last MLP */
   char *mp = model_path("mabvit32");
   char *argv[] = {VITC, "analyze", mp, "--entropy", "--random", "2", "--target", "scalar", NULL};

@@ -292,8 +292,10 @@ int analyze_main(int argc, char **argv) {
     char *text = vx_read(out, NULL);
     double h_final = 0;
     char *rank = NULL;
-    printf("vitc analyze --entropy: %s, target %s, %ld calibration input%s (%s), %d blocks found in the graph\n", model,
-           target->name, n, n == 1 ? "" : "s", calibrate ? calibrate : vx_printf("random, seed %llu", seed), nb);
+    printf("vitc analyze --entropy: %s, target %s, %ld calibration input%s (", model, target->name, n, n == 1 ? "" : "s");
+    if (calibrate) printf("%s", calibrate);
+    else printf("random, seed %llu", seed);
+    printf("), %d blocks found in the graph\n", nb);
     printf("entropy: sum over channels of log(std); dH_final: change of the final layer's entropy with the block's "
            "attention degenerated\n");
     printf("%5s  %-40s %12s %12s %12s\n", "block", "attention (LayerNormalization)", "H(attn)", "H(mlp)", "dH_final");

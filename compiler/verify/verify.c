@@ -266,9 +266,10 @@ static void compare_bytes(const unsigned char *g, const unsigned char *r, size_t
 }
 
 static void print_metrics(const char *what, const Metrics *m) {
-  printf("%s max_abs %.3g (tol %.3g) max_ulp %" PRId64 " rel_l2 %.3g cosine %.7f%s %s\n", what, m->max_abs, m->tol,
-         m->max_ulp, m->rel_l2, m->cosine, m->nan_mismatch ? vx_printf(" nan/inf_mismatch %zu", m->nan_mismatch) : "",
-         m->ok ? "PASS" : "FAIL");
+  printf("%s max_abs %.3g (tol %.3g) max_ulp %" PRId64 " rel_l2 %.3g cosine %.7f", what, m->max_abs, m->tol, m->max_ulp,
+         m->rel_l2, m->cosine);
+  if (m->nan_mismatch) printf(" nan/inf_mismatch %zu", m->nan_mismatch);
+  printf(" %s\n", m->ok ? "PASS" : "FAIL");
 }
 
 /* Compare two files of n elements of dtype dt; false with *why if they cannot be. */
@@ -613,10 +614,12 @@ int verify_main(int argc, char **argv) {
   int sets = n_inputs ? 1 : random_sets;
   char **in_files = xcalloc((size_t)x->n_inputs + 1, sizeof(char *));
   int failed = 0;
-  if (rc == 0)
-    printf("vitc verify: %s, target %s, %d input set%s%s, rtol %g, reference %s\n", model, target->name, sets,
-           sets > 1 ? "s" : "", n_inputs ? " (--input)" : vx_printf(" (random, seed %llu)", seed), rtol,
-           n_expect ? "--expect files" : "ONNX Runtime");
+  if (rc == 0) {
+    printf("vitc verify: %s, target %s, %d input set%s", model, target->name, sets, sets > 1 ? "s" : "");
+    if (n_inputs) printf(" (--input)");
+    else printf(" (random, seed %llu)", seed);
+    printf(", rtol %g, reference %s\n", rtol, n_expect ? "--expect files" : "ONNX Runtime");
+  }
   for (int set = 0; rc == 0 && set < sets; set++) {
     /* the inputs */
     for (int k = 0; k < x->n_inputs; k++) {
@@ -679,7 +682,9 @@ int verify_main(int argc, char **argv) {
       char sb[160];
       char *got = vx_printf("%s/got%d_%d.bin", work, set, k);
       char *ref = n_expect ? xstrdup(expect[k]) : vx_printf("%s/output%d.bin", refdir, k);
-      char *what = vx_printf("%soutput %s %s%s:", sets > 1 ? vx_printf("set %d ", set) : "", t->name, dtype_name(t->dtype),
+      char set_label[32] = "";
+      if (sets > 1) snprintf(set_label, sizeof set_label, "set %d ", set);
+      char *what = vx_printf("%soutput %s %s%s:", set_label, t->name, dtype_name(t->dtype),
                              shape_str(&t->shape, sb, sizeof sb));
       Metrics m;
       char *why = NULL;
