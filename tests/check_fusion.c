@@ -1443,18 +1443,7 @@ START_TEST(test_models) {
   tu_rm_rf(data);
   tu_mkdir_p(data);
   if (mc->sample) {
-    char *base = tu_printf("%.*s", (int)(strlen(model) - 5), model);
-    char *sin = tu_printf("%s.input.bin", base), *sref = tu_printf("%s.ort_output.bin", base);
-    size_t n;
-    void *b = tu_read_file(sin, &n);
-    ck_assert_ptr_nonnull(b);
-    tu_write_file(in, b, n);
-    free(b);
-    b = tu_read_file(sref, &n);
-    ck_assert_ptr_nonnull(b);
-    tu_write_file(ref, b, n);
-    free(b);
-    free(base), free(sin), free(sref);
+    ck_assert_msg(tu_copy_sample_data(model, in, ref) == 0, "cannot copy %s's input and ORT output", model);
   } else {
     char *why = tu_ort_unavailable(); /* the setup installs it: its absence is a failure */
     ck_assert_msg(why == NULL, "no ONNX Runtime reference: %s", why);

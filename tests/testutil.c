@@ -78,6 +78,25 @@ int tu_write_file(const char *path, const void *data, size_t len) {
   return (fclose(f) == 0 && put == len) ? 0 : -1;
 }
 
+static int copy_file(const char *from, const char *to) {
+  size_t n;
+  void *b = tu_read_file(from, &n);
+  int rc = b ? tu_write_file(to, b, n) : -1;
+  free(b);
+  return rc;
+}
+
+int tu_copy_sample_data(const char *model, const char *in, const char *ref) {
+  size_t len = strlen(model);
+  if (len < 5 || strcmp(model + len - 5, ".onnx") != 0) return -1;
+  char *sin = tu_printf("%.*s.input.bin", (int)(len - 5), model);
+  char *sref = tu_printf("%.*s.ort_output.bin", (int)(len - 5), model);
+  int rc = copy_file(sin, in) || copy_file(sref, ref) ? -1 : 0;
+  free(sin);
+  free(sref);
+  return rc;
+}
+
 int tu_mkdir_p(const char *dir) {
   char *d = strdup(dir);
   int rc = 0;

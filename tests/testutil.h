@@ -29,6 +29,9 @@ bool tu_is_dir(const char *path);
 /* Whole file, NUL-terminated, malloc'ed; NULL if it cannot be read. */
 void *tu_read_file(const char *path, size_t *len);
 int tu_write_file(const char *path, const void *data, size_t len);
+/* A sample export (MODEL = DIR/NAME.onnx) ships NAME.input.bin and NAME.ort_output.bin:
+ * copied to `in` and `ref`. 0, or -1 if either cannot be read or written. */
+int tu_copy_sample_data(const char *model, const char *in, const char *ref);
 int tu_mkdir_p(const char *dir);
 int tu_rm_rf(const char *path); /* 0 if absent */
 /* "a/b/name.onnx" -> "name" (malloc'ed). */
