@@ -424,8 +424,8 @@ START_TEST(overflow_shape_target) {
   static const int64_t too_big[2] = {1LL << 20, 1LL << 20};
   static const int64_t two[1] = {2};
   const int64_t *targets[] = {wraps_to_4, wraps_to_0, too_big};
-  const char *ops[] = {"Reshape", "Expand", "ConstantOfShape"};
-  for (int o = 0; o < 3; o++) {
+  const char *ops[] = {"Reshape", "Expand", "ConstantOfShape", "Tile"};
+  for (int o = 0; o < 4; o++) {
     for (int t = 0; t < 3; t++) {
       Onnx__ModelProto *m = relu_model(17);
       add_init(m, tensor("S", I64, 1, two, targets[t], 2 * sizeof(int64_t)));
@@ -434,6 +434,18 @@ START_TEST(overflow_shape_target) {
       char *name = tu_printf("%s_%d.onnx", ops[o], t);
       expect_rejected(save(d, name, m), NULL, NULL);
     }
+  }
+  /* DepthToSpace/SpaceToDepth square the blocksize: 2^32 squared wraps to 0 */
+  static const int64_t dims_1x4x2x2[4] = {1, 4, 2, 2};
+  const char *depth_ops[] = {"DepthToSpace", "SpaceToDepth"};
+  for (int o = 0; o < 2; o++) {
+    Onnx__ModelProto *m = model_new(17);
+    add_input(m, value_info("X", F32, 4, dims_1x4x2x2));
+    Onnx__NodeProto *n = node(depth_ops[o], "X", "Z");
+    add_attr(n, "blocksize", ATTR_INT)->i = 1LL << 32;
+    add_node(m, n);
+    add_output(m, value_info("Z", F32, -1, NULL));
+    expect_rejected(save(d, tu_printf("%s.onnx", depth_ops[o]), m), "blocksize 4294967296 is too large", NULL);
   }
 }
 END_TEST
@@ -630,6 +642,8 @@ static const struct {
      "Split: the sizes of a constant 'split' input summed in int64 unchecked (UBSan: signed overflow)"},
     {"layernorm_two_errors.onnx", "Scale broadcasts to the normalized shape",
      "LayerNormalization with run-time Scale and B of a broadcast shape: two error lines (ONNX's test data, mutated)"},
+    {"tile_repeats_overflow.onnx", "overflows (max 2147483647 elements)",
+     "Tile: a repeats value near 2^63 times the input dimension multiplied in int64 unchecked (UBSan: signed overflow)"},
 };
 
 START_TEST(fuzzer_findings) {

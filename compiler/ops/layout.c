@@ -850,6 +850,10 @@ static int tile_view(Graph *g, Node *n, StridedView *v) {
   v->out.rank = nr;
   for (int d = 0; d < nr; d++) {
     if (rep[d] < 0) return node_err(g, n, "repeats[%d] = %" PRId64 " is negative", d, rep[d]);
+    /* the input's dims fit in 2^31 - 1 elements; an output dim that does not overflows */
+    if (x->shape.d[d] && rep[d] > INT32_MAX / x->shape.d[d])
+      return node_err(g, n, "repeats[%d] = %" PRId64 " times dimension %" PRId64 " overflows (max %d elements)", d,
+                      rep[d], x->shape.d[d], INT32_MAX);
     v->dims[2 * d] = rep[d], v->sx[2 * d] = 0;
     v->dims[2 * d + 1] = x->shape.d[d], v->sx[2 * d + 1] = xs[d];
     v->out.d[d] = rep[d] * x->shape.d[d];
@@ -863,6 +867,8 @@ static int depth_space_view(Graph *g, Node *n, StridedView *v) {
   if (x->shape.rank != 4) return node_err(g, n, "input must be 4-D (N, C, H, W), got rank %d", x->shape.rank);
   int64_t b = attr_int(n, "blocksize", 0), N = x->shape.d[0], C = x->shape.d[1], H = x->shape.d[2], W = x->shape.d[3];
   if (b < 1) return node_err(g, n, "blocksize must be positive");
+  if (b > 46340) /* b * b must fit in 2^31 - 1 elements */
+    return node_err(g, n, "blocksize %" PRId64 " is too large (max 46340)", b);
   v->rank = 6;
   v->out.rank = 4;
   v->out.d[0] = N;
