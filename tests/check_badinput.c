@@ -644,6 +644,8 @@ static const struct {
      "LayerNormalization with run-time Scale and B of a broadcast shape: two error lines (ONNX's test data, mutated)"},
     {"tile_repeats_overflow.onnx", "overflows (max 2147483647 elements)",
      "Tile: a repeats value near 2^63 times the input dimension multiplied in int64 unchecked (UBSan: signed overflow)"},
+    {"initializer_4gb_alloc.onnx", "raw data has 16 bytes, its shape needs 4294967296",
+     "an initializer of shape 16384x65536 with 16 bytes of raw data: 4 GB allocated before the size check (libFuzzer OOM)"},
 };
 
 START_TEST(fuzzer_findings) {

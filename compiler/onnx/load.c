@@ -113,7 +113,9 @@ typedef struct Loader {
   char *co_used;
 } Loader;
 
-static int read_external(Loader *L, const Onnx__TensorProto *tp, const char *tname, size_t nbytes, void *dst) {
+/* Reads nbytes of external data into a new buffer *dst, allocated only once the
+ * file is known to hold them (a 200-byte model must not make vitc allocate 4 GB). */
+static int read_external(Loader *L, const Onnx__TensorProto *tp, const char *tname, size_t nbytes, uint8_t **dst) {
   const char *location = NULL;
   long long offset = 0, length = -1;
   for (size_t i = 0; i < tp->n_external_data; i++) {
@@ -175,8 +177,11 @@ static int read_external(Loader *L, const Onnx__TensorProto *tp, const char *tna
     return vitc_err("%s: initializer '%s': external data '%s' is too short (needs %zu bytes at offset %lld)", L->path,
                     tname, location, nbytes, offset);
   }
-  if (fseek(f, (long)offset, SEEK_SET) != 0 || fread(dst, 1, nbytes, f) != nbytes) {
+  *dst = xmalloc(nbytes ? nbytes : 1);
+  if (fseek(f, (long)offset, SEEK_SET) != 0 || fread(*dst, 1, nbytes, f) != nbytes) {
     fclose(f);
+    free(*dst);
+    *dst = NULL;
     return vitc_err("%s: initializer '%s': read error in external data '%s'", L->path, tname, location);
   }
   fclose(f);
@@ -210,15 +215,17 @@ static int tensor_from_proto(Loader *L, const char *path, Onnx__TensorProto *tp,
     tp->raw_data.len = 0;
     return 0;
   }
-  uint8_t *data = xmalloc(nbytes ? nbytes : 1);
+  /* the data's size is checked against the shape before anything is allocated */
   size_t n = (size_t)numel;
-  int rc = 0;
+  uint8_t *data = NULL;
   if (external) {
-    if (!L) rc = vitc_err("%s: tensor '%s' uses external data, not allowed here", path, tname);
-    else rc = read_external(L, tp, tname, nbytes, data);
+    if (!L) return vitc_err("%s: tensor '%s' uses external data, not allowed here", path, tname);
+    if (read_external(L, tp, tname, nbytes, &data)) return -1;
   } else if (tp->has_raw_data) {
     if (tp->raw_data.len != nbytes)
-      rc = vitc_err("%s: tensor '%s': raw data has %zu bytes, its shape needs %zu", path, tname, tp->raw_data.len, nbytes);
+      return vitc_err("%s: tensor '%s': raw data has %zu bytes, its shape needs %zu", path, tname, tp->raw_data.len,
+                      nbytes);
+    data = xmalloc(1); /* nbytes == 0 here: the taken case above had every other size */
   } else {
     size_t have;
     switch (dt) {
@@ -227,25 +234,19 @@ static int tensor_from_proto(Loader *L, const char *path, Onnx__TensorProto *tp,
     case DT_INT64: have = tp->n_int64_data; break;
     default: have = tp->n_int32_data; break;
     }
-    if (have != n) {
-      rc = vitc_err("%s: tensor '%s': has %zu values, its shape needs %zu", path, tname, have, n);
-    } else {
-      for (size_t i = 0; i < n; i++) {
-        switch (dt) {
-        case DT_FLOAT: ((float *)data)[i] = tp->float_data[i]; break;
-        case DT_DOUBLE: ((double *)data)[i] = tp->double_data[i]; break;
-        case DT_INT64: ((int64_t *)data)[i] = tp->int64_data[i]; break;
-        case DT_INT32: ((int32_t *)data)[i] = tp->int32_data[i]; break;
-        case DT_INT8: ((int8_t *)data)[i] = (int8_t)tp->int32_data[i]; break;
-        case DT_UINT8: case DT_BOOL: ((uint8_t *)data)[i] = (uint8_t)tp->int32_data[i]; break;
-        default: break;
-        }
+    if (have != n) return vitc_err("%s: tensor '%s': has %zu values, its shape needs %zu", path, tname, have, n);
+    data = xmalloc(nbytes ? nbytes : 1);
+    for (size_t i = 0; i < n; i++) {
+      switch (dt) {
+      case DT_FLOAT: ((float *)data)[i] = tp->float_data[i]; break;
+      case DT_DOUBLE: ((double *)data)[i] = tp->double_data[i]; break;
+      case DT_INT64: ((int64_t *)data)[i] = tp->int64_data[i]; break;
+      case DT_INT32: ((int32_t *)data)[i] = tp->int32_data[i]; break;
+      case DT_INT8: ((int8_t *)data)[i] = (int8_t)tp->int32_data[i]; break;
+      case DT_UINT8: case DT_BOOL: ((uint8_t *)data)[i] = (uint8_t)tp->int32_data[i]; break;
+      default: break;
       }
     }
-  }
-  if (rc) {
-    free(data);
-    return rc;
   }
   *dt_out = dt;
   *data_out = data;
