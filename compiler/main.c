@@ -181,7 +181,6 @@ static int cmd_compile(Args *a) {
   }
   if (!target) return vitc_err("unknown target '%s' (known: %s, native)", a->target, target_names()), 1;
   if (a->trace && a->threads > 1) return vitc_err("--trace works on serial bundles only (not with --threads %d)", a->threads), 1;
-  vitc_target = target; /* scratch sizes of the packed GEMM depend on it (plan_build) */
   char *name = a->name ? xstrdup(a->name) : default_name(a->model);
   if (!is_identifier(name)) {
     vitc_err("--name '%s' is not a C identifier", name);
@@ -206,7 +205,7 @@ static int cmd_compile(Args *a) {
     ti = trace_info(g, x);
     graph_free(x);
   }
-  Plan *plan = plan_build_threads(g, a->threads);
+  Plan *plan = plan_build_threads(g, target, a->threads);
   /* The command as written into the banner: file names only, so output is reproducible. */
   char command[1024];
   snprintf(command, sizeof command, "vitc compile %s --target %s --name %s%s%s", basename_of(a->model), target->name,
@@ -365,7 +364,7 @@ static int cmd_inspect(Args *a) {
       if (t) printf("  %-16s %-48s %s%s\n", op_name(n->op), t->name, dtype_name(t->dtype), shape_str(&t->shape, sb, sizeof sb));
     }
   }
-  Plan *plan = plan_build(g);
+  Plan *plan = plan_build(g, target_find("scalar")); /* inspect takes no --target: a scalar bundle's */
   printf("workspace %zu bytes (sum of intermediates %zu bytes)\n", plan->workspace_bytes, plan->intermediate_bytes);
   plan_free(plan);
   graph_free(g);

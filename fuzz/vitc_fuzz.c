@@ -98,7 +98,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   int threads = (size / 4) % 2 ? 2 : 1;
   bool weights_file = (size / 8) % 2;
   vitc_strict_nan = (size / 16) % 2;
-  vitc_target = target; /* as vitc compile sets it before planning */
   int errors = vitc_error_count, rc = -1;
   Graph *g = onnx_load_bytes(model_path, data, size, NULL, 0);
   if (g) {
@@ -108,8 +107,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       for (int i = 0; i < g->nn; i++)
         if (op_impl(g->n[i].op)->macs) macs += op_impl(g->n[i].op)->macs(g, &g->n[i]);
       (void)macs;
-      Plan *plan = plan_build_threads(g, threads);
-      EmitOptions eo = {out_dir, "m", target, true, "vitc compile fuzz.onnx", "fuzz.onnx", weights_file, true};
+      Plan *plan = plan_build_threads(g, target, threads);
+      EmitOptions eo = {out_dir, "m", target, true, "vitc compile fuzz.onnx", "fuzz.onnx", weights_file, true, NULL};
       rc = emit_bundle(g, plan, &eo);
       plan_free(plan);
     }

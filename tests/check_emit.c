@@ -42,7 +42,7 @@
  * status, *err what it printed. */
 static int emit_graph_mode(Graph *g, const char *out_dir, const char *name, bool harness, bool weights_file,
                            size_t *workspace, char **err) {
-  Plan *plan = plan_build(g);
+  Plan *plan = plan_build(g, target_find("scalar"));
   if (workspace) *workspace = plan->workspace_bytes;
   char *command = tu_printf("vitc compile model.onnx --target scalar --name %s%s%s", name, harness ? " --main" : "",
                             weights_file ? " --weights file" : "");

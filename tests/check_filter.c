@@ -453,10 +453,7 @@ START_TEST(test_graphs) {
     ck_assert_int_eq(live(g, OP_Transpose), s->seq == 2 ? 2 : 0);
     ck_assert_int_eq(live(g, OP_Gather), 0);
     /* the scatter writes in place exactly when its map is a workspace buffer (gated: a Mul's output) */
-    const Target *saved = vitc_target;
-    vitc_target = target_find("avx2");
-    Plan *p = plan_build(g);
-    vitc_target = saved;
+    Plan *p = plan_build(g, target_find("avx2"));
     for (int i = 0; i < g->nn; i++) {
       if (g->n[i].dead || g->n[i].op != OP_VitcScatterTokens) continue;
       int m = plan_root(p, g->n[i].in[0]);
@@ -513,14 +510,11 @@ END_TEST
 static void build(Graph *g, const Target *t, const Platform *p, const char *dir) {
   tu_rm_rf(dir);
   tu_mkdir_p(dir);
-  const Target *saved = vitc_target;
-  vitc_target = t;
-  Plan *plan = plan_build(g);
+  Plan *plan = plan_build(g, t);
   EmitOptions eo = {.out_dir = dir, .name = "m", .target = t, .main_harness = true, .command = "check_filter",
                     .model_file = "model.onnx"};
   int rc = emit_bundle(g, plan, &eo);
   plan_free(plan);
-  vitc_target = saved;
   ck_assert_msg(rc == 0, "emit_bundle failed for %s", dir);
   char *report;
   ck_assert_msg(tu_validate_bundle(VITC_BINARY_DIR "/vitc", t, p, dir, &report) == 0, "%s", report);

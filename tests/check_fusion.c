@@ -1292,13 +1292,10 @@ static int count_gelu(const Graph *g) { return count_op(g, OP_Gelu) + count_act(
 static bool build(Graph *g, const Target *t, const Platform *p, const char *dir) {
   tu_rm_rf(dir);
   tu_mkdir_p(dir);
-  const Target *saved = vitc_target;
-  vitc_target = t; /* scratch sizes depend on the target (emit/target.h) */
-  Plan *plan = plan_build(g);
+  Plan *plan = plan_build(g, t); /* scratch sizes depend on the target */
   EmitOptions eo = {dir, "m", t, true, "check_fusion", "model.onnx", false, false, NULL};
   int rc = emit_bundle(g, plan, &eo);
   plan_free(plan);
-  vitc_target = saved;
   ck_assert_msg(rc == 0, "emit_bundle failed for %s", dir);
   char *report; /* every generated bundle keeps the generated-code contract (docs/validate.md) */
   int bad = tu_validate_bundle(VITC_BINARY_DIR "/vitc", t, p, dir, &report);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "emit/target.h"
 #include "ir/diag.h"
 #include "ir/graph.h"
 #include "ops/op.h"
@@ -242,7 +243,7 @@ START_TEST(conv_output_sizes) {
   ATTR_INTS_(n1, "strides", 2, 2);
   ck_infer(n1, SH(1, 8, 4, 2));
   ck_assert_int_eq(op_impl(OP_Conv)->macs(G, N(n1)), 8 * 4 * 2 * 3 * 3 * 3);
-  ck_assert_int_eq(op_impl(OP_Conv)->scratch(G, N(n1)), 3 * 3 * 3 * 4 * 2 * sizeof(float));
+  ck_assert_int_eq(op_impl(OP_Conv)->scratch(G, N(n1), target_find("scalar")), 3 * 3 * 3 * 4 * 2 * sizeof(float));
   /* SAME_UPPER, stride 2: ceil(7/2) = 4 */
   int n2 = NODE(OP_Conv, 1, act("x2", f, SH(1, 3, 7, 7)), act("w2", f, SH(8, 3, 3, 3)));
   attr_s(n2, "auto_pad", "SAME_UPPER");
@@ -267,10 +268,10 @@ START_TEST(conv_output_sizes) {
   attr_i(n6, "group", 16);
   ATTR_INTS_(n6, "pads", 1, 1, 1, 1);
   ck_infer(n6, SH(1, 16, 8, 8));
-  ck_assert_int_eq(op_impl(OP_Conv)->scratch(G, N(n6)), 0);
+  ck_assert_int_eq(op_impl(OP_Conv)->scratch(G, N(n6), target_find("scalar")), 0);
   int n7 = NODE(OP_Conv, 1, act("x7", f, SH(1, 16, 8, 8)), act("w7", f, SH(32, 16, 1, 1)));
   ck_infer(n7, SH(1, 32, 8, 8));
-  ck_assert_int_eq(op_impl(OP_Conv)->scratch(G, N(n7)), 0);
+  ck_assert_int_eq(op_impl(OP_Conv)->scratch(G, N(n7), target_find("scalar")), 0);
   /* 1-D: (11 + 2 + 1 - 5)/2 + 1 = 5 */
   int n8 = NODE(OP_Conv, 1, act("x8", f, SH(2, 3, 11)), act("w8", f, SH(5, 3, 3)));
   ATTR_INTS_(n8, "pads", 2, 1);
@@ -462,7 +463,7 @@ START_TEST(topk_shapes) {
   ck_assert_int_eq(out(n1, 1)->dtype, DT_INT64);
   ck_shape(n1, 1, SH(1, 64));
   /* VITC_F32_TOPK_SCRATCH_BYTES(64, 256): 64 sort keys, the radix select's histogram, 256 keys */
-  ck_assert_int_eq(op_impl(OP_TopK)->scratch(G, N(n1)), 64 * 8 + 256 * 4 + 256 * 4);
+  ck_assert_int_eq(op_impl(OP_TopK)->scratch(G, N(n1), target_find("scalar")), 64 * 8 + 256 * 4 + 256 * 4);
   int n2 = NODE(OP_TopK, 2, act("x2", f, SH(2, 10, 3)), const_i64("k2", SH(1), (const int64_t[]){4}));
   attr_i(n2, "axis", 1);
   ck_infer(n2, SH(2, 4, 3));

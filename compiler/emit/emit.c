@@ -1446,6 +1446,10 @@ static void write_harness(Emitter *e, Buf *m, char **in_names, char **out_names)
 }
 
 int emit_bundle(Graph *g, const Plan *plan, const EmitOptions *opt) {
+  /* scratch sizes depend on the target's kernels (the packed GEMM's tile) */
+  if (plan->target != opt->target)
+    vitc_die("emitting for target %s, but the workspace was planned for %s", opt->target->name,
+             plan->target ? plan->target->name : "no target");
   Emitter E = {0};
   Emitter *e = &E;
   e->g = g;

@@ -36,8 +36,6 @@ static const Target targets[] = {
     {"neon", "neon", "arm_neon.h", "", 16, 8, 12, "templates/simd/neon.h", "aarch64-linux-gnu", neon_isa},
 };
 
-const Target *vitc_target = NULL;
-
 const Target *target_find(const char *name) {
   for (unsigned i = 0; i < sizeof targets / sizeof targets[0]; i++)
     if (strcmp(targets[i].name, name) == 0) return &targets[i];

@@ -40,10 +40,6 @@ const Target *target_at(int i);
  * into why[n]. Never NULL: scalar when nothing better runs. */
 const Target *target_native(char *why, size_t n);
 
-/* The target of the current compile, set by main before planning (NULL: scalar).
- * Ops whose scratch memory depends on the target's kernels (OpImpl.scratch: the
- * packed GEMM's panels, ops/matmul.c and ops/conv.c) read it. */
-extern const Target *vitc_target;
 /* Comma-separated list of names, for messages. */
 const char *target_names(void);
 

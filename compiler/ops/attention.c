@@ -192,7 +192,7 @@ static int emit_attention(Emitter *e, Graph *g, Node *n) {
 }
 
 /* Keep in step with VITC_ATTENTION_SCRATCH_FLOATS in templates/attention/f32-attention-scalar.c. */
-static size_t scratch_attention(Graph *g, Node *n) {
+static size_t scratch_attention(Graph *g, Node *n, const Target *t) {
   AttnDesc a;
   if (attn_desc(g, n, &a)) return 0;
   size_t floats = (size_t)(a.dk + 16) * (size_t)((a.Nk + 63) / 64 * 64);

@@ -388,7 +388,7 @@ static int lower_binary(Graph *g, Node *n, Lowering *L, bool report) {
   return 0;
 }
 
-static size_t scratch_binary(Graph *g, Node *n) {
+static size_t scratch_binary(Graph *g, Node *n, const Target *t) {
   Lowering L;
   if (n->n_in < 2 || lower_binary(g, n, &L, false)) return 0;
   return L.bytes;

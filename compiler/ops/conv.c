@@ -234,21 +234,21 @@ static int64_t dw_scratch_floats(const ConvDims *cd) {
   return s * ((lx + s - 1) / s) + ly;
 }
 
-static size_t scratch_conv(Graph *g, Node *n) {
+static size_t scratch_conv(Graph *g, Node *n, const Target *t) {
   ConvDims cd;
   if (conv_dims(g, n, &cd)) return 0;
-  if (conv_dw_simd(vitc_target, &cd)) return (size_t)dw_scratch_floats(&cd) * sizeof(float);
-  if (n->op == OP_Conv && conv_direct(&cd)) return vitc_target && vitc_target->shim ? (size_t)direct_scratch_floats(&cd.c) * sizeof(float) : 0;
-  if (conv_packed(vitc_target, &cd)) { /* VITC_F32_CONV2D_SCRATCH (templates/gemm/f32-gemm-driver.c) */
+  if (conv_dw_simd(t, &cd)) return (size_t)dw_scratch_floats(&cd) * sizeof(float);
+  if (n->op == OP_Conv && conv_direct(&cd)) return t && t->shim ? (size_t)direct_scratch_floats(&cd.c) * sizeof(float) : 0;
+  if (conv_packed(t, &cd)) { /* VITC_F32_CONV2D_SCRATCH (templates/gemm/f32-gemm-driver.c) */
     const Window2D *c = &cd.c;
-    int64_t kdim = cd.C / cd.group * c->KH * c->KW, ohw = c->OH * c->OW, nr = vitc_target->gemm_nr;
+    int64_t kdim = cd.C / cd.group * c->KH * c->KW, ohw = c->OH * c->OW, nr = t->gemm_nr;
     int kc = conv_kc(kdim);
     /* VITC__CONV2D_CHUNK: the im2col matrix is packed 64 Ki floats of whole panels at a time */
     int64_t panels = 65536 / (kdim ? kdim : 1) / nr, chunk = (ohw + nr - 1) / nr;
     if (panels < 1) panels = 1;
     if (chunk > panels) chunk = panels;
     int64_t panel = conv_pointwise(c) ? nr * kdim : chunk * nr * kdim;
-    int64_t ap = vitc_target->gemm_mr * (kc ? kc : (kdim ? kdim : 1));
+    int64_t ap = t->gemm_mr * (kc ? kc : (kdim ? kdim : 1));
     /* a padded conv's planes with their padding explicit, in phases (VITC__CONV2D_PHASED) */
     int64_t hp = conv_padded_extent(c->pt, c->H, c->OH, c->sh, c->KH, c->dh);
     int64_t wpad = conv_padded_extent(c->pl, c->W, c->OW, c->sw, c->KW, c->dw);
@@ -269,7 +269,6 @@ static int emit_conv_epi(Emitter *e, Graph *g, Node *n, const Epilogue *ep) {
   const Target *t = emit_target(e);
   const int64_t ohw = c.OH * c.OW;
   char epi[2048], what[512];
-  if (t->shim && t != vitc_target) vitc_die("emitting for target %s, but the workspace was planned for another", t->name);
   if (epi_any(ep))
     emit_line(e, "/* Y (%" PRId64 ",%" PRId64 ",%" PRId64 "x%" PRId64 ") = conv(X)%s%s */", cd.N, cd.M, c.OH, c.OW,
               node_in(g, n, 2) ? " + bias" : "", epi_describe(ep, what, sizeof what));

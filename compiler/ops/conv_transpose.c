@@ -115,7 +115,7 @@ static int infer_deconv(Graph *g, Node *n) {
   return 0;
 }
 
-static size_t scratch_deconv(Graph *g, Node *n) {
+static size_t scratch_deconv(Graph *g, Node *n, const Target *t) {
   DeconvDims d;
   if (deconv_dims(g, n, &d)) return 0;
   return (size_t)(d.Cog * d.KH * d.KW * d.H * d.W) * sizeof(float);

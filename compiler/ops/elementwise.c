@@ -255,7 +255,7 @@ static void float_literal(char *buf, size_t n, double v) {
  * and so is the result (the input or a bound). */
 static bool clip_via_f32(const Node *n, DType dt) { return n->op == OP_Clip && (dt == DT_INT8 || dt == DT_UINT8); }
 
-static size_t scratch_unary(Graph *g, Node *n) {
+static size_t scratch_unary(Graph *g, Node *n, const Target *t) {
   Tensor *x = node_in(g, n, 0);
   return clip_via_f32(n, x->dtype) ? (size_t)shape_numel(&x->shape) * sizeof(float) : 0;
 }

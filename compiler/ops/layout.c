@@ -374,7 +374,7 @@ static int eval_split(Graph *g, Node *n) {
 }
 
 /* Outputs nobody named are still written by the kernel: into scratch. */
-static size_t scratch_split(Graph *g, Node *n) {
+static size_t scratch_split(Graph *g, Node *n, const Target *t) {
   Tensor *x = node_in(g, n, 0);
   int axis;
   size_t worst = 0;
@@ -687,7 +687,7 @@ static const char *emit_index_i64(Emitter *e, Graph *g, Node *n) {
   return emit_scratch(e);
 }
 
-static size_t scratch_elements(Graph *g, Node *n) {
+static size_t scratch_elements(Graph *g, Node *n, const Target *t) {
   Tensor *idx = node_in(g, n, 1);
   if (!idx || idx->dtype != DT_INT32 || idx->data) return 0;
   return (size_t)shape_numel(&idx->shape) * sizeof(int64_t);

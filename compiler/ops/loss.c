@@ -60,7 +60,7 @@ static bool log_prob_in_output(Graph *g, Node *n) {
          (tensor_uses(g, n->out[1]) > 0 || g->t[n->out[1]].is_output);
 }
 
-static size_t scratch_loss(Graph *g, Node *n) {
+static size_t scratch_loss(Graph *g, Node *n, const Target *t) {
   LossDims ld;
   if (n->op != OP_SoftmaxCrossEntropyLoss || log_prob_in_output(g, n) || loss_dims(g, n, &ld)) return 0;
   return (size_t)(ld.N * ld.C * ld.D) * sizeof(float);

@@ -25,8 +25,9 @@
  * Q @ K^T and P @ V) is packed at run time into the node's scratch. The K and N
  * block sizes are chosen here per shape (gemm_blocks) and passed as literals.
  * The kernels' scratch (the A micro-panel, a run-time packed B) depends on the
- * tile, so the scratch functions read the target being compiled for, vitc_target
- * (emit/target.h, set by main before planning; NULL plans for scalar).
+ * tile, so the scratch functions take the target the workspace is planned for
+ * (OpImpl.scratch's argument, plan_build's); the emitter refuses a plan made for
+ * another target than its own (emit_bundle).
  * The scalar target keeps the reference kernels of f32-gemm-scalar.c.
  *
  * vitc.Gemm (made by passes/fuse_gemm_epilogue.c; contract in ir/ops.def) is
@@ -57,16 +58,10 @@
 
 /* Whether the target has a GEMM microkernel template (every target with a SIMD
  * shim does; the scalar target uses the reference kernels). */
-static bool packed_gemm(Emitter *e) {
-  const Target *t = emit_target(e);
-  if (t->shim && t != vitc_target) /* scratch was planned for vitc_target (emit/target.h) */
-    vitc_die("emitting for target %s, but the workspace was planned for %s", t->name,
-             vitc_target ? vitc_target->name : "scalar");
-  return t->shim != NULL;
-}
+static bool packed_gemm(Emitter *e) { return emit_target(e)->shim != NULL; }
 
 /* The target the workspace is planned for uses the packed GEMM. */
-static bool planned_packed(void) { return vitc_target && vitc_target->shim; }
+static bool planned_packed(const Target *t) { return t && t->shim; }
 
 /* "vitc_f32_gemm_12x32_avx512" for base "vitc_f32_gemm", after pasting the tile's
  * template (templates/gemm/f32-gemm-12x32-avx512.c). */
@@ -304,12 +299,12 @@ static bool matmul_folds(const MatMulDims *md) {
 
 /* On a SIMD target: a constant B is packed at compile time (no scratch but the A
  * panel); an activation B is packed at run time. */
-static size_t scratch_matmul(Graph *g, Node *n) {
+static size_t scratch_matmul(Graph *g, Node *n, const Target *t) {
   MatMulDims md;
-  if (!planned_packed() || matmul_dims(g, n, &md)) return 0;
+  if (!planned_packed(t) || matmul_dims(g, n, &md)) return 0;
   if (node_in(g, n, 0)->dtype != DT_FLOAT) return 0;
-  if (matmul_folds(&md) && node_in_const(g, n, 1)) return gemm_scratch_bytes(vitc_target, md.K, md.N);
-  return matmul_scratch_bytes(vitc_target, md.K, md.N);
+  if (matmul_folds(&md) && node_in_const(g, n, 1)) return gemm_scratch_bytes(t, md.K, md.N);
+  return matmul_scratch_bytes(t, md.K, md.N);
 }
 
 static int emit_matmul(Emitter *e, Graph *g, Node *n) {
@@ -504,10 +499,10 @@ static bool gemm_packs(Graph *g, Node *n, const GemmDims *gd) {
   return gd->alpha == 1.0f || alpha_folds_exactly(gd->alpha, b->data, gd->K * gd->N);
 }
 
-static size_t scratch_gemm(Graph *g, Node *n) {
+static size_t scratch_gemm(Graph *g, Node *n, const Target *t) {
   GemmDims gd;
-  if (!planned_packed() || gemm_dims(g, n, &gd) || !gemm_packs(g, n, &gd)) return 0;
-  return gemm_scratch_bytes(vitc_target, gd.K, gd.N);
+  if (!planned_packed(t) || gemm_dims(g, n, &gd) || !gemm_packs(g, n, &gd)) return 0;
+  return gemm_scratch_bytes(t, gd.K, gd.N);
 }
 
 static int emit_gemm(Emitter *e, Graph *g, Node *n) {
@@ -643,10 +638,10 @@ static int eval_vgemm(Graph *g, Node *n) {
   return 0;
 }
 
-static size_t scratch_vgemm(Graph *g, Node *n) {
+static size_t scratch_vgemm(Graph *g, Node *n, const Target *t) {
   VGemmDims vd;
-  if (!planned_packed() || vgemm_dims(g, n, &vd)) return 0;
-  return gemm_scratch_bytes(vitc_target, vd.K, vd.N);
+  if (!planned_packed(t) || vgemm_dims(g, n, &vd)) return 0;
+  return gemm_scratch_bytes(t, vd.K, vd.N);
 }
 
 static int emit_vgemm(Emitter *e, Graph *g, Node *n) {

@@ -8,7 +8,9 @@
  *   emit     lowers the node to a call of a kernel template (emit/emit.h); it writes
  *            one call, never kernel code: kernels live in templates/;
  *   scratch  bytes of temporary memory the kernel needs during the call, planned
- *            into the workspace like a tensor that lives for this node only;
+ *            into the workspace like a tensor that lives for this node only; it
+ *            takes the target the workspace is planned for (plan_build's), since
+ *            the packed GEMM's panels depend on the target's tile;
  *   macs     multiply-accumulates per run (MatMul, Gemm, Conv), for `vitc inspect`.
  * Missing ops are caught at link time: ops/registry.c names every op_impl_<Enum>.
  * See docs/adding-an-op.md. */
@@ -23,12 +25,13 @@
 #include "ir/graph.h"
 
 typedef struct Emitter Emitter;
+typedef struct Target Target;
 
 typedef struct OpImpl {
   int (*infer)(Graph *g, Node *n);
   int (*eval)(Graph *g, Node *n);
   int (*emit)(Emitter *e, Graph *g, Node *n);
-  size_t (*scratch)(Graph *g, Node *n);
+  size_t (*scratch)(Graph *g, Node *n, const Target *t);
   int64_t (*macs)(Graph *g, Node *n); /* multiply-accumulates, for `vitc inspect`; NULL = 0 */
   bool fold_from_shapes; /* eval needs only typed inputs, not their data (Shape) */
 } OpImpl;

@@ -272,7 +272,7 @@ static void axis_taps(const Node *n, const ResizeDims *rd, int a, Taps *tp) {
 }
 
 /* Elements after each pass; the scratch holds two of the intermediate ones. */
-static size_t scratch_resize(Graph *g, Node *n) {
+static size_t scratch_resize(Graph *g, Node *n, const Target *t) {
   ResizeDims rd;
   if (resize_dims(g, n, &rd) || rd.n_passes < 2) return 0;
   int64_t cur[IR_MAX_RANK], biggest = 0;

@@ -136,7 +136,7 @@ static int eval_topk(Graph *g, Node *n) {
 
 /* VITC_F32_TOPK_SCRATCH_BYTES in templates/select/f32-topk-scalar.c: K uint64
  * sort keys, a 256-int histogram and the lane's uint32 keys. */
-static size_t scratch_topk(Graph *g, Node *n) {
+static size_t scratch_topk(Graph *g, Node *n, const Target *t) {
   TopKDims td;
   if (topk_dims(g, n, &td) || td.K <= 1) return 0;
   return (size_t)td.K * 8 + 256 * 4 + (size_t)td.len * 4;

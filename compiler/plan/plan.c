@@ -166,12 +166,13 @@ static void plan_inplace(const Graph *g, Plan *p) {
   free(last);
 }
 
-Plan *plan_build(Graph *g) { return plan_build_threads(g, 1); }
+Plan *plan_build(Graph *g, const Target *target) { return plan_build_threads(g, target, 1); }
 
-Plan *plan_build_threads(Graph *g, int threads) {
+Plan *plan_build_threads(Graph *g, const Target *target, int threads) {
   Plan *p = xcalloc(1, sizeof *p);
   if (threads < 1) threads = 1;
   p->threads = threads;
+  p->target = target;
   p->t = xcalloc((size_t)g->nt + 1, sizeof *p->t);
   p->scratch_off = xcalloc((size_t)g->nn + 1, sizeof(size_t));
   p->scratch_bytes = xcalloc((size_t)g->nn + 1, sizeof(size_t));
@@ -226,7 +227,7 @@ Plan *plan_build_threads(Graph *g, int threads) {
   }
   for (int i = 0; i < g->nn; i++) {
     const OpImpl *impl = op_impl(g->n[i].op);
-    size_t s = impl->scratch ? impl->scratch(g, &g->n[i]) : 0;
+    size_t s = impl->scratch ? impl->scratch(g, &g->n[i], target) : 0;
     /* one aligned copy per worker that may run a task of this node at once */
     p->scratch_stride[i] = align_up(s);
     if (s) bufs[nb++] = (Buffer){-1 - i, align_up(s) * (size_t)(plan_node_parallel(&g->n[i]) ? threads : 1), i, i, 0};

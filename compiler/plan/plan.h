@@ -11,7 +11,9 @@
  * view of the input). A node's scratch memory is a
  * buffer live for that node only; with --threads N, a node the emitter may split
  * into tasks (plan_node_parallel) gets N copies of it, one per worker
- * (docs/threads.md). */
+ * (docs/threads.md). Scratch sizes depend on the target (the packed GEMM's tile),
+ * so the plan is made for one target, which it records; the emitter refuses a plan
+ * made for another. */
 #ifndef VITC_PLAN_H
 #define VITC_PLAN_H
 
@@ -19,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "emit/target.h"
 #include "ir/graph.h"
 
 typedef enum StorageKind {
@@ -44,6 +47,7 @@ typedef struct Plan {
   size_t *scratch_bytes;
   size_t *scratch_stride;   /* per node, bytes of one copy of its scratch (scratch_bytes / copies) */
   int threads;              /* workers with their own scratch copies (plan_build_threads); 1 = serial */
+  const Target *target;     /* the target whose kernels' scratch it holds */
   size_t workspace_bytes;   /* planned workspace */
   size_t intermediate_bytes;/* sum of all workspace tensors and scratch, if none shared memory */
   int n_buffers;
@@ -51,12 +55,13 @@ typedef struct Plan {
 
 #define PLAN_ALIGN 64
 
-/* Build the plan for g (nodes in topological order, all tensors typed). */
-Plan *plan_build(Graph *g);
+/* Build the plan for g (nodes in topological order, all tensors typed) and the
+ * target t whose kernels will run it (a row of emit/target.c). */
+Plan *plan_build(Graph *g, const Target *t);
 /* The same for a bundle whose parallel nodes (plan_node_parallel) run as tasks on
  * up to `threads` workers at once: each such node gets `threads` copies of its
  * scratch, scratch_stride bytes apart, one per worker. threads 1 is plan_build. */
-Plan *plan_build_threads(Graph *g, int threads);
+Plan *plan_build_threads(Graph *g, const Target *t, int threads);
 /* Whether the emitter may split node n into tasks (GEMMs, Conv, attention). */
 bool plan_node_parallel(const Node *n);
 void plan_free(Plan *p);

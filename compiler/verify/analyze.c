@@ -191,7 +191,6 @@ int analyze_main(int argc, char **argv) {
   char why[400];
   const Target *target = strcmp(target_name, "native") == 0 ? target_native(why, sizeof why) : target_find(target_name);
   if (!target) return fprintf(stderr, "vitc analyze: unknown target '%s' (known: %s, native)\n", target_name, target_names()), 2;
-  vitc_target = target;
   Graph *g = onnx_load(model, ov, n_ov);
   PipelineOptions po = {NULL, stderr, ""};
   if (!g || run_pipeline(g, &po)) return 2;
