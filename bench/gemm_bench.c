@@ -28,27 +28,42 @@
 #include "simd/shim.h"
 #if defined(__AVX512F__)
 #include "gemm/f32-gemm-12x32-avx512.c"
-#define MR 12
-#define NR 32
-#define GEMM vitc_f32_gemm_12x32_avx512
-#define MATMUL vitc_f32_matmul_12x32_avx512
-#define ISA "avx512 12x32"
+#define BENCH_ROW_avx512 BENCH_ISA
 #elif defined(__AVX2__)
 #include "gemm/f32-gemm-6x16-avx2.c"
-#define MR 6
-#define NR 16
-#define GEMM vitc_f32_gemm_6x16_avx2
-#define MATMUL vitc_f32_matmul_6x16_avx2
-#define ISA "avx2 6x16"
+#define BENCH_ROW_avx2 BENCH_ISA
 #elif defined(__aarch64__)
 #include "gemm/f32-gemm-8x12-neon.c"
-#define MR 8
-#define NR 12
-#define GEMM vitc_f32_gemm_8x12_neon
-#define MATMUL vitc_f32_matmul_8x12_neon
-#define ISA "neon 8x12"
+#define BENCH_ROW_neon BENCH_ISA
 #endif
 #include "gemm/f32-gemm-scalar.c"
+
+typedef void GemmFn(int M, int N, int K, const float *A, int lda, const float *Wp, float *C, int ldc,
+                    const vitc_f32_gemm_epilogue *ep, int kc, int nc, float *scratch);
+typedef void MatmulFn(int M, int N, int K, int batch_rank, const int *batch_dims, const ptrdiff_t *a_bs,
+                      const ptrdiff_t *b_bs, const float *A, const float *B, ptrdiff_t b_rs, ptrdiff_t b_cs, float *C,
+                      int kc, int nc, float *scratch);
+
+/* The row of templates/gemm/f32-gemm-tiles.def of the ISA compiled for (BENCH_ROW_<isa>):
+ * the tile MR x NR and the entry points, named from the row. */
+#define BENCH_ISA(isa, mr, nr)                                                                                         \
+  enum { MR = mr, NR = nr };                                                                                          \
+  static GemmFn *const GEMM = vitc_f32_gemm_##mr##x##nr##_##isa;                                                      \
+  static MatmulFn *const MATMUL = vitc_f32_matmul_##mr##x##nr##_##isa;                                                \
+  static const char ISA[] = #isa " " #mr "x" #nr;
+#define BENCH_NOT_HERE(isa, mr, nr)
+#ifndef BENCH_ROW_avx2
+#define BENCH_ROW_avx2 BENCH_NOT_HERE
+#endif
+#ifndef BENCH_ROW_avx512
+#define BENCH_ROW_avx512 BENCH_NOT_HERE
+#endif
+#ifndef BENCH_ROW_neon
+#define BENCH_ROW_neon BENCH_NOT_HERE
+#endif
+#define GEMM_TILE(isa, mr, nr) BENCH_ROW_##isa(isa, mr, nr)
+#include "gemm/f32-gemm-tiles.def"
+#undef GEMM_TILE
 
 static double now(void) {
   struct timespec t;

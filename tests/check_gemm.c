@@ -2,7 +2,7 @@
  * and their driver, f32-gemm-driver.c) against naive double-precision references,
  * on every ISA this machine can run, plus the scalar vitc.Gemm epilogue.
  *
- * Per ISA (avx2 6x16, avx512 12x32, neon 8x12) it runs the three entry points:
+ * Per ISA (its tile from templates/gemm/f32-gemm-tiles.def) it runs the three entry points:
  *   gemm    C = epilogue(A @ Wp) (templates/gemm/f32-gemm-epilogue.c) with weights
  *           packed by vitc_f32_gemm_pack_b (the layout ops/matmul.c packs at
  *           compile time, checked here against its definition): tile-equal,
@@ -710,19 +710,33 @@ static int run_isa(const Isa *isa) {
   return failures - before;
 }
 
+/* isa_<isa> for each row of templates/gemm/f32-gemm-tiles.def whose kernels this build
+ * compiled (GEMM_ROW_<isa>): the tile and the entry points' names come from the row. */
+#define GEMM_ISA(isa, mr, nr)                                                                                          \
+  static const Isa isa_##isa = {#isa,                                                                                 \
+                                mr,                                                                                   \
+                                nr,                                                                                   \
+                                vitc_f32_gemm_##mr##x##nr##_##isa,                                                    \
+                                vitc_f32_matmul_##mr##x##nr##_##isa,                                                  \
+                                vitc_f32_conv2d_##mr##x##nr##_##isa,                                                  \
+                                vitc_f32_conv2d_depthwise_##isa,                                                      \
+                                vitc_f32_conv2d_direct_##isa};
+#define GEMM_NOT_HERE(isa, mr, nr)
 #if GEMM_X86
-static const Isa isa_avx2 = {"avx2", 6, 16, vitc_f32_gemm_6x16_avx2, vitc_f32_matmul_6x16_avx2,
-                             vitc_f32_conv2d_6x16_avx2, vitc_f32_conv2d_depthwise_avx2,
-                             vitc_f32_conv2d_direct_avx2};
-static const Isa isa_avx512 = {"avx512", 12, 32, vitc_f32_gemm_12x32_avx512, vitc_f32_matmul_12x32_avx512,
-                               vitc_f32_conv2d_12x32_avx512, vitc_f32_conv2d_depthwise_avx512,
-                               vitc_f32_conv2d_direct_avx512};
+#define GEMM_ROW_avx2 GEMM_ISA
+#define GEMM_ROW_avx512 GEMM_ISA
+#else
+#define GEMM_ROW_avx2 GEMM_NOT_HERE
+#define GEMM_ROW_avx512 GEMM_NOT_HERE
 #endif
 #if defined(__aarch64__)
-static const Isa isa_neon = {"neon", 8, 12, vitc_f32_gemm_8x12_neon, vitc_f32_matmul_8x12_neon,
-                             vitc_f32_conv2d_8x12_neon, vitc_f32_conv2d_depthwise_neon,
-                             vitc_f32_conv2d_direct_neon};
+#define GEMM_ROW_neon GEMM_ISA
+#else
+#define GEMM_ROW_neon GEMM_NOT_HERE
 #endif
+#define GEMM_TILE(isa, mr, nr) GEMM_ROW_##isa(isa, mr, nr)
+#include "gemm/f32-gemm-tiles.def"
+#undef GEMM_TILE
 
 /* ---------------------------------------------------------------- scalar epilogue */
 

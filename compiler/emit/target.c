@@ -27,13 +27,23 @@ static const char *const avx512_isa[] = {X86_AVX2_HEADERS,   "f16cintrin.h",    
                                          "avx512vlbwintrin.h", "avx512vldqintrin.h", NULL};
 static const char *const neon_isa[] = {"arm_neon.h", NULL};
 
+/* GEMM_MR_<isa>, GEMM_NR_<isa>: the microkernel tiles (templates/gemm/f32-gemm-tiles.def). */
+#define GEMM_TILE(isa, mr, nr) GEMM_MR_##isa = mr, GEMM_NR_##isa = nr,
+enum {
+#include "gemm/f32-gemm-tiles.def"
+};
+#undef GEMM_TILE
+
 static const Target targets[] = {
-    {"scalar", "scalar", NULL, "", 16, 4, 8, NULL, NULL, NULL},
-    {"avx2", "avx2", "immintrin.h", "-mavx2 -mfma", 32, 6, 16, "templates/simd/avx2.h", "x86_64-linux-gnu", avx2_isa},
-    {"avx512", "avx512", "immintrin.h", "-mavx512f -mavx512vl -mavx512bw -mavx512dq -mfma", 64, 12, 32,
-     "templates/simd/avx512.h", "x86_64-linux-gnu", avx512_isa},
+    /* no packed GEMM: the reference kernels of templates/gemm/f32-gemm-scalar.c */
+    {"scalar", "scalar", NULL, "", 16, 0, 0, NULL, NULL, NULL},
+    {"avx2", "avx2", "immintrin.h", "-mavx2 -mfma", 32, GEMM_MR_avx2, GEMM_NR_avx2, "templates/simd/avx2.h",
+     "x86_64-linux-gnu", avx2_isa},
+    {"avx512", "avx512", "immintrin.h", "-mavx512f -mavx512vl -mavx512bw -mavx512dq -mfma", 64, GEMM_MR_avx512,
+     GEMM_NR_avx512, "templates/simd/avx512.h", "x86_64-linux-gnu", avx512_isa},
     /* one bundle for AArch64 and ARMv7-A: validated for aarch64 unless told (--triple arm-linux-gnueabihf) */
-    {"neon", "neon", "arm_neon.h", "", 16, 8, 12, "templates/simd/neon.h", "aarch64-linux-gnu", neon_isa},
+    {"neon", "neon", "arm_neon.h", "", 16, GEMM_MR_neon, GEMM_NR_neon, "templates/simd/neon.h", "aarch64-linux-gnu",
+     neon_isa},
 };
 
 const Target *target_find(const char *name) {
@@ -46,7 +56,13 @@ const Target *target_at(int i) {
   return i >= 0 && i < (int)(sizeof targets / sizeof targets[0]) ? &targets[i] : NULL;
 }
 
-const char *target_names(void) { return "scalar, avx2, avx512, neon"; }
+const char *target_names(void) {
+  static char names[128]; /* read from the table on first use */
+  if (!names[0])
+    for (unsigned i = 0; i < sizeof targets / sizeof targets[0]; i++)
+      snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "", targets[i].name);
+  return names;
+}
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 /* Appends "name" to the has/lacks list; returns whether the CPU has the feature. */

@@ -10,7 +10,8 @@
  *     SIMD shim (templates/simd/<isa>.h, NULL for none) pasted after the prelude,
  *     before every kernel;
  *   - the C compiler flags a bundle needs (documentation and tests);
- *   - the GEMM microkernel's register tile (weights are packed for it at compile time).
+ *   - the GEMM microkernel's register tile (weights are packed for it at compile time),
+ *     from templates/gemm/f32-gemm-tiles.def; none (0) for scalar.
  *
  * `--target native` is not a table row: target_native() picks the best row for the
  * machine running the compiler, and bundles record that row's name. */
@@ -25,7 +26,7 @@ typedef struct Target {
   const char *intrin_header; /* NULL for plain C */
   const char *cflags;        /* flags a bundle needs (documentation and tests) */
   int vector_bytes;          /* preferred alignment of weights and workspace */
-  int gemm_mr, gemm_nr;      /* GEMM microkernel tile: rows of A, columns of packed B */
+  int gemm_mr, gemm_nr;      /* GEMM microkernel tile: rows of A, columns of packed B (0: no packed GEMM) */
   const char *shim;          /* SIMD shim pasted before the kernels, e.g. "templates/simd/avx2.h"; NULL for none */
   const char *triple;        /* the triple its bundles are checked for (vitc validate); NULL: the host's */
   const char *const *intrin_isa; /* the compiler's intrinsics headers its -m flags enable, by file name

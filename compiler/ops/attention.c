@@ -30,6 +30,10 @@
 #include "emit/emit.h"
 #include "ops/op.h"
 
+/* VITC_ATTENTION_SCRATCH_FLOATS, the scratch every attention kernel may use, read from
+ * the kernel itself (its functions are unused here) */
+#include "attention/f32-attention-scalar.c"
+
 /* The op's attributes, decoded. */
 typedef struct AttnDesc {
   int64_t B, H, Nq, Nk, dk, dv;
@@ -191,13 +195,10 @@ static int emit_attention(Emitter *e, Graph *g, Node *n) {
   return 0;
 }
 
-/* Keep in step with VITC_ATTENTION_SCRATCH_FLOATS in templates/attention/f32-attention-scalar.c. */
 static size_t scratch_attention(Graph *g, Node *n, const Target *t) {
   AttnDesc a;
   if (attn_desc(g, n, &a)) return 0;
-  size_t floats = (size_t)(a.dk + 16) * (size_t)((a.Nk + 63) / 64 * 64);
-  if (a.gated) floats += (size_t)a.Nk * (size_t)a.dv;
-  return floats * sizeof(float);
+  return VITC_ATTENTION_SCRATCH_FLOATS(a.Nk, a.dk, a.dv, a.gated) * sizeof(float);
 }
 
 static int64_t macs_attention(Graph *g, Node *n) {
