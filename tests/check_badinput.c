@@ -646,6 +646,8 @@ static const struct {
      "Tile: a repeats value near 2^63 times the input dimension multiplied in int64 unchecked (UBSan: signed overflow)"},
     {"initializer_4gb_alloc.onnx", "raw data has 16 bytes, its shape needs 4294967296",
      "an initializer of shape 16384x65536 with 16 bytes of raw data: 4 GB allocated before the size check (libFuzzer OOM)"},
+    {"split_output_twice.onnx", "output '1' is defined twice",
+     "a Split whose two outputs have one name: accepted by the loader, then an internal error (abort) after fold_constants"},
 };
 
 START_TEST(fuzzer_findings) {

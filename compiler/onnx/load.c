@@ -566,6 +566,12 @@ static int build_graph(Loader *L, const Onnx__ModelProto *m, const ShapeOverride
         return vitc_err("%s: node '%s' (%s): output '%s' is defined twice", L->path, nname, op, out);
       }
       outs[j] = t >= 0 ? t : graph_add_tensor(L->g, out);
+      for (size_t k = 0; k < j; k++) /* the same name twice in one node's outputs */
+        if (outs[k] == outs[j]) {
+          free(ins);
+          free(outs);
+          return vitc_err("%s: node '%s' (%s): output '%s' is defined twice", L->path, nname, op, out);
+        }
     }
     int ni = graph_add_node(L->g, (OpKind)k, np->name, ins, (int)np->n_input, outs, (int)np->n_output);
     free(ins);
