@@ -648,6 +648,8 @@ static const struct {
      "an initializer of shape 16384x65536 with 16 bytes of raw data: 4 GB allocated before the size check (libFuzzer OOM)"},
     {"split_output_twice.onnx", "output '1' is defined twice",
      "a Split whose two outputs have one name: accepted by the loader, then an internal error (abort) after fold_constants"},
+    {"convtranspose_empty_dilations.onnx", "attribute dilations has 0 values, expected",
+     "ConvTranspose with an empty dilations list: its values were read before their count was checked (ASan: heap-buffer-overflow)"},
 };
 
 START_TEST(fuzzer_findings) {

@@ -32,8 +32,8 @@ typedef struct DeconvDims {
 static int ints_or(Graph *g, Node *n, const char *name, int count, int64_t dflt, int64_t *out) {
   const int64_t *v;
   int c = attr_ints(n, name, &v);
-  for (int i = 0; i < count; i++) out[i] = c < 0 ? dflt : v[i];
   if (c >= 0 && c != count) return node_err(g, n, "attribute %s has %d values, expected %d", name, c, count);
+  for (int i = 0; i < count; i++) out[i] = c < 0 ? dflt : v[i];
   for (int i = 0; i < count; i++)
     if (out[i] < 0 || out[i] > INT32_MAX) return node_err(g, n, "attribute %s[%d] = %" PRId64 " is out of range", name, i, out[i]);
   return 0;
