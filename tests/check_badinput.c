@@ -650,6 +650,9 @@ static const struct {
      "a Split whose two outputs have one name: accepted by the loader, then an internal error (abort) after fold_constants"},
     {"convtranspose_empty_dilations.onnx", "attribute dilations has 0 values, expected",
      "ConvTranspose with an empty dilations list: its values were read before their count was checked (ASan: heap-buffer-overflow)"},
+    {"concat_projections_duplicate_slice.onnx", NULL,
+     "mabvit32 with block 1's gate Slice reading block 0's product: two Slices of one column range, and concat_projections "
+     "left the second one's output without a producer (internal error); its readers now read the first (vitc verify: PASS)"},
 };
 
 START_TEST(fuzzer_findings) {

@@ -192,6 +192,16 @@ static int segments_of(Graph *g, const Prod *p, int pi, Seg *seg, int nseg) {
         if (nseg == MAX_SEGS) return -1;
         seg[nseg++] = (Seg){.prod = pi, .start = st, .len = len, .act = VITC_GEMM_ACT_NONE, .tensor = n->out[0],
                             .gate = -1, .gated_out = -1};
+      } else if (n->out[0] != seg[s].tensor) {
+        /* a second Slice of the same columns: its readers read the first one's
+         * output (the rewrite makes one Slice per range), unless it is a graph output */
+        if (g->t[n->out[0]].is_output) {
+          sliced = false;
+          break;
+        }
+        graph_replace_uses(g, n->out[0], seg[s].tensor);
+        g->n[i].dead = true;
+        continue;
       }
       if (seg[s].nslices == 8) return -1;
       seg[s].slices[seg[s].nslices++] = i;
