@@ -26,13 +26,12 @@
  * Sums are in float over the taps in (kh, kw) order, the bias added last (the
  * scalar kernel starts from the bias: results agree to rounding), then, as the
  * valid columns are copied out, the epilogue of vitc.Conv (f32-gemm-epilogue.c:
- * activation, gate, residual) with the activations of
- * templates/eltwise/f32-unary-simd.c, so a depthwise conv + BN + SiLU is one pass.
+ * activation, gate, residual) with the GEMM microkernels' activations
+ * (templates/simd/fastmath.h), so a depthwise conv + BN + SiLU is one pass.
  * Y must not overlap X, Wt or scratch. */
 #include "../prelude.h"
 #include "../simd/shim.h"
 #include "f32-conv2d-scalar.c"
-#include "../eltwise/f32-unary-simd.c"
 
 #ifndef VITC__DWCONV2D_GEOMETRY
 #define VITC__DWCONV2D_GEOMETRY
@@ -53,17 +52,16 @@ static inline VITC_UNUSED ptrdiff_t vitc__f32_dwconv2d_geometry(int H, int W, in
 }
 #endif
 
-/* An activation code of f32-gemm-epilogue.c on one vector. */
-VITC_SIMD_INLINE vf32 VITC_FN(vitc__f32_dw_act)(vf32 v, int act) {
+/* An activation code of f32-gemm-epilogue.c on one vector: the shim's act_<NAME>
+ * (templates/simd/fastmath.h), the GEMM microkernels' functions. */
+#define VITC__DW_ACT_CASE(name, code, what) case VITC_GEMM_ACT_##name: return VITC_SIMD_FN(act_##name)(v, pa, pb);
+VITC_SIMD_INLINE vf32 VITC_FN(vitc__f32_dw_act)(vf32 v, int act, vf32 pa, vf32 pb) {
     switch (act) {
-    case VITC_GEMM_ACT_GELU: return VITC_FN(vitc__gelu_v)(v);
-    case VITC_GEMM_ACT_GELU_TANH: return VITC_FN(vitc__gelu_tanh_v)(v);
-    case VITC_GEMM_ACT_RELU: return vf32_max(vf32_zero(), v); /* NaN stays NaN: it is the second operand */
-    case VITC_GEMM_ACT_SILU: return VITC_FN(vitc__silu_v)(v);
-    case VITC_GEMM_ACT_SIGMOID: return vf32_sigmoid(v);
+    VITC_GEMM_ACTIVATIONS(VITC__DW_ACT_CASE)
     default: return v;
     }
 }
+#undef VITC__DW_ACT_CASE
 
 /* dst[0, n) = epilogue(src[0, n) + bv) with gate row g and residual row r (each
  * NULL when ep has none), vector by vector. */
@@ -74,13 +72,14 @@ VITC_SIMD_INLINE void VITC_FN(vitc__f32_dw_store)(float *dst, const float *src, 
     const int act = ep ? ep->act : VITC_GEMM_ACT_NONE;
     const int sig = ep && ep->gate_mode == VITC_GEMM_GATE_MUL_SIGMOID;
     const vf32 rs = vf32_set1(ep ? ep->res_scale : 0.0f);
+    const vf32 pa = vf32_zero(), pb = vf32_zero(); /* the activation's parameters */
     int i;
     for (i = 0; i < n; i += VITC_LANES) {
         const int m = n - i < VITC_LANES ? n - i : VITC_LANES;
-        vf32 v = VITC_FN(vitc__f32_dw_act)(vf32_add(m == VITC_LANES ? vf32_load(src + i) : vf32_load_tail(src + i, m), b), act);
+        vf32 v = VITC_FN(vitc__f32_dw_act)(vf32_add(m == VITC_LANES ? vf32_load(src + i) : vf32_load_tail(src + i, m), b), act, pa, pb);
         if (g) {
             vf32 x = m == VITC_LANES ? vf32_load(g + i) : vf32_load_tail(g + i, m);
-            v = vf32_mul(v, sig ? vf32_sigmoid(x) : x);
+            v = vf32_mul(v, sig ? VITC_SIMD_FN(act_SIGMOID)(x, pa, pb) : x);
         }
         if (r) v = vf32_fma(rs, m == VITC_LANES ? vf32_load(r + i) : vf32_load_tail(r + i, m), v);
         if (m == VITC_LANES) vf32_store(dst + i, v);

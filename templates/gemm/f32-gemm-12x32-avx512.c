@@ -15,14 +15,11 @@
  * same kernel takes them. A micro-panels are packed with 4x4 SSE transposes.
  *
  * Epilogue (f32-gemm-epilogue.c; bias and row bias when the accumulators start,
- * the rest after the last K block): GELU (erf) as h + h erf(x/sqrt 2) with h = x/2
- * and the shim's fast erf (templates/simd/fastmath.h: relative error < 3.6e-7, so
- * the GELU has absolute error < 4e-7 |x|); GELU (tanh) as x / (1 + exp(-2u)),
- * u = sqrt(2/pi) (x + 0.044715 x^3), with the shim's exp (the same formulas as
- * templates/eltwise/f32-unary-simd.c); ReLU as max(0, x) (NaN stays NaN, as in
- * the scalar kernel); sigmoid as 1 / (1 + exp(-x)) with the shim's exp and a
- * reciprocal estimate refined by a Newton step, SiLU as x times it (a few ulp); then the gate (a product by G or sigmoid(G)) and the residual as one
- * FMA, res_scale * R + acc.
+ * the rest after the last K block): the activation by the shim's act_<NAME>
+ * (templates/simd/fastmath.h, written once for every ISA: the epilogue's list of
+ * activations expands into this kernel's switch), then the gate (a product by G or
+ * sigmoid(G), the same sigmoid) and the
+ * residual as one FMA, res_scale * R + acc.
  *
  * Entry points (M, N, K: sizes; kc, nc: K and N block sizes, 0 = whole):
  *   vitc_f32_gemm_12x32_avx512     C (M,N) = epilogue(A (M,K) @ Wp), Wp packed weights
@@ -45,68 +42,20 @@
 #define VITC__G512_FMA(r) if (MR > r) { const __m512 av = _mm512_set1_ps(ap[r]); \
         c##r##a = _mm512_fmadd_ps(av, b0, c##r##a); c##r##b = _mm512_fmadd_ps(av, b1, c##r##b); }
 #define VITC__G512_APPLY(r, F) if (MR > r) { c##r##a = F(c##r##a); c##r##b = F(c##r##b); }
-#define VITC__G512_GELU(r) VITC__G512_APPLY(r, vitc__gelu_avx512)
-#define VITC__G512_GELU_TANH(r) VITC__G512_APPLY(r, vitc__gelu_tanh_avx512)
-#define VITC__G512_RELU(r) VITC__G512_APPLY(r, vitc__relu_avx512)
-#define VITC__G512_SILU(r) VITC__G512_APPLY(r, vitc__silu_avx512)
-#define VITC__G512_SIGMOID(r) VITC__G512_APPLY(r, vitc__sigmoid_avx512)
+/* case VITC_GEMM_ACT_<NAME>: every row through the shim's act_<NAME> (fastmath.h) */
+#define VITC__G512_ACT_ROW(r, F) if (MR > r) { c##r##a = F(c##r##a, pa, pb); c##r##b = F(c##r##b, pa, pb); }
+#define VITC__G512_ACT_CASE(name, code, what) case VITC_GEMM_ACT_##name: \
+        VITC__G512_ROWS_F(VITC__G512_ACT_ROW, VITC_SIMD_FN(act_##name)) break;
+#define VITC__G512_ROWS_F(X, F) X(0, F) X(1, F) X(2, F) X(3, F) X(4, F) X(5, F) X(6, F) X(7, F) X(8, F) X(9, F) X(10, F) X(11, F)
 #define VITC__G512_ROWBIAS(r) if (MR > r) { const __m512 rb = _mm512_set1_ps(e->row_bias[r < mr ? r : mr - 1]); \
         c##r##a = _mm512_add_ps(c##r##a, rb); c##r##b = _mm512_add_ps(c##r##b, rb); }
 #define VITC__G512_GATE(r) if (MR > r) { \
         __m512 x = _mm512_maskz_loadu_ps(m0, gr[r]), y = _mm512_maskz_loadu_ps(m1, gr[r] + 16); \
-        if (sig) { x = vitc__sigmoid_avx512(x); y = vitc__sigmoid_avx512(y); } \
+        if (sig) { x = vitc_avx512_act_SIGMOID(x, zero, zero); y = vitc_avx512_act_SIGMOID(y, zero, zero); } \
         c##r##a = _mm512_mul_ps(c##r##a, x); c##r##b = _mm512_mul_ps(c##r##b, y); }
 #define VITC__G512_RES(r) if (MR > r) { c##r##a = _mm512_fmadd_ps(rs, _mm512_maskz_loadu_ps(m0, rr[r]), c##r##a); \
         c##r##b = _mm512_fmadd_ps(rs, _mm512_maskz_loadu_ps(m1, rr[r] + 16), c##r##b); }
 #define VITC__G512_STORE(r) if (MR > r) { _mm512_mask_storeu_ps(cr[r], m0, c##r##a); _mm512_mask_storeu_ps(cr[r] + 16, m1, c##r##b); }
-
-/* 0.5 x (1 + erf(x / sqrt 2)) */
-static inline VITC_UNUSED __m512 vitc__gelu_avx512(__m512 v) {
-    const __m512 h = _mm512_mul_ps(v, _mm512_set1_ps(0.5f));
-    return _mm512_fmadd_ps(h, vitc_avx512_erf(_mm512_mul_ps(v, _mm512_set1_ps(0.707106781f))), h);
-}
-
-/* 0.5 x (1 + tanh u) = x / (1 + exp(-2u)), -2u = x (-2 sqrt(2/pi)) (1 + 0.044715 x^2) */
-static inline VITC_UNUSED __m512 vitc__gelu_tanh_avx512(__m512 v) {
-    const __m512 w = _mm512_fmadd_ps(_mm512_mul_ps(v, v), _mm512_set1_ps(0.044715f), _mm512_set1_ps(1.0f));
-    const __m512 m2u = _mm512_mul_ps(_mm512_mul_ps(v, _mm512_set1_ps(-1.59576912f)), w);
-    return _mm512_div_ps(v, _mm512_add_ps(_mm512_set1_ps(1.0f), vitc_avx512_exp(m2u)));
-}
-
-/* max(0, x); NaN stays NaN (maxps returns its second operand) */
-static inline VITC_UNUSED __m512 vitc__relu_avx512(__m512 v) { return _mm512_max_ps(_mm512_setzero_ps(), v); }
-
-/* e^x for x in [-104, 87] (NaN stays NaN): the shim's exp (templates/simd/fastmath.h:
- * the same reduction and polynomial, so the same 1 ulp), with the 2^n applied by
- * one vscalefps instead of two exponent constructions and products. */
-static inline VITC_UNUSED __m512 vitc__exp_avx512(__m512 x) {
-    __m512 n, r, r2, q, p;
-    x = _mm512_max_ps(_mm512_set1_ps(-104.0f), x);
-    n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269502f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    r = _mm512_fmadd_ps(n, _mm512_set1_ps(-0.693145752f), x);
-    r = _mm512_fmadd_ps(n, _mm512_set1_ps(-1.42860677e-06f), r);
-    r2 = _mm512_mul_ps(r, r);
-    q = _mm512_fmadd_ps(_mm512_set1_ps(0.00138146058f), r, _mm512_set1_ps(0.00836871099f));
-    q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(0.041668389f));
-    q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(0.166665211f));
-    q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(0.49999994f));
-    p = _mm512_add_ps(_mm512_fmadd_ps(q, r2, r), _mm512_set1_ps(1.0f));
-    return _mm512_scalef_ps(p, n);
-}
-
-/* 1 / (1 + exp(-x)) with the reciprocal by vrcp14ps and one Newton step (relative
- * error < 2^-27 before rounding) instead of a division, whose throughput made the
- * SiLU after a short-K conv cost more than the conv; -x is clamped to 87 so that
- * 1 + exp(-x) stays finite (the result is then below 2^-125, as the exact one). */
-static inline VITC_UNUSED __m512 vitc__sigmoid_avx512(__m512 v) {
-    const __m512 one = _mm512_set1_ps(1.0f);
-    const __m512 d = _mm512_add_ps(one, vitc__exp_avx512(_mm512_min_ps(_mm512_set1_ps(87.0f), _mm512_sub_ps(_mm512_setzero_ps(), v))));
-    const __m512 r = _mm512_rcp14_ps(d);
-    return _mm512_mul_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(2.0f)));
-}
-
-/* x sigmoid(x) */
-static inline VITC_UNUSED __m512 vitc__silu_avx512(__m512 v) { return _mm512_mul_ps(v, vitc__sigmoid_avx512(v)); }
 
 #if defined(__GNUC__) || defined(__clang__)
 #define VITC__G512_INLINE static inline __attribute__((always_inline))
@@ -146,12 +95,9 @@ VITC__G512_INLINE void vitc__f32_gemm_ukernel_avx512(const int MR, int mr, int n
         w += ldb;
     }
     if (flags & VITC_GEMM_FINAL) {
+        const __m512 pa = zero, pb = zero; /* the activation's parameters */
         switch (flags >> VITC_GEMM_ACT_SHIFT) {
-        case VITC_GEMM_ACT_GELU: VITC__G512_ROWS(VITC__G512_GELU) break;
-        case VITC_GEMM_ACT_GELU_TANH: VITC__G512_ROWS(VITC__G512_GELU_TANH) break;
-        case VITC_GEMM_ACT_RELU: VITC__G512_ROWS(VITC__G512_RELU) break;
-        case VITC_GEMM_ACT_SILU: VITC__G512_ROWS(VITC__G512_SILU) break;
-        case VITC_GEMM_ACT_SIGMOID: VITC__G512_ROWS(VITC__G512_SIGMOID) break;
+        VITC_GEMM_ACTIVATIONS(VITC__G512_ACT_CASE)
         default: break;
         }
         if (e && e->gate) {

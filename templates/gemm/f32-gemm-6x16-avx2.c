@@ -15,13 +15,10 @@
  * micro-panels are packed with 4x4 SSE transposes.
  *
  * Epilogue (f32-gemm-epilogue.c; bias and row bias when the accumulators start,
- * the rest after the last K block): GELU (erf) as h + h erf(x/sqrt 2) with h = x/2
- * and the shim's fast erf (templates/simd/fastmath.h: relative error < 3.6e-7, so
- * the GELU has absolute error < 4e-7 |x|); GELU (tanh) as x / (1 + exp(-2u)),
- * u = sqrt(2/pi) (x + 0.044715 x^3), with the shim's exp (the same formulas as
- * templates/eltwise/f32-unary-simd.c); ReLU as max(0, x) (NaN stays NaN, as in
- * the scalar kernel); sigmoid as 1 / (1 + exp(-x)) with the shim's exp and a
- * reciprocal estimate refined by a Newton step, SiLU as x times it (a few ulp); then the gate (a product by G or sigmoid(G)) and the
+ * the rest after the last K block): the activation by the shim's act_<NAME>
+ * (templates/simd/fastmath.h, written once for every ISA: the epilogue's list of
+ * activations expands into this kernel's switch), then the gate (a product by G or
+ * sigmoid(G), the same sigmoid) and the
  * residual as one FMA, res_scale * R + acc.
  *
  * Entry points (M, N, K: sizes; kc, nc: K and N block sizes, 0 = whole):
@@ -46,74 +43,24 @@
         else { c##r##a = _mm256_maskload_ps(cr[r], m0); c##r##b = _mm256_maskload_ps(cr[r] + 8, m1); } }
 #define VITC__G256_FMA(r) if (MR > r) { const __m256 av = _mm256_broadcast_ss(ap + r); \
         c##r##a = _mm256_fmadd_ps(av, b0, c##r##a); c##r##b = _mm256_fmadd_ps(av, b1, c##r##b); }
-#define VITC__G256_APPLY(r, F) if (MR > r) { c##r##a = F(c##r##a); c##r##b = F(c##r##b); }
-#define VITC__G256_GELU(r) VITC__G256_APPLY(r, vitc__gelu_avx2)
-#define VITC__G256_GELU_TANH(r) VITC__G256_APPLY(r, vitc__gelu_tanh_avx2)
-#define VITC__G256_RELU(r) VITC__G256_APPLY(r, vitc__relu_avx2)
-#define VITC__G256_SILU(r) VITC__G256_APPLY(r, vitc__silu_avx2)
-#define VITC__G256_SIGMOID(r) VITC__G256_APPLY(r, vitc__sigmoid_avx2)
+/* case VITC_GEMM_ACT_<NAME>: every row through the shim's act_<NAME> (fastmath.h) */
+#define VITC__G256_ACT_ROW(r, F) if (MR > r) { c##r##a = F(c##r##a, pa, pb); c##r##b = F(c##r##b, pa, pb); }
+#define VITC__G256_ACT_CASE(name, code, what) case VITC_GEMM_ACT_##name: \
+        VITC__G256_ROWS_F(VITC__G256_ACT_ROW, VITC_SIMD_FN(act_##name)) break;
+#define VITC__G256_ROWS_F(X, F) X(0, F) X(1, F) X(2, F) X(3, F) X(4, F) X(5, F)
 #define VITC__G256_LOAD2(p, x, y) \
         if (full) { x = _mm256_loadu_ps(p); y = _mm256_loadu_ps((p) + 8); } \
         else { x = _mm256_maskload_ps(p, m0); y = _mm256_maskload_ps((p) + 8, m1); }
 #define VITC__G256_ROWBIAS(r) if (MR > r) { const __m256 rb = _mm256_broadcast_ss(e->row_bias + (r < mr ? r : mr - 1)); \
         c##r##a = _mm256_add_ps(c##r##a, rb); c##r##b = _mm256_add_ps(c##r##b, rb); }
 #define VITC__G256_GATE(r) if (MR > r) { __m256 x, y; VITC__G256_LOAD2(gr[r], x, y) \
-        if (sig) { x = vitc__sigmoid_avx2(x); y = vitc__sigmoid_avx2(y); } \
+        if (sig) { x = vitc_avx2_act_SIGMOID(x, zero, zero); y = vitc_avx2_act_SIGMOID(y, zero, zero); } \
         c##r##a = _mm256_mul_ps(c##r##a, x); c##r##b = _mm256_mul_ps(c##r##b, y); }
 #define VITC__G256_RES(r) if (MR > r) { __m256 x, y; VITC__G256_LOAD2(rr[r], x, y) \
         c##r##a = _mm256_fmadd_ps(rs, x, c##r##a); c##r##b = _mm256_fmadd_ps(rs, y, c##r##b); }
 #define VITC__G256_STORE(r) if (MR > r) { \
         if (full) { _mm256_storeu_ps(cr[r], c##r##a); _mm256_storeu_ps(cr[r] + 8, c##r##b); } \
         else { _mm256_maskstore_ps(cr[r], m0, c##r##a); _mm256_maskstore_ps(cr[r] + 8, m1, c##r##b); } }
-
-/* 0.5 x (1 + erf(x / sqrt 2)) */
-static inline VITC_UNUSED __m256 vitc__gelu_avx2(__m256 v) {
-    const __m256 h = _mm256_mul_ps(v, _mm256_set1_ps(0.5f));
-    return _mm256_fmadd_ps(h, vitc_avx2_erf(_mm256_mul_ps(v, _mm256_set1_ps(0.707106781f))), h);
-}
-
-/* 0.5 x (1 + tanh u) = x / (1 + exp(-2u)), -2u = x (-2 sqrt(2/pi)) (1 + 0.044715 x^2) */
-static inline VITC_UNUSED __m256 vitc__gelu_tanh_avx2(__m256 v) {
-    const __m256 w = _mm256_fmadd_ps(_mm256_mul_ps(v, v), _mm256_set1_ps(0.044715f), _mm256_set1_ps(1.0f));
-    const __m256 m2u = _mm256_mul_ps(_mm256_mul_ps(v, _mm256_set1_ps(-1.59576912f)), w);
-    return _mm256_div_ps(v, _mm256_add_ps(_mm256_set1_ps(1.0f), vitc_avx2_exp(m2u)));
-}
-
-/* max(0, x); NaN stays NaN (maxps returns its second operand) */
-static inline VITC_UNUSED __m256 vitc__relu_avx2(__m256 v) { return _mm256_max_ps(_mm256_setzero_ps(), v); }
-
-/* e^x for x in [-87, 87] (the caller clamps): the shim's exp (templates/simd/fastmath.h:
- * the same reduction and polynomial, so the same 1 ulp), with 2^n, n in [-126, 126],
- * built once in the exponent field instead of in two halves (which the shim needs
- * for results down to 2^-150 and up to 2^128). */
-static inline VITC_UNUSED __m256 vitc__exp87_avx2(__m256 x) {
-    const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269502f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256 r = _mm256_fmadd_ps(n, _mm256_set1_ps(-0.693145752f), x), r2, q, p;
-    r = _mm256_fmadd_ps(n, _mm256_set1_ps(-1.42860677e-06f), r);
-    r2 = _mm256_mul_ps(r, r);
-    q = _mm256_fmadd_ps(_mm256_set1_ps(0.00138146058f), r, _mm256_set1_ps(0.00836871099f));
-    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(0.041668389f));
-    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(0.166665211f));
-    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(0.49999994f));
-    p = _mm256_add_ps(_mm256_fmadd_ps(q, r2, r), _mm256_set1_ps(1.0f));
-    return _mm256_mul_ps(p, _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23)));
-}
-
-/* 1 / (1 + exp(-x)) with the reciprocal by vrcpps and one Newton step (relative
- * error < 2^-23 before rounding) instead of a division, whose throughput made the
- * SiLU after a short-K conv cost more than the conv; -x is clamped to [-87, 87] so
- * that 1 + exp(-x) stays finite (the result is then below 2^-125, as the exact one,
- * or 1) and NaN stays NaN (minps/maxps return the second operand, x, for a NaN). */
-static inline VITC_UNUSED __m256 vitc__sigmoid_avx2(__m256 v) {
-    const __m256 one = _mm256_set1_ps(1.0f);
-    const __m256 m = _mm256_sub_ps(_mm256_setzero_ps(), v);
-    const __m256 d = _mm256_add_ps(one, vitc__exp87_avx2(_mm256_max_ps(_mm256_set1_ps(-87.0f), _mm256_min_ps(_mm256_set1_ps(87.0f), m))));
-    const __m256 r = _mm256_rcp_ps(d);
-    return _mm256_mul_ps(r, _mm256_fnmadd_ps(d, r, _mm256_set1_ps(2.0f)));
-}
-
-/* x sigmoid(x) */
-static inline VITC_UNUSED __m256 vitc__silu_avx2(__m256 v) { return _mm256_mul_ps(v, vitc__sigmoid_avx2(v)); }
 
 #if defined(__GNUC__) || defined(__clang__)
 #define VITC__G256_INLINE static inline __attribute__((always_inline))
@@ -157,12 +104,9 @@ VITC__G256_INLINE void vitc__f32_gemm_ukernel_avx2(const int MR, int mr, int nr,
         w += ldb;
     }
     if (flags & VITC_GEMM_FINAL) {
+        const __m256 pa = zero, pb = zero; /* the activation's parameters */
         switch (flags >> VITC_GEMM_ACT_SHIFT) {
-        case VITC_GEMM_ACT_GELU: VITC__G256_ROWS(VITC__G256_GELU) break;
-        case VITC_GEMM_ACT_GELU_TANH: VITC__G256_ROWS(VITC__G256_GELU_TANH) break;
-        case VITC_GEMM_ACT_RELU: VITC__G256_ROWS(VITC__G256_RELU) break;
-        case VITC_GEMM_ACT_SILU: VITC__G256_ROWS(VITC__G256_SILU) break;
-        case VITC_GEMM_ACT_SIGMOID: VITC__G256_ROWS(VITC__G256_SIGMOID) break;
+        VITC_GEMM_ACTIVATIONS(VITC__G256_ACT_CASE)
         default: break;
         }
         if (e && e->gate) {

@@ -20,15 +20,12 @@
  * repeated A rows and store to clamped pointers.
  *
  * Epilogue (f32-gemm-epilogue.c; bias and row bias when the accumulators start,
- * the rest after the last K block): GELU (erf) as h + h erf(x/sqrt 2) with h = x/2
- * and the shim's fast erf (templates/simd/fastmath.h: relative error < 3.6e-7, so
- * the GELU has absolute error < 4e-7 |x|); GELU (tanh) as x / (1 + exp(-2u)),
- * u = sqrt(2/pi) (x + 0.044715 x^3), with the shim's exp (the same formulas as
- * templates/eltwise/f32-unary-simd.c); ReLU as x < 0 ? 0 : x (NaN stays NaN, as in
- * the scalar kernel); sigmoid as 1 / (1 + exp(-x)) with the shim's exp and a
- * reciprocal estimate refined by Newton steps, SiLU as x times it (a few ulp); then the gate (a product by G or sigmoid(G)) and the residual as
- * res_scale * R + acc through the shim's FMA (two roundings without VFPv4: exact
- * all the same when res_scale is a power of two).
+ * the rest after the last K block): the activation by the shim's act_<NAME>
+ * (templates/simd/fastmath.h, written once for every ISA: the epilogue's list of
+ * activations expands into this kernel's switch), then the gate (a product by G or
+ * sigmoid(G), the same sigmoid) and the
+ * residual as res_scale * R + acc through the shim's FMA (two roundings without
+ * VFPv4: exact all the same when res_scale is a power of two).
  *
  * Entry points (M, N, K: sizes; kc, nc: K and N block sizes, 0 = whole):
  *   vitc_f32_gemm_8x12_neon     C (M,N) = epilogue(A (M,K) @ Wp), Wp packed weights
@@ -45,7 +42,6 @@
 
 #define VITC__G128_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
 #define VITC__G128_ROWS_DESC(X) X(7) X(6) X(5) X(4) X(3) X(2) X(1) X(0)
-#define VITC__G128_COLS3(F, r) c##r##a = F(c##r##a); c##r##b = F(c##r##b); c##r##c = F(c##r##c);
 
 #define VITC__G128_DECL(r) float32x4_t c##r##a = zero, c##r##b = zero, c##r##c = zero;
 #define VITC__G128_INIT(r) if (MR > r) { c##r##a = i0; c##r##b = i1; c##r##c = i2; }
@@ -68,15 +64,16 @@
         c##r##b = vitc_neon_fma(b1, ar, c##r##b); \
         c##r##c = vitc_neon_fma(b2, ar, c##r##c); }
 #endif
-#define VITC__G128_GELU(r) if (MR > r) { VITC__G128_COLS3(vitc__gelu_neon, r) }
-#define VITC__G128_GELU_TANH(r) if (MR > r) { VITC__G128_COLS3(vitc__gelu_tanh_neon, r) }
-#define VITC__G128_RELU(r) if (MR > r) { VITC__G128_COLS3(vitc__relu_neon, r) }
-#define VITC__G128_SILU(r) if (MR > r) { VITC__G128_COLS3(vitc__silu_neon, r) }
-#define VITC__G128_SIGMOID(r) if (MR > r) { VITC__G128_COLS3(vitc__sigmoid_neon, r) }
+/* case VITC_GEMM_ACT_<NAME>: every row through the shim's act_<NAME> (fastmath.h) */
+#define VITC__G128_ACT_ROW(r, F) if (MR > r) { c##r##a = F(c##r##a, pa, pb); c##r##b = F(c##r##b, pa, pb); \
+        c##r##c = F(c##r##c, pa, pb); }
+#define VITC__G128_ACT_CASE(name, code, what) case VITC_GEMM_ACT_##name: \
+        VITC__G128_ROWS_F(VITC__G128_ACT_ROW, VITC_SIMD_FN(act_##name)) break;
+#define VITC__G128_ROWS_F(X, F) X(0, F) X(1, F) X(2, F) X(3, F) X(4, F) X(5, F) X(6, F) X(7, F)
 #define VITC__G128_ROWBIAS(r) if (MR > r) { const float32x4_t rb = vdupq_n_f32(e->row_bias[r < mr ? r : mr - 1]); \
         c##r##a = vaddq_f32(c##r##a, rb); c##r##b = vaddq_f32(c##r##b, rb); c##r##c = vaddq_f32(c##r##c, rb); }
 #define VITC__G128_GATE(r) if (MR > r) { float32x4_t x, y, z; VITC__G128_LOAD3(gr[r], x, y, z) \
-        if (sig) { x = vitc__sigmoid_neon(x); y = vitc__sigmoid_neon(y); z = vitc__sigmoid_neon(z); } \
+        if (sig) { x = vitc_neon_act_SIGMOID(x, zero, zero); y = vitc_neon_act_SIGMOID(y, zero, zero); z = vitc_neon_act_SIGMOID(z, zero, zero); } \
         c##r##a = vmulq_f32(c##r##a, x); c##r##b = vmulq_f32(c##r##b, y); c##r##c = vmulq_f32(c##r##c, z); }
 #define VITC__G128_RES(r) if (MR > r) { float32x4_t x, y, z; VITC__G128_LOAD3(rr[r], x, y, z) \
         c##r##a = vitc_neon_fma(rs, x, c##r##a); c##r##b = vitc_neon_fma(rs, y, c##r##b); \
@@ -85,37 +82,6 @@
         if (full) { vst1q_f32(cr[r], c##r##a); vst1q_f32(cr[r] + 4, c##r##b); vst1q_f32(cr[r] + 8, c##r##c); } \
         else { vitc_neon_store_tail(cr[r], c##r##a, nr >= 4 ? 4 : nr); vitc_neon_store_tail(cr[r] + 4, c##r##b, n1); \
                vitc_neon_store_tail(cr[r] + 8, c##r##c, n2); } }
-
-/* 0.5 x (1 + erf(x / sqrt 2)) */
-static inline VITC_UNUSED float32x4_t vitc__gelu_neon(float32x4_t v) {
-    const float32x4_t h = vmulq_f32(v, vdupq_n_f32(0.5f));
-    return vitc_neon_fma(h, vitc_neon_erf(vmulq_f32(v, vdupq_n_f32(0.707106781f))), h);
-}
-
-/* 0.5 x (1 + tanh u) = x / (1 + exp(-2u)), -2u = x (-2 sqrt(2/pi)) (1 + 0.044715 x^2) */
-static inline VITC_UNUSED float32x4_t vitc__gelu_tanh_neon(float32x4_t v) {
-    const float32x4_t w = vitc_neon_fma(vmulq_f32(v, v), vdupq_n_f32(0.044715f), vdupq_n_f32(1.0f));
-    const float32x4_t m2u = vmulq_f32(vmulq_f32(v, vdupq_n_f32(-1.59576912f)), w);
-    return vitc_neon_div(v, vaddq_f32(vdupq_n_f32(1.0f), vitc_neon_exp(m2u)));
-}
-
-/* max(x, 0), keeping x when it is NaN like the scalar relu (x > 0 ? x : 0 would not) */
-static inline VITC_UNUSED float32x4_t vitc__relu_neon(float32x4_t v) {
-    return vbslq_f32(vcltq_f32(v, vdupq_n_f32(0.0f)), vdupq_n_f32(0.0f), v);
-}
-
-/* 1 / (1 + exp(-x)) with the reciprocal by vrecpe and two Newton steps (vrecps;
- * relative error < 2^-22 before rounding) instead of a division; -x is clamped to
- * 87 so that 1 + exp(-x) stays finite (the result is then below 2^-125). */
-static inline VITC_UNUSED float32x4_t vitc__sigmoid_neon(float32x4_t v) {
-    const float32x4_t d = vaddq_f32(vdupq_n_f32(1.0f), vitc_neon_exp(vminq_f32(vdupq_n_f32(87.0f), vnegq_f32(v))));
-    float32x4_t r = vrecpeq_f32(d);
-    r = vmulq_f32(r, vrecpsq_f32(d, r));
-    return vmulq_f32(r, vrecpsq_f32(d, r));
-}
-
-/* x sigmoid(x) */
-static inline VITC_UNUSED float32x4_t vitc__silu_neon(float32x4_t v) { return vmulq_f32(v, vitc__sigmoid_neon(v)); }
 
 #if defined(__GNUC__) || defined(__clang__)
 #define VITC__G128_INLINE static inline __attribute__((always_inline))
@@ -159,12 +125,9 @@ VITC__G128_INLINE void vitc__f32_gemm_ukernel_neon(const int MR, int mr, int nr,
         w += ldb;
     }
     if (flags & VITC_GEMM_FINAL) {
+        const float32x4_t pa = zero, pb = zero; /* the activation's parameters */
         switch (flags >> VITC_GEMM_ACT_SHIFT) {
-        case VITC_GEMM_ACT_GELU: VITC__G128_ROWS(VITC__G128_GELU) break;
-        case VITC_GEMM_ACT_GELU_TANH: VITC__G128_ROWS(VITC__G128_GELU_TANH) break;
-        case VITC_GEMM_ACT_RELU: VITC__G128_ROWS(VITC__G128_RELU) break;
-        case VITC_GEMM_ACT_SILU: VITC__G128_ROWS(VITC__G128_SILU) break;
-        case VITC_GEMM_ACT_SIGMOID: VITC__G128_ROWS(VITC__G128_SIGMOID) break;
+        VITC_GEMM_ACTIVATIONS(VITC__G128_ACT_CASE)
         default: break;
         }
         if (e && e->gate) {

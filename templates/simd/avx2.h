@@ -71,6 +71,15 @@ VITC_SIMD_INLINE vitc_avx2_f32 vitc_avx2_pow2i(vitc_avx2_f32 v) {
   return _mm256_castsi256_ps(_mm256_slli_epi32(e, 23));
 }
 
+/* 1/d by vrcpps and one Newton step r (2 - d r): relative error < 2^-23 before rounding */
+VITC_SIMD_INLINE vitc_avx2_f32 vitc_avx2_recip(vitc_avx2_f32 d) {
+  const __m256 r = _mm256_rcp_ps(d);
+  return _mm256_mul_ps(r, _mm256_fnmadd_ps(d, r, _mm256_set1_ps(2.0f)));
+}
+VITC_SIMD_INLINE vitc_avx2_f32 vitc_avx2_ldexp(vitc_avx2_f32 p, vitc_avx2_f32 n) {
+  return _mm256_mul_ps(p, vitc_avx2_pow2i(n));
+}
+
 #define VITC_SIMD_ISA avx2
 #define VITC_LANES 8
 #include "bind.h"

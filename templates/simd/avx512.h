@@ -75,6 +75,14 @@ VITC_SIMD_INLINE vitc_avx512_f32 vitc_avx512_pow2i(vitc_avx512_f32 v) {
   return _mm512_castsi512_ps(_mm512_slli_epi32(e, 23));
 }
 
+/* 1/d by vrcp14ps and one Newton step r (2 - d r): relative error < 2^-27 before rounding */
+VITC_SIMD_INLINE vitc_avx512_f32 vitc_avx512_recip(vitc_avx512_f32 d) {
+  const __m512 r = _mm512_rcp14_ps(d);
+  return _mm512_mul_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(2.0f)));
+}
+/* p 2^n in one vscalefps (one rounding, as p times an exact 2^n) */
+VITC_SIMD_INLINE vitc_avx512_f32 vitc_avx512_ldexp(vitc_avx512_f32 p, vitc_avx512_f32 n) { return _mm512_scalef_ps(p, n); }
+
 #define VITC_SIMD_ISA avx512
 #define VITC_LANES 16
 #include "bind.h"

@@ -27,8 +27,14 @@
  *   vf32_hsum(v), vf32_hmax(v)   horizontal sum / max as a float (order unspecified)
  *   vf32_round(v)            nearest integer, ties to even
  *   vf32_pow2i(v)            2^v for integral v in [-126, 127] (exact; built in the exponent)
+ *   vf32_ldexp(p, n)         p 2^n for integral n in [-126, 126], one rounding (as p * pow2i(n))
+ *   vf32_recip(d)            1/d, fast: the ISA's reciprocal estimate refined by Newton
+ *                            steps (avx2 < 2^-23, avx512 < 2^-27, neon < 2^-22 relative
+ *                            error before rounding; scalar: 1.0f / d)
  *   vf32_exp, vf32_sigmoid, vf32_tanh, vf32_erf (v)   fast math, templates/simd/fastmath.h,
- *                            with their measured maximum errors documented there */
+ *                            with their measured maximum errors documented there
+ *   VITC_SIMD_FN(act_NAME)(v, a, b)  the GEMM/conv epilogue's activation NAME
+ *                            (templates/gemm/f32-gemm-epilogue.c's list), fastmath.h */
 #define VITC_SIMD_CAT_(a, b) a##b
 #define VITC_SIMD_CAT(a, b) VITC_SIMD_CAT_(a, b)
 /* vitc_<isa>_<name>: the shim's own functions */
@@ -55,6 +61,8 @@
 #define vf32_hmax VITC_SIMD_FN(hmax)
 #define vf32_round VITC_SIMD_FN(round)
 #define vf32_pow2i VITC_SIMD_FN(pow2i)
+#define vf32_ldexp VITC_SIMD_FN(ldexp)
+#define vf32_recip VITC_SIMD_FN(recip)
 #define vf32_exp VITC_SIMD_FN(exp)
 #define vf32_sigmoid VITC_SIMD_FN(sigmoid)
 #define vf32_tanh VITC_SIMD_FN(tanh)

@@ -99,3 +99,62 @@ VITC_SIMD_INLINE vf32 VITC_SIMD_FN(erf)(vf32 x) {
   p = vf32_div(vf32_mul(x, p), q);
   return vf32_min(vf32_set1(1.0f), vf32_max(vf32_set1(-1.0f), p)); /* |erf| <= 1 despite rounding */
 }
+
+/* ---- The GEMM/conv epilogue's activations, written once for every ISA ----
+ * One function per entry of VITC_GEMM_ACTIVATIONS (templates/gemm/f32-gemm-epilogue.c:
+ * codes and formulas), named after it, VITC_SIMD_FN(act_<NAME>)(v, a, b), with a and b
+ * the activation's parameters broadcast (unused by most), so a kernel expands that
+ * list into its switch and names no activation itself. The GEMM microkernels, the
+ * depthwise and direct convs all call these.
+ *   GELU       h + h erf(x / sqrt 2), h = x / 2, with vf32_erf (absolute error < 4e-7 |x|)
+ *   GELU_TANH  x / (1 + exp(-2u)), -2u = x (-2 sqrt(2/pi)) (1 + 0.044715 x^2)
+ *   RELU       max(0, x); NaN stays NaN
+ *   SIGMOID    1 / (1 + e^-x) with -x clamped to [-87, 87] (1 + e^-x stays finite; the
+ *              result is then below 2^-125, as the exact one, or 1) and the reciprocal by
+ *              vf32_recip instead of a division, whose throughput made the SiLU after a
+ *              short-K conv cost more than the conv; a few ulp
+ *   SILU       x sigmoid(x) */
+
+/* e^x for x in [-87, 87] (the caller clamps): vf32_exp's reduction and polynomial,
+ * with 2^n (|n| <= 126) applied once by vf32_ldexp instead of in two halves. */
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(exp_finite)(vf32 x) {
+  vf32 n, r, r2, q, p;
+  n = vf32_round(vf32_mul(x, vf32_set1(1.44269502f)));
+  r = vf32_fma(n, vf32_set1(-0.693145752f), x);
+  r = vf32_fma(n, vf32_set1(-1.42860677e-06f), r);
+  r2 = vf32_mul(r, r);
+  q = vf32_fma(vf32_set1(0.00138146058f), r, vf32_set1(0.00836871099f));
+  q = vf32_fma(q, r, vf32_set1(0.041668389f));
+  q = vf32_fma(q, r, vf32_set1(0.166665211f));
+  q = vf32_fma(q, r, vf32_set1(0.49999994f));
+  p = vf32_add(vf32_fma(q, r2, r), vf32_set1(1.0f));
+  return vf32_ldexp(p, n);
+}
+
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(act_NONE)(vf32 v, vf32 a, vf32 b) {
+  (void)a, (void)b;
+  return v;
+}
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(act_GELU)(vf32 v, vf32 a, vf32 b) {
+  const vf32 h = vf32_mul(v, vf32_set1(0.5f));
+  (void)a, (void)b;
+  return vf32_fma(h, VITC_SIMD_FN(erf)(vf32_mul(v, vf32_set1(0.707106781f))), h);
+}
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(act_GELU_TANH)(vf32 v, vf32 a, vf32 b) {
+  const vf32 w = vf32_fma(vf32_mul(v, v), vf32_set1(0.044715f), vf32_set1(1.0f));
+  const vf32 m2u = vf32_mul(vf32_mul(v, vf32_set1(-1.59576912f)), w);
+  (void)a, (void)b;
+  return vf32_div(v, vf32_add(vf32_set1(1.0f), VITC_SIMD_FN(exp)(m2u)));
+}
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(act_RELU)(vf32 v, vf32 a, vf32 b) {
+  (void)a, (void)b;
+  return vf32_max(vf32_zero(), v); /* v second: its NaN survives */
+}
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(act_SIGMOID)(vf32 v, vf32 a, vf32 b) {
+  const vf32 m = vf32_max(vf32_set1(-87.0f), vf32_min(vf32_set1(87.0f), vf32_sub(vf32_zero(), v)));
+  (void)a, (void)b;
+  return vf32_recip(vf32_add(vf32_set1(1.0f), VITC_SIMD_FN(exp_finite)(m)));
+}
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(act_SILU)(vf32 v, vf32 a, vf32 b) {
+  return vf32_mul(v, VITC_SIMD_FN(act_SIGMOID)(v, a, b));
+}

@@ -133,6 +133,14 @@ VITC_SIMD_INLINE vitc_neon_f32 vitc_neon_pow2i(vitc_neon_f32 v) {
   return vreinterpretq_f32_s32(vshlq_n_s32(e, 23));
 }
 
+/* 1/d by vrecpe and two Newton steps (vrecps): relative error < 2^-22 before rounding */
+VITC_SIMD_INLINE vitc_neon_f32 vitc_neon_recip(vitc_neon_f32 d) {
+  float32x4_t r = vrecpeq_f32(d);
+  r = vmulq_f32(r, vrecpsq_f32(d, r));
+  return vmulq_f32(r, vrecpsq_f32(d, r));
+}
+VITC_SIMD_INLINE vitc_neon_f32 vitc_neon_ldexp(vitc_neon_f32 p, vitc_neon_f32 n) { return vmulq_f32(p, vitc_neon_pow2i(n)); }
+
 #define VITC_SIMD_ISA neon
 #define VITC_LANES 4
 #include "bind.h"

@@ -67,6 +67,11 @@ VITC_SIMD_INLINE vitc_simd_scalar_f32 vitc_simd_scalar_pow2i(vitc_simd_scalar_f3
   return r;
 }
 
+VITC_SIMD_INLINE vitc_simd_scalar_f32 vitc_simd_scalar_recip(vitc_simd_scalar_f32 d) { return 1.0f / d; }
+VITC_SIMD_INLINE vitc_simd_scalar_f32 vitc_simd_scalar_ldexp(vitc_simd_scalar_f32 p, vitc_simd_scalar_f32 n) {
+  return p * vitc_simd_scalar_pow2i(n);
+}
+
 #define VITC_SIMD_ISA simd_scalar
 #define VITC_LANES 1
 #include "bind.h"

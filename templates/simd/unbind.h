@@ -26,6 +26,8 @@
 #undef vf32_hmax
 #undef vf32_round
 #undef vf32_pow2i
+#undef vf32_ldexp
+#undef vf32_recip
 #undef vf32_exp
 #undef vf32_sigmoid
 #undef vf32_tanh
