@@ -805,6 +805,83 @@ START_TEST(test_conv_bn_silu) {
 }
 END_TEST
 
+/* Conv + each activation with parameters (and the two-node forms exporters write) -> vitc.Conv with the
+ * activation's code and activation_params; near-misses that must not fuse into an activation. */
+static void set_float_attr(Graph *g, int t, const char *name, float v) {
+  node_add_attr(g, g->t[t].producer, name, ATTR_FLOAT)->f = v;
+}
+
+/* form f applied to conv output z (which the form reads as the exporter writes it); returns its output */
+static int conv_act_form(Graph *g, int f, int z) {
+  int t;
+  switch (f) {
+  case 0: t = NODE(g, OP_LeakyRelu, "/act/LeakyRelu", "out", z); set_float_attr(g, t, "alpha", 0.2f); return t;
+  case 1: return NODE(g, OP_Max, "/act/Max", "out", z, NODE(g, OP_Mul, "/act/Mul", "ax", z, scalar(g, "a", 0.2f)));
+  case 2: return NODE(g, OP_Max, "/act/Max", "out", NODE(g, OP_Mul, "/act/Mul", "ax", scalar(g, "a", 0.2f), z), z);
+  case 3: return NODE(g, OP_Clip, "/act/Clip", "out", z, scalar(g, "lo", 0.0f), scalar(g, "hi", 6.0f));
+  case 4: return NODE(g, OP_Clip, "/act/Clip", "out", z, scalar(g, "lo", 0.0f));
+  case 5:
+    t = NODE(g, OP_HardSigmoid, "/act/HardSigmoid", "out", z);
+    set_float_attr(g, t, "alpha", 0.25f);
+    return t;
+  case 6: return NODE(g, OP_HardSwish, "/act/HardSwish", "out", z);
+  case 7: return NODE(g, OP_Mul, "/act/Mul", "out", z, NODE(g, OP_HardSigmoid, "/act/HardSigmoid", "h", z));
+  /* near-misses */
+  case 8: return NODE(g, OP_Max, "/act/Max", "out", z, NODE(g, OP_Mul, "/act/Mul", "ax", z, scalar(g, "a", 1.5f)));
+  case 9: /* a x read elsewhere too */
+    t = NODE(g, OP_Mul, "/act/Mul", "ax", z, scalar(g, "a", 0.2f));
+    mark_output(g, NODE(g, OP_Relu, "spy", "spy", t));
+    return NODE(g, OP_Max, "/act/Max", "out", z, t);
+  case 10: /* a computed at run time */
+    return NODE(g, OP_Max, "/act/Max", "out", z,
+                NODE(g, OP_Mul, "/act/Mul", "ax", z, add_input(g, "a_in", 4, (int64_t[]){1, 16, 6, 6})));
+  case 11: return NODE(g, OP_Clip, "/act/Clip", "out", z, scalar(g, "lo", 0.0f), add_input(g, "hi_in", 0, NULL));
+  case 12: return NODE(g, OP_Clip, "/act/Clip", "out", z, scalar(g, "lo", -1.0f)); /* min only, not 0 */
+  case 13: return NODE(g, OP_Max, "/act/Max", "out", z, NODE(g, OP_Mul, "/act/Mul", "ax", z, scalar(g, "a", 0.2f)),
+                       scalar(g, "floor", 0.0f)); /* a third input */
+  default: return NODE(g, OP_Min, "/act/Min", "out", z, NODE(g, OP_Mul, "/act/Mul", "ax", z, scalar(g, "a", 0.2f)));
+  }
+}
+
+START_TEST(test_conv_param_activations) {
+  const int64_t xd4[4] = {1, 3, 6, 6};
+  static const struct { int act; float a, b; } want[8] = {
+      {VITC_GEMM_ACT_LEAKY_RELU, 0.2f, 0}, {VITC_GEMM_ACT_LEAKY_RELU, 0.2f, 0}, {VITC_GEMM_ACT_LEAKY_RELU, 0.2f, 0},
+      {VITC_GEMM_ACT_CLIP, 0, 6}, {VITC_GEMM_ACT_RELU, 0, 0}, {VITC_GEMM_ACT_HARD_SIGMOID, 0.25f, 0.5f},
+      {VITC_GEMM_ACT_HARD_SWISH, 1.0f / 6.0f, 0.5f}, {VITC_GEMM_ACT_HARD_SWISH, 0.2f, 0.5f}};
+  for (int f = 0; f < 15; f++) {
+    Graph *g = new_graph(17);
+    int x = add_input(g, "x", 4, xd4);
+    int z = conv_with_bn(g, x, 16, true);
+    int out = conv_act_form(g, f, z);
+    mark_output(g, out);
+    infer(g);
+    ck_assert_int_eq(pass_fold_batchnorm(g), 1);
+    settle(g);
+    int before = live_nodes(g);
+    int rc = rewrite_gemm_epilogue(g);
+    settle(g);
+    if (f < 8) {
+      Node *vc = the(g, OP_VitcConv);
+      ck_assert_msg(rc == 1 && vc->out[0] == out, "form %d not fused", f);
+      ck_assert_int_eq(attr_int(vc, "activation", -1), want[f].act);
+      const Attr *p = node_attr(vc, "activation_params");
+      if (want[f].act >= VITC_GEMM_ACT_LEAKY_RELU) {
+        ck_assert_msg(p && p->n == 2, "form %d: no activation_params", f);
+        ck_assert_float_eq(p->floats[0], want[f].a);
+        ck_assert_float_eq(p->floats[1], want[f].b);
+      } else {
+        ck_assert_ptr_null(p);
+      }
+      ck_assert_int_eq(live_nodes(g), 1 + (f == 9)); /* (the spy) */
+    } else { /* the conv and its activation ops stay as they are */
+      ck_assert_msg(rc == 0 && live_nodes(g) == before && live(g, OP_VitcConv) == 0, "near-miss %d fused", f);
+    }
+    graph_free(g);
+  }
+}
+END_TEST
+
 /* ---------------- zero attention (NOSE) ---------------- */
 
 static const int64_t td[3] = {1, 5, 4};
@@ -1512,6 +1589,7 @@ int main(int argc, char **argv) {
     tcase_add_test(tc, test_gelu_tolerance);
     tcase_add_test(tc, test_gelu_not_fired);
     tcase_add_test(tc, test_gemm_full_epilogue);
+    tcase_add_test(tc, test_conv_param_activations);
     tcase_add_test(tc, test_gemm_onnx_gemm_transb);
     tcase_add_test(tc, test_gemm_partial);
     tcase_add_test(tc, test_gemm_pass_waits_for_impl);

@@ -221,8 +221,27 @@ static int guards_ok(const float *p, size_t n, const char *what) {
 
 static double sigmoid_ref(double x) { return 1.0 / (1.0 + exp(-x)); }
 
+/* the parameters check_gemm gives each activation that takes them (a, b) */
+static void act_params(int act, float *a, float *b) {
+  *a = *b = 0.0f;
+  if (act == VITC_GEMM_ACT_LEAKY_RELU) *a = 0.1f;
+  if (act == VITC_GEMM_ACT_CLIP) *a = -0.5f, *b = 0.75f;
+  if (act == VITC_GEMM_ACT_HARD_SIGMOID) *a = 0.4f, *b = 0.45f;
+  if (act == VITC_GEMM_ACT_HARD_SWISH) *a = 1.0f / 6.0f, *b = 0.5f;
+}
+
 static double act_ref(double x, int act) {
+  float a, b;
+  double h;
+  act_params(act, &a, &b);
   switch (act) {
+  case VITC_GEMM_ACT_LEAKY_RELU: return x < 0 ? a * x : x;
+  case VITC_GEMM_ACT_CLIP: return x < a ? a : x > b ? b : x;
+  case VITC_GEMM_ACT_HARD_SIGMOID:
+  case VITC_GEMM_ACT_HARD_SWISH:
+    h = a * x + b;
+    h = h < 0 ? 0 : h > 1 ? 1 : h;
+    return act == VITC_GEMM_ACT_HARD_SWISH ? x * h : h;
   case VITC_GEMM_ACT_GELU: return 0.5 * x * (1.0 + erf(x / sqrt(2.0)));
   case VITC_GEMM_ACT_GELU_TANH: return 0.5 * x * (1.0 + tanh(sqrt(2.0 / 3.14159265358979323846) * (x + 0.044715 * x * x * x)));
   case VITC_GEMM_ACT_RELU: return x < 0 ? 0 : x;
@@ -238,6 +257,7 @@ static double act_ref(double x, int act) {
 static double act_err(double x, int act) {
   if (act == VITC_GEMM_ACT_GELU || act == VITC_GEMM_ACT_GELU_TANH) return 4e-7 * fabs(x) + 4 * FEPS * fabs(act_ref(x, act));
   if (act == VITC_GEMM_ACT_SILU || act == VITC_GEMM_ACT_SIGMOID) return 6 * FEPS * fabs(act_ref(x, act)) + 1e-37;
+  if (act == VITC_GEMM_ACT_HARD_SIGMOID || act == VITC_GEMM_ACT_HARD_SWISH) return 2 * FEPS * (fabs(x) + 1); /* a x + b */
   return 0;
 }
 
@@ -294,6 +314,7 @@ static vitc_f32_gemm_epilogue epi_make(const Epi *e, int N, const float *bias, c
   ep.bias = e->bias ? bias : NULL;
   ep.row_bias = e->row_bias ? row_bias : NULL;
   ep.act = e->act;
+  act_params(e->act, &ep.act_alpha, &ep.act_beta);
   ep.n_ranges = e->n_ranges;
   for (r = 0; r < e->n_ranges; r++) {
     ranges[3 * r] = e->ranges[3 * r] ? e->ranges[3 * r] : N;

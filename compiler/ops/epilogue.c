@@ -28,6 +28,17 @@ int epi_read(Graph *g, Node *n, const Shape *out, Epilogue *ep) {
   if (act < 0 || act >= VITC_GEMM_ACT_COUNT)
     return node_err(g, n, "activation %" PRId64 " is not 0..%d", act, VITC_GEMM_ACT_COUNT - 1);
   ep->act = (int)act;
+  const Attr *ap = node_attr(n, "activation_params");
+  bool wants = act >= VITC_GEMM_ACT_LEAKY_RELU;
+  if (wants != (ap != NULL) || (ap && (ap->type != ATTR_FLOATS || ap->n != 2)))
+    return node_err(g, n, "activation %" PRId64 " (%s) %s", act, epi_act_name((int)act),
+                    wants ? "needs activation_params = [alpha, beta]" : "takes no activation_params");
+  if (ap) {
+    if (!isfinite(ap->floats[0]) || !isfinite(ap->floats[1]))
+      return node_err(g, n, "activation_params must be finite");
+    ep->alpha = ap->floats[0];
+    ep->beta = ap->floats[1];
+  }
   const int64_t *rv;
   int nr = attr_ints(n, "ranges", &rv);
   if (nr >= 0) {
@@ -37,8 +48,9 @@ int epi_read(Graph *g, Node *n, const Shape *out, Epilogue *ep) {
     for (int i = 0; i < nr; i += 3) {
       if (rv[i] <= prev || rv[i] > N || (i + 3 == nr && rv[i] != N))
         return node_err(g, n, "ranges: ends must increase up to the %" PRId64 " output columns", N);
-      if (rv[i + 1] < 0 || rv[i + 1] >= VITC_GEMM_ACT_COUNT)
-        return node_err(g, n, "ranges: activation %" PRId64 " is not 0..%d", rv[i + 1], VITC_GEMM_ACT_COUNT - 1);
+      if (rv[i + 1] < 0 || rv[i + 1] >= VITC_GEMM_ACT_LEAKY_RELU)
+        return node_err(g, n, "ranges: activation %" PRId64 " is not 0..%d (no parameters)", rv[i + 1],
+                        VITC_GEMM_ACT_LEAKY_RELU - 1);
       if (rv[i + 2] < -1 || (rv[i + 2] >= 0 && rv[i + 2] + (rv[i] - prev) > prev))
         return node_err(g, n, "ranges: the gate columns of [%" PRId64 ", %" PRId64 ") must lie left of them", prev,
                         rv[i]);
@@ -91,21 +103,10 @@ int epi_act_of(const Epilogue *ep, int64_t j) {
   return r < 0 ? ep->act : (int)ep->ranges[3 * r + 1];
 }
 
-static float act_scalar(float v, int act) {
-  switch (act) {
-  case VITC_GEMM_ACT_GELU: return 0.5f * v * (1.0f + erff(v * 0.70710678118654752440f));
-  case VITC_GEMM_ACT_GELU_TANH: return 0.5f * v * (1.0f + tanhf(0.79788456080286535588f * (v + 0.044715f * v * v * v)));
-  case VITC_GEMM_ACT_RELU: return v < 0.0f ? 0.0f : v;
-  case VITC_GEMM_ACT_SILU: return v / (1.0f + expf(-v));
-  case VITC_GEMM_ACT_SIGMOID: return 1.0f / (1.0f + expf(-v));
-  default: return v;
-  }
-}
-
 float epi_apply(const Epilogue *ep, float y, int64_t j, const float *gate, const float *res, int64_t i,
                 const float *row) {
   int r = range_of(ep, j);
-  y = act_scalar(y, epi_act_of(ep, j));
+  y = vitc__f32_gemm_act_scalar(y, epi_act_of(ep, j), ep->alpha, ep->beta);
   if (r >= 0 && ep->ranges[3 * r + 2] >= 0)
     y *= row[ep->ranges[3 * r + 2] + (j - (r ? ep->ranges[3 * (r - 1)] : 0))];
   else if (ep->gate_mode && gate)
@@ -128,6 +129,8 @@ const char *epi_describe(const Epilogue *ep, char *buf, size_t n) {
                               ep->ranges[3 * r + 2] + ep->ranges[3 * r] - start);
       start = ep->ranges[3 * r];
     }
+  } else if (ep->act >= VITC_GEMM_ACT_LEAKY_RELU) {
+    k += (size_t)snprintf(buf + k, n - k, ", %s(%g, %g)", epi_act_name(ep->act), ep->alpha, ep->beta);
   } else if (ep->act) {
     k += (size_t)snprintf(buf + k, n - k, ", %s", epi_act_name(ep->act));
   }
@@ -160,6 +163,10 @@ const char *epi_literal(Emitter *e, const Epilogue *ep, Node *n, const char *bia
     if (k < nbuf) k += (size_t)snprintf(buf + k, nbuf - k, "}");
   } else if (ep->act) {
     EPI_PUT(".act = %s", act_enums[ep->act]);
+    if (ep->act >= VITC_GEMM_ACT_LEAKY_RELU) {
+      EPI_PUT(".act_alpha = %s", emit_float(e, ep->alpha));
+      EPI_PUT(".act_beta = %s", emit_float(e, ep->beta));
+    }
   }
   if (ep->gate_mode) {
     const char *gp = emit_ref(e, n->in[4]);

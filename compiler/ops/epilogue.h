@@ -7,7 +7,8 @@
  * with), and writes it as the kernels' `vitc_f32_gemm_epilogue` literal.
  *
  * On a node: inputs 3 (residual R) and 4 (gate G), each of the output's shape;
- * attributes `activation` (code, default 0), `ranges` (ints: triples end,
+ * attributes `activation` (code, default 0), `activation_params` (floats: the
+ * activation's a and b, codes 6-9 only; required there), `ranges` (ints: triples end,
  * activation, gate column (-1 none) over the output's last axis; overrides
  * `activation`), `gate` (1: y*G, 2: y*sigmoid(G); required with G) and
  * `residual_scale` (float, default 1). */
@@ -30,6 +31,7 @@ typedef struct EmitRows EmitRows;
 
 typedef struct Epilogue {
   int act;                                /* when n_ranges == 0 */
+  float alpha, beta;                      /* its parameters (activation_params) */
   int n_ranges;
   int64_t ranges[3 * EPI_MAX_RANGES];     /* (end, act, gate column or -1) triples */
   int gate_mode;                          /* VITC_GEMM_GATE_*; input 4 present iff != 0 */

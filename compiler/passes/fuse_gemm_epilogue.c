@@ -13,8 +13,13 @@
  *     y = Add(y, bias)                 products only, optional: a float32 constant
  *                                      of N elements varying along the last axis only
  *     y = Gelu(y) | Relu(y) | Sigmoid(y)
- *       | Mul(y, Sigmoid(y))           optional: the activation (the last is SiLU,
+ *       | LeakyRelu(y) | HardSigmoid(y) | HardSwish(y)
+ *       | Clip(y, lo, hi)              (constant bounds: Relu6; Clip(y, 0) is a ReLU)
+ *       | Mul(y, Sigmoid(y))           optional: the activation (SiLU,
  *                                      y read by exactly the Sigmoid and the Mul)
+ *       | Mul(y, HardSigmoid(y))       (HardSwish as opset-9 exports write it)
+ *       | Max(y, Mul(y, a))            (LeakyRelu(a) as tf2onnx writes it, 0 <= a <= 1:
+ *                                      max(y, a y) is a y below 0 and y above)
  *     y = Mul(y, G)                    optional: a gate G of y's shape computed at
  *       | Mul(y, Sigmoid(G))           run time; with the Sigmoid (read only here),
  *                                      y * sigmoid(G). So x * Sigmoid(acc) is the
@@ -40,6 +45,7 @@
  *
  * The pass does nothing while vitc.Gemm has no implementation (no infer in
  * ops/matmul.c); rewrite_gemm_epilogue() is the rewrite alone, for the tests. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,38 +59,114 @@
 
 enum { CONV_MIN_OUT = 8 };
 
-/* The activation node `u` applies to y: its code (and, for SiLU, the Mul that
- * ends it in *last), or -1. */
-int pm_activation(const Graph *g, int y, int *last) {
+/* The live readers of t (each node once) into r[0, max); their count, or -1 if more. */
+static int readers_of(const Graph *g, int t, int *r, int max) {
+  const int *nodes;
+  int n = graph_readers(g, t, &nodes), k = 0;
+  for (int i = 0; i < n; i++) {
+    int u = nodes[i];
+    if (g->n[u].dead || !node_reads(&g->n[u], t)) continue;
+    bool seen = false;
+    for (int j = 0; j < k; j++) seen |= r[j] == u;
+    if (seen) continue;
+    if (k == max) return -1;
+    r[k++] = u;
+  }
+  return k;
+}
+
+/* Of a pair of nodes reading y, the one with op `op` reading y (index into p), or -1. */
+static int pair_find(const Graph *g, const int *p, OpKind op, int y) {
+  for (int i = 0; i < 2; i++)
+    if (g->n[p[i]].op == op && node_reads(&g->n[p[i]], y)) return i;
+  return -1;
+}
+
+int pm_activation_params(Graph *g, int y, int *last, int *extra, float *alpha, float *beta) {
+  *extra = -1;
+  *alpha = *beta = 0.0f;
   int u = pm_only_user(g, y);
   if (u >= 0) {
     const Node *n = &g->n[u];
-    if (!pm_same_shape(g, n->out[0], y)) return -1;
+    if (n->n_out != 1 || !pm_same_shape(g, n->out[0], y)) return -1;
     *last = u;
     if (n->op == OP_Relu) return VITC_GEMM_ACT_RELU;
     if (n->op == OP_Sigmoid) return VITC_GEMM_ACT_SIGMOID;
     if (n->op == OP_Gelu)
       return strcmp(attr_str(n, "approximate", "none"), "tanh") == 0 ? VITC_GEMM_ACT_GELU_TANH : VITC_GEMM_ACT_GELU;
+    if (n->op == OP_LeakyRelu) {
+      *alpha = attr_float(n, "alpha", 0.01f);
+      return isfinite(*alpha) ? VITC_GEMM_ACT_LEAKY_RELU : -1;
+    }
+    if (n->op == OP_HardSigmoid || n->op == OP_HardSwish) {
+      bool swish = n->op == OP_HardSwish;
+      *alpha = swish ? 1.0f / 6.0f : attr_float(n, "alpha", 0.2f);
+      *beta = swish ? 0.5f : attr_float(n, "beta", 0.5f);
+      if (!isfinite(*alpha) || !isfinite(*beta)) return -1;
+      return swish ? VITC_GEMM_ACT_HARD_SWISH : VITC_GEMM_ACT_HARD_SIGMOID;
+    }
+    if (n->op == OP_Clip && n->in[0] == y) { /* bounds: constant scalars; min only must be 0 (a ReLU) */
+      double lo, hi;
+      bool has_lo = n->n_in > 1 && n->in[1] >= 0, has_hi = n->n_in > 2 && n->in[2] >= 0;
+      if (has_lo && !pm_const_scalar(g, n->in[1], &lo)) return -1;
+      if (has_hi && !pm_const_scalar(g, n->in[2], &hi)) return -1;
+      if (has_lo && has_hi && lo <= hi) {
+        *alpha = (float)lo, *beta = (float)hi;
+        return VITC_GEMM_ACT_CLIP;
+      }
+      if (has_lo && !has_hi && lo == 0.0) return VITC_GEMM_ACT_RELU;
+      return -1;
+    }
     return -1;
   }
-  /* SiLU: y read by exactly Sigmoid(y) -> s and Mul(y, s) (s read only there) */
-  if (g->t[y].is_output || tensor_uses(g, y) != 2) return -1;
-  for (int i = 0; i < g->nn; i++) {
-    const Node *sg = &g->n[i];
-    if (sg->dead || sg->op != OP_Sigmoid || sg->n_in != 1 || sg->in[0] != y) continue;
-    int s = sg->out[0], m = pm_only_user(g, s);
-    if (m < 0 || g->n[m].op != OP_Mul || pm_other_input(&g->n[m], s) != y) return -1;
-    if (!pm_same_shape(g, g->n[m].out[0], y)) return -1;
-    *last = m;
-    return VITC_GEMM_ACT_SILU;
+  /* y read by exactly two nodes, a pair that ends in the second:
+   *   Sigmoid(y) -> s, Mul(y, s)                     SiLU
+   *   HardSigmoid(y) -> h, Mul(y, h)                 HardSwish with h's alpha, beta
+   *   Mul(y, a) -> t, Max(y, t), a in [0, 1]         LeakyRelu(a): max(y, a y) is a y below 0
+   * the intermediate read only by the second. */
+  int p[2];
+  if (g->t[y].is_output || tensor_uses(g, y) != 2 || readers_of(g, y, p, 2) != 2) return -1;
+  int first = -1, second = -1, act = -1;
+  int is = pair_find(g, p, OP_Sigmoid, y), ih = pair_find(g, p, OP_HardSigmoid, y), im = pair_find(g, p, OP_Max, y);
+  if (is >= 0 && g->n[p[1 - is]].op == OP_Mul) {
+    first = p[is], second = p[1 - is], act = VITC_GEMM_ACT_SILU;
+  } else if (ih >= 0 && g->n[p[1 - ih]].op == OP_Mul) {
+    first = p[ih], second = p[1 - ih], act = VITC_GEMM_ACT_HARD_SWISH;
+    *alpha = attr_float(&g->n[first], "alpha", 0.2f);
+    *beta = attr_float(&g->n[first], "beta", 0.5f);
+    if (!isfinite(*alpha) || !isfinite(*beta)) return -1;
+  } else if (im >= 0 && g->n[p[1 - im]].op == OP_Mul) {
+    double a;
+    first = p[1 - im], second = p[im], act = VITC_GEMM_ACT_LEAKY_RELU;
+    int k = pm_other_input(&g->n[first], y);
+    if (k < 0 || !pm_const_scalar(g, k, &a) || !(a >= 0.0 && a <= 1.0)) return -1;
+    *alpha = (float)a;
+  } else {
+    return -1;
   }
-  return -1;
+  const Node *f = &g->n[first], *m = &g->n[second];
+  if (f->n_out != 1 || m->n_in != 2 || m->n_out != 1) return -1;
+  int s = f->out[0];
+  if (pm_only_user(g, s) != second || pm_other_input(m, s) != y || !pm_same_shape(g, s, y) ||
+      !pm_same_shape(g, m->out[0], y))
+    return -1;
+  *last = second;
+  *extra = first;
+  return act;
+}
+
+int pm_activation(const Graph *g, int y, int *last) {
+  int extra;
+  float a, b;
+  int act = pm_activation_params((Graph *)g, y, last, &extra, &a, &b);
+  return act >= VITC_GEMM_ACT_LEAKY_RELU ? -1 : act; /* callers that carry no parameters */
 }
 
 /* What follows a product's output y (N columns): bias (if allowed), activation,
  * gate, residual; the nodes it spans. */
 typedef struct Chain {
   int bias, act, gate_mode, gate, res;
+  float alpha, beta; /* the activation's parameters */
   int last, y;   /* the chain's last node and output */
   int kill[8];   /* nodes of the chain before the last */
   int nk;
@@ -105,9 +187,9 @@ static void match_chain(Graph *g, int first, int y, int64_t N, bool bias_step, C
     if (k >= 0 && g->t[k].data && (c->bias = pm_bias_vector(g, k, N)) >= 0) step(c, u, g->n[u].out[0]);
   }
   /* activation */
-  int last, act = pm_activation(g, c->y, &last);
+  int last, extra, act = pm_activation_params(g, c->y, &last, &extra, &c->alpha, &c->beta);
   if (act >= 0) {
-    if (act == VITC_GEMM_ACT_SILU) c->kill[c->nk++] = g->t[g->n[last].in[0] == c->y ? g->n[last].in[1] : g->n[last].in[0]].producer;
+    if (extra >= 0) c->kill[c->nk++] = extra;
     c->act = act;
     step(c, last, g->n[last].out[0]);
   }
@@ -149,6 +231,13 @@ static int rewrite_chain(Graph *g, const Chain *c, OpKind op, const char *name, 
   int ni = pm_replace(g, c->last, op, name, in, n_in, &y, 1);
   if (c->act != VITC_GEMM_ACT_NONE) node_add_attr(g, ni, "activation", ATTR_INT)->i = c->act;
   else if (op == OP_VitcGemm) node_add_attr(g, ni, "activation", ATTR_INT)->i = 0;
+  if (c->act >= VITC_GEMM_ACT_LEAKY_RELU) {
+    Attr *p = node_add_attr(g, ni, "activation_params", ATTR_FLOATS);
+    p->n = 2;
+    p->floats = xmalloc(2 * sizeof(float));
+    p->floats[0] = c->alpha;
+    p->floats[1] = c->beta;
+  }
   if (c->gate >= 0) node_add_attr(g, ni, "gate", ATTR_INT)->i = c->gate_mode;
   return ni;
 }
@@ -229,7 +318,7 @@ static int try_conv(Graph *g, int ci) {
   const Node *cv = &g->n[ci];
   if (cv->n_out != 1 || !node_in_const(g, cv, 1) || (node_in(g, cv, 2) && !node_in_const(g, cv, 2))) return 0;
   int y = cv->out[0];
-  if (!pm_is_f32(g, y) || g->t[y].shape.rank != 4 || g->t[y].shape.d[1] < CONV_MIN_OUT) return 0;
+  if (!pm_is_f32(g, y) || g->t[y].shape.rank < 3 || g->t[y].shape.rank > 4 || g->t[y].shape.d[1] < CONV_MIN_OUT) return 0;
   Chain c;
   match_chain(g, ci, y, 0, false, &c);
   if (c.last == ci) return 0;

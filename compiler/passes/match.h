@@ -51,6 +51,11 @@ int pm_gemm_weights(Graph *g, const Node *n);
  * f32-gemm-epilogue.c, with the node that ends it in *last; -1 if none
  * (passes/fuse_gemm_epilogue.c). */
 int pm_activation(const Graph *g, int t, int *last);
+/* The same, also LeakyRelu, Clip with constant bounds, HardSigmoid, HardSwish,
+ * Mul(t, HardSigmoid(t)) and Max(t, Mul(t, a)) (LeakyRelu(a), 0 <= a <= 1), the
+ * activations with parameters: *alpha, *beta; *extra is the first node of a
+ * two-node form (the Sigmoid, HardSigmoid or Mul that *last reads), else -1. */
+int pm_activation_params(Graph *g, int t, int *last, int *extra, float *alpha, float *beta);
 
 /* Replace the node at index `at` (the pattern's last node, which is marked dead)
  * by a new node of `op` with the given inputs and outputs, placed in the same

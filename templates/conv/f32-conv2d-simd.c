@@ -72,7 +72,7 @@ VITC_SIMD_INLINE void VITC_FN(vitc__f32_dw_store)(float *dst, const float *src, 
     const int act = ep ? ep->act : VITC_GEMM_ACT_NONE;
     const int sig = ep && ep->gate_mode == VITC_GEMM_GATE_MUL_SIGMOID;
     const vf32 rs = vf32_set1(ep ? ep->res_scale : 0.0f);
-    const vf32 pa = vf32_zero(), pb = vf32_zero(); /* the activation's parameters */
+    const vf32 pa = vf32_set1(ep ? ep->act_alpha : 0.0f), pb = vf32_set1(ep ? ep->act_beta : 0.0f);
     int i;
     for (i = 0; i < n; i += VITC_LANES) {
         const int m = n - i < VITC_LANES ? n - i : VITC_LANES;

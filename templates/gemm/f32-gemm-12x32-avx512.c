@@ -95,7 +95,7 @@ VITC__G512_INLINE void vitc__f32_gemm_ukernel_avx512(const int MR, int mr, int n
         w += ldb;
     }
     if (flags & VITC_GEMM_FINAL) {
-        const __m512 pa = zero, pb = zero; /* the activation's parameters */
+        const __m512 pa = e ? _mm512_set1_ps(e->act_alpha) : zero, pb = e ? _mm512_set1_ps(e->act_beta) : zero; /* the activation's parameters */
         switch (flags >> VITC_GEMM_ACT_SHIFT) {
         VITC_GEMM_ACTIVATIONS(VITC__G512_ACT_CASE)
         default: break;

@@ -104,7 +104,7 @@ VITC__G256_INLINE void vitc__f32_gemm_ukernel_avx2(const int MR, int mr, int nr,
         w += ldb;
     }
     if (flags & VITC_GEMM_FINAL) {
-        const __m256 pa = zero, pb = zero; /* the activation's parameters */
+        const __m256 pa = e ? _mm256_set1_ps(e->act_alpha) : zero, pb = e ? _mm256_set1_ps(e->act_beta) : zero; /* the activation's parameters */
         switch (flags >> VITC_GEMM_ACT_SHIFT) {
         VITC_GEMM_ACTIVATIONS(VITC__G256_ACT_CASE)
         default: break;

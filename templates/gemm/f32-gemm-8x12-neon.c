@@ -125,7 +125,7 @@ VITC__G128_INLINE void vitc__f32_gemm_ukernel_neon(const int MR, int mr, int nr,
         w += ldb;
     }
     if (flags & VITC_GEMM_FINAL) {
-        const float32x4_t pa = zero, pb = zero; /* the activation's parameters */
+        const float32x4_t pa = e ? vdupq_n_f32(e->act_alpha) : zero, pb = e ? vdupq_n_f32(e->act_beta) : zero; /* the activation's parameters */
         switch (flags >> VITC_GEMM_ACT_SHIFT) {
         VITC_GEMM_ACTIVATIONS(VITC__G128_ACT_CASE)
         default: break;

@@ -84,6 +84,7 @@ typedef struct vitc_f32_gemm_tile_epilogue {
     const float *res;
     ptrdiff_t ldr;
     float res_scale;
+    float act_alpha, act_beta;  /* the activation's parameters */
 } vitc_f32_gemm_tile_epilogue;
 
 typedef void (*vitc_f32_gemm_ukernel_fn)(int mr, int nr, int kc, const float *VITC_RESTRICT ap,
@@ -228,6 +229,8 @@ vitc__f32_gemm_tile_epilogue_at(const vitc_f32_gemm_epilogue *ep, int i0, int j0
     e->res = ep->res ? ep->res + (ptrdiff_t)i0 * ep->ldr + j0 : NULL;
     e->ldr = ep->ldr;
     e->res_scale = ep->res_scale;
+    e->act_alpha = ep->act_alpha;
+    e->act_beta = ep->act_beta;
     return e;
 }
 
@@ -503,6 +506,8 @@ VITC_KERNEL void vitc__f32_conv2d_drive(const vitc_f32_gemm_tile *t, int N, int 
                 e.res = ep->res ? ep->res + yoff : NULL;
                 e.ldr = ohw;
                 e.res_scale = ep->res_scale;
+                e.act_alpha = ep->act_alpha;
+                e.act_beta = ep->act_beta;
             }
             e.row_bias = bias ? bias + (ptrdiff_t)g * cout_g : NULL;
             if (!pointwise) {

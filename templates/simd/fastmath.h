@@ -113,7 +113,12 @@ VITC_SIMD_INLINE vf32 VITC_SIMD_FN(erf)(vf32 x) {
  *              result is then below 2^-125, as the exact one, or 1) and the reciprocal by
  *              vf32_recip instead of a division, whose throughput made the SiLU after a
  *              short-K conv cost more than the conv; a few ulp
- *   SILU       x sigmoid(x) */
+ *   SILU       x sigmoid(x)
+ *   LEAKY_RELU fma(a, min(0, x), max(0, x)): a x below 0, x above (exact: one addend is 0)
+ *   CLIP       min(b, max(a, x))
+ *   HARD_SIGMOID  min(1, max(0, fma(a, x, b)))
+ *   HARD_SWISH x hard_sigmoid(x)
+ * (x second in max/min wherever its NaN must survive: vf32_max's contract.) */
 
 /* e^x for x in [-87, 87] (the caller clamps): vf32_exp's reduction and polynomial,
  * with 2^n (|n| <= 126) applied once by vf32_ldexp instead of in two halves. */
@@ -157,4 +162,15 @@ VITC_SIMD_INLINE vf32 VITC_SIMD_FN(act_SIGMOID)(vf32 v, vf32 a, vf32 b) {
 }
 VITC_SIMD_INLINE vf32 VITC_SIMD_FN(act_SILU)(vf32 v, vf32 a, vf32 b) {
   return vf32_mul(v, VITC_SIMD_FN(act_SIGMOID)(v, a, b));
+}
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(act_LEAKY_RELU)(vf32 v, vf32 a, vf32 b) {
+  (void)b;
+  return vf32_fma(a, vf32_min(vf32_zero(), v), vf32_max(vf32_zero(), v));
+}
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(act_CLIP)(vf32 v, vf32 a, vf32 b) { return vf32_min(b, vf32_max(a, v)); }
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(act_HARD_SIGMOID)(vf32 v, vf32 a, vf32 b) {
+  return vf32_min(vf32_set1(1.0f), vf32_max(vf32_zero(), vf32_fma(a, v, b)));
+}
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(act_HARD_SWISH)(vf32 v, vf32 a, vf32 b) {
+  return vf32_mul(v, VITC_SIMD_FN(act_HARD_SIGMOID)(v, a, b));
 }
