@@ -618,6 +618,8 @@ class ConvBNAct(nn.Sequential):
             layers.append(nn.ReLU())
         elif act == "hswish":
             layers.append(nn.Hardswish())
+        elif act == "relu6":
+            layers.append(nn.ReLU6())
         super().__init__(*layers)
 
 
@@ -761,6 +763,103 @@ def build_ocr(cls, shape):
         m = cls()
         init_weights(m)
         calibrate_bn(m, shape)
+        return m
+    return build
+
+
+class MobileNetV3Small(nn.Module):
+    """MobileNetV3-small style at opset 17: native HardSwish and HardSigmoid (SE), ReLU6 (Clip 0..6) blocks,
+    BatchNormalization kept, 10 classes (issue 14's third front end)."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = ConvBNAct(3, 16, 3, 2, act="hswish")
+        self.blocks = nn.Sequential(
+            MV3Block(16, 16, 16, 3, 2, True, "relu6"),
+            MV3Block(16, 48, 24, 3, 2, False, "relu6"),
+            MV3Block(24, 64, 24, 3, 1, False, "relu"),
+            MV3Block(24, 96, 40, 5, 2, True, "hswish"),
+            MV3Block(40, 120, 40, 5, 1, True, "hswish"),
+            MV3Block(40, 144, 48, 5, 1, True, "hswish"))
+        self.last = ConvBNAct(48, 144, 1, act="hswish")
+        self.fc = nn.Linear(144, 10)
+
+    def forward(self, x):
+        x = self.last(self.blocks(self.stem(x)))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+class NhwcKwsCnn(nn.Module):
+    """A keyword-spotting embedding CNN as tf2onnx writes one (issue 14): NHWC log-mel input (1, 96, 64, 1), every
+    Conv and MaxPool between a Transpose to NCHW and one back (the layout dance), 20 3x3 convs in 5 stages of 4
+    (channels 16, 24, 32, 40, 48) with LeakyRelu(0.2) and, on every other conv, tf's leaky_relu as max(x, 0.2 x)
+    (Mul and Max), no activation on the last; a 2x2 MaxPool after each stage, the mean over H and W, a Linear
+    embedding of 128."""
+
+    def __init__(self):
+        super().__init__()
+        chans = [16, 24, 32, 40, 48]
+        self.convs = nn.ModuleList()
+        cin = 1
+        for c in chans:
+            for _ in range(4):
+                conv = nn.Conv2d(cin, c, 3, 1, 1)
+                nn.init.kaiming_normal_(conv.weight, a=0.2, nonlinearity="leaky_relu")  # activations stay O(1)
+                nn.init.normal_(conv.bias, std=0.05)
+                self.convs.append(conv)
+                cin = c
+        self.embed = nn.Linear(cin, 128)
+
+    def forward(self, x):
+        for i, conv in enumerate(self.convs):
+            x = conv(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
+            if i == len(self.convs) - 1:
+                pass
+            elif i % 2:
+                x = torch.maximum(x, x * 0.2)
+            else:
+                x = F.leaky_relu(x, 0.2)
+            if i % 4 == 3:
+                x = F.max_pool2d(x.permute(0, 3, 1, 2), 2).permute(0, 2, 3, 1)
+        return self.embed(x.mean(dim=(1, 2)))
+
+
+class StftMel(nn.Module):
+    """A torch STFT + log-mel front end (issue 14), 1 s of 16 kHz audio (1, 16000): reflect padding of 256 (the
+    STFT's center=True), the STFT as a Conv1d of 1 input channel, 257 outputs (a Hann-windowed cosine basis, the
+    real part), kernel 512, stride 160; the power (Pow 2); 64 mel filters as a MatMul; Clip at 1e-10; Log; and
+    whisper's normalisation max(x, max(x) - 8) (ReduceMax), (x + 4) / 4."""
+
+    def __init__(self, n_fft=512, hop=160, n_mels=64, sr=16000):
+        super().__init__()
+        n = torch.arange(n_fft, dtype=torch.float64)
+        k = torch.arange(n_fft // 2 + 1, dtype=torch.float64)
+        window = 0.5 - 0.5 * torch.cos(2 * math.pi * n / n_fft)
+        basis = torch.cos(2 * math.pi * k[:, None] * n[None, :] / n_fft) * window[None, :]
+        self.register_buffer("basis", basis.float().unsqueeze(1))  # (257, 1, 512)
+        mel = lambda f: 2595.0 * np.log10(1.0 + f / 700.0)
+        pts = 700.0 * (10 ** (np.linspace(mel(0.0), mel(sr / 2), n_mels + 2) / 2595.0) - 1.0)
+        bins = np.linspace(0, sr / 2, n_fft // 2 + 1)
+        fb = np.zeros((n_mels, n_fft // 2 + 1))
+        for m in range(n_mels):
+            lo, c, hi = pts[m], pts[m + 1], pts[m + 2]
+            fb[m] = np.maximum(0, np.minimum((bins - lo) / (c - lo), (hi - bins) / (hi - c)))
+        self.register_buffer("mel", torch.from_numpy(fb).float())
+        self.hop = hop
+        self.pad = n_fft // 2
+
+    def forward(self, x):
+        x = F.pad(x.unsqueeze(1), (self.pad, self.pad), mode="reflect")
+        spec = F.conv1d(x, self.basis, stride=self.hop).pow(2)  # (1, 257, 101)
+        logmel = torch.log(torch.clamp(torch.matmul(self.mel, spec), min=1e-10))
+        logmel = torch.maximum(logmel, logmel.max() - 8.0)
+        return (logmel + 4.0) / 4.0
+
+
+def build_seeded(cls):
+    def build():
+        m = cls()
+        init_weights(m)
         return m
     return build
 
@@ -946,6 +1045,12 @@ MODELS = collections.OrderedDict([
     ("ocr_rec_tr_op12", dict(build=build_ocr(OcrRecognizer, (1, 3, 32, 128)), seed=11, shape=(1, 3, 32, 128),
                              opset=12, fold=False, training=EVAL,
                              dynamic={"input": {0: "batch", 3: "width"}, "logits": {0: "batch", 1: "steps"}})),
+    # issue 14: CNN and audio front ends (tf2onnx's NHWC layout dance, the STFT as a conv, MobileNetV3)
+    ("kws_nhwc_cnn", dict(build=build_seeded(NhwcKwsCnn), seed=12, shape=(1, 96, 64, 1), opset=13, fold=True,
+                          training=EVAL)),
+    ("stft_mel", dict(build=StftMel, seed=13, shape=(1, 16000), opset=13, fold=True, training=EVAL)),
+    ("mv3_small", dict(build=build_ocr(MobileNetV3Small, (1, 3, 96, 96)), seed=14, shape=(1, 3, 96, 96), opset=17,
+                       fold=False, training=PRESERVE)),
     # bench/big_models.sh: ViT-Base/16 (86M parameters, 346 MB) and ViT-Large/16 (304M, 1.2 GB) at 224, for
     # compile time and memory; exported only when named (--only), never committed.
     ("vit_base16", dict(build=build_vit_base16, seed=7, shape=(1, 3, 224, 224), opset=17, fold=True, training=EVAL,
