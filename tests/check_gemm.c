@@ -581,6 +581,8 @@ static void check_conv_case(const Isa *isa, int N, int C_in, int H, int W, int C
 static void check_conv(const Isa *isa) {
   const Epi silu_res = {VITC_GEMM_ACT_SILU, 0, 0, 0, 1, 1.0f, 0, {0}};
   const Epi gated = {VITC_GEMM_ACT_GELU, 0, 0, VITC_GEMM_GATE_MUL_SIGMOID, 1, 2.0f, 0, {0}};
+  const Epi leaky = {VITC_GEMM_ACT_LEAKY_RELU, 0, 0, 0, 0, 1.0f, 0, {0}};
+  const Epi clip = {VITC_GEMM_ACT_CLIP, 0, 0, 0, 1, 1.0f, 0, {0}};
   rng_seed(3);
   check_conv_case(isa, 1, 3, 32, 32, 16, 4, 4, 4, 1, 0, 1, 1, 0, NULL);  /* patch embedding */
   check_conv_case(isa, 1, 3, 48, 48, 24, 16, 16, 16, 1, 0, 1, 1, 256, NULL); /* kdim 768 in K blocks */
@@ -600,6 +602,11 @@ static void check_conv(const Isa *isa) {
    * along; with K blocks too */
   check_conv_case(isa, 1, 48, 32, 31, 13, 3, 3, 1, 1, 1, 1, 1, 0, &silu_res);
   check_conv_case(isa, 2, 64, 17, 16, 7, 3, 3, 1, 1, 1, 1, 1, 200, &gated);
+  /* one input channel, group 1: an ordinary GEMM of depth KH*KW (ops/conv.c), not the depthwise kernel: the
+   * STFT as a conv (1-D, 1 -> 257, kernel 512, stride 160; then in K blocks with a LeakyRelu), a grayscale stem */
+  check_conv_case(isa, 1, 1, 1, 16512, 257, 1, 512, 160, 1, 0, 1, 1, 0, NULL);
+  check_conv_case(isa, 1, 1, 1, 2112, 33, 1, 256, 80, 1, 0, 1, 1, 96, &leaky);
+  check_conv_case(isa, 2, 1, 20, 19, 8, 3, 3, 2, 1, 1, 1, 1, 0, &clip);
 }
 
 /* ---------------------------------------------------------------- depthwise */

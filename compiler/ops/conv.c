@@ -25,10 +25,11 @@
  * (templates/conv/f32-conv2d-direct-*.c: direct dot products, no im2col). Else,
  * on the scalar target every Conv calls vitc_f32_conv2d_scalar
  * (depthwise loops, or im2col + the reference GEMM). On the SIMD targets a
- * depthwise conv (group == C_in) with equal strides calls the shim-based
+ * depthwise conv (group == C_in > 1) with equal strides calls the shim-based
  * vitc_f32_conv2d_depthwise_<isa> (templates/conv/f32-conv2d-simd.c: the plane
  * padded and phase-split into scratch, one vector loop per output plane), and
- * every other conv (the patch embedding, kernel == stride; 1x1 convs; stems) runs
+ * every other conv (the patch embedding, kernel == stride; 1x1 convs; stems; a
+ * one-channel input with group 1, like an STFT as a Conv1d: depth KH*KW) runs
  * on the target's GEMM microkernel (vitc_f32_conv2d_<MR>x<NR>_<isa>,
  * templates/gemm/f32-gemm-driver.c): the im2col matrix is gathered straight into
  * the microkernel's packed panel layout in scratch and multiplied by the weight
@@ -191,8 +192,13 @@ static int64_t conv_padded_extent(int64_t pad, int64_t in, int64_t out, int64_t 
   return pad + in > reach ? pad + in : reach;
 }
 
+/* A depthwise conv: one input channel per group, more than one group. A conv of a
+ * one-channel input (group 1: an STFT as a conv, a grayscale stem) is an ordinary
+ * GEMM of depth KH*KW, not a depthwise one. */
+static bool conv_depthwise(const ConvDims *cd) { return cd->group == cd->C && cd->C > 1; }
+
 /* The conv runs on the target's GEMM microkernel (see the top of this file). */
-static bool conv_packed(const Target *t, const ConvDims *cd) { return t && t->shim && cd->group != cd->C; }
+static bool conv_packed(const Target *t, const ConvDims *cd) { return t && t->shim && !conv_depthwise(cd); }
 
 /* K block for the packed conv's GEMM (depth kdim): as ops/matmul.c's gemm_blocks,
  * whole up to 512, else equal blocks of at most 384 (multiples of 8). */
@@ -220,7 +226,7 @@ static int64_t direct_scratch_floats(const Window2D *c) {
 
 /* A depthwise conv for the shim-based kernel (templates/conv/f32-conv2d-simd.c). */
 static bool conv_dw_simd(const Target *t, const ConvDims *cd) {
-  return t && t->shim && cd->group == cd->C && cd->c.sh == cd->c.sw;
+  return t && t->shim && conv_depthwise(cd) && cd->c.sh == cd->c.sw;
 }
 
 /* Its scratch in floats: vitc__f32_dwconv2d_geometry in the template. */
@@ -302,7 +308,7 @@ static int emit_conv_epi(Emitter *e, Graph *g, Node *n, const Epilogue *ep) {
   /* With --threads: one image, one group (a ViT's patch embedding) is split by
    * output channels, the GEMM's rows; each task gathers the im2col panels into
    * its own scratch, and writes its channels' planes. */
-  bool splits = cd.N == 1 && cd.group == 1 && cd.group != cd.C;
+  bool splits = cd.N == 1 && cd.group == 1 && !conv_depthwise(&cd);
   EmitRows r = emit_rows_begin(e, cd.M, !splits ? 0 : conv_packed(t, &cd) ? t->gemm_mr : 8); /* unit 0: serial */
   const char *X = emit_ref(e, n->in[0]);
   const char *Wt = emit_rows_ptr(e, &r, emit_ref(e, n->in[1]), cd.C * c.KH * c.KW);
