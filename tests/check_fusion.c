@@ -882,6 +882,95 @@ START_TEST(test_conv_param_activations) {
 }
 END_TEST
 
+/* ---------------- fold_transposes (tf2onnx's layout dance) ---------------- */
+
+static int transpose_node(Graph *g, const char *name, const char *out, int x, const int64_t *perm) {
+  int t = NODE(g, OP_Transpose, name, out, x);
+  Attr *a = node_add_attr(g, g->t[t].producer, "perm", ATTR_INTS);
+  a->n = 4;
+  a->ints = xmalloc(4 * sizeof(int64_t));
+  memcpy(a->ints, perm, 4 * sizeof(int64_t));
+  return t;
+}
+
+static const int64_t to_nchw[4] = {0, 3, 1, 2}, to_nhwc[4] = {0, 2, 3, 1};
+
+/* NHWC x (1,6,6,3) -> T -> Conv 16 -> T -> [form] -> T -> Conv 16 -> T -> output (NHWC). form 0: LeakyRelu; 1:
+ * max(y, 0.2 y) plus a bias [1,1,1,16] added in NHWC (a constant transposed at compile time); 2 the activated
+ * NHWC tensor also read by a Reshape (one Transpose is kept for it: still a gain). Near-misses: 3 an Add of a
+ * run-time NHWC tensor (not transposed: the region cannot take it, nothing cancels); 4 the NHWC activation is a
+ * graph output and nothing cancels after it. */
+static Graph *build_dance(int form) {
+  Graph *g = new_graph(13);
+  const int64_t xd4[4] = {1, 6, 6, 3};
+  int x = add_input(g, "x", 4, xd4);
+  float w1[16 * 3 * 9], w2[16 * 16 * 9], bias[16];
+  for (int i = 0; i < 16 * 27; i++) w1[i] = (float)((i % 5) - 2) * 0.1f;
+  for (int i = 0; i < 16 * 144; i++) w2[i] = (float)((i % 7) - 3) * 0.05f;
+  for (int i = 0; i < 16; i++) bias[i] = 0.01f * i;
+  int c1 = NODE(g, OP_Conv, "/c1/Conv", "c1", transpose_node(g, "/c1/T_in", "t1", x, to_nchw),
+                add_const(g, "w1", 4, (int64_t[]){16, 3, 3, 3}, w1));
+  int y = transpose_node(g, "/c1/T_out", "y", c1, to_nhwc), a;
+  if (form == 1) {
+    y = NODE(g, OP_Add, "/bias/Add", "yb", y, add_const(g, "b", 4, (int64_t[]){1, 1, 1, 16}, bias));
+    a = NODE(g, OP_Max, "/act/Max", "a", y, NODE(g, OP_Mul, "/act/Mul", "ay", y, scalar(g, "alpha", 0.2f)));
+  } else if (form == 3) {
+    int r = add_input(g, "r", 4, (int64_t[]){1, 4, 4, 16});
+    a = NODE(g, OP_Add, "/res/Add", "a", NODE(g, OP_LeakyRelu, "/act/LeakyRelu", "l", y), r);
+  } else {
+    a = NODE(g, OP_LeakyRelu, "/act/LeakyRelu", "a", y);
+  }
+  if (form == 2) {
+    int64_t *fs = xmalloc(2 * sizeof(int64_t));
+    fs[0] = 1, fs[1] = -1;
+    Shape s2 = {1, {2}};
+    mark_output(g, NODE(g, OP_Reshape, "/spy/Reshape", "flat", a, graph_add_const(g, "flat_shape", DT_INT64, &s2, fs)));
+  }
+  if (form == 4) {
+    mark_output(g, a);
+    return g;
+  }
+  int c2 = NODE(g, OP_Conv, "/c2/Conv", "c2", transpose_node(g, "/c2/T_in", "t2", a, to_nchw),
+                add_const(g, "w2", 4, (int64_t[]){16, 16, 3, 3}, w2));
+  mark_output(g, transpose_node(g, "/c2/T_out", "out", c2, to_nhwc));
+  return g;
+}
+
+START_TEST(test_fold_transposes) {
+  for (int form = 0; form < 5; form++) {
+    Graph *g = build_dance(form);
+    infer(g);
+    int before = live(g, OP_Transpose);
+    int rc = pass_fold_transposes(g);
+    settle(g);
+    ck_assert_int_eq(pass_eliminate_dead(g), 0);
+    int after = live(g, OP_Transpose);
+    printf("fold_transposes form %d: %d -> %d Transposes\n", form, before, after);
+    if (form <= 2) { /* the pair around the activation cancels: the activation reads the conv */
+      ck_assert_int_eq(rc, 1);
+      ck_assert_int_eq(after, form == 2 ? 3 : 2); /* the input's and the output's (+ one for the Reshape) */
+      Node *act = the(g, form == 1 ? OP_Max : OP_LeakyRelu);
+      int src = form == 1 ? g->n[g->t[act->in[0]].producer].in[0] : act->in[0];
+      ck_assert_int_eq(g->n[g->t[src].producer].op, OP_Conv);
+      ck_assert_int_eq(g->t[act->out[0]].shape.d[1], 16); /* NCHW now */
+      if (form == 1) { /* the bias constant, transposed to [1,16,1,1] */
+        const Node *add = the(g, OP_Add);
+        int k = g->t[add->in[0]].data ? 0 : 1;
+        ck_assert_int_eq(g->t[add->in[k]].shape.d[1], 16);
+        ck_assert_float_eq(cdata(g, add->in[k])[5], 0.01f * 5);
+      }
+      ck_assert_int_eq(rewrite_gemm_epilogue(g), 1); /* now the conv meets its activation (and form 1 its bias) */
+      settle(g);
+      ck_assert_int_eq(live(g, OP_VitcConv), 1) /* (the second conv has no epilogue) */;
+      ck_assert_int_eq(live(g, OP_Add) + live(g, OP_Max) + live(g, OP_LeakyRelu), 0);
+    } else { /* nothing to gain: unchanged */
+      ck_assert_msg(rc == 0 && after == before, "near-miss %d changed %d -> %d", form, before, after);
+    }
+    graph_free(g);
+  }
+}
+END_TEST
+
 /* ---------------- zero attention (NOSE) ---------------- */
 
 static const int64_t td[3] = {1, 5, 4};
@@ -1328,9 +1417,9 @@ END_TEST
 
 #define RTOL 1e-4
 /* every pass that rewrites a pattern (the others, like fold_constants and fuse_attention, run in both) */
-static const char *const pattern_passes = "eliminate_identity,fold_batchnorm,recognize_layernorm,recognize_gelu,"
+static const char *const pattern_passes = "eliminate_identity,fold_transposes,fold_batchnorm,recognize_layernorm,recognize_gelu,"
                                           "eliminate_zero_attention,concat_projections,fuse_gemm_epilogue,fold_scale";
-static const char *const each_pass[] = {"eliminate_identity", "fold_batchnorm", "recognize_layernorm",
+static const char *const each_pass[] = {"eliminate_identity", "fold_transposes", "fold_batchnorm", "recognize_layernorm",
                                         "recognize_gelu", "eliminate_zero_attention", "concat_projections",
                                         "fuse_gemm_epilogue", "fold_scale"};
 
@@ -1440,6 +1529,11 @@ static const ModelCase models[] = {
     /* 19 BatchNormalizations; convs with SiLU (stem, expansions, depthwise, kxk, proj, fusion, final) or a residual
      * Add (projections, the pooling branch); the transformer's 2 SiLU MLPs */
     {"models/mobilevit_tiny.onnx", false, 0, 0, 0, 19, 17, 15, 0, 0, 0, 0},
+    /* issue 14: tf2onnx's layout dance (38 of 40 Transposes cancel; every conv but the last takes its LeakyRelu or
+     * max(x, 0.2 x)); MobileNetV3 (HardSwish, HardSigmoid, ReLU6 in conv epilogues); the STFT conv (no epilogue) */
+    {"models/kws_nhwc_cnn.onnx", false, 0, 0, 0, 0, 19, 0, 0, 0, 0, 0},
+    {"models/mv3_small.onnx", false, 0, 0, 0, 19, 22, 0, 0, 0, 0, 0},
+    {"models/stft_mel.onnx", false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
 #ifdef VITC_SAMPLES_DIR /* defined by tests/CMakeLists.txt where the samples are (else its 'samples' test skips) */
     {"dynamo_mobilevit_xxs_64.onnx", true, 0, 0, 0, 0, 28, 34, 0, 0, 0, 0},
 #endif
@@ -1590,6 +1684,7 @@ int main(int argc, char **argv) {
     tcase_add_test(tc, test_gelu_not_fired);
     tcase_add_test(tc, test_gemm_full_epilogue);
     tcase_add_test(tc, test_conv_param_activations);
+    tcase_add_test(tc, test_fold_transposes);
     tcase_add_test(tc, test_gemm_onnx_gemm_transb);
     tcase_add_test(tc, test_gemm_partial);
     tcase_add_test(tc, test_gemm_pass_waits_for_impl);

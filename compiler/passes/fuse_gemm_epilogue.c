@@ -10,8 +10,10 @@
  *                                      C absent, or a constant bias as below
  *         or Conv(X, W, B)             W (and B) constant, 2-D, at least
  *                                      CONV_MIN_OUT output channels (see below)
- *     y = Add(y, bias)                 products only, optional: a float32 constant
- *                                      of N elements varying along the last axis only
+ *     y = Add(y, bias)                 optional: a float32 constant of N elements
+ *                                      varying along the last axis only (products),
+ *                                      or of one value per channel (a conv's axis 1:
+ *                                      added to the conv's bias, not bit-exact)
  *     y = Gelu(y) | Relu(y) | Sigmoid(y)
  *       | LeakyRelu(y) | HardSigmoid(y) | HardSwish(y)
  *       | Clip(y, lo, hi)              (constant bounds: Relu6; Clip(y, 0) is a ReLU)
@@ -313,17 +315,49 @@ static int try_product(Graph *g, int mi) {
   return 1;
 }
 
+/* The Add reading conv output y (its only reader) with a float32 constant of one
+ * value per channel (axis 1 of y, broadcast over the rest), or -1. */
+static int per_channel_add(const Graph *g, int y) {
+  int u = pm_only_user(g, y);
+  if (u < 0 || g->n[u].op != OP_Add || g->n[u].n_in != 2 || !pm_same_shape(g, g->n[u].out[0], y)) return -1;
+  int k = pm_other_input(&g->n[u], y);
+  if (k < 0 || !g->t[k].data || !pm_is_f32(g, k)) return -1;
+  const Shape *ks = &g->t[k].shape, *ys = &g->t[y].shape;
+  if (ks->rank > ys->rank || shape_numel(ks) != ys->d[1]) return -1;
+  for (int i = 0; i < ks->rank; i++) {
+    int axis = ys->rank - ks->rank + i;
+    if (ks->d[i] != (axis == 1 ? ys->d[1] : 1)) return -1;
+  }
+  return u;
+}
+
 /* Try at Conv node `ci`; 1 if replaced. */
 static int try_conv(Graph *g, int ci) {
   const Node *cv = &g->n[ci];
   if (cv->n_out != 1 || !node_in_const(g, cv, 1) || (node_in(g, cv, 2) && !node_in_const(g, cv, 2))) return 0;
   int y = cv->out[0];
   if (!pm_is_f32(g, y) || g->t[y].shape.rank < 3 || g->t[y].shape.rank > 4 || g->t[y].shape.d[1] < CONV_MIN_OUT) return 0;
-  Chain c;
-  match_chain(g, ci, y, 0, false, &c);
-  if (c.last == ci) return 0;
   int in0 = cv->in[0], in1 = cv->in[1], in2 = cv->n_in > 2 ? cv->in[2] : -1;
-  char *name = pm_name(cv->name, "Conv");
+  /* a per-channel constant added to y (a bias tf2onnx did not fold) goes into the conv's bias */
+  int first = ci, badd = per_channel_add(g, y), C = (int)g->t[y].shape.d[1];
+  if (badd >= 0) {
+    const Node *a = &g->n[badd];
+    int k = a->in[0] == y ? a->in[1] : a->in[0];
+    float *b = xmalloc(sizeof(float) * (size_t)C);
+    const float *kv = g->t[k].data, *ov = in2 >= 0 ? g->t[in2].data : NULL;
+    for (int j = 0; j < C; j++) b[j] = (ov ? ov[j] : 0.0f) + kv[j];
+    Shape bs = {1, {C}};
+    char *bn = pm_name(g->n[ci].name, "bias");
+    in2 = pm_add_const_f32(g, bn, &bs, b);
+    free(bn);
+    free(b);
+    first = badd, y = g->n[badd].out[0];
+  }
+  Chain c;
+  match_chain(g, first, y, 0, false, &c);
+  if (c.last == ci) return 0;
+  char *name = pm_name(g->n[ci].name, "Conv");
+  g->n[ci].dead = true; /* (already among the chain's nodes unless the chain starts at the bias Add) */
   int ni = rewrite_chain(g, &c, OP_VitcConv, name, in0, in1, in2);
   free(name);
   pm_copy_attrs(g, ni, &g->n[ci]); /* the Conv's geometry (it is dead, not yet freed) */

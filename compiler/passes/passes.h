@@ -29,6 +29,7 @@ typedef struct Pass {
 
 int pass_fold_constants(Graph *g);
 int pass_eliminate_identity(Graph *g);
+int pass_fold_transposes(Graph *g);
 int pass_fold_batchnorm(Graph *g);
 int pass_recognize_layernorm(Graph *g);
 int pass_recognize_gelu(Graph *g);

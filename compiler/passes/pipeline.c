@@ -5,7 +5,9 @@
  * exporters' Shape/Gather/Concat arithmetic into plain constants. Later passes
  * (pattern recognition, fusion) see a graph where every tensor has a static shape.
  *
- * Then the patterns, smallest first: BatchNormalization after a Conv goes into the
+ * Then the patterns, smallest first: the Transposes tf2onnx puts around every NCHW
+ * op of an NHWC model cancel through the element-wise ops between them (so each
+ * conv meets its BatchNormalization and activation); BatchNormalization after a Conv goes into the
  * conv's weights (so the conv's epilogue can take what follows); LayerNorm and GELU written out in elementary
  * ops become single ops (older opsets have neither); branches multiplied by a
  * constant zero go (NOSE); FilterViT's gather of K pixels as tokens and their
@@ -38,6 +40,9 @@
 const Pass vitc_pipeline[] = {
     {"fold_constants", pass_fold_constants, "infer shapes and evaluate nodes whose inputs are constants", 0},
     {"eliminate_identity", pass_eliminate_identity, "remove Identity, inference-mode Dropout and products by constant ones", 0},
+    {"fold_transposes", pass_fold_transposes,
+     "Transpose pairs around NCHW ops (tf2onnx's NHWC layout dance) cancelled through element-wise ops, so the convs "
+     "meet their BatchNormalization and activation", 0},
     {"fold_batchnorm", pass_fold_batchnorm, "Conv + BatchNormalization -> Conv with scaled weights and bias (not bit-exact)", 0},
     {"recognize_layernorm", pass_recognize_layernorm, "ReduceMean/Sub/Pow/../Div/Mul/Add -> LayerNormalization", 0},
     {"recognize_gelu", pass_recognize_gelu, "erf and tanh GELU written out in elementary ops -> Gelu", 0},
