@@ -546,7 +546,10 @@ static void check_conv_case(const Isa *isa, int N, int C_in, int H, int W, int C
   const int padded = !pointwise && (pad || VITC__CONV2D_PADDED(pad, H, OH, s, KH, d) != H ||
                                     VITC__CONV2D_PADDED(pad, W, OW, s, KW, d) != W) ? C_in / group * Hp * Wp : 0;
   const size_t ny = (size_t)N * C_out * OH * OW,
-               ns = (size_t)VITC_F32_CONV2D_SCRATCH(isa->mr, isa->nr, kdim, OH * OW, kc, pointwise, padded);
+               ns0 = (size_t)VITC_F32_CONV2D_SCRATCH(isa->mr, isa->nr, kdim, OH * OW, kc, pointwise, padded),
+               ns1 = (size_t)VITC_F32_CONV2D_SCRATCH_IMPLICIT(isa->mr, isa->nr, kdim, C_out / group, OH, Wp / s, KW, d,
+                                                               padded),
+               ns = VITC__CONV2D_IMPLICIT(padded, kc, kdim, e && (e->gate || e->res)) && ns1 > ns0 ? ns1 : ns0;
   const size_t ns_ref = (size_t)kdim * OH * OW;
   float *X = new_rand((size_t)N * C_in * H * W), *Wt = new_rand((size_t)C_out * kdim), *b = new_rand((size_t)C_out);
   float *Y = new_out(ny), *Yr = new_out(ny), *scratch = new_out(ns), *sr = new_out(ns_ref);
@@ -583,6 +586,7 @@ static void check_conv(const Isa *isa) {
   const Epi gated = {VITC_GEMM_ACT_GELU, 0, 0, VITC_GEMM_GATE_MUL_SIGMOID, 1, 2.0f, 0, {0}};
   const Epi leaky = {VITC_GEMM_ACT_LEAKY_RELU, 0, 0, 0, 0, 1.0f, 0, {0}};
   const Epi clip = {VITC_GEMM_ACT_CLIP, 0, 0, 0, 1, 1.0f, 0, {0}};
+  const Epi hswish = {VITC_GEMM_ACT_HARD_SWISH, 0, 0, 0, 0, 1.0f, 0, {0}};
   rng_seed(3);
   check_conv_case(isa, 1, 3, 32, 32, 16, 4, 4, 4, 1, 0, 1, 1, 0, NULL);  /* patch embedding */
   check_conv_case(isa, 1, 3, 48, 48, 24, 16, 16, 16, 1, 0, 1, 1, 256, NULL); /* kdim 768 in K blocks */
@@ -607,6 +611,11 @@ static void check_conv(const Isa *isa) {
   check_conv_case(isa, 1, 1, 1, 16512, 257, 1, 512, 160, 1, 0, 1, 1, 0, NULL);
   check_conv_case(isa, 1, 1, 1, 2112, 33, 1, 256, 80, 1, 0, 1, 1, 96, &leaky);
   check_conv_case(isa, 2, 1, 20, 19, 8, 3, 3, 2, 1, 1, 1, 1, 0, &clip);
+  /* the implicit GEMM (padded, no gate or residual, K whole: VITC__CONV2D_IMPLICIT): B read from the phase planes
+   * through offsets, Y on the flat grid; with activations, row tails (16, 40 channels), stride 2, a 1-pixel map */
+  check_conv_case(isa, 1, 16, 20, 18, 16, 3, 3, 1, 1, 1, 1, 1, 0, &leaky);
+  check_conv_case(isa, 2, 24, 13, 11, 40, 3, 3, 2, 1, 1, 1, 1, 0, &hswish);
+  check_conv_case(isa, 1, 8, 1, 1, 12, 3, 3, 1, 1, 1, 1, 1, 0, &leaky);
 }
 
 /* ---------------------------------------------------------------- depthwise */

@@ -33,7 +33,9 @@
  * on the target's GEMM microkernel (vitc_f32_conv2d_<MR>x<NR>_<isa>,
  * templates/gemm/f32-gemm-driver.c): the im2col matrix is gathered straight into
  * the microkernel's packed panel layout in scratch and multiplied by the weight
- * as it is, so Y comes out NCHW. With --threads N, a one-image, one-group conv
+ * as it is, so Y comes out NCHW (a padded conv with no gate or residual and K in
+ * one block reads its taps from the padded planes in place instead: the implicit
+ * GEMM, VITC__CONV2D_IMPLICIT). With --threads N, a one-image, one-group conv
  * (the patch embedding) is split by output channels into tasks that each gather
  * the im2col panels into their worker's scratch (docs/threads.md). */
 #include <inttypes.h>
@@ -258,9 +260,17 @@ static size_t scratch_conv(Graph *g, Node *n, const Target *t) {
     /* a padded conv's planes with their padding explicit, in phases (VITC__CONV2D_PHASED) */
     int64_t hp = conv_padded_extent(c->pt, c->H, c->OH, c->sh, c->KH, c->dh);
     int64_t wpad = conv_padded_extent(c->pl, c->W, c->OW, c->sw, c->KW, c->dw);
-    if (!conv_pointwise(c) && (c->pt || c->pl || hp != c->H || wpad != c->W))
-      ap += cd.C / cd.group * ((hp + c->sh - 1) / c->sh * c->sh) * ((wpad + c->sw - 1) / c->sw * c->sw);
-    return (size_t)(panel + ap) * sizeof(float);
+    int64_t total = panel + ap;
+    if (!conv_pointwise(c) && (c->pt || c->pl || hp != c->H || wpad != c->W)) {
+      int64_t wq = (wpad + c->sw - 1) / c->sw, plane = cd.C / cd.group * ((hp + c->sh - 1) / c->sh * c->sh) * (wq * c->sw);
+      total += plane;
+      if (!kc) { /* VITC__CONV2D_IMPLICIT may hold: VITC_F32_CONV2D_SCRATCH_IMPLICIT */
+        int64_t mr = t->gemm_mr, cout_g = cd.M / cd.group;
+        int64_t implicit = 2 * kdim + (cout_g + mr - 1) / mr * mr * kdim + cout_g * c->OH * wq + plane + nr + c->KW * c->dw;
+        if (implicit > total) total = implicit;
+      }
+    }
+    return (size_t)total * sizeof(float);
   }
   if (cd.group == cd.C || conv_pointwise(&cd.c)) return 0;
   const Window2D *c = &cd.c;

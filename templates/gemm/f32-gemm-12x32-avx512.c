@@ -88,11 +88,20 @@ VITC__G512_INLINE void vitc__f32_gemm_ukernel_avx512(const int MR, int mr, int n
             VITC__G512_ROWS(VITC__G512_ROWBIAS)
         }
     }
-    for (k = 0; k < kc; k++) {
-        const __m512 b0 = _mm512_loadu_ps(w), b1 = _mm512_loadu_ps(w + 16);
-        VITC__G512_ROWS(VITC__G512_FMA)
-        ap += MR;
-        w += ldb;
+    if (flags & VITC_GEMM_INDIRECT_B) { /* B row k at w + e->b_off[k] (the implicit-GEMM conv) */
+        const ptrdiff_t *bo = e->b_off;
+        for (k = 0; k < kc; k++) {
+            const __m512 b0 = _mm512_loadu_ps(w + bo[k]), b1 = _mm512_loadu_ps(w + bo[k] + 16);
+            VITC__G512_ROWS(VITC__G512_FMA)
+            ap += MR;
+        }
+    } else {
+        for (k = 0; k < kc; k++) {
+            const __m512 b0 = _mm512_loadu_ps(w), b1 = _mm512_loadu_ps(w + 16);
+            VITC__G512_ROWS(VITC__G512_FMA)
+            ap += MR;
+            w += ldb;
+        }
     }
     if (flags & VITC_GEMM_FINAL) {
         const __m512 pa = e ? _mm512_set1_ps(e->act_alpha) : zero, pb = e ? _mm512_set1_ps(e->act_beta) : zero; /* the activation's parameters */

@@ -97,11 +97,20 @@ VITC__G256_INLINE void vitc__f32_gemm_ukernel_avx2(const int MR, int mr, int nr,
             VITC__G256_ROWS(VITC__G256_ROWBIAS)
         }
     }
-    for (k = 0; k < kc; k++) {
-        const __m256 b0 = _mm256_loadu_ps(w), b1 = _mm256_loadu_ps(w + 8);
-        VITC__G256_ROWS(VITC__G256_FMA)
-        ap += MR;
-        w += ldb;
+    if (flags & VITC_GEMM_INDIRECT_B) { /* B row k at w + e->b_off[k] (the implicit-GEMM conv) */
+        const ptrdiff_t *bo = e->b_off;
+        for (k = 0; k < kc; k++) {
+            const __m256 b0 = _mm256_loadu_ps(w + bo[k]), b1 = _mm256_loadu_ps(w + bo[k] + 8);
+            VITC__G256_ROWS(VITC__G256_FMA)
+            ap += MR;
+        }
+    } else {
+        for (k = 0; k < kc; k++) {
+            const __m256 b0 = _mm256_loadu_ps(w), b1 = _mm256_loadu_ps(w + 8);
+            VITC__G256_ROWS(VITC__G256_FMA)
+            ap += MR;
+            w += ldb;
+        }
     }
     if (flags & VITC_GEMM_FINAL) {
         const __m256 pa = e ? _mm256_set1_ps(e->act_alpha) : zero, pb = e ? _mm256_set1_ps(e->act_beta) : zero; /* the activation's parameters */

@@ -117,12 +117,23 @@ VITC__G128_INLINE void vitc__f32_gemm_ukernel_neon(const int MR, int mr, int nr,
             VITC__G128_ROWS(VITC__G128_ROWBIAS)
         }
     }
-    for (k = 0; k < kc; k++) {
-        const float32x4_t b0 = vld1q_f32(w), b1 = vld1q_f32(w + 4), b2 = vld1q_f32(w + 8);
-        const float32x4_t a0 = vld1q_f32(ap), a1 = MR > 4 ? vld1q_f32(ap + 4) : zero;
-        VITC__G128_ROWS(VITC__G128_FMA)
-        ap += MR;
-        w += ldb;
+    if (flags & VITC_GEMM_INDIRECT_B) { /* B row k at w + e->b_off[k] (the implicit-GEMM conv) */
+        const ptrdiff_t *bo = e->b_off;
+        for (k = 0; k < kc; k++) {
+            const float *wk = w + bo[k];
+            const float32x4_t b0 = vld1q_f32(wk), b1 = vld1q_f32(wk + 4), b2 = vld1q_f32(wk + 8);
+            const float32x4_t a0 = vld1q_f32(ap), a1 = MR > 4 ? vld1q_f32(ap + 4) : zero;
+            VITC__G128_ROWS(VITC__G128_FMA)
+            ap += MR;
+        }
+    } else {
+        for (k = 0; k < kc; k++) {
+            const float32x4_t b0 = vld1q_f32(w), b1 = vld1q_f32(w + 4), b2 = vld1q_f32(w + 8);
+            const float32x4_t a0 = vld1q_f32(ap), a1 = MR > 4 ? vld1q_f32(ap + 4) : zero;
+            VITC__G128_ROWS(VITC__G128_FMA)
+            ap += MR;
+            w += ldb;
+        }
     }
     if (flags & VITC_GEMM_FINAL) {
         const float32x4_t pa = e ? vdupq_n_f32(e->act_alpha) : zero, pb = e ? vdupq_n_f32(e->act_beta) : zero; /* the activation's parameters */

@@ -33,7 +33,9 @@
  *
  * The microkernel (vitc_f32_gemm_ukernel_fn):
  *   uk(mr, nr, kc, ap, w, ldb, c, ldc, e, flags)
- *     w: the B panel's first row; its rows are ldb floats apart (NR when packed)
+ *     w: the B panel's first row; its rows are ldb floats apart (NR when packed), or,
+ *       with flags & VITC_GEMM_INDIRECT_B, row k at w + e->b_off[k] (ldb unused; all NR
+ *       columns of each row are read, so the caller keeps NR floats readable past nr)
  *     acc (MR, NR) = (flags & VITC_GEMM_ACCUMULATE ? C : bias + row_bias or 0) + ap @ w over kc
  *     if flags & VITC_GEMM_FINAL: the rest of the epilogue (f32-gemm-epilogue.c) with
  *       the activation flags >> VITC_GEMM_ACT_SHIFT, then the gate and the residual of e
@@ -72,6 +74,7 @@
 enum {
     VITC_GEMM_ACCUMULATE = 1, /* C already holds partial sums (or the bias): add to it */
     VITC_GEMM_FINAL = 2,      /* last K block: apply activation and residual */
+    VITC_GEMM_INDIRECT_B = 8, /* B row k at w + e->b_off[k] instead of w + k*ldb (the implicit-GEMM conv) */
     VITC_GEMM_ACT_SHIFT = 4   /* activation code in flags >> 4 */
 };
 
@@ -85,6 +88,7 @@ typedef struct vitc_f32_gemm_tile_epilogue {
     ptrdiff_t ldr;
     float res_scale;
     float act_alpha, act_beta;  /* the activation's parameters */
+    const ptrdiff_t *b_off;     /* with VITC_GEMM_INDIRECT_B: B row k's offset from w */
 } vitc_f32_gemm_tile_epilogue;
 
 typedef void (*vitc_f32_gemm_ukernel_fn)(int mr, int nr, int kc, const float *VITC_RESTRICT ap,
@@ -231,6 +235,7 @@ vitc__f32_gemm_tile_epilogue_at(const vitc_f32_gemm_epilogue *ep, int i0, int j0
     e->res_scale = ep->res_scale;
     e->act_alpha = ep->act_alpha;
     e->act_beta = ep->act_beta;
+    e->b_off = NULL;
     return e;
 }
 
@@ -451,6 +456,53 @@ VITC_KERNEL void vitc__f32_conv2d_pack_phased(float *VITC_RESTRICT wp, const flo
             }
 }
 
+/* The implicit GEMM for a padded conv with no gate or residual and K in one block:
+ * no im2col. The phase planes xpad (VITC__CONV2D_PHASED, Hq x Wq each) are read by
+ * the microkernel itself, B row k = tap (c, kh, kw) of output pixel i = oh*Wq + ow
+ * on the flat grid of the phase plane's width being xpad[i + boff[k]] (boff: c's
+ * plane, the tap's phase, and its row and column within the phase), so a panel of
+ * NR consecutive flat outputs reads each tap as one run. Y is computed on that grid
+ * into yt (cout_g x L, L = OH*Wq; the Wq - OW columns past each row are computed and
+ * dropped), then copied out. It reads up to NR + KW*dil_w floats past xpad (kept
+ * zero). Costs one pass over Y instead of KH*KW passes over the input. */
+#define VITC__CONV2D_IMPLICIT(padded, kc, kdim, gated) ((padded) && ((kc) <= 0 || (kc) >= (kdim)) && !(gated))
+/* Its scratch (floats): offsets, packed weights, the flat Y, the phase planes and their overrun. */
+#define VITC_F32_CONV2D_SCRATCH_IMPLICIT(MR, NR, kdim, cout_g, OH, Wq, KW, dil_w, padded_plane_floats)                    \
+    (2 * (ptrdiff_t)(kdim) + (((ptrdiff_t)(cout_g) + (MR) - 1) / (MR) * (MR)) * (ptrdiff_t)(kdim) +                       \
+     (ptrdiff_t)(cout_g) * (OH) * (Wq) + (ptrdiff_t)(padded_plane_floats) + (NR) + (ptrdiff_t)(KW) * (dil_w))
+
+/* The weights (cout_g, kdim) packed once, then every panel of NR flat outputs times
+ * every MR-row tile: yt = epilogue act(W @ B + row_bias) on the flat grid. */
+static VITC_UNUSED void vitc__f32_conv2d_implicit(const vitc_f32_gemm_tile *t, int cout_g, int kdim, const float *Wg,
+                                                  const float *row_bias, const vitc_f32_gemm_epilogue *ep,
+                                                  const ptrdiff_t *boff, float *apk, const float *xpad, float *yt,
+                                                  ptrdiff_t L)
+{
+    const int MR = t->mr, NR = t->nr;
+    const int flags = VITC_GEMM_FINAL | VITC_GEMM_INDIRECT_B | ((ep ? ep->act : VITC_GEMM_ACT_NONE) << VITC_GEMM_ACT_SHIFT);
+    vitc_f32_gemm_tile_epilogue te;
+    ptrdiff_t p0;
+    int i0;
+    memset(&te, 0, sizeof te);
+    te.b_off = boff;
+    te.act_alpha = ep ? ep->act_alpha : 0.0f;
+    te.act_beta = ep ? ep->act_beta : 0.0f;
+    for (i0 = 0; i0 < cout_g; i0 += MR) {
+        const int mr = cout_g - i0 < MR ? cout_g - i0 : MR;
+        (mr <= t->mr_tail ? t->pack_a_tail : t->pack_a)(mr, kdim, Wg + (ptrdiff_t)i0 * kdim, kdim, 1,
+                                                        apk + (ptrdiff_t)i0 * kdim);
+    }
+    for (p0 = 0; p0 < L; p0 += NR) {
+        const int nr = L - p0 < NR ? (int)(L - p0) : NR;
+        for (i0 = 0; i0 < cout_g; i0 += MR) {
+            const int mr = cout_g - i0 < MR ? cout_g - i0 : MR;
+            te.row_bias = row_bias ? row_bias + i0 : NULL;
+            (mr <= t->mr_tail ? t->uk_tail : t->uk)(mr, nr, kdim, apk + (ptrdiff_t)i0 * kdim, xpad + p0, 0,
+                                                    yt + (ptrdiff_t)i0 * L + p0, L, &te, flags);
+        }
+    }
+}
+
 /* ONNX Conv (NCHW) as GEMMs, any group, with an epilogue:
  *   Y_g (C_out/group, OH*OW) = epilogue(W_g (C_out/group, kdim) @ col_g (kdim, OH*OW)),
  *   kdim = (C_in/group) * KH * KW,
@@ -468,7 +520,10 @@ VITC_KERNEL void vitc__f32_conv2d_pack_phased(float *VITC_RESTRICT wp, const flo
  * padded) floats, pointwise = KH == KW == 1, strides 1, no padding, OH == H and OW
  * == W; padded = 0 without padding (pad_t == pad_l == 0 and Hp == H, Wp == W), else
  * (C_in/group) * VITC__CONV2D_PHASED(pad_t, H, OH, stride_h, KH, dil_h) *
- * VITC__CONV2D_PHASED(pad_l, W, OW, stride_w, KW, dil_w). */
+ * VITC__CONV2D_PHASED(pad_l, W, OW, stride_w, KW, dil_w); when VITC__CONV2D_IMPLICIT
+ * holds, at least VITC_F32_CONV2D_SCRATCH_IMPLICIT too (Wq = the phased width / stride_w).
+ * A padded conv with no gate or residual and K in one block runs as the implicit
+ * GEMM above. */
 VITC_KERNEL void vitc__f32_conv2d_drive(const vitc_f32_gemm_tile *t, int N, int C_in, int H, int W, int C_out,
                                         int OH, int OW, int KH, int KW, int stride_h, int stride_w, int dil_h,
                                         int dil_w, int pad_t, int pad_l, int group, const float *X, const float *Wt,
@@ -490,7 +545,23 @@ VITC_KERNEL void vitc__f32_conv2d_drive(const vitc_f32_gemm_tile *t, int N, int 
     float *wp = scratch;
     float *ap = scratch + (pointwise ? (ptrdiff_t)NR * kdim : (ptrdiff_t)chunk * kdim);
     float *xpad = ap + (ptrdiff_t)t->mr * (kc > 0 && kc < kdim ? kc : kdim);
+    /* the implicit GEMM (VITC__CONV2D_IMPLICIT): offsets of B's rows, the weights packed once, Y on the flat grid */
+    const int implicit = VITC__CONV2D_IMPLICIT(padded, kc, kdim, ep && (ep->gate || ep->res));
+    const ptrdiff_t L = (ptrdiff_t)OH * Wq;
+    ptrdiff_t *boff = (ptrdiff_t *)(void *)scratch;
+    float *apk = scratch + 2 * (ptrdiff_t)kdim, *yt = apk + (ptrdiff_t)((cout_g + t->mr - 1) / t->mr * t->mr) * kdim;
     int n, g, c, kh, kw, p0, q0, r;
+
+    if (implicit) { /* tap (c, kh, kw) of output (oh, ow) is phase plane element c, phase, (oh, ow) + offset */
+        xpad = yt + (ptrdiff_t)cout_g * L;
+        for (c = 0, r = 0; c < cin_g; c++)
+            for (kh = 0; kh < KH; kh++)
+                for (kw = 0; kw < KW; kw++)
+                    boff[r++] = (ptrdiff_t)c * hwp +
+                                (ptrdiff_t)((kh * dil_h) % stride_h * stride_w + (kw * dil_w) % stride_w) * hwq +
+                                (ptrdiff_t)(kh * dil_h / stride_h) * Wq + kw * dil_w / stride_w;
+        memset(xpad + (ptrdiff_t)cin_g * hwp, 0, sizeof(float) * (size_t)(NR + KW * dil_w)); /* the overrun */
+    }
 
     for (n = 0; n < N; n++) {
         for (g = 0; g < group; g++) {
@@ -538,6 +609,15 @@ VITC_KERNEL void vitc__f32_conv2d_drive(const vitc_f32_gemm_tile *t, int N, int 
                             }
                         }
                     }
+                }
+                if (implicit) {
+                    vitc__f32_conv2d_implicit(t, cout_g, kdim, Wt + (ptrdiff_t)g * cout_g * kdim, e.row_bias, ep, boff,
+                                              apk, xpad, yt, L);
+                    for (c = 0; c < cout_g; c++) /* the valid columns of the flat grid */
+                        for (r = 0; r < OH; r++)
+                            memcpy(Y + yoff + (ptrdiff_t)c * ohw + (ptrdiff_t)r * OW, yt + (ptrdiff_t)c * L + (ptrdiff_t)r * Wq,
+                                   sizeof(float) * (size_t)OW);
+                    continue;
                 }
                 /* chunk by chunk of output pixels [q0, q0 + chunk): wp[panel][k = (c*KH + kh)*KW + kw][jj] =
                  * Xpadded[c][oh*sh + kh*dh][ow*sw + kw*dw], then that chunk's columns of Y_g */
