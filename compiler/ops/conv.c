@@ -215,7 +215,8 @@ static int conv_kc(int64_t kdim) {
  * im2col plus a GEMM of width 1, on every target: an im2col matrix would be
  * written to be read once (3,136 x 784 floats for 64 -> 1, 7x7 at 28x28). Up to
  * VITC_CONV2D_DIRECT_MAX_COUT in the template; group 1 and C_in > 1 (a one-channel
- * input is the depthwise path's). */
+ * input is the packed GEMM's). As vitc.Conv, its epilogue (activation, gate,
+ * residual) follows in one pass over those few planes (vitc_f32_gemm_epilogue). */
 #define CONV_DIRECT_MAX_COUT 4 /* keep equal to VITC_CONV2D_DIRECT_MAX_COUT */
 static bool conv_direct(const ConvDims *cd) { return cd->group == 1 && cd->C > 1 && cd->M <= CONV_DIRECT_MAX_COUT; }
 
@@ -246,7 +247,7 @@ static size_t scratch_conv(Graph *g, Node *n, const Target *t) {
   ConvDims cd;
   if (conv_dims(g, n, &cd)) return 0;
   if (conv_dw_simd(t, &cd)) return (size_t)dw_scratch_floats(&cd) * sizeof(float);
-  if (n->op == OP_Conv && conv_direct(&cd)) return t && t->shim ? (size_t)direct_scratch_floats(&cd.c) * sizeof(float) : 0;
+  if (conv_direct(&cd)) return t && t->shim ? (size_t)direct_scratch_floats(&cd.c) * sizeof(float) : 0;
   if (conv_packed(t, &cd)) { /* VITC_F32_CONV2D_SCRATCH (templates/gemm/f32-gemm-driver.c) */
     const Window2D *c = &cd.c;
     int64_t kdim = cd.C / cd.group * c->KH * c->KW, ohw = c->OH * c->OW, nr = t->gemm_nr;
@@ -300,7 +301,7 @@ static int emit_conv_epi(Emitter *e, Graph *g, Node *n, const Epilogue *ep) {
               epi_literal(e, ep, n, NULL, NULL, ohw, epi, sizeof epi), emit_scratch(e));
     return 0;
   }
-  if (n->op == OP_Conv && conv_direct(&cd)) { /* vitc.Conv: fuse_gemm_epilogue leaves convs this narrow */
+  if (conv_direct(&cd)) { /* then vitc.Conv's epilogue over its few output planes, in place */
     emit_use_kernel(e, "conv/f32-conv2d-direct");
     emit_line(e, "/* Y (%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ") = direct conv, %" PRId64 "x%" PRId64
                  " taps over %" PRId64 " channels + bias */",
@@ -313,6 +314,11 @@ static int emit_conv_epi(Emitter *e, Graph *g, Node *n, const Epilogue *ep) {
               c.dh, c.dw, c.pt, c.pl, emit_ref(e, n->in[0]), emit_ref(e, n->in[1]),
               node_in(g, n, 2) ? emit_ref(e, n->in[2]) : "NULL", emit_ref(e, n->out[0]),
               t->shim ? emit_scratch(e) : "NULL");
+    if (epi_any(ep)) {
+      emit_use_kernel(e, "gemm/f32-gemm");
+      emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %s, 0);", emit_kfn(e, "vitc_f32_gemm_epilogue"),
+                cd.N * cd.M, ohw, emit_ref(e, n->out[0]), ohw, epi_literal(e, ep, n, NULL, NULL, ohw, epi, sizeof epi));
+    }
     return 0;
   }
   /* With --threads: one image, one group (a ViT's patch embedding) is split by

@@ -8,8 +8,7 @@
  *                                      transB = 1 transposes B into a new [K, N]
  *                                      constant (only when nothing else reads B);
  *                                      C absent, or a constant bias as below
- *         or Conv(X, W, B)             W (and B) constant, 2-D, at least
- *                                      CONV_MIN_OUT output channels (see below)
+ *         or Conv(X, W, B)             W (and B) constant, 1-D or 2-D
  *     y = Add(y, bias)                 optional: a float32 constant of N elements
  *                                      varying along the last axis only (products),
  *                                      or of one value per channel (a conv's axis 1:
@@ -38,8 +37,8 @@
  * (a column range of a concatenated projection, passes/concat_projections.c), the
  * vitc.Gemm reads T in place (attribute a = [first column, T's row length]).
  *
- * Convolutions with fewer than CONV_MIN_OUT output channels (the score convs of
- * filter attention, C -> 1) are left as they are, for their own direct kernel.
+ * Convolutions with one to four output channels (the score convs of filter
+ * attention, C -> 1) keep their direct kernel, with the epilogue after it.
  *
  * Inputs of the new node: A, W, then bias, residual and gate; an absent input
  * before a present one is -1, absent trailing inputs are left out (node_in()
@@ -58,8 +57,6 @@
 #include "ops/op.h"
 #include "passes/match.h"
 #include "passes/passes.h"
-
-enum { CONV_MIN_OUT = 8 };
 
 /* The live readers of t (each node once) into r[0, max); their count, or -1 if more. */
 static int readers_of(const Graph *g, int t, int *r, int max) {
@@ -336,7 +333,7 @@ static int try_conv(Graph *g, int ci) {
   const Node *cv = &g->n[ci];
   if (cv->n_out != 1 || !node_in_const(g, cv, 1) || (node_in(g, cv, 2) && !node_in_const(g, cv, 2))) return 0;
   int y = cv->out[0];
-  if (!pm_is_f32(g, y) || g->t[y].shape.rank < 3 || g->t[y].shape.rank > 4 || g->t[y].shape.d[1] < CONV_MIN_OUT) return 0;
+  if (!pm_is_f32(g, y) || g->t[y].shape.rank < 3 || g->t[y].shape.rank > 4) return 0;
   int in0 = cv->in[0], in1 = cv->in[1], in2 = cv->n_in > 2 ? cv->in[2] : -1;
   /* a per-channel constant added to y (a bias tf2onnx did not fold) goes into the conv's bias */
   int first = ci, badd = per_channel_add(g, y), C = (int)g->t[y].shape.d[1];
