@@ -14,7 +14,9 @@
  * s*i + kh*dh*Wp + kw*dw, so the padded plane is stored split into s phases
  * (phase p holds flat elements s*j + p), and each tap becomes one contiguous
  * vector load from one phase: the whole output plane is one vector loop with
- * KH*KW FMAs per vector and no bounds checks. The valid columns are then copied
+ * KH*KW FMAs per vector and no bounds checks (the taps' phase offsets and
+ * weights computed once per plane, four vectors of outputs per pass over the taps,
+ * so four FMA chains run at once). The valid columns are then copied
  * out with the bias. Unequal strides take the scalar kernel.
  *
  * Geometry (vitc__f32_dwconv2d_geometry, mirrored by compiler/ops/conv.c):
@@ -35,6 +37,8 @@
 
 #ifndef VITC__DWCONV2D_GEOMETRY
 #define VITC__DWCONV2D_GEOMETRY
+/* Taps whose offsets and weights the vector loop keeps in arrays (7x7 and below; more: the plain loop). */
+#define VITC__DW_MAX_TAPS 64
 /* The padded-plane geometry above; returns the scratch size in floats. */
 static inline VITC_UNUSED ptrdiff_t vitc__f32_dwconv2d_geometry(int H, int W, int OH, int OW, int KH, int KW, int s,
                                                                 int dil_h, int dil_w, int pad_t, int pad_l,
@@ -142,15 +146,46 @@ VITC_KERNEL void VITC_FN(vitc_f32_conv2d_depthwise)(int N, int C_in, int H, int 
                 float *yc = Y + ((ptrdiff_t)n * C_out + oc) * ohw;
                 const float bv = bias ? bias[oc] : 0.0f;
                 /* yf[i] = sum over taps of w * padded[s*i + kh*dh*Wp + kw*dw], i in [0, Ly) */
-                for (i = 0; i < Ly; i += VITC_LANES) {
-                    vf32 acc = vf32_zero();
-                    for (kh = 0; kh < KH; kh++)
-                        for (kw = 0; kw < KW; kw++) {
-                            const ptrdiff_t off = (ptrdiff_t)kh * dil_h * Wp + (ptrdiff_t)kw * dil_w;
-                            acc = vf32_fma(vf32_set1(wc[kh * KW + kw]), vf32_load(ph + (off % s) * Lph + off / s + i),
-                                           acc);
+                if (KH * KW <= VITC__DW_MAX_TAPS) { /* taps' phase offsets and weights once per plane; 4 vectors at a time */
+                    ptrdiff_t toff[VITC__DW_MAX_TAPS];
+                    vf32 wv[VITC__DW_MAX_TAPS];
+                    const int nt = KH * KW;
+                    int t;
+                    for (t = 0; t < nt; t++) {
+                        const ptrdiff_t off = (ptrdiff_t)(t / KW) * dil_h * Wp + (ptrdiff_t)(t % KW) * dil_w;
+                        toff[t] = (off % s) * Lph + off / s;
+                        wv[t] = vf32_set1(wc[t]);
+                    }
+                    for (i = 0; i + 4 * VITC_LANES <= Ly; i += 4 * VITC_LANES) {
+                        vf32 a0 = vf32_zero(), a1 = vf32_zero(), a2 = vf32_zero(), a3 = vf32_zero();
+                        for (t = 0; t < nt; t++) {
+                            const float *p = ph + toff[t] + i;
+                            a0 = vf32_fma(wv[t], vf32_load(p), a0);
+                            a1 = vf32_fma(wv[t], vf32_load(p + VITC_LANES), a1);
+                            a2 = vf32_fma(wv[t], vf32_load(p + 2 * VITC_LANES), a2);
+                            a3 = vf32_fma(wv[t], vf32_load(p + 3 * VITC_LANES), a3);
                         }
-                    vf32_store(yf + i, acc);
+                        vf32_store(yf + i, a0);
+                        vf32_store(yf + i + VITC_LANES, a1);
+                        vf32_store(yf + i + 2 * VITC_LANES, a2);
+                        vf32_store(yf + i + 3 * VITC_LANES, a3);
+                    }
+                    for (; i < Ly; i += VITC_LANES) {
+                        vf32 acc = vf32_zero();
+                        for (t = 0; t < nt; t++) acc = vf32_fma(wv[t], vf32_load(ph + toff[t] + i), acc);
+                        vf32_store(yf + i, acc);
+                    }
+                } else {
+                    for (i = 0; i < Ly; i += VITC_LANES) {
+                        vf32 acc = vf32_zero();
+                        for (kh = 0; kh < KH; kh++)
+                            for (kw = 0; kw < KW; kw++) {
+                                const ptrdiff_t off = (ptrdiff_t)kh * dil_h * Wp + (ptrdiff_t)kw * dil_w;
+                                acc = vf32_fma(vf32_set1(wc[kh * KW + kw]),
+                                               vf32_load(ph + (off % s) * Lph + off / s + i), acc);
+                            }
+                        vf32_store(yf + i, acc);
+                    }
                 }
                 for (oh = 0; oh < OH; oh++) {
                     const ptrdiff_t plane = (ptrdiff_t)n * C_out + oc, col = (ptrdiff_t)oh * OW;
