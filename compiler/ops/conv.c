@@ -265,7 +265,7 @@ static size_t scratch_conv(Graph *g, Node *n, const Target *t) {
     if (!conv_pointwise(c) && (c->pt || c->pl || hp != c->H || wpad != c->W)) {
       int64_t wq = (wpad + c->sw - 1) / c->sw, plane = cd.C / cd.group * ((hp + c->sh - 1) / c->sh * c->sh) * (wq * c->sw);
       total += plane;
-      if (!kc) { /* VITC__CONV2D_IMPLICIT may hold: VITC_F32_CONV2D_SCRATCH_IMPLICIT */
+      if (!kc && plane <= 131072) { /* VITC__CONV2D_IMPLICIT(_MAX_PLANES) may hold: VITC_F32_CONV2D_SCRATCH_IMPLICIT */
         int64_t mr = t->gemm_mr, cout_g = cd.M / cd.group;
         int64_t implicit = 2 * kdim + (cout_g + mr - 1) / mr * mr * kdim + cout_g * c->OH * wq + plane + nr + c->KW * c->dw;
         if (implicit > total) total = implicit;

@@ -456,7 +456,9 @@ VITC_KERNEL void vitc__f32_conv2d_pack_phased(float *VITC_RESTRICT wp, const flo
             }
 }
 
-/* The implicit GEMM for a padded conv with no gate or residual and K in one block:
+/* The implicit GEMM for a padded conv with no gate or residual, K in one block and
+ * phase planes that fit in L2 (VITC__CONV2D_IMPLICIT; its first argument is their
+ * size in floats, 0 for an unpadded conv):
  * no im2col. The phase planes xpad (VITC__CONV2D_PHASED, Hq x Wq each) are read by
  * the microkernel itself, B row k = tap (c, kh, kw) of output pixel i = oh*Wq + ow
  * on the flat grid of the phase plane's width being xpad[i + boff[k]] (boff: c's
@@ -465,7 +467,15 @@ VITC_KERNEL void vitc__f32_conv2d_pack_phased(float *VITC_RESTRICT wp, const flo
  * into yt (cout_g x L, L = OH*Wq; the Wq - OW columns past each row are computed and
  * dropped), then copied out. It reads up to NR + KW*dil_w floats past xpad (kept
  * zero). Costs one pass over Y instead of KH*KW passes over the input. */
-#define VITC__CONV2D_IMPLICIT(padded, kc, kdim, gated) ((padded) && ((kc) <= 0 || (kc) >= (kdim)) && !(gated))
+#ifndef VITC__CONV2D_IMPLICIT /* (-D'VITC__CONV2D_IMPLICIT(p, k, d, g)=0' turns it off, to compare) */
+#define VITC__CONV2D_IMPLICIT(padded, kc, kdim, gated)                                                             \
+    ((padded) && (padded) <= VITC__CONV2D_IMPLICIT_MAX_PLANES && ((kc) <= 0 || (kc) >= (kdim)) && !(gated))
+#endif
+/* Above this many floats of phase planes (cin_g * the padded plane: 512 KB, half a
+ * Zen 4 L2) the taps' runs no longer stay in cache between output rows and the
+ * implicit GEMM loses to im2col (ocr_det_unet_op11 at 640x640: 13% slower, CPU time;
+ * kws_nhwc_cnn's 412 KB planes: 15% faster). */
+#define VITC__CONV2D_IMPLICIT_MAX_PLANES 131072
 /* Its scratch (floats): offsets, packed weights, the flat Y, the phase planes and their overrun. */
 #define VITC_F32_CONV2D_SCRATCH_IMPLICIT(MR, NR, kdim, cout_g, OH, Wq, KW, dil_w, padded_plane_floats)                    \
     (2 * (ptrdiff_t)(kdim) + (((ptrdiff_t)(cout_g) + (MR) - 1) / (MR) * (MR)) * (ptrdiff_t)(kdim) +                       \
@@ -522,8 +532,8 @@ static VITC_UNUSED void vitc__f32_conv2d_implicit(const vitc_f32_gemm_tile *t, i
  * (C_in/group) * VITC__CONV2D_PHASED(pad_t, H, OH, stride_h, KH, dil_h) *
  * VITC__CONV2D_PHASED(pad_l, W, OW, stride_w, KW, dil_w); when VITC__CONV2D_IMPLICIT
  * holds, at least VITC_F32_CONV2D_SCRATCH_IMPLICIT too (Wq = the phased width / stride_w).
- * A padded conv with no gate or residual and K in one block runs as the implicit
- * GEMM above. */
+ * A padded conv with no gate or residual, K in one block and planes of at most
+ * VITC__CONV2D_IMPLICIT_MAX_PLANES floats runs as the implicit GEMM above. */
 VITC_KERNEL void vitc__f32_conv2d_drive(const vitc_f32_gemm_tile *t, int N, int C_in, int H, int W, int C_out,
                                         int OH, int OW, int KH, int KW, int stride_h, int stride_w, int dil_h,
                                         int dil_w, int pad_t, int pad_l, int group, const float *X, const float *Wt,
@@ -546,7 +556,7 @@ VITC_KERNEL void vitc__f32_conv2d_drive(const vitc_f32_gemm_tile *t, int N, int 
     float *ap = scratch + (pointwise ? (ptrdiff_t)NR * kdim : (ptrdiff_t)chunk * kdim);
     float *xpad = ap + (ptrdiff_t)t->mr * (kc > 0 && kc < kdim ? kc : kdim);
     /* the implicit GEMM (VITC__CONV2D_IMPLICIT): offsets of B's rows, the weights packed once, Y on the flat grid */
-    const int implicit = VITC__CONV2D_IMPLICIT(padded, kc, kdim, ep && (ep->gate || ep->res));
+    const int implicit = VITC__CONV2D_IMPLICIT(padded ? (ptrdiff_t)cin_g * hwp : 0, kc, kdim, ep && (ep->gate || ep->res));
     const ptrdiff_t L = (ptrdiff_t)OH * Wq;
     ptrdiff_t *boff = (ptrdiff_t *)(void *)scratch;
     float *apk = scratch + 2 * (ptrdiff_t)kdim, *yt = apk + (ptrdiff_t)((cout_g + t->mr - 1) / t->mr * t->mr) * kdim;
