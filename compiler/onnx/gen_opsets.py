@@ -24,9 +24,9 @@ CHANGED_AFTER_17 = {
     18: "Pad ReduceL1 ReduceL2 ReduceLogSum ReduceLogSumExp ReduceMax ReduceMean ReduceMin ReduceProd "
         "ReduceSumSquare Resize ScatterElements ScatterND Split LpPool GroupNormalization Mish "
         "BitwiseAnd BitwiseOr BitwiseXor BitwiseNot CenterCropPad Col2Im",
-    19: "AveragePool Cast CastLike Constant DeformConv Equal Identity Pad Reshape Resize Shape Size",
+    19: "AveragePool Cast CastLike Constant DequantizeLinear QuantizeLinear DeformConv Equal Identity Pad Reshape Resize Shape Size",
     20: "ConstantOfShape Gelu IsInf IsNaN ReduceMax ReduceMin AffineGrid GridSample",
-    21: "Cast CastLike Constant ConstantOfShape Flatten GroupNormalization Identity Pad Reshape Shape Size "
+    21: "Cast CastLike Constant ConstantOfShape DequantizeLinear QuantizeLinear QLinearMatMul Flatten GroupNormalization Identity Pad Reshape Shape Size "
         "Squeeze Transpose Unsqueeze",
 }
 MAX_OPSET = 21
@@ -51,6 +51,9 @@ FIRST = {
     "Cast": 6, "CastLike": 15, "Clip": 6,
     # dense
     "Conv": 1, "ConvTranspose": 1, "Einsum": 12, "Gemm": 6, "MatMul": 1,
+    # quantization (ONNX's first versions; 10 is per-tensor only, 13 adds the axis)
+    "ConvInteger": 10, "DequantizeLinear": 10, "DynamicQuantizeLinear": 11, "MatMulInteger": 10,
+    "QLinearConv": 10, "QLinearMatMul": 10, "QuantizeLinear": 10,
     # pooling
     "AveragePool": 1, "GlobalAveragePool": 1, "GlobalLpPool": 2, "GlobalMaxPool": 1, "LpPool": 2,
     "MaxPool": 1,

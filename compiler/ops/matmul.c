@@ -52,6 +52,7 @@
 
 #include "emit/emit.h"
 #include "ops/epilogue.h"
+#include "ops/matmul.h"
 #include "ops/op.h"
 
 /* ---------------- the packed GEMM of the SIMD targets ---------------- */
@@ -160,15 +161,6 @@ enum { SCALAR_ROW_UNIT = 8 };
 
 /* ---------------- MatMul ---------------- */
 
-/* The shape algebra of one MatMul. */
-typedef struct MatMulDims {
-  int64_t M, K, N;
-  Shape batch;                        /* broadcast batch dims of the output */
-  int64_t a_stride[IR_MAX_RANK];      /* per output batch dim, elements between A matrices (0 = broadcast) */
-  int64_t b_stride[IR_MAX_RANK];
-  Shape out;
-} MatMulDims;
-
 /* Strides of an operand's batch dims (its dims before the last two, right-aligned
  * to the output's batch) as seen from the output batch index. */
 static void operand_batch_strides(const Shape *s, int mat_dims, const Shape *batch, int64_t matrix, int64_t *st) {
@@ -190,9 +182,12 @@ static int matmul_dims(Graph *g, Node *n, MatMulDims *md) {
   if (!a || !b) return node_err(g, n, "expects 2 inputs A and B");
   if (a->dtype != b->dtype)
     return node_err(g, n, "A is %s but B is %s", dtype_name(a->dtype), dtype_name(b->dtype));
-  if (a->shape.rank < 1 || b->shape.rank < 1) return node_err(g, n, "A and B must have rank >= 1 (got %d and %d)",
-                                                              a->shape.rank, b->shape.rank);
-  const Shape *sa = &a->shape, *sb = &b->shape;
+  return matmul_shape_dims(g, n, &a->shape, &b->shape, md);
+}
+
+int matmul_shape_dims(Graph *g, Node *n, const Shape *sa, const Shape *sb, MatMulDims *md) {
+  if (sa->rank < 1 || sb->rank < 1)
+    return node_err(g, n, "A and B must have rank >= 1 (got %d and %d)", sa->rank, sb->rank);
   int a_mat = sa->rank >= 2 ? 2 : 1, b_mat = sb->rank >= 2 ? 2 : 1;
   md->M = a_mat == 2 ? sa->d[sa->rank - 2] : 1;
   md->K = sa->d[sa->rank - 1];
@@ -276,7 +271,7 @@ static int require_float(Graph *g, Node *n, const Tensor *t, const char *what) {
 }
 
 /* "(const ptrdiff_t[]){a, b, c}": a literal array the kernel reads by pointer. */
-static const char *ptrdiff_literal(const int64_t *v, int n, char *buf, size_t nbuf) {
+const char *ptrdiff_literal(const int64_t *v, int n, char *buf, size_t nbuf) {
   size_t k = (size_t)snprintf(buf, nbuf, "(const ptrdiff_t[]){");
   for (int i = 0; i < n && k < nbuf; i++) k += (size_t)snprintf(buf + k, nbuf - k, "%s%" PRId64, i ? ", " : "", v[i]);
   if (k < nbuf) snprintf(buf + k, nbuf - k, "}");
