@@ -29,6 +29,12 @@
  * --weights-mode file compiles with `vitc compile --weights file` and runs the harness
  * with --weights BUNDLE/NAME.weights (the default, embed, keeps the weights in NAME.c).
  *
+ * --compare quantized judges a quantized (QDQ) model: ONNX Runtime evaluates the graph by the spec
+ * (graphOptimizationLevel disabled: the float Q/DQ semantics, not its int8 kernels) and each float
+ * output must be within QUANT_REL_L2 relative L2 and QUANT_COSINE cosine of it: after many layers
+ * of rounding at each quantize step, results agree at the percent level, not to 1e-4 (docs/int8.md).
+ * ctest passes it for the models named *_qdq.onnx.
+ *
  * --determinism compiles one model twice for each target (in both weights modes), from differently spelled
  * paths into different folders, and requires byte-identical bundles: generated files must
  * carry no time stamps, absolute paths or other run-dependent bytes.
@@ -41,6 +47,7 @@
  * cleared at start). */
 #define _GNU_SOURCE
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +56,8 @@
 #include "testutil.h"
 
 #define RTOL 1e-4
+#define QUANT_REL_L2 0.05
+#define QUANT_COSINE 0.999
 #define ORT_TIMEOUT 600
 #define VITC_TIMEOUT 600
 #define CC_TIMEOUT 900
@@ -64,6 +73,7 @@ static struct {
   bool weights_file;    /* --weights-mode file */
   const char *shapes[8]; /* --shape NAME=DxD..., for exports with dynamic dims: to vitc and ONNX Runtime */
   int n_shapes;
+  bool quantized;       /* --compare quantized */
 } opt;
 
 /* Appends "--shape S" for each --shape to argv at *argc. */
@@ -148,8 +158,9 @@ static void free_sets(RefSet *sets, int n) {
 static bool seeded_set(const ModelInfo *mi, const char *work, long seed, RefSet *sets, int *n) {
   char *dir = tu_printf("%s/seed%ld", work, seed), *seed_s = tu_printf("%ld", seed);
   char *ort_js = VITC_SOURCE_DIR "/tests/ort/ort_run.js";
-  char *argv[12 + 2 * 8] = {"node", ort_js, (char *)opt.model, "--gen-inputs", dir, "--seed", seed_s, "--out-dir", dir};
+  char *argv[14 + 2 * 8] = {"node", ort_js, (char *)opt.model, "--gen-inputs", dir, "--seed", seed_s, "--out-dir", dir};
   int argc = 9;
+  if (opt.quantized) argv[argc++] = "--opt-level", argv[argc++] = "disabled";
   add_shape_args(argv, &argc);
   argv[argc] = NULL;
   double secs;
@@ -163,6 +174,23 @@ static bool seeded_set(const ModelInfo *mi, const char *work, long seed, RefSet 
   free(dir);
   free(seed_s);
   return ok;
+}
+
+/* Relative L2 distance and cosine of two float32 files (--compare quantized); whether
+ * they are within QUANT_REL_L2 and QUANT_COSINE. */
+static bool quant_compare(const char *got_path, const char *ref_path, double *rel, double *cos) {
+  size_t ng, nr;
+  float *got = tu_read_file(got_path, &ng), *ref = tu_read_file(ref_path, &nr);
+  double dd = 0, rr = 0, gg = 0, gr = 0;
+  *rel = INFINITY, *cos = 0;
+  if (got && ref && ng == nr)
+    for (size_t i = 0; i < nr / 4; i++) {
+      double g = got[i], r = ref[i];
+      dd += (g - r) * (g - r), rr += r * r, gg += g * g, gr += g * r;
+    }
+  if (got && ref && ng == nr && rr > 0 && gg > 0) *rel = sqrt(dd / rr), *cos = gr / sqrt(gg * rr);
+  free(got), free(ref);
+  return *rel <= QUANT_REL_L2 && *cos >= QUANT_COSINE;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -240,7 +268,17 @@ static int check_set(const Platform *p, const char *label, const ModelInfo *mi, 
   double secs;
   char *what = tu_printf("[%s] %s: running the harness", label, s->label);
   if (!run_ok(what, argv, RUN_TIMEOUT, &secs)) failures = mi->n_out ? mi->n_out : 1;
-  for (int k = 0; k < mi->n_out && !failures; k++) {
+  for (int k = 0; k < mi->n_out && !failures && opt.quantized; k++) {
+    double rel, cos;
+    char sb[128];
+    bool ok = quant_compare(outs[k], s->ref[k], &rel, &cos);
+    printf("  [%s] %s: output %d '%s' %s%s: rel_l2 %.4g (max %g) cosine %.7f (min %g): %s (run %.3f s)\n", label,
+           s->label, k, mi->out[k].name, dtype_name(mi->out[k].dtype),
+           mi->out[k].shape.rank >= 0 ? shape_str(&mi->out[k].shape, sb, sizeof sb) : "", rel, QUANT_REL_L2, cos,
+           QUANT_COSINE, ok ? "ok" : "FAIL", secs);
+    failures += !ok;
+  }
+  for (int k = 0; k < mi->n_out && !failures && !opt.quantized; k++) {
     CompareResult cr;
     char sb[128];
     tu_compare_files(mi->out[k].dtype, outs[k], s->ref[k], RTOL, &cr);
@@ -502,7 +540,8 @@ static int targets_here(void) {
 
 static int usage(void) {
   fprintf(stderr, "usage: check_models --model M.onnx [--input IN.bin --ref REF.bin] [--seeds A,B] [--targets T,...]\n"
-                  "                    [--platform P] [--weights-mode embed|file] [--shape NAME=DxD...]   (P: %s)\n"
+                  "                    [--platform P] [--weights-mode embed|file] [--shape NAME=DxD...] [--compare quantized]\n"
+                  "                    (P: %s)\n"
                   "       check_models --determinism M.onnx\n"
                   "       check_models --targets-here\n",
           tu_arm_platform_names());
@@ -523,6 +562,10 @@ static int parse_args(int argc, char **argv) {
     else if (strcmp(a, "--shape") == 0) {
       if (opt.n_shapes == 8) return usage();
       opt.shapes[opt.n_shapes++] = v;
+    }
+    else if (strcmp(a, "--compare") == 0) {
+      if (strcmp(v, "quantized") != 0 && strcmp(v, "tol") != 0) return usage();
+      opt.quantized = strcmp(v, "quantized") == 0;
     }
     else if (strcmp(a, "--weights-mode") == 0) {
       if (strcmp(v, "file") != 0 && strcmp(v, "embed") != 0) return usage();

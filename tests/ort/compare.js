@@ -2,6 +2,11 @@
 // Compare two raw little-endian tensors.
 //
 // Usage: node tests/ort/compare.js GOT.bin REF.bin [--dtype float32] [--rtol 1e-4]
+//        node tests/ort/compare.js GOT.bin REF.bin --rel-l2 MAX --cosine MIN
+//
+// The second form judges quantized models (docs/int8.md), whose outputs agree with a reference at the
+// percent level, not to 1e-4: it prints `rel_l2 X cosine C` (||got - ref|| / ||ref|| and the cosine of the
+// two as vectors, in double) and exits 0 iff rel_l2 <= MAX and cosine >= MIN (and no NaN).
 //
 // Prints `max_abs_err E max_abs_ref R tol T` on stdout, where E = max |got - ref|, R = max |ref| over finite
 // reference values and T = rtol * max(1, R). Exits 0 iff the sizes match, E <= T, and every NaN in either
@@ -28,10 +33,16 @@ const DTYPES = {
 const files = [];
 let dtype = 'float32';
 let rtol = 1e-4;
+let relL2Max = null, cosineMin = null;
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const t = argv[i];
-  if (t === '--dtype' || t === '--rtol') {
+  if (t === '--rel-l2' || t === '--cosine') {
+    if (i + 1 >= argv.length) die(`${t} needs a value`);
+    const v = Number(argv[++i]);
+    if (!isFinite(v)) die(`${t} expects a number`);
+    if (t === '--rel-l2') relL2Max = v; else cosineMin = v;
+  } else if (t === '--dtype' || t === '--rtol') {
     if (i + 1 >= argv.length) die(`${t} needs a value`);
     const v = argv[++i];
     if (t === '--dtype') {
@@ -63,6 +74,19 @@ const got = load(files[0]);
 const ref = load(files[1]);
 if (got.length !== ref.length) {
   die(`size mismatch: '${files[0]}' has ${got.length} ${dtype} elements, '${files[1]}' has ${ref.length}`);
+}
+
+if (relL2Max !== null || cosineMin !== null) {
+  let dd = 0, rr = 0, gg = 0, gr = 0;
+  for (let i = 0; i < ref.length; i++) {
+    const g = Number(got[i]), r = Number(ref[i]);
+    dd += (g - r) * (g - r); rr += r * r; gg += g * g; gr += g * r;
+  }
+  const relL2 = Math.sqrt(dd / rr), cosine = gr / Math.sqrt(gg * rr);
+  process.stdout.write(`rel_l2 ${relL2.toPrecision(6)} cosine ${cosine.toPrecision(8)}\n`);
+  if (!(relL2 <= (relL2Max === null ? Infinity : relL2Max)) || !(cosine >= (cosineMin === null ? -Infinity : cosineMin)))
+    die(`rel_l2 ${relL2.toPrecision(6)} (max ${relL2Max}) or cosine ${cosine.toPrecision(8)} (min ${cosineMin}) out of bounds`);
+  process.exit(0);
 }
 
 let maxErr = 0, maxRef = 0, errAt = -1, bad = null;

@@ -20,7 +20,9 @@
 // Outputs: raw little-endian data in graph output order, to the --out files (one per output, in order)
 //          or to DIR/ort_output0.bin, DIR/ort_output1.bin, ... with --out-dir DIR.
 // Session: single-threaded by default (intraOpNumThreads=1, interOpNumThreads=1, sequential execution),
-//          graphOptimizationLevel 'all'. --threads T sets intraOpNumThreads=T.
+//          graphOptimizationLevel 'all'. --threads T sets intraOpNumThreads=T. --opt-level disabled evaluates
+//          the graph node by node as the spec defines it (a QDQ model's float Q/DQ semantics, not ONNX
+//          Runtime's fused int8 kernels: docs/int8.md); basic and extended are ONNX Runtime's other levels.
 // --bench N: after the reference run (whose outputs are written) and 3 warm-up runs, time N runs and print
 //          `median_ms X` on stdout. Nothing else is ever printed on stdout; diagnostics go to stderr.
 // Errors:  one line `ort_run: error: ...` on stderr, exit status 1.
@@ -59,7 +61,7 @@ const DTYPES = {
 };
 
 function parseArgs(argv) {
-  const a = { model: null, ins: [], outs: [], outDir: null, genDir: null, seed: 0, shapes: {}, bench: 0, threads: 1 };
+  const a = { model: null, ins: [], outs: [], outDir: null, genDir: null, seed: 0, shapes: {}, bench: 0, threads: 1, optLevel: 'all' };
   const need = (i, flag) => {
     if (i + 1 >= argv.length) die(`${flag} needs a value`);
     return argv[i + 1];
@@ -80,6 +82,12 @@ function parseArgs(argv) {
       case '--seed': a.seed = posInt(need(i, t), t, true); i++; break;
       case '--bench': a.bench = posInt(need(i, t), t, false); i++; break;
       case '--threads': a.threads = posInt(need(i, t), t, false); i++; break;
+      case '--opt-level': {
+        a.optLevel = need(i, t); i++;
+        if (!['disabled', 'basic', 'extended', 'all'].includes(a.optLevel))
+          die(`--opt-level expects disabled, basic, extended or all, got '${a.optLevel}'`);
+        break;
+      }
       case '--shape': {
         const s = need(i, t); i++;
         const m = /^([^=]+)=(\d+(?:x\d+)*)$/.exec(s);
@@ -89,7 +97,7 @@ function parseArgs(argv) {
       }
       case '-h': case '--help':
         process.stderr.write('usage: node ort_run.js MODEL.onnx [--in IN.bin ...] [--gen-inputs DIR --seed N] ' +
-          '[--shape NAME=1x3x32x32] [--out OUT.bin ...] [--out-dir DIR] [--bench N] [--threads T]\n');
+          '[--shape NAME=1x3x32x32] [--out OUT.bin ...] [--out-dir DIR] [--bench N] [--threads T] [--opt-level L]\n');
         process.exit(0);
         break;
       default:
@@ -244,7 +252,7 @@ async function main() {
     intraOpNumThreads: a.threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
+    graphOptimizationLevel: a.optLevel,
     executionProviders: ['cpu'],
     logSeverityLevel: 3,
   };
