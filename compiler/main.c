@@ -235,6 +235,7 @@ static int cmd_compile(Args *a) {
  * Build systems read it (runtime/cmake/vitcAddModel.cmake), so the flags live only in target.c. */
 static int cmd_targets(void) {
   for (int i = 0; target_at(i); i++) printf("%s: %s\n", target_at(i)->name, target_at(i)->cflags);
+  for (int i = 0; target_sub_at(i); i++) printf("%s: %s\n", target_sub_at(i)->name, target_sub_at(i)->cflags);
   char why[400];
   const Target *t = target_native(why, sizeof why);
   printf("native = %s (%s)\n", t->name, why);

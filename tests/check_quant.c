@@ -6,7 +6,10 @@
  * NaN to the minimum, per-axis scales, DynamicQuantizeLinear's scale and zero
  * point, integer products summed exactly (255 * 127 * K, no 16-bit saturation).
  * Ops: shape inference and each refusal (one error naming the node and what was
- * expected). The whole ops against ONNX's expected outputs run in
+ * expected). The pass passes/fuse_qdq_gemm.c: a QDQ Linear (with bias and GELU)
+ * becomes one vitc.QGemm reading x itself, and each near miss (weight zero point 1,
+ * uint8 weights, a Q with other parameters than its DQ, a per-axis activation
+ * scale, a weight scale along K) does not, or reads xq. The whole ops against ONNX's expected outputs run in
  * check_conformance (the 17 backend cases of these ops, every target). */
 #define _POSIX_C_SOURCE 200809L
 #include <check.h>
@@ -19,6 +22,7 @@
 #include "ir/diag.h"
 #include "ir/graph.h"
 #include "ops/op.h"
+#include "passes/passes.h"
 #include "quant/x-quant-scalar.c"
 
 /* ---------------------------------------------------------------- kernels */
@@ -215,6 +219,72 @@ START_TEST(test_ops_refuse) {
 }
 END_TEST
 
+/* ---------------------------------------------------------------- the pass */
+
+enum { MISS_NONE, MISS_W_ZP, MISS_W_U8, MISS_Q_PARAMS, MISS_A_AXIS, MISS_W_AXIS_K };
+
+/* x [4, 8] -> Q -> DQ -> MatMul(., DQ(wq [8, 6])) -> Add(bias) -> Gelu; with a near miss.
+ * Returns the vitc.QGemm count after fold_constants and fuse_qdq_gemm, and in *reads_x
+ * whether the fused node reads x (the quantize fused). */
+static int qdq_linear(int miss, int *reads_x) {
+  int x = act(DT_FLOAT, 2, (const int64_t[]){4, 8});
+  int sa = cst(DT_FLOAT, miss == MISS_A_AXIS ? 8 : 1, 0.02), za = cst(DT_UINT8, miss == MISS_A_AXIS ? 8 : 1, 128);
+  int q = node(OP_QuantizeLinear, (const int[]){x, sa, za}, 3, 1);
+  int sd = miss == MISS_Q_PARAMS ? cst(DT_FLOAT, 1, 0.03) : sa;
+  int dq = node(OP_DequantizeLinear, (const int[]){G->n[q].out[0], sd, za}, 3, 1);
+  Shape ws = {2, {8, 6}};
+  DType wt = miss == MISS_W_U8 ? DT_UINT8 : DT_INT8;
+  void *wv = xcalloc(48, 1);
+  for (int i = 0; i < 48; i++) ((int8_t *)wv)[i] = (int8_t)(i % 7);
+  int w = graph_add_const(G, "wq", wt, &ws, wv);
+  int swn = miss == MISS_W_AXIS_K ? 8 : 6;
+  int dw = node(OP_DequantizeLinear, (const int[]){w, cst(DT_FLOAT, swn, 0.01), cst(wt, swn, miss == MISS_W_ZP ? 1 : 0)}, 3, 1);
+  node_add_attr(G, dw, "axis", ATTR_INT)->i = miss == MISS_W_AXIS_K ? 0 : 1;
+  if (miss == MISS_A_AXIS) node_add_attr(G, q, "axis", ATTR_INT)->i = 1, node_add_attr(G, dq, "axis", ATTR_INT)->i = 1;
+  int mm = node(OP_MatMul, (const int[]){G->n[dq].out[0], G->n[dw].out[0]}, 2, 1);
+  int add = node(OP_Add, (const int[]){G->n[mm].out[0], cst(DT_FLOAT, 6, 0.5)}, 2, 1);
+  int ge = node(OP_Gelu, (const int[]){G->n[add].out[0]}, 1, 1);
+  int y = G->n[ge].out[0];
+  G->t[y].is_output = true;
+  G->outputs = xmalloc(sizeof(int));
+  G->outputs[0] = y;
+  G->n_outputs = 1;
+  ck_assert_int_ge(pass_fold_constants(G), 0);
+  ck_assert_int_ge(pass_fuse_qdq_gemm(G), 0);
+  int count = 0;
+  *reads_x = 0;
+  for (int i = 0; i < G->nn; i++)
+    if (!G->n[i].dead && G->n[i].op == OP_VitcQGemm) {
+      count++;
+      *reads_x = G->n[i].in[0] == x;
+      ck_assert_int_eq(G->n[i].n_in, 3); /* bias taken */
+      ck_assert_int_eq(attr_int(&G->n[i], "activation", -1), 1); /* GELU (erf) taken */
+      ck_assert_int_eq(G->n[i].out[0], y);
+    }
+  return count;
+}
+
+START_TEST(test_pass_fires) {
+  int reads_x;
+  ck_assert_int_eq(qdq_linear(MISS_NONE, &reads_x), 1);
+  ck_assert_msg(reads_x, "the quantize is fused: the GEMM reads x");
+}
+END_TEST
+
+START_TEST(test_pass_near_misses) {
+  static const int misses[] = {MISS_W_ZP, MISS_W_U8, MISS_A_AXIS, MISS_W_AXIS_K};
+  int reads_x;
+  ck_assert_int_eq(qdq_linear(misses[_i], &reads_x), 0);
+}
+END_TEST
+
+START_TEST(test_pass_q_params_differ) {
+  int reads_x;
+  ck_assert_int_eq(qdq_linear(MISS_Q_PARAMS, &reads_x), 1); /* fused, on xq: the Q stays */
+  ck_assert_msg(!reads_x, "a Q with other parameters than its DQ is not fused into the GEMM");
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("quant");
   TCase *k = tcase_create("kernels");
@@ -228,6 +298,9 @@ int main(void) {
   tcase_add_checked_fixture(o, setup, teardown);
   tcase_add_test(o, test_ops_infer);
   tcase_add_test(o, test_ops_refuse);
+  tcase_add_test(o, test_pass_fires);
+  tcase_add_loop_test(o, test_pass_near_misses, 0, 4);
+  tcase_add_test(o, test_pass_q_params_differ);
   suite_add_tcase(s, o);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

@@ -36,20 +36,44 @@ enum {
 
 static const Target targets[] = {
     /* no packed GEMM: the reference kernels of templates/gemm/f32-gemm-scalar.c */
-    {"scalar", "scalar", NULL, "", 16, 0, 0, NULL, NULL, NULL},
+    {"scalar", "scalar", NULL, "", 16, 0, 0, NULL, NULL, NULL, 0},
     {"avx2", "avx2", "immintrin.h", "-mavx2 -mfma", 32, GEMM_MR_avx2, GEMM_NR_avx2, "templates/simd/avx2.h",
-     "x86_64-linux-gnu", avx2_isa},
+     "x86_64-linux-gnu", avx2_isa, 0},
     {"avx512", "avx512", "immintrin.h", "-mavx512f -mavx512vl -mavx512bw -mavx512dq -mfma", 64, GEMM_MR_avx512,
-     GEMM_NR_avx512, "templates/simd/avx512.h", "x86_64-linux-gnu", avx512_isa},
+     GEMM_NR_avx512, "templates/simd/avx512.h", "x86_64-linux-gnu", avx512_isa, 0},
     /* one bundle for AArch64 and ARMv7-A: validated for aarch64 unless told (--triple arm-linux-gnueabihf) */
     {"neon", "neon", "arm_neon.h", "", 16, GEMM_MR_neon, GEMM_NR_neon, "templates/simd/neon.h", "aarch64-linux-gnu",
-     neon_isa},
+     neon_isa, 0},
 };
 
+static const char *const avx512_vnni_isa[] = {X86_AVX2_HEADERS,   "f16cintrin.h",       "avx512fintrin.h",
+                                              "avx512vlintrin.h", "avx512bwintrin.h",   "avx512dqintrin.h",
+                                              "avx512vlbwintrin.h", "avx512vldqintrin.h", "avx512vnniintrin.h",
+                                              "avx512vlvnniintrin.h", NULL};
+
+/* Sub-targets (target.h): the row of their ISA plus one feature of the int8 GEMM. */
+static const Target subtargets[] = {
+    {"avx512_vnni", "avx512", "immintrin.h", "-mavx512f -mavx512vl -mavx512bw -mavx512dq -mfma -mavx512vnni", 64,
+     GEMM_MR_avx512, GEMM_NR_avx512, "templates/simd/avx512.h", "x86_64-linux-gnu", avx512_vnni_isa, TARGET_F_VNNI},
+    /* AArch64 only: Armv8.2-A with the dot-product extension (Cortex-A55/A76 and later) */
+    {"neon_dotprod", "neon", "arm_neon.h", "-march=armv8.2-a+dotprod", 16, GEMM_MR_neon, GEMM_NR_neon,
+     "templates/simd/neon.h", "aarch64-linux-gnu", neon_isa, TARGET_F_DOTPROD},
+};
+
+/* Row i of both tables, the ISA rows first; NULL past their end. */
+static const Target *any_row(unsigned i) {
+  unsigned nt = sizeof targets / sizeof targets[0], ns = sizeof subtargets / sizeof subtargets[0];
+  return i < nt ? &targets[i] : i < nt + ns ? &subtargets[i - nt] : NULL;
+}
+
 const Target *target_find(const char *name) {
-  for (unsigned i = 0; i < sizeof targets / sizeof targets[0]; i++)
-    if (strcmp(targets[i].name, name) == 0) return &targets[i];
+  for (unsigned i = 0; any_row(i); i++)
+    if (strcmp(any_row(i)->name, name) == 0) return any_row(i);
   return NULL;
+}
+
+const Target *target_sub_at(int i) {
+  return i >= 0 && i < (int)(sizeof subtargets / sizeof subtargets[0]) ? &subtargets[i] : NULL;
 }
 
 const Target *target_at(int i) {
@@ -57,10 +81,10 @@ const Target *target_at(int i) {
 }
 
 const char *target_names(void) {
-  static char names[128]; /* read from the table on first use */
+  static char names[160]; /* read from the tables on first use: the ISA rows, then the sub-targets */
   if (!names[0])
-    for (unsigned i = 0; i < sizeof targets / sizeof targets[0]; i++)
-      snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "", targets[i].name);
+    for (unsigned i = 0; any_row(i); i++)
+      snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "", any_row(i)->name);
   return names;
 }
 
@@ -80,10 +104,11 @@ const Target *target_native(char *why, size_t n) {
   /* Every feature is tested (no short circuit), so the message lists them all. */
   int avx512 = CPU_HAS("avx512f") & CPU_HAS("avx512vl") & CPU_HAS("avx512bw") & CPU_HAS("avx512dq");
   int avx2 = CPU_HAS("avx2") & CPU_HAS("fma");
+  int vnni = CPU_HAS("avx512vnni");
   const char *pick = avx512 && avx2 ? "avx512" : avx2 ? "avx2" : "scalar";
   if (have[0]) snprintf(why, n, "this CPU has %s%s%s", have, lack[0] ? "; lacks " : "", lack);
   else snprintf(why, n, "this CPU lacks %s", lack);
-  return target_find(pick);
+  return avx512 && avx2 && vnni ? &subtargets[0] : target_find(pick);
 }
 #elif defined(__aarch64__) || defined(__ARM_NEON)
 const Target *target_native(char *why, size_t n) {

@@ -31,7 +31,16 @@ typedef struct Target {
   const char *triple;        /* the triple its bundles are checked for (vitc validate); NULL: the host's */
   const char *const *intrin_isa; /* the compiler's intrinsics headers its -m flags enable, by file name
                                   * (clang's: avx512fintrin.h ...), NULL-terminated; NULL: none */
+  unsigned features;         /* TARGET_F_*: what a sub-target adds to its ISA's row */
 } Target;
+
+/* Sub-targets: a row of an ISA (same templates, shim and fp32 kernels) with one more
+ * CPU feature that only the int8 GEMM uses (templates/gemm/qs8-gemm-pack.c,
+ * docs/int8.md): avx512_vnni (vpdpbusd) and neon_dotprod (Armv8.2-A sdot; a
+ * Raspberry Pi 5, not a Pi 4). target_find() knows them; target_at() lists only
+ * the ISA rows, target_sub_at() the sub-targets. */
+enum { TARGET_F_VNNI = 1, TARGET_F_DOTPROD = 2 };
+const Target *target_sub_at(int i);
 
 /* The table row called name, NULL if none ("native" is not a row: see target_native). */
 const Target *target_find(const char *name);

@@ -161,23 +161,13 @@ int pm_activation(const Graph *g, int y, int *last) {
   return act >= VITC_GEMM_ACT_LEAKY_RELU ? -1 : act; /* callers that carry no parameters */
 }
 
-/* What follows a product's output y (N columns): bias (if allowed), activation,
- * gate, residual; the nodes it spans. */
-typedef struct Chain {
-  int bias, act, gate_mode, gate, res;
-  float alpha, beta; /* the activation's parameters */
-  int last, y;   /* the chain's last node and output */
-  int kill[8];   /* nodes of the chain before the last */
-  int nk;
-} Chain;
-
 static void step(Chain *c, int node, int out) {
   c->kill[c->nk++] = c->last;
   c->last = node;
   c->y = out;
 }
 
-static void match_chain(Graph *g, int first, int y, int64_t N, bool bias_step, Chain *c) {
+void pm_epilogue_chain(Graph *g, int first, int y, int64_t N, bool bias_step, Chain *c) {
   *c = (Chain){.bias = -1, .act = VITC_GEMM_ACT_NONE, .gate = -1, .res = -1, .last = first, .y = y};
   int u = pm_only_user(g, y);
   /* bias */
@@ -220,16 +210,14 @@ static void match_chain(Graph *g, int first, int y, int64_t N, bool bias_step, C
   }
 }
 
-/* Replace the chain by node `op` reading in0, in1, in2 and the chain's residual and
- * gate; returns the new node. */
-static int rewrite_chain(Graph *g, const Chain *c, OpKind op, const char *name, int in0, int in1, int in2) {
+int pm_rewrite_chain(Graph *g, const Chain *c, OpKind op, const char *name, int in0, int in1, int in2) {
   for (int k = 0; k < c->nk; k++) g->n[c->kill[k]].dead = true;
   int in[5] = {in0, in1, in2, c->res, c->gate};
   int n_in = c->gate >= 0 ? 5 : c->res >= 0 ? 4 : in2 >= 0 ? 3 : 2;
   int y = c->y;
   int ni = pm_replace(g, c->last, op, name, in, n_in, &y, 1);
   if (c->act != VITC_GEMM_ACT_NONE) node_add_attr(g, ni, "activation", ATTR_INT)->i = c->act;
-  else if (op == OP_VitcGemm) node_add_attr(g, ni, "activation", ATTR_INT)->i = 0;
+  else if (op != OP_VitcConv) node_add_attr(g, ni, "activation", ATTR_INT)->i = 0;
   if (c->act >= VITC_GEMM_ACT_LEAKY_RELU) {
     Attr *p = node_add_attr(g, ni, "activation_params", ATTR_FLOATS);
     p->n = 2;
@@ -295,12 +283,12 @@ static int try_product(Graph *g, int mi) {
   if (g->t[a].shape.d[g->t[a].shape.rank - 1] != K) return 0;
 
   Chain c;
-  match_chain(g, mi, y, N, bias < 0, &c);
+  pm_epilogue_chain(g, mi, y, N, bias < 0, &c);
   if (bias < 0) bias = c.bias;
   int64_t a_off = 0, lda = 0;
   int wide = column_source(g, a, &a_off, &lda);
   char *name = pm_name(g->n[mi].name, "Gemm");
-  int ni = rewrite_chain(g, &c, OP_VitcGemm, name, wide >= 0 ? wide : a, w, bias);
+  int ni = pm_rewrite_chain(g, &c, OP_VitcGemm, name, wide >= 0 ? wide : a, w, bias);
   free(name);
   if (wide >= 0) {
     Attr *at = node_add_attr(g, ni, "a", ATTR_INTS);
@@ -351,11 +339,11 @@ static int try_conv(Graph *g, int ci) {
     first = badd, y = g->n[badd].out[0];
   }
   Chain c;
-  match_chain(g, first, y, 0, false, &c);
+  pm_epilogue_chain(g, first, y, 0, false, &c);
   if (c.last == ci) return 0;
   char *name = pm_name(g->n[ci].name, "Conv");
   g->n[ci].dead = true; /* (already among the chain's nodes unless the chain starts at the bias Add) */
-  int ni = rewrite_chain(g, &c, OP_VitcConv, name, in0, in1, in2);
+  int ni = pm_rewrite_chain(g, &c, OP_VitcConv, name, in0, in1, in2);
   free(name);
   pm_copy_attrs(g, ni, &g->n[ci]); /* the Conv's geometry (it is dead, not yet freed) */
   return 1;

@@ -56,6 +56,23 @@ int pm_activation(const Graph *g, int t, int *last);
  * activations with parameters: *alpha, *beta; *extra is the first node of a
  * two-node form (the Sigmoid, HardSigmoid or Mul that *last reads), else -1. */
 int pm_activation_params(Graph *g, int t, int *last, int *extra, float *alpha, float *beta);
+/* What follows a product's output y (N columns): bias (if allowed), activation,
+ * gate, residual; the nodes it spans (passes/fuse_gemm_epilogue.c, shared with
+ * fuse_qdq_gemm.c, whose int8 GEMM takes the same epilogue). */
+typedef struct Chain {
+  int bias, act, gate_mode, gate, res;
+  float alpha, beta; /* the activation's parameters */
+  int last, y;   /* the chain's last node and output */
+  int kill[8];   /* nodes of the chain before the last */
+  int nk;
+} Chain;
+/* The chain after node `first` whose output is y: a bias Add (when bias_step), an
+ * activation, a gate, a residual Add, each only if its input is read by it alone. */
+void pm_epilogue_chain(Graph *g, int first, int y, int64_t N, bool bias_step, Chain *c);
+/* Replace the chain by node `op` reading in0, in1, in2 and the chain's residual and
+ * gate (the chain's other nodes die); returns the new node, with the activation
+ * (its parameters) and gate attributes of the chain. */
+int pm_rewrite_chain(Graph *g, const Chain *c, OpKind op, const char *name, int in0, int in1, int in2);
 
 /* Replace the node at index `at` (the pattern's last node, which is marked dead)
  * by a new node of `op` with the given inputs and outputs, placed in the same

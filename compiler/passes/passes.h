@@ -38,9 +38,11 @@ int pass_fuse_filter_tokens(Graph *g);
 int pass_concat_projections(Graph *g);
 int pass_fuse_attention(Graph *g);
 int pass_fuse_attention_rows(Graph *g);
+int pass_fuse_qdq_gemm(Graph *g);
 int pass_fuse_gemm_epilogue(Graph *g);
 int pass_fold_scale(Graph *g);
 int pass_eliminate_dead(Graph *g);
+
 /* fuse_gemm_epilogue's rewrite without its check that vitc.Gemm is implemented (tests). */
 int rewrite_gemm_epilogue(Graph *g);
 

@@ -15,7 +15,10 @@
  * read one tensor become one GEMM over their concatenated weights (MABViT), before
  * attention so that pass traces q, k and v to that GEMM's output; attention
  * becomes one op, and the transposes of token rows around its projections
- * (torch's sequence-first MultiheadAttention) go into its strides; and last,
+ * (torch's sequence-first MultiheadAttention) go into its strides; a QDQ model's
+ * quantized Linears (DequantizeLinear on both operands) become int8 GEMMs with the
+ * fp32 GEMM's epilogue (before fuse_gemm_epilogue, which would otherwise take
+ * their Adds, and which then sees the weights it folds); and last,
  * products by constant weights take their bias, activation and residual add as
  * a GEMM epilogue (it needs the Gelu ops recognized above, and runs after
  * attention so that pass sees the plain MatMul/Add it matches, and the
@@ -55,6 +58,8 @@ const Pass vitc_pipeline[] = {
     {"fuse_attention", pass_fuse_attention, "softmax(Q K^T * scale) V with its head split/merge copies -> vitc.Attention", 0},
     {"fuse_attention_rows", pass_fuse_attention_rows,
      "token-row Transposes around vitc.Attention's projections (sequence-first MultiheadAttention) -> its strides", 0},
+    {"fuse_qdq_gemm", pass_fuse_qdq_gemm,
+     "DQ(x_q) @ DQ(w_q) (a QDQ model's Linear) + bias, activation, residual -> vitc.QGemm, the int8 GEMM", 0},
     {"fuse_gemm_epilogue", pass_fuse_gemm_epilogue, "MatMul/Gemm by constant weights + bias, GELU/ReLU, residual -> vitc.Gemm", 0},
     {"fold_scale", pass_fold_scale,
      "x * 2^k (NOSE) into its readers: LayerNorm eps / 4^k, GEMM residual scale; exact for finite activations",
