@@ -31,6 +31,7 @@ static void usage(FILE *f) {
   fprintf(f,
           "usage:\n"
           "  vitc compile MODEL.onnx -o DIR [--target T] [--name NAME] [--main] [--shape INPUT=DxDx...]...\n"
+          "               [--quantize int8 [--calibrate PATH | --calibrate-random N]]\n"
           "               [--const INPUT=FILE.pb|FILE.npy|v1,v2,...]...\n"
           "               [--dump-after PASS|all] [--strict-nan] [--threads N] [--weights embed|file] [--trace] [--quiet]\n"
           "  vitc inspect MODEL.onnx [--shape INPUT=DxDx...]... [--const INPUT=VALUE]...\n"
@@ -70,6 +71,10 @@ typedef struct Args {
   int n_ov;
   ConstOverride co[32]; /* --const NAME=FILE.pb|FILE.npy|v1,v2,... */
   int n_co;
+  char *shape_args[32];  /* the --shape values as given (for the calibration's compile) */
+  bool quantize;         /* --quantize int8 (passes/quantize_int8.c, docs/int8.md) */
+  const char *calibrate; /* --calibrate PATH */
+  long calibrate_random; /* --calibrate-random N */
 } Args;
 
 static int parse_args(int argc, char **argv, Args *a) {
@@ -102,8 +107,20 @@ static int parse_args(int argc, char **argv, Args *a) {
       if (a->n_co == 32) return vitc_err("too many --const options"), 1;
       if (const_override_parse(val, &a->co[a->n_co++])) return 1;
     }
+    else if (OPTVAL("--quantize")) {
+      if (strcmp(val, "int8") != 0) return vitc_err("--quantize '%s': only int8 is supported", val), 1;
+      a->quantize = true;
+    }
+    else if (OPTVAL("--calibrate")) a->calibrate = val;
+    else if (OPTVAL("--calibrate-random")) {
+      char *end;
+      a->calibrate_random = strtol(val, &end, 10);
+      if (*end || a->calibrate_random < 1 || a->calibrate_random > 100000)
+        return vitc_err("--calibrate-random '%s' is not a count in 1..100000", val), 1;
+    }
     else if (OPTVAL("--shape")) {
       if (a->n_ov == 32) return vitc_err("too many --shape options"), 1;
+      a->shape_args[a->n_ov] = (char *)val;
       if (shape_override_parse(val, &a->ov[a->n_ov++])) return 1;
     } else if (strcmp(s, "--main") == 0) a->main_harness = true;
     else if (strcmp(s, "--strict-nan") == 0) a->strict_nan = true;
@@ -187,6 +204,16 @@ static int cmd_compile(Args *a) {
     free(name);
     return 1;
   }
+  QuantRanges ranges = {0};
+  if (!a->quantize && (a->calibrate || a->calibrate_random))
+    return free(name), vitc_err("--calibrate and --calibrate-random go with --quantize int8"), 1;
+  if (a->calibrate && a->calibrate_random)
+    return free(name), vitc_err("--calibrate and --calibrate-random exclude each other"), 1;
+  if (a->quantize) { /* the float model's activation ranges first (verify/calibrate.c) */
+    long n = a->calibrate ? 0 : a->calibrate_random ? a->calibrate_random : 8;
+    if (calibrate_ranges(a->model, a->ov, a->shape_args, a->n_ov, a->calibrate, n, &ranges)) return free(name), 1;
+    vitc_quantize = &ranges;
+  }
   clock_t t0 = clock();
   PipelineOptions po = {a->dump_after, stderr, ""};
   Graph *g = load_and_optimize(a, &po);
@@ -213,6 +240,14 @@ static int cmd_compile(Args *a) {
   if (a->threads > 1) snprintf(command + strlen(command), sizeof command - strlen(command), " --threads %d", a->threads);
   if (a->weights_file) snprintf(command + strlen(command), sizeof command - strlen(command), " --weights file");
   if (a->trace) snprintf(command + strlen(command), sizeof command - strlen(command), " --trace");
+  if (a->quantize) {
+    snprintf(command + strlen(command), sizeof command - strlen(command), " --quantize int8");
+    if (a->calibrate)
+      snprintf(command + strlen(command), sizeof command - strlen(command), " --calibrate %s", basename_of(a->calibrate));
+    else
+      snprintf(command + strlen(command), sizeof command - strlen(command), " --calibrate-random %ld",
+               a->calibrate_random ? a->calibrate_random : 8);
+  }
   /* release_weights: the graph's weights are freed as they are packed, so vitc holds
    * about one copy of them (the graph is not used after this) */
   EmitOptions eo = {a->out_dir, name, target, a->main_harness, command, basename_of(a->model), a->weights_file, true, ti};
@@ -228,6 +263,9 @@ static int cmd_compile(Args *a) {
   trace_info_free(ti);
   graph_free(g);
   free(name);
+  for (int i = 0; i < ranges.n; i++) free(ranges.name[i]);
+  free(ranges.name), free(ranges.lo), free(ranges.hi);
+  vitc_quantize = NULL;
   return rc ? 1 : 0;
 }
 

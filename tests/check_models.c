@@ -33,7 +33,10 @@
  * (graphOptimizationLevel disabled: the float Q/DQ semantics, not its int8 kernels) and each float
  * output must be within QUANT_REL_L2 relative L2 and QUANT_COSINE cosine of it: after many layers
  * of rounding at each quantize step, results agree at the percent level, not to 1e-4 (docs/int8.md).
- * ctest passes it for the models named *_qdq.onnx.
+ * ctest passes it for the models named *_qdq.onnx. --compare quantize-int8 compiles a float
+ * model with `vitc compile --quantize int8 --calibrate-random 4` and judges it the same way
+ * against ONNX Runtime's float output. Both require the bundle to hold the int8 GEMM
+ * (vitc_qs8_gemm), so a fusion that stopped firing fails.
  *
  * --determinism compiles one model twice for each target (in both weights modes), from differently spelled
  * paths into different folders, and requires byte-identical bundles: generated files must
@@ -73,7 +76,8 @@ static struct {
   bool weights_file;    /* --weights-mode file */
   const char *shapes[8]; /* --shape NAME=DxD..., for exports with dynamic dims: to vitc and ONNX Runtime */
   int n_shapes;
-  bool quantized;       /* --compare quantized */
+  bool quantized;       /* --compare quantized or quantize-int8 */
+  bool quantize;        /* --compare quantize-int8: vitc compile --quantize int8 */
 } opt;
 
 /* Appends "--shape S" for each --shape to argv at *argc. */
@@ -314,6 +318,8 @@ static int check_target(const Target *t, const Platform *p, const ModelInfo *mi,
   int nc = 11;
   add_shape_args(compile, &nc);
   if (opt.weights_file) compile[nc++] = "--weights", compile[nc++] = "file";
+  if (opt.quantize) compile[nc++] = "--quantize", compile[nc++] = "int8", compile[nc++] = "--calibrate-random",
+    compile[nc++] = "4";
   compile[nc] = NULL;
   char *weights = opt.weights_file ? tu_printf("%s/model.weights", bundle) : NULL;
   double secs;
@@ -321,6 +327,13 @@ static int check_target(const Target *t, const Platform *p, const ModelInfo *mi,
   int failures = !run_ok(what, compile, VITC_TIMEOUT, &secs);
   if (!failures) printf("  %s: %.2f s\n", what, secs);
   if (!failures) failures += validate_bundle(t, p, bundle);
+  if (!failures && opt.quantized) { /* the int8 GEMM must be there: the fusion fired */
+    char *src = tu_printf("%s/model.c", bundle), *text = tu_read_file(src, NULL);
+    bool fired = text && strstr(text, "vitc_qs8_gemm");
+    printf("  [%s] int8 GEMM in the bundle: %s\n", t->name, fired ? "yes" : "NO");
+    failures += !fired;
+    free(src), free(text);
+  }
   /* the sanitizer build runs natively only: qemu-user does not run ASan's shadow memory */
   size_t n_builds = p->emulator ? 1 : sizeof builds / sizeof builds[0];
   for (size_t b = 0; b < n_builds && !failures; b++) {
@@ -540,7 +553,7 @@ static int targets_here(void) {
 
 static int usage(void) {
   fprintf(stderr, "usage: check_models --model M.onnx [--input IN.bin --ref REF.bin] [--seeds A,B] [--targets T,...]\n"
-                  "                    [--platform P] [--weights-mode embed|file] [--shape NAME=DxD...] [--compare quantized]\n"
+                  "                    [--platform P] [--weights-mode embed|file] [--shape NAME=DxD...] [--compare quantized|quantize-int8]\n"
                   "                    (P: %s)\n"
                   "       check_models --determinism M.onnx\n"
                   "       check_models --targets-here\n",
@@ -564,8 +577,9 @@ static int parse_args(int argc, char **argv) {
       opt.shapes[opt.n_shapes++] = v;
     }
     else if (strcmp(a, "--compare") == 0) {
-      if (strcmp(v, "quantized") != 0 && strcmp(v, "tol") != 0) return usage();
-      opt.quantized = strcmp(v, "quantized") == 0;
+      if (strcmp(v, "quantized") != 0 && strcmp(v, "quantize-int8") != 0 && strcmp(v, "tol") != 0) return usage();
+      opt.quantized = strcmp(v, "tol") != 0;
+      opt.quantize = strcmp(v, "quantize-int8") == 0;
     }
     else if (strcmp(a, "--weights-mode") == 0) {
       if (strcmp(v, "file") != 0 && strcmp(v, "embed") != 0) return usage();

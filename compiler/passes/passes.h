@@ -41,8 +41,18 @@ int pass_fuse_attention_rows(Graph *g);
 int pass_fuse_qdq_gemm(Graph *g);
 int pass_fuse_gemm_epilogue(Graph *g);
 int pass_fold_scale(Graph *g);
+int pass_quantize_int8(Graph *g);
 int pass_eliminate_dead(Graph *g);
 
+/* --quantize int8 (passes/quantize_int8.c): the calibration range of each float
+ * tensor of the float model's final graph, by name (verify/calibrate.c makes it);
+ * NULL (the default): the pass does nothing. */
+typedef struct QuantRanges {
+  int n;
+  char **name;
+  float *lo, *hi;
+} QuantRanges;
+extern const QuantRanges *vitc_quantize;
 /* fuse_gemm_epilogue's rewrite without its check that vitc.Gemm is implemented (tests). */
 int rewrite_gemm_epilogue(Graph *g);
 

@@ -24,7 +24,9 @@
  * attention so that pass sees the plain MatMul/Add it matches, and the
  * out-projections fuse_attention_rows made); then the power-of-two scales NOSE leaves on the
  * residual stream go into the LayerNorms and GEMM residuals that read them (they
- * need the residual Adds inside vitc.Gemm). eliminate_dead sweeps what the
+ * need the residual Adds inside vitc.Gemm); with --quantize int8 the fused GEMMs
+ * then become int8 GEMMs (after every fusion, so the tensor names are the float
+ * model's that the calibration measured). eliminate_dead sweeps what the
  * rewrites left.
  *
  * Before the first pass, every node's attributes are checked against its op's row
@@ -64,6 +66,8 @@ const Pass vitc_pipeline[] = {
     {"fold_scale", pass_fold_scale,
      "x * 2^k (NOSE) into its readers: LayerNorm eps / 4^k, GEMM residual scale; exact for finite activations",
      PASS_FINITE_ONLY},
+    {"quantize_int8", pass_quantize_int8,
+     "--quantize int8: vitc.Gemm -> vitc.QGemm, weights per column, inputs per tensor from calibration", 0},
     {"eliminate_dead", pass_eliminate_dead, "remove nodes whose outputs nobody reads", 0},
 };
 const int vitc_pipeline_len = sizeof vitc_pipeline / sizeof vitc_pipeline[0];

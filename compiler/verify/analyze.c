@@ -99,50 +99,6 @@ static bool find_branch(const Graph *g, int ln, char *reached, Branch *br) {
   return false;
 }
 
-/* The calibration inputs into one file of n inputs of `bytes` each. */
-static int gather_inputs(const char *path, size_t bytes, const char *out, long *n) {
-  struct stat st;
-  if (stat(path, &st) != 0) return fprintf(stderr, "vitc analyze: --calibrate %s: %s\n", path, strerror(errno)), 2;
-  FILE *o = fopen(out, "wb");
-  if (!o) return fprintf(stderr, "vitc analyze: cannot write %s\n", out), 2;
-  if (S_ISDIR(st.st_mode)) {
-    struct dirent **list;
-    int k = scandir(path, &list, NULL, alphasort);
-    *n = 0;
-    for (int i = 0; i < k; i++) {
-      if (list[i]->d_name[0] != '.') {
-        char *f = vx_printf("%s/%s", path, list[i]->d_name);
-        size_t len;
-        char *d = vx_read(f, &len);
-        if (!d || len != bytes) {
-          fprintf(stderr, "vitc analyze: %s: a calibration input has %zu bytes, not %zu\n", f, d ? len : 0, bytes);
-          fclose(o);
-          return 2;
-        }
-        fwrite(d, 1, len, o);
-        (*n)++;
-        free(d), free(f);
-      }
-      free(list[i]);
-    }
-    free(list);
-  } else {
-    size_t len;
-    char *d = vx_read(path, &len);
-    if (!d || len == 0 || len % bytes) {
-      fprintf(stderr, "vitc analyze: --calibrate %s: %zu bytes is not a whole number of %zu-byte inputs\n", path,
-              d ? len : 0, bytes);
-      fclose(o);
-      return 2;
-    }
-    fwrite(d, 1, len, o);
-    *n = (long)(len / bytes);
-    free(d);
-  }
-  if (fclose(o) != 0 || *n == 0) return fprintf(stderr, "vitc analyze: no calibration inputs in %s\n", path), 2;
-  return 0;
-}
-
 static int usage(void) {
   fprintf(stderr, "usage: vitc analyze MODEL.onnx --entropy [--calibrate PATH | --random N] [--seed S] [--target T]\n"
                   "                    [--shape IN=DxD...]... [--runner CMD] [--strict-nan] [--keep]\n");
@@ -245,7 +201,7 @@ int analyze_main(int argc, char **argv) {
   size_t in_bytes = (size_t)shape_numel(&in->shape) * 4;
   char *samples = vx_printf("%s/calibration.bin", work);
   long n = random_n;
-  if (rc == 0 && calibrate) rc = gather_inputs(calibrate, in_bytes, samples, &n);
+  if (rc == 0 && calibrate) rc = vx_gather_inputs("vitc analyze", calibrate, in_bytes, samples, &n);
   else if (rc == 0) {
     FILE *o = fopen(samples, "wb");
     for (int s = 0; o && s < random_n; s++) {
