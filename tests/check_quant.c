@@ -9,7 +9,9 @@
  * expected). The pass passes/fuse_qdq_gemm.c: a QDQ Linear (with bias and GELU)
  * becomes one vitc.QGemm reading x itself, and each near miss (weight zero point 1,
  * uint8 weights, a Q with other parameters than its DQ, a per-axis activation
- * scale, a weight scale along K) does not, or reads xq. The whole ops against ONNX's expected outputs run in
+ * scale, a weight scale along K) does not, or reads xq. `vitc compile --quantize
+ * int8 --calibrate FILE` on models/vit_tiny32.onnx: a file of 2 inputs gives a bundle
+ * with the int8 GEMM; a file that is no whole number of inputs is one error line. The whole ops against ONNX's expected outputs run in
  * check_conformance (the 17 backend cases of these ops, every target). */
 #define _POSIX_C_SOURCE 200809L
 #include <check.h>
@@ -24,6 +26,7 @@
 #include "ops/op.h"
 #include "passes/passes.h"
 #include "quant/x-quant-scalar.c"
+#include "testutil.h"
 
 /* ---------------------------------------------------------------- kernels */
 
@@ -285,6 +288,41 @@ START_TEST(test_pass_q_params_differ) {
 }
 END_TEST
 
+/* ---------------------------------------------------------------- --quantize int8 --calibrate */
+
+static RunResult compile_quantized(const char *calib, const char *out) {
+  char *argv[] = {VITC_BINARY_DIR "/vitc", "compile", VITC_SOURCE_DIR "/models/vit_tiny32.onnx", "-o", (char *)out,
+                  "--quantize", "int8", "--calibrate", (char *)calib, "-q", NULL};
+  RunResult r;
+  ck_assert_int_eq(tu_run(argv, 600, &r), 0);
+  return r;
+}
+
+START_TEST(test_calibrate_file) {
+  char *dir = tu_printf("%s/tests/quant_calibrate", VITC_BINARY_DIR), *calib = tu_printf("%s/calib.bin", dir);
+  char *bad = tu_printf("%s/bad.bin", dir), *out = tu_printf("%s/bundle", dir);
+  tu_rm_rf(dir);
+  tu_mkdir_p(dir);
+  enum { IN = 3 * 32 * 32 };
+  float *x = malloc(2 * IN * sizeof(float));
+  for (int i = 0; i < 2 * IN; i++) x[i] = (float)((i * 37) % 200 - 100) * 0.01f;
+  ck_assert_int_eq(tu_write_file(calib, x, 2 * IN * sizeof(float)), 0);
+  ck_assert_int_eq(tu_write_file(bad, x, 100), 0);
+  RunResult r = compile_quantized(calib, out);
+  ck_assert_msg(r.exited && r.status == 0, "--calibrate FILE failed: %s", r.err);
+  tu_run_free(&r);
+  char *src = tu_printf("%s/vit_tiny32.c", out), *text = tu_read_file(src, NULL);
+  ck_assert_msg(text && strstr(text, "vitc_qs8_gemm_scalar("), "no int8 GEMM in %s", src);
+  ck_assert_msg(strstr(text, "--quantize int8 --calibrate calib.bin"), "the banner lacks the options");
+  r = compile_quantized(bad, tu_printf("%s/bad_bundle", dir));
+  char *why = tu_check_one_error_line(&r);
+  ck_assert_msg(!why, "%s", why);
+  ck_assert_msg(strstr(r.err, "not a whole number"), "message: %s", r.err);
+  tu_run_free(&r);
+  free(x), free(text), free(src);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("quant");
   TCase *k = tcase_create("kernels");
@@ -302,6 +340,10 @@ int main(void) {
   tcase_add_loop_test(o, test_pass_near_misses, 0, 4);
   tcase_add_test(o, test_pass_q_params_differ);
   suite_add_tcase(s, o);
+  TCase *c = tcase_create("calibrate");
+  tcase_set_timeout(c, 600);
+  tcase_add_test(c, test_calibrate_file);
+  suite_add_tcase(s, c);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
   int failed = srunner_ntests_failed(sr);

@@ -95,7 +95,7 @@ int calibrate_ranges(const char *model, const ShapeOverride *ov, char *const *sh
   int rc = vx_build(&vb) ? 1 : 0;
   char *samples = vx_printf("%s/calibration.bin", work);
   long n = random_n;
-  if (rc == 0 && path) rc = vx_gather_inputs("vitc compile", path, in_bytes, samples, &n) ? 1 : 0;
+  if (rc == 0 && path) rc = vx_gather_inputs("vitc: error", path, in_bytes, samples, &n) ? 1 : 0;
   else if (rc == 0) {
     FILE *o = fopen(samples, "wb");
     for (long s = 0; o && s < random_n; s++) {
