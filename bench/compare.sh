@@ -2,7 +2,7 @@
 # bench/compare.sh: vitc bundles against ONNX Runtime, side by side in one run.
 #
 #   bench/compare.sh [--targets "scalar avx2 avx512"] [--rounds R] [--runs N] [--threads T]
-#                    [--shape NAME=DxD...] [MODEL.onnx ...]
+#                    [--shape NAME=DxD...] [--quantize int8 | --quantized] [MODEL.onnx ...]
 #
 # For each model: compile it for each target, build with $CC $CFLAGS, make one random
 # input and ONNX Runtime's output, check every bundle matches (1e-4 relative), then time
@@ -24,6 +24,16 @@
 #
 # --shape NAME=1x3x64x64 (repeatable) fixes a dynamic input dimension, for vitc compile and
 # inspect and for ONNX Runtime (the models of models/export.py named ocr_*).
+#
+# Quantized runs (docs/int8.md), where outputs agree at the percent level, not to 1e-4:
+# --quantized: the models are QDQ models; each bundle must be within 5% relative L2 and
+# 0.999 cosine of ONNX Runtime evaluating the graph by the spec (optimizations disabled),
+# and ONNX Runtime is timed as it runs by default (its int8 kernels).
+# --quantize int8: float models compiled with `vitc compile --quantize int8
+# --calibrate-random 8` (rows named vitc T int8), checked against ONNX Runtime's float
+# output within 5% relative L2 and 0.99 cosine.
+# The last column is the bytes of weights: the model file for ONNX Runtime, NAME.weights of
+# a `--weights file` compile for vitc.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 targets="scalar avx2 avx512"
@@ -32,6 +42,9 @@ runs=20
 threads=1
 shapes=()
 models=()
+quant=()      # --quantize int8: vitc compile flags
+quantized=""  # --quantized: QDQ models
+qlabel=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --targets) targets=$2; shift 2 ;;
@@ -39,6 +52,9 @@ while [ $# -gt 0 ]; do
     --runs) runs=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
     --shape) shapes+=(--shape "$2"); shift 2 ;;
+    --quantize) [ "$2" = int8 ] || { echo "--quantize: only int8" >&2; exit 2; }
+                quant=(--quantize int8 --calibrate-random 8); qlabel=" int8"; shift 2 ;;
+    --quantized) quantized=1; shift ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) models+=("$1"); shift ;;
   esac
@@ -68,6 +84,7 @@ can_run() {
     scalar) return 0 ;;
     avx2) grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo ;;
     avx512) grep -qw avx512f /proc/cpuinfo && grep -qw avx512bw /proc/cpuinfo && grep -qw avx512vl /proc/cpuinfo && grep -qw avx512dq /proc/cpuinfo ;;
+    avx512_vnni) can_run avx512 && grep -qw avx512_vnni /proc/cpuinfo ;;
     *) return 1 ;;
   esac
 }
@@ -82,26 +99,34 @@ fi
 peak=$(awk -v p="$PEAK_GFLOPS" -v t="$threads" 'BEGIN { print p * t }')
 echo "fp32 FMA peak: $PEAK_GFLOPS GFLOP/s per core (bench/fma_peak.c), $peak for $threads thread(s)"
 echo
-echo "| model | runner | median ms | ratio to ORT | GFLOP/s | % of peak |"
-echo "| --- | --- | ---: | ---: | ---: | ---: |"
+echo "| model | runner | median ms | ratio to ORT | GFLOP/s | % of peak | weights bytes |"
+echo "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
 for model in "${models[@]}"; do
   name=$(basename "$model" .onnx | tr -c 'A-Za-z0-9_\n' '_')
   work=$BENCH_DIR/$name
   mkdir -p "$work/data"
-  node tests/ort/ort_run.js "$model" --gen-inputs "$work/data" --seed 7 --out-dir "$work/data" "${shapes[@]}" >/dev/null
+  ref_level=(); [ -n "$quantized" ] && ref_level=(--opt-level disabled) # the spec's float Q/DQ
+  node tests/ort/ort_run.js "$model" --gen-inputs "$work/data" --seed 7 --out-dir "$work/data" "${shapes[@]}" \
+    "${ref_level[@]}" >/dev/null
   ins=(); for f in "$work/data"/input*.bin; do ins+=(--in "$f"); done
   gflop=$("$VITC" inspect "$model" "${shapes[@]}" | awk '/^total MACs/ { print 2 * $3 / 1e9 }')
   live=()
   for t in $targets; do
     if ! can_run "$t"; then echo "skip: $name/$t: this CPU cannot run target $t" >&2; continue; fi
     rm -rf "$work/$t"
-    "$VITC" compile "$model" -o "$work/$t" --name "$name" --main --target "$t" "${vitc_thr[@]}" "${shapes[@]}" -q >/dev/null
+    "$VITC" compile "$model" -o "$work/$t" --name "$name" --main --target "$t" "${vitc_thr[@]}" "${shapes[@]}" \
+      "${quant[@]}" -q >/dev/null
+    "$VITC" compile "$model" -o "$work/$t.wfile" --name "$name" --target "$t" --weights file "${shapes[@]}" \
+      "${quant[@]}" -q >/dev/null
+    stat -c %s "$work/$t.wfile/$name.weights" > "$work/$t.wbytes"
     $CC $CFLAGS -o "$work/$t/prog" "$work/$t"/*.c "${libs[@]}"
     outs=(); k=0; for f in "$work/data"/ort_output*.bin; do outs+=(--out "$work/$t/out$k.bin"); k=$((k + 1)); done
     "$work/$t/prog" "${ins[@]}" "${outs[@]}" "${run_thr[@]}"
     ok=1
     for ((j = 0; j < k; j++)); do
-      node tests/ort/compare.js "$work/$t/out$j.bin" "$work/data/ort_output$j.bin" >/dev/null 2>&1 || ok=0
+      check=(); [ -n "$quantized" ] && check=(--rel-l2 0.05 --cosine 0.999)
+      [ ${#quant[@]} -gt 0 ] && check=(--rel-l2 0.05 --cosine 0.99)
+      node tests/ort/compare.js "$work/$t/out$j.bin" "$work/data/ort_output$j.bin" "${check[@]}" >/dev/null 2>&1 || ok=0
     done
     [ $ok = 1 ] || { echo "error: $name/$t does not match ONNX Runtime; not timed" >&2; continue; }
     live+=("$t")
@@ -117,10 +142,11 @@ for model in "${models[@]}"; do
   done
   ort=$(median < "$work/ort.times")
   rate() { awk -v g="$gflop" -v ms="$1" -v p="$peak" 'BEGIN { r = g / (ms / 1000); printf "%.1f | %.0f%%", r, 100 * r / p }'; }
-  printf "| %s | onnxruntime 1.30%s | %.2f | 1.00 | %s |\n" "$name" "$thr_label" "$ort" "$(rate "$ort")"
+  printf "| %s | onnxruntime 1.30%s | %.2f | 1.00 | %s | %s |\n" "$name" "$thr_label" "$ort" "$(rate "$ort")" \
+    "$(stat -L -c %s "$model")"
   for t in "${live[@]}"; do
     m=$(median < "$work/$t.times")
-    printf "| %s | vitc %s%s | %.2f | %.2f | %s |\n" "$name" "$t" "$thr_label" "$m" \
-      "$(awk -v a="$m" -v b="$ort" 'BEGIN { print a / b }')" "$(rate "$m")"
+    printf "| %s | vitc %s%s%s | %.2f | %.2f | %s | %s |\n" "$name" "$t" "$qlabel" "$thr_label" "$m" \
+      "$(awk -v a="$m" -v b="$ort" 'BEGIN { print a / b }')" "$(rate "$m")" "$(cat "$work/$t.wbytes")"
   done
 done
