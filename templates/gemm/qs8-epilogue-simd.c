@@ -5,33 +5,25 @@
  * The contract is the fp32 GEMM's, templates/gemm/f32-gemm-epilogue.c (its struct,
  * activation codes and column ranges; vitc_f32_gemm_epilogue_scalar is the
  * reference, with libm); here the activations use the shim's fast math
- * (templates/simd/fastmath.h), the same formulas as the fp32 microkernels:
- * GELU (erf) h + h erf(x/sqrt 2) with h = x/2, GELU (tanh) x / (1 + exp(-2u)),
- * ReLU max(0, x) (NaN stays NaN), sigmoid, SiLU x sigmoid(x); the residual as
- * one fused multiply-add. No include guard: a test may instantiate it once per shim. */
+ * (templates/simd/fastmath.h's act_<NAME>, the functions the fp32 microkernels
+ * call, with their parameters); the residual as one fused multiply-add. No include guard: a test may instantiate it once per shim. */
 #include "../prelude.h"
 #include "../simd/shim.h"
 #include "f32-gemm-epilogue.c"
 #include "qs8-gemm-driver.c"
 
-static inline VITC_UNUSED vf32 VITC_FN(vitc__qs8_act)(vf32 v, int act)
+/* The activation of code act with parameters a, b: the shared functions of
+ * templates/simd/fastmath.h, one case per entry of VITC_GEMM_ACTIVATIONS. */
+#define VITC__QS8_ACT_CASE(name, code, what) \
+    case VITC_GEMM_ACT_##name: return VITC_SIMD_FN(act_##name)(v, vf32_set1(a), vf32_set1(b));
+static inline VITC_UNUSED vf32 VITC_FN(vitc__qs8_act)(vf32 v, int act, float a, float b)
 {
     switch (act) {
-    case VITC_GEMM_ACT_GELU: {
-        const vf32 h = vf32_mul(v, vf32_set1(0.5f));
-        return vf32_fma(h, vf32_erf(vf32_mul(v, vf32_set1(0.707106781f))), h);
-    }
-    case VITC_GEMM_ACT_GELU_TANH: {
-        const vf32 w = vf32_fma(vf32_mul(v, v), vf32_set1(0.044715f), vf32_set1(1.0f));
-        const vf32 m2u = vf32_mul(vf32_mul(v, vf32_set1(-1.59576912f)), w);
-        return vf32_div(v, vf32_add(vf32_set1(1.0f), vf32_exp(m2u)));
-    }
-    case VITC_GEMM_ACT_RELU: return vf32_max(vf32_zero(), v);
-    case VITC_GEMM_ACT_SILU: return vf32_mul(v, vf32_sigmoid(v));
-    case VITC_GEMM_ACT_SIGMOID: return vf32_sigmoid(v);
+        VITC_GEMM_ACTIVATIONS(VITC__QS8_ACT_CASE)
     default: return v;
     }
 }
+#undef VITC__QS8_ACT_CASE
 
 /* Y (M, N) rows ldy apart holds acc + bias: applies the rest of ep in place. */
 VITC_KERNEL void VITC_FN(vitc_qs8_epilogue)(int M, int N, float *Y, ptrdiff_t ldy, const vitc_f32_gemm_epilogue *ep)
@@ -47,7 +39,7 @@ VITC_KERNEL void VITC_FN(vitc_qs8_epilogue)(int M, int N, float *Y, ptrdiff_t ld
             vitc__f32_gemm_range(ep, start, N, &s, &end, &act, &glu);
             for (j = start; j < end; j += VITC_LANES) {
                 int n = end - j < VITC_LANES ? end - j : VITC_LANES;
-                vf32 v = VITC_FN(vitc__qs8_act)(vf32_load_tail(y + j, n), act);
+                vf32 v = VITC_FN(vitc__qs8_act)(vf32_load_tail(y + j, n), act, ep->act_alpha, ep->act_beta);
                 if (glu >= 0) v = vf32_mul(v, vf32_load_tail(y + glu + (j - s), n));
                 else if (g) {
                     vf32 gv = vf32_load_tail(g + j, n);
@@ -69,7 +61,7 @@ static inline VITC_UNUSED void VITC_FN(vitc__qs8_store_row)(float *c, const floa
     int j;
     for (j = 0; j < n; j += VITC_LANES) {
         int m = n - j < VITC_LANES ? n - j : VITC_LANES;
-        vf32 v = VITC_FN(vitc__qs8_act)(vf32_load_tail(t + j, m), e->act);
+        vf32 v = VITC_FN(vitc__qs8_act)(vf32_load_tail(t + j, m), e->act, e->act_alpha, e->act_beta);
         if (r) v = vf32_fma(vf32_set1(e->res_scale), vf32_load_tail(r + j, m), v);
         vf32_store_tail(c + j, v, m);
     }

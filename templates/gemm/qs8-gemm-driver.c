@@ -30,6 +30,7 @@
  * scaled residual (res NULL: none), res at the tile's first row and column. */
 typedef struct vitc_qs8_tile_epilogue {
     int act;
+    float act_alpha, act_beta; /* the activation's parameters */
     const float *res;
     ptrdiff_t ldr;
     float res_scale;
@@ -60,8 +61,9 @@ static VITC_UNUSED void vitc__qs8_gemm_drive(const vitc_qs8_layout *L, vitc_qs8_
      * row bias into a pass over each row panel after its columns are stored */
     int simple = !ep || (!ep->n_ranges && !(ep->gate_mode && ep->gate) && !ep->row_bias);
     int rest = ep && !simple;
-    vitc_qs8_tile_epilogue te = {VITC_GEMM_ACT_NONE, NULL, 0, 1.0f};
-    if (ep && simple) te.act = ep->act, te.ldr = ep->ldr, te.res_scale = ep->res_scale;
+    vitc_qs8_tile_epilogue te = {VITC_GEMM_ACT_NONE, 0.0f, 0.0f, NULL, 0, 1.0f};
+    if (ep && simple)
+        te.act = ep->act, te.act_alpha = ep->act_alpha, te.act_beta = ep->act_beta, te.ldr = ep->ldr, te.res_scale = ep->res_scale;
     for (i0 = 0; i0 < M; i0 += MR) {
         int mr = M - i0 < MR ? M - i0 : MR;
         pack(mr, K, (const char *)A + (ptrdiff_t)i0 * lda * (ptrdiff_t)abytes, a_type, lda, sa, za, q_type, scratch);
