@@ -45,6 +45,9 @@
 
 /* the scalar templates the shim-based kernels are compared with */
 #include "eltwise/f32-unary-scalar.c"
+#include "eltwise/f32-activation-scalar.c"
+#include "eltwise/f32-prelu-scalar.c"
+#include "pool/f32-pool2d-scalar.c"
 #include "eltwise/x-binary-scalar.c"
 #include "norm/f32-layernorm-scalar.c"
 #include "norm/f32-softmax-scalar.c"
@@ -60,6 +63,9 @@
 #define SIMD_TANH_ABS 3.6e-7
 #define SIMD_ERF_ULP 8.0
 #define SIMD_ERF_ABS 4.8e-7
+#define SIMD_LOG_ULP 2.0
+#define SIMD_LOG1P_ULP 4.0
+#define SIMD_EXPM1_ULP 4.0
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -74,6 +80,7 @@ typedef struct SimdParams {
 
 typedef double (*SimdRef)(double);
 typedef void (*SimdUnaryFn)(int, const float *, float *);
+typedef void (*SimdParamFn)(int, float, float, const float *, float *);
 typedef void (*SimdBinFn)(int, const int *, const float *, const int *, const float *, const int *, float *);
 
 static int simd_failures;

@@ -20,6 +20,9 @@
 #include "norm/f32-layernorm-simd.c"
 #include "eltwise/f32-unary-simd.c"
 #include "eltwise/x-binary-simd.c"
+#include "eltwise/f32-activation-simd.c"
+#include "eltwise/f32-prelu-simd.c"
+#include "pool/f32-pool2d-simd.c"
 
 /* ------------------------------------------------------------------ api */
 
@@ -171,6 +174,11 @@ static vf32 VITC_FN(f_exp)(vf32 x) { return vf32_exp(x); }
 static vf32 VITC_FN(f_sigmoid)(vf32 x) { return vf32_sigmoid(x); }
 static vf32 VITC_FN(f_tanh)(vf32 x) { return vf32_tanh(x); }
 static vf32 VITC_FN(f_erf)(vf32 x) { return vf32_erf(x); }
+static vf32 VITC_FN(f_log)(vf32 x) { return vf32_log(x); }
+static vf32 VITC_FN(f_log1p)(vf32 x) { return vf32_log1p(x); }
+static vf32 VITC_FN(f_expm1)(vf32 x) { return vf32_expm1(x); }
+static vf32 VITC_FN(f_floor)(vf32 x) { return vf32_floor(x); }
+static vf32 VITC_FN(f_ceil)(vf32 x) { return vf32_ceil(x); }
 
 /* f at one x (lane 0 of a broadcast) */
 static float VITC_FN(at)(vf32 (*f)(vf32), float x) {
@@ -198,6 +206,21 @@ static void VITC_FN(t_fastmath)(const SimdParams *prm) {
   err_init(&e);
   VITC_FN(sweep)("erf", VITC_FN(f_erf), erf, -6.0f, 6.0f, prm->step, &e);
   err_report(isa, "erf", "[-6, 6]", &e, SIMD_ERF_ULP, SIMD_ERF_ABS);
+  err_init(&e);
+  VITC_FN(sweep)("log", VITC_FN(f_log), log, 0.0f, FLT_MAX, prm->step, &e);
+  err_report(isa, "log", "(0, FLT_MAX] (denormals too)", &e, SIMD_LOG_ULP, HUGE_VAL);
+  err_init(&e);
+  VITC_FN(sweep)("log1p", VITC_FN(f_log1p), log1p, -0.999f, 1e30f, prm->step, &e);
+  err_report(isa, "log1p", "[-0.999, 1e30]", &e, SIMD_LOG1P_ULP, HUGE_VAL);
+  err_init(&e);
+  VITC_FN(sweep)("expm1", VITC_FN(f_expm1), expm1, -87.0f, 88.7f, prm->step, &e);
+  err_report(isa, "expm1", "[-87, 88.7]", &e, SIMD_EXPM1_ULP, HUGE_VAL);
+  err_init(&e);
+  VITC_FN(sweep)("floor", VITC_FN(f_floor), floor, -3e38f, 3e38f, prm->step, &e);
+  err_report(isa, "floor", "all finite", &e, 0.0, 0.0);
+  err_init(&e);
+  VITC_FN(sweep)("ceil", VITC_FN(f_ceil), ceil, -3e38f, 3e38f, prm->step, &e);
+  err_report(isa, "ceil", "all finite", &e, 0.0, 0.0);
   /* special values */
 #define SIMD_SPECIAL(F, X, WANT)                                                                                       \
   do {                                                                                                                 \
@@ -230,6 +253,31 @@ static void VITC_FN(t_fastmath)(const SimdParams *prm) {
   SIMD_SPECIAL(f_erf, -INFINITY, -1.0f);
   SIMD_SPECIAL(f_erf, 5.0f, 1.0f);
   SIMD_SPECIAL(f_erf, NAN, NAN);
+  SIMD_SPECIAL(f_log, 1.0f, 0.0f);
+  SIMD_SPECIAL(f_log, 0.0f, -INFINITY);
+  SIMD_SPECIAL(f_log, -0.0f, -INFINITY);
+  SIMD_SPECIAL(f_log, -1.0f, NAN);
+  SIMD_SPECIAL(f_log, -INFINITY, NAN);
+  SIMD_SPECIAL(f_log, INFINITY, INFINITY);
+  SIMD_SPECIAL(f_log, NAN, NAN);
+  SIMD_SPECIAL(f_log1p, -1.0f, -INFINITY);
+  SIMD_SPECIAL(f_log1p, 0.0f, 0.0f);
+  SIMD_SPECIAL(f_log1p, 1e-30f, 1e-30f);
+  SIMD_SPECIAL(f_log1p, INFINITY, INFINITY);
+  SIMD_SPECIAL(f_expm1, 0.0f, 0.0f);
+  SIMD_SPECIAL(f_expm1, 1e-30f, 1e-30f);
+  SIMD_SPECIAL(f_expm1, -INFINITY, -1.0f);
+  SIMD_SPECIAL(f_expm1, -1000.0f, -1.0f);
+  SIMD_SPECIAL(f_expm1, INFINITY, INFINITY);
+  SIMD_SPECIAL(f_expm1, NAN, NAN);
+  SIMD_SPECIAL(f_floor, -0.5f, -1.0f);
+  SIMD_SPECIAL(f_floor, -0.0f, -0.0f);
+  SIMD_SPECIAL(f_floor, 2.5f, 2.0f);
+  SIMD_SPECIAL(f_floor, -INFINITY, -INFINITY);
+  SIMD_SPECIAL(f_floor, NAN, NAN);
+  SIMD_SPECIAL(f_ceil, -0.5f, -0.0f);
+  SIMD_SPECIAL(f_ceil, 2.5f, 3.0f);
+  SIMD_SPECIAL(f_ceil, INFINITY, INFINITY);
 #undef SIMD_SPECIAL
 }
 
@@ -351,6 +399,15 @@ static void VITC_FN(t_unary)(void) {
       {"erf", VITC_FN(vitc_f32_erf), vitc_f32_erf_scalar, 1.2e-6, 0},
       {"gelu", VITC_FN(vitc_f32_gelu), vitc_f32_gelu_scalar, 4e-7, 5e-7},
       {"gelu_tanh", VITC_FN(vitc_f32_gelu_tanh), vitc_f32_gelu_tanh_scalar, 4e-7, 5e-7},
+      {"relu", VITC_FN(vitc_f32_relu), vitc_f32_relu_scalar, 0, 0},
+      {"log", VITC_FN(vitc_f32_log), vitc_f32_log_scalar, 2.5e-7, 0},
+      {"sqrt", VITC_FN(vitc_f32_sqrt), vitc_f32_sqrt_scalar, 0, 0},
+      {"neg", VITC_FN(vitc_f32_neg), vitc_f32_neg_scalar, 0, 0},
+      {"abs", VITC_FN(vitc_f32_abs), vitc_f32_abs_scalar, 0, 0},
+      {"reciprocal", VITC_FN(vitc_f32_reciprocal), vitc_f32_reciprocal_scalar, 0, 0},
+      {"floor", VITC_FN(vitc_f32_floor), vitc_f32_floor_scalar, 0, 0},
+      {"ceil", VITC_FN(vitc_f32_ceil), vitc_f32_ceil_scalar, 0, 0},
+      {"softplus", VITC_FN(vitc_f32_softplus), vitc_f32_softplus_scalar, 5e-7, 0},
   };
   static const float specials[] = {0.0f,   -0.0f,  INFINITY, -INFINITY, NAN,    1e-30f, -1e-30f,
                                    1e-40f, 100.0f, -100.0f,  30.0f,     -30.0f, 87.0f,  -87.0f};
@@ -371,7 +428,9 @@ static void VITC_FN(t_unary)(void) {
           ks[ki].got(n, x, got);
         }
         for (i = 0; i < n; i++) {
-          const int ok = close_rel(got[i], ref[i], ks[ki].rtol, (ks[ki].xtol ? ks[ki].xtol * fabs(x[i]) : 0.0) + 1e-37);
+          const int ok = ks[ki].rtol == 0 ? same_f32(got[i], ref[i])
+                                          : close_rel(got[i], ref[i], ks[ki].rtol,
+                                                      (ks[ki].xtol ? ks[ki].xtol * fabs(x[i]) : 0.0) + 1e-37);
           if (!ok) {
             simd_fail(isa, "unary %s n %d%s: x[%d] = %.9g -> %.9g, want %.9g", ks[ki].name, n,
                       inplace ? " in place" : "", i, (double)x[i], (double)got[i], (double)ref[i]);
@@ -385,6 +444,95 @@ static void VITC_FN(t_unary)(void) {
       }
 }
 
+/* The kernels with float parameters: f32-unary's leaky_relu, elu, clip,
+ * hard_sigmoid and every f32-activation kernel, each with two parameter sets. */
+static void VITC_FN(k_leaky_relu)(int n, float p0, float p1, const float *x, float *y) {
+  (void)p1;
+  VITC_FN(vitc_f32_leaky_relu)(n, p0, x, y);
+}
+static void VITC_FN(k_elu)(int n, float p0, float p1, const float *x, float *y) {
+  (void)p1;
+  VITC_FN(vitc_f32_elu)(n, p0, x, y);
+}
+static void VITC_FN(k_clip)(int n, float p0, float p1, const float *x, float *y) { VITC_FN(vitc_f32_clip)(n, p0, p1, x, y); }
+static void VITC_FN(k_hard_sigmoid)(int n, float p0, float p1, const float *x, float *y) {
+  VITC_FN(vitc_f32_hard_sigmoid)(n, p0, p1, x, y);
+}
+static void VITC_FN(r_leaky_relu)(int n, float p0, float p1, const float *x, float *y) {
+  (void)p1;
+  vitc_f32_leaky_relu_scalar(n, p0, x, y);
+}
+static void VITC_FN(r_elu)(int n, float p0, float p1, const float *x, float *y) {
+  (void)p1;
+  vitc_f32_elu_scalar(n, p0, x, y);
+}
+
+static void VITC_FN(t_activation)(void) {
+  const char *isa = SIMD_ISA_NAME;
+  const struct {
+    const char *name;
+    SimdParamFn got, ref;
+    double rtol, atol; /* |got - ref| <= rtol |ref| + atol */
+    float p[2][2];     /* two parameter sets */
+    float lo, hi;      /* input range */
+  } ks[] = {
+      {"leaky_relu", VITC_FN(k_leaky_relu), VITC_FN(r_leaky_relu), 0, 0, {{0.01f, 0}, {0.3f, 0}}, -10, 10},
+      {"elu", VITC_FN(k_elu), VITC_FN(r_elu), 5e-7, 1e-37, {{1.0f, 0}, {0.5f, 0}}, -10, 10},
+      {"clip", VITC_FN(k_clip), vitc_f32_clip_scalar, 0, 0, {{-1.0f, 6.0f}, {2.0f, 1.0f}}, -10, 10},
+      {"hard_sigmoid", VITC_FN(k_hard_sigmoid), vitc_f32_hard_sigmoid_scalar, 2.5e-7, 1e-7, {{0.2f, 0.5f}, {1.0f / 6, 0.5f}}, -10, 10},
+      {"hard_swish", VITC_FN(vitc_f32_hard_swish), vitc_f32_hard_swish_scalar, 2.5e-7, 1e-7, {{0, 0}, {0, 0}}, -10, 10},
+      {"selu", VITC_FN(vitc_f32_selu), vitc_f32_selu_scalar, 6e-7, 1e-37, {{1.67326319f, 1.05070102f}, {2.0f, 0.5f}}, -10, 10},
+      {"celu", VITC_FN(vitc_f32_celu), vitc_f32_celu_scalar, 6e-7, 1e-37, {{1.0f, 0}, {0.3f, 0}}, -10, 10},
+      {"thresholded_relu", VITC_FN(vitc_f32_thresholded_relu), vitc_f32_thresholded_relu_scalar, 0, 0, {{1.0f, 0}, {-2.0f, 0}}, -10, 10},
+      {"softsign", VITC_FN(vitc_f32_softsign), vitc_f32_softsign_scalar, 2.5e-7, 0, {{0, 0}, {0, 0}}, -10, 10},
+      {"mish", VITC_FN(vitc_f32_mish), vitc_f32_mish_scalar, 1e-6, 1e-37, {{0, 0}, {0, 0}}, -10, 10},
+      {"shrink", VITC_FN(vitc_f32_shrink), vitc_f32_shrink_scalar, 0, 0, {{0.5f, 0}, {1.0f, 0.25f}}, -10, 10},
+      {"sign", VITC_FN(vitc_f32_sign), vitc_f32_sign_scalar, 0, 0, {{0, 0}, {0, 0}}, -10, 10},
+      {"round", VITC_FN(vitc_f32_round), vitc_f32_round_scalar, 0, 0, {{0, 0}, {0, 0}}, -10, 10},
+      {"sinh", VITC_FN(vitc_f32_sinh), vitc_f32_sinh_scalar, 8e-7, 1e-37, {{0, 0}, {0, 0}}, -10, 10},
+      {"cosh", VITC_FN(vitc_f32_cosh), vitc_f32_cosh_scalar, 5e-7, 0, {{0, 0}, {0, 0}}, -10, 10},
+      {"asinh", VITC_FN(vitc_f32_asinh), vitc_f32_asinh_scalar, 8e-7, 1e-37, {{0, 0}, {0, 0}}, -1e6f, 1e6f},
+      {"acosh", VITC_FN(vitc_f32_acosh), vitc_f32_acosh_scalar, 8e-7, 1e-37, {{0, 0}, {0, 0}}, 0.5f, 1e6f},
+      {"atanh", VITC_FN(vitc_f32_atanh), vitc_f32_atanh_scalar, 8e-7, 1e-37, {{0, 0}, {0, 0}}, -1.1f, 1.1f},
+  };
+  static const float specials[] = {0.0f,   -0.0f,  INFINITY, -INFINITY, NAN,    1e-30f, -1e-30f, 1e-40f, 100.0f,
+                                   -100.0f, 30.0f, -30.0f,  87.0f,     -87.0f, 0.5f,   -0.5f,   1.0f,   -1.0f,
+                                   2.5f,   -2.5f,  1e-5f,  -1e-5f,    6.0f,   -3.0f,  1.0000001f};
+  const int nspecial = (int)(sizeof specials / sizeof specials[0]);
+  int ki, li, pi, inplace;
+  for (ki = 0; ki < (int)(sizeof ks / sizeof ks[0]); ki++)
+    for (pi = 0; pi < 2; pi++)
+      for (li = 0; li < SIMD_NLEN + 1; li++)
+        for (inplace = 0; inplace < 2; inplace++) {
+          const int n = li < SIMD_NLEN ? simd_lengths[li] : nspecial;
+          const float p0 = ks[ki].p[pi][0], p1 = ks[ki].p[pi][1];
+          float *x = buf_rand(n, ks[ki].lo, ks[ki].hi), *ref = buf_new(n), *got = buf_new(n);
+          int i;
+          if (li == SIMD_NLEN) memcpy(x, specials, sizeof specials);
+          for (i = 0; i < n; i += 11) x[i] = (float)(int)x[i] + (i & 1 ? 0.5f : 0.0f); /* integers and halves */
+          ks[ki].ref(n, p0, p1, x, ref);
+          if (inplace) {
+            memcpy(got, x, (size_t)n * sizeof(float));
+            ks[ki].got(n, p0, p1, got, got);
+          } else {
+            ks[ki].got(n, p0, p1, x, got);
+          }
+          for (i = 0; i < n; i++) {
+            const int ok = ks[ki].rtol == 0 && ks[ki].atol == 0 ? same_f32(got[i], ref[i])
+                                                                : close_rel(got[i], ref[i], ks[ki].rtol, ks[ki].atol);
+            if (!ok) {
+              simd_fail(isa, "activation %s(%g, %g) n %d%s: x[%d] = %.9g -> %.9g, want %.9g", ks[ki].name, (double)p0,
+                        (double)p1, n, inplace ? " in place" : "", i, (double)x[i], (double)got[i], (double)ref[i]);
+              break;
+            }
+          }
+          guard_check(isa, ks[ki].name, got, n);
+          free(x);
+          free(ref);
+          free(got);
+        }
+}
+
 static void VITC_FN(t_binary)(void) {
   const char *isa = SIMD_ISA_NAME;
   const struct {
@@ -395,6 +543,9 @@ static void VITC_FN(t_binary)(void) {
       {"sub", VITC_FN(vitc_f32_sub), vitc_f32_sub_scalar},
       {"mul", VITC_FN(vitc_f32_mul), vitc_f32_mul_scalar},
       {"div", VITC_FN(vitc_f32_div), vitc_f32_div_scalar},
+      {"max", VITC_FN(vitc_f32_max), vitc_f32_max_scalar},
+      {"min", VITC_FN(vitc_f32_min), vitc_f32_min_scalar},
+      {"prelu", VITC_FN(vitc_f32_prelu), vitc_f32_prelu_scalar},
   };
   /* rank, dims, sa, sb, numel of a, numel of b, in place allowed (a has y's shape) */
   static const struct {
@@ -415,9 +566,11 @@ static void VITC_FN(t_binary)(void) {
       {"strided [9,13]^T", 2, {13, 9}, {1, 13}, {9, 1}, 117, 117, 0},
       {"column [4,3,5]+[1,3,1]", 3, {4, 3, 5}, {15, 5, 1}, {0, 1, 0}, 60, 3, 1},
       {"outer [6,1]+[1,11]", 2, {6, 11}, {1, 0}, {0, 1}, 6, 11, 0},
+      {"channel [2,3,37]*[3,1]", 3, {2, 3, 37}, {111, 37, 1}, {0, 1, 0}, 222, 3, 1},
+      {"both scalar rows [5,1]+[5,1] to [5,9]", 2, {5, 9}, {1, 0}, {1, 0}, 5, 5, 0},
   };
   int oi, pi, inplace;
-  for (oi = 0; oi < 4; oi++)
+  for (oi = 0; oi < (int)(sizeof ops / sizeof ops[0]); oi++)
     for (pi = 0; pi < (int)(sizeof pats / sizeof pats[0]); pi++)
       for (inplace = 0; inplace < 1 + pats[pi].inplace_a; inplace++) {
         int ny = 1, d, i;
@@ -427,6 +580,8 @@ static void VITC_FN(t_binary)(void) {
         b = buf_rand(pats[pi].nb, -50.0f, 50.0f);
         for (i = 0; i < pats[pi].nb; i += 7) b[i] = (i & 8) ? 0.0f : -0.0f; /* div by +-0 */
         if (pats[pi].na > 3) a[3] = NAN;
+        if (pats[pi].nb > 5) b[5] = NAN;
+        if (pats[pi].na > 6) a[6] = b[6 % pats[pi].nb] = 0.0f, a[6] = -0.0f; /* max(-0, +0) */
         ref = buf_new(ny);
         got = buf_new(ny);
         ops[oi].ref(pats[pi].rank, pats[pi].dims, a, pats[pi].sa, b, pats[pi].sb, ref);
@@ -450,6 +605,158 @@ static void VITC_FN(t_binary)(void) {
       }
 }
 
+/* pow with one exponent value (each exact path, and exp/log for the rest) and
+ * with an exponent tensor, against powf */
+static void VITC_FN(t_pow)(void) {
+  const char *isa = SIMD_ISA_NAME;
+  static const float exps[] = {1.0f, 2.0f, 3.0f, 0.5f, -1.0f, 1.5f, -2.0f, 4.0f, 0.25f, 7.0f, -0.5f, 0.0f};
+  static const float specials[] = {0.0f, -0.0f, 1.0f, -1.0f, INFINITY, -INFINITY, NAN, 2.0f, -2.0f, 1e-20f, 1e20f};
+  const int nx = 300;
+  int ei, i, dims[1], s1[1] = {1}, s0[1] = {0};
+  float *x = buf_rand(nx, -20.0f, 20.0f), *ref = buf_new(nx), *got = buf_new(nx), *e = buf_rand(nx, -4.0f, 4.0f);
+  dims[0] = nx;
+  memcpy(x, specials, sizeof specials);
+  for (i = 20; i < 40; i++) x[i] = (float)(i - 30); /* negative integers */
+  for (i = 40; i < nx; i += 3) e[i] = (float)(int)e[i]; /* integral exponents, odd and even */
+  for (ei = 0; ei < (int)(sizeof exps / sizeof exps[0]) + 1; ei++) {
+    const int tensor = ei == (int)(sizeof exps / sizeof exps[0]);
+    const float *b = tensor ? e : &exps[ei];
+    /* exact paths bit for bit; exp/log within 3e-7 (2 + |b log|x||) relative: log's
+     * absolute error scaled by b, then exp's (templates/simd/fastmath.h) */
+    const int exact = !tensor && (exps[ei] == 1.0f || exps[ei] == 2.0f || exps[ei] == 0.5f || exps[ei] == -1.0f);
+    vitc_f32_pow_scalar(1, dims, x, s1, b, tensor ? s1 : s0, ref);
+    guard_fill(got, nx);
+    VITC_FN(vitc_f32_pow)(1, dims, x, s1, b, tensor ? s1 : s0, got);
+    for (i = 0; i < nx; i++) {
+      const double bi = b[tensor ? i : 0], blog = fabs(bi * log(fabs((double)x[i])));
+      const int ok = exact ? same_f32(got[i], ref[i])
+                           : close_rel(got[i], ref[i], 3e-7 * (2.0 + (blog == blog && blog < 1e30 ? blog : 0)), 1e-37);
+      if (!ok) {
+        simd_fail(isa, "pow %s: %.9g ^ %.9g = %.9g, want %.9g", tensor ? "(tensor)" : "(one value)", (double)x[i],
+                  (double)b[tensor ? i : 0], (double)got[i], (double)ref[i]);
+        break;
+      }
+    }
+    guard_check(isa, "pow", got, nx);
+  }
+  free(x);
+  free(ref);
+  free(got);
+  free(e);
+}
+
+/* Where on 4-byte elements against the scalar kernel: every broadcast form */
+static void VITC_FN(t_where)(void) {
+  const char *isa = SIMD_ISA_NAME;
+  static const struct {
+    const char *what;
+    int rank, dims[2], sc[2], sa[2], sb[2], nc, na, nb;
+  } pats[] = {
+      {"dense 37", 1, {37, 0}, {1}, {1}, {1}, 37, 37, 37},
+      {"dense [3,16]", 2, {3, 16}, {16, 1}, {16, 1}, {16, 1}, 48, 48, 48},
+      {"scalar b [5,19]", 2, {5, 19}, {19, 1}, {19, 1}, {0, 0}, 95, 95, 1},
+      {"row cond [4,33]", 2, {4, 33}, {0, 1}, {33, 1}, {0, 1}, 33, 132, 33},
+      {"column cond [7,9]", 2, {7, 9}, {1, 0}, {9, 1}, {0, 0}, 7, 63, 1},
+      {"rank 0", 0, {0, 0}, {0}, {0}, {0}, 1, 1, 1},
+  };
+  int pi, i, d;
+  for (pi = 0; pi < (int)(sizeof pats / sizeof pats[0]); pi++) {
+    int ny = 1;
+    uint8_t *c = malloc((size_t)pats[pi].nc);
+    float *a = buf_rand(pats[pi].na, -5.0f, 5.0f), *b = buf_rand(pats[pi].nb, -5.0f, 5.0f), *ref, *got;
+    for (d = 0; d < pats[pi].rank; d++) ny *= pats[pi].dims[d];
+    for (i = 0; i < pats[pi].nc; i++) c[i] = (uint8_t)(rng_int(3) == 0 ? 0 : 1 + rng_int(200));
+    ref = buf_new(ny);
+    got = buf_new(ny);
+    vitc_x_where_scalar(4, pats[pi].rank, pats[pi].dims, c, pats[pi].sc, a, pats[pi].sa, b, pats[pi].sb, ref);
+    VITC_FN(vitc_x_where)(4, pats[pi].rank, pats[pi].dims, c, pats[pi].sc, a, pats[pi].sa, b, pats[pi].sb, got);
+    for (i = 0; i < ny; i++)
+      if (!same_f32(got[i], ref[i])) {
+        simd_fail(isa, "where %s: [%d] %.9g, want %.9g", pats[pi].what, i, (double)got[i], (double)ref[i]);
+        break;
+      }
+    guard_check(isa, "where", got, ny);
+    free(c);
+    free(a);
+    free(b);
+    free(ref);
+    free(got);
+  }
+}
+
+/* MaxPool and AveragePool against the scalar kernels, bit for bit: strides 1, 2
+ * and 3, dilations, pads on every side, ceil_mode overhangs (OH/OW beyond the
+ * padded input), both divisors, rows narrower and wider than the vector */
+static void VITC_FN(t_pool)(void) {
+  const char *isa = SIMD_ISA_NAME;
+  static const struct {
+    int H, W, KH, KW, sh, sw, dh, dw, pt, pl, pb, pr, ceil;
+  } cs[] = {
+      {13, 40, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 0}, /* MobileNet/ResNet stem pool */
+      {12, 50, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0, 0}, {9, 37, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0},
+      {8, 70, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 0},  {11, 45, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0, 1},
+      {10, 64, 3, 3, 3, 3, 2, 2, 1, 2, 1, 2, 1}, {7, 33, 1, 3, 1, 2, 1, 1, 0, 1, 0, 1, 0},
+      {6, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0},   {5, 100, 2, 7, 1, 4, 1, 3, 1, 3, 0, 2, 1},
+      {4, 3, 3, 3, 2, 2, 1, 1, 2, 2, 2, 2, 1},
+  };
+  int ci, incl;
+  for (ci = 0; ci < (int)(sizeof cs / sizeof cs[0]); ci++) {
+    const int NC = 3, H = cs[ci].H, W = cs[ci].W;
+    const int eh = cs[ci].dh * (cs[ci].KH - 1) + 1, ew = cs[ci].dw * (cs[ci].KW - 1) + 1;
+    const int nh = H + cs[ci].pt + cs[ci].pb - eh, nw = W + cs[ci].pl + cs[ci].pr - ew;
+    const int OH = (cs[ci].ceil ? (nh + cs[ci].sh - 1) / cs[ci].sh : nh / cs[ci].sh) + 1;
+    const int OW = (cs[ci].ceil ? (nw + cs[ci].sw - 1) / cs[ci].sw : nw / cs[ci].sw) + 1;
+    const int nx = NC * H * W, ny = NC * OH * OW;
+    float *x = buf_rand(nx, -10.0f, 10.0f), *ref = buf_new(ny), *got = buf_new(ny);
+    int i;
+    x[nx / 2] = NAN; /* MaxPool ignores it; AveragePool spreads it */
+    vitc_f32_maxpool2d_scalar(NC, H, W, OH, OW, cs[ci].KH, cs[ci].KW, cs[ci].sh, cs[ci].sw, cs[ci].dh, cs[ci].dw,
+                              cs[ci].pt, cs[ci].pl, x, ref);
+    VITC_FN(vitc_f32_maxpool2d)(NC, H, W, OH, OW, cs[ci].KH, cs[ci].KW, cs[ci].sh, cs[ci].sw, cs[ci].dh, cs[ci].dw,
+                                cs[ci].pt, cs[ci].pl, x, got);
+    for (i = 0; i < ny; i++)
+      if (!same_f32(got[i], ref[i])) {
+        simd_fail(isa, "maxpool case %d: [%d] %.9g, want %.9g", ci, i, (double)got[i], (double)ref[i]);
+        break;
+      }
+    guard_check(isa, "maxpool", got, ny);
+    for (incl = 0; incl < 2; incl++) {
+      vitc_f32_avgpool2d_scalar(NC, H, W, OH, OW, cs[ci].KH, cs[ci].KW, cs[ci].sh, cs[ci].sw, cs[ci].dh, cs[ci].dw,
+                                cs[ci].pt, cs[ci].pl, cs[ci].pb, cs[ci].pr, incl, x, ref);
+      VITC_FN(vitc_f32_avgpool2d)(NC, H, W, OH, OW, cs[ci].KH, cs[ci].KW, cs[ci].sh, cs[ci].sw, cs[ci].dh, cs[ci].dw,
+                                  cs[ci].pt, cs[ci].pl, cs[ci].pb, cs[ci].pr, incl, x, got);
+      for (i = 0; i < ny; i++)
+        if (!same_f32(got[i], ref[i])) {
+          simd_fail(isa, "avgpool case %d include_pad %d: [%d] %.9g, want %.9g", ci, incl, i, (double)got[i],
+                    (double)ref[i]);
+          break;
+        }
+      guard_check(isa, "avgpool", got, ny);
+    }
+    free(x);
+    free(ref);
+    free(got);
+  }
+  /* global pools: max bit for bit, mean within a few ulp of the scalar sum */
+  for (ci = 0; ci < SIMD_NLEN; ci++) {
+    const int HW = simd_lengths[ci], NC = 5;
+    float *x = buf_rand(NC * HW, -10.0f, 10.0f), *ref = buf_new(NC), *got = buf_new(NC);
+    int i;
+    vitc_f32_global_maxpool_scalar(NC, HW, x, ref);
+    VITC_FN(vitc_f32_global_maxpool)(NC, HW, x, got);
+    for (i = 0; i < NC; i++)
+      if (!same_f32(got[i], ref[i])) simd_fail(isa, "global_maxpool HW %d: %.9g, want %.9g", HW, (double)got[i], (double)ref[i]);
+    vitc_f32_global_avgpool_scalar(NC, HW, x, ref);
+    VITC_FN(vitc_f32_global_avgpool)(NC, HW, x, got);
+    for (i = 0; i < NC; i++)
+      if (!close_rel(got[i], ref[i], 0, 1e-5)) simd_fail(isa, "global_avgpool HW %d: %.9g, want %.9g", HW, (double)got[i], (double)ref[i]);
+    guard_check(isa, "global pool", got, NC);
+    free(x);
+    free(ref);
+    free(got);
+  }
+}
+
 static int VITC_FN(simd_test_isa)(const SimdParams *prm) {
   const int before = simd_failures;
   printf("[%s] %d lanes\n", SIMD_ISA_NAME, VITC_LANES);
@@ -460,6 +767,10 @@ static int VITC_FN(simd_test_isa)(const SimdParams *prm) {
   VITC_FN(t_channel_affine)();
   VITC_FN(t_unary)();
   VITC_FN(t_binary)();
+  VITC_FN(t_activation)();
+  VITC_FN(t_pow)();
+  VITC_FN(t_where)();
+  VITC_FN(t_pool)();
   printf("[%s] %s\n", SIMD_ISA_NAME, simd_failures == before ? "all checks passed" : "FAILED");
   fflush(stdout);
   return simd_failures - before;

@@ -1,71 +1,37 @@
-/* templates/eltwise/x-binary-simd.c: float32 add, sub, mul and div with numpy
- * broadcasting, written once against the SIMD shim (templates/simd/bind.h) and
- * instantiated per target as vitc_f32_<op>_<isa>. Same signature, broadcast
- * description and contract as templates/eltwise/x-binary-scalar.c, whose other
- * kernels (integer, comparison, logical, pow, max/min, where) the compiler keeps
- * calling for every target.
+/* templates/eltwise/x-binary-simd.c: the float32 kernels of
+ * templates/eltwise/x-binary-scalar.c, written once against the SIMD shim
+ * (templates/simd/bind.h) and instantiated per target as vitc_f32_<op>_<isa>:
+ * add, sub, mul, div, max, min, pow, and Where (vitc_x_where_<isa>) for 4-byte
+ * elements. Same signatures, broadcast description and contract as the scalar
+ * template, whose integer, comparison and logical kernels (and Where on other
+ * element sizes) every target keeps calling.
  *
- * The walk is the scalar one: the last output dim is a row, the others an
- * odometer over rows. Each row picks a loop by its two inner strides, and the
- * three that real graphs hit are vector loops with a masked tail:
- *   both contiguous     residual adds, same-shape products; a row-broadcast bias
- *                       [197,192] + [192] is this too (sb = {0, 1}: row after row
- *                       of the same 192 floats)
- *   one side a scalar   scaling by a constant, per-row statistics [197,192] * [197,1]
- *   general strides     scalar loop (transposed or column-broadcast operands)
- * Each element is one correctly rounded IEEE operation, so results are bit for
- * bit those of the scalar kernels. y may be the same buffer as an input that has
- * the output's shape; a broadcast input must not overlap y. */
+ * The walk (VITC__BIN_SIMD, templates/eltwise/x-binary-simd.h) is the scalar
+ * one: the last output dim is a row, the others an odometer over rows. A dense
+ * operand's last stride is 1 or 0 (broadcast), so each row is one of four vector
+ * loops with a masked tail: both contiguous (residual adds; a row-broadcast bias
+ * [197,192] + [192] is this too, sb = {0, 1}), a scalar on the left or on the
+ * right (scaling by a constant; per-row statistics [197,192] * [197,1]; a
+ * per-channel [1,C,1,1] operand of an NCHW map, whose rows are H*W long), or
+ * both scalars (a row of one value). Other strides (none that compiled graphs
+ * make) take a scalar loop.
+ *
+ * Exactness: add, sub, mul, div are one correctly rounded IEEE operation, and
+ * max/min the scalar kernel's selection (`a >= b || a != a ? a : b`: NaN
+ * propagates, max(-0, +0) is -0 as in the scalar kernel), so these are bit for
+ * bit the scalar kernels. pow with one exponent value for the whole tensor
+ * (every sb 0, what exports write for x^2, sqrt, x^3) takes exact paths for 1
+ * (x), 2 (x*x), 0.5 (sqrt, with powf's +0 at -0 and +inf at -inf), -1 (1/x), and
+ * x*x*x for 3 (within 1 ulp of powf); any other exponent is vf32_pow,
+ * exp(b log|a|) with the sign of odd integral b (templates/simd/fastmath.h):
+ * about 1e-5 relative where the result nears the float range, a few ulp near 1.
+ *
+ * y may be the same buffer as an input that has the output's shape; a broadcast
+ * input must not overlap y. */
 #include "../prelude.h"
 #include "../simd/shim.h"
 #include "x-binary-scalar.c"
-
-/* One kernel body: OPV(va, vb) on vectors, OPS(a, b) on floats. */
-#define VITC__BIN_SIMD(OPV, OPS)                                                                  \
-  do {                                                                                            \
-    int idx_[VITC_MAX_RANK];                                                                      \
-    ptrdiff_t n_ = 1, ia_ = 0, ib_ = 0, rows_ = 1, oa_ = 0, ob_ = 0, row_, i_;                    \
-    int d_;                                                                                       \
-    if (rank > 0) {                                                                               \
-      n_ = dims[rank - 1];                                                                        \
-      ia_ = sa[rank - 1];                                                                         \
-      ib_ = sb[rank - 1];                                                                         \
-    }                                                                                             \
-    for (d_ = 0; d_ < rank - 1; d_++) {                                                           \
-      rows_ *= dims[d_];                                                                          \
-      idx_[d_] = 0;                                                                               \
-    }                                                                                             \
-    if (n_ <= 0 || rows_ <= 0) break;                                                             \
-    for (row_ = 0; row_ < rows_; row_++) {                                                        \
-      float *yr_ = y + row_ * n_;                                                                 \
-      const float *ar_ = a + oa_, *br_ = b + ob_;                                                 \
-      const int t_ = (int)(n_ % VITC_LANES);                                                      \
-      const ptrdiff_t nv_ = n_ - t_;                                                              \
-      if (ia_ == 1 && ib_ == 1) {                                                                 \
-        for (i_ = 0; i_ < nv_; i_ += VITC_LANES)                                                  \
-          vf32_store(yr_ + i_, OPV(vf32_load(ar_ + i_), vf32_load(br_ + i_)));                    \
-        if (t_) vf32_store_tail(yr_ + nv_, OPV(vf32_load_tail(ar_ + nv_, t_), vf32_load_tail(br_ + nv_, t_)), t_); \
-      } else if (ia_ == 0 && ib_ == 1) {                                                          \
-        const vf32 va_ = vf32_set1(ar_[0]);                                                       \
-        for (i_ = 0; i_ < nv_; i_ += VITC_LANES) vf32_store(yr_ + i_, OPV(va_, vf32_load(br_ + i_))); \
-        if (t_) vf32_store_tail(yr_ + nv_, OPV(va_, vf32_load_tail(br_ + nv_, t_)), t_);           \
-      } else if (ia_ == 1 && ib_ == 0) {                                                          \
-        const vf32 vb_ = vf32_set1(br_[0]);                                                       \
-        for (i_ = 0; i_ < nv_; i_ += VITC_LANES) vf32_store(yr_ + i_, OPV(vf32_load(ar_ + i_), vb_)); \
-        if (t_) vf32_store_tail(yr_ + nv_, OPV(vf32_load_tail(ar_ + nv_, t_), vb_), t_);           \
-      } else {                                                                                    \
-        for (i_ = 0; i_ < n_; i_++) yr_[i_] = OPS(ar_[i_ * ia_], br_[i_ * ib_]);                  \
-      }                                                                                           \
-      for (d_ = rank - 2; d_ >= 0; d_--) { /* odometer over the outer dims */                    \
-        oa_ += sa[d_];                                                                            \
-        ob_ += sb[d_];                                                                            \
-        if (++idx_[d_] < dims[d_]) break;                                                         \
-        oa_ -= (ptrdiff_t)sa[d_] * dims[d_];                                                      \
-        ob_ -= (ptrdiff_t)sb[d_] * dims[d_];                                                      \
-        idx_[d_] = 0;                                                                             \
-      }                                                                                           \
-    }                                                                                             \
-  } while (0)
+#include "x-binary-simd.h"
 
 /* a (bcast by sa), b (bcast by sb) -> y (dims) float32, dense */
 VITC_KERNEL void VITC_FN(vitc_f32_add)(int rank, const int *dims, const float *a, const int *sa, const float *b,
@@ -85,4 +51,126 @@ VITC_KERNEL void VITC_FN(vitc_f32_div)(int rank, const int *dims, const float *a
   VITC__BIN_SIMD(vf32_div, vitc__bin_f32_div);
 }
 
-#undef VITC__BIN_SIMD
+
+/* max/min: a >= b (a <= b) or a is NaN ? a : b, the scalar kernel's selection */
+VITC_SIMD_INLINE vf32 VITC_FN(vitc__bin_max_v)(vf32 a, vf32 b) {
+  return vf32_select(vm32_or(vf32_cmple(b, a), vm32_not(vf32_cmpeq(a, a))), a, b);
+}
+VITC_SIMD_INLINE vf32 VITC_FN(vitc__bin_min_v)(vf32 a, vf32 b) {
+  return vf32_select(vm32_or(vf32_cmple(a, b), vm32_not(vf32_cmpeq(a, a))), a, b);
+}
+VITC_KERNEL void VITC_FN(vitc_f32_max)(int rank, const int *dims, const float *a, const int *sa, const float *b,
+                                       const int *sb, float *y) {
+  VITC__BIN_SIMD(VITC_FN(vitc__bin_max_v), vitc__bin_f32_max);
+}
+VITC_KERNEL void VITC_FN(vitc_f32_min)(int rank, const int *dims, const float *a, const int *sa, const float *b,
+                                       const int *sb, float *y) {
+  VITC__BIN_SIMD(VITC_FN(vitc__bin_min_v), vitc__bin_f32_min);
+}
+
+/* pow: the paths of one exponent value, then the general one */
+VITC_SIMD_INLINE vf32 VITC_FN(vitc__pow_1_v)(vf32 a, vf32 b) {
+  (void)b;
+  return a;
+}
+VITC_SIMD_INLINE vf32 VITC_FN(vitc__pow_2_v)(vf32 a, vf32 b) {
+  (void)b;
+  return vf32_mul(a, a);
+}
+VITC_SIMD_INLINE vf32 VITC_FN(vitc__pow_3_v)(vf32 a, vf32 b) {
+  (void)b;
+  return vf32_mul(vf32_mul(a, a), a);
+}
+VITC_SIMD_INLINE vf32 VITC_FN(vitc__pow_m1_v)(vf32 a, vf32 b) {
+  (void)b;
+  return vf32_div(vf32_set1(1.0f), a);
+}
+VITC_SIMD_INLINE vf32 VITC_FN(vitc__pow_half_v)(vf32 a, vf32 b) {
+  (void)b; /* sqrt(-0) + 0 = +0; pow(-inf, 0.5) = +inf */
+  return vf32_select(vf32_cmpeq(a, vf32_set1(-INFINITY)), vf32_set1(INFINITY), vf32_add(vf32_sqrt(a), vf32_zero()));
+}
+VITC_SIMD_INLINE float VITC_FN(vitc__bin_f32_one)(float a, float b) {
+  (void)b;
+  return a;
+}
+VITC_SIMD_INLINE float VITC_FN(vitc__bin_f32_cube)(float a, float b) {
+  (void)b;
+  return a * a * a;
+}
+VITC_SIMD_INLINE float VITC_FN(vitc__bin_f32_inverse)(float a, float b) {
+  (void)b;
+  return 1.0f / a;
+}
+VITC_KERNEL void VITC_FN(vitc_f32_pow)(int rank, const int *dims, const float *a, const int *sa, const float *b,
+                                       const int *sb, float *y) {
+  int d, scalar_b = 1;
+  for (d = 0; d < rank; d++) {
+    if (dims[d] <= 0) return; /* empty output: b may be empty too, do not read b[0] */
+    scalar_b &= sb[d] == 0;
+  }
+  if (scalar_b && b[0] == 1.0f) VITC__BIN_SIMD(VITC_FN(vitc__pow_1_v), VITC_FN(vitc__bin_f32_one));
+  else if (scalar_b && b[0] == 2.0f) VITC__BIN_SIMD(VITC_FN(vitc__pow_2_v), vitc__bin_f32_square);
+  else if (scalar_b && b[0] == 3.0f) VITC__BIN_SIMD(VITC_FN(vitc__pow_3_v), VITC_FN(vitc__bin_f32_cube));
+  else if (scalar_b && b[0] == 0.5f) VITC__BIN_SIMD(VITC_FN(vitc__pow_half_v), vitc__bin_f32_sqrt);
+  else if (scalar_b && b[0] == -1.0f) VITC__BIN_SIMD(VITC_FN(vitc__pow_m1_v), VITC_FN(vitc__bin_f32_inverse));
+  else VITC__BIN_SIMD(vf32_pow, vitc__bin_f32_pow);
+}
+
+/* where: y = cond ? a : b (templates/eltwise/x-binary-scalar.c). 4-byte elements
+ * (float32, int32) are selected VITC_LANES at a time, as bits (no float
+ * arithmetic touches them); other sizes go to the scalar kernel. */
+VITC_SIMD_INLINE vf32 VITC_FN(vitc__where_cond)(const uint8_t *c, ptrdiff_t ic, int n) {
+  uint8_t buf[2 * VITC_LANES];
+  int i;
+  if (ic == 1 && n == VITC_LANES) return vf32_from_u8(c);
+  for (i = 0; i < VITC_LANES; i++) buf[i] = (uint8_t)(i < n ? c[ic ? i : 0] : 0);
+  return vf32_from_u8(buf);
+}
+VITC_KERNEL void VITC_FN(vitc_x_where)(int elem, int rank, const int *dims, const uint8_t *cond, const int *sc,
+                                       const void *a, const int *sa, const void *b, const int *sb, void *y) {
+  int idx[VITC_MAX_RANK] = {0}, d;
+  ptrdiff_t n = 1, ic = 0, ia = 0, ib = 0, rows = 1, oc = 0, oa = 0, ob = 0, row, i;
+  const float *af = (const float *)a, *bf = (const float *)b;
+  if (elem != 4) {
+    vitc_x_where_scalar(elem, rank, dims, cond, sc, a, sa, b, sb, y);
+    return;
+  }
+  if (rank > 0) {
+    n = dims[rank - 1];
+    ic = sc[rank - 1];
+    ia = sa[rank - 1];
+    ib = sb[rank - 1];
+  }
+  for (d = 0; d < rank - 1; d++) {
+    rows *= dims[d];
+    idx[d] = 0;
+  }
+  if (n <= 0 || rows <= 0) return;
+  if (ic > 1 || ia > 1 || ib > 1) { /* not a dense operand: the scalar walk */
+    vitc_x_where_scalar(elem, rank, dims, cond, sc, a, sa, b, sb, y);
+    return;
+  }
+  for (row = 0; row < rows; row++) {
+    float *yr = (float *)y + row * n;
+    const float *ar = af + oa, *br = bf + ob;
+    const uint8_t *cr = cond + oc;
+    for (i = 0; i < n; i += VITC_LANES) {
+      const int k = n - i < VITC_LANES ? (int)(n - i) : VITC_LANES;
+      const vm32 pick = vm32_not(vf32_cmpeq(VITC_FN(vitc__where_cond)(cr + i * ic, ic, k), vf32_zero()));
+      const vf32 va = ia ? vf32_load_tail(ar + i, k) : vf32_set1(ar[0]);
+      const vf32 vb = ib ? vf32_load_tail(br + i, k) : vf32_set1(br[0]);
+      if (k == VITC_LANES) vf32_store(yr + i, vf32_select(pick, va, vb));
+      else vf32_store_tail(yr + i, vf32_select(pick, va, vb), k);
+    }
+    for (d = rank - 2; d >= 0; d--) {
+      oc += sc[d];
+      oa += sa[d];
+      ob += sb[d];
+      if (++idx[d] < dims[d]) break;
+      oc -= (ptrdiff_t)sc[d] * dims[d];
+      oa -= (ptrdiff_t)sa[d] * dims[d];
+      ob -= (ptrdiff_t)sb[d] * dims[d];
+      idx[d] = 0;
+    }
+  }
+}

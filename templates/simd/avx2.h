@@ -80,6 +80,38 @@ VITC_SIMD_INLINE vitc_avx2_f32 vitc_avx2_ldexp(vitc_avx2_f32 p, vitc_avx2_f32 n)
   return _mm256_mul_ps(p, vitc_avx2_pow2i(n));
 }
 
+/* masks, selection and bit-level helpers (bind.h: vm32 and below) */
+typedef __m256 vitc_avx2_m32;
+VITC_SIMD_INLINE vitc_avx2_m32 vitc_avx2_cmplt(vitc_avx2_f32 a, vitc_avx2_f32 b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
+VITC_SIMD_INLINE vitc_avx2_m32 vitc_avx2_cmple(vitc_avx2_f32 a, vitc_avx2_f32 b) { return _mm256_cmp_ps(a, b, _CMP_LE_OQ); }
+VITC_SIMD_INLINE vitc_avx2_m32 vitc_avx2_cmpeq(vitc_avx2_f32 a, vitc_avx2_f32 b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
+VITC_SIMD_INLINE vitc_avx2_m32 vitc_avx2_mand(vitc_avx2_m32 a, vitc_avx2_m32 b) { return _mm256_and_ps(a, b); }
+VITC_SIMD_INLINE vitc_avx2_m32 vitc_avx2_mor(vitc_avx2_m32 a, vitc_avx2_m32 b) { return _mm256_or_ps(a, b); }
+VITC_SIMD_INLINE vitc_avx2_m32 vitc_avx2_mnot(vitc_avx2_m32 a) {
+  return _mm256_xor_ps(a, _mm256_castsi256_ps(_mm256_set1_epi32(-1)));
+}
+VITC_SIMD_INLINE vitc_avx2_f32 vitc_avx2_select(vitc_avx2_m32 m, vitc_avx2_f32 a, vitc_avx2_f32 b) {
+  return _mm256_blendv_ps(b, a, m);
+}
+VITC_SIMD_INLINE vitc_avx2_f32 vitc_avx2_abs(vitc_avx2_f32 v) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v); }
+VITC_SIMD_INLINE vitc_avx2_f32 vitc_avx2_sqrt(vitc_avx2_f32 v) { return _mm256_sqrt_ps(v); }
+VITC_SIMD_INLINE vitc_avx2_f32 vitc_avx2_exponent(vitc_avx2_f32 v) {
+  const __m256i b = _mm256_and_si256(_mm256_srli_epi32(_mm256_castps_si256(v), 23), _mm256_set1_epi32(0xff));
+  return _mm256_cvtepi32_ps(_mm256_sub_epi32(b, _mm256_set1_epi32(127)));
+}
+VITC_SIMD_INLINE vitc_avx2_f32 vitc_avx2_mantissa(vitc_avx2_f32 v) {
+  const __m256i m = _mm256_and_si256(_mm256_castps_si256(v), _mm256_set1_epi32(0x007fffff));
+  return _mm256_castsi256_ps(_mm256_or_si256(m, _mm256_set1_epi32(0x3f800000)));
+}
+VITC_SIMD_INLINE vitc_avx2_f32 vitc_avx2_from_u8(const uint8_t *p) {
+  return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)p)));
+}
+VITC_SIMD_INLINE vitc_avx2_f32 vitc_avx2_load_even(const float *p) {
+  /* [a0 a2 b0 b2 | a4 a6 b4 b6], then the 64-bit pairs in order */
+  const __m256 t = _mm256_shuffle_ps(_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8), _MM_SHUFFLE(2, 0, 2, 0));
+  return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
 #define VITC_SIMD_ISA avx2
 #define VITC_LANES 8
 #include "bind.h"

@@ -82,6 +82,40 @@ VITC_SIMD_INLINE vitc_avx512_f32 vitc_avx512_recip(vitc_avx512_f32 d) {
 }
 /* p 2^n in one vscalefps (one rounding, as p times an exact 2^n) */
 VITC_SIMD_INLINE vitc_avx512_f32 vitc_avx512_ldexp(vitc_avx512_f32 p, vitc_avx512_f32 n) { return _mm512_scalef_ps(p, n); }
+/* masks, selection and bit-level helpers (bind.h: vm32 and below) */
+typedef __mmask16 vitc_avx512_m32;
+VITC_SIMD_INLINE vitc_avx512_m32 vitc_avx512_cmplt(vitc_avx512_f32 a, vitc_avx512_f32 b) {
+  return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ);
+}
+VITC_SIMD_INLINE vitc_avx512_m32 vitc_avx512_cmple(vitc_avx512_f32 a, vitc_avx512_f32 b) {
+  return _mm512_cmp_ps_mask(a, b, _CMP_LE_OQ);
+}
+VITC_SIMD_INLINE vitc_avx512_m32 vitc_avx512_cmpeq(vitc_avx512_f32 a, vitc_avx512_f32 b) {
+  return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ);
+}
+VITC_SIMD_INLINE vitc_avx512_m32 vitc_avx512_mand(vitc_avx512_m32 a, vitc_avx512_m32 b) { return (__mmask16)(a & b); }
+VITC_SIMD_INLINE vitc_avx512_m32 vitc_avx512_mor(vitc_avx512_m32 a, vitc_avx512_m32 b) { return (__mmask16)(a | b); }
+VITC_SIMD_INLINE vitc_avx512_m32 vitc_avx512_mnot(vitc_avx512_m32 a) { return (__mmask16)~a; }
+VITC_SIMD_INLINE vitc_avx512_f32 vitc_avx512_select(vitc_avx512_m32 m, vitc_avx512_f32 a, vitc_avx512_f32 b) {
+  return _mm512_mask_blend_ps(m, b, a);
+}
+VITC_SIMD_INLINE vitc_avx512_f32 vitc_avx512_abs(vitc_avx512_f32 v) { return _mm512_abs_ps(v); }
+VITC_SIMD_INLINE vitc_avx512_f32 vitc_avx512_sqrt(vitc_avx512_f32 v) { return _mm512_sqrt_ps(v); }
+VITC_SIMD_INLINE vitc_avx512_f32 vitc_avx512_exponent(vitc_avx512_f32 v) {
+  const __m512i b = _mm512_and_si512(_mm512_srli_epi32(_mm512_castps_si512(v), 23), _mm512_set1_epi32(0xff));
+  return _mm512_cvtepi32_ps(_mm512_sub_epi32(b, _mm512_set1_epi32(127)));
+}
+VITC_SIMD_INLINE vitc_avx512_f32 vitc_avx512_mantissa(vitc_avx512_f32 v) {
+  const __m512i m = _mm512_and_si512(_mm512_castps_si512(v), _mm512_set1_epi32(0x007fffff));
+  return _mm512_castsi512_ps(_mm512_or_si512(m, _mm512_set1_epi32(0x3f800000)));
+}
+VITC_SIMD_INLINE vitc_avx512_f32 vitc_avx512_from_u8(const uint8_t *p) {
+  return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(const void *)p)));
+}
+VITC_SIMD_INLINE vitc_avx512_f32 vitc_avx512_load_even(const float *p) {
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  return _mm512_permutex2var_ps(_mm512_loadu_ps(p), even, _mm512_loadu_ps(p + 16));
+}
 
 #define VITC_SIMD_ISA avx512
 #define VITC_LANES 16

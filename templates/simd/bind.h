@@ -34,7 +34,22 @@
  *   vf32_exp, vf32_sigmoid, vf32_tanh, vf32_erf (v)   fast math, templates/simd/fastmath.h,
  *                            with their measured maximum errors documented there
  *   VITC_SIMD_FN(act_NAME)(v, a, b)  the GEMM/conv epilogue's activation NAME
- *                            (templates/gemm/f32-gemm-epilogue.c's list), fastmath.h */
+ *                            (templates/gemm/f32-gemm-epilogue.c's list), fastmath.h
+ *   vm32                     a lane mask (one bit or one all-ones lane per float lane)
+ *   vf32_cmplt/cmple/cmpeq(a, b)  a < b, a <= b, a == b per lane as a vm32 (false when
+ *                            either is NaN: x != x is vm32_not(vf32_cmpeq(x, x)))
+ *   vm32_and, vm32_or (m, m), vm32_not(m)
+ *   vf32_select(m, a, b)     m ? a : b per lane (bit for bit the scalar ?:, so kernels
+ *                            written with it agree with the reference templates on
+ *                            -0, NaN and ties where vf32_max/min would not)
+ *   vf32_abs(v), vf32_sqrt(v)    |v| (sign bit cleared), correctly rounded square root
+ *   vf32_exponent(v), vf32_mantissa(v)  for a positive normal v = 2^e * m: e as a float and
+ *                            m in [1, 2) (the fields of the bits, nothing checked)
+ *   vf32_from_u8(p)          VITC_LANES bytes p[0..] as floats (reads exactly VITC_LANES bytes)
+ *   vf32_load_even(p)        p[0], p[2], ..., p[2*VITC_LANES-2] (reads 2*VITC_LANES floats)
+ *   vf32_log, vf32_log1p, vf32_expm1, vf32_softplus, vf32_floor, vf32_ceil (v), vf32_pow(a, b)
+ *                            fastmath.h, with their measured errors
+ */
 #define VITC_SIMD_CAT_(a, b) a##b
 #define VITC_SIMD_CAT(a, b) VITC_SIMD_CAT_(a, b)
 /* vitc_<isa>_<name>: the shim's own functions */
@@ -67,3 +82,24 @@
 #define vf32_sigmoid VITC_SIMD_FN(sigmoid)
 #define vf32_tanh VITC_SIMD_FN(tanh)
 #define vf32_erf VITC_SIMD_FN(erf)
+#define vm32 VITC_SIMD_FN(m32)
+#define vm32_and VITC_SIMD_FN(mand)
+#define vm32_or VITC_SIMD_FN(mor)
+#define vm32_not VITC_SIMD_FN(mnot)
+#define vf32_cmplt VITC_SIMD_FN(cmplt)
+#define vf32_cmple VITC_SIMD_FN(cmple)
+#define vf32_cmpeq VITC_SIMD_FN(cmpeq)
+#define vf32_select VITC_SIMD_FN(select)
+#define vf32_abs VITC_SIMD_FN(abs)
+#define vf32_sqrt VITC_SIMD_FN(sqrt)
+#define vf32_exponent VITC_SIMD_FN(exponent)
+#define vf32_mantissa VITC_SIMD_FN(mantissa)
+#define vf32_from_u8 VITC_SIMD_FN(from_u8)
+#define vf32_load_even VITC_SIMD_FN(load_even)
+#define vf32_log VITC_SIMD_FN(log)
+#define vf32_floor VITC_SIMD_FN(floor)
+#define vf32_ceil VITC_SIMD_FN(ceil)
+#define vf32_pow VITC_SIMD_FN(pow)
+#define vf32_log1p VITC_SIMD_FN(log1p)
+#define vf32_expm1 VITC_SIMD_FN(expm1)
+#define vf32_softplus VITC_SIMD_FN(softplus)

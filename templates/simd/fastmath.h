@@ -174,3 +174,90 @@ VITC_SIMD_INLINE vf32 VITC_SIMD_FN(act_HARD_SIGMOID)(vf32 v, vf32 a, vf32 b) {
 VITC_SIMD_INLINE vf32 VITC_SIMD_FN(act_HARD_SWISH)(vf32 v, vf32 a, vf32 b) {
   return vf32_mul(v, VITC_SIMD_FN(act_HARD_SIGMOID)(v, a, b));
 }
+
+/* floor and ceil from vf32_round (exact: round(x) is an integer within 1/2 of x, so
+ * floor is it or it minus 1; |x| >= 2^23 is integral and kept; NaN stays NaN; a
+ * zero result has x's sign, as in floorf/ceilf) */
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(floor)(vf32 x) {
+  const vf32 r = vf32_round(x);
+  return vf32_select(vf32_cmplt(x, r), vf32_sub(r, vf32_set1(1.0f)), r);
+}
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(ceil)(vf32 x) {
+  const vf32 r = vf32_round(x), r1 = vf32_add(r, vf32_set1(1.0f));
+  /* -1 + 1 is +0, but ceil(-0.7) = -0: x * 0 has x's sign */
+  return vf32_select(vf32_cmplt(r, x), vf32_select(vf32_cmpeq(r1, vf32_zero()), vf32_mul(x, vf32_zero()), r1), r);
+}
+
+/* natural log: x = 2^e m with m in [sqrt(1/2), sqrt(2)) (denormals scaled by 2^23
+ * first), log(1 + f) for f = m - 1 by Cephes' degree-9 polynomial (logf of the
+ * Cephes library, also SSE's sse_mathfun), e ln2 added in two parts. log(0) = -inf,
+ * log(<0) = NaN, log(+inf) = +inf, NaN stays NaN. */
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(log)(vf32 x) {
+  const vf32 one = vf32_set1(1.0f);
+  const vm32 tiny = vf32_cmplt(x, vf32_set1(1.17549435e-38f)); /* below FLT_MIN (and <= 0) */
+  const vf32 xs = vf32_select(tiny, vf32_mul(x, vf32_set1(8388608.0f)), x);
+  vf32 e = vf32_sub(vf32_exponent(xs), vf32_select(tiny, vf32_set1(23.0f), vf32_zero()));
+  vf32 m = vf32_mantissa(xs), f, z, y, r;
+  const vm32 big = vf32_cmplt(vf32_set1(1.41421356f), m);
+  m = vf32_select(big, vf32_mul(m, vf32_set1(0.5f)), m);
+  e = vf32_select(big, vf32_add(e, one), e);
+  f = vf32_sub(m, one);
+  z = vf32_mul(f, f);
+  y = vf32_fma(vf32_set1(7.0376836292e-2f), f, vf32_set1(-1.1514610310e-1f));
+  y = vf32_fma(y, f, vf32_set1(1.1676998740e-1f));
+  y = vf32_fma(y, f, vf32_set1(-1.2420140846e-1f));
+  y = vf32_fma(y, f, vf32_set1(1.4249322787e-1f));
+  y = vf32_fma(y, f, vf32_set1(-1.6668057665e-1f));
+  y = vf32_fma(y, f, vf32_set1(2.0000714765e-1f));
+  y = vf32_fma(y, f, vf32_set1(-2.4999993993e-1f));
+  y = vf32_fma(y, f, vf32_set1(3.3333331174e-1f));
+  y = vf32_mul(vf32_mul(y, f), z);
+  y = vf32_fma(e, vf32_set1(-2.12194440e-4f), y);
+  y = vf32_fma(z, vf32_set1(-0.5f), y);
+  r = vf32_add(f, y);
+  r = vf32_fma(e, vf32_set1(0.693359375f), r);
+  r = vf32_select(vf32_cmplt(x, vf32_zero()), vf32_set1(NAN), r);
+  r = vf32_select(vf32_cmpeq(x, vf32_zero()), vf32_set1(-INFINITY), r);
+  r = vf32_select(vf32_cmpeq(x, vf32_set1(INFINITY)), x, r);
+  return vf32_select(vf32_cmpeq(x, x), r, x); /* NaN in, NaN out */
+}
+
+/* a^b as exp(b log|a|): a finite negative a gives NaN unless b is an integer,
+ * then the sign of a^b; a^0 = 1 and 1^b = 1 for every a, b (NaN included), as powf. The
+ * error grows with |b log a| (log's absolute error times it): about 1e-5 relative
+ * where the result nears the float range (|b log a| ~ 88), a few ulp near 1. */
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(pow)(vf32 a, vf32 b) {
+  const vf32 one = vf32_set1(1.0f), half_b = vf32_mul(b, vf32_set1(0.5f));
+  vf32 r = VITC_SIMD_FN(exp)(vf32_mul(b, VITC_SIMD_FN(log)(vf32_abs(a))));
+  const vm32 integral = vf32_cmpeq(vf32_round(b), b);
+  const vm32 odd = vm32_and(integral, vm32_not(vf32_cmpeq(vf32_round(half_b), half_b)));
+  const vm32 neg = vf32_cmplt(a, vf32_zero());
+  r = vf32_select(vm32_and(neg, odd), vf32_sub(vf32_zero(), r), r);
+  /* a finite negative a with a fractional b: NaN (-inf ^ b is +inf or 0, r already) */
+  r = vf32_select(vm32_and(vm32_and(neg, vf32_cmplt(vf32_set1(-INFINITY), a)), vm32_not(integral)), vf32_set1(NAN), r);
+  return vf32_select(vm32_or(vf32_cmpeq(b, vf32_zero()), vf32_cmpeq(a, one)), one, r);
+}
+
+/* log(1 + t), t > -1: log(u) t / (u - 1) with u = 1 + t rounded, which corrects
+ * for that rounding (Kahan); t where u rounds to 1 */
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(log1p)(vf32 t) {
+  const vf32 u = vf32_add(vf32_set1(1.0f), t), d = vf32_sub(u, vf32_set1(1.0f));
+  const vf32 r = vf32_div(vf32_mul(VITC_SIMD_FN(log)(u), t), d);
+  return vf32_select(vf32_cmpeq(d, vf32_zero()), t, vf32_select(vf32_cmpeq(u, vf32_set1(INFINITY)), u, r));
+}
+
+/* e^x - 1: for |x| < 1, (u - 1) x / log u with u = e^x (Kahan's correction
+ * again: accurate relative to small x; x where u rounds to 1); beyond, u - 1
+ * (the subtraction loses at most a bit there, and (u - 1) x would overflow) */
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(expm1)(vf32 x) {
+  const vf32 one = vf32_set1(1.0f), u = VITC_SIMD_FN(exp)(x), d = vf32_sub(u, one);
+  const vf32 r = vf32_div(vf32_mul(d, x), VITC_SIMD_FN(log)(u));
+  const vm32 plain = vm32_not(vf32_cmplt(vf32_abs(x), one));
+  return vf32_select(vf32_cmpeq(d, vf32_zero()), x, vf32_select(plain, d, r));
+}
+
+/* log(1 + e^x) = max(x, 0) + log1p(e^-|x|): neither overflows nor loses the tail */
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(softplus)(vf32 x) {
+  const vf32 m = vf32_select(vf32_cmplt(vf32_zero(), x), x, vf32_zero());
+  return vf32_add(m, VITC_SIMD_FN(log1p)(VITC_SIMD_FN(exp)(vf32_sub(vf32_zero(), vf32_abs(x)))));
+}

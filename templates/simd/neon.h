@@ -140,6 +140,44 @@ VITC_SIMD_INLINE vitc_neon_f32 vitc_neon_recip(vitc_neon_f32 d) {
   return vmulq_f32(r, vrecpsq_f32(d, r));
 }
 VITC_SIMD_INLINE vitc_neon_f32 vitc_neon_ldexp(vitc_neon_f32 p, vitc_neon_f32 n) { return vmulq_f32(p, vitc_neon_pow2i(n)); }
+/* masks, selection and bit-level helpers (bind.h: vm32 and below) */
+typedef uint32x4_t vitc_neon_m32;
+VITC_SIMD_INLINE vitc_neon_m32 vitc_neon_cmplt(vitc_neon_f32 a, vitc_neon_f32 b) { return vcltq_f32(a, b); }
+VITC_SIMD_INLINE vitc_neon_m32 vitc_neon_cmple(vitc_neon_f32 a, vitc_neon_f32 b) { return vcleq_f32(a, b); }
+VITC_SIMD_INLINE vitc_neon_m32 vitc_neon_cmpeq(vitc_neon_f32 a, vitc_neon_f32 b) { return vceqq_f32(a, b); }
+VITC_SIMD_INLINE vitc_neon_m32 vitc_neon_mand(vitc_neon_m32 a, vitc_neon_m32 b) { return vandq_u32(a, b); }
+VITC_SIMD_INLINE vitc_neon_m32 vitc_neon_mor(vitc_neon_m32 a, vitc_neon_m32 b) { return vorrq_u32(a, b); }
+VITC_SIMD_INLINE vitc_neon_m32 vitc_neon_mnot(vitc_neon_m32 a) { return vmvnq_u32(a); }
+VITC_SIMD_INLINE vitc_neon_f32 vitc_neon_select(vitc_neon_m32 m, vitc_neon_f32 a, vitc_neon_f32 b) {
+  return vbslq_f32(m, a, b);
+}
+VITC_SIMD_INLINE vitc_neon_f32 vitc_neon_abs(vitc_neon_f32 v) { return vabsq_f32(v); }
+VITC_SIMD_INLINE vitc_neon_f32 vitc_neon_sqrt(vitc_neon_f32 v) {
+#if defined(__aarch64__)
+  return vsqrtq_f32(v);
+#else
+  /* AArch32 NEON has no vector square root: the VFP one per lane, correctly rounded */
+  float b[4];
+  int i;
+  vst1q_f32(b, v);
+  for (i = 0; i < 4; i++) b[i] = sqrtf(b[i]);
+  return vld1q_f32(b);
+#endif
+}
+VITC_SIMD_INLINE vitc_neon_f32 vitc_neon_exponent(vitc_neon_f32 v) {
+  const uint32x4_t b = vandq_u32(vshrq_n_u32(vreinterpretq_u32_f32(v), 23), vdupq_n_u32(0xff));
+  return vcvtq_f32_s32(vsubq_s32(vreinterpretq_s32_u32(b), vdupq_n_s32(127)));
+}
+VITC_SIMD_INLINE vitc_neon_f32 vitc_neon_mantissa(vitc_neon_f32 v) {
+  const uint32x4_t m = vandq_u32(vreinterpretq_u32_f32(v), vdupq_n_u32(0x007fffffu));
+  return vreinterpretq_f32_u32(vorrq_u32(m, vdupq_n_u32(0x3f800000u)));
+}
+VITC_SIMD_INLINE vitc_neon_f32 vitc_neon_from_u8(const uint8_t *p) {
+  uint32_t w;
+  memcpy(&w, p, sizeof w);
+  return vcvtq_f32_u32(vmovl_u16(vget_low_u16(vmovl_u8(vcreate_u8((uint64_t)w)))));
+}
+VITC_SIMD_INLINE vitc_neon_f32 vitc_neon_load_even(const float *p) { return vld2q_f32(p).val[0]; }
 
 #define VITC_SIMD_ISA neon
 #define VITC_LANES 4

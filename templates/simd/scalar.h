@@ -71,6 +71,32 @@ VITC_SIMD_INLINE vitc_simd_scalar_f32 vitc_simd_scalar_recip(vitc_simd_scalar_f3
 VITC_SIMD_INLINE vitc_simd_scalar_f32 vitc_simd_scalar_ldexp(vitc_simd_scalar_f32 p, vitc_simd_scalar_f32 n) {
   return p * vitc_simd_scalar_pow2i(n);
 }
+/* masks, selection and bit-level helpers (bind.h: vm32 and below) */
+typedef int vitc_simd_scalar_m32;
+VITC_SIMD_INLINE int vitc_simd_scalar_cmplt(float a, float b) { return a < b; }
+VITC_SIMD_INLINE int vitc_simd_scalar_cmple(float a, float b) { return a <= b; }
+VITC_SIMD_INLINE int vitc_simd_scalar_cmpeq(float a, float b) { return a == b; }
+VITC_SIMD_INLINE int vitc_simd_scalar_mand(int a, int b) { return a && b; }
+VITC_SIMD_INLINE int vitc_simd_scalar_mor(int a, int b) { return a || b; }
+VITC_SIMD_INLINE int vitc_simd_scalar_mnot(int a) { return !a; }
+VITC_SIMD_INLINE float vitc_simd_scalar_select(int m, float a, float b) { return m ? a : b; }
+VITC_SIMD_INLINE float vitc_simd_scalar_abs(float v) { return fabsf(v); }
+VITC_SIMD_INLINE float vitc_simd_scalar_sqrt(float v) { return sqrtf(v); }
+VITC_SIMD_INLINE float vitc_simd_scalar_exponent(float v) {
+  uint32_t bits;
+  memcpy(&bits, &v, sizeof bits);
+  return (float)((int32_t)((bits >> 23) & 0xffu) - 127);
+}
+VITC_SIMD_INLINE float vitc_simd_scalar_mantissa(float v) {
+  uint32_t bits;
+  float r;
+  memcpy(&bits, &v, sizeof bits);
+  bits = (bits & 0x007fffffu) | 0x3f800000u;
+  memcpy(&r, &bits, sizeof r);
+  return r;
+}
+VITC_SIMD_INLINE float vitc_simd_scalar_from_u8(const uint8_t *p) { return (float)*p; }
+VITC_SIMD_INLINE float vitc_simd_scalar_load_even(const float *p) { return *p; }
 
 #define VITC_SIMD_ISA simd_scalar
 #define VITC_LANES 1

@@ -1,0 +1,59 @@
+/* templates/eltwise/x-binary-simd.h: the broadcast walk of the shim-based
+ * binary kernels (templates/eltwise/x-binary-simd.c describes it), shared with
+ * PRelu (templates/eltwise/f32-prelu-simd.c). A macro, so one definition serves
+ * every shim a translation unit binds (tests bind several). */
+#ifndef VITC_X_BINARY_SIMD_H
+#define VITC_X_BINARY_SIMD_H
+
+/* One kernel body: OPV(va, vb) on vectors, OPS(a, b) on floats. */
+#define VITC__BIN_SIMD(OPV, OPS)                                                                  \
+  do {                                                                                            \
+    int idx_[VITC_MAX_RANK];                                                                      \
+    ptrdiff_t n_ = 1, ia_ = 0, ib_ = 0, rows_ = 1, oa_ = 0, ob_ = 0, row_, i_;                    \
+    int d_;                                                                                       \
+    if (rank > 0) {                                                                               \
+      n_ = dims[rank - 1];                                                                        \
+      ia_ = sa[rank - 1];                                                                         \
+      ib_ = sb[rank - 1];                                                                         \
+    }                                                                                             \
+    for (d_ = 0; d_ < rank - 1; d_++) {                                                           \
+      rows_ *= dims[d_];                                                                          \
+      idx_[d_] = 0;                                                                               \
+    }                                                                                             \
+    if (n_ <= 0 || rows_ <= 0) break;                                                             \
+    for (row_ = 0; row_ < rows_; row_++) {                                                        \
+      float *yr_ = y + row_ * n_;                                                                 \
+      const float *ar_ = a + oa_, *br_ = b + ob_;                                                 \
+      const int t_ = (int)(n_ % VITC_LANES);                                                      \
+      const ptrdiff_t nv_ = n_ - t_;                                                              \
+      if (ia_ == 1 && ib_ == 1) {                                                                 \
+        for (i_ = 0; i_ < nv_; i_ += VITC_LANES)                                                  \
+          vf32_store(yr_ + i_, OPV(vf32_load(ar_ + i_), vf32_load(br_ + i_)));                    \
+        if (t_) vf32_store_tail(yr_ + nv_, OPV(vf32_load_tail(ar_ + nv_, t_), vf32_load_tail(br_ + nv_, t_)), t_); \
+      } else if (ia_ == 0 && ib_ == 1) {                                                          \
+        const vf32 va_ = vf32_set1(ar_[0]);                                                       \
+        for (i_ = 0; i_ < nv_; i_ += VITC_LANES) vf32_store(yr_ + i_, OPV(va_, vf32_load(br_ + i_))); \
+        if (t_) vf32_store_tail(yr_ + nv_, OPV(va_, vf32_load_tail(br_ + nv_, t_)), t_);           \
+      } else if (ia_ == 1 && ib_ == 0) {                                                          \
+        const vf32 vb_ = vf32_set1(br_[0]);                                                       \
+        for (i_ = 0; i_ < nv_; i_ += VITC_LANES) vf32_store(yr_ + i_, OPV(vf32_load(ar_ + i_), vb_)); \
+        if (t_) vf32_store_tail(yr_ + nv_, OPV(vf32_load_tail(ar_ + nv_, t_), vb_), t_);           \
+      } else if (ia_ == 0 && ib_ == 0) {                                                          \
+        const vf32 vy_ = OPV(vf32_set1(ar_[0]), vf32_set1(br_[0]));                               \
+        for (i_ = 0; i_ < nv_; i_ += VITC_LANES) vf32_store(yr_ + i_, vy_);                       \
+        if (t_) vf32_store_tail(yr_ + nv_, vy_, t_);                                              \
+      } else { /* strides other than 0 and 1: no dense operand has them */                        \
+        for (i_ = 0; i_ < n_; i_++) yr_[i_] = OPS(ar_[i_ * ia_], br_[i_ * ib_]);                  \
+      }                                                                                           \
+      for (d_ = rank - 2; d_ >= 0; d_--) { /* odometer over the outer dims */                    \
+        oa_ += sa[d_];                                                                            \
+        ob_ += sb[d_];                                                                            \
+        if (++idx_[d_] < dims[d_]) break;                                                         \
+        oa_ -= (ptrdiff_t)sa[d_] * dims[d_];                                                      \
+        ob_ -= (ptrdiff_t)sb[d_] * dims[d_];                                                      \
+        idx_[d_] = 0;                                                                             \
+      }                                                                                           \
+    }                                                                                             \
+  } while (0)
+
+#endif /* VITC_X_BINARY_SIMD_H */

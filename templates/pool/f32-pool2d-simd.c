@@ -1,0 +1,184 @@
+/* templates/pool/f32-pool2d-simd.c: the 2-D pools of
+ * templates/pool/f32-pool2d-scalar.c (MaxPool, AveragePool, GlobalAveragePool,
+ * GlobalMaxPool), written once against the SIMD shim and instantiated per target
+ * as vitc_f32_<pool>_<isa>. Same signatures, NCHW layout and semantics (pads,
+ * strides, dilations, ceil_mode's overhanging windows, count_include_pad, -FLT_MAX
+ * for a window with no tap, NaN ignored by MaxPool).
+ *
+ * Vectors run along an output row, VITC_LANES output columns at a time. A row
+ * splits into the columns whose whole window row lies inside the input (the
+ * interior: every kw tap is in bounds, so the same KW taps for every lane) and
+ * the few at the edges, which take the scalar kernel's loop for one output. In
+ * the interior, tap (kh, kw) of lanes ow..ow+L-1 is input row ih at columns
+ * wbase + kw*dil_w + l*stride_w: one contiguous load for stride 1, vf32_load_even
+ * for stride 2 (MaxPool 3x3/2 and 2x2/2 stems), and for larger strides L scalar
+ * reads into a vector (the max or sum is still vector work). Every output folds
+ * its taps in the scalar kernel's order (kh, then kw) with the same operations
+ * (max as `v > m ? v : m`, one rounding per add, one division), so results are
+ * bit for bit the scalar kernels'.
+ *
+ * GlobalMaxPool is a vector max (order-free); GlobalAveragePool sums in vector
+ * lanes then across them: within a few ulp of the scalar sum, not bit for bit.
+ *
+ * No scratch. Y must not overlap X. */
+#include "../prelude.h"
+#include "../simd/shim.h"
+#include "f32-pool2d-scalar.c"
+
+/* One output of MaxPool (is_max) or the sum of AveragePool at (oh: hbase, kh range)
+ * column ow: the scalar kernel's loop. */
+VITC_SIMD_INLINE float VITC_FN(vitc__pool_one)(int is_max, const float *xc, int W, int hbase, int kh_lo, int kh_hi,
+                                               int dil_h, int wbase, int KW, int dil_w, int *ntaps) {
+  int kw_lo, kw_hi, kh, kw;
+  float m = is_max ? -FLT_MAX : 0.0f;
+  vitc__f32_pool2d_range_scalar(KW, dil_w, wbase, W, &kw_lo, &kw_hi);
+  *ntaps = kw_hi - kw_lo;
+  for (kh = kh_lo; kh < kh_hi; kh++) {
+    const float *xr = xc + (ptrdiff_t)(hbase + kh * dil_h) * W;
+    for (kw = kw_lo; kw < kw_hi; kw++) {
+      const float v = xr[wbase + kw * dil_w];
+      m = is_max ? (v > m ? v : m) : m + v;
+    }
+  }
+  return m;
+}
+
+/* The interior columns [*a, *b) of a row: wbase = ow*sw - pl >= 0 and the last
+ * tap wbase + (KW-1)*dw + extra <= W - 1 (extra: floats a vector load reads past
+ * the last tap it needs). */
+VITC_SIMD_INLINE void VITC_FN(vitc__pool_interior)(int OW, int W, int KW, int sw, int dw, int pl, int extra, int *a,
+                                                   int *b) {
+  const int last = (KW - 1) * dw + extra; /* wbase + last <= W - 1 */
+  int lo = (pl + sw - 1) / sw, hi;
+  hi = W - 1 - last + pl < 0 ? 0 : (W - 1 - last + pl) / sw + 1;
+  if (hi > OW) hi = OW;
+  if (lo > hi) lo = hi;
+  *a = lo;
+  *b = hi;
+}
+
+/* L taps of a vector: p[0], p[sw], ..., p[(L-1) sw] */
+VITC_SIMD_INLINE vf32 VITC_FN(vitc__pool_taps)(const float *p, int sw) {
+  float t[VITC_LANES];
+  int l;
+  if (sw == 1) return vf32_load(p);
+  if (sw == 2) return vf32_load_even(p);
+  for (l = 0; l < VITC_LANES; l++) t[l] = p[(ptrdiff_t)l * sw];
+  return vf32_load(t);
+}
+
+/* The row body of both pools: is_max folds by max, else sums and divides by the
+ * interior's count `div` (the edges compute their own count through count_of). */
+VITC_SIMD_INLINE void VITC_FN(vitc__pool_row)(int is_max, const float *xc, float *yr, int W, int OW, int KW,
+                                              int sw, int dw, int pl, int hbase, int kh_lo, int kh_hi, int dil_h,
+                                              int ia, int ib, float div) {
+  int ow, kh, kw;
+  for (ow = ia; ow + VITC_LANES <= ib; ow += VITC_LANES) {
+    const int wbase = ow * sw - pl;
+    vf32 m = is_max ? vf32_set1(-FLT_MAX) : vf32_zero();
+    for (kh = kh_lo; kh < kh_hi; kh++) {
+      const float *xr = xc + (ptrdiff_t)(hbase + kh * dil_h) * W + wbase;
+      for (kw = 0; kw < KW; kw++) {
+        const vf32 v = VITC_FN(vitc__pool_taps)(xr + kw * dw, sw);
+        m = is_max ? vf32_select(vf32_cmplt(m, v), v, m) : vf32_add(m, v);
+      }
+    }
+    vf32_store(yr + ow, is_max ? m : vf32_div(m, vf32_set1(div)));
+  }
+  (void)OW;
+}
+
+VITC_KERNEL void VITC_FN(vitc_f32_maxpool2d)(int NC, int H, int W, int OH, int OW, int KH, int KW, int stride_h,
+                                             int stride_w, int dil_h, int dil_w, int pad_t, int pad_l,
+                                             const float *VITC_RESTRICT X, float *VITC_RESTRICT Y) {
+  int nc, oh, ow, ia, ib, vb, ntaps;
+  VITC_FN(vitc__pool_interior)(OW, W, KW, stride_w, dil_w, pad_l, stride_w == 2 ? 1 : 0, &ia, &ib);
+  vb = ia + (ib - ia) / VITC_LANES * VITC_LANES; /* vector columns [ia, vb) */
+  for (nc = 0; nc < NC; nc++) {
+    const float *xc = X + (ptrdiff_t)nc * H * W;
+    float *yc = Y + (ptrdiff_t)nc * OH * OW;
+    for (oh = 0; oh < OH; oh++) {
+      const int hbase = oh * stride_h - pad_t;
+      float *yr = yc + (ptrdiff_t)oh * OW;
+      int kh_lo, kh_hi;
+      vitc__f32_pool2d_range_scalar(KH, dil_h, hbase, H, &kh_lo, &kh_hi);
+      VITC_FN(vitc__pool_row)(1, xc, yr, W, OW, KW, stride_w, dil_w, pad_l, hbase, kh_lo, kh_hi, dil_h, ia, vb, 1.0f);
+      for (ow = 0; ow < OW; ow++) {
+        if (ow == ia && vb > ia) ow = vb;
+        if (ow >= OW) break;
+        yr[ow] = VITC_FN(vitc__pool_one)(1, xc, W, hbase, kh_lo, kh_hi, dil_h, ow * stride_w - pad_l, KW, dil_w, &ntaps);
+      }
+    }
+  }
+}
+
+VITC_KERNEL void VITC_FN(vitc_f32_avgpool2d)(int NC, int H, int W, int OH, int OW, int KH, int KW, int stride_h,
+                                             int stride_w, int dil_h, int dil_w, int pad_t, int pad_l, int pad_b,
+                                             int pad_r, int count_include_pad, const float *VITC_RESTRICT X,
+                                             float *VITC_RESTRICT Y) {
+  int nc, oh, ow, ia, ib, vb, ntaps;
+  VITC_FN(vitc__pool_interior)(OW, W, KW, stride_w, dil_w, pad_l, stride_w == 2 ? 1 : 0, &ia, &ib);
+  vb = ia + (ib - ia) / VITC_LANES * VITC_LANES;
+  for (nc = 0; nc < NC; nc++) {
+    const float *xc = X + (ptrdiff_t)nc * H * W;
+    float *yc = Y + (ptrdiff_t)nc * OH * OW;
+    for (oh = 0; oh < OH; oh++) {
+      const int hbase = oh * stride_h - pad_t;
+      float *yr = yc + (ptrdiff_t)oh * OW;
+      int kh_lo, kh_hi, ph_lo, ph_hi, pw_lo, pw_hi;
+      vitc__f32_pool2d_range_scalar(KH, dil_h, hbase, H, &kh_lo, &kh_hi);
+      vitc__f32_pool2d_range_scalar(KH, dil_h, hbase + pad_t, H + pad_t + pad_b, &ph_lo, &ph_hi);
+      /* interior windows have all KW taps in the input (so in the padded input) */
+      VITC_FN(vitc__pool_row)(0, xc, yr, W, OW, KW, stride_w, dil_w, pad_l, hbase, kh_lo, kh_hi, dil_h, ia, vb,
+                              count_include_pad ? (float)((ph_hi - ph_lo) * KW) : (float)((kh_hi - kh_lo) * KW));
+      for (ow = 0; ow < OW; ow++) {
+        const int wbase = ow * stride_w - pad_l;
+        float s, count;
+        if (ow == ia && vb > ia) ow = vb;
+        if (ow >= OW) break;
+        s = VITC_FN(vitc__pool_one)(0, xc, W, hbase + 0, kh_lo, kh_hi, dil_h, ow * stride_w - pad_l, KW, dil_w, &ntaps);
+        if (count_include_pad) {
+          vitc__f32_pool2d_range_scalar(KW, dil_w, wbase + pad_l, W + pad_l + pad_r, &pw_lo, &pw_hi);
+          count = (float)((ph_hi - ph_lo) * (pw_hi - pw_lo));
+        } else {
+          count = (float)((kh_hi - kh_lo) * ntaps);
+        }
+        yr[ow] = s / count;
+      }
+    }
+  }
+}
+
+/* Y (NC,) = mean of X (NC, HW) over its last axis */
+VITC_KERNEL void VITC_FN(vitc_f32_global_avgpool)(int NC, int HW, const float *VITC_RESTRICT X, float *VITC_RESTRICT Y) {
+  int nc, i;
+  for (nc = 0; nc < NC; nc++) {
+    const float *xc = X + (ptrdiff_t)nc * HW;
+    vf32 s0 = vf32_zero(), s1 = vf32_zero();
+    for (i = 0; i + 2 * VITC_LANES <= HW; i += 2 * VITC_LANES) {
+      s0 = vf32_add(s0, vf32_load(xc + i));
+      s1 = vf32_add(s1, vf32_load(xc + i + VITC_LANES));
+    }
+    for (; i + VITC_LANES <= HW; i += VITC_LANES) s0 = vf32_add(s0, vf32_load(xc + i));
+    if (i < HW) s1 = vf32_add(s1, vf32_load_tail(xc + i, HW - i));
+    Y[nc] = vf32_hsum(vf32_add(s0, s1)) / (float)HW;
+  }
+}
+
+/* Y (NC,) = max of X (NC, HW) over its last axis (NaN ignored, -FLT_MAX if HW is 0) */
+VITC_KERNEL void VITC_FN(vitc_f32_global_maxpool)(int NC, int HW, const float *VITC_RESTRICT X, float *VITC_RESTRICT Y) {
+  int nc, i;
+  for (nc = 0; nc < NC; nc++) {
+    const float *xc = X + (ptrdiff_t)nc * HW;
+    vf32 m = vf32_set1(-FLT_MAX);
+    for (i = 0; i + VITC_LANES <= HW; i += VITC_LANES) {
+      const vf32 v = vf32_load(xc + i);
+      m = vf32_select(vf32_cmplt(m, v), v, m);
+    }
+    if (i < HW) {
+      const vf32 v = vf32_load_tail_fill(xc + i, HW - i, -FLT_MAX);
+      m = vf32_select(vf32_cmplt(m, v), v, m);
+    }
+    Y[nc] = vf32_hmax(m); /* no lane holds NaN: the selection never takes one */
+  }
+}
