@@ -725,7 +725,11 @@ static void run_reduce(int op, int rank, const int *dims, const int *mask)
         if (op == 2 || op == 3) mag[i] = 0;
         if (op == 4) mag[i] = fabs(ref[i]);
     }
-    vitc_f32_reduce_scalar(op, rank, dims, mask, X, Y);
+    {
+        float *work = new_out(ny); /* LogSumExp's maxima */
+        vitc_f32_reduce_scalar(op, rank, dims, mask, X, Y, work);
+        free(work);
+    }
     for (d = 0; d < rank && len < 100; d++) len += snprintf(ctx + len, sizeof ctx - len, "%d%s ", dims[d], mask[d] ? "r" : "");
     if (rank == 0) snprintf(ctx, sizeof ctx, "scalar");
     /* a product may underflow in float: an absolute slack far below any value that matters */
@@ -766,17 +770,51 @@ START_TEST(test_reduce_empty)
     float Y[6 + GUARD], X[1] = {0.0f}; /* X has no elements; the kernel must not read it */
     int i;
     for (i = 0; i < 6 + GUARD; i++) Y[i] = GUARD_VAL;
-    vitc_f32_reduce_scalar(VITC__REDUCE_SUM, 3, dims, mask, X, Y);
+    vitc_f32_reduce_scalar(VITC__REDUCE_SUM, 3, dims, mask, X, Y, NULL);
     for (i = 0; i < 6; i++) ck_assert(Y[i] == 0.0f);
-    vitc_f32_reduce_scalar(VITC__REDUCE_MAX, 3, dims, mask, X, Y);
+    vitc_f32_reduce_scalar(VITC__REDUCE_MAX, 3, dims, mask, X, Y, NULL);
     for (i = 0; i < 6; i++) ck_assert(isinf(Y[i]) && Y[i] < 0);
-    vitc_f32_reduce_scalar(VITC__REDUCE_MEAN, 3, dims, mask, X, Y);
+    vitc_f32_reduce_scalar(VITC__REDUCE_MEAN, 3, dims, mask, X, Y, NULL);
     for (i = 0; i < 6; i++) ck_assert(isnan(Y[i]));
-    vitc_f32_reduce_scalar(VITC__REDUCE_PROD, 3, dims, mask, X, Y);
+    vitc_f32_reduce_scalar(VITC__REDUCE_PROD, 3, dims, mask, X, Y, NULL);
     for (i = 0; i < 6; i++) ck_assert(Y[i] == 1.0f);
-    vitc_f32_reduce_scalar(VITC__REDUCE_LOG_SUM, 3, dims, mask, X, Y);
+    vitc_f32_reduce_scalar(VITC__REDUCE_LOG_SUM, 3, dims, mask, X, Y, NULL);
     for (i = 0; i < 6; i++) ck_assert(isinf(Y[i]) && Y[i] < 0);
+    {
+        float work[6];
+        vitc_f32_reduce_scalar(VITC__REDUCE_LOG_SUM_EXP, 3, dims, mask, X, Y, work);
+        for (i = 0; i < 6; i++) ck_assert(isinf(Y[i]) && Y[i] < 0);
+    }
     ck_assert(guard_ok(Y, 6));
+}
+END_TEST
+
+/* ReduceLogSumExp is shifted by the maximum: inputs far above expf's range (88)
+ * give m + log(sum exp(x - m)), not inf, over rows and over an outer axis; an
+ * all -inf set gives -inf and a +inf element +inf */
+START_TEST(test_reduce_logsumexp_large)
+{
+    const int dims[] = {3, 4}, last[] = {0, 1}, first[] = {1, 0};
+    float X[12], Y[4], work[4];
+    int i, j;
+    for (i = 0; i < 12; i++) X[i] = 500.0f + (float)i;
+    vitc_f32_reduce_scalar(VITC__REDUCE_LOG_SUM_EXP, 2, dims, last, X, Y, work);
+    for (i = 0; i < 3; i++) {
+        double m = 500.0 + 4 * i + 3, s = 0;
+        for (j = 0; j < 4; j++) s += exp(500.0 + 4 * i + j - m);
+        ck_assert_msg(fabs(Y[i] - (m + log(s))) < 1e-4, "row %d: %.9g, want %.9g", i, (double)Y[i], m + log(s));
+    }
+    vitc_f32_reduce_scalar(VITC__REDUCE_LOG_SUM_EXP, 2, dims, first, X, Y, work);
+    for (j = 0; j < 4; j++) {
+        double m = 500.0 + 8 + j, s = 0;
+        for (i = 0; i < 3; i++) s += exp(500.0 + 4 * i + j - m);
+        ck_assert_msg(fabs(Y[j] - (m + log(s))) < 1e-4, "column %d: %.9g, want %.9g", j, (double)Y[j], m + log(s));
+    }
+    for (i = 0; i < 12; i++) X[i] = -INFINITY;
+    X[5] = INFINITY;
+    vitc_f32_reduce_scalar(VITC__REDUCE_LOG_SUM_EXP, 2, dims, last, X, Y, work);
+    ck_assert(isinf(Y[0]) && Y[0] < 0);
+    ck_assert(isinf(Y[1]) && Y[1] > 0);
 }
 END_TEST
 
@@ -931,6 +969,7 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_reduce);
     tcase_add_test(tc, test_reduce_empty);
+    tcase_add_test(tc, test_reduce_logsumexp_large);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("select");

@@ -17,12 +17,14 @@
 #define SIMD_ISA_NAME SIMD_STR(VITC_SIMD_ISA)
 
 #include "norm/f32-softmax-simd.c"
-#include "norm/f32-layernorm-simd.c"
+#include "norm/f32-groupnorm-simd.c" /* and f32-layernorm-simd.c */
 #include "eltwise/f32-unary-simd.c"
 #include "eltwise/x-binary-simd.c"
 #include "eltwise/f32-activation-simd.c"
 #include "eltwise/f32-prelu-simd.c"
 #include "pool/f32-pool2d-simd.c"
+#include "reduce/f32-reduce-simd.c"
+#include "reduce/f32-argreduce-simd.c"
 
 /* ------------------------------------------------------------------ api */
 
@@ -757,6 +759,141 @@ static void VITC_FN(t_pool)(void) {
   }
 }
 
+/* every Reduce op over every mask of a few shapes (rows shorter and longer than
+ * the vector, reduced and kept last axes, outer reductions), against the scalar
+ * kernel: Max/Min bit for bit, the rest within 2e-6 of max(1, |ref|) plus 2 ulp
+ * of the sum of magnitudes (sums in another order; LogSumExp's inputs reach 120,
+ * past expf's range) */
+static void VITC_FN(t_reduce)(void) {
+  const char *isa = SIMD_ISA_NAME;
+  static const struct {
+    int rank, dims[4];
+  } shapes[] = {{3, {2, 37, 5}}, {4, {2, 3, 4, 21}}, {2, {3, 100}}, {3, {1, 197, 19}}, {2, {7, 1}}, {1, {33}}};
+  int si, op, m, d, i;
+  for (si = 0; si < (int)(sizeof shapes / sizeof shapes[0]); si++) {
+    const int rank = shapes[si].rank;
+    int nx = 1;
+    for (d = 0; d < rank; d++) nx *= shapes[si].dims[d];
+    for (op = 0; op < 10; op++)
+      for (m = 1; m < (1 << rank); m++) {
+        int mask[4], ny = 1;
+        float *x = buf_rand(nx, op == 8 ? 0.01f : -3.0f, op == 9 ? 120.0f : 3.0f), *ref, *got, *w1, *w2;
+        for (d = 0; d < rank; d++) {
+          mask[d] = (m >> d) & 1;
+          if (!mask[d]) ny *= shapes[si].dims[d];
+        }
+        if (op == 2 || op == 3) x[nx / 3] = NAN; /* skipped by both */
+        ref = buf_new(ny);
+        got = buf_new(ny);
+        w1 = buf_new(ny);
+        w2 = buf_new(ny);
+        vitc_f32_reduce_scalar(op, rank, shapes[si].dims, mask, x, ref, w1);
+        VITC_FN(vitc_f32_reduce)(op, rank, shapes[si].dims, mask, x, got, w2);
+        for (i = 0; i < ny; i++) {
+          const int ok = op == 2 || op == 3 ? same_f32(got[i], ref[i])
+                                            : close_rel(got[i], ref[i], 0,
+                                                        2e-6 * (fabs(ref[i]) > 1 ? fabs(ref[i]) : 1) +
+                                                            (op == 4 || op == 9 ? 0 : 2.4e-7 * (nx / ny) * 9.0));
+          if (!ok) {
+            simd_fail(isa, "reduce op %d shape %d mask %d: [%d] %.9g, want %.9g", op, si, m, i, (double)got[i],
+                      (double)ref[i]);
+            break;
+          }
+        }
+        guard_check(isa, "reduce", got, ny);
+        free(x);
+        free(ref);
+        free(got);
+        free(w1);
+        free(w2);
+      }
+  }
+}
+
+/* LogSoftmax (rows and inner > 1), ArgMax/ArgMin/Hardmax (both layouts, ties,
+ * NaN), GroupNormalization and LayerNorm statistics, against the scalar kernels */
+static void VITC_FN(t_norm_arg)(void) {
+  const char *isa = SIMD_ISA_NAME;
+  static const int shapes[][3] = {{3, 197, 1}, {2, 10, 1}, {1, 1000, 1}, {2, 7, 37}, {3, 5, 16}, {1, 3, 1}, {2, 1, 9}};
+  int si, i, mode;
+  for (si = 0; si < (int)(sizeof shapes / sizeof shapes[0]); si++) {
+    const int O = shapes[si][0], A = shapes[si][1], I = shapes[si][2], n = O * A * I;
+    float *x = buf_rand(n, -8.0f, 8.0f), *ref = buf_new(n), *got = buf_new(n);
+    int64_t ri[64 * 40], gi[64 * 40];
+    for (i = 0; i < n; i += 5) x[i] = (float)(int)x[i]; /* ties */
+    vitc_f32_log_softmax_scalar(O, A, I, x, ref);
+    VITC_FN(vitc_f32_log_softmax)(O, A, I, x, got);
+    for (i = 0; i < n; i++)
+      if (!close_rel(got[i], ref[i], 1e-6, 1e-6)) {
+        simd_fail(isa, "log_softmax (%d,%d,%d) [%d] %.9g, want %.9g", O, A, I, i, (double)got[i], (double)ref[i]);
+        break;
+      }
+    guard_check(isa, "log_softmax", got, n);
+    x[1] = NAN;
+    if (n > 8) x[n - 3] = NAN;
+    for (mode = 0; mode < 4; mode++) {
+      vitc_f32_argreduce_scalar(O, A, I, mode & 1, mode >> 1, x, ri);
+      VITC_FN(vitc_f32_argreduce)(O, A, I, mode & 1, mode >> 1, x, gi);
+      for (i = 0; i < O * I; i++)
+        if (gi[i] != ri[i]) {
+          simd_fail(isa, "argreduce (%d,%d,%d) min %d last %d [%d] %lld, want %lld", O, A, I, mode & 1, mode >> 1, i,
+                    (long long)gi[i], (long long)ri[i]);
+          break;
+        }
+    }
+    vitc_f32_hardmax_scalar(O, A, I, x, ref);
+    VITC_FN(vitc_f32_hardmax)(O, A, I, x, got);
+    for (i = 0; i < n; i++)
+      if (!same_f32(got[i], ref[i])) {
+        simd_fail(isa, "hardmax (%d,%d,%d) [%d] %.9g, want %.9g", O, A, I, i, (double)got[i], (double)ref[i]);
+        break;
+      }
+    guard_check(isa, "hardmax", got, n);
+    free(x);
+    free(ref);
+    free(got);
+  }
+  { /* every element NaN: index 0 */
+    float nanrow[20];
+    int64_t r1, r2;
+    for (i = 0; i < 20; i++) nanrow[i] = NAN;
+    vitc_f32_argreduce_scalar(1, 20, 1, 0, 1, nanrow, &r1);
+    VITC_FN(vitc_f32_argreduce)(1, 20, 1, 0, 1, nanrow, &r2);
+    if (r1 != r2) simd_fail(isa, "argreduce of NaNs: %lld, want %lld", (long long)r2, (long long)r1);
+  }
+  { /* group norm: N 2, G 3, cpg 4, inner 7 and 1; per channel and per group */
+    const int N = 2, G = 3, cpg = 4;
+    int inner, pg;
+    for (inner = 1; inner <= 37; inner += 18)
+      for (pg = 0; pg < 2; pg++) {
+        const int n = N * G * cpg * inner;
+        float *x = buf_rand(n, -3.0f, 5.0f), *ref = buf_new(n), *got = buf_new(n);
+        float *sc = buf_rand(G * cpg, 0.5f, 2.0f), *bi = buf_rand(G * cpg, -1.0f, 1.0f);
+        float m1[6], m2[6], s1[6], s2[6];
+        vitc_f32_groupnorm_scalar(N, G, cpg, inner, 1e-5f, pg, x, sc, bi, ref);
+        VITC_FN(vitc_f32_groupnorm)(N, G, cpg, inner, 1e-5f, pg, x, sc, bi, got);
+        for (i = 0; i < n; i++)
+          if (!close_rel(got[i], ref[i], 1e-5, 2e-6)) {
+            simd_fail(isa, "groupnorm inner %d per_group %d [%d] %.9g, want %.9g", inner, pg, i, (double)got[i],
+                      (double)ref[i]);
+            break;
+          }
+        guard_check(isa, "groupnorm", got, n);
+        vitc_f32_layernorm_stats_scalar(N * G, cpg * inner, 1e-5f, x, m1, s1);
+        VITC_FN(vitc_f32_layernorm_stats)(N * G, cpg * inner, 1e-5f, x, m2, s2);
+        for (i = 0; i < N * G; i++)
+          if (!close_rel(m2[i], m1[i], 1e-5, 1e-6) || !close_rel(s2[i], s1[i], 1e-5, 0))
+            simd_fail(isa, "layernorm_stats row %d: %g %g, want %g %g", i, (double)m2[i], (double)s2[i], (double)m1[i],
+                      (double)s1[i]);
+        free(x);
+        free(ref);
+        free(got);
+        free(sc);
+        free(bi);
+      }
+  }
+}
+
 static int VITC_FN(simd_test_isa)(const SimdParams *prm) {
   const int before = simd_failures;
   printf("[%s] %d lanes\n", SIMD_ISA_NAME, VITC_LANES);
@@ -771,6 +908,8 @@ static int VITC_FN(simd_test_isa)(const SimdParams *prm) {
   VITC_FN(t_pow)();
   VITC_FN(t_where)();
   VITC_FN(t_pool)();
+  VITC_FN(t_reduce)();
+  VITC_FN(t_norm_arg)();
   printf("[%s] %s\n", SIMD_ISA_NAME, simd_failures == before ? "all checks passed" : "FAILED");
   fflush(stdout);
   return simd_failures - before;

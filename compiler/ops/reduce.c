@@ -174,21 +174,29 @@ static int emit_reduce(Emitter *e, Graph *g, Node *n) {
   emit_use_kernel(e, "reduce/f32-reduce");
   const char *dims = emit_ints(e, "reduce_dims", x->shape.d, x->shape.rank);
   const char *m = emit_ints(e, "reduce_mask", mask, x->shape.rank);
-  emit_line(e, "%s(%d /* %s */, %d, %s, %s, %s, %s);", emit_kfn(e, "vitc_f32_reduce"), reduce_code(n->op),
-            op_name(n->op), x->shape.rank, dims, m, emit_ref(e, n->in[0]), emit_ref(e, n->out[0]));
+  /* LogSumExp keeps each output's maximum in scratch (the kernel's work) */
+  const bool lse = n->op == OP_ReduceLogSumExp;
+  emit_line(e, "%s(%d /* %s */, %d, %s, %s, %s, %s, %s%s);", emit_kfn(e, "vitc_f32_reduce"), reduce_code(n->op),
+            op_name(n->op), x->shape.rank, dims, m, emit_ref(e, n->in[0]), emit_ref(e, n->out[0]),
+            lse ? "(float *)" : "", lse ? emit_scratch(e) : "NULL");
   return 0;
 }
 
-const OpImpl op_impl_ReduceMean = {.infer = infer_reduce, .eval = eval_reduce, .emit = emit_reduce};
-const OpImpl op_impl_ReduceSum = {.infer = infer_reduce, .eval = eval_reduce, .emit = emit_reduce};
-const OpImpl op_impl_ReduceMax = {.infer = infer_reduce, .eval = eval_reduce, .emit = emit_reduce};
-const OpImpl op_impl_ReduceMin = {.infer = infer_reduce, .eval = eval_reduce, .emit = emit_reduce};
-const OpImpl op_impl_ReduceProd = {.infer = infer_reduce, .eval = eval_reduce, .emit = emit_reduce};
-const OpImpl op_impl_ReduceSumSquare = {.infer = infer_reduce, .eval = eval_reduce, .emit = emit_reduce};
-const OpImpl op_impl_ReduceL1 = {.infer = infer_reduce, .eval = eval_reduce, .emit = emit_reduce};
-const OpImpl op_impl_ReduceL2 = {.infer = infer_reduce, .eval = eval_reduce, .emit = emit_reduce};
-const OpImpl op_impl_ReduceLogSum = {.infer = infer_reduce, .eval = eval_reduce, .emit = emit_reduce};
-const OpImpl op_impl_ReduceLogSumExp = {.infer = infer_reduce, .eval = eval_reduce, .emit = emit_reduce};
+/* ReduceLogSumExp's work: one float per output */
+static size_t scratch_reduce(Graph *g, Node *n, const Target *t) {
+  return n->op == OP_ReduceLogSumExp ? (size_t)shape_numel(&node_out(g, n, 0)->shape) * sizeof(float) : 0;
+}
+
+const OpImpl op_impl_ReduceMean = {.infer = infer_reduce, .eval = eval_reduce, .emit = emit_reduce, .scratch = scratch_reduce};
+const OpImpl op_impl_ReduceSum = {.infer = infer_reduce, .eval = eval_reduce, .emit = emit_reduce, .scratch = scratch_reduce};
+const OpImpl op_impl_ReduceMax = {.infer = infer_reduce, .eval = eval_reduce, .emit = emit_reduce, .scratch = scratch_reduce};
+const OpImpl op_impl_ReduceMin = {.infer = infer_reduce, .eval = eval_reduce, .emit = emit_reduce, .scratch = scratch_reduce};
+const OpImpl op_impl_ReduceProd = {.infer = infer_reduce, .eval = eval_reduce, .emit = emit_reduce, .scratch = scratch_reduce};
+const OpImpl op_impl_ReduceSumSquare = {.infer = infer_reduce, .eval = eval_reduce, .emit = emit_reduce, .scratch = scratch_reduce};
+const OpImpl op_impl_ReduceL1 = {.infer = infer_reduce, .eval = eval_reduce, .emit = emit_reduce, .scratch = scratch_reduce};
+const OpImpl op_impl_ReduceL2 = {.infer = infer_reduce, .eval = eval_reduce, .emit = emit_reduce, .scratch = scratch_reduce};
+const OpImpl op_impl_ReduceLogSum = {.infer = infer_reduce, .eval = eval_reduce, .emit = emit_reduce, .scratch = scratch_reduce};
+const OpImpl op_impl_ReduceLogSumExp = {.infer = infer_reduce, .eval = eval_reduce, .emit = emit_reduce, .scratch = scratch_reduce};
 
 /* ---- ArgMax, ArgMin: the int64 index of the extreme along `axis` ---- */
 

@@ -26,8 +26,10 @@
 #include "../simd/shim.h"
 #include "f32-activation-scalar.c"
 
-#define VITC__ACTIVATION_SIMD(NAME, EXPR)                                                                              \
-  VITC_KERNEL void VITC_FN(vitc_f32_##NAME)(int n, float p0, float p1, const float *x, float *y) {                     \
+/* FN is written out at each use, VITC_FN(vitc_f32_NAME), so that the compiler
+ * finds which kernels this file defines (compiler/emit/emit.c: kernel_isa) */
+#define VITC__ACTIVATION_SIMD(FN, EXPR)                                                                                \
+  VITC_KERNEL void FN(int n, float p0, float p1, const float *x, float *y) {                                           \
     const vf32 va = vf32_set1(p0), vb = vf32_set1(p1), zero = vf32_zero(), one = vf32_set1(1.0f);                      \
     int i;                                                                                                             \
     (void)va;                                                                                                          \
@@ -80,23 +82,23 @@ VITC_SIMD_INLINE vf32 VITC_FN(vitc__clamp01)(vf32 t) {
 /* t < 0 ? t : 0 */
 VITC_SIMD_INLINE vf32 VITC_FN(vitc__neg_part)(vf32 t) { return vf32_select(vf32_cmplt(t, vf32_zero()), t, vf32_zero()); }
 
-VITC__ACTIVATION_SIMD(hard_swish, vf32_mul(v, VITC_FN(vitc__clamp01)(vf32_fma(v, vf32_set1(1.0f / 6.0f), vf32_set1(0.5f)))))
-VITC__ACTIVATION_SIMD(selu, vf32_mul(vb, vf32_select(vf32_cmplt(zero, v), v, vf32_mul(va, vf32_expm1(v)))))
-VITC__ACTIVATION_SIMD(celu, vf32_add(vf32_select(vf32_cmplt(zero, v), v, zero),
+VITC__ACTIVATION_SIMD(VITC_FN(vitc_f32_hard_swish), vf32_mul(v, VITC_FN(vitc__clamp01)(vf32_fma(v, vf32_set1(1.0f / 6.0f), vf32_set1(0.5f)))))
+VITC__ACTIVATION_SIMD(VITC_FN(vitc_f32_selu), vf32_mul(vb, vf32_select(vf32_cmplt(zero, v), v, vf32_mul(va, vf32_expm1(v)))))
+VITC__ACTIVATION_SIMD(VITC_FN(vitc_f32_celu), vf32_add(vf32_select(vf32_cmplt(zero, v), v, zero),
                                      VITC_FN(vitc__neg_part)(vf32_mul(va, vf32_expm1(vf32_div(v, va))))))
-VITC__ACTIVATION_SIMD(thresholded_relu, vf32_select(vf32_cmplt(va, v), v, zero))
-VITC__ACTIVATION_SIMD(softsign, vf32_div(v, vf32_add(one, vf32_abs(v))))
-VITC__ACTIVATION_SIMD(mish, vf32_mul(v, vf32_tanh(vf32_softplus(v))))
-VITC__ACTIVATION_SIMD(shrink, vf32_select(vf32_cmplt(v, vf32_sub(zero, va)), vf32_add(v, vb),
+VITC__ACTIVATION_SIMD(VITC_FN(vitc_f32_thresholded_relu), vf32_select(vf32_cmplt(va, v), v, zero))
+VITC__ACTIVATION_SIMD(VITC_FN(vitc_f32_softsign), vf32_div(v, vf32_add(one, vf32_abs(v))))
+VITC__ACTIVATION_SIMD(VITC_FN(vitc_f32_mish), vf32_mul(v, vf32_tanh(vf32_softplus(v))))
+VITC__ACTIVATION_SIMD(VITC_FN(vitc_f32_shrink), vf32_select(vf32_cmplt(v, vf32_sub(zero, va)), vf32_add(v, vb),
                                           vf32_select(vf32_cmplt(va, v), vf32_sub(v, vb), zero)))
-VITC__ACTIVATION_SIMD(sign, vf32_select(vf32_cmplt(zero, v), one,
+VITC__ACTIVATION_SIMD(VITC_FN(vitc_f32_sign), vf32_select(vf32_cmplt(zero, v), one,
                                         vf32_select(vf32_cmplt(v, zero), vf32_set1(-1.0f),
                                                     vf32_select(vf32_cmpeq(v, zero), zero, v))))
-VITC__ACTIVATION_SIMD(round, vf32_round(v))
-VITC__ACTIVATION_SIMD(sinh, VITC_FN(vitc__sinh_v)(v))
-VITC__ACTIVATION_SIMD(cosh, vf32_mul(vf32_set1(0.5f), vf32_add(vf32_exp(v), vf32_exp(vf32_sub(zero, v)))))
-VITC__ACTIVATION_SIMD(asinh, VITC_FN(vitc__asinh_v)(v))
-VITC__ACTIVATION_SIMD(acosh, VITC_FN(vitc__acosh_v)(v))
-VITC__ACTIVATION_SIMD(atanh, VITC_FN(vitc__atanh_v)(v))
+VITC__ACTIVATION_SIMD(VITC_FN(vitc_f32_round), vf32_round(v))
+VITC__ACTIVATION_SIMD(VITC_FN(vitc_f32_sinh), VITC_FN(vitc__sinh_v)(v))
+VITC__ACTIVATION_SIMD(VITC_FN(vitc_f32_cosh), vf32_mul(vf32_set1(0.5f), vf32_add(vf32_exp(v), vf32_exp(vf32_sub(zero, v)))))
+VITC__ACTIVATION_SIMD(VITC_FN(vitc_f32_asinh), VITC_FN(vitc__asinh_v)(v))
+VITC__ACTIVATION_SIMD(VITC_FN(vitc_f32_acosh), VITC_FN(vitc__acosh_v)(v))
+VITC__ACTIVATION_SIMD(VITC_FN(vitc_f32_atanh), VITC_FN(vitc__atanh_v)(v))
 
 #undef VITC__ACTIVATION_SIMD

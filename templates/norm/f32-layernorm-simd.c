@@ -19,6 +19,41 @@
 #include "../simd/shim.h"
 #include "f32-layernorm-scalar.c"
 
+/* mean and biased variance of x[0..cols): two passes (the mean, then the mean of
+ * squared deviations), two vector accumulators each; shared with
+ * templates/norm/f32-groupnorm-simd.c */
+VITC_SIMD_INLINE void VITC_FN(vitc__f32_row_stats)(const float *x, int cols, float *mean_out, float *var_out) {
+  vf32 s0 = vf32_zero(), s1 = vf32_zero(), vmean;
+  float mean;
+  int j;
+  for (j = 0; j + 2 * VITC_LANES <= cols; j += 2 * VITC_LANES) {
+    s0 = vf32_add(s0, vf32_load(x + j));
+    s1 = vf32_add(s1, vf32_load(x + j + VITC_LANES));
+  }
+  for (; j + VITC_LANES <= cols; j += VITC_LANES) s0 = vf32_add(s0, vf32_load(x + j));
+  if (j < cols) s1 = vf32_add(s1, vf32_load_tail(x + j, cols - j));
+  mean = vf32_hsum(vf32_add(s0, s1)) / (float)cols;
+  vmean = vf32_set1(mean);
+  s0 = vf32_zero();
+  s1 = vf32_zero();
+  for (j = 0; j + 2 * VITC_LANES <= cols; j += 2 * VITC_LANES) {
+    const vf32 d0 = vf32_sub(vf32_load(x + j), vmean), d1 = vf32_sub(vf32_load(x + j + VITC_LANES), vmean);
+    s0 = vf32_fma(d0, d0, s0);
+    s1 = vf32_fma(d1, d1, s1);
+  }
+  for (; j + VITC_LANES <= cols; j += VITC_LANES) {
+    const vf32 d0 = vf32_sub(vf32_load(x + j), vmean);
+    s0 = vf32_fma(d0, d0, s0);
+  }
+  if (j < cols) {
+    /* masked-off lanes: 0 - mean, squared; cancelled by loading them as mean */
+    const vf32 d1 = vf32_sub(vf32_load_tail_fill(x + j, cols - j, mean), vmean);
+    s1 = vf32_fma(d1, d1, s1);
+  }
+  *mean_out = mean;
+  *var_out = vf32_hsum(vf32_add(s0, s1)) / (float)cols;
+}
+
 /* Y (rows, cols) = (X - mean_row) / sqrt(var_row + eps) * scale (cols,) + bias (cols,)
  * mean/var over each row of X (rows, cols), biased variance (divide by cols).
  * bias may be NULL (ONNX's optional B). Y may equal X; no other overlap. */
@@ -29,33 +64,10 @@ VITC_KERNEL void VITC_FN(vitc_f32_layernorm)(int rows, int cols, float eps, cons
   for (r = 0; r < rows; r++) {
     const float *x = X + (ptrdiff_t)r * cols;
     float *y = Y + (ptrdiff_t)r * cols;
-    vf32 s0 = vf32_zero(), s1 = vf32_zero(), vmean, vr;
+    vf32 vmean, vr;
     float mean, var, rstd;
-    for (j = 0; j + 2 * VITC_LANES <= cols; j += 2 * VITC_LANES) {
-      s0 = vf32_add(s0, vf32_load(x + j));
-      s1 = vf32_add(s1, vf32_load(x + j + VITC_LANES));
-    }
-    for (; j + VITC_LANES <= cols; j += VITC_LANES) s0 = vf32_add(s0, vf32_load(x + j));
-    if (j < cols) s1 = vf32_add(s1, vf32_load_tail(x + j, cols - j));
-    mean = vf32_hsum(vf32_add(s0, s1)) / (float)cols;
+    VITC_FN(vitc__f32_row_stats)(x, cols, &mean, &var);
     vmean = vf32_set1(mean);
-    s0 = vf32_zero();
-    s1 = vf32_zero();
-    for (j = 0; j + 2 * VITC_LANES <= cols; j += 2 * VITC_LANES) {
-      const vf32 d0 = vf32_sub(vf32_load(x + j), vmean), d1 = vf32_sub(vf32_load(x + j + VITC_LANES), vmean);
-      s0 = vf32_fma(d0, d0, s0);
-      s1 = vf32_fma(d1, d1, s1);
-    }
-    for (; j + VITC_LANES <= cols; j += VITC_LANES) {
-      const vf32 d0 = vf32_sub(vf32_load(x + j), vmean);
-      s0 = vf32_fma(d0, d0, s0);
-    }
-    if (j < cols) {
-      /* masked-off lanes: 0 - mean, squared; cancelled by loading them as mean */
-      const vf32 d1 = vf32_sub(vf32_load_tail_fill(x + j, cols - j, mean), vmean);
-      s1 = vf32_fma(d1, d1, s1);
-    }
-    var = vf32_hsum(vf32_add(s0, s1)) / (float)cols;
     rstd = 1.0f / sqrtf(var + eps);
     vr = vf32_set1(rstd);
     if (bias) {

@@ -24,8 +24,11 @@
  * Sums are in float (ONNX Runtime sums in float as well). ReduceMean divides
  * the sum by the count of reduced elements; SumSquare, L1, L2, LogSum and
  * LogSumExp map each element (x*x, |x|, exp x) before the sum and the sum
- * after (sqrt, log); LogSumExp is not shifted by the maximum, so it is exact
- * for inputs below about 88 (expf's range), which is ONNX's definition. Max/Min skip NaN (a NaN input
+ * after (sqrt, log). LogSumExp is shifted by the maximum m of each output's set,
+ * m + log(sum exp(x - m)), so it does not overflow where exp(x) would (x above
+ * about 88); m lives in the caller's `work` (one float per output), written by a
+ * first ReduceMax pass; an infinite m shifts by 0 instead (all -inf gives -inf,
+ * +inf gives +inf). Other ops ignore work (NULL is fine). Max/Min skip NaN (a NaN input
  * never wins a comparison; ONNX Runtime may propagate it instead); reducing
  * an empty set gives 0 for sum, NaN for mean, -inf for max and +inf for min.
  * When every reduced axis has size 1, Y is a plain copy of X.
@@ -100,75 +103,102 @@ VITC_KERNEL float vitc__f32_reduce_row_scalar(int op, const float *VITC_RESTRICT
     }
 }
 
-VITC_KERNEL void vitc__f32_reduce_any_scalar(int op, int rank, const int *dims, const int *reduce_mask,
-                                             const float *VITC_RESTRICT X, float *VITC_RESTRICT Y)
-{
-    ptrdiff_t gdim[VITC_MAX_RANK];   /* merged dims */
-    int gred[VITC_MAX_RANK];         /* merged dim is reduced */
+/* The shape of a reduction after merging: size-1 dims dropped, adjacent dims
+ * that are all reduced or all kept merged (shared by the SIMD template). */
+typedef struct vitc_reduce_plan {
+    ptrdiff_t gdim[VITC_MAX_RANK];     /* merged dims */
+    int gred[VITC_MAX_RANK];           /* merged dim is reduced */
     ptrdiff_t gystride[VITC_MAX_RANK]; /* step in Y per step of the merged dim (0 if reduced) */
-    ptrdiff_t idx[VITC_MAX_RANK];
-    ptrdiff_t ny = 1, count = 1, nouter = 1, inner, o, j, yoff;
-    int d, ng = 0, last_red;
+    ptrdiff_t ny, count, nouter, inner;
+    int ng, last_red;
+} vitc_reduce_plan;
+
+/* Plans the reduction; returns 1 when it is already done (an empty input, or
+ * nothing actually reduced: Y is X mapped), else 0 with Y filled with op's identity. */
+VITC_KERNEL int vitc__f32_reduce_plan_scalar(int op, int rank, const int *dims, const int *reduce_mask,
+                                             const float *VITC_RESTRICT X, float *VITC_RESTRICT Y,
+                                             vitc_reduce_plan *p)
+{
+    ptrdiff_t j, s = 1;
+    int d;
     const float init = op == VITC__REDUCE_MAX ? -INFINITY : op == VITC__REDUCE_MIN ? INFINITY
                      : op == VITC__REDUCE_PROD ? 1.0f : 0.0f;
-
+    p->ny = 1;
+    p->count = 1;
+    p->ng = 0;
     for (d = 0; d < rank; d++) {
         const int red = reduce_mask[d] != 0;
         if (dims[d] == 0) { /* empty input: Y (if not empty too) is the identity of op */
-            ny = 0;
+            p->ny = 0;
             break;
         }
-        if (red) count *= dims[d];
-        else ny *= dims[d];
+        if (red) p->count *= dims[d];
+        else p->ny *= dims[d];
         if (dims[d] == 1) continue;
-        if (ng > 0 && gred[ng - 1] == red) {
-            gdim[ng - 1] *= dims[d];
+        if (p->ng > 0 && p->gred[p->ng - 1] == red) {
+            p->gdim[p->ng - 1] *= dims[d];
         } else {
-            gdim[ng] = dims[d];
-            gred[ng] = red;
-            ng++;
+            p->gdim[p->ng] = dims[d];
+            p->gred[p->ng] = red;
+            p->ng++;
         }
     }
-    if (ny == 0) { /* some dim is 0: recount Y's size, fill it with the empty-set result */
-        ny = 1;
-        count = 0;
+    if (p->ny == 0) { /* some dim is 0: recount Y's size, fill it with the empty-set result */
+        p->ny = 1;
         for (d = 0; d < rank; d++)
-            if (!reduce_mask[d]) ny *= dims[d];
-        for (j = 0; j < ny; j++) Y[j] = vitc__f32_reduce_post_scalar(op, init, 0);
-        return;
+            if (!reduce_mask[d]) p->ny *= dims[d];
+        for (j = 0; j < p->ny; j++) Y[j] = vitc__f32_reduce_post_scalar(op, init, 0);
+        return 1;
     }
-    if (count == 1) { /* nothing is actually reduced: Y is X, mapped */
-        if (op <= VITC__REDUCE_PROD) memcpy(Y, X, (size_t)ny * sizeof(float));
+    if (p->count == 1) { /* nothing is actually reduced: Y is X, mapped (LogSumExp of one x is x) */
+        if (op <= VITC__REDUCE_PROD || op == VITC__REDUCE_LOG_SUM_EXP) memcpy(Y, X, (size_t)p->ny * sizeof(float));
         else
-            for (j = 0; j < ny; j++) Y[j] = vitc__f32_reduce_post_scalar(op, vitc__f32_reduce_pre_scalar(op, X[j]), 1);
-        return;
+            for (j = 0; j < p->ny; j++)
+                Y[j] = vitc__f32_reduce_post_scalar(op, vitc__f32_reduce_pre_scalar(op, X[j]), 1);
+        return 1;
     }
-
-    /* strides of Y for the merged dims */
-    {
-        ptrdiff_t s = 1;
-        for (d = ng - 1; d >= 0; d--) {
-            gystride[d] = gred[d] ? 0 : s;
-            if (!gred[d]) s *= gdim[d];
-        }
+    for (d = p->ng - 1; d >= 0; d--) {
+        p->gystride[d] = p->gred[d] ? 0 : s;
+        if (!p->gred[d]) s *= p->gdim[d];
     }
+    p->last_red = p->gred[p->ng - 1];
+    p->inner = p->gdim[p->ng - 1];
+    p->nouter = 1;
+    for (d = 0; d < p->ng - 1; d++) p->nouter *= p->gdim[d];
+    for (j = 0; j < p->ny; j++) Y[j] = init;
+    return 0;
+}
 
-    last_red = gred[ng - 1];
-    inner = gdim[ng - 1];
-    for (d = 0; d < ng - 1; d++) nouter *= gdim[d];
+/* LogSumExp's shift for an output whose maximum is m: m, or 0 if m is infinite */
+static inline float vitc__f32_reduce_shift(float m) { return m - m == 0.0f ? m : 0.0f; }
 
-    for (j = 0; j < ny; j++) Y[j] = init;
-
-    for (d = 0; d < ng - 1; d++) idx[d] = 0;
-    yoff = 0;
-    for (o = 0; o < nouter; o++) {
+/* The fold of a planned reduction; for LogSumExp, shift (ny floats) holds each
+ * output's maximum and Y gets the shifted sums, finished by the caller. */
+VITC_KERNEL void vitc__f32_reduce_any_scalar(int op, const vitc_reduce_plan *p, const float *VITC_RESTRICT X,
+                                             float *VITC_RESTRICT Y, const float *VITC_RESTRICT shift)
+{
+    ptrdiff_t idx[VITC_MAX_RANK];
+    ptrdiff_t o, j, yoff = 0;
+    int d;
+    const ptrdiff_t inner = p->inner;
+    for (d = 0; d < p->ng - 1; d++) idx[d] = 0;
+    for (o = 0; o < p->nouter; o++) {
         const float *VITC_RESTRICT x = X + o * inner;
-        if (last_red) {
+        if (p->last_red) {
             /* row o folds into Y[yoff]; reduced outer dims bring rows back to the same yoff */
-            Y[yoff] = vitc__f32_reduce_fold_scalar(op, Y[yoff], vitc__f32_reduce_row_scalar(op, x, inner));
+            if (shift) {
+                const float sh = vitc__f32_reduce_shift(shift[yoff]);
+                float acc = 0.0f;
+                for (j = 0; j < inner; j++) acc += expf(x[j] - sh);
+                Y[yoff] += acc;
+            } else {
+                Y[yoff] = vitc__f32_reduce_fold_scalar(op, Y[yoff], vitc__f32_reduce_row_scalar(op, x, inner));
+            }
         } else {
             float *VITC_RESTRICT y = Y + yoff;
-            if (op == VITC__REDUCE_MAX)
+            if (shift)
+                for (j = 0; j < inner; j++) y[j] += expf(x[j] - vitc__f32_reduce_shift(shift[yoff + j]));
+            else if (op == VITC__REDUCE_MAX)
                 for (j = 0; j < inner; j++) y[j] = x[j] > y[j] ? x[j] : y[j];
             else if (op == VITC__REDUCE_MIN)
                 for (j = 0; j < inner; j++) y[j] = x[j] < y[j] ? x[j] : y[j];
@@ -179,24 +209,39 @@ VITC_KERNEL void vitc__f32_reduce_any_scalar(int op, int rank, const int *dims, 
                     y[j] = vitc__f32_reduce_fold_scalar(op, y[j], vitc__f32_reduce_pre_scalar(op, x[j]));
         }
         /* advance the odometer over merged dims [0, ng-1) and Y's offset */
-        for (d = ng - 2; d >= 0; d--) {
-            yoff += gystride[d];
-            if (++idx[d] < gdim[d]) break;
-            yoff -= gystride[d] * gdim[d];
+        for (d = p->ng - 2; d >= 0; d--) {
+            yoff += p->gystride[d];
+            if (++idx[d] < p->gdim[d]) break;
+            yoff -= p->gystride[d] * p->gdim[d];
             idx[d] = 0;
         }
     }
-
-    if (op == VITC__REDUCE_MEAN || op >= VITC__REDUCE_L2)
-        for (j = 0; j < ny; j++) Y[j] = vitc__f32_reduce_post_scalar(op, Y[j], count);
 }
 
 /* Y = op over the axes d with reduce_mask[d] != 0 of X (dims[0..rank)), op one of
- * VITC__REDUCE_* (the ONNX op's name: see compiler/ops/reduce.c). */
+ * VITC__REDUCE_* (the ONNX op's name: see compiler/ops/reduce.c); work: one
+ * float per element of Y for LogSumExp (its maxima), else unused (may be NULL). */
 VITC_KERNEL void vitc_f32_reduce_scalar(int op, int rank, const int *dims, const int *reduce_mask,
-                                        const float *VITC_RESTRICT X, float *VITC_RESTRICT Y)
+                                        const float *VITC_RESTRICT X, float *VITC_RESTRICT Y,
+                                        float *VITC_RESTRICT work)
 {
-    vitc__f32_reduce_any_scalar(op, rank, dims, reduce_mask, X, Y);
+    vitc_reduce_plan p;
+    ptrdiff_t j;
+    if (op == VITC__REDUCE_LOG_SUM_EXP) {
+        if (vitc__f32_reduce_plan_scalar(VITC__REDUCE_MAX, rank, dims, reduce_mask, X, work, &p)) {
+            vitc__f32_reduce_plan_scalar(op, rank, dims, reduce_mask, X, Y, &p);
+            return;
+        }
+        vitc__f32_reduce_any_scalar(VITC__REDUCE_MAX, &p, X, work, NULL);
+        vitc__f32_reduce_plan_scalar(op, rank, dims, reduce_mask, X, Y, &p);
+        vitc__f32_reduce_any_scalar(op, &p, X, Y, work);
+        for (j = 0; j < p.ny; j++) Y[j] = logf(Y[j]) + vitc__f32_reduce_shift(work[j]);
+        return;
+    }
+    if (vitc__f32_reduce_plan_scalar(op, rank, dims, reduce_mask, X, Y, &p)) return;
+    vitc__f32_reduce_any_scalar(op, &p, X, Y, NULL);
+    if (op == VITC__REDUCE_MEAN || op >= VITC__REDUCE_L2)
+        for (j = 0; j < p.ny; j++) Y[j] = vitc__f32_reduce_post_scalar(op, Y[j], p.count);
 }
 
 #endif /* VITC_F32_REDUCE_SCALAR_C */
