@@ -34,7 +34,7 @@ static void usage(FILE *f) {
           "               [--quantize int8 [--calibrate PATH | --calibrate-random N]]\n"
           "               [--const INPUT=FILE.pb|FILE.npy|v1,v2,...]...\n"
           "               [--dump-after PASS|all] [--strict-nan] [--threads N] [--weights embed|file] [--trace] [--quiet]\n"
-          "  vitc inspect MODEL.onnx [--shape INPUT=DxDx...]... [--const INPUT=VALUE]...\n"
+          "  vitc inspect MODEL.onnx [--shape INPUT=DxDx...]... [--const INPUT=VALUE]... [--kernels [--target T]]\n"
           "  vitc validate FILE.c --target T [--triple TRIPLE] [--name NAME] [--harness]\n"
           "  vitc verify MODEL.onnx [--target T] [--shape ...] [--input NAME=FILE]... [--random N] [--seed S]\n"
           "              [--rtol R] [--runner CMD] [--per-node] [--expect FILE]... [--keep]\n"
@@ -67,6 +67,7 @@ typedef struct Args {
   int threads;     /* --threads N: GEMMs and attention split over N workers (docs/threads.md) */
   bool weights_file; /* --weights file: weights in DIR/NAME.weights (runtime/vitc_weights.h) */
   bool trace;        /* --trace: NAME_run_traced and the node table (docs/verify.md) */
+  bool kernels;      /* inspect --kernels: the kernel functions of each final node on --target */
   ShapeOverride ov[32];
   int n_ov;
   ConstOverride co[32]; /* --const NAME=FILE.pb|FILE.npy|v1,v2,... */
@@ -125,6 +126,7 @@ static int parse_args(int argc, char **argv, Args *a) {
     } else if (strcmp(s, "--main") == 0) a->main_harness = true;
     else if (strcmp(s, "--strict-nan") == 0) a->strict_nan = true;
     else if (strcmp(s, "--trace") == 0) a->trace = true;
+    else if (strcmp(s, "--kernels") == 0) a->kernels = true;
     else if (strcmp(s, "--quiet") == 0 || strcmp(s, "-q") == 0) vitc_quiet = 1;
     else if (s[0] == '-' && s[1]) {
       fprintf(stderr, "vitc: unknown or incomplete option '%s'\n", s);
@@ -344,8 +346,47 @@ static void print_blocks(Args *a, Graph *g) {
   free(rows);
 }
 
+/* inspect --kernels: one line per node of the final graph */
+typedef struct KernelRows {
+  const Graph *g;
+  const Target *t;
+  int scalar_float; /* calls of a scalar float kernel (vitc_f32_*_scalar) on a SIMD target */
+} KernelRows;
+
+static void print_kernel_row(void *ctx, int i, const char *kernels) {
+  KernelRows *k = ctx;
+  const Node *n = &k->g->n[i];
+  printf("%5d %-22s %-40s %s\n", i, op_name(n->op), n->name[0] ? n->name : "-", kernels[0] ? kernels : "(view)");
+  for (const char *p = strstr(kernels, "vitc_f32_"); p; p = strstr(p + 1, "vitc_f32_")) {
+    size_t len = strcspn(p, " ");
+    if (strcmp(k->t->isa, "scalar") != 0 && len > 7 && strncmp(p + len - 7, "_scalar", 7) == 0) k->scalar_float++;
+  }
+}
+
+/* The kernel view, from the emitter's own lowering (emit_kernels). */
+static int inspect_kernels(Args *a) {
+  const Target *target = target_find(a->target);
+  if (!target) return vitc_err("unknown target '%s' (known: %s)", a->target, target_names()), 1;
+  PipelineOptions po = {a->dump_after, stderr, ""};
+  Graph *g = load_and_optimize(a, &po);
+  if (!g) return 1;
+  Plan *plan = plan_build(g, target); /* as vitc compile: scratch sizes depend on the target */
+  EmitOptions eo = {".", "model", target, false, "", basename_of(a->model), false, false, NULL};
+  KernelRows k = {g, target, 0};
+  printf("model %s, target %s: the kernel functions each node of the final graph calls\n", basename_of(a->model),
+         target->name);
+  printf("%5s %-22s %-40s %s\n", "node", "op", "name", "kernels");
+  int rc = emit_kernels(g, plan, &eo, print_kernel_row, &k);
+  if (rc == 0)
+    printf("scalar float kernel calls on a SIMD target: %d (docs/kernels.md lists the allowed ones)\n", k.scalar_float);
+  plan_free(plan);
+  graph_free(g);
+  return rc ? 1 : 0;
+}
+
 static int cmd_inspect(Args *a) {
   if (!a->model) return fprintf(stderr, "vitc inspect: no model given\n"), 2;
+  if (a->kernels) return inspect_kernels(a);
   Graph *g0 = onnx_load_with_consts(a->model, a->ov, a->n_ov, a->co, a->n_co);
   if (!g0) return 1;
   int counts0[OP_COUNT] = {0};
@@ -403,7 +444,7 @@ static int cmd_inspect(Args *a) {
       if (t) printf("  %-16s %-48s %s%s\n", op_name(n->op), t->name, dtype_name(t->dtype), shape_str(&t->shape, sb, sizeof sb));
     }
   }
-  Plan *plan = plan_build(g, target_find("scalar")); /* inspect takes no --target: a scalar bundle's */
+  Plan *plan = plan_build(g, target_find("scalar")); /* this view ignores --target: a scalar bundle's */
   printf("workspace %zu bytes (sum of intermediates %zu bytes)\n", plan->workspace_bytes, plan->intermediate_bytes);
   plan_free(plan);
   graph_free(g);

@@ -1,7 +1,16 @@
 /* tests/check_conformance.c: the ONNX backend test cases, end to end.
  *
- *   check_conformance [--target T] [--folders node,pytorch-converted,...|all] [--opt FLAG] [SUBSTRING...]
- *   (ctest: once per target; every folder on scalar and avx512, node on the others)
+ *   check_conformance [--target T] [--folders node,pytorch-converted,...|all] [--opt FLAG] [--kernels]
+ *                     [SUBSTRING...]
+ *   (ctest: once per target; every folder on scalar and avx512, node on the others;
+ *   kernels_conformance_avx2/_avx512: --kernels on every folder)
+ *
+ * --kernels checks, instead of running, which kernels each case's bundle would
+ * call: `vitc inspect --kernels` with the options the compile would get, and a
+ * case fails if it names a scalar float kernel (vitc_f32_*_scalar) that the
+ * allow-list of docs/kernels.md does not (issue 14: no scalar fallback for float
+ * math on a SIMD target). Compile-only, so no hardware of the target is needed;
+ * cases vitc refuses are refused as in a full run.
  *
  * Debian's libonnx-testdata ships 1,081 cases in five folders (node: one op
  * each; pytorch-converted and pytorch-operator: small torch exports at opset 6;
@@ -111,6 +120,8 @@ typedef struct CaseResult {
 
 static const char *opt_flags = "-O2"; /* --opt: the C optimization flag of the bundles */
 static const char *folders[8];        /* --folders a,b: the test data folders to run */
+static bool kernels_mode;             /* --kernels: check the kernel list instead of running */
+static char **kernel_allow;           /* docs/kernels.md's allow-list (--kernels) */
 static int n_folders;
 static char **filters;
 static int n_filters;
@@ -316,16 +327,17 @@ static bool same_const_inputs(const char *case_dir, const char *set_dir, int n_i
  * set 0 value by --const (a shape, axes, scales... that the user would fix). */
 static bool compile_case(const char *model, const char *case_dir, const ModelInfo *mi, const char *bundle,
                          bool with_consts, bool *empty_input, RunResult *r) {
-  char *compile[96] = {VITC_BINARY_DIR "/vitc", "compile", (char *)model,   "-o",    (char *)bundle,
-                       "--main",                 "--quiet", "--name", "model", "--target", (char *)target->name};
-  int n_compile = 11;
+  char *compile[96] = {VITC_BINARY_DIR "/vitc", kernels_mode ? "inspect" : "compile", (char *)model, "-o",
+                       (char *)bundle,          "--main", "--quiet", "--name", "model", "--target", (char *)target->name,
+                       kernels_mode ? "--kernels" : NULL};
+  int n_compile = kernels_mode ? 12 : 11;
   add_shape_options(mi, case_dir, compile, &n_compile, 60, empty_input);
   for (int k = 1; with_consts && k < mi->n_in && n_compile + 2 < 94; k++) {
     compile[n_compile++] = strdup("--const");
     compile[n_compile++] = tu_printf("%s=%s/test_data_set_0/input_%d.pb", mi->in[k].name, case_dir, k);
   }
   tu_run(compile, VITC_TIMEOUT, r);
-  for (int i = 11; i < n_compile; i++) free(compile[i]);
+  for (int i = kernels_mode ? 12 : 11; i < n_compile; i++) free(compile[i]);
   return r->exited && r->status == 0;
 }
 
@@ -364,6 +376,18 @@ static void run_case(const char *case_dir, const char *work, CaseResult *res) {
     ok = compile_case(model, case_dir, &mi, bundle, true, &empty_input, &r);
   }
   if (!ok) classify_rejection(&mi, empty_input, &r, res);
+  if (ok && kernels_mode) { /* the kernel check replaces building and running */
+    char *off = tu_kernel_offenders(r.out, kernel_allow);
+    if (off) set_msg(res, V_FAIL, "scalar float kernel(s) outside docs/kernels.md's allow-list: %s", off);
+    else res->verdict = V_PASS;
+    free(off);
+    tu_run_free(&r);
+    tu_rm_rf(work);
+    free(model);
+    free(bundle);
+    free(prog);
+    return;
+  }
   tu_run_free(&r);
   int n_const_from = res->with_consts ? 1 : mi.n_in;
 
@@ -553,7 +577,7 @@ static void print_folder_table(char **names, const CaseResult *res, int n, const
 }
 
 START_TEST(test_conformance) {
-  char *work_root = tu_printf("%s/tests/conformance/%s", VITC_BINARY_DIR, target->name);
+  char *work_root = tu_printf("%s/tests/conformance/%s%s", VITC_BINARY_DIR, target->name, kernels_mode ? "-kernels" : "");
   char **names = NULL;
   int n = 0;
   for (int f = 0; f < n_folders; f++) {
@@ -661,7 +685,12 @@ int main(int argc, char **argv) {
     if (argc >= 3 && strcmp(argv[1], "--target") == 0) target_name = argv[2];
     else if (argc >= 3 && strcmp(argv[1], "--opt") == 0) opt_flags = argv[2];
     else if (argc >= 3 && strcmp(argv[1], "--folders") == 0) folder_list = argv[2];
-    else break;
+    else if (argc >= 2 && strcmp(argv[1], "--kernels") == 0) {
+      kernels_mode = true;
+      argv += 1;
+      argc -= 1;
+      continue;
+    } else break;
     argv += 2;
     argc -= 2;
   }
@@ -686,7 +715,18 @@ int main(int argc, char **argv) {
     printf("conformance: FAIL: vitc has no target '%s' (targets: %s)\n", target_name, target_names());
     return 1;
   }
-  char *why = tu_target_platform(target, &platform);
+  if (kernels_mode && !(kernel_allow = tu_kernel_allowlist())) {
+    printf("conformance: FAIL: cannot read the allow-list of %s/docs/kernels.md\n", VITC_SOURCE_DIR);
+    return 1;
+  }
+  /* --kernels compiles only: no hardware needed, but the avx512 check skips where
+   * the CPU lacks AVX-512 (as every avx512 test does) */
+  char *why = kernels_mode ? (strcmp(target->name, "avx512") == 0 ? tu_cpu_lacks("avx512") : NULL)
+                           : tu_target_platform(target, &platform);
+  if (why && kernels_mode) {
+    printf("conformance --kernels [%s]: SKIPPED: %s\n", target_name, why);
+    return 77;
+  }
   if (why) {
     char *label = tu_printf("conformance [%s]", target_name);
     return tu_cannot_run(label, &platform, why);

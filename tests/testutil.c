@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include "testutil.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -839,4 +840,55 @@ int tu_validate_bundle(const char *vitc, const Target *t, const Platform *p, con
   }
   tu_free_list(files);
   return failures;
+}
+
+/* ---- kernels a SIMD bundle calls ---- */
+
+char **tu_kernel_allowlist(void) {
+  char *text = tu_read_file(VITC_SOURCE_DIR "/docs/kernels.md", NULL);
+  if (!text) return NULL;
+  char *sec = strstr(text, "\n## Allow-list");
+  char **list = NULL;
+  int n = 0;
+  for (char *p = sec; p && *p;) {
+    char *eol = strchr(p + 1, '\n');
+    if (p != sec && strncmp(p, "\n## ", 4) == 0) break; /* the next section */
+    if (strncmp(p, "\n| `vitc_f32_", 13) == 0) {
+      const char *name = p + 4;
+      size_t len = strcspn(name, "`");
+      list = realloc(list, (size_t)(n + 2) * sizeof *list);
+      list[n++] = strndup(name, len);
+      list[n] = NULL;
+    }
+    p = eol;
+  }
+  free(text);
+  return list;
+}
+
+char *tu_kernel_offenders(const char *out, char *const *allow) {
+  char *found = NULL;
+  for (const char *p = strstr(out, "vitc_f32_"); p; p = strstr(p + 1, "vitc_f32_")) {
+    if (p > out && (isalnum((unsigned char)p[-1]) || p[-1] == '_')) continue;
+    size_t len = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_");
+    if (len <= 7 || strncmp(p + len - 7, "_scalar", 7) != 0) continue;
+    char *base = strndup(p, len - 7);
+    bool allowed = false;
+    for (int i = 0; allow && allow[i]; i++) allowed |= strcmp(allow[i], base) == 0;
+    if (!allowed) {
+      char *word = tu_printf("%s_scalar", base);
+      bool seen = false;
+      if (found)
+        for (const char *q = strstr(found, word); q; q = strstr(q + 1, word))
+          seen |= (q == found || q[-1] == ' ') && (q[strlen(word)] == 0 || q[strlen(word)] == ' ');
+      if (!seen) {
+        char *next = tu_printf("%s%s%s", found ? found : "", found ? " " : "", word);
+        free(found);
+        found = next;
+      }
+      free(word);
+    }
+    free(base);
+  }
+  return found;
 }

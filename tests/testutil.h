@@ -209,4 +209,15 @@ int tu_platform_argv(const Platform *p, char **argv, const char *prog);
  * NULL) gets a malloc'ed description of the first failure, or NULL. */
 int tu_validate_bundle(const char *vitc, const Target *t, const Platform *p, const char *bundle, char **report);
 
+/* ---- kernels a SIMD bundle calls (vitc inspect --kernels, docs/kernels.md) ---- */
+
+/* The allow-list of docs/kernels.md: the scalar float kernels (vitc_f32_NAME, no
+ * ISA suffix) a SIMD target may call, read from the rows "| `vitc_f32_NAME` |" of
+ * its "## Allow-list" section; NULL-terminated (tu_free_list), NULL if the file
+ * cannot be read or lists none. */
+char **tu_kernel_allowlist(void);
+/* The scalar float kernels (vitc_f32_*_scalar) named in `vitc inspect --kernels`
+ * output that the allow-list does not name, space-separated, each once; NULL if none. */
+char *tu_kernel_offenders(const char *inspect_out, char *const *allow);
+
 #endif

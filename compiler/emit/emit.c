@@ -124,6 +124,7 @@ struct Emitter {
   int task_ntasks;
   int n_task_fns;
   Buf trace_table;  /* --trace: the node table (NAME_trace_nodes) */
+  Buf *node_kernels; /* emit_kernels: per node, the kernel functions its lowering named */
 };
 
 /* A weight packed by an op emitter, written out after every node is emitted so that
@@ -256,9 +257,12 @@ static const char *upper(Emitter *e, const char *s) {
 
 /* ---------------- API for op emitters ---------------- */
 
+static void note_kernel(Emitter *e, const char *fn);
+
 void emit_line(Emitter *e, const char *f, ...) {
   Buf *b = e->in_task ? &e->task_body : &e->body;
   va_list ap;
+  if (e->node_kernels && strncmp(f, "memcpy(", 7) == 0) note_kernel(e, "memcpy");
   va_start(ap, f);
   buf_puts(b, "  ");
   buf_vprintf(b, f, ap);
@@ -270,7 +274,20 @@ const Target *emit_target(Emitter *e) { return e->opt->target; }
 
 static const char *kernel_isa(Emitter *e, const char *base);
 
-const char *emit_kfn(Emitter *e, const char *base) { return fmt(e, "%s_%s", base, kernel_isa(e, base)); }
+/* emit_kernels records each name once per node, in the order the lowering asks */
+static void note_kernel(Emitter *e, const char *fn) {
+  Buf *b = &e->node_kernels[e->cur_node];
+  size_t n = strlen(fn);
+  for (const char *p = b->s; p && (p = strstr(p, fn)) != NULL; p += n)
+    if ((p == b->s || p[-1] == ' ') && (p[n] == 0 || p[n] == ' ')) return;
+  buf_printf(b, "%s%s", b->len ? " " : "", fn);
+}
+
+const char *emit_kfn(Emitter *e, const char *base) {
+  const char *fn = fmt(e, "%s_%s", base, kernel_isa(e, base));
+  if (e->node_kernels) note_kernel(e, fn);
+  return fn;
+}
 
 const char *emit_ints(Emitter *e, const char *hint, const int64_t *v, int n) {
   /* A compound literal, not a declaration: the call that uses it stays one line and
@@ -1445,13 +1462,13 @@ static void write_harness(Emitter *e, Buf *m, char **in_names, char **out_names)
   buf_free(&table);
 }
 
-int emit_bundle(Graph *g, const Plan *plan, const EmitOptions *opt) {
+/* The emitter's state before the first node: names of tensors, inputs and outputs. */
+static void emitter_init(Emitter *e, Graph *g, const Plan *plan, const EmitOptions *opt, char ***in_names,
+                         char ***out_names) {
   /* scratch sizes depend on the target's kernels (the packed GEMM's tile) */
   if (plan->target != opt->target)
     vitc_die("emitting for target %s, but the workspace was planned for %s", opt->target->name,
              plan->target ? plan->target->name : "no target");
-  Emitter E = {0};
-  Emitter *e = &E;
   e->g = g;
   e->plan = plan;
   e->opt = opt;
@@ -1464,10 +1481,18 @@ int emit_bundle(Graph *g, const Plan *plan, const EmitOptions *opt) {
     else if (tp->kind == ST_WORKSPACE) e->cname[t] = sanitize("t_", g->t[t].name);
   }
   uniquify(e->cname, g->nt);
+  io_names(e, in_names, out_names);
+  for (int i = 0; i < g->n_inputs; i++) e->expr[g->inputs[i]] = xstrdup(fmt(e, "in->%s", (*in_names)[i]));
+  for (int i = 0; i < g->n_outputs; i++) e->expr[g->outputs[i]] = xstrdup(fmt(e, "out->%s", (*out_names)[i]));
+}
+
+static void emitter_free(Emitter *e, char **in_names);
+
+int emit_bundle(Graph *g, const Plan *plan, const EmitOptions *opt) {
+  Emitter E = {0};
+  Emitter *e = &E;
   char **in_names, **out_names;
-  io_names(e, &in_names, &out_names);
-  for (int i = 0; i < g->n_inputs; i++) e->expr[g->inputs[i]] = xstrdup(fmt(e, "in->%s", in_names[i]));
-  for (int i = 0; i < g->n_outputs; i++) e->expr[g->outputs[i]] = xstrdup(fmt(e, "out->%s", out_names[i]));
+  emitter_init(e, g, plan, opt, &in_names, &out_names);
   Buf h = {0}, c = {0}, tail = {0}, m = {0};
   OutFile weights_of = {0};
   int rc = mkdir_p(opt->out_dir);
@@ -1516,6 +1541,12 @@ int emit_bundle(Graph *g, const Plan *plan, const EmitOptions *opt) {
   buf_free(&c);
   buf_free(&tail);
   buf_free(&m);
+  emitter_free(e, in_names);
+  return rc;
+}
+
+static void emitter_free(Emitter *e, char **in_names) {
+  Graph *g = e->g;
   buf_free(&e->kernels);
   free(e->weights);
   buf_free(&e->body);
@@ -1543,5 +1574,19 @@ int emit_bundle(Graph *g, const Plan *plan, const EmitOptions *opt) {
   free(e->pasted);
   for (int i = 0; i < e->n_strs; i++) free(e->strs[i]);
   free(e->strs);
+  buf_free(&e->trace_table);
+}
+
+int emit_kernels(Graph *g, const Plan *plan, const EmitOptions *opt, EmitKernelsFn cb, void *ctx) {
+  Emitter E = {0};
+  Emitter *e = &E;
+  char **in_names, **out_names;
+  emitter_init(e, g, plan, opt, &in_names, &out_names);
+  e->node_kernels = xcalloc((size_t)g->nn + 1, sizeof(Buf));
+  int rc = emit_nodes(e, out_names); /* the lowering of every node; nothing is written */
+  for (int i = 0; rc == 0 && i < g->nn; i++) cb(ctx, i, e->node_kernels[i].s ? e->node_kernels[i].s : "");
+  for (int i = 0; i < g->nn; i++) buf_free(&e->node_kernels[i]);
+  free(e->node_kernels);
+  emitter_free(e, in_names);
   return rc;
 }

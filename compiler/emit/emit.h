@@ -48,6 +48,14 @@ void trace_info_free(TraceInfo *ti);
 
 int emit_bundle(Graph *g, const Plan *plan, const EmitOptions *opt);
 
+/* vitc inspect --kernels: the kernel functions each node of g calls on opt->target,
+ * from the emitter's own lowering of the node (the names emit_kfn gives, and
+ * "memcpy" for a copy), so the list is what emit_bundle would write; nothing is
+ * written. cb gets the node's index and its kernels, space-separated ("" for a
+ * view). Returns 0, or -1 on the emitter's error (reported). */
+typedef void (*EmitKernelsFn)(void *ctx, int node, const char *kernels);
+int emit_kernels(Graph *g, const Plan *plan, const EmitOptions *opt, EmitKernelsFn cb, void *ctx);
+
 /* ---- for op emitters ---- */
 
 /* Append one line (printf format) to the run function body, indented. */
