@@ -89,18 +89,48 @@ VITC_SIMD_INLINE vf32 VITC_FN(vitc__pow_half_v)(vf32 a, vf32 b) {
   (void)b; /* sqrt(-0) + 0 = +0; pow(-inf, 0.5) = +inf */
   return vf32_select(vf32_cmpeq(a, vf32_set1(-INFINITY)), vf32_set1(INFINITY), vf32_add(vf32_sqrt(a), vf32_zero()));
 }
-VITC_SIMD_INLINE float VITC_FN(vitc__bin_f32_one)(float a, float b) {
-  (void)b;
-  return a;
-}
-VITC_SIMD_INLINE float VITC_FN(vitc__bin_f32_cube)(float a, float b) {
-  (void)b;
-  return a * a * a;
-}
-VITC_SIMD_INLINE float VITC_FN(vitc__bin_f32_inverse)(float a, float b) {
-  (void)b;
-  return 1.0f / a;
-}
+/* pow with one exponent value for the whole tensor: y (dims) = OPV(a (bcast by sa), b[0]).
+ * Its own walk, which never loads b as a vector: b is often a one-float constant,
+ * and a vector load from it in a branch never taken still draws -Warray-bounds
+ * from gcc once the call is inlined. */
+#define VITC__POW_ONE_B(OPV)                                                                       \
+  do {                                                                                             \
+    int idx_[VITC_MAX_RANK];                                                                       \
+    ptrdiff_t n_ = 1, ia_ = 0, rows_ = 1, oa_ = 0, row_, i_;                                       \
+    int d_;                                                                                        \
+    const vf32 vb_ = vf32_set1(b[0]);                                                              \
+    if (rank > 0) {                                                                                \
+      n_ = dims[rank - 1];                                                                         \
+      ia_ = sa[rank - 1];                                                                          \
+    }                                                                                              \
+    for (d_ = 0; d_ < rank - 1; d_++) {                                                            \
+      rows_ *= dims[d_];                                                                           \
+      idx_[d_] = 0;                                                                                \
+    }                                                                                              \
+    for (row_ = 0; row_ < rows_; row_++) {                                                         \
+      float *yr_ = y + row_ * n_;                                                                  \
+      const float *ar_ = a + oa_;                                                                  \
+      const int t_ = (int)(n_ % VITC_LANES);                                                       \
+      const ptrdiff_t nv_ = n_ - t_;                                                               \
+      if (ia_ == 1) {                                                                              \
+        for (i_ = 0; i_ < nv_; i_ += VITC_LANES) vf32_store(yr_ + i_, OPV(vf32_load(ar_ + i_), vb_)); \
+        if (t_) vf32_store_tail(yr_ + nv_, OPV(vf32_load_tail(ar_ + nv_, t_), vb_), t_);           \
+      } else if (ia_ == 0) {                                                                       \
+        const vf32 vy_ = OPV(vf32_set1(ar_[0]), vb_);                                              \
+        for (i_ = 0; i_ < nv_; i_ += VITC_LANES) vf32_store(yr_ + i_, vy_);                        \
+        if (t_) vf32_store_tail(yr_ + nv_, vy_, t_);                                               \
+      } else { /* strides other than 0 and 1: no dense operand has them */                         \
+        for (i_ = 0; i_ < n_; i_++) vf32_store_tail(yr_ + i_, OPV(vf32_set1(ar_[i_ * ia_]), vb_), 1); \
+      }                                                                                            \
+      for (d_ = rank - 2; d_ >= 0; d_--) { /* odometer over the outer dims */                     \
+        oa_ += sa[d_];                                                                             \
+        if (++idx_[d_] < dims[d_]) break;                                                          \
+        oa_ -= (ptrdiff_t)sa[d_] * dims[d_];                                                       \
+        idx_[d_] = 0;                                                                              \
+      }                                                                                            \
+    }                                                                                              \
+  } while (0)
+
 VITC_KERNEL void VITC_FN(vitc_f32_pow)(int rank, const int *dims, const float *a, const int *sa, const float *b,
                                        const int *sb, float *y) {
   int d, scalar_b = 1;
@@ -108,12 +138,13 @@ VITC_KERNEL void VITC_FN(vitc_f32_pow)(int rank, const int *dims, const float *a
     if (dims[d] <= 0) return; /* empty output: b may be empty too, do not read b[0] */
     scalar_b &= sb[d] == 0;
   }
-  if (scalar_b && b[0] == 1.0f) VITC__BIN_SIMD(VITC_FN(vitc__pow_1_v), VITC_FN(vitc__bin_f32_one));
-  else if (scalar_b && b[0] == 2.0f) VITC__BIN_SIMD(VITC_FN(vitc__pow_2_v), vitc__bin_f32_square);
-  else if (scalar_b && b[0] == 3.0f) VITC__BIN_SIMD(VITC_FN(vitc__pow_3_v), VITC_FN(vitc__bin_f32_cube));
-  else if (scalar_b && b[0] == 0.5f) VITC__BIN_SIMD(VITC_FN(vitc__pow_half_v), vitc__bin_f32_sqrt);
-  else if (scalar_b && b[0] == -1.0f) VITC__BIN_SIMD(VITC_FN(vitc__pow_m1_v), VITC_FN(vitc__bin_f32_inverse));
-  else VITC__BIN_SIMD(vf32_pow, vitc__bin_f32_pow);
+  if (!scalar_b) VITC__BIN_SIMD(vf32_pow, vitc__bin_f32_pow);
+  else if (b[0] == 1.0f) VITC__POW_ONE_B(VITC_FN(vitc__pow_1_v));
+  else if (b[0] == 2.0f) VITC__POW_ONE_B(VITC_FN(vitc__pow_2_v));
+  else if (b[0] == 3.0f) VITC__POW_ONE_B(VITC_FN(vitc__pow_3_v));
+  else if (b[0] == 0.5f) VITC__POW_ONE_B(VITC_FN(vitc__pow_half_v));
+  else if (b[0] == -1.0f) VITC__POW_ONE_B(VITC_FN(vitc__pow_m1_v));
+  else VITC__POW_ONE_B(vf32_pow);
 }
 
 /* where: y = cond ? a : b (templates/eltwise/x-binary-scalar.c). 4-byte elements
