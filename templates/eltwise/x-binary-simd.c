@@ -89,16 +89,16 @@ VITC_SIMD_INLINE vf32 VITC_FN(vitc__pow_half_v)(vf32 a, vf32 b) {
   (void)b; /* sqrt(-0) + 0 = +0; pow(-inf, 0.5) = +inf */
   return vf32_select(vf32_cmpeq(a, vf32_set1(-INFINITY)), vf32_set1(INFINITY), vf32_add(vf32_sqrt(a), vf32_zero()));
 }
-/* pow with one exponent value for the whole tensor: y (dims) = OPV(a (bcast by sa), b[0]).
- * Its own walk, which never loads b as a vector: b is often a one-float constant,
- * and a vector load from it in a branch never taken still draws -Warray-bounds
- * from gcc once the call is inlined. */
+/* pow with one exponent value for the whole tensor: y (dims) = OPV(a (bcast by sa), b[0]):
+ * a walk of a alone (a through a volatile copy, as in x-binary-simd.h) */
 #define VITC__POW_ONE_B(OPV)                                                                       \
   do {                                                                                             \
     int idx_[VITC_MAX_RANK];                                                                       \
     ptrdiff_t n_ = 1, ia_ = 0, rows_ = 1, oa_ = 0, row_, i_;                                       \
     int d_;                                                                                        \
     const vf32 vb_ = vf32_set1(b[0]);                                                              \
+    const float *volatile av_ = a;                                                                 \
+    const float *const a_ = av_;                                                                   \
     if (rank > 0) {                                                                                \
       n_ = dims[rank - 1];                                                                         \
       ia_ = sa[rank - 1];                                                                          \
@@ -109,7 +109,7 @@ VITC_SIMD_INLINE vf32 VITC_FN(vitc__pow_half_v)(vf32 a, vf32 b) {
     }                                                                                              \
     for (row_ = 0; row_ < rows_; row_++) {                                                         \
       float *yr_ = y + row_ * n_;                                                                  \
-      const float *ar_ = a + oa_;                                                                  \
+      const float *ar_ = a_ + oa_;                                                                 \
       const int t_ = (int)(n_ % VITC_LANES);                                                       \
       const ptrdiff_t nv_ = n_ - t_;                                                               \
       if (ia_ == 1) {                                                                              \

@@ -1,13 +1,23 @@
 /* templates/eltwise/x-binary-simd.h: the broadcast walk of the shim-based
  * binary kernels (templates/eltwise/x-binary-simd.c describes it), shared with
  * PRelu (templates/eltwise/f32-prelu-simd.c). A macro, so one definition serves
- * every shim a translation unit binds (tests bind several). */
+ * every shim a translation unit binds (tests bind several).
+ *
+ * The walk reads a and b through volatile copies of the pointers. A bundle that
+ * calls a kernel twice with the same one-float constant (Add(x, c) twice, Pow(x, 2)
+ * twice) lets gcc clone the kernel for that constant, and it then warns
+ * (-Warray-bounds) about the vector loads of the contiguous branch, which that
+ * operand never takes; it cannot see through a volatile load. One load each per
+ * call. */
 #ifndef VITC_X_BINARY_SIMD_H
 #define VITC_X_BINARY_SIMD_H
 
 /* One kernel body: OPV(va, vb) on vectors, OPS(a, b) on floats. */
 #define VITC__BIN_SIMD(OPV, OPS)                                                                  \
   do {                                                                                            \
+    /* a and b through volatile copies (VITC_BIN_LAUNDER below) */                                \
+    const float *volatile av_ = a, *volatile bv_ = b;                                             \
+    const float *const a_ = av_, *const b_ = bv_;                                                 \
     int idx_[VITC_MAX_RANK];                                                                      \
     ptrdiff_t n_ = 1, ia_ = 0, ib_ = 0, rows_ = 1, oa_ = 0, ob_ = 0, row_, i_;                    \
     int d_;                                                                                       \
@@ -23,7 +33,7 @@
     if (n_ <= 0 || rows_ <= 0) break;                                                             \
     for (row_ = 0; row_ < rows_; row_++) {                                                        \
       float *yr_ = y + row_ * n_;                                                                 \
-      const float *ar_ = a + oa_, *br_ = b + ob_;                                                 \
+      const float *ar_ = a_ + oa_, *br_ = b_ + ob_;                                               \
       const int t_ = (int)(n_ % VITC_LANES);                                                      \
       const ptrdiff_t nv_ = n_ - t_;                                                              \
       if (ia_ == 1 && ib_ == 1) {                                                                 \
