@@ -104,7 +104,7 @@ VITC_KERNEL void VITC_FN(vitc_f32_maxpool2d)(int NC, int H, int W, int OH, int O
       vitc__f32_pool2d_range_scalar(KH, dil_h, hbase, H, &kh_lo, &kh_hi);
       VITC_FN(vitc__pool_row)(1, xc, yr, W, OW, KW, stride_w, dil_w, pad_l, hbase, kh_lo, kh_hi, dil_h, ia, vb, 1.0f);
       for (ow = 0; ow < OW; ow++) {
-        if (ow == ia && vb > ia) ow = vb;
+        if (ow == ia && vb > ia) ow = vb; /* past the vector columns */
         if (ow >= OW) break;
         yr[ow] = VITC_FN(vitc__pool_one)(1, xc, W, hbase, kh_lo, kh_hi, dil_h, ow * stride_w - pad_l, KW, dil_w, &ntaps);
       }
@@ -132,11 +132,12 @@ VITC_KERNEL void VITC_FN(vitc_f32_avgpool2d)(int NC, int H, int W, int OH, int O
       VITC_FN(vitc__pool_row)(0, xc, yr, W, OW, KW, stride_w, dil_w, pad_l, hbase, kh_lo, kh_hi, dil_h, ia, vb,
                               count_include_pad ? (float)((ph_hi - ph_lo) * KW) : (float)((kh_hi - kh_lo) * KW));
       for (ow = 0; ow < OW; ow++) {
-        const int wbase = ow * stride_w - pad_l;
+        int wbase;
         float s, count;
-        if (ow == ia && vb > ia) ow = vb;
+        if (ow == ia && vb > ia) ow = vb; /* past the vector columns */
         if (ow >= OW) break;
-        s = VITC_FN(vitc__pool_one)(0, xc, W, hbase + 0, kh_lo, kh_hi, dil_h, ow * stride_w - pad_l, KW, dil_w, &ntaps);
+        wbase = ow * stride_w - pad_l;
+        s = VITC_FN(vitc__pool_one)(0, xc, W, hbase, kh_lo, kh_hi, dil_h, wbase, KW, dil_w, &ntaps);
         if (count_include_pad) {
           vitc__f32_pool2d_range_scalar(KW, dil_w, wbase + pad_l, W + pad_l + pad_r, &pw_lo, &pw_hi);
           count = (float)((ph_hi - ph_lo) * (pw_hi - pw_lo));
