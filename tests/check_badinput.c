@@ -631,6 +631,45 @@ START_TEST(attribute_types) {
 }
 END_TEST
 
+/* Attributes of older op versions that the loader rewrites into inputs or drops
+ * (compiler/onnx/upgrade.c) are read before the schema check of the newest version:
+ * a wrong type there must be the same one line, not taken for an absent attribute
+ * (a Clip-6 'min' given as INT was ignored, a Softmax-11 STRING axis became 1). */
+START_TEST(old_version_attribute_types) {
+  char *d = case_dir("old_version_attribute_types");
+  static const struct {
+    const char *op;
+    int opset;
+    const char *attr;
+    AttrType wrong, right;
+  } cases[] = {
+      {"Softmax", 11, "axis", ATTR_STRING, ATTR_INT},  {"Clip", 6, "min", ATTR_INT, ATTR_FLOAT},
+      {"Slice", 9, "starts", ATTR_FLOAT, ATTR_INTS},  {"Unsqueeze", 11, "axes", ATTR_INT, ATTR_INTS},
+      {"TopK", 9, "k", ATTR_FLOAT, ATTR_INT},          {"Add", 6, "axis", ATTR_FLOAT, ATTR_INT},
+      {"Dropout", 10, "ratio", ATTR_INT, ATTR_FLOAT}, {"ReduceMean", 13, "axes", ATTR_INT, ATTR_INTS},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    Onnx__ModelProto *m = relu_model(cases[i].opset);
+    m->graph->node[0]->op_type = (char *)cases[i].op;
+    add_attr(m->graph->node[0], cases[i].attr, cases[i].wrong);
+    char *expect = tu_printf("attribute '%s' must be %s, not %s", cases[i].attr, attr_type_name(cases[i].right),
+                             attr_type_name(cases[i].wrong));
+    expect_rejected(save(d, tu_printf("%s%d_%s.onnx", cases[i].op, cases[i].opset, cases[i].attr), m), expect, NULL);
+    free(expect);
+  }
+  /* the controls: the same old versions with the right types compile */
+  Onnx__ModelProto *softmax = relu_model(11);
+  softmax->graph->node[0]->op_type = "Softmax";
+  add_attr(softmax->graph->node[0], "axis", ATTR_INT);
+  expect_compiles(save(d, "softmax11_int_axis.onnx", softmax), NULL);
+  Onnx__ModelProto *clip = relu_model(6);
+  clip->graph->node[0]->op_type = "Clip";
+  add_attr(clip->graph->node[0], "min", ATTR_FLOAT);
+  add_attr(clip->graph->node[0], "max", ATTR_FLOAT);
+  expect_compiles(save(d, "clip6_float_min_max.onnx", clip), NULL);
+}
+END_TEST
+
 /* Inputs the fuzzer (fuzz/vitc_fuzz.c) found a bug with, kept in tests/fuzz_found/,
  * each with what vitc must do with it now: the words its one error line contains,
  * or NULL where the model is valid and compiles. Every file there must be listed. */
@@ -741,6 +780,7 @@ int main(void) {
       {"overflow_shape_target", overflow_shape_target},
       {"external_data_outside", external_data_outside},
       {"unsupported_opset", unsupported_opset},
+      {"old_version_attribute_types", old_version_attribute_types},
       {"non_default_domain", non_default_domain},
       {"structural_faults", structural_faults},
       {"node_arity", node_arity},

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ir/attrs.h"
 #include "ir/diag.h"
 
 /* ---------------- the version table ---------------- */
@@ -277,6 +278,64 @@ static int mean_to_sum(Graph *g, int ni) {
 
 static bool is_op(const Node *n, const char *name) { return strcmp(op_name(n->op), name) == 0; }
 
+/* The attributes of older versions that the rewrites read or drop, with their ONNX
+ * types (ONNX's Changelog). The schema check of ir/attrs.def runs after the rewrite,
+ * against the newest version, so these are checked here, before any is read: a wrong
+ * type is one error naming the attribute, never taken for an absent one. */
+typedef struct OldAttr {
+  const char *ops; /* ONNX op names, space-separated; "*": every op */
+  int before;      /* versions below this one have it */
+  const char *attr;
+  AttrType type;
+} OldAttr;
+
+static const OldAttr old_attrs[] = {
+    {"*", 1 << 30, "consumed_inputs", ATTR_INTS},
+    {"Add Sub Mul Div Pow And Or Equal Greater Less Gemm", 7, "broadcast", ATTR_INT},
+    {"Add Sub Mul Div Pow And Or Equal Greater Less", 7, "axis", ATTR_INT},
+    {"Softmax LogSoftmax Hardmax", 13, "axis", ATTR_INT},
+    {"Upsample", 1 << 30, "mode", ATTR_STRING},
+    {"Upsample", 9, "scales", ATTR_FLOATS},
+    {"Slice", 10, "starts", ATTR_INTS},
+    {"Slice", 10, "ends", ATTR_INTS},
+    {"Slice", 10, "axes", ATTR_INTS},
+    {"Squeeze Unsqueeze", 13, "axes", ATTR_INTS},
+    {"Split", 13, "split", ATTR_INTS},
+    {"Clip", 11, "min", ATTR_FLOAT},
+    {"Clip", 11, "max", ATTR_FLOAT},
+    {"TopK", 10, "k", ATTR_INT},
+    {"BatchNormalization", 9, "spatial", ATTR_INT},
+    {"BatchNormalization", 9, "is_test", ATTR_INT},
+    {"Pad", 11, "pads", ATTR_INTS},
+    {"Pad", 11, "value", ATTR_FLOAT},
+    {"Dropout", 12, "ratio", ATTR_FLOAT},
+    {"Dropout", 12, "is_test", ATTR_INT},
+    {"ReduceSum", 13, "axes", ATTR_INTS},
+    {"ReduceL1 ReduceL2 ReduceLogSum ReduceLogSumExp ReduceMax ReduceMean ReduceMin ReduceProd ReduceSumSquare", 18,
+     "axes", ATTR_INTS},
+};
+
+/* Whether the space-separated list names op (or is "*"). */
+static bool names_op(const char *list, const char *op) {
+  size_t len = strlen(op);
+  if (strcmp(list, "*") == 0) return true;
+  for (const char *p = list; (p = strstr(p, op)) != NULL; p += len)
+    if ((p == list || p[-1] == ' ') && (p[len] == ' ' || p[len] == 0)) return true;
+  return false;
+}
+
+static int check_old_attrs(Graph *g, int ni, const char *onnx_op, int version) {
+  const Node *n = node(g, ni);
+  for (size_t i = 0; i < sizeof old_attrs / sizeof old_attrs[0]; i++) {
+    const OldAttr *o = &old_attrs[i];
+    const Attr *a = version < o->before && names_op(o->ops, onnx_op) ? node_attr(n, o->attr) : NULL;
+    if (a && a->type != o->type)
+      return node_err(g, n, "attribute '%s' must be %s, not %s (%s version %d)", o->attr, attr_type_name(o->type),
+                      attr_type_name(a->type), onnx_op, version);
+  }
+  return 0;
+}
+
 static bool is_reduce(const Node *n) {
   switch (n->op) {
   case OP_ReduceMax: case OP_ReduceMean: case OP_ReduceSum:
@@ -287,6 +346,7 @@ static bool is_reduce(const Node *n) {
 }
 
 int upgrade_node(Graph *g, int ni, const char *onnx_op, int version) {
+  if (check_old_attrs(g, ni, onnx_op, version)) return -1;
   Node *n = node(g, ni);
   drop_attr(g, ni, "consumed_inputs"); /* version 1's memory hint */
   if (strcmp(onnx_op, "Upsample") == 0) return upsample_to_resize(g, ni, version, true);
