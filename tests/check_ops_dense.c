@@ -22,6 +22,7 @@
 #include "ir/diag.h"
 #include "ir/graph.h"
 #include "ops/op.h"
+#include "testutil.h"
 
 /* ---------------------------------------------------------------- graph building */
 
@@ -120,9 +121,9 @@ static void ck_floats(const Tensor *t, const float *want, int n, double tol) {
 /* Run fn(ni) with stderr captured: it must return -1 and print one error line
  * naming the node and containing `needle`. */
 static void expect_error_(int (*fn)(int), int ni, const char *needle, int line) {
-  char path[] = "/tmp/vitc_ops_dense_XXXXXX";
+  char *path = tu_tmp_path("vitc_ops_dense_XXXXXX");
   int fd = mkstemp(path);
-  ck_assert_int_ge(fd, 0);
+  ck_assert_msg(fd >= 0, "mkstemp %s", path);
   fflush(stderr);
   int saved = dup(2);
   dup2(fd, 2);
@@ -136,6 +137,7 @@ static void expect_error_(int (*fn)(int), int ni, const char *needle, int line) 
   ssize_t len = read(fd, msg, sizeof msg - 1);
   close(fd);
   unlink(path);
+  free(path);
   if (len > 0) msg[len] = 0;
   ck_assert_msg(rc == -1, "line %d: expected failure, got %d", line, rc);
   ck_assert_msg(vitc_error_count == errs + 1, "line %d: expected one error, got %d", line, vitc_error_count - errs);

@@ -327,12 +327,14 @@ static inline char *unit_dir(const char *suite, const char *name) {
 /* Capture what is written to stderr (fd 2) between begin and end. */
 typedef struct Capture {
   int saved_fd;
-  char path[64];
+  char path[1024];
 } Capture;
 
 static inline void capture_begin(Capture *c) {
   fflush(stderr);
-  snprintf(c->path, sizeof c->path, "/tmp/vitc_stderr_XXXXXX");
+  char *tmpl = tu_tmp_path("vitc_stderr_XXXXXX");
+  snprintf(c->path, sizeof c->path, "%s", tmpl);
+  free(tmpl);
   int fd = mkstemp(c->path);
   ck_assert(fd >= 0);
   c->saved_fd = dup(2);

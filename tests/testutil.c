@@ -98,6 +98,11 @@ int tu_copy_sample_data(const char *model, const char *in, const char *ref) {
   return rc;
 }
 
+char *tu_tmp_path(const char *name) {
+  const char *tmp = getenv("TMPDIR");
+  return tu_printf("%s/%s", tmp && *tmp ? tmp : "/tmp", name);
+}
+
 int tu_mkdir_p(const char *dir) {
   char *d = strdup(dir);
   int rc = 0;
@@ -599,8 +604,12 @@ static const char probe_src[] = "#include <arm_neon.h>\n#include <math.h>\n#incl
 
 /* NULL if p builds and runs the probe, else why not. */
 static char *probe_platform(const Platform *p) {
-  char dir[] = "/tmp/vitc_platform_probe_XXXXXX";
-  if (!mkdtemp(dir)) return tu_printf("cannot create a folder in /tmp: %s", strerror(errno));
+  char *dir = tu_tmp_path("vitc_platform_probe_XXXXXX");
+  if (!mkdtemp(dir)) {
+    char *why = tu_printf("cannot create %s: %s", dir, strerror(errno));
+    free(dir);
+    return why;
+  }
   char *src = tu_printf("%s/probe.c", dir), *exe = tu_printf("%s/probe.bin", dir), *why = NULL;
   tu_write_file(src, probe_src, sizeof probe_src - 1);
   RunResult r;
@@ -624,6 +633,7 @@ static char *probe_platform(const Platform *p) {
     tu_run_free(&r);
   }
   tu_rm_rf(dir);
+  free(dir);
   free(src);
   free(exe);
   return why;
@@ -752,8 +762,12 @@ char *tu_run_neon_standalone(const char *src, const char *define, const char *co
     free(why);
     return msg;
   }
-  char dir[] = "/tmp/vitc_neon_standalone_XXXXXX";
-  if (!mkdtemp(dir)) return tu_printf("cannot create a folder in /tmp: %s", strerror(errno));
+  char *dir = tu_tmp_path("vitc_neon_standalone_XXXXXX");
+  if (!mkdtemp(dir)) {
+    char *why = tu_printf("cannot create %s: %s", dir, strerror(errno));
+    free(dir);
+    return why;
+  }
   char *path = tu_printf("%s/tests/%s", VITC_SOURCE_DIR, src), *def = tu_printf("-D%s", define);
   char *inc_t = tu_printf("-I%s/templates", VITC_SOURCE_DIR), *inc_tests = tu_printf("-I%s/tests", VITC_SOURCE_DIR);
   char *prog = tu_printf("%s/prog", dir), *fail = NULL;
@@ -793,7 +807,7 @@ char *tu_run_neon_standalone(const char *src, const char *define, const char *co
     if (rc == 0) tu_run_free(&r);
   }
   tu_rm_rf(dir);
-  free(path), free(def), free(inc_t), free(inc_tests), free(prog), free(flags);
+  free(dir), free(path), free(def), free(inc_t), free(inc_tests), free(prog), free(flags);
   return fail;
 }
 

@@ -33,6 +33,9 @@ int tu_write_file(const char *path, const void *data, size_t len);
  * copied to `in` and `ref`. 0, or -1 if either cannot be read or written. */
 int tu_copy_sample_data(const char *model, const char *in, const char *ref);
 int tu_mkdir_p(const char *dir);
+/* "$TMPDIR/name" (/tmp only where TMPDIR is unset or empty), malloc'ed: the place for
+ * mkstemp and mkdtemp templates ("vitc_x_XXXXXX"). */
+char *tu_tmp_path(const char *name);
 int tu_rm_rf(const char *path); /* 0 if absent */
 /* "a/b/name.onnx" -> "name" (malloc'ed). */
 char *tu_stem(const char *path);
