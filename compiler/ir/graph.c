@@ -99,25 +99,27 @@ Graph *graph_new(void) {
   return g;
 }
 
+/* What a node owns: its name, its tensor lists and its attributes. */
+static void node_free(Node *n) {
+  free(n->name);
+  free(n->in);
+  free(n->out);
+  for (int a = 0; a < n->n_attr; a++) {
+    free(n->attr[a].name);
+    free(n->attr[a].s);
+    free(n->attr[a].floats);
+    free(n->attr[a].ints);
+  }
+  free(n->attr);
+}
+
 void graph_free(Graph *g) {
   if (!g) return;
   for (int i = 0; i < g->nt; i++) {
     free(g->t[i].name);
     free(g->t[i].data);
   }
-  for (int i = 0; i < g->nn; i++) {
-    Node *n = &g->n[i];
-    free(n->name);
-    free(n->in);
-    free(n->out);
-    for (int a = 0; a < n->n_attr; a++) {
-      free(n->attr[a].name);
-      free(n->attr[a].s);
-      free(n->attr[a].floats);
-      free(n->attr[a].ints);
-    }
-    free(n->attr);
-  }
+  for (int i = 0; i < g->nn; i++) node_free(&g->n[i]);
   for (int i = 0; i < g->nt; i++) free(g->readers[i].node);
   free(g->readers);
   free(g->name_slot);
@@ -533,16 +535,7 @@ void graph_compact(Graph *g) {
   for (int i = 0; i < g->nn; i++) {
     Node *n = &g->n[i];
     if (n->dead) {
-      free(n->name);
-      free(n->in);
-      free(n->out);
-      for (int a = 0; a < n->n_attr; a++) {
-        free(n->attr[a].name);
-        free(n->attr[a].s);
-        free(n->attr[a].floats);
-        free(n->attr[a].ints);
-      }
-      free(n->attr);
+      node_free(n);
       continue;
     }
     g->n[k++] = *n;
