@@ -68,6 +68,7 @@
 #include "ops/op.h"
 #include "passes/passes.h"
 #include "plan/plan.h"
+#include "mkonnx.h"
 #include "testutil.h"
 
 #include "attention/f32-attention-scalar.c"
@@ -352,54 +353,17 @@ END_TEST
 
 /* ================================================================ graphs */
 
-static Graph *new_graph(void) {
-  Graph *g = graph_new();
-  g->opset = 17;
-  g->source = xstrdup("test.onnx");
-  return g;
-}
-
-static int add_input(Graph *g, const char *name, int rank, const int64_t *d) {
-  int t = graph_add_tensor(g, name);
-  g->t[t].is_input = g->t[t].typed = true;
-  g->t[t].dtype = DT_FLOAT;
-  g->t[t].shape.rank = rank;
-  memcpy(g->t[t].shape.d, d, (size_t)rank * sizeof(int64_t));
-  g->inputs = xrealloc(g->inputs, (size_t)(g->n_inputs + 1) * sizeof(int));
-  g->inputs[g->n_inputs++] = t;
-  return t;
-}
-
-static int add_f32(Graph *g, int rank, const int64_t *d, const float *v) {
-  Shape s = {rank, {0}};
-  memcpy(s.d, d, (size_t)rank * sizeof(int64_t));
-  size_t n = (size_t)shape_numel(&s);
-  float *data = xmalloc(n * sizeof(float) + 1);
-  memcpy(data, v, n * sizeof(float));
-  return graph_add_const(g, NULL, DT_FLOAT, &s, data);
-}
-
+/* new_graph, add_input, mark_output, live: tests/mkonnx.h */
+static int add_f32(Graph *g, int rank, const int64_t *d, const float *v) { return add_const_f32(g, NULL, rank, d, v); }
 static int scalar_f32(Graph *g, float v) { return add_f32(g, 0, NULL, &v); }
 
-static int add_i64(Graph *g, int n, const int64_t *v) {
-  Shape s = {1, {n}};
-  int64_t *data = xmalloc((size_t)n * sizeof(int64_t) + 1);
-  memcpy(data, v, (size_t)n * sizeof(int64_t));
-  return graph_add_const(g, NULL, DT_INT64, &s, data);
-}
+static int add_i64(Graph *g, int n, const int64_t *v) { return add_const_i64(g, NULL, n, v); }
 
 static int scalar_i64(Graph *g, int64_t v) {
   Shape s = {0, {0}};
   int64_t *data = xmalloc(sizeof(int64_t));
   *data = v;
   return graph_add_const(g, NULL, DT_INT64, &s, data);
-}
-
-static void mark_output(Graph *g, int t) {
-  g->t[t].is_output = true;
-  g->t[t].out_index = g->n_outputs;
-  g->outputs = xrealloc(g->outputs, (size_t)(g->n_outputs + 1) * sizeof(int));
-  g->outputs[g->n_outputs++] = t;
 }
 
 static int node_n(Graph *g, OpKind op, int n_in, const int *in) {
@@ -428,17 +392,6 @@ static int transpose(Graph *g, int x, int rank, const int64_t *perm) {
 
 static int reshape(Graph *g, int x, int rank, const int64_t *shape) { return NODE(g, OP_Reshape, x, add_i64(g, rank, shape)); }
 
-static int live(const Graph *g, OpKind op) {
-  int c = 0;
-  for (int i = 0; i < g->nn; i++) c += !g->n[i].dead && g->n[i].op == op;
-  return c;
-}
-
-static int live_nodes(const Graph *g) {
-  int c = 0;
-  for (int i = 0; i < g->nn; i++) c += !g->n[i].dead;
-  return c;
-}
 
 static const Node *the(const Graph *g, OpKind op) {
   ck_assert_int_eq(live(g, op), 1);
@@ -525,7 +478,7 @@ static int build_timm(Graph *g, unsigned variant) {
 START_TEST(test_graph_timm) {
   static const unsigned variants[] = {0, V_GATHER, V_SPLIT_SCALE, V_GATHER | V_SPLIT_SCALE};
   for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) {
-    Graph *g = new_graph();
+    Graph *g = new_graph(17);
     int o = build_timm(g, variants[i]);
     ck_assert_int_eq(run_pass(g), 1);
     ck_assert_int_eq(live_nodes(g), 1); /* everything else went */
@@ -551,7 +504,7 @@ END_TEST
 START_TEST(test_graph_not_fired) {
   static const unsigned variants[] = {V_P_OUTPUT, V_AXIS, V_HEAD_SCALE, V_S_READ, V_SCALED_V};
   for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) {
-    Graph *g = new_graph();
+    Graph *g = new_graph(17);
     build_timm(g, variants[i]);
     ck_assert_msg(run_pass(g) == 0, "variant %u fired", variants[i]);
     ck_assert_int_eq(live(g, OP_VitcAttention), 0);
@@ -567,7 +520,7 @@ START_TEST(test_graph_seq_first) {
   enum { B = 2 };
   static const int64_t xd[3] = {GN, B, 3 * GC}, r3[3] = {GN, B * GH, GD}, p102[3] = {1, 0, 2}, p120[3] = {1, 2, 0};
   static const int64_t ro[3] = {GN, B, GC}, axes[1] = {2};
-  Graph *g = new_graph();
+  Graph *g = new_graph(17);
   int x = add_input(g, "x", 3, xd);
   int part[3];
   for (int i = 0; i < 3; i++) {
@@ -641,7 +594,7 @@ static int build_torch_mha(Graph *g, int variant, int *xT, int *G) {
 START_TEST(test_graph_torch_mha_rows) {
   enum { B = 2 };
   for (int variant = 0; variant < 4; variant++) {
-    Graph *g = new_graph();
+    Graph *g = new_graph(17);
     int xT, G;
     build_torch_mha(g, variant, &xT, &G);
     ck_assert_int_eq(run_pass(g), 1);
@@ -696,7 +649,7 @@ static int build_mabvit(Graph *g, bool gate_read_elsewhere) {
 
 START_TEST(test_graph_mabvit_gate) {
   for (int shared = 0; shared < 2; shared++) {
-    Graph *g = new_graph();
+    Graph *g = new_graph(17);
     build_mabvit(g, shared);
     ck_assert_int_eq(run_pass(g), 1);
     const Node *n = the(g, OP_VitcAttention);
@@ -728,7 +681,7 @@ END_TEST
 START_TEST(test_op_contract) {
   static const int64_t xd[3] = {1, GN, 3 * GC};
   for (int bad = 0; bad < 4; bad++) {
-    Graph *g = new_graph();
+    Graph *g = new_graph(17);
     int x = add_input(g, "qkv", 3, xd);
     int t = graph_add_tensor(g, "out");
     int in[3] = {x, x, x};
@@ -795,63 +748,10 @@ static const MCase mcases[] = {
 };
 #define N_MCASES ((int)(sizeof mcases / sizeof mcases[0]))
 
-static Graph *compile_graph(const char *model, const char *skip) {
-  Graph *g = onnx_load(model, NULL, 0);
-  ck_assert_msg(g != NULL, "cannot load %s", model);
-  PipelineOptions po;
-  memset(&po, 0, sizeof po);
-  vitc_skip_passes = skip;
-  int rc = run_pipeline(g, &po);
-  vitc_skip_passes = NULL;
-  ck_assert_int_eq(rc, 0);
-  return g;
-}
 
 static bool moves_data(OpKind op) {
   return op == OP_Transpose || op == OP_Reshape || op == OP_Split || op == OP_Slice || op == OP_Gather ||
          op == OP_Squeeze || op == OP_Unsqueeze || op == OP_Flatten;
-}
-
-/* Writes g's bundle for target t into dir and builds dir/prog; false (printed) on failure. */
-static bool build(Graph *g, const Target *t, const Platform *p, const char *dir) {
-  tu_rm_rf(dir);
-  tu_mkdir_p(dir);
-  Plan *plan = plan_build(g, t); /* scratch sizes depend on the target */
-  EmitOptions eo = {dir, "m", t, true, "check_attention", "model.onnx", false, false, NULL};
-  int rc = emit_bundle(g, plan, &eo);
-  plan_free(plan);
-  ck_assert_msg(rc == 0, "emit_bundle failed for %s", dir);
-  char *report; /* every generated bundle keeps the generated-code contract (docs/validate.md) */
-  int bad = tu_validate_bundle(VITC_BINARY_DIR "/vitc", t, p, dir, &report);
-  ck_assert_msg(bad == 0, "%s", report);
-  char *prog = tu_printf("%s/prog", dir);
-  char *flags = tu_printf("-O1 -Werror %s", t->cflags ? t->cflags : "");
-  RunResult r;
-  ck_assert_int_eq(tu_build_bundle(p, flags, dir, prog, 900, &r), 0);
-  bool ok = r.exited && r.status == 0;
-  if (!ok) printf("  cc failed for %s: %s\n", dir, tu_build_error_line(r.err, 300));
-  tu_run_free(&r);
-  free(flags);
-  free(prog);
-  return ok;
-}
-
-static bool run_prog(const Platform *p, const char *dir, const char *in, const char *out) {
-  char *prog = tu_printf("%s/prog", dir);
-  char *argv[12];
-  int argc = tu_platform_argv(p, argv, prog);
-  argv[argc++] = "--in";
-  argv[argc++] = (char *)in;
-  argv[argc++] = "--out";
-  argv[argc++] = (char *)out;
-  argv[argc] = NULL;
-  RunResult r;
-  ck_assert_int_eq(tu_run(argv, 900, &r), 0);
-  bool ok = r.exited && r.status == 0;
-  if (!ok) printf("  %s failed: %s\n", prog, r.err);
-  tu_run_free(&r);
-  free(prog);
-  return ok;
 }
 
 START_TEST(test_models) {
@@ -866,7 +766,7 @@ START_TEST(test_models) {
   ck_assert_msg(tu_exists(model), "%s is absent (%s)", mc->path,
                 mc->sample ? "a sample listed in VITC_SAMPLES_DIR" : "python3 models/export.py --only deit_tiny");
   char *stem = tu_stem(model);
-  Graph *fused = compile_graph(model, NULL), *plain = compile_graph(model, "fuse_attention");
+  Graph *fused = compile_model(model, NULL, NULL), *plain = compile_model(model, "fuse_attention", NULL);
 
   /* the pattern fired on every attention block, and took its copies along */
   int n_attn = live(fused, OP_VitcAttention), moves_before = 0, moves_after = 0;
@@ -896,61 +796,11 @@ START_TEST(test_models) {
   ck_assert_int_eq(n_gated, mc->gated);
 
   /* numbers: fused on every target here against unfused scalar and ONNX Runtime */
-  const char *isa = tu_selected_isa(); /* a folder per ctest test: they run concurrently */
-  char *work = tu_printf("%s/tests/attention/%s%s%s", VITC_BINARY_DIR, stem, isa ? "-" : "", isa ? isa : "");
-  char *data = tu_printf("%s/data", work), *in = tu_printf("%s/input0.bin", data);
-  char *ref = tu_printf("%s/ort_output0.bin", data), *uout = tu_printf("%s/unfused.bin", data);
-  tu_rm_rf(data);
-  tu_mkdir_p(data);
-  if (mc->sample) {
-    ck_assert_msg(tu_copy_sample_data(model, in, ref) == 0, "cannot copy %s's input and ORT output", model);
-  } else {
-    char *why = tu_ort_unavailable(); /* the setup installs it: its absence is a failure */
-    ck_assert_msg(why == NULL, "no ONNX Runtime reference: %s", why);
-    char *script = tu_printf("%s/tests/ort/ort_run.js", VITC_SOURCE_DIR);
-    char *argv[] = {"node", script, model, "--gen-inputs", data, "--seed", "1", "--out-dir", data, NULL};
-    RunResult r;
-    ck_assert_int_eq(tu_run(argv, 600, &r), 0);
-    ck_assert_msg(r.exited && r.status == 0, "ort_run failed: %s", r.err);
-    tu_run_free(&r);
-    free(script);
-  }
-  Platform host;
-  ck_assert_ptr_null(tu_target_platform(target_find("scalar"), &host));
-  char *udir = tu_printf("%s/unfused_scalar", work);
-  ck_assert(build(plain, target_find("scalar"), &host, udir));
-  ck_assert(run_prog(&host, udir, in, uout));
-  static const char *const targets[] = {"scalar", "avx2", "avx512", "neon"};
-  for (size_t ti = 0; ti < sizeof targets / sizeof targets[0]; ti++) {
-    const Target *t = target_find(targets[ti]);
-    if (!tu_target_selected(t)) continue; /* another ctest test's (--isa) */
-    Platform p;
-    char *why = tu_target_platform(t, &p); /* a CPU without the ISA was a skip before this test ran */
-    ck_assert_msg(why == NULL, "[%s] cannot run: %s", targets[ti], why);
-    char *dir = tu_printf("%s/fused_%s", work, targets[ti]), *out = tu_printf("%s/fused_%s.bin", data, targets[ti]);
-    ck_assert(build(fused, t, &p, dir));
-    ck_assert(run_prog(&p, dir, in, out));
-    CompareResult cu, co;
-    tu_compare_files(DT_FLOAT, out, uout, RTOL, &cu);
-    tu_compare_files(DT_FLOAT, out, ref, RTOL, &co);
-    printf("  [%s, %s] fused vs unfused max_err %.3g", targets[ti], tu_platform_how(&p), cu.max_err);
-    printf(", vs ONNX Runtime max_err %.3g (max_ref %.3g)", co.max_err, co.max_ref);
-    printf("\n");
-    ck_assert_msg(cu.ok, "%s [%s] fused vs unfused: %s", stem, targets[ti], cu.why);
-    ck_assert_msg(co.ok, "%s [%s] fused vs ONNX Runtime: %s", stem, targets[ti], co.why);
-    free(dir);
-    free(out);
-  }
-  {
-    CompareResult cr;
-    tu_compare_files(DT_FLOAT, uout, ref, RTOL, &cr);
-    ck_assert_msg(cr.ok, "%s unfused vs ONNX Runtime: %s", stem, cr.why);
-  }
-  free(udir);
-  free(uout);
-  free(ref);
-  free(in);
-  free(data);
+  char *work = tu_work_dir("attention", stem);
+  const TuVariant variants[] = {{"fused", fused, false, TU_VS_ORT_ONLY}, {"unfused", plain, true, TU_VS_FIRST_RTOL}};
+  const TuAgainstOrt spec = {model, work, "check_attention", variants, 2, mc->sample, NULL, 1, RTOL};
+  char *why = tu_against_ort(&spec);
+  ck_assert_msg(why == NULL, "%s", why);
   free(work);
   graph_free(fused);
   graph_free(plain);

@@ -409,26 +409,6 @@ static void build_block(const Spec *s, const char *path) {
   mb_free(mb);
 }
 
-static Graph *compile_graph(const char *model, const char *skip) {
-  Capture c;
-  capture_begin(&c);
-  Graph *g = onnx_load(model, NULL, 0);
-  PipelineOptions po;
-  memset(&po, 0, sizeof po);
-  vitc_skip_passes = skip;
-  int rc = g ? run_pipeline(g, &po) : -1;
-  vitc_skip_passes = NULL;
-  char *err = capture_end(&c);
-  ck_assert_msg(g && rc == 0, "%s does not compile: %s", model, err);
-  free(err);
-  return g;
-}
-
-static int live(const Graph *g, OpKind op) {
-  int c = 0;
-  for (int i = 0; i < g->nn; i++) c += !g->n[i].dead && g->n[i].op == op;
-  return c;
-}
 
 static const char *const SKIP = "fuse_filter_tokens,fuse_attention_rows";
 
@@ -436,7 +416,7 @@ START_TEST(test_graphs) {
   const Spec *s = &specs[_i];
   char *dir = unit_dir("filter", s->name), *path = tu_printf("%s/%s.onnx", dir, s->name);
   build_block(s, path);
-  Graph *g = compile_graph(path, NULL), *plain = compile_graph(path, SKIP);
+  Graph *g = compile_model(path, NULL, NULL), *plain = compile_model(path, SKIP, NULL);
   int gt = live(g, OP_VitcGatherTokens), st = live(g, OP_VitcScatterTokens);
   printf("%-18s GatherTokens %d ScatterTokens %d; GatherElements/Gather/ScatterElements/Transpose %d/%d/%d/%d -> "
          "%d/%d/%d/%d\n",
@@ -506,112 +486,21 @@ END_TEST
 
 /* ================================================================ models */
 
-/* Writes g's bundle for target t into dir and builds dir/prog. */
-static void build(Graph *g, const Target *t, const Platform *p, const char *dir) {
-  tu_rm_rf(dir);
-  tu_mkdir_p(dir);
-  Plan *plan = plan_build(g, t);
-  EmitOptions eo = {.out_dir = dir, .name = "m", .target = t, .main_harness = true, .command = "check_filter",
-                    .model_file = "model.onnx"};
-  int rc = emit_bundle(g, plan, &eo);
-  plan_free(plan);
-  ck_assert_msg(rc == 0, "emit_bundle failed for %s", dir);
-  char *report;
-  ck_assert_msg(tu_validate_bundle(VITC_BINARY_DIR "/vitc", t, p, dir, &report) == 0, "%s", report);
-  char *prog = tu_printf("%s/prog", dir), *flags = tu_printf("-O1 -Werror %s", t->cflags ? t->cflags : "");
-  RunResult r;
-  ck_assert_int_eq(tu_build_bundle(p, flags, dir, prog, 900, &r), 0);
-  ck_assert_msg(r.exited && r.status == 0, "cc failed for %s: %s", dir, tu_build_error_line(r.err, 300));
-  tu_run_free(&r);
-  free(flags);
-  free(prog);
-}
-
-/* Runs dir/prog on inputs in[0..n_in) writing outs[0..n_out). */
-static void run_prog(const Platform *p, const char *dir, char **in, int n_in, char **outs, int n_out) {
-  char *prog = tu_printf("%s/prog", dir);
-  char *argv[32];
-  int argc = tu_platform_argv(p, argv, prog);
-  for (int i = 0; i < n_in; i++) argv[argc++] = "--in", argv[argc++] = in[i];
-  for (int i = 0; i < n_out; i++) argv[argc++] = "--out", argv[argc++] = outs[i];
-  argv[argc] = NULL;
-  RunResult r;
-  ck_assert_int_eq(tu_run(argv, 900, &r), 0);
-  ck_assert_msg(r.exited && r.status == 0, "%s failed: %s", prog, r.err);
-  tu_run_free(&r);
-  free(prog);
-}
-
-/* ONNX Runtime on model with the inputs it generates (seed) or the given files
- * (in != NULL); its outputs go to data/ort_output<k>.bin. */
-static void ort_reference(const char *model, const char *data, int seed, char **in, int n_in) {
-  char *why = tu_ort_unavailable(); /* the setup installs it: its absence is a failure */
-  ck_assert_msg(why == NULL, "no ONNX Runtime reference: %s", why);
-  char *script = tu_printf("%s/tests/ort/ort_run.js", VITC_SOURCE_DIR), *sd = tu_printf("%d", seed);
-  char *argv[32];
-  int argc = 0;
-  argv[argc++] = "node", argv[argc++] = script, argv[argc++] = (char *)model;
-  if (in)
-    for (int i = 0; i < n_in; i++) argv[argc++] = "--in", argv[argc++] = in[i];
-  else
-    argv[argc++] = "--gen-inputs", argv[argc++] = (char *)data, argv[argc++] = "--seed", argv[argc++] = sd;
-  argv[argc++] = "--out-dir", argv[argc++] = (char *)data;
-  argv[argc] = NULL;
-  RunResult r;
-  ck_assert_int_eq(tu_run(argv, 600, &r), 0);
-  ck_assert_msg(r.exited && r.status == 0, "ort_run failed: %s", r.err);
-  tu_run_free(&r);
-  free(script);
-  free(sd);
-}
-
 /* Fused (every pass) and unfused (SKIP) bundles of model on the selected targets,
- * against ONNX Runtime; every output compared. */
-static void compare_model(const char *model, const char *work, int seed, char **in_files, int n_in_files, double rtol) {
-  Graph *fused = compile_graph(model, NULL), *plain = compile_graph(model, SKIP);
-  char *data = tu_printf("%s/data", work);
-  tu_rm_rf(data);
-  tu_mkdir_p(data);
-  ort_reference(model, data, seed, in_files, n_in_files);
-  int n_in = fused->n_inputs, n_out = fused->n_outputs;
-  char *in[8], *ref[8], *got[8];
-  for (int i = 0; i < n_in; i++) in[i] = in_files ? in_files[i] : tu_printf("%s/input%d.bin", data, i);
-  for (int k = 0; k < n_out; k++) ref[k] = tu_printf("%s/ort_output%d.bin", data, k);
-  static const char *const targets[] = {"scalar", "avx2", "avx512", "neon"};
-  for (size_t ti = 0; ti < sizeof targets / sizeof targets[0]; ti++) {
-    const Target *t = target_find(targets[ti]);
-    if (!tu_target_selected(t)) continue;
-    Platform p;
-    char *why = tu_target_platform(t, &p);
-    ck_assert_msg(why == NULL, "[%s] cannot run: %s", targets[ti], why);
-    for (int variant = 0; variant < 2; variant++) {
-      Graph *g = variant ? plain : fused;
-      char *dir = tu_printf("%s/%s_%s", work, variant ? "unfused" : "fused", targets[ti]);
-      build(g, t, &p, dir);
-      for (int k = 0; k < n_out; k++) got[k] = tu_printf("%s/out%d.bin", dir, k);
-      run_prog(&p, dir, in, n_in, got, n_out);
-      for (int k = 0; k < n_out; k++) {
-        CompareResult cr;
-        tu_compare_files(fused->t[fused->outputs[k]].dtype, got[k], ref[k], rtol, &cr);
-        printf("  [%s, %s, %s] output %d vs ONNX Runtime: max_err %.3g (max_ref %.3g)\n", targets[ti],
-               tu_platform_how(&p), variant ? "unfused" : "fused", k, cr.max_err, cr.max_ref);
-        ck_assert_msg(cr.ok, "%s [%s, %s] output %d: %s", model, targets[ti], variant ? "unfused" : "fused", k, cr.why);
-        free(got[k]);
-      }
-      free(dir);
-    }
-  }
-  for (int i = 0; i < n_in; i++)
-    if (!in_files) free(in[i]);
-  for (int k = 0; k < n_out; k++) free(ref[k]);
-  free(data);
+ * against ONNX Runtime on the given input files (or inputs it generates from seed);
+ * every output compared. */
+static void compare_model(const char *model, const char *work, int seed, char **in_files, double rtol) {
+  Graph *fused = compile_model(model, NULL, NULL), *plain = compile_model(model, SKIP, NULL);
+  const TuVariant variants[] = {{"fused", fused, false, TU_VS_ORT_ONLY}, {"unfused", plain, false, TU_VS_ORT_ONLY}};
+  const TuAgainstOrt spec = {model, work, "check_filter", variants, 2, false, in_files, seed, rtol};
+  char *why = tu_against_ort(&spec);
+  ck_assert_msg(why == NULL, "%s", why);
   graph_free(fused);
   graph_free(plain);
 }
 
 static char *work_dir(const char *name) {
-  const char *isa = tu_selected_isa(); /* a folder per ctest test: they run concurrently */
-  char *w = tu_printf("%s/tests/filter/models/%s%s%s", VITC_BINARY_DIR, name, isa ? "-" : "", isa ? isa : "");
+  char *w = tu_work_dir("filter/models", name);
   tu_mkdir_p(w);
   return w;
 }
@@ -621,7 +510,7 @@ START_TEST(test_block_models) {
   char *work = work_dir(s->name), *path = tu_printf("%s/%s.onnx", work, s->name);
   build_block(s, path);
   printf("%s:\n", s->name);
-  compare_model(path, work, 11, NULL, 0, RTOL);
+  compare_model(path, work, 11, NULL, RTOL);
   free(path);
   free(work);
 }
@@ -642,7 +531,7 @@ START_TEST(test_committed_models) {
   const MCase *mc = &mcases[_i];
   char *model = tu_printf("%s/models/%s", VITC_SOURCE_DIR, mc->file);
   ck_assert_msg(tu_exists(model), "%s is absent (its ctest fixture exports it: sh tests/ensure_model.sh NAME)", model);
-  Graph *g = compile_graph(model, NULL);
+  Graph *g = compile_model(model, NULL, NULL);
   /* the lowered ops, and none of the copies they replace */
   ck_assert_int_eq(live(g, OP_VitcGatherTokens), mc->blocks);
   ck_assert_int_eq(live(g, OP_VitcScatterTokens), mc->blocks);
@@ -651,7 +540,7 @@ START_TEST(test_committed_models) {
   graph_free(g);
   char *stem = tu_stem(model), *work = work_dir(stem);
   printf("%s:\n", stem);
-  compare_model(model, work, 3, NULL, 0, RTOL);
+  compare_model(model, work, 3, NULL, RTOL);
   free(work);
   free(stem);
   free(model);
@@ -685,7 +574,7 @@ START_TEST(test_topk_vs_ort) {
     mb_free(mb);
     tu_write_file(in, cases[c].x, sizeof ties);
     printf("%s:\n", cases[c].name);
-    compare_model(path, work, 0, &in, 1, 0.0);
+    compare_model(path, work, 0, &in, 0.0);
     free(in);
     free(path);
     free(work);
@@ -709,7 +598,8 @@ START_TEST(test_topk_nan_note) {
   tu_write_file(in, nans, sizeof nans);
   char *data = tu_printf("%s/data", work);
   tu_mkdir_p(data);
-  ort_reference(path, data, 0, &in, 1);
+  char *why = tu_ort_reference(path, data, 0, &in, 1);
+  ck_assert_msg(why == NULL, "%s", why);
   char *ip = tu_printf("%s/ort_output1.bin", data);
   size_t len;
   int64_t *idx = tu_read_file(ip, &len);

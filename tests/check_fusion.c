@@ -35,6 +35,7 @@
 #include "ops/op.h"
 #include "passes/passes.h"
 #include "plan/plan.h"
+#include "mkonnx.h"
 #include "testutil.h"
 
 #define VITC_GEMM_EPILOGUE_CODES_ONLY
@@ -43,53 +44,8 @@
 
 /* ---- building graphs ---- */
 
-static Graph *new_graph(int opset) {
-  Graph *g = graph_new();
-  g->opset = opset;
-  g->source = xstrdup("test.onnx");
-  return g;
-}
-
-static Shape shape_of(int rank, const int64_t *d) {
-  Shape s = {rank, {0}};
-  for (int i = 0; i < rank; i++) s.d[i] = d[i];
-  return s;
-}
-
-static int add_input(Graph *g, const char *name, int rank, const int64_t *d) {
-  int t = graph_add_tensor(g, name);
-  g->t[t].is_input = g->t[t].typed = true;
-  g->t[t].dtype = DT_FLOAT;
-  g->t[t].shape = shape_of(rank, d);
-  g->inputs = xrealloc(g->inputs, (unsigned long)(g->n_inputs + 1) * sizeof(int));
-  g->inputs[g->n_inputs++] = t;
-  return t;
-}
-
-static int add_const(Graph *g, const char *name, int rank, const int64_t *d, const float *v) {
-  Shape s = shape_of(rank, d);
-  size_t n = (size_t)shape_numel(&s);
-  float *data = xmalloc(n * sizeof(float) + 1);
-  memcpy(data, v, n * sizeof(float));
-  return graph_add_const(g, name, DT_FLOAT, &s, data);
-}
-
-static int scalar(Graph *g, const char *name, float v) { return add_const(g, name, 0, NULL, &v); }
-
-/* a one-element int64 constant [1] (Slice starts, ends, axes) */
-static int add_const_i64(Graph *g, const char *name, const int64_t *v) {
-  Shape s = {1, {1}};
-  int64_t *data = xmalloc(sizeof(int64_t));
-  *data = *v;
-  return graph_add_const(g, name, DT_INT64, &s, data);
-}
-
-static void mark_output(Graph *g, int t) {
-  g->t[t].is_output = true;
-  g->t[t].out_index = g->n_outputs;
-  g->outputs = xrealloc(g->outputs, (unsigned long)(g->n_outputs + 1) * sizeof(int));
-  g->outputs[g->n_outputs++] = t;
-}
+/* new_graph, add_input, add_const_f32, add_const_i64, mark_output, live: tests/mkonnx.h */
+static int scalar(Graph *g, const char *name, float v) { return add_const_f32(g, name, 0, NULL, &v); }
 
 static int node1(Graph *g, OpKind op, const char *name, const char *out, int n_in, const int *in) {
   int t = graph_add_tensor(g, out);
@@ -106,17 +62,6 @@ static void set_axes(Graph *g, int t, int n, const int64_t *axes) {
   memcpy(a->ints, axes, (size_t)n * sizeof(int64_t));
 }
 
-static int live(const Graph *g, OpKind op) {
-  int c = 0;
-  for (int i = 0; i < g->nn; i++) c += !g->n[i].dead && g->n[i].op == op;
-  return c;
-}
-
-static int live_nodes(const Graph *g) {
-  int c = 0;
-  for (int i = 0; i < g->nn; i++) c += !g->n[i].dead;
-  return c;
-}
 
 /* The one live node of op (fails if not exactly one). */
 static Node *the(Graph *g, OpKind op) {
@@ -127,7 +72,7 @@ static Node *the(Graph *g, OpKind op) {
 }
 
 /* Shape inference as the pipeline does it first. */
-static void infer(Graph *g) { ck_assert_int_ge(pass_fold_constants(g), 0); }
+static void infer_shapes(Graph *g) { ck_assert_int_ge(pass_fold_constants(g), 0); }
 
 /* After a pass: compact and verify like the pipeline. */
 static void settle(Graph *g) {
@@ -191,8 +136,8 @@ static Ln build_ln(Graph *g, int v) {
   l.z = l.n;
   l.scale = l.bias = -1;
   if (!(v & LN_NO_AFFINE)) {
-    l.scale = v & LN_SCALE_RANK3 ? add_const(g, "w", 3, (int64_t[]){1, 1, 8}, lscale) : add_const(g, "w", 1, (int64_t[]){8}, lscale);
-    l.bias = add_const(g, "b", 1, (int64_t[]){8}, lbias);
+    l.scale = v & LN_SCALE_RANK3 ? add_const_f32(g, "w", 3, (int64_t[]){1, 1, 8}, lscale) : add_const_f32(g, "w", 1, (int64_t[]){8}, lscale);
+    l.bias = add_const_f32(g, "b", 1, (int64_t[]){8}, lbias);
     l.z = NODE(g, OP_Add, "/norm/Add_1", "z", l.bias, NODE(g, OP_Mul, "/norm/Mul", "y", l.scale, l.n));
   }
   return l;
@@ -231,7 +176,7 @@ START_TEST(test_layernorm_variants) {
     Graph *g = new_graph(13);
     Ln l = build_ln(g, variants[i]);
     mark_output(g, l.z);
-    infer(g);
+    infer_shapes(g);
     ck_assert_msg(pass_recognize_layernorm(g) == 1, "variant %d did not fire", variants[i]);
     settle(g);
     check_ln(g, &l, variants[i]);
@@ -252,7 +197,7 @@ START_TEST(test_layernorm_in_context) {
   mark_output(g, NODE(g, OP_Relu, "post1", "o1", l.z));
   mark_output(g, NODE(g, OP_Relu, "post2", "o2", l.z));
   ck_assert_int_eq(graph_toposort(g), 0);
-  infer(g);
+  infer_shapes(g);
   ck_assert_int_eq(pass_recognize_layernorm(g), 1);
   settle(g);
   Node *n = the(g, OP_LayerNormalization);
@@ -293,11 +238,11 @@ START_TEST(test_layernorm_not_fired) {
       Node *a = NULL;
       for (int i = 0; i < g->nn; i++)
         if (strcmp(g->n[i].name, "/norm/Add") == 0) a = &g->n[i];
-      a->in[1] = add_const(g, "eps8", 1, (int64_t[]){8}, lscale);
+      a->in[1] = add_const_f32(g, "eps8", 1, (int64_t[]){8}, lscale);
       break;
     }
     }
-    infer(g);
+    infer_shapes(g);
     int nn = live_nodes(g);
     ck_assert_msg(pass_recognize_layernorm(g) == 0, "fired with %s", what);
     ck_assert_int_eq(live_nodes(g), nn);
@@ -313,7 +258,7 @@ START_TEST(test_layernorm_output_read_twice) {
   Ln l = build_ln(g, 0);
   mark_output(g, l.z);
   mark_output(g, l.n);
-  infer(g);
+  infer_shapes(g);
   ck_assert_int_eq(pass_recognize_layernorm(g), 1);
   settle(g);
   Node *n = the(g, OP_LayerNormalization);
@@ -332,10 +277,10 @@ START_TEST(test_layernorm_scale_not_per_column) {
   Ln l = build_ln(g, LN_NO_AFFINE);
   float rows[40];
   for (int i = 0; i < 40; i++) rows[i] = (float)i;
-  int w = add_const(g, "w58", 2, (int64_t[]){5, 8}, rows);
+  int w = add_const_f32(g, "w58", 2, (int64_t[]){5, 8}, rows);
   int y = NODE(g, OP_Mul, "/norm/Mul", "y", l.n, w);
   mark_output(g, y);
-  infer(g);
+  infer_shapes(g);
   ck_assert_int_eq(pass_recognize_layernorm(g), 1);
   settle(g);
   Node *n = the(g, OP_LayerNormalization);
@@ -398,7 +343,7 @@ START_TEST(test_gelu_forms) {
     Graph *g = new_graph(17);
     Ge e = build_gelu(g, forms[f], exact_k(forms[f]));
     mark_output(g, NODE(g, OP_Relu, "/fc2/post", "out", e.y));
-    infer(g);
+    infer_shapes(g);
     ck_assert_msg(pass_recognize_gelu(g) == 1, "form %d did not fire", forms[f]);
     settle(g);
     Node *n = the(g, OP_Gelu);
@@ -427,7 +372,7 @@ START_TEST(test_gelu_tolerance) {
       float k = exact_k(form) * (off ? 1.00001f : 1.0000005f);
       Ge e = build_gelu(g, form, k);
       mark_output(g, e.y);
-      infer(g);
+      infer_shapes(g);
       ck_assert_msg(pass_recognize_gelu(g) == !off, "form %d, k = %.9g", form, (double)k);
       graph_free(g);
     }
@@ -447,7 +392,7 @@ START_TEST(test_gelu_not_fired) {
       ck_assert_int_ge(t, 0);
       if (as_output) mark_output(g, t);
       else mark_output(g, NODE(g, OP_Relu, "spy", "spy", t));
-      infer(g);
+      infer_shapes(g);
       ck_assert_msg(pass_recognize_gelu(g) == 0, "fired although '%s' is %s", spies[s],
                     as_output ? "a graph output" : "read elsewhere");
       graph_free(g);
@@ -460,7 +405,7 @@ START_TEST(test_gelu_not_fired) {
   int other = add_input(g, "other", 2, gd);
   for (int i = 0; i < g->nn; i++)
     if (strcmp(g->n[i].name, "/act/Mul_s") == 0) g->n[i].in[1] = other;
-  infer(g);
+  infer_shapes(g);
   ck_assert_int_eq(pass_recognize_gelu(g), 0);
   graph_free(g);
 }
@@ -473,7 +418,7 @@ static const int64_t ad[3] = {1, 4, 3};
 static int weights(Graph *g, const char *name, int64_t k, int64_t n) {
   float w[64];
   for (int i = 0; i < k * n; i++) w[i] = (float)(i + 1);
-  return add_const(g, name, 2, (int64_t[]){k, n}, w);
+  return add_const_f32(g, name, 2, (int64_t[]){k, n}, w);
 }
 
 START_TEST(test_gemm_full_epilogue) {
@@ -483,15 +428,15 @@ START_TEST(test_gemm_full_epilogue) {
   int h = NODE(g, OP_Relu, "/blk/pre", "h", x);
   float b1[5] = {1, 2, 3, 4, 5}, b2[3] = {1, 2, 3};
   int y1 = NODE(g, OP_MatMul, "/blk/fc1/MatMul", "y1", h, weights(g, "w1", 3, 5));
-  int bias1 = add_const(g, "b1", 1, (int64_t[]){5}, b1);
+  int bias1 = add_const_f32(g, "b1", 1, (int64_t[]){5}, b1);
   int z1 = NODE(g, OP_Add, "/blk/fc1/Add", "z1", bias1, y1);
   int gl = NODE(g, OP_Gelu, "/blk/act/Gelu", "gl", z1);
   int y2 = NODE(g, OP_MatMul, "/blk/fc2/MatMul", "y2", gl, weights(g, "w2", 5, 3));
-  int bias2 = add_const(g, "b2", 3, (int64_t[]){1, 1, 3}, b2);
+  int bias2 = add_const_f32(g, "b2", 3, (int64_t[]){1, 1, 3}, b2);
   int z2 = NODE(g, OP_Add, "/blk/fc2/Add", "z2", y2, bias2);
   int out = NODE(g, OP_Add, "/blk/Add", "out", h, z2);
   mark_output(g, out);
-  infer(g);
+  infer_shapes(g);
   ck_assert_int_eq(rewrite_gemm_epilogue(g), 1);
   settle(g);
   ck_assert_int_eq(live(g, OP_VitcGemm), 2);
@@ -523,12 +468,12 @@ START_TEST(test_gemm_onnx_gemm_transb) {
   int x = add_input(g, "x", 2, (int64_t[]){2, 3});
   float bt[12], c[4] = {1, 2, 3, 4};
   for (int i = 0; i < 12; i++) bt[i] = (float)i;
-  int b = add_const(g, "B", 2, (int64_t[]){4, 3}, bt);
-  int y = NODE(g, OP_Gemm, "/head/Gemm", "y", x, b, add_const(g, "C", 1, (int64_t[]){4}, c));
+  int b = add_const_f32(g, "B", 2, (int64_t[]){4, 3}, bt);
+  int y = NODE(g, OP_Gemm, "/head/Gemm", "y", x, b, add_const_f32(g, "C", 1, (int64_t[]){4}, c));
   node_add_attr(g, g->t[y].producer, "transB", ATTR_INT)->i = 1;
   int r = NODE(g, OP_Relu, "/head/Relu", "r", y);
   mark_output(g, r);
-  infer(g);
+  infer_shapes(g);
   ck_assert_int_eq(rewrite_gemm_epilogue(g), 1);
   settle(g);
   Node *n = the(g, OP_VitcGemm);
@@ -548,12 +493,12 @@ START_TEST(test_gemm_onnx_gemm_transb) {
   for (int v = 0; v < 2; v++) {
     g = new_graph(17);
     x = add_input(g, "x", 2, (int64_t[]){3, 3});
-    b = add_const(g, "B", 2, (int64_t[]){3, 3}, bt);
+    b = add_const_f32(g, "B", 2, (int64_t[]){3, 3}, bt);
     y = NODE(g, OP_Gemm, "/head/Gemm", "y", x, b);
     node_add_attr(g, g->t[y].producer, v ? "transA" : "alpha", v ? ATTR_INT : ATTR_FLOAT)->f = 2.0f;
     if (v) g->n[g->t[y].producer].attr[0].i = 1;
     mark_output(g, y);
-    infer(g);
+    infer_shapes(g);
     ck_assert_int_eq(rewrite_gemm_epilogue(g), 0);
     graph_free(g);
   }
@@ -566,11 +511,11 @@ START_TEST(test_gemm_partial) {
   int x = add_input(g, "x", 3, ad);
   float b1[5] = {1, 2, 3, 4, 5};
   int y1 = NODE(g, OP_MatMul, "/fc1/MatMul", "y1", x, weights(g, "w1", 3, 5));
-  int z1 = NODE(g, OP_Add, "/fc1/Add", "z1", y1, add_const(g, "b1", 1, (int64_t[]){5}, b1));
+  int z1 = NODE(g, OP_Add, "/fc1/Add", "z1", y1, add_const_f32(g, "b1", 1, (int64_t[]){5}, b1));
   int gl = NODE(g, OP_Gelu, "/act/Gelu", "gl", z1);
   mark_output(g, gl);
   mark_output(g, NODE(g, OP_Relu, "spy", "spy", z1));
-  infer(g);
+  infer_shapes(g);
   ck_assert_int_eq(rewrite_gemm_epilogue(g), 1);
   settle(g);
   Node *n = the(g, OP_VitcGemm);
@@ -588,7 +533,7 @@ START_TEST(test_gemm_partial) {
   int small = add_input(g, "small", 1, (int64_t[]){3});
   int out = NODE(g, OP_Add, "res", "out", y, small);
   mark_output(g, out);
-  infer(g);
+  infer_shapes(g);
   ck_assert_int_eq(rewrite_gemm_epilogue(g), 1);
   settle(g);
   n = the(g, OP_VitcGemm);
@@ -604,7 +549,7 @@ START_TEST(test_gemm_pass_waits_for_impl) {
   Graph *g = new_graph(17);
   int x = add_input(g, "x", 3, ad);
   mark_output(g, NODE(g, OP_MatMul, "mm", "y", x, weights(g, "w", 3, 3)));
-  infer(g);
+  infer_shapes(g);
   int rc = pass_fuse_gemm_epilogue(g);
   if (op_impl(OP_VitcGemm)->infer) {
     ck_assert_int_eq(rc, 1);
@@ -646,7 +591,7 @@ START_TEST(test_gemm_silu_sigmoid_gates) {
       break;
     }
     mark_output(g, out);
-    infer(g);
+    infer_shapes(g);
     ck_assert_int_eq(rewrite_gemm_epilogue(g), 1);
     settle(g);
     Node *n = the(g, OP_VitcGemm);
@@ -674,10 +619,10 @@ START_TEST(test_gemm_silu_sigmoid_gates) {
       mark_output(g, NODE(g, OP_Mul, "/act/Mul", "out", y, sg));
       mark_output(g, NODE(g, OP_Relu, "spy", "spy", sg));
     } else {
-      int gt = v == 1 ? add_const(g, "c", 3, (int64_t[]){1, 4, 5}, c) : add_input(g, "row", 3, (int64_t[]){1, 1, 5});
+      int gt = v == 1 ? add_const_f32(g, "c", 3, (int64_t[]){1, 4, 5}, c) : add_input(g, "row", 3, (int64_t[]){1, 1, 5});
       mark_output(g, NODE(g, OP_Mul, "/gate/Mul", "out", y, gt));
     }
-    infer(g);
+    infer_shapes(g);
     ck_assert_int_eq(rewrite_gemm_epilogue(g), 1);
     settle(g);
     Node *n = the(g, OP_VitcGemm);
@@ -691,11 +636,11 @@ START_TEST(test_gemm_silu_sigmoid_gates) {
     Graph *g = new_graph(17);
     int x = add_input(g, "x", 3, (int64_t[]){1, 4, 8});
     int64_t st = 2, en = 5, ax = -1;
-    int sl = NODE(g, OP_Slice, "/sl", "sl", x, add_const_i64(g, "st", &st), add_const_i64(g, "en", &en),
-                  add_const_i64(g, "ax", &ax));
+    int sl = NODE(g, OP_Slice, "/sl", "sl", x, add_const_i64(g, "st", 1, &st), add_const_i64(g, "en", 1, &en),
+                  add_const_i64(g, "ax", 1, &ax));
     int y = NODE(g, OP_MatMul, "/fc/MatMul", "y", sl, weights(g, "w", 3, 5));
     mark_output(g, y);
-    infer(g);
+    infer_shapes(g);
     ck_assert_int_eq(rewrite_gemm_epilogue(g), 1);
     settle(g);
     ck_assert_int_eq(pass_eliminate_dead(g), 1);
@@ -717,8 +662,8 @@ static int conv_with_bn(Graph *g, int x, int cout, bool with_bias) {
   float w[16 * 3 * 9], b[16], gm[16], bt[16], mu[16], var[16];
   for (int i = 0; i < cout * 27; i++) w[i] = (float)((i % 7) - 3) * 0.1f;
   for (int c = 0; c < cout; c++) b[c] = 0.1f * c, gm[c] = 1.0f + 0.05f * c, bt[c] = -0.2f, mu[c] = 0.3f, var[c] = 2.0f;
-  int wt = add_const(g, "cw", 4, (int64_t[]){cout, 3, 3, 3}, w);
-  int y = with_bias ? NODE(g, OP_Conv, "/stem/conv/Conv", "y", x, wt, add_const(g, "cb", 1, (int64_t[]){cout}, b))
+  int wt = add_const_f32(g, "cw", 4, (int64_t[]){cout, 3, 3, 3}, w);
+  int y = with_bias ? NODE(g, OP_Conv, "/stem/conv/Conv", "y", x, wt, add_const_f32(g, "cb", 1, (int64_t[]){cout}, b))
                     : NODE(g, OP_Conv, "/stem/conv/Conv", "y", x, wt);
   int64_t pads[4] = {1, 1, 1, 1};
   Attr *pa = node_add_attr(g, g->t[y].producer, "pads", ATTR_INTS);
@@ -726,8 +671,8 @@ static int conv_with_bn(Graph *g, int x, int cout, bool with_bias) {
   pa->ints = xmalloc(sizeof pads);
   memcpy(pa->ints, pads, sizeof pads);
   return NODE(g, OP_BatchNormalization, "/stem/bn/BatchNormalization", "z", y,
-              add_const(g, "gm", 1, (int64_t[]){cout}, gm), add_const(g, "bt", 1, (int64_t[]){cout}, bt),
-              add_const(g, "mu", 1, (int64_t[]){cout}, mu), add_const(g, "var", 1, (int64_t[]){cout}, var));
+              add_const_f32(g, "gm", 1, (int64_t[]){cout}, gm), add_const_f32(g, "bt", 1, (int64_t[]){cout}, bt),
+              add_const_f32(g, "mu", 1, (int64_t[]){cout}, mu), add_const_f32(g, "var", 1, (int64_t[]){cout}, var));
 }
 
 START_TEST(test_conv_bn_silu) {
@@ -738,7 +683,7 @@ START_TEST(test_conv_bn_silu) {
     int z = conv_with_bn(g, x, 16, bias);
     int out = NODE(g, OP_Mul, "/stem/act/Mul", "out", z, NODE(g, OP_Sigmoid, "/stem/act/Sigmoid", "s", z));
     mark_output(g, out);
-    infer(g);
+    infer_shapes(g);
     ck_assert_int_eq(pass_fold_batchnorm(g), 1);
     settle(g);
     Node *cv = the(g, OP_Conv);
@@ -769,7 +714,7 @@ START_TEST(test_conv_bn_silu) {
     Node *bn = &g->n[g->t[z].producer];
     if (v == 0) mark_output(g, NODE(g, OP_Relu, "spy", "spy", g->n[g->t[z].producer].in[0]));
     else bn->in[3] = add_input(g, "mean_in", 1, (int64_t[]){16});
-    infer(g);
+    infer_shapes(g);
     ck_assert_msg(pass_fold_batchnorm(g) == 0, "fold %d fired", v);
     graph_free(g);
   }
@@ -787,7 +732,7 @@ START_TEST(test_conv_bn_silu) {
       mark_output(g, NODE(g, OP_Mul, "/act/Mul", "out", z, sg));
       if (v == 1) mark_output(g, NODE(g, OP_Relu, "spy", "spy", sg));
     }
-    infer(g);
+    infer_shapes(g);
     ck_assert_int_eq(pass_fold_batchnorm(g), 1);
     settle(g);
     int before = live_nodes(g);
@@ -859,7 +804,7 @@ START_TEST(test_conv_param_activations) {
     int z = conv_with_bn(g, x, 16, true);
     int out = conv_act_form(g, f, z);
     mark_output(g, out);
-    infer(g);
+    infer_shapes(g);
     ck_assert_int_eq(pass_fold_batchnorm(g), 1);
     settle(g);
     int before = live_nodes(g);
@@ -913,10 +858,10 @@ static Graph *build_dance(int form) {
   for (int i = 0; i < 16 * 144; i++) w2[i] = (float)((i % 7) - 3) * 0.05f;
   for (int i = 0; i < 16; i++) bias[i] = 0.01f * i;
   int c1 = NODE(g, OP_Conv, "/c1/Conv", "c1", transpose_node(g, "/c1/T_in", "t1", x, to_nchw),
-                add_const(g, "w1", 4, (int64_t[]){16, 3, 3, 3}, w1));
+                add_const_f32(g, "w1", 4, (int64_t[]){16, 3, 3, 3}, w1));
   int y = transpose_node(g, "/c1/T_out", "y", c1, to_nhwc), a;
   if (form == 1) {
-    y = NODE(g, OP_Add, "/bias/Add", "yb", y, add_const(g, "b", 4, (int64_t[]){1, 1, 1, 16}, bias));
+    y = NODE(g, OP_Add, "/bias/Add", "yb", y, add_const_f32(g, "b", 4, (int64_t[]){1, 1, 1, 16}, bias));
     a = NODE(g, OP_Max, "/act/Max", "a", y, NODE(g, OP_Mul, "/act/Mul", "ay", y, scalar(g, "alpha", 0.2f)));
   } else if (form == 3) {
     int r = add_input(g, "r", 4, (int64_t[]){1, 4, 4, 16});
@@ -935,7 +880,7 @@ static Graph *build_dance(int form) {
     return g;
   }
   int c2 = NODE(g, OP_Conv, "/c2/Conv", "c2", transpose_node(g, "/c2/T_in", "t2", a, to_nchw),
-                add_const(g, "w2", 4, (int64_t[]){16, 16, 3, 3}, w2));
+                add_const_f32(g, "w2", 4, (int64_t[]){16, 16, 3, 3}, w2));
   mark_output(g, transpose_node(g, "/c2/T_out", "out", c2, to_nhwc));
   return g;
 }
@@ -943,7 +888,7 @@ static Graph *build_dance(int form) {
 START_TEST(test_fold_transposes) {
   for (int form = 0; form < 5; form++) {
     Graph *g = build_dance(form);
-    infer(g);
+    infer_shapes(g);
     int before = live(g, OP_Transpose);
     int rc = pass_fold_transposes(g);
     settle(g);
@@ -1002,7 +947,7 @@ START_TEST(test_zero_attention_fires) {
   Graph *g = new_graph(17);
   Nose r = build_nose(g, 0.0f);
   mark_output(g, r.out);
-  infer(g);
+  infer_shapes(g);
   ck_assert_int_eq(pass_eliminate_zero_attention(g), 1);
   settle(g);
   /* left: pre Relu, Mul(x, 2), post Relu reading the skip */
@@ -1017,7 +962,7 @@ START_TEST(test_zero_attention_fires) {
   g = new_graph(17);
   r = build_nose(g, -0.0f);
   mark_output(g, r.out);
-  infer(g);
+  infer_shapes(g);
   ck_assert_int_eq(pass_eliminate_zero_attention(g), 1);
   graph_free(g);
 
@@ -1025,9 +970,9 @@ START_TEST(test_zero_attention_fires) {
   g = new_graph(17);
   int x = add_input(g, "x", 3, td);
   int rx = NODE(g, OP_Relu, "r", "rx", x);
-  int s = NODE(g, OP_Add, "add0", "s", add_const(g, "zeros", 3, (int64_t[]){1, 1, 4}, (float[]){0, 0, -0.0f, 0}), rx);
+  int s = NODE(g, OP_Add, "add0", "s", add_const_f32(g, "zeros", 3, (int64_t[]){1, 1, 4}, (float[]){0, 0, -0.0f, 0}), rx);
   mark_output(g, NODE(g, OP_Relu, "post", "out", s));
-  infer(g);
+  infer_shapes(g);
   ck_assert_int_eq(pass_eliminate_zero_attention(g), 1);
   settle(g);
   ck_assert_int_eq(live_nodes(g), 2);
@@ -1055,7 +1000,7 @@ START_TEST(test_zero_attention_not_fired) {
       break;
     }
     }
-    infer(g);
+    infer_shapes(g);
     int nn = live_nodes(g);
     ck_assert_msg(pass_eliminate_zero_attention(g) == 0, "fired although %s", what);
     ck_assert_int_eq(live_nodes(g), nn);
@@ -1084,8 +1029,8 @@ END_TEST
 
 static int ln_node(Graph *g, const char *name, const char *out, int x) {
   static const float one[4] = {1, 1, 1, 1}, zero[4] = {0.5f, 0, 0, -0.5f};
-  int t = NODE(g, OP_LayerNormalization, name, out, x, add_const(g, "lnw", 1, (int64_t[]){4}, one),
-               add_const(g, "lnb", 1, (int64_t[]){4}, zero));
+  int t = NODE(g, OP_LayerNormalization, name, out, x, add_const_f32(g, "lnw", 1, (int64_t[]){4}, one),
+               add_const_f32(g, "lnb", 1, (int64_t[]){4}, zero));
   node_add_attr(g, g->t[t].producer, "epsilon", ATTR_FLOAT)->f = 1e-6f;
   return t;
 }
@@ -1106,7 +1051,7 @@ static Shrunk build_shrunk(Graph *g, float s, bool as_add) {
 }
 
 static int fuse_and_fold(Graph *g) {
-  infer(g);
+  infer_shapes(g);
   ck_assert_int_eq(rewrite_gemm_epilogue(g), 1);
   settle(g);
   int rc = pass_fold_scale(g);
@@ -1135,7 +1080,7 @@ START_TEST(test_scale_folds) {
     int x = NODE(g, OP_Relu, "/pre", "x", add_input(g, "x0", 3, td));
     int z = NODE(g, OP_Mul, "/Mul_2", "z2", NODE(g, OP_Mul, "/Mul_1", "z1", x, scalar(g, "two", 2)), scalar(g, "four", 4));
     mark_output(g, ln_node(g, "/norm/LayerNormalization", "h", z));
-    infer(g);
+    infer_shapes(g);
     ck_assert_int_eq(pass_fold_scale(g), 1);
     settle(g);
     ck_assert_int_eq(live(g, OP_Mul), 0);
@@ -1152,7 +1097,7 @@ START_TEST(test_scale_folds) {
     int h = ln_node(g, "/b/norm1/LayerNormalization", "h", x);
     int z = NODE(g, OP_Mul, "/b/Mul", "z", scalar(g, "two", 2), h);
     mark_output(g, NODE(g, OP_Relu, "/b/post", "y", z));
-    infer(g);
+    infer_shapes(g);
     ck_assert_int_eq(pass_fold_scale(g), 1);
     settle(g);
     ck_assert_int_eq(live(g, OP_Mul), 0);
@@ -1225,12 +1170,12 @@ START_TEST(test_times_one) {
     int y;
     switch (v) {
     case 0: y = NODE(g, OP_Mul, "/Mul", "y", x, scalar(g, "one", 1.0f)); break;
-    case 1: y = NODE(g, OP_Mul, "/Mul", "y", add_const(g, "ones", 3, (int64_t[]){1, 1, 4}, ones), x); break;
+    case 1: y = NODE(g, OP_Mul, "/Mul", "y", add_const_f32(g, "ones", 3, (int64_t[]){1, 1, 4}, ones), x); break;
     case 2: y = NODE(g, OP_Div, "/Div", "y", x, scalar(g, "one", 1.0f)); break;
-    default: y = NODE(g, OP_Mul, "/Mul", "y", x, add_const(g, "ones", 3, (int64_t[]){2, 5, 4}, ones)); break;
+    default: y = NODE(g, OP_Mul, "/Mul", "y", x, add_const_f32(g, "ones", 3, (int64_t[]){2, 5, 4}, ones)); break;
     }
     mark_output(g, NODE(g, OP_Relu, "/post", "z", y));
-    infer(g);
+    infer_shapes(g);
     ck_assert_int_eq(pass_eliminate_identity(g), v < 3);
     settle(g);
     ck_assert_int_eq(live_nodes(g), v < 3 ? 2 : 3);
@@ -1284,7 +1229,7 @@ static int build_projections(Graph *g, int v, int *V) {
   for (int i = 0; i < 12; i++) b[i] = 0.25f * (float)i;
   if (v == 0) {
     int q = NODE(g, OP_Add, "/blk/q/Add", "q", NODE(g, OP_MatMul, "/blk/q/MatMul", "q0", h, weights(g, "wq", 4, 4)),
-                 add_const(g, "bq", 1, (int64_t[]){4}, b));
+                 add_const_f32(g, "bq", 1, (int64_t[]){4}, b));
     int k = NODE(g, OP_MatMul, "/blk/k/MatMul", "k", h, weights(g, "wk", 4, 4));
     int f = NODE(g, OP_Gelu, "/blk/act", "f", NODE(g, OP_MatMul, "/blk/fc1/MatMul", "f0", h, weights(g, "w1", 4, 8)));
     *V = NODE(g, OP_Add, "/blk/sum", "V", q, k);
@@ -1296,7 +1241,7 @@ static int build_projections(Graph *g, int v, int *V) {
     gg = NODE(g, OP_MatMul, "/blk/g/MatMul", "g", h, weights(g, "wg", 4, 4));
   } else if (v == 4) { /* the dynamo exporter's chunk: one Split of the last axis */
     int y = NODE(g, OP_Add, "/blk/qvg/Add", "y", NODE(g, OP_MatMul, "/blk/qvg/MatMul", "y0", h, weights(g, "w", 4, 12)),
-                 add_const(g, "b", 1, (int64_t[]){12}, b));
+                 add_const_f32(g, "b", 1, (int64_t[]){12}, b));
     int outs[3] = {graph_add_tensor(g, "q"), graph_add_tensor(g, "v"), graph_add_tensor(g, "g")};
     int sp = graph_add_node(g, OP_Split, "/blk/Split", &y, 1, outs, 3);
     node_add_attr(g, sp, "axis", ATTR_INT)->i = -1;
@@ -1305,14 +1250,14 @@ static int build_projections(Graph *g, int v, int *V) {
     mark_output(g, NODE(g, OP_Relu, "/blk/q_use", "qo", outs[0]));
   } else {
     int y = NODE(g, OP_Add, "/blk/qvg/Add", "y", NODE(g, OP_MatMul, "/blk/qvg/MatMul", "y0", h, weights(g, "w", 4, 12)),
-                 add_const(g, "b", 1, (int64_t[]){12}, b));
+                 add_const_f32(g, "b", 1, (int64_t[]){12}, b));
     int64_t s0 = 0, s1 = 4, s2 = 8, s3 = 12, ax = -1;
-    int q = NODE(g, OP_Slice, "/blk/Slice_q", "q", y, add_const_i64(g, "s0", &s0), add_const_i64(g, "s1", &s1),
-                 add_const_i64(g, "ax", &ax));
-    vv = NODE(g, OP_Slice, "/blk/Slice_v", "v", y, add_const_i64(g, "s1b", &s1), add_const_i64(g, "s2", &s2),
-              add_const_i64(g, "axb", &ax));
-    gg = NODE(g, OP_Slice, "/blk/Slice_g", "g", y, add_const_i64(g, "s2b", &s2), add_const_i64(g, "s3", &s3),
-              add_const_i64(g, "axc", &ax));
+    int q = NODE(g, OP_Slice, "/blk/Slice_q", "q", y, add_const_i64(g, "s0", 1, &s0), add_const_i64(g, "s1", 1, &s1),
+                 add_const_i64(g, "ax", 1, &ax));
+    vv = NODE(g, OP_Slice, "/blk/Slice_v", "v", y, add_const_i64(g, "s1b", 1, &s1), add_const_i64(g, "s2", 1, &s2),
+              add_const_i64(g, "axb", 1, &ax));
+    gg = NODE(g, OP_Slice, "/blk/Slice_g", "g", y, add_const_i64(g, "s2b", 1, &s2), add_const_i64(g, "s3", 1, &s3),
+              add_const_i64(g, "axc", 1, &ax));
     mark_output(g, NODE(g, OP_Relu, "/blk/q_use", "qo", q));
   }
   int act = v == 1 || v == 4 ? NODE(g, OP_Gelu, "/blk/gelu", "ag", gg)
@@ -1328,7 +1273,7 @@ START_TEST(test_concat_projections) {
     int V, o = build_projections(g, v, &V);
     mark_output(g, V);
     mark_output(g, o);
-    infer(g);
+    infer_shapes(g);
     ck_assert_int_eq(pass_concat_projections(g), 1);
     settle(g);
     ck_assert_int_ge(pass_eliminate_dead(g), 0);
@@ -1399,7 +1344,7 @@ START_TEST(test_concat_projections) {
       for (int i = 0; i < g->nn; i++)
         if (strcmp(g->n[i].name, "/blk/gate") == 0) mark_output(g, NODE(g, OP_Relu, "/spy", "spy", g->n[i].in[0]));
     }
-    infer(g);
+    infer_shapes(g);
     int rc = pass_concat_projections(g);
     settle(g);
     if (v < 3) {
@@ -1427,16 +1372,6 @@ static const char *const each_pass[] = {"eliminate_identity", "fold_transposes",
                                         "recognize_gelu", "eliminate_zero_attention", "concat_projections",
                                         "fuse_gemm_epilogue", "fold_scale"};
 
-static Graph *compile_graph(const char *model, const char *skip, PipelineOptions *po) {
-  Graph *g = onnx_load(model, NULL, 0);
-  ck_assert_msg(g != NULL, "cannot load %s", model);
-  memset(po, 0, sizeof *po);
-  vitc_skip_passes = skip;
-  int rc = run_pipeline(g, po);
-  vitc_skip_passes = NULL;
-  ck_assert_int_eq(rc, 0);
-  return g;
-}
 
 static int count_op(const Graph *g, OpKind op) { return live(g, op); }
 
@@ -1457,48 +1392,6 @@ static int count_act(const Graph *g, int act) {
 
 /* GELUs made by recognize_gelu: Gelu nodes, or those fuse_gemm_epilogue moved into a vitc.Gemm. */
 static int count_gelu(const Graph *g) { return count_op(g, OP_Gelu) + count_act(g, 1) + count_act(g, 2); }
-
-/* Writes g's bundle for target t into dir and builds dir/prog; false (printed) on failure. */
-static bool build(Graph *g, const Target *t, const Platform *p, const char *dir) {
-  tu_rm_rf(dir);
-  tu_mkdir_p(dir);
-  Plan *plan = plan_build(g, t); /* scratch sizes depend on the target */
-  EmitOptions eo = {dir, "m", t, true, "check_fusion", "model.onnx", false, false, NULL};
-  int rc = emit_bundle(g, plan, &eo);
-  plan_free(plan);
-  ck_assert_msg(rc == 0, "emit_bundle failed for %s", dir);
-  char *report; /* every generated bundle keeps the generated-code contract (docs/validate.md) */
-  int bad = tu_validate_bundle(VITC_BINARY_DIR "/vitc", t, p, dir, &report);
-  ck_assert_msg(bad == 0, "%s", report);
-  char *prog = tu_printf("%s/prog", dir);
-  char *flags = tu_printf("-O1 -Werror %s", t->cflags ? t->cflags : "");
-  RunResult r;
-  ck_assert_int_eq(tu_build_bundle(p, flags, dir, prog, 900, &r), 0);
-  bool ok = r.exited && r.status == 0;
-  if (!ok) printf("  cc failed for %s: %s\n", dir, tu_build_error_line(r.err, 300));
-  tu_run_free(&r);
-  free(flags);
-  free(prog);
-  return ok;
-}
-
-static bool run_prog(const Platform *p, const char *dir, const char *in, const char *out) {
-  char *prog = tu_printf("%s/prog", dir);
-  char *argv[12];
-  int argc = tu_platform_argv(p, argv, prog);
-  argv[argc++] = "--in";
-  argv[argc++] = (char *)in;
-  argv[argc++] = "--out";
-  argv[argc++] = (char *)out;
-  argv[argc] = NULL;
-  RunResult r;
-  ck_assert_int_eq(tu_run(argv, 900, &r), 0);
-  bool ok = r.exited && r.status == 0;
-  if (!ok) printf("  %s failed: %s\n", prog, r.err);
-  tu_run_free(&r);
-  free(prog);
-  return ok;
-}
 
 /* What the pattern passes must do to a model, counted on the fused graph against the
  * unfused one (every pattern pass skipped). */
@@ -1565,15 +1458,15 @@ START_TEST(test_models) {
   ck_assert_msg(tu_exists(model), "%s is absent", mc->path);
   char *stem = tu_stem(model);
   PipelineOptions po;
-  Graph *fused = compile_graph(model, NULL, &po);
+  Graph *fused = compile_model(model, NULL, &po);
   char changed[512];
   snprintf(changed, sizeof changed, "%s", po.changed);
-  Graph *plain = compile_graph(model, pattern_passes, &po);
+  Graph *plain = compile_model(model, pattern_passes, &po);
 
   /* nodes each pass removes: the pipeline without it against the full pipeline */
   printf("%s: %d nodes unfused, %d fused; passes that changed the graph: %s\n", stem, plain->nn, fused->nn, changed);
   for (size_t p = 0; p < sizeof each_pass / sizeof each_pass[0]; p++) {
-    Graph *without = compile_graph(model, each_pass[p], &po);
+    Graph *without = compile_model(model, each_pass[p], &po);
     printf("  %-26s removes %3d nodes\n", each_pass[p], without->nn - fused->nn);
     graph_free(without);
   }
@@ -1593,76 +1486,30 @@ START_TEST(test_models) {
   ck_assert_int_eq(count_op(fused, OP_VitcConv), mc->conv_epilogues);
   ck_assert_int_eq(count_act(fused, VITC_GEMM_ACT_SILU), mc->silu);
   if (mc->silu) ck_assert_int_eq(count_op(fused, OP_Sigmoid), 0);
-  Graph *noscale = compile_graph(model, "fold_scale", &po), *noone = compile_graph(model, "eliminate_identity", &po);
+  Graph *noscale = compile_model(model, "fold_scale", &po), *noone = compile_model(model, "eliminate_identity", &po);
   int scales = count_op(noscale, OP_Mul) + count_op(noscale, OP_Add) - count_op(fused, OP_Mul) - count_op(fused, OP_Add);
   int ones = count_op(noone, OP_Mul) + count_op(noone, OP_Div) - count_op(fused, OP_Mul) - count_op(fused, OP_Div);
   printf("  scales folded %d, products by one removed %d\n", scales, ones);
   ck_assert_int_eq(scales, mc->scales);
   ck_assert_int_eq(ones, mc->ones);
   graph_free(noone);
-  Graph *noconcat = compile_graph(model, "concat_projections", &po);
+  Graph *noconcat = compile_model(model, "concat_projections", &po);
   int merged = count_op(noconcat, OP_VitcGemm) - count_op(fused, OP_VitcGemm);
   printf("  GEMMs merged %d, gates in epilogues %d\n", merged, count_glus(fused));
   ck_assert_int_eq(merged, mc->merged);
   ck_assert_int_eq(count_glus(fused), mc->glus);
   graph_free(noconcat);
 
-  /* numbers: fused and unfused on every target here, against each other and ONNX Runtime */
-  const char *isa = tu_selected_isa(); /* a folder per ctest test: they run concurrently */
-  char *work = tu_printf("%s/tests/fusion/%s%s%s", VITC_BINARY_DIR, stem, isa ? "-" : "", isa ? isa : "");
-  char *data = tu_printf("%s/data", work), *in = tu_printf("%s/input0.bin", data);
-  char *ref = tu_printf("%s/ort_output0.bin", data);
-  tu_rm_rf(data);
-  tu_mkdir_p(data);
-  if (mc->sample) {
-    ck_assert_msg(tu_copy_sample_data(model, in, ref) == 0, "cannot copy %s's input and ORT output", model);
-  } else {
-    char *why = tu_ort_unavailable(); /* the setup installs it: its absence is a failure */
-    ck_assert_msg(why == NULL, "no ONNX Runtime reference: %s", why);
-    char *script = tu_printf("%s/tests/ort/ort_run.js", VITC_SOURCE_DIR);
-    char *argv[] = {"node", script, model, "--gen-inputs", data, "--seed", "1", "--out-dir", data, NULL};
-    RunResult r;
-    ck_assert_int_eq(tu_run(argv, 600, &r), 0);
-    ck_assert_msg(r.exited && r.status == 0, "ort_run failed: %s", r.err);
-    tu_run_free(&r);
-    free(script);
-  }
-  static const char *const targets[] = {"scalar", "avx2", "avx512", "neon"};
-  for (size_t ti = 0; ti < sizeof targets / sizeof targets[0]; ti++) {
-    const Target *t = target_find(targets[ti]);
-    if (!tu_target_selected(t)) continue; /* another ctest test's (--isa) */
-    Platform p;
-    char *why = tu_target_platform(t, &p); /* a CPU without the ISA was a skip before this test ran */
-    ck_assert_msg(why == NULL, "[%s] cannot run: %s", targets[ti], why);
-    char *fdir = tu_printf("%s/fused_%s", work, targets[ti]), *udir = tu_printf("%s/unfused_%s", work, targets[ti]);
-    char *fout = tu_printf("%s/fused_%s.bin", data, targets[ti]), *uout = tu_printf("%s/unfused_%s.bin", data, targets[ti]);
-    ck_assert(build(fused, t, &p, fdir));
-    ck_assert(build(plain, t, &p, udir));
-    ck_assert(run_prog(&p, fdir, in, fout));
-    ck_assert(run_prog(&p, udir, in, uout));
-    CompareResult cu, co, cr;
-    tu_compare_files(DT_FLOAT, fout, uout, RTOL, &cu);
-    tu_compare_files(DT_FLOAT, fout, ref, RTOL, &co);
-    tu_compare_files(DT_FLOAT, uout, ref, RTOL, &cr);
-    printf("  [%s, %s] fused vs unfused max_err %.3g, fused vs ORT %.3g, unfused vs ORT %.3g (max_ref %.3g)\n",
-           targets[ti], tu_platform_how(&p), cu.max_err, co.max_err, cr.max_err, co.max_ref);
-    if (mc->scales) { /* fold_scale is exact: the same bits as the pipeline without it, on this target */
-      char *sdir = tu_printf("%s/noscale_%s", work, targets[ti]), *sout = tu_printf("%s/noscale_%s.bin", data, targets[ti]);
-      ck_assert(build(noscale, t, &p, sdir));
-      ck_assert(run_prog(&p, sdir, in, sout));
-      size_t na, nb;
-      void *a = tu_read_file(fout, &na), *b = tu_read_file(sout, &nb);
-      ck_assert_msg(a && b && na == nb && memcmp(a, b, na) == 0, "%s [%s]: fold_scale changed the output bits", stem,
-                    targets[ti]);
-      printf("  [%s] with and without fold_scale: identical bits\n", targets[ti]);
-      free(a), free(b), free(sdir), free(sout);
-    }
-    ck_assert_msg(cu.ok, "%s [%s] fused vs unfused: %s", stem, targets[ti], cu.why);
-    ck_assert_msg(co.ok, "%s [%s] fused vs ONNX Runtime: %s", stem, targets[ti], co.why);
-    ck_assert_msg(cr.ok, "%s [%s] unfused vs ONNX Runtime: %s", stem, targets[ti], cr.why);
-    free(fdir), free(udir), free(fout), free(uout);
-  }
-  free(ref), free(in), free(data), free(work);
+  /* numbers: fused and unfused on every target here, against each other and ONNX Runtime; fold_scale
+   * is exact: with it, the same bits as the pipeline without it, on each target */
+  char *work = tu_work_dir("fusion", stem);
+  const TuVariant variants[] = {{"fused", fused, false, TU_VS_ORT_ONLY},
+                                {"unfused", plain, false, TU_VS_FIRST_RTOL},
+                                {"noscale", noscale, false, TU_VS_FIRST_BITS}};
+  const TuAgainstOrt spec = {model, work, "check_fusion", variants, mc->scales ? 3 : 2, mc->sample, NULL, 1, RTOL};
+  char *why = tu_against_ort(&spec);
+  ck_assert_msg(why == NULL, "%s", why);
+  free(work);
   graph_free(noscale);
   graph_free(fused);
   graph_free(plain);

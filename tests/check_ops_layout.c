@@ -22,32 +22,10 @@
 #include "ir/graph.h"
 #include "ops/op.h"
 #include "passes/passes.h"
+#include "mkonnx.h"
 
-/* ---------------- building graphs ---------------- */
+/* graphs, ops and their checks: tests/mkonnx.h */
 
-static Shape make_shape(const int64_t *d, int rank) {
-  Shape s = {rank, {0}};
-  for (int i = 0; i < rank; i++) s.d[i] = d[i];
-  return s;
-}
-#define SHAPE(...) make_shape((const int64_t[]){__VA_ARGS__}, (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)))
-static const Shape SCALAR = {0, {0}};
-
-static Graph *new_graph(int opset) {
-  Graph *g = graph_new();
-  g->opset = opset;
-  g->source = xstrdup("test.onnx");
-  return g;
-}
-
-/* A constant tensor holding a copy of v. */
-static int cst(Graph *g, DType dt, Shape s, const void *v) {
-  size_t bytes = (size_t)shape_numel(&s) * dtype_size(dt);
-  void *data = xmalloc(bytes ? bytes : 1);
-  memcpy(data, v, bytes);
-  return graph_add_const(g, NULL, dt, &s, data);
-}
-#define CST(g, dt, ctype, s, ...) cst(g, dt, s, (const ctype[]){__VA_ARGS__})
 /* 1-D int64 constant */
 #define INTS(g, ...) \
   CST(g, DT_INT64, int64_t, SHAPE((int64_t)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t))), __VA_ARGS__)
@@ -60,119 +38,44 @@ static int iota(Graph *g, Shape s) {
   return graph_add_const(g, NULL, DT_FLOAT, &s, v);
 }
 
-/* A typed graph input (not a constant). */
-static int input(Graph *g, DType dt, Shape s) {
-  int t = graph_add_tensor(g, NULL);
-  g->t[t].dtype = dt;
-  g->t[t].shape = s;
-  g->t[t].typed = true;
-  g->t[t].is_input = true;
-  return t;
-}
-
-/* A node with n_out fresh outputs; returns the node index. */
-static int node_n(Graph *g, OpKind op, const int *in, int n_in, int n_out) {
-  int outs[16];
-  for (int o = 0; o < n_out; o++) outs[o] = graph_add_tensor(g, NULL);
-  return graph_add_node(g, op, NULL, in, n_in, outs, n_out);
-}
-#define NODE(g, op, ...) node_n(g, op, (const int[]){__VA_ARGS__}, (int)(sizeof((int[]){__VA_ARGS__}) / sizeof(int)), 1)
-#define NODE_N(g, op, n_out, ...) \
-  node_n(g, op, (const int[]){__VA_ARGS__}, (int)(sizeof((int[]){__VA_ARGS__}) / sizeof(int)), n_out)
-
-static void attr_i(Graph *g, int ni, const char *name, int64_t v) { node_add_attr(g, ni, name, ATTR_INT)->i = v; }
-static void attr_s(Graph *g, int ni, const char *name, const char *v) {
-  node_add_attr(g, ni, name, ATTR_STRING)->s = xstrdup(v);
-}
-static void attr_ints_(Graph *g, int ni, const char *name, const int64_t *v, int n) {
-  Attr *a = node_add_attr(g, ni, name, ATTR_INTS);
-  a->n = n;
-  a->ints = xmalloc((size_t)(n ? n : 1) * sizeof(int64_t));
-  memcpy(a->ints, v, (size_t)n * sizeof(int64_t));
-}
-#define ATTR_INTS(g, ni, name, ...) \
-  attr_ints_(g, ni, name, (const int64_t[]){__VA_ARGS__}, (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)))
-
-static int infer(Graph *g, int ni) { return op_impl(g->n[ni].op)->infer(g, &g->n[ni]); }
-/* infer then eval, as fold_constants does for a node whose inputs are constants */
-static int fold(Graph *g, int ni) {
-  int rc = infer(g, ni);
-  return rc ? rc : op_impl(g->n[ni].op)->eval(g, &g->n[ni]);
-}
-static Tensor *outk(Graph *g, int ni, int k) { return &g->t[g->n[ni].out[k]]; }
-static Tensor *out(Graph *g, int ni) { return outk(g, ni, 0); }
-
-/* infer fails with exactly one reported error */
-static void expect_infer_error(Graph *g, int ni) {
-  int before = vitc_error_count;
-  ck_assert_int_eq(infer(g, ni), -1);
-  ck_assert_int_eq(vitc_error_count, before + 1);
-}
-
-static void expect_shape(const Tensor *t, DType dt, Shape s) {
-  char a[128], b[128];
-  ck_assert_msg(t->typed, "output not typed");
-  ck_assert_msg(t->dtype == dt, "dtype %s, expected %s", dtype_name(t->dtype), dtype_name(dt));
-  ck_assert_msg(shape_eq(&t->shape, &s), "shape %s, expected %s", shape_str(&t->shape, a, sizeof a),
-                shape_str(&s, b, sizeof b));
-}
-
-/* exact values, read as int64 or double whatever the dtype */
-static void expect_i64(const Tensor *t, const int64_t *v, int n) {
-  ck_assert_int_eq(shape_numel(&t->shape), n);
-  ck_assert_ptr_nonnull(t->data);
-  for (int i = 0; i < n; i++)
-    ck_assert_msg(tensor_get_i64(t, i) == v[i], "[%d] = %lld, expected %lld", i, (long long)tensor_get_i64(t, i),
-                  (long long)v[i]);
-}
-#define EXPECT_I64(t, ...) \
-  expect_i64(t, (const int64_t[]){__VA_ARGS__}, (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)))
-static void expect_f64(const Tensor *t, const double *v, int n) {
-  ck_assert_int_eq(shape_numel(&t->shape), n);
-  ck_assert_ptr_nonnull(t->data);
-  for (int i = 0; i < n; i++)
-    ck_assert_msg(tensor_get_f64(t, i) == v[i], "[%d] = %.9g, expected %.9g", i, tensor_get_f64(t, i), v[i]);
-}
-#define EXPECT_F64(t, ...) \
-  expect_f64(t, (const double[]){__VA_ARGS__}, (int)(sizeof((double[]){__VA_ARGS__}) / sizeof(double)))
 
 /* ---------------- views: Reshape, Flatten, Squeeze, Unsqueeze ---------------- */
 
 START_TEST(test_reshape) {
   Graph *g = new_graph(17);
   int x = input(g, DT_FLOAT, SHAPE(2, 3, 4));
-  int n1 = NODE(g, OP_Reshape, x, INTS(g, 0, -1)); /* 0 copies dim 0, -1 takes the rest */
+  int n1 = OP_NODE(g, OP_Reshape, x, INTS(g, 0, -1)); /* 0 copies dim 0, -1 takes the rest */
   ck_assert_int_eq(infer(g, n1), 0);
   expect_shape(out(g, n1), DT_FLOAT, SHAPE(2, 12));
-  int n2 = NODE(g, OP_Reshape, x, INTS(g, -1, 0, 2, 2)); /* 0 at position 1 copies input dim 1 */
+  int n2 = OP_NODE(g, OP_Reshape, x, INTS(g, -1, 0, 2, 2)); /* 0 at position 1 copies input dim 1 */
   ck_assert_int_eq(infer(g, n2), 0);
   expect_shape(out(g, n2), DT_FLOAT, SHAPE(2, 3, 2, 2));
-  int n3 = NODE(g, OP_Reshape, x, INTS(g, 24));
+  int n3 = OP_NODE(g, OP_Reshape, x, INTS(g, 24));
   ck_assert_int_eq(infer(g, n3), 0);
   expect_shape(out(g, n3), DT_FLOAT, SHAPE(24));
 
   /* allowzero=1: a 0 is a real zero-size dim */
   int z = input(g, DT_FLOAT, SHAPE(0, 3));
-  int n4 = NODE(g, OP_Reshape, z, INTS(g, 3, 0));
+  int n4 = OP_NODE(g, OP_Reshape, z, INTS(g, 3, 0));
   attr_i(g, n4, "allowzero", 1);
   ck_assert_int_eq(infer(g, n4), 0);
   expect_shape(out(g, n4), DT_FLOAT, SHAPE(3, 0));
 
-  expect_infer_error(g, NODE(g, OP_Reshape, x, INTS(g, -1, -1)));
-  expect_infer_error(g, NODE(g, OP_Reshape, x, INTS(g, 5, -1)));   /* 24 does not divide by 5 */
-  expect_infer_error(g, NODE(g, OP_Reshape, x, INTS(g, 2, 3, 5))); /* element counts differ */
-  expect_infer_error(g, NODE(g, OP_Reshape, x, INTS(g, 0, 0, 0, 0))); /* copies a dim the input lacks */
-  int n5 = NODE(g, OP_Reshape, z, INTS(g, 0, -1));
+  expect_infer_error(g, OP_NODE(g, OP_Reshape, x, INTS(g, -1, -1)));
+  expect_infer_error(g, OP_NODE(g, OP_Reshape, x, INTS(g, 5, -1)));   /* 24 does not divide by 5 */
+  expect_infer_error(g, OP_NODE(g, OP_Reshape, x, INTS(g, 2, 3, 5))); /* element counts differ */
+  expect_infer_error(g, OP_NODE(g, OP_Reshape, x, INTS(g, 0, 0, 0, 0))); /* copies a dim the input lacks */
+  int n5 = OP_NODE(g, OP_Reshape, z, INTS(g, 0, -1));
   attr_i(g, n5, "allowzero", 1);
   expect_infer_error(g, n5); /* 0 and -1 together with allowzero */
 
   /* a shape computed at run time: the one clear error */
   int dyn = input(g, DT_INT64, SHAPE(2));
-  expect_infer_error(g, NODE(g, OP_Reshape, x, dyn));
+  expect_infer_error(g, OP_NODE(g, OP_Reshape, x, dyn));
 
   /* folding a constant is a byte copy */
   int c = iota(g, SHAPE(2, 3));
-  int n6 = NODE(g, OP_Reshape, c, INTS(g, 3, -1));
+  int n6 = OP_NODE(g, OP_Reshape, c, INTS(g, 3, -1));
   ck_assert_int_eq(fold(g, n6), 0);
   expect_shape(out(g, n6), DT_FLOAT, SHAPE(3, 2));
   EXPECT_F64(out(g, n6), 0, 1, 2, 3, 4, 5);
@@ -186,15 +89,15 @@ START_TEST(test_flatten) {
   static const struct { int64_t axis, a, b; } cases[] = {{0, 1, 120}, {1, 2, 60}, {3, 24, 5}, {4, 120, 1}, {-1, 24, 5},
                                                          {-4, 1, 120}};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    int n = NODE(g, OP_Flatten, x);
+    int n = OP_NODE(g, OP_Flatten, x);
     attr_i(g, n, "axis", cases[i].axis);
     ck_assert_int_eq(infer(g, n), 0);
     expect_shape(out(g, n), DT_FLOAT, SHAPE(cases[i].a, cases[i].b));
   }
-  int nd = NODE(g, OP_Flatten, x); /* default axis 1 */
+  int nd = OP_NODE(g, OP_Flatten, x); /* default axis 1 */
   ck_assert_int_eq(infer(g, nd), 0);
   expect_shape(out(g, nd), DT_FLOAT, SHAPE(2, 60));
-  int bad = NODE(g, OP_Flatten, x);
+  int bad = OP_NODE(g, OP_Flatten, x);
   attr_i(g, bad, "axis", 5);
   expect_infer_error(g, bad);
   graph_free(g);
@@ -204,41 +107,41 @@ END_TEST
 START_TEST(test_squeeze_unsqueeze) {
   Graph *g = new_graph(13);
   int x = input(g, DT_FLOAT, SHAPE(1, 3, 1, 4));
-  int n1 = NODE(g, OP_Squeeze, x, INTS(g, -2)); /* axes as an input (opset 13) */
+  int n1 = OP_NODE(g, OP_Squeeze, x, INTS(g, -2)); /* axes as an input (opset 13) */
   ck_assert_int_eq(infer(g, n1), 0);
   expect_shape(out(g, n1), DT_FLOAT, SHAPE(1, 3, 4));
-  int n2 = NODE(g, OP_Squeeze, x); /* no axes: every 1 */
+  int n2 = OP_NODE(g, OP_Squeeze, x); /* no axes: every 1 */
   ck_assert_int_eq(infer(g, n2), 0);
   expect_shape(out(g, n2), DT_FLOAT, SHAPE(3, 4));
-  expect_infer_error(g, NODE(g, OP_Squeeze, x, INTS(g, 1)));     /* dim 3 is not 1 */
-  expect_infer_error(g, NODE(g, OP_Squeeze, x, INTS(g, 0, -4))); /* the same axis twice */
-  expect_infer_error(g, NODE(g, OP_Squeeze, x, INTS(g, 4)));     /* out of range */
-  expect_infer_error(g, NODE(g, OP_Squeeze, x, input(g, DT_INT64, SHAPE(1))));
+  expect_infer_error(g, OP_NODE(g, OP_Squeeze, x, INTS(g, 1)));     /* dim 3 is not 1 */
+  expect_infer_error(g, OP_NODE(g, OP_Squeeze, x, INTS(g, 0, -4))); /* the same axis twice */
+  expect_infer_error(g, OP_NODE(g, OP_Squeeze, x, INTS(g, 4)));     /* out of range */
+  expect_infer_error(g, OP_NODE(g, OP_Squeeze, x, input(g, DT_INT64, SHAPE(1))));
 
   int y = input(g, DT_FLOAT, SHAPE(3, 4));
-  int n3 = NODE(g, OP_Unsqueeze, y, INTS(g, 0, -1));
+  int n3 = OP_NODE(g, OP_Unsqueeze, y, INTS(g, 0, -1));
   ck_assert_int_eq(infer(g, n3), 0);
   expect_shape(out(g, n3), DT_FLOAT, SHAPE(1, 3, 4, 1));
-  int n4 = NODE(g, OP_Unsqueeze, y, INTS(g, 3, 1)); /* unsorted: positions in the output */
+  int n4 = OP_NODE(g, OP_Unsqueeze, y, INTS(g, 3, 1)); /* unsorted: positions in the output */
   ck_assert_int_eq(infer(g, n4), 0);
   expect_shape(out(g, n4), DT_FLOAT, SHAPE(3, 1, 4, 1));
   int s = input(g, DT_INT64, SCALAR);
-  int n5 = NODE(g, OP_Unsqueeze, s, INTS(g, 0));
+  int n5 = OP_NODE(g, OP_Unsqueeze, s, INTS(g, 0));
   ck_assert_int_eq(infer(g, n5), 0);
   expect_shape(out(g, n5), DT_INT64, SHAPE(1));
-  expect_infer_error(g, NODE(g, OP_Unsqueeze, y, INTS(g, 1, -3))); /* both are output axis 1 */
-  expect_infer_error(g, NODE(g, OP_Unsqueeze, y, INTS(g, 4)));
-  expect_infer_error(g, NODE(g, OP_Unsqueeze, y));
+  expect_infer_error(g, OP_NODE(g, OP_Unsqueeze, y, INTS(g, 1, -3))); /* both are output axis 1 */
+  expect_infer_error(g, OP_NODE(g, OP_Unsqueeze, y, INTS(g, 4)));
+  expect_infer_error(g, OP_NODE(g, OP_Unsqueeze, y));
   graph_free(g);
 
   /* before opset 13 the axes are an attribute */
   g = new_graph(11);
   x = input(g, DT_FLOAT, SHAPE(1, 3, 1));
-  int n6 = NODE(g, OP_Squeeze, x);
+  int n6 = OP_NODE(g, OP_Squeeze, x);
   ATTR_INTS(g, n6, "axes", 0);
   ck_assert_int_eq(infer(g, n6), 0);
   expect_shape(out(g, n6), DT_FLOAT, SHAPE(3, 1));
-  int n7 = NODE(g, OP_Unsqueeze, x);
+  int n7 = OP_NODE(g, OP_Unsqueeze, x);
   ATTR_INTS(g, n7, "axes", 1, 4);
   ck_assert_int_eq(infer(g, n7), 0);
   expect_shape(out(g, n7), DT_FLOAT, SHAPE(1, 1, 3, 1, 1));
@@ -251,7 +154,7 @@ END_TEST
 /* Slice of 0..9 (1-D) folded; checks the values. */
 static Tensor *slice1d(Graph *g, int64_t start, int64_t end, int64_t step) {
   int x = iota(g, SHAPE(10));
-  int n = NODE(g, OP_Slice, x, INTS(g, start), INTS(g, end), INTS(g, 0), INTS(g, step));
+  int n = OP_NODE(g, OP_Slice, x, INTS(g, start), INTS(g, end), INTS(g, 0), INTS(g, step));
   ck_assert_int_eq(fold(g, n), 0);
   return out(g, n);
 }
@@ -286,25 +189,25 @@ START_TEST(test_slice_edges) {
 
   /* 2-D: default axes and steps, negative axes */
   int x = iota(g, SHAPE(3, 4));
-  int n1 = NODE(g, OP_Slice, x, INTS(g, 1, 1), INTS(g, 3, -1));
+  int n1 = OP_NODE(g, OP_Slice, x, INTS(g, 1, 1), INTS(g, 3, -1));
   ck_assert_int_eq(fold(g, n1), 0);
   expect_shape(out(g, n1), DT_FLOAT, SHAPE(2, 2));
   EXPECT_F64(out(g, n1), 5, 6, 9, 10);
-  int n2 = NODE(g, OP_Slice, x, INTS(g, -1), INTS(g, INT64_MIN), INTS(g, -1), INTS(g, -2));
+  int n2 = OP_NODE(g, OP_Slice, x, INTS(g, -1), INTS(g, INT64_MIN), INTS(g, -1), INTS(g, -2));
   ck_assert_int_eq(fold(g, n2), 0);
   expect_shape(out(g, n2), DT_FLOAT, SHAPE(3, 2));
   EXPECT_F64(out(g, n2), 3, 1, 7, 5, 11, 9);
 
   /* int32 bounds are allowed */
-  int n3 = NODE(g, OP_Slice, x, CST(g, DT_INT32, int32_t, SHAPE(1), 2), CST(g, DT_INT32, int32_t, SHAPE(1), INT32_MAX));
+  int n3 = OP_NODE(g, OP_Slice, x, CST(g, DT_INT32, int32_t, SHAPE(1), 2), CST(g, DT_INT32, int32_t, SHAPE(1), INT32_MAX));
   ck_assert_int_eq(fold(g, n3), 0);
   expect_shape(out(g, n3), DT_FLOAT, SHAPE(1, 4));
 
-  expect_infer_error(g, NODE(g, OP_Slice, x, INTS(g, 0), INTS(g, 1), INTS(g, 0), INTS(g, 0)));       /* step 0 */
-  expect_infer_error(g, NODE(g, OP_Slice, x, INTS(g, 0, 0), INTS(g, 1, 1), INTS(g, 1, -1)));         /* repeated axis */
-  expect_infer_error(g, NODE(g, OP_Slice, x, INTS(g, 0), INTS(g, 1, 2)));                            /* lengths */
-  expect_infer_error(g, NODE(g, OP_Slice, x, INTS(g, 0), INTS(g, 1), INTS(g, 2)));                   /* axis range */
-  expect_infer_error(g, NODE(g, OP_Slice, x, input(g, DT_INT64, SHAPE(1)), INTS(g, 1)));             /* run time */
+  expect_infer_error(g, OP_NODE(g, OP_Slice, x, INTS(g, 0), INTS(g, 1), INTS(g, 0), INTS(g, 0)));       /* step 0 */
+  expect_infer_error(g, OP_NODE(g, OP_Slice, x, INTS(g, 0, 0), INTS(g, 1, 1), INTS(g, 1, -1)));         /* repeated axis */
+  expect_infer_error(g, OP_NODE(g, OP_Slice, x, INTS(g, 0), INTS(g, 1, 2)));                            /* lengths */
+  expect_infer_error(g, OP_NODE(g, OP_Slice, x, INTS(g, 0), INTS(g, 1), INTS(g, 2)));                   /* axis range */
+  expect_infer_error(g, OP_NODE(g, OP_Slice, x, input(g, DT_INT64, SHAPE(1)), INTS(g, 1)));             /* run time */
   graph_free(g);
 }
 END_TEST
@@ -314,31 +217,31 @@ END_TEST
 START_TEST(test_split) {
   Graph *g = new_graph(13);
   int x = iota(g, SHAPE(2, 6));
-  int n1 = NODE_N(g, OP_Split, 3, x); /* equal parts on axis 0 ... of a dim of 2: error */
+  int n1 = OP_NODE_N(g, OP_Split, 3, x); /* equal parts on axis 0 ... of a dim of 2: error */
   expect_infer_error(g, n1);
-  int n2 = NODE_N(g, OP_Split, 3, x);
+  int n2 = OP_NODE_N(g, OP_Split, 3, x);
   attr_i(g, n2, "axis", -1);
   ck_assert_int_eq(fold(g, n2), 0);
   for (int k = 0; k < 3; k++) expect_shape(outk(g, n2, k), DT_FLOAT, SHAPE(2, 2));
   EXPECT_F64(outk(g, n2, 1), 2, 3, 8, 9);
 
-  int n3 = NODE_N(g, OP_Split, 2, x, INTS(g, 1, 5)); /* sizes as an input (opset 13) */
+  int n3 = OP_NODE_N(g, OP_Split, 2, x, INTS(g, 1, 5)); /* sizes as an input (opset 13) */
   attr_i(g, n3, "axis", 1);
   ck_assert_int_eq(fold(g, n3), 0);
   expect_shape(outk(g, n3, 0), DT_FLOAT, SHAPE(2, 1));
   EXPECT_F64(outk(g, n3, 0), 0, 6);
   EXPECT_F64(outk(g, n3, 1), 1, 2, 3, 4, 5, 7, 8, 9, 10, 11);
 
-  int n4 = NODE_N(g, OP_Split, 3, x, INTS(g, 0, 6, 0)); /* zero-size parts */
+  int n4 = OP_NODE_N(g, OP_Split, 3, x, INTS(g, 0, 6, 0)); /* zero-size parts */
   attr_i(g, n4, "axis", 1);
   ck_assert_int_eq(fold(g, n4), 0);
   expect_shape(outk(g, n4, 0), DT_FLOAT, SHAPE(2, 0));
   expect_shape(outk(g, n4, 1), DT_FLOAT, SHAPE(2, 6));
 
-  int n5 = NODE_N(g, OP_Split, 2, x, INTS(g, 2, 3));
+  int n5 = OP_NODE_N(g, OP_Split, 2, x, INTS(g, 2, 3));
   attr_i(g, n5, "axis", 1);
   expect_infer_error(g, n5); /* sizes add up to 5, not 6 */
-  int n6 = NODE_N(g, OP_Split, 2, x, INTS(g, 7, -1));
+  int n6 = OP_NODE_N(g, OP_Split, 2, x, INTS(g, 7, -1));
   attr_i(g, n6, "axis", 1);
   expect_infer_error(g, n6); /* negative size */
   graph_free(g);
@@ -346,16 +249,16 @@ START_TEST(test_split) {
   /* opset 18: num_outputs, the last part smaller */
   g = new_graph(18);
   x = iota(g, SHAPE(8));
-  int n7 = NODE_N(g, OP_Split, 3, x);
+  int n7 = OP_NODE_N(g, OP_Split, 3, x);
   attr_i(g, n7, "num_outputs", 3);
   ck_assert_int_eq(fold(g, n7), 0);
   expect_shape(outk(g, n7, 0), DT_FLOAT, SHAPE(3));
   expect_shape(outk(g, n7, 2), DT_FLOAT, SHAPE(2));
   EXPECT_F64(outk(g, n7, 2), 6, 7);
-  int n8 = NODE_N(g, OP_Split, 2, x, INTS(g, 4, 4));
+  int n8 = OP_NODE_N(g, OP_Split, 2, x, INTS(g, 4, 4));
   attr_i(g, n8, "num_outputs", 2);
   expect_infer_error(g, n8); /* both ways at once */
-  int n9 = NODE_N(g, OP_Split, 2, x);
+  int n9 = OP_NODE_N(g, OP_Split, 2, x);
   attr_i(g, n9, "num_outputs", 3);
   expect_infer_error(g, n9); /* disagrees with the outputs */
   graph_free(g);
@@ -363,7 +266,7 @@ START_TEST(test_split) {
   /* before opset 13 the sizes are an attribute */
   g = new_graph(11);
   x = iota(g, SHAPE(5));
-  int n10 = NODE_N(g, OP_Split, 2, x);
+  int n10 = OP_NODE_N(g, OP_Split, 2, x);
   ATTR_INTS(g, n10, "split", 2, 3);
   ck_assert_int_eq(fold(g, n10), 0);
   EXPECT_F64(outk(g, n10, 1), 2, 3, 4);
@@ -376,26 +279,26 @@ END_TEST
 START_TEST(test_gather) {
   Graph *g = new_graph(17);
   int x = iota(g, SHAPE(3, 4));
-  int n1 = NODE(g, OP_Gather, x, INTS(g, -1, 0)); /* axis 0, a negative index */
+  int n1 = OP_NODE(g, OP_Gather, x, INTS(g, -1, 0)); /* axis 0, a negative index */
   ck_assert_int_eq(fold(g, n1), 0);
   expect_shape(out(g, n1), DT_FLOAT, SHAPE(2, 4));
   EXPECT_F64(out(g, n1), 8, 9, 10, 11, 0, 1, 2, 3);
-  int n2 = NODE(g, OP_Gather, x, CST(g, DT_INT32, int32_t, SHAPE(2, 2), -1, 1, 0, -4));
+  int n2 = OP_NODE(g, OP_Gather, x, CST(g, DT_INT32, int32_t, SHAPE(2, 2), -1, 1, 0, -4));
   attr_i(g, n2, "axis", -1);
   ck_assert_int_eq(fold(g, n2), 0);
   expect_shape(out(g, n2), DT_FLOAT, SHAPE(3, 2, 2));
   EXPECT_F64(out(g, n2), 3, 1, 0, 0, 7, 5, 4, 4, 11, 9, 8, 8);
-  int n3 = NODE(g, OP_Gather, x, CST(g, DT_INT64, int64_t, SCALAR, 2)); /* a scalar index drops the axis */
+  int n3 = OP_NODE(g, OP_Gather, x, CST(g, DT_INT64, int64_t, SCALAR, 2)); /* a scalar index drops the axis */
   attr_i(g, n3, "axis", 1);
   ck_assert_int_eq(fold(g, n3), 0);
   expect_shape(out(g, n3), DT_FLOAT, SHAPE(3));
   EXPECT_F64(out(g, n3), 2, 6, 10);
 
-  expect_infer_error(g, NODE(g, OP_Gather, x, INTS(g, 3)));  /* out of range */
-  expect_infer_error(g, NODE(g, OP_Gather, x, INTS(g, -4))); /* out of range */
-  expect_infer_error(g, NODE(g, OP_Gather, x, CST(g, DT_FLOAT, float, SHAPE(1), 0.0f)));
+  expect_infer_error(g, OP_NODE(g, OP_Gather, x, INTS(g, 3)));  /* out of range */
+  expect_infer_error(g, OP_NODE(g, OP_Gather, x, INTS(g, -4))); /* out of range */
+  expect_infer_error(g, OP_NODE(g, OP_Gather, x, CST(g, DT_FLOAT, float, SHAPE(1), 0.0f)));
   /* run-time indices are fine: the kernel handles them */
-  int n4 = NODE(g, OP_Gather, input(g, DT_FLOAT, SHAPE(5, 6)), input(g, DT_INT64, SHAPE(7)));
+  int n4 = OP_NODE(g, OP_Gather, input(g, DT_FLOAT, SHAPE(5, 6)), input(g, DT_INT64, SHAPE(7)));
   attr_i(g, n4, "axis", 1);
   ck_assert_int_eq(infer(g, n4), 0);
   expect_shape(out(g, n4), DT_FLOAT, SHAPE(5, 7));
@@ -408,36 +311,36 @@ START_TEST(test_gather_scatter_elements) {
   int x = iota(g, SHAPE(2, 3));
   int idx = INTS(g, 2, -3, 1, 1);
   int i2 = graph_add_const(g, NULL, DT_INT64, &(Shape){2, {2, 2}}, memcpy(xmalloc(32), g->t[idx].data, 32));
-  int n1 = NODE(g, OP_GatherElements, x, i2);
+  int n1 = OP_NODE(g, OP_GatherElements, x, i2);
   attr_i(g, n1, "axis", 1);
   ck_assert_int_eq(fold(g, n1), 0);
   expect_shape(out(g, n1), DT_FLOAT, SHAPE(2, 2));
   EXPECT_F64(out(g, n1), 2, 0, 4, 4);
 
   int upd = CST(g, DT_FLOAT, float, SHAPE(2, 2), 10, 20, 30, 40);
-  int n2 = NODE(g, OP_ScatterElements, x, i2, upd);
+  int n2 = OP_NODE(g, OP_ScatterElements, x, i2, upd);
   attr_i(g, n2, "axis", 1);
   ck_assert_int_eq(fold(g, n2), 0);
   EXPECT_F64(out(g, n2), 20, 1, 10, 3, 40, 5); /* duplicates: the last update wins */
-  int n3 = NODE(g, OP_ScatterElements, x, i2, upd);
+  int n3 = OP_NODE(g, OP_ScatterElements, x, i2, upd);
   attr_i(g, n3, "axis", 1);
   attr_s(g, n3, "reduction", "add");
   ck_assert_int_eq(fold(g, n3), 0);
   EXPECT_F64(out(g, n3), 20, 1, 12, 3, 74, 5);
-  int n4 = NODE(g, OP_ScatterElements, x, i2, upd);
+  int n4 = OP_NODE(g, OP_ScatterElements, x, i2, upd);
   attr_i(g, n4, "axis", 1);
   attr_s(g, n4, "reduction", "min");
   ck_assert_int_eq(fold(g, n4), 0);
   EXPECT_F64(out(g, n4), 0, 1, 2, 3, 4, 5);
 
-  int n5 = NODE(g, OP_ScatterElements, x, i2, upd);
+  int n5 = OP_NODE(g, OP_ScatterElements, x, i2, upd);
   attr_i(g, n5, "axis", 1);
   attr_s(g, n5, "reduction", "sum");
   expect_infer_error(g, n5);
-  expect_infer_error(g, NODE(g, OP_GatherElements, x, INTS(g, 0)));              /* rank differs */
-  expect_infer_error(g, NODE(g, OP_GatherElements, x, CST(g, DT_INT64, int64_t, SHAPE(1, 1), 5)));
+  expect_infer_error(g, OP_NODE(g, OP_GatherElements, x, INTS(g, 0)));              /* rank differs */
+  expect_infer_error(g, OP_NODE(g, OP_GatherElements, x, CST(g, DT_INT64, int64_t, SHAPE(1, 1), 5)));
   /* run-time int32 indices (a TopK's) are fine */
-  int n6 = NODE(g, OP_GatherElements, input(g, DT_FLOAT, SHAPE(4, 9)), input(g, DT_INT32, SHAPE(4, 3)));
+  int n6 = OP_NODE(g, OP_GatherElements, input(g, DT_FLOAT, SHAPE(4, 9)), input(g, DT_INT32, SHAPE(4, 3)));
   attr_i(g, n6, "axis", -1);
   ck_assert_int_eq(infer(g, n6), 0);
   expect_shape(out(g, n6), DT_FLOAT, SHAPE(4, 3));
@@ -445,7 +348,7 @@ START_TEST(test_gather_scatter_elements) {
 
   g = new_graph(13); /* reductions need opset 16 / 18 */
   x = iota(g, SHAPE(3));
-  int n7 = NODE(g, OP_ScatterElements, x, INTS(g, 0), CST(g, DT_FLOAT, float, SHAPE(1), 1));
+  int n7 = OP_NODE(g, OP_ScatterElements, x, INTS(g, 0), CST(g, DT_FLOAT, float, SHAPE(1), 1));
   attr_s(g, n7, "reduction", "add");
   expect_infer_error(g, n7);
   graph_free(g);
@@ -457,38 +360,38 @@ END_TEST
 START_TEST(test_transpose_concat_expand) {
   Graph *g = new_graph(17);
   int x = iota(g, SHAPE(2, 3));
-  int n1 = NODE(g, OP_Transpose, x); /* default: reversed */
+  int n1 = OP_NODE(g, OP_Transpose, x); /* default: reversed */
   ck_assert_int_eq(fold(g, n1), 0);
   expect_shape(out(g, n1), DT_FLOAT, SHAPE(3, 2));
   EXPECT_F64(out(g, n1), 0, 3, 1, 4, 2, 5);
   int y = iota(g, SHAPE(2, 1, 3, 2));
-  int n2 = NODE(g, OP_Transpose, y);
+  int n2 = OP_NODE(g, OP_Transpose, y);
   ATTR_INTS(g, n2, "perm", 0, 2, 1, 3);
   ck_assert_int_eq(fold(g, n2), 0);
   expect_shape(out(g, n2), DT_FLOAT, SHAPE(2, 3, 1, 2));
   EXPECT_F64(out(g, n2), 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11);
-  int bad = NODE(g, OP_Transpose, x);
+  int bad = OP_NODE(g, OP_Transpose, x);
   ATTR_INTS(g, bad, "perm", 0, 0);
   expect_infer_error(g, bad);
 
-  int n3 = NODE(g, OP_Concat, INTS(g, 1, 2), INTS(g, INT64_MAX), INTS(g, -5));
+  int n3 = OP_NODE(g, OP_Concat, INTS(g, 1, 2), INTS(g, INT64_MAX), INTS(g, -5));
   attr_i(g, n3, "axis", 0);
   ck_assert_int_eq(fold(g, n3), 0);
   EXPECT_I64(out(g, n3), 1, 2, INT64_MAX, -5); /* int64 exact */
-  int n4 = NODE(g, OP_Concat, x, iota(g, SHAPE(2, 1)));
+  int n4 = OP_NODE(g, OP_Concat, x, iota(g, SHAPE(2, 1)));
   attr_i(g, n4, "axis", -1);
   ck_assert_int_eq(fold(g, n4), 0);
   EXPECT_F64(out(g, n4), 0, 1, 2, 0, 3, 4, 5, 1);
-  int n5 = NODE(g, OP_Concat, x, iota(g, SHAPE(3, 1)));
+  int n5 = OP_NODE(g, OP_Concat, x, iota(g, SHAPE(3, 1)));
   attr_i(g, n5, "axis", 1);
   expect_infer_error(g, n5);
-  expect_infer_error(g, NODE(g, OP_Concat, x, x)); /* axis is required */
+  expect_infer_error(g, OP_NODE(g, OP_Concat, x, x)); /* axis is required */
 
-  int n6 = NODE(g, OP_Expand, iota(g, SHAPE(3, 1)), INTS(g, 2, 1, 2));
+  int n6 = OP_NODE(g, OP_Expand, iota(g, SHAPE(3, 1)), INTS(g, 2, 1, 2));
   ck_assert_int_eq(fold(g, n6), 0);
   expect_shape(out(g, n6), DT_FLOAT, SHAPE(2, 3, 2));
   EXPECT_F64(out(g, n6), 0, 0, 1, 1, 2, 2, 0, 0, 1, 1, 2, 2);
-  expect_infer_error(g, NODE(g, OP_Expand, x, INTS(g, 4, 3)));
+  expect_infer_error(g, OP_NODE(g, OP_Expand, x, INTS(g, 4, 3)));
   graph_free(g);
 }
 END_TEST
@@ -501,7 +404,7 @@ START_TEST(test_shape_window) {
   static const struct { int64_t start, end; int n; int64_t v[4]; } cases[] = {
       {0, 4, 4, {2, 3, 4, 5}}, {1, -1, 2, {3, 4}}, {-10, 2, 2, {2, 3}}, {-1, 100, 1, {5}}, {3, 1, 0, {0}}};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    int n = NODE(g, OP_Shape, x);
+    int n = OP_NODE(g, OP_Shape, x);
     attr_i(g, n, "start", cases[i].start);
     attr_i(g, n, "end", cases[i].end);
     ck_assert_int_eq(fold(g, n), 0); /* folds from the input's shape alone */
@@ -515,37 +418,37 @@ END_TEST
 
 START_TEST(test_constant_of_shape_range) {
   Graph *g = new_graph(17);
-  int n1 = NODE(g, OP_ConstantOfShape, INTS(g, 2, 3));
+  int n1 = OP_NODE(g, OP_ConstantOfShape, INTS(g, 2, 3));
   ck_assert_int_eq(fold(g, n1), 0);
   expect_shape(out(g, n1), DT_FLOAT, SHAPE(2, 3));
   EXPECT_F64(out(g, n1), 0, 0, 0, 0, 0, 0);
-  int n2 = NODE(g, OP_ConstantOfShape, INTS(g, 2));
+  int n2 = OP_NODE(g, OP_ConstantOfShape, INTS(g, 2));
   node_add_attr(g, n2, "value", ATTR_TENSOR)->tensor = CST(g, DT_INT64, int64_t, SHAPE(1), -7);
   ck_assert_int_eq(fold(g, n2), 0);
   EXPECT_I64(out(g, n2), -7, -7);
   int empty = graph_add_const(g, NULL, DT_INT64, &(Shape){1, {0}}, xmalloc(1));
-  int n3 = NODE(g, OP_ConstantOfShape, empty); /* an empty shape: a scalar */
+  int n3 = OP_NODE(g, OP_ConstantOfShape, empty); /* an empty shape: a scalar */
   ck_assert_int_eq(fold(g, n3), 0);
   expect_shape(out(g, n3), DT_FLOAT, SCALAR);
-  expect_infer_error(g, NODE(g, OP_ConstantOfShape, INTS(g, 2, -1)));
+  expect_infer_error(g, OP_NODE(g, OP_ConstantOfShape, INTS(g, 2, -1)));
 
 #define SCALAR_I64(v) CST(g, DT_INT64, int64_t, SCALAR, v)
 #define SCALAR_F32(v) CST(g, DT_FLOAT, float, SCALAR, v)
-  int n4 = NODE(g, OP_Range, SCALAR_I64(10), SCALAR_I64(3), SCALAR_I64(-3));
+  int n4 = OP_NODE(g, OP_Range, SCALAR_I64(10), SCALAR_I64(3), SCALAR_I64(-3));
   ck_assert_int_eq(fold(g, n4), 0);
   EXPECT_I64(out(g, n4), 10, 7, 4);
-  int n5 = NODE(g, OP_Range, SCALAR_I64(0), SCALAR_I64(5), SCALAR_I64(-1)); /* wrong direction: empty */
+  int n5 = OP_NODE(g, OP_Range, SCALAR_I64(0), SCALAR_I64(5), SCALAR_I64(-1)); /* wrong direction: empty */
   ck_assert_int_eq(fold(g, n5), 0);
   expect_shape(out(g, n5), DT_INT64, SHAPE(0));
-  int n6 = NODE(g, OP_Range, SCALAR_I64(INT64_MIN), SCALAR_I64(INT64_MAX), SCALAR_I64(INT64_MAX));
+  int n6 = OP_NODE(g, OP_Range, SCALAR_I64(INT64_MIN), SCALAR_I64(INT64_MAX), SCALAR_I64(INT64_MAX));
   ck_assert_int_eq(fold(g, n6), 0); /* no overflow in the count */
   EXPECT_I64(out(g, n6), INT64_MIN, -1, INT64_MAX - 1);
-  int n7 = NODE(g, OP_Range, SCALAR_F32(1.0f), SCALAR_F32(2.0f), SCALAR_F32(0.25f));
+  int n7 = OP_NODE(g, OP_Range, SCALAR_F32(1.0f), SCALAR_F32(2.0f), SCALAR_F32(0.25f));
   ck_assert_int_eq(fold(g, n7), 0);
   EXPECT_F64(out(g, n7), 1.0, 1.25, 1.5, 1.75);
-  expect_infer_error(g, NODE(g, OP_Range, SCALAR_I64(0), SCALAR_I64(5), SCALAR_I64(0)));
-  expect_infer_error(g, NODE(g, OP_Range, SCALAR_I64(0), SCALAR_F32(5), SCALAR_I64(1)));
-  expect_infer_error(g, NODE(g, OP_Range, SCALAR_I64(0), input(g, DT_INT64, SCALAR), SCALAR_I64(1)));
+  expect_infer_error(g, OP_NODE(g, OP_Range, SCALAR_I64(0), SCALAR_I64(5), SCALAR_I64(0)));
+  expect_infer_error(g, OP_NODE(g, OP_Range, SCALAR_I64(0), SCALAR_F32(5), SCALAR_I64(1)));
+  expect_infer_error(g, OP_NODE(g, OP_Range, SCALAR_I64(0), input(g, DT_INT64, SCALAR), SCALAR_I64(1)));
   graph_free(g);
 }
 END_TEST
@@ -553,17 +456,17 @@ END_TEST
 START_TEST(test_identity_dropout) {
   Graph *g = new_graph(17);
   int x = iota(g, SHAPE(2, 2));
-  int n1 = NODE(g, OP_Identity, x);
+  int n1 = OP_NODE(g, OP_Identity, x);
   ck_assert_int_eq(fold(g, n1), 0);
   EXPECT_F64(out(g, n1), 0, 1, 2, 3);
-  int n2 = NODE_N(g, OP_Dropout, 2, x, CST(g, DT_FLOAT, float, SCALAR, 0.3f));
+  int n2 = OP_NODE_N(g, OP_Dropout, 2, x, CST(g, DT_FLOAT, float, SCALAR, 0.3f));
   ck_assert_int_eq(fold(g, n2), 0);
   EXPECT_F64(out(g, n2), 0, 1, 2, 3);
   expect_shape(outk(g, n2, 1), DT_BOOL, SHAPE(2, 2));
   EXPECT_I64(outk(g, n2, 1), 1, 1, 1, 1);
   int yes = CST(g, DT_BOOL, uint8_t, SCALAR, 1);
-  expect_infer_error(g, NODE(g, OP_Dropout, x, CST(g, DT_FLOAT, float, SCALAR, 0.5f), yes)); /* training */
-  int n3 = NODE(g, OP_Dropout, x, CST(g, DT_FLOAT, float, SCALAR, 0.0f), yes); /* ratio 0: still the identity */
+  expect_infer_error(g, OP_NODE(g, OP_Dropout, x, CST(g, DT_FLOAT, float, SCALAR, 0.5f), yes)); /* training */
+  int n3 = OP_NODE(g, OP_Dropout, x, CST(g, DT_FLOAT, float, SCALAR, 0.0f), yes); /* ratio 0: still the identity */
   ck_assert_int_eq(infer(g, n3), 0);
   graph_free(g);
 }
@@ -580,12 +483,12 @@ START_TEST(test_legacy_view_chain) {
   int x = input(g, DT_FLOAT, SHAPE(2, 3, 4));
   g->inputs = xmalloc(sizeof(int));
   g->inputs[g->n_inputs++] = x;
-  int s = NODE(g, OP_Shape, x);
-  int b = NODE(g, OP_Gather, g->n[s].out[0], CST(g, DT_INT64, int64_t, SCALAR, 0));
-  int bu = NODE(g, OP_Unsqueeze, g->n[b].out[0], INTS(g, 0));
-  int shp = NODE(g, OP_Concat, g->n[bu].out[0], INTS(g, -1));
+  int s = OP_NODE(g, OP_Shape, x);
+  int b = OP_NODE(g, OP_Gather, g->n[s].out[0], CST(g, DT_INT64, int64_t, SCALAR, 0));
+  int bu = OP_NODE(g, OP_Unsqueeze, g->n[b].out[0], INTS(g, 0));
+  int shp = OP_NODE(g, OP_Concat, g->n[bu].out[0], INTS(g, -1));
   attr_i(g, shp, "axis", 0);
-  int r = NODE(g, OP_Reshape, x, g->n[shp].out[0]);
+  int r = OP_NODE(g, OP_Reshape, x, g->n[shp].out[0]);
   int y = g->n[r].out[0];
   g->t[y].is_output = true;
   g->outputs = xmalloc(sizeof(int));

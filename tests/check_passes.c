@@ -19,52 +19,7 @@
 #include "mkonnx.h"
 #include "passes/passes.h"
 
-/* ---- building graphs ---- */
-
-static Graph *new_graph(void) {
-  Graph *g = graph_new();
-  g->opset = 17;
-  g->source = xstrdup("test.onnx");
-  return g;
-}
-
-static Shape shape_of(int rank, const int64_t *d) {
-  Shape s = {rank, {0}};
-  for (int i = 0; i < rank; i++) s.d[i] = d[i];
-  return s;
-}
-
-static int add_input(Graph *g, const char *name, int rank, const int64_t *d) {
-  int t = graph_add_tensor(g, name);
-  g->t[t].is_input = g->t[t].typed = true;
-  g->t[t].dtype = DT_FLOAT;
-  g->t[t].shape = shape_of(rank, d);
-  g->inputs = xrealloc(g->inputs, (size_t)(g->n_inputs + 1) * sizeof(int));
-  g->inputs[g->n_inputs++] = t;
-  return t;
-}
-
-static int add_const_f32(Graph *g, const char *name, int rank, const int64_t *d, const float *v) {
-  Shape s = shape_of(rank, d);
-  size_t n = (size_t)shape_numel(&s);
-  float *data = xmalloc(n * sizeof(float) + 1);
-  memcpy(data, v, n * sizeof(float));
-  return graph_add_const(g, name, DT_FLOAT, &s, data);
-}
-
-static int add_const_i64(Graph *g, const char *name, int n, const int64_t *v) {
-  Shape s = {1, {n}};
-  int64_t *data = xmalloc((size_t)n * sizeof(int64_t) + 1);
-  memcpy(data, v, (size_t)n * sizeof(int64_t));
-  return graph_add_const(g, name, DT_INT64, &s, data);
-}
-
-static void mark_output(Graph *g, int t) {
-  g->t[t].is_output = true;
-  g->t[t].out_index = g->n_outputs;
-  g->outputs = xrealloc(g->outputs, (size_t)(g->n_outputs + 1) * sizeof(int));
-  g->outputs[g->n_outputs++] = t;
-}
+/* ---- building graphs (new_graph, add_input, add_const_*, mark_output: tests/mkonnx.h) ---- */
 
 /* op(ins...) -> fresh tensor named out; returns the tensor. */
 static int node1(Graph *g, OpKind op, const char *name, const char *out, int n_in, const int *in) {
@@ -94,7 +49,7 @@ static const int64_t d14[2] = {1, 4}, d22[2] = {2, 2};
 
 START_TEST(test_identity_removed) {
   /* x -> id1 -> a -> id2 -> b -> relu -> y */
-  Graph *g = new_graph();
+  Graph *g = new_graph(17);
   int x = add_input(g, "x", 2, d14);
   int a = NODE(g, OP_Identity, "id1", "a", x);
   int b = NODE(g, OP_Identity, "id2", "b", a);
@@ -113,7 +68,7 @@ END_TEST
 
 START_TEST(test_identity_feeding_graph_output_stays) {
   /* x -> relu -> a -> id -> y (graph output): the copy into the caller's buffer stays */
-  Graph *g = new_graph();
+  Graph *g = new_graph(17);
   int x = add_input(g, "x", 2, d14);
   int a = NODE(g, OP_Relu, "relu", "a", x);
   int y = NODE(g, OP_Identity, "id", "y", a);
@@ -125,7 +80,7 @@ START_TEST(test_identity_feeding_graph_output_stays) {
   graph_free(g);
 
   /* also when the same Identity output is read by other nodes */
-  g = new_graph();
+  g = new_graph(17);
   x = add_input(g, "x", 2, d14);
   y = NODE(g, OP_Identity, "id", "y", x);
   mark_output(g, y);
@@ -138,7 +93,7 @@ END_TEST
 
 START_TEST(test_dropout) {
   /* inference Dropout without a mask output is the identity */
-  Graph *g = new_graph();
+  Graph *g = new_graph(17);
   int x = add_input(g, "x", 2, d14);
   int a = NODE(g, OP_Dropout, "drop", "a", x);
   mark_output(g, NODE(g, OP_Relu, "relu", "y", a));
@@ -148,7 +103,7 @@ START_TEST(test_dropout) {
   graph_free(g);
 
   /* ... and so is one whose mask nobody reads */
-  g = new_graph();
+  g = new_graph(17);
   x = add_input(g, "x", 2, d14);
   int outs[2] = {graph_add_tensor(g, "a"), graph_add_tensor(g, "mask")};
   graph_add_node(g, OP_Dropout, "drop", &x, 1, outs, 2);
@@ -157,7 +112,7 @@ START_TEST(test_dropout) {
   graph_free(g);
 
   /* a mask that is read keeps the node */
-  g = new_graph();
+  g = new_graph(17);
   x = add_input(g, "x", 2, d14);
   outs[0] = graph_add_tensor(g, "a"), outs[1] = graph_add_tensor(g, "mask");
   graph_add_node(g, OP_Dropout, "drop", &x, 1, outs, 2);
@@ -173,7 +128,7 @@ END_TEST
 
 START_TEST(test_dead_chain_in_one_run) {
   /* x -> r1 -> a -> r2 -> b (unread);  x -> r3 -> y (output) */
-  Graph *g = new_graph();
+  Graph *g = new_graph(17);
   int x = add_input(g, "x", 2, d14);
   int a = NODE(g, OP_Relu, "r1", "a", x);
   NODE(g, OP_Relu, "r2", "b", a);
@@ -190,7 +145,7 @@ END_TEST
 
 START_TEST(test_dead_keeps_partly_used) {
   /* a two-output node with one output read stays; so does everything feeding outputs */
-  Graph *g = new_graph();
+  Graph *g = new_graph(17);
   int x = add_input(g, "x", 2, d14);
   int a = NODE(g, OP_Relu, "r1", "a", x);
   int outs[2] = {graph_add_tensor(g, "d"), graph_add_tensor(g, "mask")};
@@ -206,7 +161,7 @@ START_TEST(test_dead_keeps_partly_used) {
 END_TEST
 
 START_TEST(test_dead_nothing_to_do) {
-  Graph *g = new_graph();
+  Graph *g = new_graph(17);
   int x = add_input(g, "x", 2, d14);
   mark_output(g, NODE(g, OP_Relu, "r", "y", x));
   ck_assert_int_eq(pass_eliminate_dead(g), 0);
@@ -218,7 +173,7 @@ END_TEST
 
 START_TEST(test_fold_relu_chain) {
   /* y = MatMul(x, Relu(Relu(w))): both Relus fold, MatMul reads a constant */
-  Graph *g = new_graph();
+  Graph *g = new_graph(17);
   int x = add_input(g, "x", 2, (int64_t[]){1, 2});
   int w = add_const_f32(g, "w", 2, d22, (float[]){-1, 2, -3, 4});
   int r1 = NODE(g, OP_Relu, "r1", "r1_out", w);
@@ -247,7 +202,7 @@ END_TEST
 
 START_TEST(test_fold_keeps_graph_outputs) {
   /* y = Relu(w) is a graph output: it stays computed by the bundle, but gets a shape */
-  Graph *g = new_graph();
+  Graph *g = new_graph(17);
   int w = add_const_f32(g, "w", 2, d22, (float[]){-1, 2, -3, 4});
   int y = NODE(g, OP_Relu, "r", "y", w);
   mark_output(g, y);
@@ -260,7 +215,7 @@ END_TEST
 
 START_TEST(test_fold_shape_arithmetic) {
   /* Shape(x) -> ConstantOfShape -> c (ones, [3,3]) -> MatMul(x, c): Shape folds from x's shape */
-  Graph *g = new_graph();
+  Graph *g = new_graph(17);
   int x = add_input(g, "x", 2, (int64_t[]){3, 3});
   int s = NODE(g, OP_Shape, "shape", "s", x);
   int c = NODE(g, OP_ConstantOfShape, "cos", "c", s);
@@ -281,7 +236,7 @@ END_TEST
 
 START_TEST(test_fold_refuses_to_grow_weights) {
   /* ConstantOfShape([512, 512]) is 1 MB out of 16 bytes: left to run time */
-  Graph *g = new_graph();
+  Graph *g = new_graph(17);
   int x = add_input(g, "x", 2, (int64_t[]){1, 512});
   int s = add_const_i64(g, "s", 2, (int64_t[]){512, 512});
   int c = NODE(g, OP_ConstantOfShape, "cos", "c", s);
@@ -293,7 +248,7 @@ START_TEST(test_fold_refuses_to_grow_weights) {
   graph_free(g);
 
   /* a large Relu over a large weight does not grow anything: it folds */
-  g = new_graph();
+  g = new_graph(17);
   static float big[128 * 256];
   for (int i = 0; i < 128 * 256; i++) big[i] = (float)(i % 7) - 3;
   x = add_input(g, "x", 2, (int64_t[]){1, 128});
@@ -308,7 +263,7 @@ END_TEST
 
 START_TEST(test_fold_infer_error) {
   /* shape inference errors come back as -1 with one line naming the node */
-  Graph *g = new_graph();
+  Graph *g = new_graph(17);
   int s = add_const_i64(g, "ints", 2, (int64_t[]){1, 2});
   int x = add_input(g, "x", 2, d14);
   int r = NODE(g, OP_Relu, "bad_relu", "r", s);
@@ -328,7 +283,7 @@ END_TEST
 
 START_TEST(test_pipeline) {
   /* x -> id -> a -> MatMul(a, Relu(w)) -> y, plus an unread Relu(x) */
-  Graph *g = new_graph();
+  Graph *g = new_graph(17);
   int x = add_input(g, "x", 2, (int64_t[]){1, 2});
   int a = NODE(g, OP_Identity, "id", "a", x);
   int w = add_const_f32(g, "w", 2, d22, (float[]){-1, 2, -3, 4});

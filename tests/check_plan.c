@@ -193,29 +193,8 @@ static int plan_ok(Graph *g, const Plan *p) {
 
 /* ---- building graphs (shapes come from shape inference) ---- */
 
-static Graph *new_graph(void) {
-  Graph *g = graph_new();
-  g->opset = 17;
-  g->source = xstrdup("plan.onnx");
-  return g;
-}
-
-static int add_input(Graph *g, const char *name, Shape s) {
-  int t = graph_add_tensor(g, name);
-  g->t[t].is_input = g->t[t].typed = true;
-  g->t[t].dtype = DT_FLOAT;
-  g->t[t].shape = s;
-  g->inputs = xrealloc(g->inputs, (size_t)(g->n_inputs + 1) * sizeof(int));
-  g->inputs[g->n_inputs++] = t;
-  return t;
-}
-
-static void mark_output(Graph *g, int t) {
-  g->t[t].is_output = true;
-  g->t[t].out_index = g->n_outputs;
-  g->outputs = xrealloc(g->outputs, (size_t)(g->n_outputs + 1) * sizeof(int));
-  g->outputs[g->n_outputs++] = t;
-}
+/* new_graph, mark_output: tests/mkonnx.h */
+static int add_input_s(Graph *g, const char *name, Shape s) { return add_input(g, name, s.rank, s.d); }
 
 /* A deterministic float weight of shape s. */
 static int add_weight(Graph *g, Shape s) {
@@ -262,8 +241,8 @@ static Plan *plan_checked(Graph *g, int *n_buffers) {
 
 START_TEST(test_chain_ping_pongs) {
   /* x -> relu x8 -> y: seven intermediates of 400 bytes fit in two slots */
-  Graph *g = new_graph();
-  int t = add_input(g, "x", (Shape){2, {1, 100}});
+  Graph *g = new_graph(17);
+  int t = add_input_s(g, "x", (Shape){2, {1, 100}});
   for (int i = 0; i < 8; i++) t = relu(g, t);
   mark_output(g, t);
   int nb;
@@ -279,8 +258,8 @@ END_TEST
 START_TEST(test_diamond_and_skip) {
   /* a = relu(x) splits into two branches of two relus each, joined by a MatMul; two
    * more relus, then y = a @ c: a is a skip connection live from the first node to the last */
-  Graph *g = new_graph();
-  int x = add_input(g, "x", (Shape){2, {16, 16}});
+  Graph *g = new_graph(17);
+  int x = add_input_s(g, "x", (Shape){2, {16, 16}});
   int a = relu(g, x);
   int l = relu(g, a), r = relu(g, a);
   int l2 = relu(g, l), r2 = relu(g, r);
@@ -300,8 +279,8 @@ END_TEST
 START_TEST(test_views_alias_their_root) {
   /* x -> relu -> a -> Reshape -> v1 -> Reshape -> v2 -> relu x3 -> dense(v2) -> y:
    * a must live until the last read of v2; a Reshape of the input is the input */
-  Graph *g = new_graph();
-  int x = add_input(g, "x", (Shape){2, {4, 32}});
+  Graph *g = new_graph(17);
+  int x = add_input_s(g, "x", (Shape){2, {4, 32}});
   int a = relu(g, x);
   int v1 = reshape(g, a, (Shape){3, {4, 4, 8}});
   int v2 = reshape(g, v1, (Shape){2, {1, 128}});
@@ -326,8 +305,8 @@ END_TEST
 
 START_TEST(test_view_as_graph_output_is_copied) {
   /* y = Reshape(relu(x)) is a graph output: it gets the caller's buffer, not a view */
-  Graph *g = new_graph();
-  int x = add_input(g, "x", (Shape){2, {2, 8}});
+  Graph *g = new_graph(17);
+  int x = add_input_s(g, "x", (Shape){2, {2, 8}});
   int a = relu(g, x);
   int y = reshape(g, a, (Shape){1, {16}});
   mark_output(g, y);
@@ -341,8 +320,8 @@ END_TEST
 
 START_TEST(test_scratch_lives_at_its_node) {
   /* Conv 3x3 (im2col scratch) -> relu -> Conv 3x3 -> relu -> y */
-  Graph *g = new_graph();
-  int x = add_input(g, "x", (Shape){4, {1, 3, 16, 16}});
+  Graph *g = new_graph(17);
+  int x = add_input_s(g, "x", (Shape){4, {1, 3, 16, 16}});
   int c1 = op1(g, OP_Conv, 2, (int[]){x, add_weight(g, (Shape){4, {8, 3, 3, 3}})});
   int r1 = relu(g, c1);
   int c2 = op1(g, OP_Conv, 2, (int[]){r1, add_weight(g, (Shape){4, {8, 8, 3, 3}})});
@@ -367,8 +346,8 @@ END_TEST
 
 START_TEST(test_outputs_and_consts_not_in_workspace) {
   /* an output that is read again later, and a graph with no intermediates at all */
-  Graph *g = new_graph();
-  int x = add_input(g, "x", (Shape){2, {1, 8}});
+  Graph *g = new_graph(17);
+  int x = add_input_s(g, "x", (Shape){2, {1, 8}});
   int y1 = relu(g, x);
   mark_output(g, y1);
   int a = dense(g, y1, 8, 8);
@@ -379,8 +358,8 @@ START_TEST(test_outputs_and_consts_not_in_workspace) {
   plan_free(p);
   graph_free(g);
 
-  g = new_graph();
-  x = add_input(g, "x", (Shape){2, {1, 8}});
+  g = new_graph(17);
+  x = add_input_s(g, "x", (Shape){2, {1, 8}});
   mark_output(g, relu(g, x));
   p = plan_checked(g, &nb);
   ck_assert_int_eq(nb, 0);
@@ -395,8 +374,8 @@ START_TEST(test_in_place_scatter) {
    * the scatter is m's last reader, so it writes into m's buffer (OPF_INPLACE); not when m
    * is read afterwards, when m is a graph input, or when y is a graph output */
   for (int variant = 0; variant < 4; variant++) {
-    Graph *g = new_graph();
-    int x = add_input(g, "x", (Shape){3, {1, 4, 10}});
+    Graph *g = new_graph(17);
+    int x = add_input_s(g, "x", (Shape){3, {1, 4, 10}});
     int m = variant == 2 ? x : relu(g, x);
     int64_t *iv = xmalloc(3 * sizeof(int64_t));
     iv[0] = 7, iv[1] = 2, iv[2] = 9;
@@ -444,10 +423,10 @@ static unsigned rnd(unsigned n) {
 START_TEST(test_random_dags) {
   static const int widths[] = {1, 3, 16, 17, 64, 100, 256};
   for (int trial = 0; trial < 70; trial++) {
-    Graph *g = new_graph();
+    Graph *g = new_graph(17);
     int tensors[600], width[600], n = 0;
     int w0 = widths[rnd(7)];
-    tensors[n] = add_input(g, "x", (Shape){2, {1, w0}}), width[n++] = w0;
+    tensors[n] = add_input_s(g, "x", (Shape){2, {1, w0}}), width[n++] = w0;
     /* the last ten are long: many buffers live at once, deep segment trees */
     int steps = trial < 60 ? 4 + (int)rnd(40) : 200 + (int)rnd(300);
     for (int s = 0; s < steps && n < 600; s++) {

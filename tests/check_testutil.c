@@ -13,6 +13,7 @@
 
 #include "testutil.h"
 #include "emit/target.h"
+#include "mkonnx.h"
 
 static CompareResult cmp_f32(const float *got, const float *ref, size_t n) {
   CompareResult cr;
@@ -191,6 +192,51 @@ START_TEST(isa_targets_match_the_target_table) {
 }
 END_TEST
 
+/* Y = Relu(X) [2,8], times `scale` when scale != 1 (a Mul by a constant), or Neg(X). */
+static char *small_model(const char *work, const char *name, const char *op, float scale) {
+  char *path = tu_printf("%s/%s.onnx", work, name);
+  MB *mb = mb_new(17);
+  mb_input(mb, "X", DT_FLOAT, 2, (int64_t[]){2, 8});
+  mb_node(mb, op, "op", "X", scale != 1.0f ? "R" : "Y");
+  if (scale != 1.0f) {
+    mb_init_raw(mb, "S", DT_FLOAT, 0, NULL, &scale);
+    mb_node(mb, "Mul", "scale", "R,S", "Y");
+  }
+  mb_output(mb, "Y", DT_FLOAT);
+  mb_write(mb, path);
+  mb_free(mb);
+  return path;
+}
+
+/* tu_against_ort, the model tests' comparison with ONNX Runtime, passes a model against
+ * itself and names what disagrees: a graph that is not the model's (vs ONNX Runtime), and
+ * a variant within tolerance of ONNX Runtime but not the same bits as variant 0. */
+START_TEST(against_ort_passes_and_fails) {
+  char *work = tu_work_dir("testutil", "against_ort");
+  tu_rm_rf(work);
+  tu_mkdir_p(work);
+  char *relu = small_model(work, "relu", "Relu", 1.0f), *neg = small_model(work, "neg", "Neg", 1.0f);
+  char *near = small_model(work, "near", "Relu", 1.0f + 1.0f / 65536);
+  Graph *gr = compile_model(relu, NULL, NULL), *gn = compile_model(neg, NULL, NULL), *gs = compile_model(near, NULL, NULL);
+  const TuVariant same[] = {{"relu", gr, false, TU_VS_ORT_ONLY}, {"again", gr, true, TU_VS_FIRST_BITS}};
+  TuAgainstOrt spec = {relu, work, "check_testutil", same, 2, false, NULL, 1, 1e-4};
+  char *why = tu_against_ort(&spec);
+  ck_assert_msg(why == NULL, "%s", why);
+  const TuVariant other[] = {{"neg", gn, false, TU_VS_ORT_ONLY}};
+  spec.variants = other, spec.n_variants = 1;
+  why = tu_against_ort(&spec);
+  ck_assert_msg(why && strstr(why, "[scalar] neg output 0 vs ONNX Runtime"), "%s", why ? why : "passed");
+  free(why);
+  const TuVariant bits[] = {{"relu", gr, false, TU_VS_ORT_ONLY}, {"near", gs, true, TU_VS_FIRST_BITS}};
+  spec.variants = bits, spec.n_variants = 2;
+  why = tu_against_ort(&spec);
+  ck_assert_msg(why && strstr(why, "relu vs near (scalar) output 0: not the same bits"), "%s", why ? why : "passed");
+  free(why);
+  graph_free(gr), graph_free(gn), graph_free(gs);
+  free(relu), free(neg), free(near), free(work);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("testutil");
   TCase *tc = tcase_create("testutil");
@@ -204,6 +250,10 @@ int main(void) {
   tcase_add_test(tc, string_helpers);
   tcase_add_test(tc, isa_targets_match_the_target_table);
   suite_add_tcase(s, tc);
+  TCase *ta = tcase_create("against_ort");
+  tcase_set_timeout(ta, 600);
+  tcase_add_test(ta, against_ort_passes_and_fails);
+  suite_add_tcase(s, ta);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
   int failed = srunner_ntests_failed(sr);

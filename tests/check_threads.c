@@ -178,9 +178,7 @@ START_TEST(test_threads) {
     ModelInfo mi;
     char *err = tu_model_info(model, &mi);
     ck_assert_msg(err == NULL, "%s", err);
-    const char *isa = tu_selected_isa();
-    char *stem = tu_stem(model),
-         *work = tu_printf("%s/tests/threads/%s%s%s", VITC_BINARY_DIR, stem, isa ? "-" : "", isa ? isa : "");
+    char *stem = tu_stem(model), *work = tu_work_dir("threads", stem);
     char *data = tu_printf("%s/data", work);
     tu_rm_rf(work);
     tu_mkdir_p(data);

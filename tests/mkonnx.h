@@ -15,22 +15,30 @@
  * mb_unknown() attaches a field the schema does not know to any message, the way a
  * newer ONNX IR version would; protobuf-c packs it like any other field.
  *
- * Also here, because every unit test wants them: a clean per-test work folder and a
- * capture of stderr (to check that bad input gives exactly one error line).
+ * Also here, because every unit test wants them: a clean per-test work folder, a
+ * capture of stderr (to check that bad input gives exactly one error line), vitc IR
+ * graphs built directly, without an ONNX file (new_graph, add_input, cst, OP_NODE ...,
+ * for the tests of ops and passes), the checks on an op's outputs (expect_shape ...),
+ * and a model compiled through the pipeline with some passes skipped (compile_model).
  * Header-only with static inline functions: a test that does not use one gets no
  * warning; tests/CMakeLists.txt registers only check_*.c files. */
 #ifndef VITC_MKONNX_H
 #define VITC_MKONNX_H
 
 #include <check.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "ir/diag.h"
 #include "ir/graph.h"
+#include "onnx/load.h"
 #include "onnx/onnx.pb-c.h"
+#include "ops/op.h"
+#include "passes/passes.h"
 #include "testutil.h"
 
 typedef struct MB {
@@ -362,5 +370,182 @@ static inline char *capture_end(Capture *c) {
     ck_assert_msg(strncmp(err_, "vitc: error: ", 13) == 0, "not a vitc error line: %s", err_);         \
     ck_assert_msg(strstr(err_, (needle)) != NULL, "error line lacks '%s': %s", (needle), err_);       \
   } while (0)
+
+
+/* ---------------- vitc IR graphs, built directly ---------------- */
+
+static inline Graph *new_graph(int opset) {
+  Graph *g = graph_new();
+  g->opset = opset;
+  g->source = xstrdup("test.onnx");
+  return g;
+}
+
+static inline Shape make_shape(const int64_t *d, int rank) {
+  Shape s = {rank, {0}};
+  for (int i = 0; i < rank; i++) s.d[i] = d[i];
+  return s;
+}
+/* SHAPE(2, 3, 4) is the Shape [2,3,4]; SCALAR has rank 0. */
+#define SHAPE(...) make_shape((const int64_t[]){__VA_ARGS__}, (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)))
+static const Shape SCALAR = {0, {0}};
+
+/* A float graph input of shape d[0..rank), in the graph's input list. */
+static inline int add_input(Graph *g, const char *name, int rank, const int64_t *d) {
+  int t = graph_add_tensor(g, name);
+  g->t[t].is_input = g->t[t].typed = true;
+  g->t[t].dtype = DT_FLOAT;
+  g->t[t].shape = make_shape(d, rank);
+  g->inputs = xrealloc(g->inputs, (size_t)(g->n_inputs + 1) * sizeof(int));
+  g->inputs[g->n_inputs++] = t;
+  return t;
+}
+
+/* A typed run-time tensor of any dtype (marked an input, not listed: for ops' infer). */
+static inline int input(Graph *g, DType dt, Shape s) {
+  int t = graph_add_tensor(g, NULL);
+  g->t[t].dtype = dt;
+  g->t[t].shape = s;
+  g->t[t].typed = true;
+  g->t[t].is_input = true;
+  return t;
+}
+
+static inline void mark_output(Graph *g, int t) {
+  g->t[t].is_output = true;
+  g->t[t].out_index = g->n_outputs;
+  g->outputs = xrealloc(g->outputs, (size_t)(g->n_outputs + 1) * sizeof(int));
+  g->outputs[g->n_outputs++] = t;
+}
+
+/* A constant tensor holding a copy of v. */
+static inline int cst(Graph *g, DType dt, Shape s, const void *v) {
+  size_t bytes = (size_t)shape_numel(&s) * dtype_size(dt);
+  void *data = xmalloc(bytes ? bytes : 1);
+  if (bytes) memcpy(data, v, bytes);
+  return graph_add_const(g, NULL, dt, &s, data);
+}
+#define CST(g, dt, ctype, s, ...) cst(g, dt, s, (const ctype[]){__VA_ARGS__})
+
+static inline int add_const_f32(Graph *g, const char *name, int rank, const int64_t *d, const float *v) {
+  Shape s = make_shape(d, rank);
+  size_t n = (size_t)shape_numel(&s);
+  float *data = xmalloc(n * sizeof(float) + 1);
+  memcpy(data, v, n * sizeof(float));
+  return graph_add_const(g, name, DT_FLOAT, &s, data);
+}
+
+/* A 1-D int64 constant of n values. */
+static inline int add_const_i64(Graph *g, const char *name, int n, const int64_t *v) {
+  Shape s = {1, {n}};
+  int64_t *data = xmalloc((size_t)n * sizeof(int64_t) + 1);
+  memcpy(data, v, (size_t)n * sizeof(int64_t));
+  return graph_add_const(g, name, DT_INT64, &s, data);
+}
+
+/* A node of n_out fresh output tensors; returns the node's index. */
+static inline int op_node(Graph *g, OpKind op, const int *in, int n_in, int n_out) {
+  int outs[16];
+  for (int o = 0; o < n_out; o++) outs[o] = graph_add_tensor(g, NULL);
+  return graph_add_node(g, op, NULL, in, n_in, outs, n_out);
+}
+#define OP_NODE(g, op, ...) \
+  op_node(g, op, (const int[]){__VA_ARGS__}, (int)(sizeof((int[]){__VA_ARGS__}) / sizeof(int)), 1)
+#define OP_NODE_N(g, op, n_out, ...) \
+  op_node(g, op, (const int[]){__VA_ARGS__}, (int)(sizeof((int[]){__VA_ARGS__}) / sizeof(int)), n_out)
+
+static inline void attr_i(Graph *g, int ni, const char *name, int64_t v) { node_add_attr(g, ni, name, ATTR_INT)->i = v; }
+static inline void attr_f(Graph *g, int ni, const char *name, float v) { node_add_attr(g, ni, name, ATTR_FLOAT)->f = v; }
+static inline void attr_s(Graph *g, int ni, const char *name, const char *v) {
+  node_add_attr(g, ni, name, ATTR_STRING)->s = xstrdup(v);
+}
+static inline void attr_ints_(Graph *g, int ni, const char *name, const int64_t *v, int n) {
+  Attr *a = node_add_attr(g, ni, name, ATTR_INTS);
+  a->n = n;
+  a->ints = xmalloc((size_t)(n ? n : 1) * sizeof(int64_t));
+  memcpy(a->ints, v, (size_t)n * sizeof(int64_t));
+}
+#define ATTR_INTS(g, ni, name, ...) \
+  attr_ints_(g, ni, name, (const int64_t[]){__VA_ARGS__}, (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)))
+
+/* Nodes of op (or of any op) the passes left alive. */
+static inline int live(const Graph *g, OpKind op) {
+  int c = 0;
+  for (int i = 0; i < g->nn; i++) c += !g->n[i].dead && g->n[i].op == op;
+  return c;
+}
+static inline int live_nodes(const Graph *g) {
+  int c = 0;
+  for (int i = 0; i < g->nn; i++) c += !g->n[i].dead;
+  return c;
+}
+
+/* ---------------- an op's outputs ---------------- */
+
+static inline int infer(Graph *g, int ni) { return op_impl(g->n[ni].op)->infer(g, &g->n[ni]); }
+/* infer then eval, as fold_constants does for a node whose inputs are constants */
+static inline int fold(Graph *g, int ni) {
+  int rc = infer(g, ni);
+  return rc ? rc : op_impl(g->n[ni].op)->eval(g, &g->n[ni]);
+}
+static inline Tensor *outk(Graph *g, int ni, int k) { return &g->t[g->n[ni].out[k]]; }
+static inline Tensor *out(Graph *g, int ni) { return outk(g, ni, 0); }
+
+/* infer fails with exactly one reported error */
+static inline void expect_infer_error(Graph *g, int ni) {
+  int before = vitc_error_count;
+  ck_assert_int_eq(infer(g, ni), -1);
+  ck_assert_int_eq(vitc_error_count, before + 1);
+}
+
+static inline void expect_shape(const Tensor *t, DType dt, Shape s) {
+  char a[128], b[128];
+  ck_assert_msg(t->typed, "output not typed");
+  ck_assert_msg(t->dtype == dt, "dtype %s, expected %s", dtype_name(t->dtype), dtype_name(dt));
+  ck_assert_msg(shape_eq(&t->shape, &s), "shape %s, expected %s", shape_str(&t->shape, a, sizeof a),
+                shape_str(&s, b, sizeof b));
+}
+
+/* exact values, read as int64 or double whatever the dtype; NaN matches NaN */
+static inline void expect_i64(const Tensor *t, const int64_t *v, int n) {
+  ck_assert_int_eq(shape_numel(&t->shape), n);
+  ck_assert_ptr_nonnull(t->data);
+  for (int i = 0; i < n; i++)
+    ck_assert_msg(tensor_get_i64(t, i) == v[i], "[%d] = %lld, expected %lld", i, (long long)tensor_get_i64(t, i),
+                  (long long)v[i]);
+}
+#define EXPECT_I64(t, ...) \
+  expect_i64(t, (const int64_t[]){__VA_ARGS__}, (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)))
+static inline void expect_f64(const Tensor *t, const double *v, int n) {
+  ck_assert_int_eq(shape_numel(&t->shape), n);
+  ck_assert_ptr_nonnull(t->data);
+  for (int i = 0; i < n; i++) {
+    double got = tensor_get_f64(t, i);
+    ck_assert_msg(isnan(v[i]) ? isnan(got) : got == v[i], "[%d] = %.9g, expected %.9g", i, got, v[i]);
+  }
+}
+#define EXPECT_F64(t, ...) \
+  expect_f64(t, (const double[]){__VA_ARGS__}, (int)(sizeof((double[]){__VA_ARGS__}) / sizeof(double)))
+
+/* ---------------- a model through the pipeline ---------------- */
+
+/* models/X.onnx loaded and run through every pass but those in skip (comma-separated,
+ * NULL: none); po (may be NULL) gets the pipeline's report. Fails the test, with what
+ * vitc printed, when the model does not compile. */
+static inline Graph *compile_model(const char *model, const char *skip, PipelineOptions *po) {
+  PipelineOptions local;
+  if (!po) po = &local;
+  memset(po, 0, sizeof *po);
+  Capture c;
+  capture_begin(&c);
+  Graph *g = onnx_load(model, NULL, 0);
+  vitc_skip_passes = skip;
+  int rc = g ? run_pipeline(g, po) : -1;
+  vitc_skip_passes = NULL;
+  char *err = capture_end(&c);
+  ck_assert_msg(g && rc == 0, "%s does not compile: %s", model, err);
+  free(err);
+  return g;
+}
 
 #endif

@@ -23,8 +23,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "emit/emit.h"
 #include "emit/target.h"
 #include "onnx/onnx.pb-c.h"
+#include "plan/plan.h"
 
 #define CAPTURE_MAX (64 * 1024)
 
@@ -730,6 +732,11 @@ char *tu_select_isa(int *argc, char **argv) {
 
 const char *tu_selected_isa(void) { return selected_isa; }
 
+char *tu_work_dir(const char *folder, const char *name) {
+  const char *isa = tu_selected_isa();
+  return tu_printf("%s/tests/%s/%s%s%s", VITC_BINARY_DIR, folder, name, isa ? "-" : "", isa ? isa : "");
+}
+
 bool tu_target_selected(const Target *t) {
   return selected_isa ? strcmp(t->name, selected_isa) == 0 : !tu_target_needs_cpu_features(t);
 }
@@ -905,4 +912,186 @@ char *tu_kernel_offenders(const char *out, char *const *allow) {
     free(base);
   }
   return found;
+}
+
+/* ---------------- a model against ONNX Runtime on every target ---------------- */
+
+char *tu_ort_reference(const char *model, const char *data, int seed, char *const *in, int n_in) {
+  char *why = tu_ort_unavailable();
+  if (why) {
+    char *msg = tu_printf("no ONNX Runtime reference: %s", why);
+    free(why);
+    return msg;
+  }
+  char *script = tu_printf("%s/tests/ort/ort_run.js", VITC_SOURCE_DIR), *sd = tu_printf("%d", seed);
+  char *argv[48];
+  int argc = 0;
+  argv[argc++] = "node", argv[argc++] = script, argv[argc++] = (char *)model;
+  if (in)
+    for (int i = 0; i < n_in && argc < 40; i++) argv[argc++] = "--in", argv[argc++] = in[i];
+  else
+    argv[argc++] = "--gen-inputs", argv[argc++] = (char *)data, argv[argc++] = "--seed", argv[argc++] = sd;
+  argv[argc++] = "--out-dir", argv[argc++] = (char *)data;
+  argv[argc] = NULL;
+  RunResult r;
+  if (tu_run(argv, 600, &r) != 0) why = tu_printf("cannot start node");
+  else {
+    if (!r.exited || r.status != 0) why = tu_printf("ort_run.js %s: %s: %s", model, tu_run_describe(&r), r.err);
+    tu_run_free(&r);
+  }
+  free(script);
+  free(sd);
+  return why;
+}
+
+char *tu_build_graph(Graph *g, const Target *t, const Platform *p, const char *dir, const char *command) {
+  tu_rm_rf(dir);
+  tu_mkdir_p(dir);
+  Plan *plan = plan_build(g, t); /* scratch sizes depend on the target */
+  EmitOptions eo = {dir, "m", t, true, command, "model.onnx", false, false, NULL};
+  int rc = emit_bundle(g, plan, &eo);
+  plan_free(plan);
+  if (rc != 0) return tu_printf("emit_bundle failed for %s", dir);
+  char *report = NULL; /* every generated bundle keeps the generated-code contract (docs/validate.md) */
+  if (tu_validate_bundle(VITC_BINARY_DIR "/vitc", t, p, dir, &report) != 0) return report;
+  char *prog = tu_printf("%s/prog", dir), *flags = tu_printf("-O1 -Werror %s", t->cflags ? t->cflags : ""), *why = NULL;
+  RunResult r;
+  if (tu_build_bundle(p, flags, dir, prog, 900, &r) != 0) why = tu_printf("cannot start %s", p->cc);
+  else {
+    if (!r.exited || r.status != 0) {
+      char *line = tu_build_error_line(r.err, 300);
+      why = tu_printf("cc failed for %s: %s", dir, line);
+      free(line);
+    }
+    tu_run_free(&r);
+  }
+  free(flags);
+  free(prog);
+  return why;
+}
+
+char *tu_run_graph(const Platform *p, const char *dir, char *const *in, int n_in, char *const *out, int n_out) {
+  char *prog = tu_printf("%s/prog", dir), *why = NULL;
+  char *argv[48];
+  int argc = tu_platform_argv(p, argv, prog);
+  for (int i = 0; i < n_in && argc < 24; i++) argv[argc++] = "--in", argv[argc++] = in[i];
+  for (int k = 0; k < n_out && argc < 46; k++) argv[argc++] = "--out", argv[argc++] = out[k];
+  argv[argc] = NULL;
+  RunResult r;
+  if (tu_run(argv, 900, &r) != 0) why = tu_printf("cannot start %s", prog);
+  else {
+    if (!r.exited || r.status != 0) why = tu_printf("%s: %s: %s", prog, tu_run_describe(&r), r.err);
+    tu_run_free(&r);
+  }
+  free(prog);
+  return why;
+}
+
+/* The output files of one bundle: DIR/out<k>.bin. */
+static char **output_files(const char *dir, int n_out) {
+  char **out = calloc((size_t)n_out + 1, sizeof *out);
+  for (int k = 0; k < n_out; k++) out[k] = tu_printf("%s/out%d.bin", dir, k);
+  return out;
+}
+
+/* Builds and runs variant v for target t; *outs gets its output files. */
+static char *run_variant(const TuAgainstOrt *s, const TuVariant *v, const Target *t, char **in, int n_in,
+                         char ***outs) {
+  Platform p;
+  char *why = tu_target_platform(t, &p); /* a CPU without the ISA was a skip before the test ran */
+  if (why) {
+    char *msg = tu_printf("[%s] cannot run: %s", t->name, why);
+    free(why);
+    return msg;
+  }
+  char *dir = tu_printf("%s/%s_%s", s->work, v->name, t->name);
+  *outs = output_files(dir, v->g->n_outputs);
+  why = tu_build_graph(v->g, t, &p, dir, s->command);
+  if (!why) why = tu_run_graph(&p, dir, in, n_in, *outs, v->g->n_outputs);
+  if (!why) printf("  [%s, %s] %s ran\n", t->name, tu_platform_how(&p), v->name);
+  free(dir);
+  return why;
+}
+
+/* Output k of `got` against `ref`: within rtol, or (bits) the same bytes. */
+static char *agree(const TuAgainstOrt *s, DType dt, const char *got, const char *ref, bool bits, const char *what) {
+  if (bits) {
+    size_t na = 0, nb = 0;
+    void *a = tu_read_file(got, &na), *b = tu_read_file(ref, &nb);
+    bool same = a && b && na == nb && memcmp(a, b, na) == 0;
+    free(a), free(b);
+    printf("  %s: %s\n", what, same ? "identical bits" : "DIFFERENT BITS");
+    return same ? NULL : tu_printf("%s %s: not the same bits (%s, %s)", s->model, what, got, ref);
+  }
+  CompareResult cr;
+  tu_compare_files(dt, got, ref, s->rtol, &cr);
+  printf("  %s: max_err %.3g (max_ref %.3g)\n", what, cr.max_err, cr.max_ref);
+  return cr.ok ? NULL : tu_printf("%s %s: %s", s->model, what, cr.why);
+}
+
+static void free_list_n(char **list) {
+  for (char **p = list; p && *p; p++) free(*p);
+  free(list);
+}
+
+char *tu_against_ort(const TuAgainstOrt *s) {
+  const Graph *g0 = s->variants[0].g;
+  int n_in = g0->n_inputs, n_out = g0->n_outputs, nv = s->n_variants;
+  char *data = tu_printf("%s/data", s->work), *why = NULL;
+  tu_rm_rf(data);
+  tu_mkdir_p(data);
+  char **in = calloc((size_t)n_in + 1, sizeof *in), **ref = calloc((size_t)n_out + 1, sizeof *ref);
+  for (int i = 0; i < n_in; i++) in[i] = s->in ? strdup(s->in[i]) : tu_printf("%s/input%d.bin", data, i);
+  for (int k = 0; k < n_out; k++) ref[k] = tu_printf("%s/ort_output%d.bin", data, k);
+  if (s->sample) {
+    if (n_in != 1 || n_out != 1 || tu_copy_sample_data(s->model, in[0], ref[0]) != 0)
+      why = tu_printf("cannot copy %s's input and ONNX Runtime output", s->model);
+  } else {
+    why = tu_ort_reference(s->model, data, s->seed, s->in, n_in);
+  }
+  char ***scalar_outs = calloc((size_t)nv, sizeof *scalar_outs); /* the scalar-only variants' outputs */
+  for (int v = 0; v < nv && !why; v++) {
+    const TuVariant *var = &s->variants[v];
+    if (!var->scalar_only) continue;
+    why = run_variant(s, var, target_find("scalar"), in, n_in, &scalar_outs[v]);
+    for (int k = 0; k < n_out && !why; k++) {
+      char *what = tu_printf("[scalar] %s output %d vs ONNX Runtime", var->name, k);
+      why = agree(s, g0->t[g0->outputs[k]].dtype, scalar_outs[v][k], ref[k], false, what);
+      free(what);
+    }
+  }
+  for (int ti = 0; target_at(ti) && !why; ti++) {
+    const Target *t = target_at(ti);
+    if (!tu_target_selected(t)) continue; /* another ctest test's (--isa) */
+    char ***outs = calloc((size_t)nv, sizeof *outs);
+    for (int v = 0; v < nv && !why; v++) {
+      const TuVariant *var = &s->variants[v];
+      if (var->scalar_only) continue;
+      why = run_variant(s, var, t, in, n_in, &outs[v]);
+      for (int k = 0; k < n_out && !why; k++) {
+        char *what = tu_printf("[%s] %s output %d vs ONNX Runtime", t->name, var->name, k);
+        why = agree(s, g0->t[g0->outputs[k]].dtype, outs[v][k], ref[k], false, what);
+        free(what);
+      }
+    }
+    for (int v = 1; v < nv && !why; v++) {
+      const TuVariant *var = &s->variants[v];
+      if (var->vs_first == TU_VS_ORT_ONLY) continue;
+      char **other = var->scalar_only ? scalar_outs[v] : outs[v];
+      for (int k = 0; k < n_out && !why; k++) {
+        char *what = tu_printf("[%s] %s vs %s%s output %d", t->name, s->variants[0].name, var->name,
+                               var->scalar_only ? " (scalar)" : "", k);
+        why = agree(s, g0->t[g0->outputs[k]].dtype, outs[0][k], other[k], var->vs_first == TU_VS_FIRST_BITS, what);
+        free(what);
+      }
+    }
+    for (int v = 0; v < nv; v++) free_list_n(outs[v]);
+    free(outs);
+  }
+  for (int v = 0; v < nv; v++) free_list_n(scalar_outs[v]);
+  free(scalar_outs);
+  free_list_n(in);
+  free_list_n(ref);
+  free(data);
+  return why;
 }

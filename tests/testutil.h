@@ -184,6 +184,9 @@ char *tu_select_isa(int *argc, char **argv);
 bool tu_target_needs_cpu_features(const Target *t);
 /* The ISA --isa selected, or NULL for the portable parts. */
 const char *tu_selected_isa(void);
+/* BINARY_DIR/tests/FOLDER/NAME, NAME-ISA under --isa (a folder per ctest test: the tests of
+ * one driver run concurrently); malloc'ed, not created. */
+char *tu_work_dir(const char *folder, const char *name);
 /* Whether this process tests target t: the --isa one, or, without --isa, every target
  * whose code runs on any CPU of its architecture (flags without -m features). */
 bool tu_target_selected(const Target *t);
@@ -204,6 +207,50 @@ const char *tu_platform_how(const Platform *p);
 /* Writes the command prefix that runs prog on the platform ([qemu-aarch64 -L SYSROOT] prog)
  * into argv (room for 4); returns the count. */
 int tu_platform_argv(const Platform *p, char **argv, const char *prog);
+
+/* ---------------- a model against ONNX Runtime on every target ---------------- */
+
+/* ONNX Runtime (tests/ort/ort_run.js, the graph evaluated as written) on model, with the
+ * given input files, or (in == NULL) inputs it generates from seed into data/input<i>.bin;
+ * its outputs go to data/ort_output<k>.bin. NULL, or a malloc'ed description of what failed
+ * (node and onnxruntime-node are part of the setup: their absence is a failure). */
+char *tu_ort_reference(const char *model, const char *data, int seed, char *const *in, int n_in);
+
+/* g's bundle for target t written into dir (--main, weights embedded), validated (`vitc
+ * validate`) and built into dir/prog with -O1 -Werror and the target's flags, on platform p.
+ * NULL, or a malloc'ed description of what failed. */
+char *tu_build_graph(Graph *g, const Target *t, const Platform *p, const char *dir, const char *command);
+/* Runs dir/prog (on platform p) on the input files, writing the output files. */
+char *tu_run_graph(const Platform *p, const char *dir, char *const *in, int n_in, char *const *out, int n_out);
+
+/* One graph of a model (fused, unfused, one pass skipped ...), compared by tu_against_ort. */
+typedef enum TuAgreement { TU_VS_ORT_ONLY, TU_VS_FIRST_RTOL, TU_VS_FIRST_BITS } TuAgreement;
+typedef struct TuVariant {
+  const char *name; /* its bundles are WORK/NAME_TARGET */
+  Graph *g;
+  bool scalar_only; /* built once, for scalar on this machine (a reference for variant 0) */
+  TuAgreement vs_first; /* besides ONNX Runtime: agrees with variant 0's outputs on the same
+                           target (with its scalar build if scalar_only), within rtol or bit for bit */
+} TuVariant;
+
+typedef struct TuAgainstOrt {
+  const char *model;   /* the ONNX file */
+  const char *work;    /* WORK: data/ (inputs, ONNX Runtime's outputs) and a folder per bundle */
+  const char *command; /* the bundles' banner, the test's name */
+  const TuVariant *variants;
+  int n_variants;
+  bool sample;   /* a sample export: its shipped input and ORT output (tu_copy_sample_data) */
+  char **in;     /* else the input files, or NULL: ONNX Runtime generates them from seed */
+  int seed;
+  double rtol;
+} TuAgainstOrt;
+
+/* The boilerplate of the model tests: ONNX Runtime's reference, then every variant built
+ * for every target this process tests (tu_target_selected; the scalar-only ones once) and
+ * run on the same inputs, every output compared with ONNX Runtime's, and with variant 0's
+ * where vs_first asks (tu_compare, rtol); one line printed per comparison. NULL when all
+ * agree, else a malloc'ed description of the first failure. */
+char *tu_against_ort(const TuAgainstOrt *spec);
 
 /* `VITC validate` (docs/validate.md) on every generated .c file of a bundle folder
  * (the model file and the --main harness; vitc_*.c are runtime files shipped
