@@ -271,20 +271,24 @@ static void axis_taps(const Node *n, const ResizeDims *rd, int a, Taps *tp) {
   }
 }
 
-/* Elements after each pass; the scratch holds two of the intermediate ones. */
+/* Floats of one of the two scratch buffers the passes alternate between: the largest
+ * intermediate result, rounded up to 16 floats so the second buffer stays 64-byte aligned. */
+static int64_t pass_buffer_floats(const ResizeDims *rd) {
+  int64_t cur[IR_MAX_RANK], biggest = 0;
+  memcpy(cur, rd->in, sizeof cur);
+  for (int p = 0; p + 1 < rd->n_passes; p++) {
+    cur[rd->order[p]] = rd->out[rd->order[p]];
+    int64_t numel = 1;
+    for (int i = 0; i < rd->rank; i++) numel *= cur[i];
+    if (numel > biggest) biggest = numel;
+  }
+  return (biggest + 15) / 16 * 16;
+}
+
 static size_t scratch_resize(Graph *g, Node *n, const Target *t) {
   ResizeDims rd;
   if (resize_dims(g, n, &rd) || rd.n_passes < 2) return 0;
-  int64_t cur[IR_MAX_RANK], biggest = 0;
-  memcpy(cur, rd.in, sizeof cur);
-  for (int p = 0; p + 1 < rd.n_passes; p++) {
-    cur[rd.order[p]] = rd.out[rd.order[p]];
-    int64_t numel = 1;
-    for (int i = 0; i < rd.rank; i++) numel *= cur[i];
-    if (numel > biggest) biggest = numel;
-  }
-  /* two buffers, each rounded up to 16 floats so the second stays 64-byte aligned */
-  return (size_t)(2 * ((biggest + 15) / 16 * 16)) * sizeof(float);
+  return (size_t)(2 * pass_buffer_floats(&rd)) * sizeof(float);
 }
 
 static int emit_resize(Emitter *e, Graph *g, Node *n) {
@@ -297,20 +301,13 @@ static int emit_resize(Emitter *e, Graph *g, Node *n) {
     return 0;
   }
   emit_use_kernel(e, "resize/f32-resample");
-  int64_t cur[IR_MAX_RANK], biggest = 0;
-  memcpy(cur, rd.in, sizeof cur);
-  for (int p = 0; p + 1 < rd.n_passes; p++) {
-    cur[rd.order[p]] = rd.out[rd.order[p]];
-    int64_t numel = 1;
-    for (int i = 0; i < rd.rank; i++) numel *= cur[i];
-    if (numel > biggest) biggest = numel;
-  }
   char bufs[2][160] = {"", ""};
   if (rd.n_passes > 1) {
     const char *s = emit_scratch(e);
     snprintf(bufs[0], sizeof bufs[0], "((float *)%s)", s);
-    snprintf(bufs[1], sizeof bufs[1], "((float *)%s + %" PRId64 ")", s, (biggest + 15) / 16 * 16);
+    snprintf(bufs[1], sizeof bufs[1], "((float *)%s + %" PRId64 ")", s, pass_buffer_floats(&rd));
   }
+  int64_t cur[IR_MAX_RANK]; /* the shape after the passes so far */
   memcpy(cur, rd.in, sizeof cur);
   char src[256];
   snprintf(src, sizeof src, "%s", x);
