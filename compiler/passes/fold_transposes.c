@@ -135,22 +135,6 @@ static bool operand_ok(const Graph *g, const Region *r, const Node *n, int k) {
   return t->data && t->shape.rank <= r->rank && dtype_size(t->dtype) > 0;
 }
 
-/* The distinct live readers of t into out (at most max); the count, -1 if more. */
-static int live_readers(const Graph *g, int t, int *out, int max) {
-  const int *nodes;
-  int n = graph_readers(g, t, &nodes), k = 0;
-  for (int i = 0; i < n; i++) {
-    int u = nodes[i];
-    if (g->n[u].dead || !node_reads(&g->n[u], t)) continue;
-    bool seen = false;
-    for (int j = 0; j < k; j++) seen |= out[j] == u;
-    if (seen) continue;
-    if (k == max) return -1;
-    out[k++] = u;
-  }
-  return k;
-}
-
 /* Q after P is the identity. */
 static bool cancels(const int *P, const int *Q, int r) {
   for (int j = 0; j < r; j++)
@@ -180,7 +164,7 @@ static bool joinable(const Graph *g, const Region *r, const Node *u) {
 static bool needs_transposed(const Graph *g, const Region *r, int t) {
   if (g->t[t].is_output) return true;
   int rd[64];
-  int nr = live_readers(g, t, rd, 64);
+  int nr = pm_live_readers(g, t, rd, 64);
   if (nr < 0) return true;
   for (int k = 0; k < nr; k++)
     if (g->n[rd[k]].op != OP_Transpose && !in_region(r, rd[k])) return true;
@@ -204,7 +188,7 @@ static bool grow(Graph *g, int ti, Region *r) {
     added = false;
     for (int i = 0; i < r->nt; i++) {
       int rd[64];
-      int nr = live_readers(g, r->tens[i], rd, 64);
+      int nr = pm_live_readers(g, r->tens[i], rd, 64);
       for (int k = 0; k < nr && r->nn < MAX_REGION; k++) {
         const Node *u = &g->n[rd[k]];
         if (u->op == OP_Transpose || in_region(r, rd[k]) || !joinable(g, r, u)) continue;
@@ -217,7 +201,7 @@ static bool grow(Graph *g, int ti, Region *r) {
   int cancelled = 0, materialized = 0;
   for (int i = 0; i < r->nt; i++) {
     int rd[64];
-    int nr = live_readers(g, r->tens[i], rd, 64);
+    int nr = pm_live_readers(g, r->tens[i], rd, 64);
     for (int k = 0; k < nr; k++) {
       int Q[IR_MAX_RANK];
       const Node *u = &g->n[rd[k]];
@@ -267,7 +251,7 @@ static void rewrite(Graph *g, int ti, Region *r) {
   for (int i = 0; i < r->nt; i++) {
     int rt = r->tens[i];
     int rd[64];
-    int nr = live_readers(g, rt, rd, 64);
+    int nr = pm_live_readers(g, rt, rd, 64);
     for (int k = 0; k < nr; k++) {
       Node *u = &g->n[rd[k]];
       if (u->op != OP_Transpose) continue;

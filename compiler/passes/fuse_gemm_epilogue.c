@@ -58,22 +58,6 @@
 #include "passes/match.h"
 #include "passes/passes.h"
 
-/* The live readers of t (each node once) into r[0, max); their count, or -1 if more. */
-static int readers_of(const Graph *g, int t, int *r, int max) {
-  const int *nodes;
-  int n = graph_readers(g, t, &nodes), k = 0;
-  for (int i = 0; i < n; i++) {
-    int u = nodes[i];
-    if (g->n[u].dead || !node_reads(&g->n[u], t)) continue;
-    bool seen = false;
-    for (int j = 0; j < k; j++) seen |= r[j] == u;
-    if (seen) continue;
-    if (k == max) return -1;
-    r[k++] = u;
-  }
-  return k;
-}
-
 /* Of a pair of nodes reading y, the one with op `op` reading y (index into p), or -1. */
 static int pair_find(const Graph *g, const int *p, OpKind op, int y) {
   for (int i = 0; i < 2; i++)
@@ -124,7 +108,7 @@ int pm_activation_params(Graph *g, int y, int *last, int *extra, float *alpha, f
    *   Mul(y, a) -> t, Max(y, t), a in [0, 1]         LeakyRelu(a): max(y, a y) is a y below 0
    * the intermediate read only by the second. */
   int p[2];
-  if (g->t[y].is_output || tensor_uses(g, y) != 2 || readers_of(g, y, p, 2) != 2) return -1;
+  if (g->t[y].is_output || tensor_uses(g, y) != 2 || pm_live_readers(g, y, p, 2) != 2) return -1;
   int first = -1, second = -1, act = -1;
   int is = pair_find(g, p, OP_Sigmoid, y), ih = pair_find(g, p, OP_HardSigmoid, y), im = pair_find(g, p, OP_Max, y);
   if (is >= 0 && g->n[p[1 - is]].op == OP_Mul) {

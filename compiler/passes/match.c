@@ -35,6 +35,21 @@ int pm_only_user(const Graph *g, int t) {
   return uses == 1 ? user : -1;
 }
 
+int pm_live_readers(const Graph *g, int t, int *out, int max) {
+  const int *nodes;
+  int n = graph_readers(g, t, &nodes), k = 0;
+  for (int i = 0; i < n; i++) {
+    int u = nodes[i];
+    if (g->n[u].dead || !node_reads(&g->n[u], t)) continue;
+    bool seen = false;
+    for (int j = 0; j < k; j++) seen |= out[j] == u;
+    if (seen) continue;
+    if (k == max) return -1;
+    out[k++] = u;
+  }
+  return k;
+}
+
 int pm_other_input(const Node *n, int t) {
   if (n->n_in != 2) return -1;
   if (n->in[0] == t && n->in[1] != t) return n->in[1];

@@ -21,6 +21,8 @@ int pm_producer(const Graph *g, int t, int op);
 /* The one live node reading t, if t has exactly one use (one input slot of one
  * node) and is not a graph output; else -1. */
 int pm_only_user(const Graph *g, int t);
+/* The distinct live readers of t into out[0, max); their count, or -1 if more. */
+int pm_live_readers(const Graph *g, int t, int *out, int max);
 /* For a node with input t: the index of the other input of a two-input node (or
  * -1 if t is not one of its two inputs, or both inputs are t). */
 int pm_other_input(const Node *n, int t);
