@@ -187,14 +187,7 @@ int analyze_main(int argc, char **argv) {
   const char *tmpl = embedded_file("runtime/verify/analyze_main.c.in");
   if (!tmpl) vitc_die("runtime/verify/analyze_main.c.in is not built in");
   char *driver = vx_printf("%s/analyze_main.c", work);
-  FILE *f = fopen(driver, "w");
-  if (!f) return fprintf(stderr, "vitc analyze: cannot write %s\n", driver), 2;
-  for (const char *p = tmpl; *p; p++) {
-    if (strncmp(p, "@NAME@", 6) == 0) fputs("model", f), p += 5;
-    else if (strncmp(p, "@UNAME@", 7) == 0) fputs("MODEL", f), p += 6;
-    else fputc(*p, f);
-  }
-  fclose(f);
+  if (vx_write_driver(tmpl, driver)) return fprintf(stderr, "vitc analyze: cannot write %s\n", driver), 2;
   VxBuild vb = {model, target, ov, shape_args, n_ov, true, runner, work, NULL, NULL, driver, vitc_strict_nan};
   rc = vx_build(&vb);
   const Tensor *in = &g->t[g->inputs[0]];

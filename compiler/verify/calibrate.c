@@ -83,14 +83,7 @@ int calibrate_ranges(const char *model, const ShapeOverride *ov, char *const *sh
   const char *tmpl = embedded_file("runtime/verify/calibrate_main.c.in");
   if (!tmpl) vitc_die("runtime/verify/calibrate_main.c.in is not built in");
   char *driver = vx_printf("%s/calibrate_main.c", work);
-  FILE *f = fopen(driver, "w");
-  if (!f) return graph_free(g), vitc_err("cannot write %s", driver), 1;
-  for (const char *p = tmpl; *p; p++) {
-    if (strncmp(p, "@NAME@", 6) == 0) fputs("model", f), p += 5;
-    else if (strncmp(p, "@UNAME@", 7) == 0) fputs("MODEL", f), p += 6;
-    else fputc(*p, f);
-  }
-  fclose(f);
+  if (vx_write_driver(tmpl, driver)) return graph_free(g), vitc_err("cannot write %s", driver), 1;
   VxBuild vb = {model, target, ov, shape_args, n_ov, true, NULL, work, NULL, NULL, driver, false};
   int rc = vx_build(&vb) ? 1 : 0;
   char *samples = vx_printf("%s/calibration.bin", work);

@@ -297,6 +297,17 @@ static uint64_t splitmix(uint64_t *s) {
 }
 
 /* Input k of set j: floats uniform in [-1, 1), integers in [0, 8), bools 0/1. */
+int vx_write_driver(const char *tmpl, const char *path) {
+  FILE *f = fopen(path, "w");
+  if (!f) return -1;
+  for (const char *p = tmpl; *p; p++) {
+    if (strncmp(p, "@NAME@", 6) == 0) fputs("model", f), p += 5;
+    else if (strncmp(p, "@UNAME@", 7) == 0) fputs("MODEL", f), p += 6;
+    else fputc(*p, f);
+  }
+  return fclose(f) ? -1 : 0;
+}
+
 int vx_write_random(const char *path, const Tensor *t, unsigned long long seed, int set, int k) {
   size_t n = (size_t)shape_numel(&t->shape), es = dtype_size(t->dtype);
   unsigned char *p = xmalloc(n * es + 1);

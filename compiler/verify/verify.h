@@ -47,23 +47,15 @@ typedef struct VxBuild {
   const char *driver; /* a C file with main() to build instead of the bundle's NAME_main.c */
   bool strict_nan;    /* vitc compile --strict-nan */
 } VxBuild;
+/* A driver program for a bundle named `model`: the built-in template tmpl with
+ * @NAME@ and @UNAME@ replaced, written to path; 0, or -1 if it cannot be written. */
+int vx_write_driver(const char *tmpl, const char *path);
 /* vitc compile --main [--trace], then cc. 0, or 2 with a message (setup error). */
 int vx_build(VxBuild *b);
 /* Random input k of set `set`: floats uniform in [-1, 1), integers in [0, 8), bools. */
 int vx_write_random(const char *path, const Tensor *t, unsigned long long seed, int set, int k);
 /* The runner's argv prefix + prog; *argc set. NULL-terminated, room for `extra` more. */
 char **vx_prog_argv(const VxBuild *b, int extra, int *argc);
-
-/* The calibration inputs at path (a file of whole inputs back to back, or a folder
- * of one file per input) into one file `out` of *n inputs of `bytes` each; 0, or 2
- * with a message prefixed by `who`. */
-int vx_gather_inputs(const char *who, const char *path, size_t bytes, const char *out, long *n);
-
-/* --quantize int8: the range of every float tensor of the model's final graph over
- * the calibration inputs (path, or random_n random ones) (verify/calibrate.c); 0 or 1. */
-struct QuantRanges;
-int calibrate_ranges(const char *model, const ShapeOverride *ov, char *const *shape_args, int n_ov, const char *path,
-                     long random_n, struct QuantRanges *q);
 
 /* The calibration inputs at path (a file of whole inputs back to back, or a folder
  * of one file per input) into one file `out` of *n inputs of `bytes` each; 0, or 2
