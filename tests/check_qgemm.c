@@ -268,7 +268,7 @@ int main(int argc, char **argv) {
     if (isa) {
         const char *why = strcmp(isa, "avx2") == 0 ? x86_missing(0) : strcmp(isa, "avx512_vnni") == 0 ? vnni_missing() : "unknown --isa";
         if (why) {
-            printf("check_qgemm [%s]: skipped: %s\n", isa, why);
+            printf("check_qgemm [%s]: SKIPPED: %s\n", isa, why);
             return strcmp(why, "unknown --isa") == 0 ? 2 : 77;
         }
         tcase_add_test(tc, strcmp(isa, "avx2") == 0 ? test_avx2 : test_vnni);
