@@ -2022,6 +2022,86 @@ VITC_KERNEL void vitc_x_tile_scalar(int elem, int rank, const int *in_dims, cons
 
 #endif /* VITC_X_COPY_SCALAR_C */
 
+/* ---- templates/eltwise/x-broadcast.h ---- */
+/* templates/eltwise/x-broadcast.h: the odometer of the broadcast walk, one
+ * definition for every kernel that takes the collapsed broadcast of
+ * templates/eltwise/x-binary-scalar.c (rank, dims, and per operand element
+ * strides, 0 along the dims it is broadcast on): the binary kernels and Where,
+ * scalar and shim-based, and PRelu.
+ *
+ * The walk treats the output's last dim as a row of n elements and the others as
+ * an odometer over rows. Each kernel keeps its own row loops (the scalar ones
+ * plain loops a C compiler vectorizes, the shim-based ones vector loops with a
+ * masked tail); this file only says how long a row is, how many rows there are,
+ * each operand's stride along a row, and where each operand's next row starts.
+ * Static inline functions of plain integers: once inlined, the offsets live in
+ * registers as they did when every kernel spelled the walk out. */
+#ifndef VITC_X_BROADCAST_H
+#define VITC_X_BROADCAST_H
+
+
+/* The strides of an absent operand (a walk of fewer than three): all 0, a
+ * constant the compiler folds, so its lines cost nothing. */
+static const int vitc__bcast_none[VITC_MAX_RANK] = {0};
+
+/* The last entry of a per-dim array (a row's length in dims, an operand's
+ * stride along the row), or `none` at rank 0 (one element: a row of 1). */
+static inline ptrdiff_t vitc__bcast_last(int rank, const int *v, ptrdiff_t none) { return rank > 0 ? v[rank - 1] : none; }
+
+/* The number of rows: the product of dims [0, rank-1). */
+static inline ptrdiff_t vitc__bcast_rows(int rank, const int *dims) {
+  ptrdiff_t rows = 1;
+  int d;
+  for (d = 0; d < rank - 1; d++) rows *= dims[d];
+  return rows;
+}
+
+/* One step of the odometer over dims [0, rank-1): moves each operand's row
+ * offset *o by its strides s. */
+static inline void vitc__bcast_next(int rank, const int *dims, int *idx, const int *s0, ptrdiff_t *o0, const int *s1,
+                                    ptrdiff_t *o1, const int *s2, ptrdiff_t *o2) {
+  int d;
+  for (d = rank - 2; d >= 0; d--) {
+    *o0 += s0[d];
+    *o1 += s1[d];
+    *o2 += s2[d];
+    if (++idx[d] < dims[d]) return;
+    *o0 -= (ptrdiff_t)s0[d] * dims[d];
+    *o1 -= (ptrdiff_t)s1[d] * dims[d];
+    *o2 -= (ptrdiff_t)s2[d] * dims[d];
+    idx[d] = 0;
+  }
+}
+
+/* VITC_BCAST_WALK(RANK, DIMS, S0, S1, S2, BODY): runs BODY once per row of the
+ * output (RANK, DIMS), nothing for an empty output. Up to three operands with
+ * strides S0, S1, S2 (S1, S2 vitc__bcast_none for fewer). BODY sees
+ *   row_              the row's index (the output row starts at row_ * n_)
+ *   n_                the row's length
+ *   o0_, o1_, o2_     each operand's offset at the row's first element
+ *   i0_, i1_, i2_     each operand's stride along the row: 1 (contiguous),
+ *                     0 (one value for the row) or, from no dense tensor, other
+ * BODY is the rest of the macro's arguments (commas allowed); a `break` in it
+ * outside its own loops or switches ends the walk, and it has no `continue`
+ * there (that would skip the odometer). */
+#define VITC_BCAST_WALK(RANK, DIMS, S0, S1, S2, ...)                                                      \
+  do {                                                                                                     \
+    int idx_[VITC_MAX_RANK] = {0}; /* the odometer over dims [0, RANK-1) */                               \
+    const ptrdiff_t n_ = vitc__bcast_last(RANK, DIMS, 1), rows_ = vitc__bcast_rows(RANK, DIMS);            \
+    const ptrdiff_t i0_ = vitc__bcast_last(RANK, S0, 0), i1_ = vitc__bcast_last(RANK, S1, 0),              \
+                    i2_ = vitc__bcast_last(RANK, S2, 0);                                                   \
+    ptrdiff_t o0_ = 0, o1_ = 0, o2_ = 0, row_;                                                             \
+    (void)i1_;                                                                                             \
+    (void)i2_;                                                                                             \
+    if (n_ <= 0 || rows_ <= 0) break;                                                                      \
+    for (row_ = 0; row_ < rows_; row_++) {                                                                 \
+      __VA_ARGS__                                                                                          \
+      vitc__bcast_next(RANK, DIMS, idx_, S0, &o0_, S1, &o1_, S2, &o2_);                                    \
+    }                                                                                                      \
+  } while (0)
+
+#endif /* VITC_X_BROADCAST_H */
+
 /* ---- templates/eltwise/x-binary-scalar.c ---- */
 /* templates/eltwise/x-binary-scalar.c: numpy-broadcasting binary ops and Where.
  *
@@ -2042,7 +2122,8 @@ VITC_KERNEL void vitc_x_tile_scalar(int elem, int rank, const int *in_dims, cons
  * a constant, per-row statistics along a column); they are plain contiguous
  * loops that gcc -O3 and clang -O2 vectorize (with a run-time overlap check,
  * which an exact in-place call passes). The op itself is a small inline
- * function per dtype, so one loop macro serves every op.
+ * function per dtype, so one loop macro serves every op. The odometer over rows
+ * is templates/eltwise/x-broadcast.h, shared with the shim-based kernels.
  *
  * In place: y may be the same buffer as an input that has the output's shape
  * (dense strides). An input that is broadcast must not overlap y.
@@ -2072,44 +2153,21 @@ VITC_KERNEL void vitc_x_tile_scalar(int elem, int rank, const int *in_dims, cons
  * a (bcast by sa), b (bcast by sb) -> y (dims), dense. VITC_BIN_LOOP(TY, TA, OP)
  * is its body; OP(a, b) computes one element. */
 #define VITC_BIN_LOOP(TY, TA, OP)                                                \
-  do {                                                                           \
-    int idx_[VITC_MAX_RANK];                                                     \
-    ptrdiff_t n_ = 1, ia_ = 0, ib_ = 0, rows_ = 1, oa_ = 0, ob_ = 0, row_, i_;   \
-    int d_;                                                                      \
-    if (rank > 0) {                                                              \
-      n_ = dims[rank - 1];                                                       \
-      ia_ = sa[rank - 1];                                                        \
-      ib_ = sb[rank - 1];                                                        \
-    }                                                                            \
-    for (d_ = 0; d_ < rank - 1; d_++) {                                          \
-      rows_ *= dims[d_];                                                         \
-      idx_[d_] = 0;                                                              \
-    }                                                                            \
-    if (n_ <= 0 || rows_ <= 0) break;                                            \
-    for (row_ = 0; row_ < rows_; row_++) {                                       \
-      TY *yr_ = y + row_ * n_;                                                   \
-      const TA *ar_ = a + oa_, *br_ = b + ob_;                                   \
-      if (ia_ == 1 && ib_ == 1) {                                                \
-        for (i_ = 0; i_ < n_; i_++) yr_[i_] = OP(ar_[i_], br_[i_]);              \
-      } else if (ia_ == 0 && ib_ == 1) {                                         \
-        const TA a0_ = ar_[0];                                                   \
-        for (i_ = 0; i_ < n_; i_++) yr_[i_] = OP(a0_, br_[i_]);                  \
-      } else if (ia_ == 1 && ib_ == 0) {                                         \
-        const TA b0_ = br_[0];                                                   \
-        for (i_ = 0; i_ < n_; i_++) yr_[i_] = OP(ar_[i_], b0_);                  \
-      } else {                                                                   \
-        for (i_ = 0; i_ < n_; i_++) yr_[i_] = OP(ar_[i_ * ia_], br_[i_ * ib_]);  \
-      }                                                                          \
-      for (d_ = rank - 2; d_ >= 0; d_--) { /* odometer over the outer dims */   \
-        oa_ += sa[d_];                                                           \
-        ob_ += sb[d_];                                                           \
-        if (++idx_[d_] < dims[d_]) break;                                        \
-        oa_ -= (ptrdiff_t)sa[d_] * dims[d_];                                     \
-        ob_ -= (ptrdiff_t)sb[d_] * dims[d_];                                     \
-        idx_[d_] = 0;                                                            \
-      }                                                                          \
-    }                                                                            \
-  } while (0)
+  VITC_BCAST_WALK(rank, dims, sa, sb, vitc__bcast_none,                                      \
+    TY *yr_ = y + row_ * n_;                                                     \
+    const TA *ar_ = a + o0_, *br_ = b + o1_;                                     \
+    ptrdiff_t i_;                                                                \
+    if (i0_ == 1 && i1_ == 1) {                                                  \
+      for (i_ = 0; i_ < n_; i_++) yr_[i_] = OP(ar_[i_], br_[i_]);                \
+    } else if (i0_ == 0 && i1_ == 1) {                                           \
+      const TA a0_ = ar_[0];                                                     \
+      for (i_ = 0; i_ < n_; i_++) yr_[i_] = OP(a0_, br_[i_]);                    \
+    } else if (i0_ == 1 && i1_ == 0) {                                           \
+      const TA b0_ = br_[0];                                                     \
+      for (i_ = 0; i_ < n_; i_++) yr_[i_] = OP(ar_[i_], b0_);                    \
+    } else {                                                                     \
+      for (i_ = 0; i_ < n_; i_++) yr_[i_] = OP(ar_[i_ * i0_], br_[i_ * i1_]);    \
+    })
 
 #define VITC_BIN_PARAMS(TY, TA) \
   int rank, const int *dims, const TA *a, const int *sa, const TA *b, const int *sb, TY *y
@@ -2244,12 +2302,12 @@ VITC_KERNEL void vitc_bool_not_scalar(int n, const uint8_t *x, uint8_t *y) {
  * when that input is not broadcast. */
 #define VITC_WHERE_ROW(T)                                                           \
   do {                                                                              \
-    unsigned char *yr_ = (unsigned char *)yb + row * n * (ptrdiff_t)sizeof(T);      \
-    const unsigned char *ar_ = ab + oa * (ptrdiff_t)sizeof(T);                      \
-    const unsigned char *br_ = bb + ob * (ptrdiff_t)sizeof(T);                      \
-    const uint8_t *cr_ = cond + oc;                                                 \
-    if (ic == 1 && ia == 1 && ib == 1) {                                            \
-      for (i = 0; i < n; i++) {                                                     \
+    unsigned char *yr_ = (unsigned char *)yb + row_ * n_ * (ptrdiff_t)sizeof(T);    \
+    const unsigned char *ar_ = ab + o1_ * (ptrdiff_t)sizeof(T);                     \
+    const unsigned char *br_ = bb + o2_ * (ptrdiff_t)sizeof(T);                     \
+    const uint8_t *cr_ = cond + o0_;                                                \
+    if (i0_ == 1 && i1_ == 1 && i2_ == 1) {                                         \
+      for (i = 0; i < n_; i++) {                                                    \
         T va_, vb_;                                                                 \
         memcpy(&va_, ar_ + i * (ptrdiff_t)sizeof(T), sizeof(T));                    \
         memcpy(&vb_, br_ + i * (ptrdiff_t)sizeof(T), sizeof(T));                    \
@@ -2257,58 +2315,36 @@ VITC_KERNEL void vitc_bool_not_scalar(int n, const uint8_t *x, uint8_t *y) {
         memcpy(yr_ + i * (ptrdiff_t)sizeof(T), &va_, sizeof(T));                    \
       }                                                                             \
     } else {                                                                        \
-      for (i = 0; i < n; i++) {                                                     \
+      for (i = 0; i < n_; i++) {                                                    \
         T va_, vb_;                                                                 \
-        memcpy(&va_, ar_ + i * ia * (ptrdiff_t)sizeof(T), sizeof(T));               \
-        memcpy(&vb_, br_ + i * ib * (ptrdiff_t)sizeof(T), sizeof(T));               \
-        va_ = cr_[i * ic] ? va_ : vb_;                                              \
+        memcpy(&va_, ar_ + i * i1_ * (ptrdiff_t)sizeof(T), sizeof(T));              \
+        memcpy(&vb_, br_ + i * i2_ * (ptrdiff_t)sizeof(T), sizeof(T));              \
+        va_ = cr_[i * i0_] ? va_ : vb_;                                             \
         memcpy(yr_ + i * (ptrdiff_t)sizeof(T), &va_, sizeof(T));                    \
       }                                                                             \
     }                                                                               \
   } while (0)
 
+/* cond is operand 0 of the walk, a operand 1, b operand 2 */
 VITC_KERNEL void vitc_x_where_scalar(int elem, int rank, const int *dims, const uint8_t *cond, const int *sc,
                                      const void *a, const int *sa, const void *b, const int *sb, void *y) {
-  int idx[VITC_MAX_RANK], d;
-  ptrdiff_t n = 1, ic = 0, ia = 0, ib = 0, rows = 1, oc = 0, oa = 0, ob = 0, row, i;
   unsigned char *yb = (unsigned char *)y;
   const unsigned char *ab = (const unsigned char *)a, *bb = (const unsigned char *)b;
-  if (rank > 0) {
-    n = dims[rank - 1];
-    ic = sc[rank - 1];
-    ia = sa[rank - 1];
-    ib = sb[rank - 1];
-  }
-  for (d = 0; d < rank - 1; d++) {
-    rows *= dims[d];
-    idx[d] = 0;
-  }
-  if (n <= 0 || rows <= 0) return;
-  for (row = 0; row < rows; row++) {
+  ptrdiff_t i;
+  VITC_BCAST_WALK(rank, dims, sc, sa, sb,
     switch (elem) {
     case 1: VITC_WHERE_ROW(uint8_t); break;
     case 2: VITC_WHERE_ROW(uint16_t); break;
     case 4: VITC_WHERE_ROW(uint32_t); break;
     case 8: VITC_WHERE_ROW(uint64_t); break;
     default:
-      for (i = 0; i < n; i++) {
-        const unsigned char *src = cond[oc + i * ic] ? ab + (oa + i * ia) * (ptrdiff_t)elem
-                                                     : bb + (ob + i * ib) * (ptrdiff_t)elem;
-        memmove(yb + (row * n + i) * (ptrdiff_t)elem, src, (size_t)elem);
+      for (i = 0; i < n_; i++) {
+        const unsigned char *src = cond[o0_ + i * i0_] ? ab + (o1_ + i * i1_) * (ptrdiff_t)elem
+                                                       : bb + (o2_ + i * i2_) * (ptrdiff_t)elem;
+        memmove(yb + (row_ * n_ + i) * (ptrdiff_t)elem, src, (size_t)elem);
       }
       break;
-    }
-    for (d = rank - 2; d >= 0; d--) {
-      oc += sc[d];
-      oa += sa[d];
-      ob += sb[d];
-      if (++idx[d] < dims[d]) break;
-      oc -= (ptrdiff_t)sc[d] * dims[d];
-      oa -= (ptrdiff_t)sa[d] * dims[d];
-      ob -= (ptrdiff_t)sb[d] * dims[d];
-      idx[d] = 0;
-    }
-  }
+    });
 }
 #undef VITC_WHERE_ROW
 
@@ -2320,7 +2356,8 @@ VITC_KERNEL void vitc_x_where_scalar(int elem, int rank, const int *dims, const 
  * PRelu (templates/eltwise/f32-prelu-simd.c). A macro, so one definition serves
  * every shim a translation unit binds (tests bind several).
  *
- * The walk reads a and b through volatile copies of the pointers. A bundle that
+ * The walk (its odometer: templates/eltwise/x-broadcast.h, included by every
+ * user's scalar template) reads a and b through volatile copies of the pointers. A bundle that
  * calls a kernel twice with the same one-float constant (Add(x, c) twice, Pow(x, 2)
  * twice) lets gcc clone the kernel for that constant, and it then warns
  * (-Warray-bounds) about the vector loads of the contiguous branch, which that
@@ -2329,58 +2366,38 @@ VITC_KERNEL void vitc_x_where_scalar(int elem, int rank, const int *dims, const 
 #ifndef VITC_X_BINARY_SIMD_H
 #define VITC_X_BINARY_SIMD_H
 
-/* One kernel body: OPV(va, vb) on vectors, OPS(a, b) on floats. */
+/* One kernel body: OPV(va, vb) on vectors, OPS(a, b) on floats; the walk is
+ * VITC_BCAST_WALK (templates/eltwise/x-broadcast.h), operand 0 a, operand 1 b. */
 #define VITC__BIN_SIMD(OPV, OPS)                                                                  \
   do {                                                                                            \
-    /* a and b through volatile copies (VITC_BIN_LAUNDER below) */                                \
+    /* a and b through volatile copies (see above) */                                             \
     const float *volatile av_ = a, *volatile bv_ = b;                                             \
     const float *const a_ = av_, *const b_ = bv_;                                                 \
-    int idx_[VITC_MAX_RANK];                                                                      \
-    ptrdiff_t n_ = 1, ia_ = 0, ib_ = 0, rows_ = 1, oa_ = 0, ob_ = 0, row_, i_;                    \
-    int d_;                                                                                       \
-    if (rank > 0) {                                                                               \
-      n_ = dims[rank - 1];                                                                        \
-      ia_ = sa[rank - 1];                                                                         \
-      ib_ = sb[rank - 1];                                                                         \
-    }                                                                                             \
-    for (d_ = 0; d_ < rank - 1; d_++) {                                                           \
-      rows_ *= dims[d_];                                                                          \
-      idx_[d_] = 0;                                                                               \
-    }                                                                                             \
-    if (n_ <= 0 || rows_ <= 0) break;                                                             \
-    for (row_ = 0; row_ < rows_; row_++) {                                                        \
+    VITC_BCAST_WALK(rank, dims, sa, sb, vitc__bcast_none,                                                     \
       float *yr_ = y + row_ * n_;                                                                 \
-      const float *ar_ = a_ + oa_, *br_ = b_ + ob_;                                               \
+      const float *ar_ = a_ + o0_, *br_ = b_ + o1_;                                               \
       const int t_ = (int)(n_ % VITC_LANES);                                                      \
       const ptrdiff_t nv_ = n_ - t_;                                                              \
-      if (ia_ == 1 && ib_ == 1) {                                                                 \
+      ptrdiff_t i_;                                                                               \
+      if (i0_ == 1 && i1_ == 1) {                                                                 \
         for (i_ = 0; i_ < nv_; i_ += VITC_LANES)                                                  \
           vf32_store(yr_ + i_, OPV(vf32_load(ar_ + i_), vf32_load(br_ + i_)));                    \
         if (t_) vf32_store_tail(yr_ + nv_, OPV(vf32_load_tail(ar_ + nv_, t_), vf32_load_tail(br_ + nv_, t_)), t_); \
-      } else if (ia_ == 0 && ib_ == 1) {                                                          \
+      } else if (i0_ == 0 && i1_ == 1) {                                                          \
         const vf32 va_ = vf32_set1(ar_[0]);                                                       \
         for (i_ = 0; i_ < nv_; i_ += VITC_LANES) vf32_store(yr_ + i_, OPV(va_, vf32_load(br_ + i_))); \
         if (t_) vf32_store_tail(yr_ + nv_, OPV(va_, vf32_load_tail(br_ + nv_, t_)), t_);           \
-      } else if (ia_ == 1 && ib_ == 0) {                                                          \
+      } else if (i0_ == 1 && i1_ == 0) {                                                          \
         const vf32 vb_ = vf32_set1(br_[0]);                                                       \
         for (i_ = 0; i_ < nv_; i_ += VITC_LANES) vf32_store(yr_ + i_, OPV(vf32_load(ar_ + i_), vb_)); \
         if (t_) vf32_store_tail(yr_ + nv_, OPV(vf32_load_tail(ar_ + nv_, t_), vb_), t_);           \
-      } else if (ia_ == 0 && ib_ == 0) {                                                          \
+      } else if (i0_ == 0 && i1_ == 0) {                                                          \
         const vf32 vy_ = OPV(vf32_set1(ar_[0]), vf32_set1(br_[0]));                               \
         for (i_ = 0; i_ < nv_; i_ += VITC_LANES) vf32_store(yr_ + i_, vy_);                       \
         if (t_) vf32_store_tail(yr_ + nv_, vy_, t_);                                              \
       } else { /* strides other than 0 and 1: no dense operand has them */                        \
-        for (i_ = 0; i_ < n_; i_++) yr_[i_] = OPS(ar_[i_ * ia_], br_[i_ * ib_]);                  \
-      }                                                                                           \
-      for (d_ = rank - 2; d_ >= 0; d_--) { /* odometer over the outer dims */                    \
-        oa_ += sa[d_];                                                                            \
-        ob_ += sb[d_];                                                                            \
-        if (++idx_[d_] < dims[d_]) break;                                                         \
-        oa_ -= (ptrdiff_t)sa[d_] * dims[d_];                                                      \
-        ob_ -= (ptrdiff_t)sb[d_] * dims[d_];                                                      \
-        idx_[d_] = 0;                                                                             \
-      }                                                                                           \
-    }                                                                                             \
+        for (i_ = 0; i_ < n_; i_++) yr_[i_] = OPS(ar_[i_ * i0_], br_[i_ * i1_]);                  \
+      });                                                                                         \
   } while (0)
 
 #endif /* VITC_X_BINARY_SIMD_H */
@@ -2477,42 +2494,25 @@ VITC_SIMD_INLINE vf32 VITC_FN(vitc__pow_half_v)(vf32 a, vf32 b) {
  * a walk of a alone (a through a volatile copy, as in x-binary-simd.h) */
 #define VITC__POW_ONE_B(OPV)                                                                       \
   do {                                                                                             \
-    int idx_[VITC_MAX_RANK];                                                                       \
-    ptrdiff_t n_ = 1, ia_ = 0, rows_ = 1, oa_ = 0, row_, i_;                                       \
-    int d_;                                                                                        \
     const vf32 vb_ = vf32_set1(b[0]);                                                              \
     const float *volatile av_ = a;                                                                 \
     const float *const a_ = av_;                                                                   \
-    if (rank > 0) {                                                                                \
-      n_ = dims[rank - 1];                                                                         \
-      ia_ = sa[rank - 1];                                                                          \
-    }                                                                                              \
-    for (d_ = 0; d_ < rank - 1; d_++) {                                                            \
-      rows_ *= dims[d_];                                                                           \
-      idx_[d_] = 0;                                                                                \
-    }                                                                                              \
-    for (row_ = 0; row_ < rows_; row_++) {                                                         \
+    VITC_BCAST_WALK(rank, dims, sa, vitc__bcast_none, vitc__bcast_none,                                                    \
       float *yr_ = y + row_ * n_;                                                                  \
-      const float *ar_ = a_ + oa_;                                                                 \
+      const float *ar_ = a_ + o0_;                                                                 \
       const int t_ = (int)(n_ % VITC_LANES);                                                       \
       const ptrdiff_t nv_ = n_ - t_;                                                               \
-      if (ia_ == 1) {                                                                              \
+      ptrdiff_t i_;                                                                                \
+      if (i0_ == 1) {                                                                              \
         for (i_ = 0; i_ < nv_; i_ += VITC_LANES) vf32_store(yr_ + i_, OPV(vf32_load(ar_ + i_), vb_)); \
         if (t_) vf32_store_tail(yr_ + nv_, OPV(vf32_load_tail(ar_ + nv_, t_), vb_), t_);           \
-      } else if (ia_ == 0) {                                                                       \
+      } else if (i0_ == 0) {                                                                       \
         const vf32 vy_ = OPV(vf32_set1(ar_[0]), vb_);                                              \
         for (i_ = 0; i_ < nv_; i_ += VITC_LANES) vf32_store(yr_ + i_, vy_);                        \
         if (t_) vf32_store_tail(yr_ + nv_, vy_, t_);                                               \
       } else { /* strides other than 0 and 1: no dense operand has them */                         \
-        for (i_ = 0; i_ < n_; i_++) vf32_store_tail(yr_ + i_, OPV(vf32_set1(ar_[i_ * ia_]), vb_), 1); \
-      }                                                                                            \
-      for (d_ = rank - 2; d_ >= 0; d_--) { /* odometer over the outer dims */                     \
-        oa_ += sa[d_];                                                                             \
-        if (++idx_[d_] < dims[d_]) break;                                                          \
-        oa_ -= (ptrdiff_t)sa[d_] * dims[d_];                                                       \
-        idx_[d_] = 0;                                                                              \
-      }                                                                                            \
-    }                                                                                              \
+        for (i_ = 0; i_ < n_; i_++) vf32_store_tail(yr_ + i_, OPV(vf32_set1(ar_[i_ * i0_]), vb_), 1); \
+      });                                                                                          \
   } while (0)
 
 VITC_KERNEL void VITC_FN(vitc_f32_pow)(int rank, const int *dims, const float *a, const int *sa, const float *b,
@@ -2543,51 +2543,25 @@ VITC_SIMD_INLINE vf32 VITC_FN(vitc__where_cond)(const uint8_t *c, ptrdiff_t ic, 
 }
 VITC_KERNEL void VITC_FN(vitc_x_where)(int elem, int rank, const int *dims, const uint8_t *cond, const int *sc,
                                        const void *a, const int *sa, const void *b, const int *sb, void *y) {
-  int idx[VITC_MAX_RANK] = {0}, d;
-  ptrdiff_t n = 1, ic = 0, ia = 0, ib = 0, rows = 1, oc = 0, oa = 0, ob = 0, row, i;
   const float *af = (const float *)a, *bf = (const float *)b;
-  if (elem != 4) {
+  if (elem != 4 || vitc__bcast_last(rank, sc, 0) > 1 || vitc__bcast_last(rank, sa, 0) > 1 ||
+      vitc__bcast_last(rank, sb, 0) > 1) { /* other sizes, or not a dense operand: the scalar kernel */
     vitc_x_where_scalar(elem, rank, dims, cond, sc, a, sa, b, sb, y);
     return;
   }
-  if (rank > 0) {
-    n = dims[rank - 1];
-    ic = sc[rank - 1];
-    ia = sa[rank - 1];
-    ib = sb[rank - 1];
-  }
-  for (d = 0; d < rank - 1; d++) {
-    rows *= dims[d];
-    idx[d] = 0;
-  }
-  if (n <= 0 || rows <= 0) return;
-  if (ic > 1 || ia > 1 || ib > 1) { /* not a dense operand: the scalar walk */
-    vitc_x_where_scalar(elem, rank, dims, cond, sc, a, sa, b, sb, y);
-    return;
-  }
-  for (row = 0; row < rows; row++) {
-    float *yr = (float *)y + row * n;
-    const float *ar = af + oa, *br = bf + ob;
-    const uint8_t *cr = cond + oc;
-    for (i = 0; i < n; i += VITC_LANES) {
-      const int k = n - i < VITC_LANES ? (int)(n - i) : VITC_LANES;
-      const vm32 pick = vm32_not(vf32_cmpeq(VITC_FN(vitc__where_cond)(cr + i * ic, ic, k), vf32_zero()));
-      const vf32 va = ia ? vf32_load_tail(ar + i, k) : vf32_set1(ar[0]);
-      const vf32 vb = ib ? vf32_load_tail(br + i, k) : vf32_set1(br[0]);
+  VITC_BCAST_WALK(rank, dims, sc, sa, sb, /* cond operand 0, a 1, b 2 */
+    float *yr = (float *)y + row_ * n_;
+    const float *ar = af + o1_, *br = bf + o2_;
+    const uint8_t *cr = cond + o0_;
+    ptrdiff_t i;
+    for (i = 0; i < n_; i += VITC_LANES) {
+      const int k = n_ - i < VITC_LANES ? (int)(n_ - i) : VITC_LANES;
+      const vm32 pick = vm32_not(vf32_cmpeq(VITC_FN(vitc__where_cond)(cr + i * i0_, i0_, k), vf32_zero()));
+      const vf32 va = i1_ ? vf32_load_tail(ar + i, k) : vf32_set1(ar[0]);
+      const vf32 vb = i2_ ? vf32_load_tail(br + i, k) : vf32_set1(br[0]);
       if (k == VITC_LANES) vf32_store(yr + i, vf32_select(pick, va, vb));
       else vf32_store_tail(yr + i, vf32_select(pick, va, vb), k);
-    }
-    for (d = rank - 2; d >= 0; d--) {
-      oc += sc[d];
-      oa += sa[d];
-      ob += sb[d];
-      if (++idx[d] < dims[d]) break;
-      oc -= (ptrdiff_t)sc[d] * dims[d];
-      oa -= (ptrdiff_t)sa[d] * dims[d];
-      ob -= (ptrdiff_t)sb[d] * dims[d];
-      idx[d] = 0;
-    }
-  }
+    });
 }
 
 /* ---- templates/norm/f32-layernorm-scalar.c ---- */

@@ -17,7 +17,8 @@
  * a constant, per-row statistics along a column); they are plain contiguous
  * loops that gcc -O3 and clang -O2 vectorize (with a run-time overlap check,
  * which an exact in-place call passes). The op itself is a small inline
- * function per dtype, so one loop macro serves every op.
+ * function per dtype, so one loop macro serves every op. The odometer over rows
+ * is templates/eltwise/x-broadcast.h, shared with the shim-based kernels.
  *
  * In place: y may be the same buffer as an input that has the output's shape
  * (dense strides). An input that is broadcast must not overlap y.
@@ -37,6 +38,7 @@
 #define VITC_X_BINARY_SCALAR_C
 
 #include "../prelude.h"
+#include "x-broadcast.h"
 
 /* --- the broadcast walk ----------------------------------------------------
  * Every binary kernel has the signature
@@ -48,44 +50,21 @@
  * a (bcast by sa), b (bcast by sb) -> y (dims), dense. VITC_BIN_LOOP(TY, TA, OP)
  * is its body; OP(a, b) computes one element. */
 #define VITC_BIN_LOOP(TY, TA, OP)                                                \
-  do {                                                                           \
-    int idx_[VITC_MAX_RANK];                                                     \
-    ptrdiff_t n_ = 1, ia_ = 0, ib_ = 0, rows_ = 1, oa_ = 0, ob_ = 0, row_, i_;   \
-    int d_;                                                                      \
-    if (rank > 0) {                                                              \
-      n_ = dims[rank - 1];                                                       \
-      ia_ = sa[rank - 1];                                                        \
-      ib_ = sb[rank - 1];                                                        \
-    }                                                                            \
-    for (d_ = 0; d_ < rank - 1; d_++) {                                          \
-      rows_ *= dims[d_];                                                         \
-      idx_[d_] = 0;                                                              \
-    }                                                                            \
-    if (n_ <= 0 || rows_ <= 0) break;                                            \
-    for (row_ = 0; row_ < rows_; row_++) {                                       \
-      TY *yr_ = y + row_ * n_;                                                   \
-      const TA *ar_ = a + oa_, *br_ = b + ob_;                                   \
-      if (ia_ == 1 && ib_ == 1) {                                                \
-        for (i_ = 0; i_ < n_; i_++) yr_[i_] = OP(ar_[i_], br_[i_]);              \
-      } else if (ia_ == 0 && ib_ == 1) {                                         \
-        const TA a0_ = ar_[0];                                                   \
-        for (i_ = 0; i_ < n_; i_++) yr_[i_] = OP(a0_, br_[i_]);                  \
-      } else if (ia_ == 1 && ib_ == 0) {                                         \
-        const TA b0_ = br_[0];                                                   \
-        for (i_ = 0; i_ < n_; i_++) yr_[i_] = OP(ar_[i_], b0_);                  \
-      } else {                                                                   \
-        for (i_ = 0; i_ < n_; i_++) yr_[i_] = OP(ar_[i_ * ia_], br_[i_ * ib_]);  \
-      }                                                                          \
-      for (d_ = rank - 2; d_ >= 0; d_--) { /* odometer over the outer dims */   \
-        oa_ += sa[d_];                                                           \
-        ob_ += sb[d_];                                                           \
-        if (++idx_[d_] < dims[d_]) break;                                        \
-        oa_ -= (ptrdiff_t)sa[d_] * dims[d_];                                     \
-        ob_ -= (ptrdiff_t)sb[d_] * dims[d_];                                     \
-        idx_[d_] = 0;                                                            \
-      }                                                                          \
-    }                                                                            \
-  } while (0)
+  VITC_BCAST_WALK(rank, dims, sa, sb, vitc__bcast_none,                                      \
+    TY *yr_ = y + row_ * n_;                                                     \
+    const TA *ar_ = a + o0_, *br_ = b + o1_;                                     \
+    ptrdiff_t i_;                                                                \
+    if (i0_ == 1 && i1_ == 1) {                                                  \
+      for (i_ = 0; i_ < n_; i_++) yr_[i_] = OP(ar_[i_], br_[i_]);                \
+    } else if (i0_ == 0 && i1_ == 1) {                                           \
+      const TA a0_ = ar_[0];                                                     \
+      for (i_ = 0; i_ < n_; i_++) yr_[i_] = OP(a0_, br_[i_]);                    \
+    } else if (i0_ == 1 && i1_ == 0) {                                           \
+      const TA b0_ = br_[0];                                                     \
+      for (i_ = 0; i_ < n_; i_++) yr_[i_] = OP(ar_[i_], b0_);                    \
+    } else {                                                                     \
+      for (i_ = 0; i_ < n_; i_++) yr_[i_] = OP(ar_[i_ * i0_], br_[i_ * i1_]);    \
+    })
 
 #define VITC_BIN_PARAMS(TY, TA) \
   int rank, const int *dims, const TA *a, const int *sa, const TA *b, const int *sb, TY *y
@@ -220,12 +199,12 @@ VITC_KERNEL void vitc_bool_not_scalar(int n, const uint8_t *x, uint8_t *y) {
  * when that input is not broadcast. */
 #define VITC_WHERE_ROW(T)                                                           \
   do {                                                                              \
-    unsigned char *yr_ = (unsigned char *)yb + row * n * (ptrdiff_t)sizeof(T);      \
-    const unsigned char *ar_ = ab + oa * (ptrdiff_t)sizeof(T);                      \
-    const unsigned char *br_ = bb + ob * (ptrdiff_t)sizeof(T);                      \
-    const uint8_t *cr_ = cond + oc;                                                 \
-    if (ic == 1 && ia == 1 && ib == 1) {                                            \
-      for (i = 0; i < n; i++) {                                                     \
+    unsigned char *yr_ = (unsigned char *)yb + row_ * n_ * (ptrdiff_t)sizeof(T);    \
+    const unsigned char *ar_ = ab + o1_ * (ptrdiff_t)sizeof(T);                     \
+    const unsigned char *br_ = bb + o2_ * (ptrdiff_t)sizeof(T);                     \
+    const uint8_t *cr_ = cond + o0_;                                                \
+    if (i0_ == 1 && i1_ == 1 && i2_ == 1) {                                         \
+      for (i = 0; i < n_; i++) {                                                    \
         T va_, vb_;                                                                 \
         memcpy(&va_, ar_ + i * (ptrdiff_t)sizeof(T), sizeof(T));                    \
         memcpy(&vb_, br_ + i * (ptrdiff_t)sizeof(T), sizeof(T));                    \
@@ -233,58 +212,36 @@ VITC_KERNEL void vitc_bool_not_scalar(int n, const uint8_t *x, uint8_t *y) {
         memcpy(yr_ + i * (ptrdiff_t)sizeof(T), &va_, sizeof(T));                    \
       }                                                                             \
     } else {                                                                        \
-      for (i = 0; i < n; i++) {                                                     \
+      for (i = 0; i < n_; i++) {                                                    \
         T va_, vb_;                                                                 \
-        memcpy(&va_, ar_ + i * ia * (ptrdiff_t)sizeof(T), sizeof(T));               \
-        memcpy(&vb_, br_ + i * ib * (ptrdiff_t)sizeof(T), sizeof(T));               \
-        va_ = cr_[i * ic] ? va_ : vb_;                                              \
+        memcpy(&va_, ar_ + i * i1_ * (ptrdiff_t)sizeof(T), sizeof(T));              \
+        memcpy(&vb_, br_ + i * i2_ * (ptrdiff_t)sizeof(T), sizeof(T));              \
+        va_ = cr_[i * i0_] ? va_ : vb_;                                             \
         memcpy(yr_ + i * (ptrdiff_t)sizeof(T), &va_, sizeof(T));                    \
       }                                                                             \
     }                                                                               \
   } while (0)
 
+/* cond is operand 0 of the walk, a operand 1, b operand 2 */
 VITC_KERNEL void vitc_x_where_scalar(int elem, int rank, const int *dims, const uint8_t *cond, const int *sc,
                                      const void *a, const int *sa, const void *b, const int *sb, void *y) {
-  int idx[VITC_MAX_RANK], d;
-  ptrdiff_t n = 1, ic = 0, ia = 0, ib = 0, rows = 1, oc = 0, oa = 0, ob = 0, row, i;
   unsigned char *yb = (unsigned char *)y;
   const unsigned char *ab = (const unsigned char *)a, *bb = (const unsigned char *)b;
-  if (rank > 0) {
-    n = dims[rank - 1];
-    ic = sc[rank - 1];
-    ia = sa[rank - 1];
-    ib = sb[rank - 1];
-  }
-  for (d = 0; d < rank - 1; d++) {
-    rows *= dims[d];
-    idx[d] = 0;
-  }
-  if (n <= 0 || rows <= 0) return;
-  for (row = 0; row < rows; row++) {
+  ptrdiff_t i;
+  VITC_BCAST_WALK(rank, dims, sc, sa, sb,
     switch (elem) {
     case 1: VITC_WHERE_ROW(uint8_t); break;
     case 2: VITC_WHERE_ROW(uint16_t); break;
     case 4: VITC_WHERE_ROW(uint32_t); break;
     case 8: VITC_WHERE_ROW(uint64_t); break;
     default:
-      for (i = 0; i < n; i++) {
-        const unsigned char *src = cond[oc + i * ic] ? ab + (oa + i * ia) * (ptrdiff_t)elem
-                                                     : bb + (ob + i * ib) * (ptrdiff_t)elem;
-        memmove(yb + (row * n + i) * (ptrdiff_t)elem, src, (size_t)elem);
+      for (i = 0; i < n_; i++) {
+        const unsigned char *src = cond[o0_ + i * i0_] ? ab + (o1_ + i * i1_) * (ptrdiff_t)elem
+                                                       : bb + (o2_ + i * i2_) * (ptrdiff_t)elem;
+        memmove(yb + (row_ * n_ + i) * (ptrdiff_t)elem, src, (size_t)elem);
       }
       break;
-    }
-    for (d = rank - 2; d >= 0; d--) {
-      oc += sc[d];
-      oa += sa[d];
-      ob += sb[d];
-      if (++idx[d] < dims[d]) break;
-      oc -= (ptrdiff_t)sc[d] * dims[d];
-      oa -= (ptrdiff_t)sa[d] * dims[d];
-      ob -= (ptrdiff_t)sb[d] * dims[d];
-      idx[d] = 0;
-    }
-  }
+    });
 }
 #undef VITC_WHERE_ROW
 

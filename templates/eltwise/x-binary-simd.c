@@ -93,42 +93,25 @@ VITC_SIMD_INLINE vf32 VITC_FN(vitc__pow_half_v)(vf32 a, vf32 b) {
  * a walk of a alone (a through a volatile copy, as in x-binary-simd.h) */
 #define VITC__POW_ONE_B(OPV)                                                                       \
   do {                                                                                             \
-    int idx_[VITC_MAX_RANK];                                                                       \
-    ptrdiff_t n_ = 1, ia_ = 0, rows_ = 1, oa_ = 0, row_, i_;                                       \
-    int d_;                                                                                        \
     const vf32 vb_ = vf32_set1(b[0]);                                                              \
     const float *volatile av_ = a;                                                                 \
     const float *const a_ = av_;                                                                   \
-    if (rank > 0) {                                                                                \
-      n_ = dims[rank - 1];                                                                         \
-      ia_ = sa[rank - 1];                                                                          \
-    }                                                                                              \
-    for (d_ = 0; d_ < rank - 1; d_++) {                                                            \
-      rows_ *= dims[d_];                                                                           \
-      idx_[d_] = 0;                                                                                \
-    }                                                                                              \
-    for (row_ = 0; row_ < rows_; row_++) {                                                         \
+    VITC_BCAST_WALK(rank, dims, sa, vitc__bcast_none, vitc__bcast_none,                                                    \
       float *yr_ = y + row_ * n_;                                                                  \
-      const float *ar_ = a_ + oa_;                                                                 \
+      const float *ar_ = a_ + o0_;                                                                 \
       const int t_ = (int)(n_ % VITC_LANES);                                                       \
       const ptrdiff_t nv_ = n_ - t_;                                                               \
-      if (ia_ == 1) {                                                                              \
+      ptrdiff_t i_;                                                                                \
+      if (i0_ == 1) {                                                                              \
         for (i_ = 0; i_ < nv_; i_ += VITC_LANES) vf32_store(yr_ + i_, OPV(vf32_load(ar_ + i_), vb_)); \
         if (t_) vf32_store_tail(yr_ + nv_, OPV(vf32_load_tail(ar_ + nv_, t_), vb_), t_);           \
-      } else if (ia_ == 0) {                                                                       \
+      } else if (i0_ == 0) {                                                                       \
         const vf32 vy_ = OPV(vf32_set1(ar_[0]), vb_);                                              \
         for (i_ = 0; i_ < nv_; i_ += VITC_LANES) vf32_store(yr_ + i_, vy_);                        \
         if (t_) vf32_store_tail(yr_ + nv_, vy_, t_);                                               \
       } else { /* strides other than 0 and 1: no dense operand has them */                         \
-        for (i_ = 0; i_ < n_; i_++) vf32_store_tail(yr_ + i_, OPV(vf32_set1(ar_[i_ * ia_]), vb_), 1); \
-      }                                                                                            \
-      for (d_ = rank - 2; d_ >= 0; d_--) { /* odometer over the outer dims */                     \
-        oa_ += sa[d_];                                                                             \
-        if (++idx_[d_] < dims[d_]) break;                                                          \
-        oa_ -= (ptrdiff_t)sa[d_] * dims[d_];                                                       \
-        idx_[d_] = 0;                                                                              \
-      }                                                                                            \
-    }                                                                                              \
+        for (i_ = 0; i_ < n_; i_++) vf32_store_tail(yr_ + i_, OPV(vf32_set1(ar_[i_ * i0_]), vb_), 1); \
+      });                                                                                          \
   } while (0)
 
 VITC_KERNEL void VITC_FN(vitc_f32_pow)(int rank, const int *dims, const float *a, const int *sa, const float *b,
@@ -159,49 +142,23 @@ VITC_SIMD_INLINE vf32 VITC_FN(vitc__where_cond)(const uint8_t *c, ptrdiff_t ic, 
 }
 VITC_KERNEL void VITC_FN(vitc_x_where)(int elem, int rank, const int *dims, const uint8_t *cond, const int *sc,
                                        const void *a, const int *sa, const void *b, const int *sb, void *y) {
-  int idx[VITC_MAX_RANK] = {0}, d;
-  ptrdiff_t n = 1, ic = 0, ia = 0, ib = 0, rows = 1, oc = 0, oa = 0, ob = 0, row, i;
   const float *af = (const float *)a, *bf = (const float *)b;
-  if (elem != 4) {
+  if (elem != 4 || vitc__bcast_last(rank, sc, 0) > 1 || vitc__bcast_last(rank, sa, 0) > 1 ||
+      vitc__bcast_last(rank, sb, 0) > 1) { /* other sizes, or not a dense operand: the scalar kernel */
     vitc_x_where_scalar(elem, rank, dims, cond, sc, a, sa, b, sb, y);
     return;
   }
-  if (rank > 0) {
-    n = dims[rank - 1];
-    ic = sc[rank - 1];
-    ia = sa[rank - 1];
-    ib = sb[rank - 1];
-  }
-  for (d = 0; d < rank - 1; d++) {
-    rows *= dims[d];
-    idx[d] = 0;
-  }
-  if (n <= 0 || rows <= 0) return;
-  if (ic > 1 || ia > 1 || ib > 1) { /* not a dense operand: the scalar walk */
-    vitc_x_where_scalar(elem, rank, dims, cond, sc, a, sa, b, sb, y);
-    return;
-  }
-  for (row = 0; row < rows; row++) {
-    float *yr = (float *)y + row * n;
-    const float *ar = af + oa, *br = bf + ob;
-    const uint8_t *cr = cond + oc;
-    for (i = 0; i < n; i += VITC_LANES) {
-      const int k = n - i < VITC_LANES ? (int)(n - i) : VITC_LANES;
-      const vm32 pick = vm32_not(vf32_cmpeq(VITC_FN(vitc__where_cond)(cr + i * ic, ic, k), vf32_zero()));
-      const vf32 va = ia ? vf32_load_tail(ar + i, k) : vf32_set1(ar[0]);
-      const vf32 vb = ib ? vf32_load_tail(br + i, k) : vf32_set1(br[0]);
+  VITC_BCAST_WALK(rank, dims, sc, sa, sb, /* cond operand 0, a 1, b 2 */
+    float *yr = (float *)y + row_ * n_;
+    const float *ar = af + o1_, *br = bf + o2_;
+    const uint8_t *cr = cond + o0_;
+    ptrdiff_t i;
+    for (i = 0; i < n_; i += VITC_LANES) {
+      const int k = n_ - i < VITC_LANES ? (int)(n_ - i) : VITC_LANES;
+      const vm32 pick = vm32_not(vf32_cmpeq(VITC_FN(vitc__where_cond)(cr + i * i0_, i0_, k), vf32_zero()));
+      const vf32 va = i1_ ? vf32_load_tail(ar + i, k) : vf32_set1(ar[0]);
+      const vf32 vb = i2_ ? vf32_load_tail(br + i, k) : vf32_set1(br[0]);
       if (k == VITC_LANES) vf32_store(yr + i, vf32_select(pick, va, vb));
       else vf32_store_tail(yr + i, vf32_select(pick, va, vb), k);
-    }
-    for (d = rank - 2; d >= 0; d--) {
-      oc += sc[d];
-      oa += sa[d];
-      ob += sb[d];
-      if (++idx[d] < dims[d]) break;
-      oc -= (ptrdiff_t)sc[d] * dims[d];
-      oa -= (ptrdiff_t)sa[d] * dims[d];
-      ob -= (ptrdiff_t)sb[d] * dims[d];
-      idx[d] = 0;
-    }
-  }
+    });
 }

@@ -3,7 +3,8 @@
  * PRelu (templates/eltwise/f32-prelu-simd.c). A macro, so one definition serves
  * every shim a translation unit binds (tests bind several).
  *
- * The walk reads a and b through volatile copies of the pointers. A bundle that
+ * The walk (its odometer: templates/eltwise/x-broadcast.h, included by every
+ * user's scalar template) reads a and b through volatile copies of the pointers. A bundle that
  * calls a kernel twice with the same one-float constant (Add(x, c) twice, Pow(x, 2)
  * twice) lets gcc clone the kernel for that constant, and it then warns
  * (-Warray-bounds) about the vector loads of the contiguous branch, which that
@@ -12,58 +13,38 @@
 #ifndef VITC_X_BINARY_SIMD_H
 #define VITC_X_BINARY_SIMD_H
 
-/* One kernel body: OPV(va, vb) on vectors, OPS(a, b) on floats. */
+/* One kernel body: OPV(va, vb) on vectors, OPS(a, b) on floats; the walk is
+ * VITC_BCAST_WALK (templates/eltwise/x-broadcast.h), operand 0 a, operand 1 b. */
 #define VITC__BIN_SIMD(OPV, OPS)                                                                  \
   do {                                                                                            \
-    /* a and b through volatile copies (VITC_BIN_LAUNDER below) */                                \
+    /* a and b through volatile copies (see above) */                                             \
     const float *volatile av_ = a, *volatile bv_ = b;                                             \
     const float *const a_ = av_, *const b_ = bv_;                                                 \
-    int idx_[VITC_MAX_RANK];                                                                      \
-    ptrdiff_t n_ = 1, ia_ = 0, ib_ = 0, rows_ = 1, oa_ = 0, ob_ = 0, row_, i_;                    \
-    int d_;                                                                                       \
-    if (rank > 0) {                                                                               \
-      n_ = dims[rank - 1];                                                                        \
-      ia_ = sa[rank - 1];                                                                         \
-      ib_ = sb[rank - 1];                                                                         \
-    }                                                                                             \
-    for (d_ = 0; d_ < rank - 1; d_++) {                                                           \
-      rows_ *= dims[d_];                                                                          \
-      idx_[d_] = 0;                                                                               \
-    }                                                                                             \
-    if (n_ <= 0 || rows_ <= 0) break;                                                             \
-    for (row_ = 0; row_ < rows_; row_++) {                                                        \
+    VITC_BCAST_WALK(rank, dims, sa, sb, vitc__bcast_none,                                                     \
       float *yr_ = y + row_ * n_;                                                                 \
-      const float *ar_ = a_ + oa_, *br_ = b_ + ob_;                                               \
+      const float *ar_ = a_ + o0_, *br_ = b_ + o1_;                                               \
       const int t_ = (int)(n_ % VITC_LANES);                                                      \
       const ptrdiff_t nv_ = n_ - t_;                                                              \
-      if (ia_ == 1 && ib_ == 1) {                                                                 \
+      ptrdiff_t i_;                                                                               \
+      if (i0_ == 1 && i1_ == 1) {                                                                 \
         for (i_ = 0; i_ < nv_; i_ += VITC_LANES)                                                  \
           vf32_store(yr_ + i_, OPV(vf32_load(ar_ + i_), vf32_load(br_ + i_)));                    \
         if (t_) vf32_store_tail(yr_ + nv_, OPV(vf32_load_tail(ar_ + nv_, t_), vf32_load_tail(br_ + nv_, t_)), t_); \
-      } else if (ia_ == 0 && ib_ == 1) {                                                          \
+      } else if (i0_ == 0 && i1_ == 1) {                                                          \
         const vf32 va_ = vf32_set1(ar_[0]);                                                       \
         for (i_ = 0; i_ < nv_; i_ += VITC_LANES) vf32_store(yr_ + i_, OPV(va_, vf32_load(br_ + i_))); \
         if (t_) vf32_store_tail(yr_ + nv_, OPV(va_, vf32_load_tail(br_ + nv_, t_)), t_);           \
-      } else if (ia_ == 1 && ib_ == 0) {                                                          \
+      } else if (i0_ == 1 && i1_ == 0) {                                                          \
         const vf32 vb_ = vf32_set1(br_[0]);                                                       \
         for (i_ = 0; i_ < nv_; i_ += VITC_LANES) vf32_store(yr_ + i_, OPV(vf32_load(ar_ + i_), vb_)); \
         if (t_) vf32_store_tail(yr_ + nv_, OPV(vf32_load_tail(ar_ + nv_, t_), vb_), t_);           \
-      } else if (ia_ == 0 && ib_ == 0) {                                                          \
+      } else if (i0_ == 0 && i1_ == 0) {                                                          \
         const vf32 vy_ = OPV(vf32_set1(ar_[0]), vf32_set1(br_[0]));                               \
         for (i_ = 0; i_ < nv_; i_ += VITC_LANES) vf32_store(yr_ + i_, vy_);                       \
         if (t_) vf32_store_tail(yr_ + nv_, vy_, t_);                                              \
       } else { /* strides other than 0 and 1: no dense operand has them */                        \
-        for (i_ = 0; i_ < n_; i_++) yr_[i_] = OPS(ar_[i_ * ia_], br_[i_ * ib_]);                  \
-      }                                                                                           \
-      for (d_ = rank - 2; d_ >= 0; d_--) { /* odometer over the outer dims */                    \
-        oa_ += sa[d_];                                                                            \
-        ob_ += sb[d_];                                                                            \
-        if (++idx_[d_] < dims[d_]) break;                                                         \
-        oa_ -= (ptrdiff_t)sa[d_] * dims[d_];                                                      \
-        ob_ -= (ptrdiff_t)sb[d_] * dims[d_];                                                      \
-        idx_[d_] = 0;                                                                             \
-      }                                                                                           \
-    }                                                                                             \
+        for (i_ = 0; i_ < n_; i_++) yr_[i_] = OPS(ar_[i_ * i0_], br_[i_ * i1_]);                  \
+      });                                                                                         \
   } while (0)
 
 #endif /* VITC_X_BINARY_SIMD_H */
