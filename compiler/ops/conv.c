@@ -51,9 +51,8 @@
  * bound also keeps (k-1)*d and friends far from int64 overflow. */
 #define WINDOW_MAX INT32_MAX
 
-/* Read an INTS attribute of exactly `count` values in [min, WINDOW_MAX], or fill
- * `dflt` when absent. */
-static int ints_attr(Graph *g, Node *n, const char *name, int count, int64_t dflt, int64_t min, int64_t *out) {
+/* ops/window.h: an INTS attribute of `count` values in [min, WINDOW_MAX], or `dflt`. */
+int window_ints(Graph *g, Node *n, const char *name, int count, int64_t dflt, int64_t min, int64_t *out) {
   const int64_t *v;
   int c = attr_ints(n, name, &v);
   if (c < 0) {
@@ -82,10 +81,10 @@ int window_geometry(Graph *g, Node *n, const Shape *x, const int64_t *kernel, bo
     if (kernel[i] < 1 || kernel[i] > WINDOW_MAX)
       return node_err(g, n, "kernel size %" PRId64 " is outside [1, %d]", kernel[i], WINDOW_MAX);
   }
-  if (ints_attr(g, n, "strides", nsp, 1, 1, w->s)) return -1;
-  if (ints_attr(g, n, "dilations", nsp, 1, 1, w->d)) return -1;
+  if (window_ints(g, n, "strides", nsp, 1, 1, w->s)) return -1;
+  if (window_ints(g, n, "dilations", nsp, 1, 1, w->d)) return -1;
   int64_t pads[2 * IR_MAX_RANK];
-  if (ints_attr(g, n, "pads", 2 * nsp, 0, 0, pads)) return -1;
+  if (window_ints(g, n, "pads", 2 * nsp, 0, 0, pads)) return -1;
   const char *auto_pad = attr_str(n, "auto_pad", "NOTSET");
   bool same_upper = strcmp(auto_pad, "SAME_UPPER") == 0, same_lower = strcmp(auto_pad, "SAME_LOWER") == 0;
   bool valid = strcmp(auto_pad, "VALID") == 0;
@@ -136,6 +135,19 @@ typedef struct ConvDims {
   int64_t N, C, M, group;
   Shape out;
 } ConvDims;
+
+/* The geometry every conv kernel takes first, as C arguments: "N, C_in, H, W,
+ * C_out, OH, OW, KH, KW, stride_h, stride_w, dil_h, dil_w, pad_t, pad_l" (the
+ * signature of templates/conv/f32-conv2d-scalar.c); C_out is text, a number or,
+ * split by rows (--threads), the task's count. */
+static const char *conv_geometry_args(char *buf, size_t size, const ConvDims *cd, const char *cout) {
+  const Window2D *c = &cd->c;
+  snprintf(buf, size,
+           "%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
+           ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64,
+           cd->N, cd->C, c->H, c->W, cout, c->OH, c->OW, c->KH, c->KW, c->sh, c->sw, c->dh, c->dw, c->pt, c->pl);
+  return buf;
+}
 
 static int conv_dims(Graph *g, Node *n, ConvDims *cd) {
   Tensor *x = node_in(g, n, 0), *wt = node_in(g, n, 1), *b = node_in(g, n, 2);
@@ -285,18 +297,15 @@ static int emit_conv_epi(Emitter *e, Graph *g, Node *n, const Epilogue *ep) {
   const Window2D c = cd.c;
   const Target *t = emit_target(e);
   const int64_t ohw = c.OH * c.OW;
-  char epi[2048], what[512];
+  char epi[2048], what[512], geom[512], cout_m[32];
+  snprintf(cout_m, sizeof cout_m, "%" PRId64, cd.M);
   if (epi_any(ep))
     emit_line(e, "/* Y (%" PRId64 ",%" PRId64 ",%" PRId64 "x%" PRId64 ") = conv(X)%s%s */", cd.N, cd.M, c.OH, c.OW,
               node_in(g, n, 2) ? " + bias" : "", epi_describe(ep, what, sizeof what));
   if (conv_dw_simd(t, &cd)) {
     emit_use_kernel(e, "conv/f32-conv2d");
-    emit_line(e,
-              "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
-              ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
-              ", %s, %s, %s, %s, %s, %s);",
-              emit_kfn(e, "vitc_f32_conv2d_depthwise"), cd.N, cd.C, c.H, c.W, cd.M, c.OH, c.OW, c.KH, c.KW, c.sh, c.sw,
-              c.dh, c.dw, c.pt, c.pl, emit_ref(e, n->in[0]), emit_ref(e, n->in[1]),
+    emit_line(e, "%s(%s, %s, %s, %s, %s, %s, %s);", emit_kfn(e, "vitc_f32_conv2d_depthwise"),
+              conv_geometry_args(geom, sizeof geom, &cd, cout_m), emit_ref(e, n->in[0]), emit_ref(e, n->in[1]),
               node_in(g, n, 2) ? emit_ref(e, n->in[2]) : "NULL", emit_ref(e, n->out[0]),
               epi_literal(e, ep, n, NULL, NULL, ohw, epi, sizeof epi), emit_scratch(e));
     return 0;
@@ -306,12 +315,8 @@ static int emit_conv_epi(Emitter *e, Graph *g, Node *n, const Epilogue *ep) {
     emit_line(e, "/* Y (%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ") = direct conv, %" PRId64 "x%" PRId64
                  " taps over %" PRId64 " channels + bias */",
               cd.N, cd.M, c.OH, c.OW, c.KH, c.KW, cd.C);
-    emit_line(e,
-              "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
-              ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
-              ", %s, %s, %s, %s, %s);",
-              emit_kfn(e, "vitc_f32_conv2d_direct"), cd.N, cd.C, c.H, c.W, cd.M, c.OH, c.OW, c.KH, c.KW, c.sh, c.sw,
-              c.dh, c.dw, c.pt, c.pl, emit_ref(e, n->in[0]), emit_ref(e, n->in[1]),
+    emit_line(e, "%s(%s, %s, %s, %s, %s, %s);", emit_kfn(e, "vitc_f32_conv2d_direct"),
+              conv_geometry_args(geom, sizeof geom, &cd, cout_m), emit_ref(e, n->in[0]), emit_ref(e, n->in[1]),
               node_in(g, n, 2) ? emit_ref(e, n->in[2]) : "NULL", emit_ref(e, n->out[0]),
               t->shim ? emit_scratch(e) : "NULL");
     if (epi_any(ep)) {
@@ -336,25 +341,18 @@ static int emit_conv_epi(Emitter *e, Graph *g, Node *n, const Epilogue *ep) {
     snprintf(stem, sizeof stem, "gemm/f32-gemm-%dx%d", t->gemm_mr, t->gemm_nr);
     snprintf(fn, sizeof fn, "vitc_f32_conv2d_%dx%d", t->gemm_mr, t->gemm_nr);
     emit_use_kernel(e, stem);
-    emit_line(e,
-              "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %" PRId64 ", %" PRId64
-              ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
-              ", %s, %s, %s, %s, %s, %d, 0, %s);",
-              emit_kfn(e, fn), cd.N, cd.C, c.H, c.W, cout_s, c.OH, c.OW, c.KH, c.KW, c.sh,
-              c.sw, c.dh, c.dw, c.pt, c.pl, cd.group, X, Wt, bias, Y, epi_literal(e, ep, n, NULL, &r, ohw, epi, sizeof epi),
-              conv_kc(cd.C / cd.group * c.KH * c.KW), emit_scratch(e));
+    emit_line(e, "%s(%s, %" PRId64 ", %s, %s, %s, %s, %s, %d, 0, %s);", emit_kfn(e, fn),
+              conv_geometry_args(geom, sizeof geom, &cd, cout_s), cd.group, X, Wt, bias, Y,
+              epi_literal(e, ep, n, NULL, &r, ohw, epi, sizeof epi), conv_kc(cd.C / cd.group * c.KH * c.KW),
+              emit_scratch(e));
     emit_rows_end(e, &r);
     return 0;
   }
   emit_use_kernel(e, "gemm/f32-gemm");
   emit_use_kernel(e, "conv/f32-conv2d");
   bool needs_scratch = cd.group != cd.C && !conv_pointwise(&c);
-  emit_line(e,
-            "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %" PRId64 ", %" PRId64
-            ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
-            ", %s, %s, %s, %s, %s);",
-            emit_kfn(e, "vitc_f32_conv2d"), cd.N, cd.C, c.H, c.W, cout_s, c.OH, c.OW,
-            c.KH, c.KW, c.sh, c.sw, c.dh, c.dw, c.pt, c.pl, cd.group, X, Wt, bias, Y,
+  emit_line(e, "%s(%s, %" PRId64 ", %s, %s, %s, %s, %s);", emit_kfn(e, "vitc_f32_conv2d"),
+            conv_geometry_args(geom, sizeof geom, &cd, cout_s), cd.group, X, Wt, bias, Y,
             needs_scratch ? emit_scratch(e) : "NULL");
   if (epi_any(ep)) /* the reference conv, then the epilogue over its (images x channels) rows of OH*OW */
     emit_line(e, "%s(%" PRId64 " * %s, %" PRId64 ", %s, %" PRId64 ", %s, 0);", emit_kfn(e, "vitc_f32_gemm_epilogue"),

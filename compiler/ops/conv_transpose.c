@@ -22,22 +22,13 @@
 
 #include "emit/emit.h"
 #include "ops/op.h"
+#include "ops/window.h"
 
 typedef struct DeconvDims {
   int64_t N, G, Cig, Cog;
   int64_t H, W, OH, OW, KH, KW, sh, sw, dh, dw, pt, pl;
   Shape out;
 } DeconvDims;
-
-static int ints_or(Graph *g, Node *n, const char *name, int count, int64_t dflt, int64_t *out) {
-  const int64_t *v;
-  int c = attr_ints(n, name, &v);
-  if (c >= 0 && c != count) return node_err(g, n, "attribute %s has %d values, expected %d", name, c, count);
-  for (int i = 0; i < count; i++) out[i] = c < 0 ? dflt : v[i];
-  for (int i = 0; i < count; i++)
-    if (out[i] < 0 || out[i] > INT32_MAX) return node_err(g, n, "attribute %s[%d] = %" PRId64 " is out of range", name, i, out[i]);
-  return 0;
-}
 
 static int deconv_dims(Graph *g, Node *n, DeconvDims *d) {
   Tensor *x = node_in(g, n, 0), *w = node_in(g, n, 1), *b = node_in(g, n, 2);
@@ -61,8 +52,8 @@ static int deconv_dims(Graph *g, Node *n, DeconvDims *d) {
   int nks = attr_ints(n, "kernel_shape", &ks);
   for (int i = 0; i < nks && i < nsp; i++)
     if (ks[i] != k[i]) return node_err(g, n, "kernel_shape does not match W");
-  if (ints_or(g, n, "strides", nsp, 1, s) || ints_or(g, n, "dilations", nsp, 1, dil) ||
-      ints_or(g, n, "output_padding", nsp, 0, op) || ints_or(g, n, "pads", 2 * nsp, 0, pads))
+  if (window_ints(g, n, "strides", nsp, 1, 0, s) || window_ints(g, n, "dilations", nsp, 1, 0, dil) ||
+      window_ints(g, n, "output_padding", nsp, 0, 0, op) || window_ints(g, n, "pads", 2 * nsp, 0, 0, pads))
     return -1;
   for (int i = 0; i < nsp; i++)
     if (s[i] < 1 || dil[i] < 1) return node_err(g, n, "strides and dilations must be positive");

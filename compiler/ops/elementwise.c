@@ -315,6 +315,15 @@ const OpImpl op_impl_Sqrt = UNARY_IMPL;
 const OpImpl op_impl_Tanh = UNARY_IMPL;
 #undef UNARY_IMPL
 
+/* The call of a kernel of signature (int n, const X *x, Y *y) over input 0's
+ * elements into output 0, from template `family`: Not, IsNaN, Relu. */
+static int emit_elementwise_call(Emitter *e, Graph *g, Node *n, const char *family, const char *kernel) {
+  emit_use_kernel(e, family);
+  emit_line(e, "%s(%" PRId64 ", %s, %s);", emit_kfn(e, kernel), shape_numel(&node_in(g, n, 0)->shape),
+            emit_ref(e, n->in[0]), emit_ref(e, n->out[0]));
+  return 0;
+}
+
 /* ---- Not: bool -> bool ---- */
 
 static int infer_not(Graph *g, Node *n) {
@@ -333,12 +342,7 @@ static int eval_not(Graph *g, Node *n) {
   return 0;
 }
 
-static int emit_not(Emitter *e, Graph *g, Node *n) {
-  emit_use_kernel(e, "eltwise/x-binary");
-  emit_line(e, "%s(%" PRId64 ", %s, %s);", emit_kfn(e, "vitc_bool_not"), shape_numel(&node_in(g, n, 0)->shape),
-            emit_ref(e, n->in[0]), emit_ref(e, n->out[0]));
-  return 0;
-}
+static int emit_not(Emitter *e, Graph *g, Node *n) { return emit_elementwise_call(e, g, n, "eltwise/x-binary", "vitc_bool_not"); }
 
 const OpImpl op_impl_Not = {.infer = infer_not, .eval = eval_not, .emit = emit_not};
 
@@ -353,14 +357,11 @@ static int infer_classify(Graph *g, Node *n) {
 
 static int emit_classify(Emitter *e, Graph *g, Node *n) {
   int64_t numel = shape_numel(&node_in(g, n, 0)->shape);
+  if (n->op == OP_IsNaN) return emit_elementwise_call(e, g, n, "eltwise/f32-classify", "vitc_f32_isnan");
   emit_use_kernel(e, "eltwise/f32-classify");
-  if (n->op == OP_IsNaN)
-    emit_line(e, "%s(%" PRId64 ", %s, %s);", emit_kfn(e, "vitc_f32_isnan"), numel, emit_ref(e, n->in[0]),
-              emit_ref(e, n->out[0]));
-  else
-    emit_line(e, "%s(%" PRId64 ", %d, %d, %s, %s);", emit_kfn(e, "vitc_f32_isinf"), numel,
-              attr_int(n, "detect_positive", 1) != 0, attr_int(n, "detect_negative", 1) != 0, emit_ref(e, n->in[0]),
-              emit_ref(e, n->out[0]));
+  emit_line(e, "%s(%" PRId64 ", %d, %d, %s, %s);", emit_kfn(e, "vitc_f32_isinf"), numel,
+            attr_int(n, "detect_positive", 1) != 0, attr_int(n, "detect_negative", 1) != 0, emit_ref(e, n->in[0]),
+            emit_ref(e, n->out[0]));
   return 0;
 }
 
@@ -440,10 +441,7 @@ static int eval_relu(Graph *g, Node *n) {
 }
 
 static int emit_relu(Emitter *e, Graph *g, Node *n) {
-  emit_use_kernel(e, "eltwise/f32-unary");
-  emit_line(e, "%s(%" PRId64 ", %s, %s);", emit_kfn(e, "vitc_f32_relu"), shape_numel(&node_in(g, n, 0)->shape),
-            emit_ref(e, n->in[0]), emit_ref(e, n->out[0]));
-  return 0;
+  return emit_elementwise_call(e, g, n, "eltwise/f32-unary", "vitc_f32_relu");
 }
 
 const OpImpl op_impl_Relu = {.infer = infer_same_float, .eval = eval_relu, .emit = emit_relu};

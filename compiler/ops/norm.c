@@ -248,50 +248,58 @@ static int batchnorm_affine(Graph *g, Node *n, float *s, float *t) {
   return 0;
 }
 
-/* X (N, C, inner) as the kernel sees it. */
-static void batchnorm_view(const Shape *x, int64_t *N, int64_t *C, int64_t *inner) {
-  *N = x->d[0];
-  *C = x->d[1];
-  *inner = 1;
-  for (int i = 2; i < x->rank; i++) *inner *= x->d[i];
+/* BatchNormalization as y = x*s[c] + t[c] over X viewed as (N, C, inner), the
+ * kernel's view: what eval and emit both start from. */
+typedef struct BatchNormAffine {
+  int64_t N, C, inner;
+  float *s, *t; /* C floats each, freed by batchnorm_free */
+} BatchNormAffine;
+
+static int batchnorm_prepare(Graph *g, Node *n, BatchNormAffine *bn) {
+  const Shape *x = &node_in(g, n, 0)->shape;
+  bn->N = x->d[0];
+  bn->C = x->d[1];
+  bn->inner = 1;
+  for (int i = 2; i < x->rank; i++) bn->inner *= x->d[i];
+  bn->s = xmalloc((size_t)(bn->C ? bn->C : 1) * sizeof(float));
+  bn->t = xmalloc((size_t)(bn->C ? bn->C : 1) * sizeof(float));
+  return batchnorm_affine(g, n, bn->s, bn->t);
+}
+
+static void batchnorm_free(BatchNormAffine *bn) {
+  free(bn->s);
+  free(bn->t);
 }
 
 static int eval_batchnorm(Graph *g, Node *n) {
-  Tensor *x = node_in(g, n, 0);
-  int64_t N, C, inner;
-  batchnorm_view(&x->shape, &N, &C, &inner);
-  float *s = xmalloc((size_t)(C ? C : 1) * sizeof(float)), *t = xmalloc((size_t)(C ? C : 1) * sizeof(float));
-  int rc = batchnorm_affine(g, n, s, t);
+  BatchNormAffine bn;
+  int rc = batchnorm_prepare(g, n, &bn);
   if (!rc) {
-    const float *xv = x->data;
+    const float *xv = node_in(g, n, 0)->data;
     float *y = alloc_output_data(g, n, 0);
-    for (int64_t i = 0; i < N * C * inner; i++) y[i] = xv[i] * s[i / inner % C] + t[i / inner % C];
+    for (int64_t i = 0; i < bn.N * bn.C * bn.inner; i++)
+      y[i] = xv[i] * bn.s[i / bn.inner % bn.C] + bn.t[i / bn.inner % bn.C];
   }
-  free(s);
-  free(t);
+  batchnorm_free(&bn);
   return rc;
 }
 
 static int emit_batchnorm(Emitter *e, Graph *g, Node *n) {
   if (reject_used_outputs(g, n, 1, "running/saved statistics only exist in training")) return -1;
-  Tensor *x = node_in(g, n, 0);
-  int64_t N, C, inner;
-  batchnorm_view(&x->shape, &N, &C, &inner);
-  float *s = xmalloc((size_t)(C ? C : 1) * sizeof(float)), *t = xmalloc((size_t)(C ? C : 1) * sizeof(float));
-  int rc = batchnorm_affine(g, n, s, t);
+  BatchNormAffine bn;
+  int rc = batchnorm_prepare(g, n, &bn);
   if (!rc) {
     char hint[256];
     snprintf(hint, sizeof hint, "%s_bn_scale", n->name);
-    const char *sc = emit_const(e, hint, DT_FLOAT, C, s);
+    const char *sc = emit_const(e, hint, DT_FLOAT, bn.C, bn.s);
     snprintf(hint, sizeof hint, "%s_bn_shift", n->name);
-    const char *sh = emit_const(e, hint, DT_FLOAT, C, t);
+    const char *sh = emit_const(e, hint, DT_FLOAT, bn.C, bn.t);
     leave_unwritten(e, n, 1);
     emit_use_kernel(e, "norm/f32-layernorm");
     emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %s, %s, %s);", emit_kfn(e, "vitc_f32_channel_affine"),
-              N, C, inner, emit_ref(e, n->in[0]), sc, sh, emit_ref(e, n->out[0]));
+              bn.N, bn.C, bn.inner, emit_ref(e, n->in[0]), sc, sh, emit_ref(e, n->out[0]));
   }
-  free(s);
-  free(t);
+  batchnorm_free(&bn);
   return rc;
 }
 

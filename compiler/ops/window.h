@@ -1,5 +1,5 @@
 /* ops/window.h: sliding-window geometry shared by Conv (ops/conv.c, where it is
- * defined) and the pools (ops/pool.c).
+ * defined), the pools (ops/pool.c) and ConvTranspose (ops/conv_transpose.c).
  *
  * window_geometry() turns ONNX's kernel size, strides, dilations, pads, auto_pad
  * and ceil_mode into per-spatial-axis output sizes and explicit begin/end pads;
@@ -31,5 +31,11 @@ typedef struct Window2D {
 } Window2D;
 
 int window_as_2d(Graph *g, Node *n, const Window *w, Window2D *c);
+
+/* Reads an INTS attribute of exactly `count` values in [min, INT32_MAX] (what
+ * the kernels' int arguments hold), or fills `dflt` when it is absent; error
+ * naming the node otherwise. Conv's and the pools' strides, dilations and pads,
+ * ConvTranspose's too. */
+int window_ints(Graph *g, Node *n, const char *name, int count, int64_t dflt, int64_t min, int64_t *out);
 
 #endif

@@ -261,27 +261,12 @@ static bool projection(Graph *g, int F, Proj *p) {
     if (n->in[0] != F || attr_int(n, "transA", 0) || attr_float(n, "alpha", 1.0f) != 1.0f) return false;
     int b = n->in[1], c = n->n_in > 2 ? n->in[2] : -1;
     if (!pm_is_f32(g, b) || !g->t[b].data || g->t[b].shape.rank != 2) return false;
-    bool tb = attr_int(n, "transB", 0) != 0;
-    int64_t K = g->t[b].shape.d[tb ? 1 : 0], N = g->t[b].shape.d[tb ? 0 : 1];
+    const int64_t N = g->t[b].shape.d[attr_int(n, "transB", 0) ? 0 : 1];
     if (c >= 0 && (attr_float(n, "beta", 1.0f) != 1.0f || !bias_row(g, c, N))) return false;
-    if (tb && tensor_uses(g, b) != 1) return false; /* would duplicate the weights */
+    p->w = pm_gemm_weights(g, n); /* B as [K, N]; -1 where transposing would duplicate the weights */
+    if (p->w < 0) return false;
     p->bias = c;
     p->out = n->out[0];
-    if (tb) {
-      const float *src = g->t[b].data;
-      float *w = xmalloc((size_t)(K * N) * sizeof(float) + 1);
-      for (int64_t k = 0; k < K; k++)
-        for (int64_t j = 0; j < N; j++) w[k * N + j] = src[j * K + k];
-      Shape s = {2, {K, N}};
-      char *name = xmalloc(strlen(g->t[b].name) + 8);
-      strcpy(name, g->t[b].name);
-      strcat(name, "_kn");
-      p->w = pm_add_const_f32(g, name, &s, w);
-      free(name);
-      free(w);
-    } else {
-      p->w = b;
-    }
     return true;
   }
   if (n->op != OP_MatMul || n->in[0] != F) return false;
