@@ -3383,39 +3383,26 @@ enum {
 };
 
 /* gather: x (outer, axis_n, inner) with idx (n_idx,) -> y (outer, n_idx, inner):
- * y[o, k, :] = x[o, idx[k], :]. int64 indices. */
-VITC_KERNEL void vitc_x_gather_i64_scalar(int elem, int outer, int axis_n, int inner, int n_idx, const void *x,
-                                          const int64_t *idx, void *y) {
-  const size_t block = (size_t)inner * (size_t)elem;
-  unsigned char *dst = (unsigned char *)y;
-  const unsigned char *xb = (const unsigned char *)x;
-  for (int o = 0; o < outer; o++) {
-    const unsigned char *src = xb + (size_t)o * (size_t)axis_n * block;
-    for (int k = 0; k < n_idx; k++, dst += block) {
-      int64_t j = idx[k];
-      if (j < 0) j += axis_n;
-      if (j < 0 || j >= axis_n) memset(dst, 0, block);
-      else memcpy(dst, src + (size_t)j * block, block);
-    }
+ * y[o, k, :] = x[o, idx[k], :]. One body for int64 and int32 indices (TI). */
+#define VITC__GATHER(NAME, TI)                                                                             \
+  VITC_KERNEL void NAME(int elem, int outer, int axis_n, int inner, int n_idx, const void *x, const TI *idx, \
+                        void *y) {                                                                         \
+    const size_t block = (size_t)inner * (size_t)elem;                                                     \
+    unsigned char *dst = (unsigned char *)y;                                                               \
+    const unsigned char *xb = (const unsigned char *)x;                                                    \
+    for (int o = 0; o < outer; o++) {                                                                      \
+      const unsigned char *src = xb + (size_t)o * (size_t)axis_n * block;                                  \
+      for (int k = 0; k < n_idx; k++, dst += block) {                                                      \
+        int64_t j = idx[k];                                                                                \
+        if (j < 0) j += axis_n;                                                                            \
+        if (j < 0 || j >= axis_n) memset(dst, 0, block);                                                   \
+        else memcpy(dst, src + (size_t)j * block, block);                                                  \
+      }                                                                                                    \
+    }                                                                                                      \
   }
-}
-
-/* gather with int32 indices; otherwise identical to vitc_x_gather_i64_scalar */
-VITC_KERNEL void vitc_x_gather_i32_scalar(int elem, int outer, int axis_n, int inner, int n_idx, const void *x,
-                                          const int32_t *idx, void *y) {
-  const size_t block = (size_t)inner * (size_t)elem;
-  unsigned char *dst = (unsigned char *)y;
-  const unsigned char *xb = (const unsigned char *)x;
-  for (int o = 0; o < outer; o++) {
-    const unsigned char *src = xb + (size_t)o * (size_t)axis_n * block;
-    for (int k = 0; k < n_idx; k++, dst += block) {
-      int64_t j = idx[k];
-      if (j < 0) j += axis_n;
-      if (j < 0 || j >= axis_n) memset(dst, 0, block);
-      else memcpy(dst, src + (size_t)j * block, block);
-    }
-  }
-}
+VITC__GATHER(vitc_x_gather_i64_scalar, int64_t)
+VITC__GATHER(vitc_x_gather_i32_scalar, int32_t)
+#undef VITC__GATHER
 
 /* The element walk shared by GatherElements and ScatterElements. Declares
  * e_ (flat position in idx / y-or-upd, dense over idx_dims) and base_ (offset in

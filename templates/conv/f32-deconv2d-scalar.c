@@ -61,6 +61,22 @@ VITC_KERNEL void vitc__f32_deconv_col2im_scalar(int Cog, int H, int W, int OH, i
     }
 }
 
+/* The body of vitc_f32_deconv2d_<isa>: per image and group, cols = W_g^T @ X_g
+ * by GEMM(M, P, K, Wt, ldw, X, cols), then Y_g = bias + col2im(cols) by COL2IM
+ * (the kernels above, or the shim-based ones of f32-deconv2d-simd.c). */
+#define VITC__DECONV2D_BODY(GEMM, COL2IM)                                                                  \
+    do {                                                                                                   \
+        int n_, g_;                                                                                        \
+        const int M_ = Cog * KH * KW;                                                                      \
+        for (n_ = 0; n_ < N; n_++)                                                                         \
+            for (g_ = 0; g_ < G; g_++) {                                                                   \
+                GEMM(M_, H * W, Cig, Wt + (ptrdiff_t)g_ * Cig * M_, M_, X + ((ptrdiff_t)n_ * G + g_) * Cig * H * W, \
+                     cols);                                                                                \
+                COL2IM(Cog, H, W, OH, OW, KH, KW, sh, sw, dh, dw, pt, pl, bias ? bias + g_ * Cog : NULL, cols, \
+                       Y + ((ptrdiff_t)n_ * G + g_) * Cog * OH * OW);                                      \
+            }                                                                                              \
+    } while (0)
+
 /* Y (N, G*Cog, OH, OW) = ConvTranspose(X (N, G*Cig, H, W), Wt (G*Cig, Cog, KH, KW)) + bias. */
 VITC_KERNEL void vitc_f32_deconv2d_scalar(int N, int G, int Cig, int Cog, int H, int W, int OH, int OW, int KH,
                                           int KW, int sh, int sw, int dh, int dw, int pt, int pl,
@@ -68,16 +84,7 @@ VITC_KERNEL void vitc_f32_deconv2d_scalar(int N, int G, int Cig, int Cog, int H,
                                           const float *VITC_RESTRICT bias, float *VITC_RESTRICT Y,
                                           float *VITC_RESTRICT cols)
 {
-    int n, g;
-    const int M = Cog * KH * KW;
-    for (n = 0; n < N; n++)
-        for (g = 0; g < G; g++) {
-            const float *x = X + ((ptrdiff_t)n * G + g) * Cig * H * W;
-            vitc__f32_deconv_gemm_scalar(M, H * W, Cig, Wt + (ptrdiff_t)g * Cig * M, M, x, cols);
-            vitc__f32_deconv_col2im_scalar(Cog, H, W, OH, OW, KH, KW, sh, sw, dh, dw, pt, pl,
-                                           bias ? bias + g * Cog : NULL, cols,
-                                           Y + ((ptrdiff_t)n * G + g) * Cog * OH * OW);
-        }
+    VITC__DECONV2D_BODY(vitc__f32_deconv_gemm_scalar, vitc__f32_deconv_col2im_scalar);
 }
 
 #endif

@@ -27,24 +27,18 @@ VITC_SIMD_INLINE void VITC_FN(vitc__deconv_tile)(int K, const float *VITC_RESTRI
         const float *w = Wt + (ptrdiff_t)k * ldw + m;
         const vf32 x0 = n0 == VITC_LANES ? vf32_load(x) : vf32_load_tail(x, n0);
         const vf32 x1 = n1 == VITC_LANES ? vf32_load(x + VITC_LANES) : vf32_load_tail(x + VITC_LANES, n1);
-        vf32 w0 = vf32_set1(w[0]);
-        a00 = vf32_fma(w0, x0, a00);
-        a01 = vf32_fma(w0, x1, a01);
-        if (rows > 1) {
-            w0 = vf32_set1(w[1]);
-            a10 = vf32_fma(w0, x0, a10);
-            a11 = vf32_fma(w0, x1, a11);
+        /* row r of the tile (r < rows): a_r0, a_r1 += w[r] * (x0, x1) */
+#define VITC__DECONV_ROW(R, A0, A1)                                                                        \
+        if (rows > R) {                                                                                    \
+            const vf32 w_ = vf32_set1(w[R]);                                                               \
+            A0 = vf32_fma(w_, x0, A0);                                                                     \
+            A1 = vf32_fma(w_, x1, A1);                                                                     \
         }
-        if (rows > 2) {
-            w0 = vf32_set1(w[2]);
-            a20 = vf32_fma(w0, x0, a20);
-            a21 = vf32_fma(w0, x1, a21);
-        }
-        if (rows > 3) {
-            w0 = vf32_set1(w[3]);
-            a30 = vf32_fma(w0, x0, a30);
-            a31 = vf32_fma(w0, x1, a31);
-        }
+        VITC__DECONV_ROW(0, a00, a01)
+        VITC__DECONV_ROW(1, a10, a11)
+        VITC__DECONV_ROW(2, a20, a21)
+        VITC__DECONV_ROW(3, a30, a31)
+#undef VITC__DECONV_ROW
     }
     {
         vf32 acc[4][2];
@@ -122,14 +116,5 @@ VITC_KERNEL void VITC_FN(vitc_f32_deconv2d)(int N, int G, int Cig, int Cog, int 
                                             const float *VITC_RESTRICT bias, float *VITC_RESTRICT Y,
                                             float *VITC_RESTRICT cols)
 {
-    int n, g;
-    const int M = Cog * KH * KW;
-    for (n = 0; n < N; n++)
-        for (g = 0; g < G; g++) {
-            const float *x = X + ((ptrdiff_t)n * G + g) * Cig * H * W;
-            VITC_FN(vitc__f32_deconv_gemm)(M, H * W, Cig, Wt + (ptrdiff_t)g * Cig * M, M, x, cols);
-            VITC_FN(vitc__f32_deconv_col2im)(Cog, H, W, OH, OW, KH, KW, sh, sw, dh, dw, pt, pl,
-                                             bias ? bias + g * Cog : NULL, cols,
-                                             Y + ((ptrdiff_t)n * G + g) * Cog * OH * OW);
-        }
+    VITC__DECONV2D_BODY(VITC_FN(vitc__f32_deconv_gemm), VITC_FN(vitc__f32_deconv_col2im));
 }
