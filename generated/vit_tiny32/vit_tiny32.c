@@ -481,6 +481,82 @@ VITC_KERNEL void vitc_f32_gemm_general_scalar(int transA, int transB, int M, int
 
 #endif /* VITC_F32_GEMM_SCALAR_C */
 
+/* ---- templates/conv/f32-conv2d-taps.h ---- */
+/* templates/conv/f32-conv2d-taps.h: the tap geometry of a strided, dilated,
+ * padded 2-D window, one definition for the kernels that walk it tap by tap:
+ * the depthwise and direct convs (templates/conv/f32-conv2d-scalar.c,
+ * f32-conv2d-direct-scalar.c), the im2col gather, and the pools
+ * (templates/pool/f32-pool2d-scalar.c, f32-pool2d-simd.c).
+ *
+ * A tap of a conv or a pool reads input index o*stride + offset for outputs
+ * (or taps) o in [0, O). vitc__conv2d_tap_range gives the o whose index is
+ * inside the input, once per tap or per window row, so the loops that follow
+ * have no per-pixel bounds checks and a contiguous inner loop a C compiler
+ * vectorizes. vitc__f32_conv2d_plane_acc is the tap-by-tap accumulation of one
+ * input plane into one output plane that the depthwise conv does per channel
+ * and the direct conv per (output channel, input channel) pair.
+ *
+ * VITC_CONV2D_PARAMS is the parameter list the im2col and dispatching conv
+ * kernels share (their callers pass the same arguments to either). */
+#ifndef VITC_F32_CONV2D_TAPS_H
+#define VITC_F32_CONV2D_TAPS_H
+
+
+/* For outputs o in [0, O) reading input index o*stride + offset (stride >= 1),
+ * the o whose index is inside [0, In) are [*lo, *hi) (possibly empty). */
+static inline VITC_UNUSED void vitc__conv2d_tap_range(int O, int stride, int offset, int In, int *lo, int *hi)
+{
+    int l, h;
+    l = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+    h = In - offset <= 0 ? 0 : (In - offset + stride - 1) / stride;
+    if (h > O) h = O;
+    if (l > h) l = h;
+    *lo = l;
+    *hi = h;
+}
+
+/* y (OH, OW) += the KHxKW filter w (row-major) over the input plane x (H, W):
+ * tap by tap in (kh, kw) order, y[oh][ow] += w[kh*KW + kw] * x[ih][iw] with
+ * ih = oh*stride_h + kh*dil_h - pad_t, iw = ow*stride_w + kw*dil_w - pad_l, for
+ * the outputs whose (ih, iw) is inside x (the rest read zero padding). The
+ * column loop runs over contiguous y (and contiguous x for stride_w 1, its own
+ * loop so that the compiler sees unit stride). y must not overlap x or w. */
+static inline VITC_UNUSED void vitc__f32_conv2d_plane_acc(int H, int W, int OH, int OW, int KH, int KW, int stride_h,
+                                                          int stride_w, int dil_h, int dil_w, int pad_t, int pad_l,
+                                                          const float *VITC_RESTRICT x, const float *VITC_RESTRICT w,
+                                                          float *VITC_RESTRICT y)
+{
+    int kh, kw, oh, ow;
+    for (kh = 0; kh < KH; kh++) {
+        int oh_lo, oh_hi;
+        const int hoff = kh * dil_h - pad_t;
+        vitc__conv2d_tap_range(OH, stride_h, hoff, H, &oh_lo, &oh_hi);
+        for (kw = 0; kw < KW; kw++) {
+            int ow_lo, ow_hi;
+            const int woff = kw * dil_w - pad_l;
+            const float wv = w[kh * KW + kw];
+            vitc__conv2d_tap_range(OW, stride_w, woff, W, &ow_lo, &ow_hi);
+            for (oh = oh_lo; oh < oh_hi; oh++) {
+                const float *VITC_RESTRICT xr = x + (ptrdiff_t)(oh * stride_h + hoff) * W;
+                float *VITC_RESTRICT yr = y + (ptrdiff_t)oh * OW;
+                if (stride_w == 1)
+                    for (ow = ow_lo; ow < ow_hi; ow++) yr[ow] += wv * xr[ow + woff];
+                else
+                    for (ow = ow_lo; ow < ow_hi; ow++) yr[ow] += wv * xr[ow * stride_w + woff];
+            }
+        }
+    }
+}
+
+/* The parameters of vitc_f32_conv2d_scalar and vitc_f32_conv2d_im2col_scalar:
+ * Y (N, C_out, OH, OW) = conv(X (N, C_in, H, W), Wt (C_out, C_in/group, KH, KW)) + bias. */
+#define VITC_CONV2D_PARAMS                                                                                              \
+    int N, int C_in, int H, int W, int C_out, int OH, int OW, int KH, int KW, int stride_h, int stride_w, int dil_h,  \
+        int dil_w, int pad_t, int pad_l, int group, const float *VITC_RESTRICT X, const float *VITC_RESTRICT Wt,     \
+        const float *VITC_RESTRICT bias, float *VITC_RESTRICT Y, float *VITC_RESTRICT scratch
+
+#endif /* VITC_F32_CONV2D_TAPS_H */
+
 /* ---- templates/conv/f32-conv2d-scalar.c ---- */
 /* templates/conv/f32-conv2d-scalar.c: 2-D convolution (ONNX Conv), NCHW, portable scalar C.
  *
@@ -506,7 +582,8 @@ VITC_KERNEL void vitc_f32_gemm_general_scalar(int transA, int transB, int M, int
  *    C_out = C_in * multiplier): direct loops, no scratch. For each output
  *    plane and each tap (kh,kw) the kernel adds w*x over the output rows and
  *    columns for which that tap is inside the input (ranges computed once per
- *    tap, no per-pixel bounds checks), so the plane (a few KiB) stays in L1.
+ *    tap, no per-pixel bounds checks: vitc__f32_conv2d_plane_acc in
+ *    templates/conv/f32-conv2d-taps.h), so the plane (a few KiB) stays in L1.
  *
  * Scratch (floats) of vitc_f32_conv2d_scalar and vitc_f32_conv2d_im2col_scalar:
  *   0                                   if group == C_in (depthwise path, only
@@ -521,19 +598,6 @@ VITC_KERNEL void vitc_f32_gemm_general_scalar(int transA, int transB, int M, int
 #define VITC_F32_CONV2D_SCALAR_C
 
 
-/* For output positions o in [0, O) reading input index o*stride + offset,
- * the positions whose index is inside [0, In) are [*lo, *hi) (possibly empty). */
-VITC_KERNEL void vitc__f32_conv2d_range_scalar(int O, int stride, int offset, int In, int *lo, int *hi)
-{
-    int l, h;
-    l = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
-    h = In - offset <= 0 ? 0 : (In - offset + stride - 1) / stride;
-    if (h > O) h = O;
-    if (l > h) l = h;
-    *lo = l;
-    *hi = h;
-}
-
 /* Y (N, C_out, OH, OW) = conv(X (N, C_in, H, W), W (C_out, C_in/group, KH, KW)) + bias,
  * general path for any group (C_in and C_out divisible by group).
  * Padding: pad_t rows above and pad_l columns left of the input; the bottom and
@@ -541,12 +605,7 @@ VITC_KERNEL void vitc__f32_conv2d_range_scalar(int O, int stride, int offset, in
  * scratch: (C_in/group)*KH*KW*OH*OW floats, or none (NULL ok) when
  * KH == KW == 1, stride 1, pad_t == pad_l == 0 (and OH == H, OW == W).
  * Y must not overlap X, W or scratch. */
-VITC_KERNEL void vitc_f32_conv2d_im2col_scalar(int N, int C_in, int H, int W, int C_out, int OH, int OW,
-                                               int KH, int KW, int stride_h, int stride_w, int dil_h, int dil_w,
-                                               int pad_t, int pad_l, int group,
-                                               const float *VITC_RESTRICT X, const float *VITC_RESTRICT Wt,
-                                               const float *VITC_RESTRICT bias, float *VITC_RESTRICT Y,
-                                               float *VITC_RESTRICT scratch)
+VITC_KERNEL void vitc_f32_conv2d_im2col_scalar(VITC_CONV2D_PARAMS)
 {
     const int cin_g = C_in / group, cout_g = C_out / group;
     const int kdim = cin_g * KH * KW;
@@ -568,11 +627,11 @@ VITC_KERNEL void vitc_f32_conv2d_im2col_scalar(int N, int C_in, int H, int W, in
                     const float *xc = xg + (ptrdiff_t)c * hw;
                     for (kh = 0; kh < KH; kh++) {
                         int oh_lo, oh_hi;
-                        vitc__f32_conv2d_range_scalar(OH, stride_h, kh * dil_h - pad_t, H, &oh_lo, &oh_hi);
+                        vitc__conv2d_tap_range(OH, stride_h, kh * dil_h - pad_t, H, &oh_lo, &oh_hi);
                         for (kw = 0; kw < KW; kw++) {
                             int ow_lo, ow_hi;
                             const int woff = kw * dil_w - pad_l;
-                            vitc__f32_conv2d_range_scalar(OW, stride_w, woff, W, &ow_lo, &ow_hi);
+                            vitc__conv2d_tap_range(OW, stride_w, woff, W, &ow_lo, &ow_hi);
                             for (oh = 0; oh < OH; oh++) {
                                 float *d = dst + (ptrdiff_t)oh * OW;
                                 if (oh < oh_lo || oh >= oh_hi) {
@@ -622,36 +681,17 @@ VITC_KERNEL void vitc_f32_conv2d_depthwise_scalar(int N, int C_in, int H, int W,
 {
     const int mult = C_out / C_in;
     const ptrdiff_t ohw = (ptrdiff_t)OH * OW, hw = (ptrdiff_t)H * W;
-    int n, oc, kh, kw, oh, ow;
+    int n, oc;
 
     for (n = 0; n < N; n++) {
         for (oc = 0; oc < C_out; oc++) {
-            const float *VITC_RESTRICT xc = X + ((ptrdiff_t)n * C_in + oc / mult) * hw;
-            const float *VITC_RESTRICT wc = Wt + (ptrdiff_t)oc * KH * KW;
             float *VITC_RESTRICT yc = Y + ((ptrdiff_t)n * C_out + oc) * ohw;
             const float bv = bias ? bias[oc] : 0.0f;
             ptrdiff_t p;
 
             for (p = 0; p < ohw; p++) yc[p] = bv;
-            for (kh = 0; kh < KH; kh++) {
-                int oh_lo, oh_hi;
-                const int hoff = kh * dil_h - pad_t;
-                vitc__f32_conv2d_range_scalar(OH, stride_h, hoff, H, &oh_lo, &oh_hi);
-                for (kw = 0; kw < KW; kw++) {
-                    int ow_lo, ow_hi;
-                    const int woff = kw * dil_w - pad_l;
-                    const float w = wc[kh * KW + kw];
-                    vitc__f32_conv2d_range_scalar(OW, stride_w, woff, W, &ow_lo, &ow_hi);
-                    for (oh = oh_lo; oh < oh_hi; oh++) {
-                        const float *VITC_RESTRICT xr = xc + (ptrdiff_t)(oh * stride_h + hoff) * W;
-                        float *VITC_RESTRICT yr = yc + (ptrdiff_t)oh * OW;
-                        if (stride_w == 1)
-                            for (ow = ow_lo; ow < ow_hi; ow++) yr[ow] += w * xr[ow + woff];
-                        else
-                            for (ow = ow_lo; ow < ow_hi; ow++) yr[ow] += w * xr[ow * stride_w + woff];
-                    }
-                }
-            }
+            vitc__f32_conv2d_plane_acc(H, W, OH, OW, KH, KW, stride_h, stride_w, dil_h, dil_w, pad_t, pad_l,
+                                       X + ((ptrdiff_t)n * C_in + oc / mult) * hw, Wt + (ptrdiff_t)oc * KH * KW, yc);
         }
     }
     vitc_f32_gemm_epilogue_scalar(N * C_out, (int)ohw, Y, ohw, ep, 0);
@@ -662,12 +702,7 @@ VITC_KERNEL void vitc_f32_conv2d_depthwise_scalar(int N, int C_in, int H, int W,
  * (C_out a multiple of C_in; this includes C_in == group == 1) and the
  * im2col path otherwise. Scratch per the
  * formula at the top of this file (0 for depthwise). */
-VITC_KERNEL void vitc_f32_conv2d_scalar(int N, int C_in, int H, int W, int C_out, int OH, int OW,
-                                        int KH, int KW, int stride_h, int stride_w, int dil_h, int dil_w,
-                                        int pad_t, int pad_l, int group,
-                                        const float *VITC_RESTRICT X, const float *VITC_RESTRICT Wt,
-                                        const float *VITC_RESTRICT bias, float *VITC_RESTRICT Y,
-                                        float *VITC_RESTRICT scratch)
+VITC_KERNEL void vitc_f32_conv2d_scalar(VITC_CONV2D_PARAMS)
 {
     if (group == C_in)
         vitc_f32_conv2d_depthwise_scalar(N, C_in, H, W, C_out, OH, OW, KH, KW, stride_h, stride_w, dil_h, dil_w,

@@ -8,7 +8,8 @@
  * output plane is instead accumulated tap by tap straight from the input:
  * Y[m] = bias[m] + sum over (c, kh, kw) of W[m][c][kh][kw] * X[c] shifted, with
  * the output rows and columns a tap reaches inside the input computed once per
- * tap (vitc__f32_conv2d_range_scalar, as the depthwise kernel does), so there
+ * tap (vitc__f32_conv2d_plane_acc, templates/conv/f32-conv2d-taps.h, which
+ * the depthwise kernel runs once per channel), so there
  * are no per-pixel bounds checks and nothing outside Y is written. The sum runs
  * from the bias over (c, kh, kw) in order, as the im2col GEMM's does.
  *
@@ -23,22 +24,10 @@
 #define VITC_F32_CONV2D_DIRECT_SCALAR_C
 
 #include "../prelude.h"
+#include "f32-conv2d-taps.h"
 
 /* compiler/ops/conv.c reads this bound (the direct path is taken up to it). */
 #define VITC_CONV2D_DIRECT_MAX_COUT 4
-
-/* For output positions o in [0, O) reading input index o*stride + offset,
- * the positions whose index is inside [0, In) are [*lo, *hi) (possibly empty). */
-VITC_KERNEL void vitc__f32_conv2d_direct_range_scalar(int O, int stride, int offset, int In, int *lo, int *hi)
-{
-    int l, h;
-    l = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
-    h = In - offset <= 0 ? 0 : (In - offset + stride - 1) / stride;
-    if (h > O) h = O;
-    if (l > h) l = h;
-    *lo = l;
-    *hi = h;
-}
 
 /* Y (N, C_out, OH, OW) = conv(X (N, C_in, H, W), W (C_out, C_in, KH, KW)) + bias,
  * group 1, any stride, dilation and padding (pad_t rows above, pad_l columns left;
@@ -52,7 +41,7 @@ VITC_KERNEL void vitc_f32_conv2d_direct_scalar(int N, int C_in, int H, int W, in
                                                float *scratch)
 {
     const ptrdiff_t ohw = (ptrdiff_t)OH * OW, hw = (ptrdiff_t)H * W;
-    int n, m, c, kh, kw, oh, ow;
+    int n, m, c;
 
     (void)scratch;
     for (n = 0; n < N; n++) {
@@ -61,26 +50,10 @@ VITC_KERNEL void vitc_f32_conv2d_direct_scalar(int N, int C_in, int H, int W, in
             const float bv = bias ? bias[m] : 0.0f;
             ptrdiff_t p;
             for (p = 0; p < ohw; p++) yc[p] = bv;
-            for (c = 0; c < C_in; c++) {
-                const float *VITC_RESTRICT xc = X + ((ptrdiff_t)n * C_in + c) * hw;
-                const float *VITC_RESTRICT wc = Wt + ((ptrdiff_t)m * C_in + c) * KH * KW;
-                for (kh = 0; kh < KH; kh++) {
-                    int oh_lo, oh_hi;
-                    const int hoff = kh * dil_h - pad_t;
-                    vitc__f32_conv2d_direct_range_scalar(OH, stride_h, hoff, H, &oh_lo, &oh_hi);
-                    for (kw = 0; kw < KW; kw++) {
-                        int ow_lo, ow_hi;
-                        const int woff = kw * dil_w - pad_l;
-                        const float w = wc[kh * KW + kw];
-                        vitc__f32_conv2d_direct_range_scalar(OW, stride_w, woff, W, &ow_lo, &ow_hi);
-                        for (oh = oh_lo; oh < oh_hi; oh++) {
-                            const float *VITC_RESTRICT xr = xc + (ptrdiff_t)(oh * stride_h + hoff) * W;
-                            float *VITC_RESTRICT yr = yc + (ptrdiff_t)oh * OW;
-                            for (ow = ow_lo; ow < ow_hi; ow++) yr[ow] += w * xr[ow * stride_w + woff];
-                        }
-                    }
-                }
-            }
+            for (c = 0; c < C_in; c++)
+                vitc__f32_conv2d_plane_acc(H, W, OH, OW, KH, KW, stride_h, stride_w, dil_h, dil_w, pad_t, pad_l,
+                                           X + ((ptrdiff_t)n * C_in + c) * hw, Wt + ((ptrdiff_t)m * C_in + c) * KH * KW,
+                                           yc);
         }
     }
 }

@@ -12,7 +12,10 @@
  *
  * Window of output (oh, ow): input rows oh*stride_h - pad_t + kh*dil_h,
  * kh in [0, KH) (columns alike). For every output row the valid kh range is
- * computed once, so the inner loops have no bounds checks.
+ * computed once (vitc__conv2d_tap_range, templates/conv/f32-conv2d-taps.h), so
+ * the inner loops have no bounds checks. Both pools are one body,
+ * vitc__f32_pool2d, which the shim-based kernels run too, with their vector
+ * loop for the columns whose windows lie inside the input.
  *
  * MaxPool: taps outside the input are ignored (-inf padding). A window with no
  * tap inside the input gives -FLT_MAX, which is what ONNX Runtime's MLAS gives
@@ -35,18 +38,88 @@
 #define VITC_F32_POOL2D_SCALAR_C
 
 #include "../prelude.h"
+#include "../conv/f32-conv2d-taps.h"
 
-/* Taps t in [0, T) at input index offset + t*step (step >= 1) that fall
- * inside [0, In) are [*lo, *hi) (possibly empty). */
-VITC_KERNEL void vitc__f32_pool2d_range_scalar(int T, int step, int offset, int In, int *lo, int *hi)
+/* The body and its window fold are inlined into each kernel, so that is_max and
+ * the row function are constants there (not a run-time test per tap). */
+#if defined(__GNUC__) || defined(__clang__)
+#define VITC__POOL2D_INLINE static inline VITC_UNUSED __attribute__((always_inline))
+#else
+#define VITC__POOL2D_INLINE static inline VITC_UNUSED
+#endif
+
+/* One window of MaxPool (is_max) or the sum of AveragePool's: output (oh, ow)
+ * with hbase = oh*stride_h - pad_t and its rows' valid tap range [kh_lo, kh_hi),
+ * wbase = ow*stride_w - pad_l. Folds the taps inside the input in (kh, kw) order;
+ * *ntaps gets the number of columns inside (AveragePool's count). */
+VITC__POOL2D_INLINE float vitc__f32_pool2d_window(int is_max, const float *VITC_RESTRICT xc, int W, int hbase, int kh_lo,
+                                                  int kh_hi, int dil_h, int wbase, int KW, int dil_w, int *ntaps)
 {
-    int l, h;
-    l = offset >= 0 ? 0 : (-offset + step - 1) / step;
-    h = In - offset <= 0 ? 0 : (In - offset + step - 1) / step;
-    if (h > T) h = T;
-    if (l > h) l = h;
-    *lo = l;
-    *hi = h;
+    int kw_lo, kw_hi, kh, kw;
+    float m = is_max ? -FLT_MAX : 0.0f;
+    vitc__conv2d_tap_range(KW, dil_w, wbase, W, &kw_lo, &kw_hi);
+    *ntaps = kw_hi - kw_lo;
+    for (kh = kh_lo; kh < kh_hi; kh++) {
+        const float *xr = xc + (ptrdiff_t)(hbase + kh * dil_h) * W;
+        for (kw = kw_lo; kw < kw_hi; kw++) {
+            const float v = xr[wbase + kw * dil_w];
+            m = is_max ? (v > m ? v : m) : m + v;
+        }
+    }
+    return m;
+}
+
+/* Output columns [ia, ib) of one output row yr, computed by the shim-based
+ * kernels' vector loop (f32-pool2d-simd.c); `div` is AveragePool's count for
+ * every window of the row whose KW taps are all inside the input. */
+typedef void (*vitc__pool2d_row_fn)(int is_max, const float *xc, float *yr, int W, int KW, int stride_w, int dil_w,
+                                    int pad_l, int hbase, int kh_lo, int kh_hi, int dil_h, int ia, int ib, float div);
+
+/* The body of both pools, scalar and shim-based: Y (NC, OH, OW) = max (is_max)
+ * or mean over each window of X (NC, H, W). row, if not NULL, computes columns
+ * [ia, ib) of every row; the window loop above does the other columns. pad_b,
+ * pad_r and count_include_pad are AveragePool's (see the top of the file). */
+VITC__POOL2D_INLINE void vitc__f32_pool2d(int is_max, int NC, int H, int W, int OH, int OW, int KH, int KW,
+                                          int stride_h, int stride_w, int dil_h, int dil_w, int pad_t, int pad_l,
+                                          int pad_b, int pad_r, int count_include_pad, const float *VITC_RESTRICT X,
+                                          float *VITC_RESTRICT Y, vitc__pool2d_row_fn row, int ia, int ib)
+{
+    int nc, oh, ow, ntaps;
+    for (nc = 0; nc < NC; nc++) {
+        const float *VITC_RESTRICT xc = X + (ptrdiff_t)nc * H * W;
+        float *VITC_RESTRICT yc = Y + (ptrdiff_t)nc * OH * OW;
+        for (oh = 0; oh < OH; oh++) {
+            const int hbase = oh * stride_h - pad_t;
+            float *VITC_RESTRICT yr = yc + (ptrdiff_t)oh * OW;
+            int kh_lo, kh_hi, ph_lo = 0, ph_hi = 0;
+            vitc__conv2d_tap_range(KH, dil_h, hbase, H, &kh_lo, &kh_hi);
+            if (!is_max && count_include_pad)
+                vitc__conv2d_tap_range(KH, dil_h, hbase + pad_t, H + pad_t + pad_b, &ph_lo, &ph_hi);
+            /* the row's columns whose KW taps are all inside the input (so in the padded input) */
+            if (row && ib > ia)
+                row(is_max, xc, yr, W, KW, stride_w, dil_w, pad_l, hbase, kh_lo, kh_hi, dil_h, ia, ib,
+                    count_include_pad ? (float)((ph_hi - ph_lo) * KW) : (float)((kh_hi - kh_lo) * KW));
+            for (ow = 0; ow < OW; ow++) {
+                int wbase, pw_lo, pw_hi;
+                float v, count;
+                if (row && ow == ia && ib > ia) ow = ib; /* past the row's vector columns */
+                if (ow >= OW) break;
+                wbase = ow * stride_w - pad_l;
+                v = vitc__f32_pool2d_window(is_max, xc, W, hbase, kh_lo, kh_hi, dil_h, wbase, KW, dil_w, &ntaps);
+                if (is_max) {
+                    yr[ow] = v;
+                    continue;
+                }
+                if (count_include_pad) {
+                    vitc__conv2d_tap_range(KW, dil_w, wbase + pad_l, W + pad_l + pad_r, &pw_lo, &pw_hi);
+                    count = (float)((ph_hi - ph_lo) * (pw_hi - pw_lo));
+                } else {
+                    count = (float)((kh_hi - kh_lo) * ntaps);
+                }
+                yr[ow] = v / count;
+            }
+        }
+    }
 }
 
 /* Y (NC, OH, OW) = max over each KHxKW window (dilated, strided, padded) of X (NC, H, W).
@@ -55,30 +128,8 @@ VITC_KERNEL void vitc_f32_maxpool2d_scalar(int NC, int H, int W, int OH, int OW,
                                            int stride_h, int stride_w, int dil_h, int dil_w, int pad_t, int pad_l,
                                            const float *VITC_RESTRICT X, float *VITC_RESTRICT Y)
 {
-    int nc, oh, ow, kh, kw;
-    for (nc = 0; nc < NC; nc++) {
-        const float *VITC_RESTRICT xc = X + (ptrdiff_t)nc * H * W;
-        float *VITC_RESTRICT yc = Y + (ptrdiff_t)nc * OH * OW;
-        for (oh = 0; oh < OH; oh++) {
-            const int hbase = oh * stride_h - pad_t;
-            int kh_lo, kh_hi;
-            vitc__f32_pool2d_range_scalar(KH, dil_h, hbase, H, &kh_lo, &kh_hi);
-            for (ow = 0; ow < OW; ow++) {
-                const int wbase = ow * stride_w - pad_l;
-                int kw_lo, kw_hi;
-                float m = -FLT_MAX;
-                vitc__f32_pool2d_range_scalar(KW, dil_w, wbase, W, &kw_lo, &kw_hi);
-                for (kh = kh_lo; kh < kh_hi; kh++) {
-                    const float *xr = xc + (ptrdiff_t)(hbase + kh * dil_h) * W;
-                    for (kw = kw_lo; kw < kw_hi; kw++) {
-                        const float v = xr[wbase + kw * dil_w];
-                        m = v > m ? v : m;
-                    }
-                }
-                yc[(ptrdiff_t)oh * OW + ow] = m;
-            }
-        }
-    }
+    vitc__f32_pool2d(1, NC, H, W, OH, OW, KH, KW, stride_h, stride_w, dil_h, dil_w, pad_t, pad_l, 0, 0, 0, X, Y, NULL,
+                     0, 0);
 }
 
 /* Y (NC, OH, OW) = mean over each KHxKW window (dilated, strided, padded) of X (NC, H, W).
@@ -89,34 +140,8 @@ VITC_KERNEL void vitc_f32_avgpool2d_scalar(int NC, int H, int W, int OH, int OW,
                                            int pad_t, int pad_l, int pad_b, int pad_r, int count_include_pad,
                                            const float *VITC_RESTRICT X, float *VITC_RESTRICT Y)
 {
-    int nc, oh, ow, kh, kw;
-    for (nc = 0; nc < NC; nc++) {
-        const float *VITC_RESTRICT xc = X + (ptrdiff_t)nc * H * W;
-        float *VITC_RESTRICT yc = Y + (ptrdiff_t)nc * OH * OW;
-        for (oh = 0; oh < OH; oh++) {
-            const int hbase = oh * stride_h - pad_t;
-            int kh_lo, kh_hi, ph_lo, ph_hi;
-            vitc__f32_pool2d_range_scalar(KH, dil_h, hbase, H, &kh_lo, &kh_hi);
-            vitc__f32_pool2d_range_scalar(KH, dil_h, hbase + pad_t, H + pad_t + pad_b, &ph_lo, &ph_hi);
-            for (ow = 0; ow < OW; ow++) {
-                const int wbase = ow * stride_w - pad_l;
-                int kw_lo, kw_hi, pw_lo, pw_hi;
-                float s = 0.0f, count;
-                vitc__f32_pool2d_range_scalar(KW, dil_w, wbase, W, &kw_lo, &kw_hi);
-                for (kh = kh_lo; kh < kh_hi; kh++) {
-                    const float *xr = xc + (ptrdiff_t)(hbase + kh * dil_h) * W;
-                    for (kw = kw_lo; kw < kw_hi; kw++) s += xr[wbase + kw * dil_w];
-                }
-                if (count_include_pad) {
-                    vitc__f32_pool2d_range_scalar(KW, dil_w, wbase + pad_l, W + pad_l + pad_r, &pw_lo, &pw_hi);
-                    count = (float)((ph_hi - ph_lo) * (pw_hi - pw_lo));
-                } else {
-                    count = (float)((kh_hi - kh_lo) * (kw_hi - kw_lo));
-                }
-                yc[(ptrdiff_t)oh * OW + ow] = s / count;
-            }
-        }
-    }
+    vitc__f32_pool2d(0, NC, H, W, OH, OW, KH, KW, stride_h, stride_w, dil_h, dil_w, pad_t, pad_l, pad_b, pad_r,
+                     count_include_pad, X, Y, NULL, 0, 0);
 }
 
 /* Y (NC,) = mean of X (NC, HW) over its last axis: ONNX GlobalAveragePool,

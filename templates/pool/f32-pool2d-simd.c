@@ -8,7 +8,9 @@
  * Vectors run along an output row, VITC_LANES output columns at a time. A row
  * splits into the columns whose whole window row lies inside the input (the
  * interior: every kw tap is in bounds, so the same KW taps for every lane) and
- * the few at the edges, which take the scalar kernel's loop for one output. In
+ * the few at the edges, which take the scalar kernel's loop for one output (the
+ * kernels are the scalar template's body, vitc__f32_pool2d, given the vector
+ * row loop vitc__pool_row for the interior). In
  * the interior, tap (kh, kw) of lanes ow..ow+L-1 is input row ih at columns
  * wbase + kw*dil_w + l*stride_w: one contiguous load for stride 1, vf32_load_even
  * for stride 2 (MaxPool 3x3/2 and 2x2/2 stems), and for larger strides L scalar
@@ -24,24 +26,6 @@
 #include "../prelude.h"
 #include "../simd/shim.h"
 #include "f32-pool2d-scalar.c"
-
-/* One output of MaxPool (is_max) or the sum of AveragePool at (oh: hbase, kh range)
- * column ow: the scalar kernel's loop. */
-VITC_SIMD_INLINE float VITC_FN(vitc__pool_one)(int is_max, const float *xc, int W, int hbase, int kh_lo, int kh_hi,
-                                               int dil_h, int wbase, int KW, int dil_w, int *ntaps) {
-  int kw_lo, kw_hi, kh, kw;
-  float m = is_max ? -FLT_MAX : 0.0f;
-  vitc__f32_pool2d_range_scalar(KW, dil_w, wbase, W, &kw_lo, &kw_hi);
-  *ntaps = kw_hi - kw_lo;
-  for (kh = kh_lo; kh < kh_hi; kh++) {
-    const float *xr = xc + (ptrdiff_t)(hbase + kh * dil_h) * W;
-    for (kw = kw_lo; kw < kw_hi; kw++) {
-      const float v = xr[wbase + kw * dil_w];
-      m = is_max ? (v > m ? v : m) : m + v;
-    }
-  }
-  return m;
-}
 
 /* The interior columns [*a, *b) of a row: wbase = ow*sw - pl >= 0 and the last
  * tap wbase + (KW-1)*dw + extra <= W - 1 (extra: floats a vector load reads past
@@ -67,11 +51,12 @@ VITC_SIMD_INLINE vf32 VITC_FN(vitc__pool_taps)(const float *p, int sw) {
   return vf32_load(t);
 }
 
-/* The row body of both pools: is_max folds by max, else sums and divides by the
- * interior's count `div` (the edges compute their own count through count_of). */
-VITC_SIMD_INLINE void VITC_FN(vitc__pool_row)(int is_max, const float *xc, float *yr, int W, int OW, int KW,
-                                              int sw, int dw, int pl, int hbase, int kh_lo, int kh_hi, int dil_h,
-                                              int ia, int ib, float div) {
+/* Columns [ia, ib) (a multiple of VITC_LANES wide, interior) of output row yr:
+ * a vitc__pool2d_row_fn for vitc__f32_pool2d. is_max folds by max, else sums and
+ * divides by the interior's count `div`. */
+VITC_SIMD_INLINE void VITC_FN(vitc__pool_row)(int is_max, const float *xc, float *yr, int W, int KW, int sw, int dw,
+                                                int pl, int hbase, int kh_lo, int kh_hi, int dil_h, int ia, int ib,
+                                                float div) {
   int ow, kh, kw;
   for (ow = ia; ow + VITC_LANES <= ib; ow += VITC_LANES) {
     const int wbase = ow * sw - pl;
@@ -85,69 +70,33 @@ VITC_SIMD_INLINE void VITC_FN(vitc__pool_row)(int is_max, const float *xc, float
     }
     vf32_store(yr + ow, is_max ? m : vf32_div(m, vf32_set1(div)));
   }
-  (void)OW;
+}
+
+/* The vector columns [ia, *vb) of every row: the interior, cut to whole vectors */
+VITC_SIMD_INLINE void VITC_FN(vitc__pool_vector_cols)(int OW, int W, int KW, int stride_w, int dil_w, int pad_l,
+                                                      int *ia, int *vb) {
+  int ib;
+  VITC_FN(vitc__pool_interior)(OW, W, KW, stride_w, dil_w, pad_l, stride_w == 2 ? 1 : 0, ia, &ib);
+  *vb = *ia + (ib - *ia) / VITC_LANES * VITC_LANES;
 }
 
 VITC_KERNEL void VITC_FN(vitc_f32_maxpool2d)(int NC, int H, int W, int OH, int OW, int KH, int KW, int stride_h,
                                              int stride_w, int dil_h, int dil_w, int pad_t, int pad_l,
                                              const float *VITC_RESTRICT X, float *VITC_RESTRICT Y) {
-  int nc, oh, ow, ia, ib, vb, ntaps;
-  VITC_FN(vitc__pool_interior)(OW, W, KW, stride_w, dil_w, pad_l, stride_w == 2 ? 1 : 0, &ia, &ib);
-  vb = ia + (ib - ia) / VITC_LANES * VITC_LANES; /* vector columns [ia, vb) */
-  for (nc = 0; nc < NC; nc++) {
-    const float *xc = X + (ptrdiff_t)nc * H * W;
-    float *yc = Y + (ptrdiff_t)nc * OH * OW;
-    for (oh = 0; oh < OH; oh++) {
-      const int hbase = oh * stride_h - pad_t;
-      float *yr = yc + (ptrdiff_t)oh * OW;
-      int kh_lo, kh_hi;
-      vitc__f32_pool2d_range_scalar(KH, dil_h, hbase, H, &kh_lo, &kh_hi);
-      VITC_FN(vitc__pool_row)(1, xc, yr, W, OW, KW, stride_w, dil_w, pad_l, hbase, kh_lo, kh_hi, dil_h, ia, vb, 1.0f);
-      for (ow = 0; ow < OW; ow++) {
-        if (ow == ia && vb > ia) ow = vb; /* past the vector columns */
-        if (ow >= OW) break;
-        yr[ow] = VITC_FN(vitc__pool_one)(1, xc, W, hbase, kh_lo, kh_hi, dil_h, ow * stride_w - pad_l, KW, dil_w, &ntaps);
-      }
-    }
-  }
+  int ia, vb;
+  VITC_FN(vitc__pool_vector_cols)(OW, W, KW, stride_w, dil_w, pad_l, &ia, &vb);
+  vitc__f32_pool2d(1, NC, H, W, OH, OW, KH, KW, stride_h, stride_w, dil_h, dil_w, pad_t, pad_l, 0, 0, 0, X, Y,
+                   VITC_FN(vitc__pool_row), ia, vb);
 }
 
 VITC_KERNEL void VITC_FN(vitc_f32_avgpool2d)(int NC, int H, int W, int OH, int OW, int KH, int KW, int stride_h,
                                              int stride_w, int dil_h, int dil_w, int pad_t, int pad_l, int pad_b,
                                              int pad_r, int count_include_pad, const float *VITC_RESTRICT X,
                                              float *VITC_RESTRICT Y) {
-  int nc, oh, ow, ia, ib, vb, ntaps;
-  VITC_FN(vitc__pool_interior)(OW, W, KW, stride_w, dil_w, pad_l, stride_w == 2 ? 1 : 0, &ia, &ib);
-  vb = ia + (ib - ia) / VITC_LANES * VITC_LANES;
-  for (nc = 0; nc < NC; nc++) {
-    const float *xc = X + (ptrdiff_t)nc * H * W;
-    float *yc = Y + (ptrdiff_t)nc * OH * OW;
-    for (oh = 0; oh < OH; oh++) {
-      const int hbase = oh * stride_h - pad_t;
-      float *yr = yc + (ptrdiff_t)oh * OW;
-      int kh_lo, kh_hi, ph_lo, ph_hi, pw_lo, pw_hi;
-      vitc__f32_pool2d_range_scalar(KH, dil_h, hbase, H, &kh_lo, &kh_hi);
-      vitc__f32_pool2d_range_scalar(KH, dil_h, hbase + pad_t, H + pad_t + pad_b, &ph_lo, &ph_hi);
-      /* interior windows have all KW taps in the input (so in the padded input) */
-      VITC_FN(vitc__pool_row)(0, xc, yr, W, OW, KW, stride_w, dil_w, pad_l, hbase, kh_lo, kh_hi, dil_h, ia, vb,
-                              count_include_pad ? (float)((ph_hi - ph_lo) * KW) : (float)((kh_hi - kh_lo) * KW));
-      for (ow = 0; ow < OW; ow++) {
-        int wbase;
-        float s, count;
-        if (ow == ia && vb > ia) ow = vb; /* past the vector columns */
-        if (ow >= OW) break;
-        wbase = ow * stride_w - pad_l;
-        s = VITC_FN(vitc__pool_one)(0, xc, W, hbase, kh_lo, kh_hi, dil_h, wbase, KW, dil_w, &ntaps);
-        if (count_include_pad) {
-          vitc__f32_pool2d_range_scalar(KW, dil_w, wbase + pad_l, W + pad_l + pad_r, &pw_lo, &pw_hi);
-          count = (float)((ph_hi - ph_lo) * (pw_hi - pw_lo));
-        } else {
-          count = (float)((kh_hi - kh_lo) * ntaps);
-        }
-        yr[ow] = s / count;
-      }
-    }
-  }
+  int ia, vb;
+  VITC_FN(vitc__pool_vector_cols)(OW, W, KW, stride_w, dil_w, pad_l, &ia, &vb);
+  vitc__f32_pool2d(0, NC, H, W, OH, OW, KH, KW, stride_h, stride_w, dil_h, dil_w, pad_t, pad_l, pad_b, pad_r,
+                   count_include_pad, X, Y, VITC_FN(vitc__pool_row), ia, vb);
 }
 
 /* Y (NC,) = mean of X (NC, HW) over its last axis */
