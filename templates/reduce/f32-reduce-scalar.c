@@ -172,42 +172,67 @@ VITC_KERNEL int vitc__f32_reduce_plan_scalar(int op, int rank, const int *dims, 
 /* LogSumExp's shift for an output whose maximum is m: m, or 0 if m is infinite */
 static inline float vitc__f32_reduce_shift(float m) { return m - m == 0.0f ? m : 0.0f; }
 
-/* The fold of a planned reduction; for LogSumExp, shift (ny floats) holds each
- * output's maximum and Y gets the shifted sums, finished by the caller. */
-VITC_KERNEL void vitc__f32_reduce_any_scalar(int op, const vitc_reduce_plan *p, const float *VITC_RESTRICT X,
-                                             float *VITC_RESTRICT Y, const float *VITC_RESTRICT shift)
+/* One contiguous row of a planned reduction: x[0, n) folded into Y at y. With
+ * the last merged axis reduced ("into"), the row folds into the one output *y;
+ * kept ("across"), y[j] op= x[j] over the row. shift, for LogSumExp, points at
+ * the maxima of the outputs at y (else NULL): those terms are exp(x - shift). */
+typedef void (*vitc__reduce_row_fn)(int op, const float *x, ptrdiff_t n, float *y, const float *shift);
+
+/* The walk and the entry-point body are inlined into each kernel, so that the row
+ * functions are known there and inlined in turn (called through a pointer, a row
+ * of 16 floats took twice as long). */
+#if defined(__GNUC__) || defined(__clang__)
+#define VITC__REDUCE_INLINE static inline VITC_UNUSED __attribute__((always_inline))
+#else
+#define VITC__REDUCE_INLINE static inline VITC_UNUSED
+#endif
+
+static inline VITC_UNUSED void vitc__f32_reduce_into_scalar(int op, const float *VITC_RESTRICT x, ptrdiff_t n,
+                                                            float *VITC_RESTRICT y, const float *VITC_RESTRICT shift)
+{
+    ptrdiff_t j;
+    if (shift) {
+        const float sh = vitc__f32_reduce_shift(shift[0]);
+        float acc = 0.0f;
+        for (j = 0; j < n; j++) acc += expf(x[j] - sh);
+        *y += acc;
+    } else {
+        *y = vitc__f32_reduce_fold_scalar(op, *y, vitc__f32_reduce_row_scalar(op, x, n));
+    }
+}
+
+static inline VITC_UNUSED void vitc__f32_reduce_across_scalar(int op, const float *VITC_RESTRICT x, ptrdiff_t n,
+                                                              float *VITC_RESTRICT y, const float *VITC_RESTRICT shift)
+{
+    ptrdiff_t j;
+    if (shift)
+        for (j = 0; j < n; j++) y[j] += expf(x[j] - vitc__f32_reduce_shift(shift[j]));
+    else if (op == VITC__REDUCE_MAX)
+        for (j = 0; j < n; j++) y[j] = x[j] > y[j] ? x[j] : y[j];
+    else if (op == VITC__REDUCE_MIN)
+        for (j = 0; j < n; j++) y[j] = x[j] < y[j] ? x[j] : y[j];
+    else if (op == VITC__REDUCE_SUM || op == VITC__REDUCE_MEAN)
+        for (j = 0; j < n; j++) y[j] += x[j];
+    else
+        for (j = 0; j < n; j++) y[j] = vitc__f32_reduce_fold_scalar(op, y[j], vitc__f32_reduce_pre_scalar(op, x[j]));
+}
+
+/* The fold of a planned reduction: X read once in memory order, row by row, each
+ * row handed to `into` or `across` (the scalar ones above, or the shim-based
+ * kernels' vector rows) with its outputs in Y; for LogSumExp, shift (ny floats)
+ * holds each output's maximum and Y gets the shifted sums. */
+VITC__REDUCE_INLINE void vitc__f32_reduce_walk(int op, const vitc_reduce_plan *p, const float *X, float *Y,
+                                              const float *shift, vitc__reduce_row_fn into, vitc__reduce_row_fn across)
 {
     ptrdiff_t idx[VITC_MAX_RANK];
-    ptrdiff_t o, j, yoff = 0;
+    ptrdiff_t o, yoff = 0;
     int d;
-    const ptrdiff_t inner = p->inner;
     for (d = 0; d < p->ng - 1; d++) idx[d] = 0;
     for (o = 0; o < p->nouter; o++) {
-        const float *VITC_RESTRICT x = X + o * inner;
-        if (p->last_red) {
-            /* row o folds into Y[yoff]; reduced outer dims bring rows back to the same yoff */
-            if (shift) {
-                const float sh = vitc__f32_reduce_shift(shift[yoff]);
-                float acc = 0.0f;
-                for (j = 0; j < inner; j++) acc += expf(x[j] - sh);
-                Y[yoff] += acc;
-            } else {
-                Y[yoff] = vitc__f32_reduce_fold_scalar(op, Y[yoff], vitc__f32_reduce_row_scalar(op, x, inner));
-            }
-        } else {
-            float *VITC_RESTRICT y = Y + yoff;
-            if (shift)
-                for (j = 0; j < inner; j++) y[j] += expf(x[j] - vitc__f32_reduce_shift(shift[yoff + j]));
-            else if (op == VITC__REDUCE_MAX)
-                for (j = 0; j < inner; j++) y[j] = x[j] > y[j] ? x[j] : y[j];
-            else if (op == VITC__REDUCE_MIN)
-                for (j = 0; j < inner; j++) y[j] = x[j] < y[j] ? x[j] : y[j];
-            else if (op == VITC__REDUCE_SUM || op == VITC__REDUCE_MEAN)
-                for (j = 0; j < inner; j++) y[j] += x[j];
-            else
-                for (j = 0; j < inner; j++)
-                    y[j] = vitc__f32_reduce_fold_scalar(op, y[j], vitc__f32_reduce_pre_scalar(op, x[j]));
-        }
+        /* reduced outer dims bring rows back to the same yoff; two calls, not a
+         * pointer picked at run time, so that each is a known function */
+        if (p->last_red) into(op, X + o * p->inner, p->inner, Y + yoff, shift ? shift + yoff : NULL);
+        else across(op, X + o * p->inner, p->inner, Y + yoff, shift ? shift + yoff : NULL);
         /* advance the odometer over merged dims [0, ng-1) and Y's offset */
         for (d = p->ng - 2; d >= 0; d--) {
             yoff += p->gystride[d];
@@ -216,6 +241,30 @@ VITC_KERNEL void vitc__f32_reduce_any_scalar(int op, const vitc_reduce_plan *p, 
             idx[d] = 0;
         }
     }
+}
+
+/* The entry point's body, scalar and shim-based: plans and folds (with LogSumExp's
+ * first pass, the maxima, into work). Returns 0 when Y is done, 1 when Y still
+ * needs its post-map (mean, sqrt, log; for LogSumExp log + the shift of work),
+ * which each kernel does its own way, over p->ny outputs of p->count terms. */
+VITC__REDUCE_INLINE int vitc__f32_reduce_fold_all(int op, int rank, const int *dims, const int *reduce_mask,
+                                                 const float *VITC_RESTRICT X, float *VITC_RESTRICT Y,
+                                                 float *VITC_RESTRICT work, vitc__reduce_row_fn into,
+                                                 vitc__reduce_row_fn across, vitc_reduce_plan *p)
+{
+    if (op == VITC__REDUCE_LOG_SUM_EXP) {
+        if (vitc__f32_reduce_plan_scalar(VITC__REDUCE_MAX, rank, dims, reduce_mask, X, work, p)) {
+            vitc__f32_reduce_plan_scalar(op, rank, dims, reduce_mask, X, Y, p);
+            return 0;
+        }
+        vitc__f32_reduce_walk(VITC__REDUCE_MAX, p, X, work, NULL, into, across);
+        vitc__f32_reduce_plan_scalar(op, rank, dims, reduce_mask, X, Y, p);
+        vitc__f32_reduce_walk(op, p, X, Y, work, into, across);
+        return 1;
+    }
+    if (vitc__f32_reduce_plan_scalar(op, rank, dims, reduce_mask, X, Y, p)) return 0;
+    vitc__f32_reduce_walk(op, p, X, Y, NULL, into, across);
+    return op == VITC__REDUCE_MEAN || op >= VITC__REDUCE_L2;
 }
 
 /* Y = op over the axes d with reduce_mask[d] != 0 of X (dims[0..rank)), op one of
@@ -227,21 +276,12 @@ VITC_KERNEL void vitc_f32_reduce_scalar(int op, int rank, const int *dims, const
 {
     vitc_reduce_plan p;
     ptrdiff_t j;
-    if (op == VITC__REDUCE_LOG_SUM_EXP) {
-        if (vitc__f32_reduce_plan_scalar(VITC__REDUCE_MAX, rank, dims, reduce_mask, X, work, &p)) {
-            vitc__f32_reduce_plan_scalar(op, rank, dims, reduce_mask, X, Y, &p);
-            return;
-        }
-        vitc__f32_reduce_any_scalar(VITC__REDUCE_MAX, &p, X, work, NULL);
-        vitc__f32_reduce_plan_scalar(op, rank, dims, reduce_mask, X, Y, &p);
-        vitc__f32_reduce_any_scalar(op, &p, X, Y, work);
-        for (j = 0; j < p.ny; j++) Y[j] = logf(Y[j]) + vitc__f32_reduce_shift(work[j]);
+    if (!vitc__f32_reduce_fold_all(op, rank, dims, reduce_mask, X, Y, work, vitc__f32_reduce_into_scalar,
+                                   vitc__f32_reduce_across_scalar, &p))
         return;
-    }
-    if (vitc__f32_reduce_plan_scalar(op, rank, dims, reduce_mask, X, Y, &p)) return;
-    vitc__f32_reduce_any_scalar(op, &p, X, Y, NULL);
-    if (op == VITC__REDUCE_MEAN || op >= VITC__REDUCE_L2)
-        for (j = 0; j < p.ny; j++) Y[j] = vitc__f32_reduce_post_scalar(op, Y[j], p.count);
+    for (j = 0; j < p.ny; j++)
+        Y[j] = op == VITC__REDUCE_LOG_SUM_EXP ? logf(Y[j]) + vitc__f32_reduce_shift(work[j])
+                                              : vitc__f32_reduce_post_scalar(op, Y[j], p.count);
 }
 
 #endif /* VITC_F32_REDUCE_SCALAR_C */

@@ -5,8 +5,9 @@
  * (vitc__f32_reduce_plan_scalar merges the axes) and semantics: Max/Min skip NaN,
  * LogSumExp is shifted by each output's maximum (kept in `work`).
  *
- * After merging, X is read once in memory order, and each contiguous run is one
- * of two vector loops:
+ * After merging, X is read once in memory order (the scalar template's walk and
+ * entry-point body, vitc__f32_reduce_walk and vitc__f32_reduce_fold_all, given
+ * this file's row loops), and each contiguous run is one of two vector loops:
  *   the last merged axis is reduced  a row folds into one output: VITC_LANES
  *                                    partial results (two vectors for sums), the
  *                                    tail loaded with the op's identity, then one
@@ -71,42 +72,30 @@ VITC_SIMD_INLINE float VITC_FN(vitc__reduce_row)(int op, const float *VITC_RESTR
   return r;
 }
 
-/* The fold of a planned reduction (vitc__f32_reduce_any_scalar's walk). */
-VITC_SIMD_INLINE void VITC_FN(vitc__reduce_any)(int op, const vitc_reduce_plan *p, const float *VITC_RESTRICT X,
-                                                float *VITC_RESTRICT Y, const float *VITC_RESTRICT shift) {
-  ptrdiff_t idx[VITC_MAX_RANK];
-  ptrdiff_t o, j, yoff = 0;
-  int d;
-  const ptrdiff_t inner = p->inner;
-  for (d = 0; d < p->ng - 1; d++) idx[d] = 0;
-  for (o = 0; o < p->nouter; o++) {
-    const float *VITC_RESTRICT x = X + o * inner;
-    if (p->last_red) {
-      const float r = VITC_FN(vitc__reduce_row)(op, x, inner, shift ? vitc__f32_reduce_shift(shift[yoff]) : 0.0f);
-      Y[yoff] = shift ? Y[yoff] + r : vitc__f32_reduce_fold_scalar(op, Y[yoff], r);
-    } else {
-      float *VITC_RESTRICT y = Y + yoff;
-      for (j = 0; j < inner; j += VITC_LANES) {
-        const int k = inner - j < VITC_LANES ? (int)(inner - j) : VITC_LANES;
-        vf32 vs = vf32_zero(), a;
-        if (shift) {
-          int l;
-          float sh[VITC_LANES];
-          for (l = 0; l < k; l++) sh[l] = vitc__f32_reduce_shift(shift[yoff + j + l]);
-          vs = vf32_load_tail(sh, k);
-        }
-        a = VITC_FN(vitc__reduce_fold)(op, vf32_load_tail(y + j, k),
-                                       VITC_FN(vitc__reduce_pre)(op, vf32_load_tail(x + j, k), vs));
-        if (k == VITC_LANES) vf32_store(y + j, a);
-        else vf32_store_tail(y + j, a, k);
-      }
+/* The rows of vitc__f32_reduce_walk (vitc__reduce_row_fn): a row folds into *y ... */
+VITC_SIMD_INLINE void VITC_FN(vitc__reduce_into)(int op, const float *VITC_RESTRICT x, ptrdiff_t n,
+                                                 float *VITC_RESTRICT y, const float *VITC_RESTRICT shift) {
+  const float r = VITC_FN(vitc__reduce_row)(op, x, n, shift ? vitc__f32_reduce_shift(shift[0]) : 0.0f);
+  *y = shift ? *y + r : vitc__f32_reduce_fold_scalar(op, *y, r);
+}
+
+/* ... or y[j] op= x[j] over the row, lane by lane */
+VITC_SIMD_INLINE void VITC_FN(vitc__reduce_across)(int op, const float *VITC_RESTRICT x, ptrdiff_t n,
+                                                   float *VITC_RESTRICT y, const float *VITC_RESTRICT shift) {
+  ptrdiff_t j;
+  for (j = 0; j < n; j += VITC_LANES) {
+    const int k = n - j < VITC_LANES ? (int)(n - j) : VITC_LANES;
+    vf32 vs = vf32_zero(), a;
+    if (shift) {
+      int l;
+      float sh[VITC_LANES];
+      for (l = 0; l < k; l++) sh[l] = vitc__f32_reduce_shift(shift[j + l]);
+      vs = vf32_load_tail(sh, k);
     }
-    for (d = p->ng - 2; d >= 0; d--) { /* the odometer over merged dims [0, ng-1) and Y's offset */
-      yoff += p->gystride[d];
-      if (++idx[d] < p->gdim[d]) break;
-      yoff -= p->gystride[d] * p->gdim[d];
-      idx[d] = 0;
-    }
+    a = VITC_FN(vitc__reduce_fold)(op, vf32_load_tail(y + j, k),
+                                   VITC_FN(vitc__reduce_pre)(op, vf32_load_tail(x + j, k), vs));
+    if (k == VITC_LANES) vf32_store(y + j, a);
+    else vf32_store_tail(y + j, a, k);
   }
 }
 
@@ -117,19 +106,9 @@ VITC_KERNEL void VITC_FN(vitc_f32_reduce)(int op, int rank, const int *dims, con
                                           float *VITC_RESTRICT work) {
   vitc_reduce_plan p;
   ptrdiff_t j;
-  if (op == VITC__REDUCE_LOG_SUM_EXP) {
-    if (vitc__f32_reduce_plan_scalar(VITC__REDUCE_MAX, rank, dims, reduce_mask, X, work, &p)) {
-      vitc__f32_reduce_plan_scalar(op, rank, dims, reduce_mask, X, Y, &p);
-      return;
-    }
-    VITC_FN(vitc__reduce_any)(VITC__REDUCE_MAX, &p, X, work, NULL);
-    vitc__f32_reduce_plan_scalar(op, rank, dims, reduce_mask, X, Y, &p);
-    VITC_FN(vitc__reduce_any)(op, &p, X, Y, work);
-  } else {
-    if (vitc__f32_reduce_plan_scalar(op, rank, dims, reduce_mask, X, Y, &p)) return;
-    VITC_FN(vitc__reduce_any)(op, &p, X, Y, NULL);
-    if (op != VITC__REDUCE_MEAN && op < VITC__REDUCE_L2) return;
-  }
+  if (!vitc__f32_reduce_fold_all(op, rank, dims, reduce_mask, X, Y, work, VITC_FN(vitc__reduce_into),
+                                 VITC_FN(vitc__reduce_across), &p))
+    return;
   /* post-map: mean, sqrt, log (+ the shift), VITC_LANES at a time */
   for (j = 0; j < p.ny; j += VITC_LANES) {
     const int k = p.ny - j < VITC_LANES ? (int)(p.ny - j) : VITC_LANES;
