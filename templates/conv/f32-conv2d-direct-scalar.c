@@ -8,8 +8,8 @@
  * output plane is instead accumulated tap by tap straight from the input:
  * Y[m] = bias[m] + sum over (c, kh, kw) of W[m][c][kh][kw] * X[c] shifted, with
  * the output rows and columns a tap reaches inside the input computed once per
- * tap (vitc__f32_conv2d_plane_acc, templates/conv/f32-conv2d-taps.h, which
- * the depthwise kernel runs once per channel), so there
+ * tap (vitc__f32_conv2d_planes, templates/conv/f32-conv2d-taps.h, which is
+ * also the depthwise kernel), so there
  * are no per-pixel bounds checks and nothing outside Y is written. The sum runs
  * from the bias over (c, kh, kw) in order, as the im2col GEMM's does.
  *
@@ -40,22 +40,9 @@ VITC_KERNEL void vitc_f32_conv2d_direct_scalar(int N, int C_in, int H, int W, in
                                                const float *VITC_RESTRICT bias, float *VITC_RESTRICT Y,
                                                float *scratch)
 {
-    const ptrdiff_t ohw = (ptrdiff_t)OH * OW, hw = (ptrdiff_t)H * W;
-    int n, m, c;
-
     (void)scratch;
-    for (n = 0; n < N; n++) {
-        for (m = 0; m < C_out; m++) {
-            float *VITC_RESTRICT yc = Y + ((ptrdiff_t)n * C_out + m) * ohw;
-            const float bv = bias ? bias[m] : 0.0f;
-            ptrdiff_t p;
-            for (p = 0; p < ohw; p++) yc[p] = bv;
-            for (c = 0; c < C_in; c++)
-                vitc__f32_conv2d_plane_acc(H, W, OH, OW, KH, KW, stride_h, stride_w, dil_h, dil_w, pad_t, pad_l,
-                                           X + ((ptrdiff_t)n * C_in + c) * hw, Wt + ((ptrdiff_t)m * C_in + c) * KH * KW,
-                                           yc);
-        }
-    }
+    vitc__f32_conv2d_planes(N, C_in, H, W, C_out, OH, OW, KH, KW, stride_h, stride_w, dil_h, dil_w, pad_t, pad_l, 1, X,
+                            Wt, bias, Y);
 }
 
 #endif /* VITC_F32_CONV2D_DIRECT_SCALAR_C */

@@ -22,7 +22,7 @@
  *    C_out = C_in * multiplier): direct loops, no scratch. For each output
  *    plane and each tap (kh,kw) the kernel adds w*x over the output rows and
  *    columns for which that tap is inside the input (ranges computed once per
- *    tap, no per-pixel bounds checks: vitc__f32_conv2d_plane_acc in
+ *    tap, no per-pixel bounds checks: vitc__f32_conv2d_planes in
  *    templates/conv/f32-conv2d-taps.h), so the plane (a few KiB) stays in L1.
  *
  * Scratch (floats) of vitc_f32_conv2d_scalar and vitc_f32_conv2d_im2col_scalar:
@@ -122,22 +122,9 @@ VITC_KERNEL void vitc_f32_conv2d_depthwise_scalar(int N, int C_in, int H, int W,
                                                   const float *VITC_RESTRICT bias, float *VITC_RESTRICT Y,
                                                   const vitc_f32_gemm_epilogue *ep)
 {
-    const int mult = C_out / C_in;
-    const ptrdiff_t ohw = (ptrdiff_t)OH * OW, hw = (ptrdiff_t)H * W;
-    int n, oc;
-
-    for (n = 0; n < N; n++) {
-        for (oc = 0; oc < C_out; oc++) {
-            float *VITC_RESTRICT yc = Y + ((ptrdiff_t)n * C_out + oc) * ohw;
-            const float bv = bias ? bias[oc] : 0.0f;
-            ptrdiff_t p;
-
-            for (p = 0; p < ohw; p++) yc[p] = bv;
-            vitc__f32_conv2d_plane_acc(H, W, OH, OW, KH, KW, stride_h, stride_w, dil_h, dil_w, pad_t, pad_l,
-                                       X + ((ptrdiff_t)n * C_in + oc / mult) * hw, Wt + (ptrdiff_t)oc * KH * KW, yc);
-        }
-    }
-    vitc_f32_gemm_epilogue_scalar(N * C_out, (int)ohw, Y, ohw, ep, 0);
+    vitc__f32_conv2d_planes(N, C_in, H, W, C_out, OH, OW, KH, KW, stride_h, stride_w, dil_h, dil_w, pad_t, pad_l, C_in,
+                            X, Wt, bias, Y);
+    vitc_f32_gemm_epilogue_scalar(N * C_out, OH * OW, Y, (ptrdiff_t)OH * OW, ep, 0);
 }
 
 /* Y (N, C_out, OH, OW) = conv(X (N, C_in, H, W), W (C_out, C_in/group, KH, KW)) + bias:
