@@ -530,8 +530,9 @@ static inline VITC_UNUSED void vitc__conv2d_tap_range(int O, int stride, int off
  * tap by tap in (kh, kw) order, y[oh][ow] += w[kh*KW + kw] * x[ih][iw] with
  * ih = oh*stride_h + kh*dil_h - pad_t, iw = ow*stride_w + kw*dil_w - pad_l, for
  * the outputs whose (ih, iw) is inside x (the rest read zero padding). The
- * column loop runs over contiguous y (and contiguous x for stride_w 1, its own
- * loop so that the compiler sees unit stride). y must not overlap x or w. */
+ * column loop runs over contiguous y (and contiguous x for stride_w 1; stride_w
+ * 1 and 2 have loops of their own so that the compiler sees a constant stride).
+ * y must not overlap x or w. */
 VITC__CONV2D_PLANE_FN void vitc__f32_conv2d_plane_acc(int H, int W, int OH, int OW, int KH, int KW, int stride_h,
                                                      int stride_w, int dil_h, int dil_w, int pad_t, int pad_l,
                                                      const float *VITC_RESTRICT x, const float *VITC_RESTRICT w,
@@ -552,6 +553,8 @@ VITC__CONV2D_PLANE_FN void vitc__f32_conv2d_plane_acc(int H, int W, int OH, int 
                 float *VITC_RESTRICT yr = y + (ptrdiff_t)oh * OW;
                 if (stride_w == 1)
                     for (ow = ow_lo; ow < ow_hi; ow++) yr[ow] += wv * xr[ow + woff];
+                else if (stride_w == 2) /* a constant stride: compilers vectorize it with permutes */
+                    for (ow = ow_lo; ow < ow_hi; ow++) yr[ow] += wv * xr[2 * ow + woff];
                 else
                     for (ow = ow_lo; ow < ow_hi; ow++) yr[ow] += wv * xr[ow * stride_w + woff];
             }
