@@ -54,6 +54,8 @@
 #include "eltwise/x-binary-scalar.c"
 #include "norm/f32-layernorm-scalar.c"
 #include "norm/f32-softmax-scalar.c"
+#include "quant/x-quant-scalar.c"
+#include "eltwise/f32-classify-scalar.c"
 
 /* ---------------------------------------------------------------- bounds */
 

@@ -25,6 +25,8 @@
 #include "pool/f32-pool2d-simd.c"
 #include "reduce/f32-reduce-simd.c"
 #include "reduce/f32-argreduce-simd.c"
+#include "quant/x-quant-simd.c"
+#include "eltwise/f32-classify-simd.c"
 
 /* ------------------------------------------------------------------ api */
 
@@ -897,6 +899,108 @@ static void VITC_FN(t_norm_arg)(void) {
   }
 }
 
+/* ---------------------------------------------------------------- bytes */
+
+/* vf32_store_u8 and the kernels that store bytes (QuantizeLinear,
+ * DynamicQuantizeLinear, IsInf, IsNaN): byte for byte the scalar kernels, on every
+ * length (tails), with NaN, infinities, ties at .5, values past the type's range
+ * and bytes past the end left alone. */
+static void VITC_FN(t_bytes)(void) {
+  const char *isa = SIMD_ISA_NAME;
+  static const float specials[] = {0.0f,   -0.0f, 0.5f,     1.5f,      2.5f,  -0.5f,    -1.5f,   -2.5f,  127.5f,
+                                   128.5f, -128.5f, 255.5f, 254.5f, 1e9f,  -1e9f,    INFINITY, -INFINITY, NAN,
+                                   3.4e38f, 1e-40f, -127.49f, 126.51f, -3.0f, 7.0f};
+  const int nspecial = (int)(sizeof specials / sizeof specials[0]);
+  enum { PAD = 8 };
+  int li, i, t, k;
+  /* the shim function itself: integers in [-128, 255] as their low bytes */
+  for (k = 0; k <= VITC_LANES; k++) {
+    float v[VITC_LANES];
+    uint8_t got[VITC_LANES + PAD];
+    for (i = 0; i < VITC_LANES; i++) v[i] = (float)(rng_int(384) - 128);
+    memset(got, 0xA5, sizeof got);
+    if (k == VITC_LANES) vf32_store_u8(got, vf32_load(v));
+    else vf32_store_u8_tail(got, vf32_load(v), k);
+    for (i = 0; i < VITC_LANES + PAD; i++) {
+      const uint8_t want = i < k ? (uint8_t)(int32_t)v[i] : 0xA5;
+      if (got[i] != want) {
+        simd_fail(isa, "store_u8%s %d: byte %d is %d, want %d", k == VITC_LANES ? "" : "_tail", k, i, got[i], want);
+        break;
+      }
+    }
+  }
+  for (li = 0; li < SIMD_NLEN + 1; li++) {
+    const int n = li < SIMD_NLEN ? simd_lengths[li] : nspecial;
+    float *x = buf_rand(n, -300.0f, 300.0f);
+    uint8_t *ref = malloc((size_t)n + PAD), *got = malloc((size_t)n + PAD);
+    if (!ref || !got) abort();
+    if (li == SIMD_NLEN) memcpy(x, specials, sizeof specials);
+    else
+      for (i = 0; i < n; i += 7) x[i] = (float)(rng_int(600) - 300) + 0.5f; /* ties */
+#define SIMD_BYTES_CASE(WHAT, REFCALL, GOTCALL)                                                                        \
+  do {                                                                                                                 \
+    memset(ref, 0x5A, (size_t)n + PAD);                                                                                \
+    memset(got, 0x5A, (size_t)n + PAD);                                                                                \
+    REFCALL;                                                                                                           \
+    GOTCALL;                                                                                                           \
+    for (i = 0; i < n + PAD; i++)                                                                                      \
+      if (got[i] != ref[i]) {                                                                                          \
+        simd_fail(isa, "%s n %d: byte %d is %d, want %d (x %.9g)", WHAT, n, i, got[i], ref[i],                         \
+                  i < n ? (double)x[i] : 0.0);                                                                         \
+        break;                                                                                                         \
+      }                                                                                                                \
+  } while (0)
+    for (t = 2; t <= 3; t++) {
+      const float s = 0.37f;
+      const int z = t == 3 ? -3 : 131;
+      const char *what = t == 3 ? "quantize int8" : "quantize uint8";
+      SIMD_BYTES_CASE(what, vitc_f32_quantize_scalar(1, 1, n, x, &s, &z, t, ref),
+                      VITC_FN(vitc_f32_quantize)(1, 1, n, x, &s, &z, t, got));
+      {
+        const uint8_t zb = (uint8_t)z;
+        SIMD_BYTES_CASE("quantize_rt", vitc_f32_quantize_rt_scalar(n, x, &s, &zb, t, ref),
+                        VITC_FN(vitc_f32_quantize_rt)(n, x, &s, &zb, t, got));
+        SIMD_BYTES_CASE("quantize_rt zp NULL", vitc_f32_quantize_rt_scalar(n, x, &s, NULL, t, ref),
+                        VITC_FN(vitc_f32_quantize_rt)(n, x, &s, NULL, t, got));
+      }
+      /* per axis: the axis first (inner n / 3), and last (inner 1) */
+      if (n >= 3 && n % 3 == 0) {
+        const float sc[3] = {0.5f, 1.25f, 3.0f};
+        const int zp[3] = {t == 3 ? -7 : 10, 0, t == 3 ? 20 : 200};
+        SIMD_BYTES_CASE("quantize per axis, inner > 1", vitc_f32_quantize_scalar(1, 3, n / 3, x, sc, zp, t, ref),
+                        VITC_FN(vitc_f32_quantize)(1, 3, n / 3, x, sc, zp, t, got));
+      }
+      {
+        float *sc = buf_rand(n, 0.1f, 4.0f);
+        int *zp = malloc(((size_t)n + 1) * sizeof(int));
+        if (!zp) abort();
+        for (i = 0; i < n; i++) zp[i] = t == 3 ? rng_int(256) - 128 : rng_int(256);
+        SIMD_BYTES_CASE("quantize per axis, inner 1", vitc_f32_quantize_scalar(2, n / 2, 1, x, sc, zp, t, ref),
+                        VITC_FN(vitc_f32_quantize)(2, n / 2, 1, x, sc, zp, t, got));
+        free(sc);
+        free(zp);
+      }
+    }
+    if (li < SIMD_NLEN) { /* finite inputs: ONNX's range is then finite */
+      float rs, gs;
+      uint8_t rz, gz;
+      SIMD_BYTES_CASE("dynamic_quantize", vitc_f32_dynamic_quantize_scalar(n, x, ref, &rs, &rz),
+                      VITC_FN(vitc_f32_dynamic_quantize)(n, x, got, &gs, &gz));
+      if (!same_f32(rs, gs) || rz != gz)
+        simd_fail(isa, "dynamic_quantize n %d: scale %.9g zp %d, want %.9g %d", n, (double)gs, gz, (double)rs, rz);
+    }
+    for (t = 0; t < 4; t++) {
+      SIMD_BYTES_CASE("isinf", vitc_f32_isinf_scalar(n, t & 1, t >> 1, x, ref),
+                      VITC_FN(vitc_f32_isinf)(n, t & 1, t >> 1, x, got));
+    }
+    SIMD_BYTES_CASE("isnan", vitc_f32_isnan_scalar(n, x, ref), VITC_FN(vitc_f32_isnan)(n, x, got));
+#undef SIMD_BYTES_CASE
+    free(x);
+    free(ref);
+    free(got);
+  }
+}
+
 static int VITC_FN(simd_test_isa)(const SimdParams *prm) {
   const int before = simd_failures;
   printf("[%s] %d lanes\n", SIMD_ISA_NAME, VITC_LANES);
@@ -913,6 +1017,7 @@ static int VITC_FN(simd_test_isa)(const SimdParams *prm) {
   VITC_FN(t_pool)();
   VITC_FN(t_reduce)();
   VITC_FN(t_norm_arg)();
+  VITC_FN(t_bytes)();
   printf("[%s] %s\n", SIMD_ISA_NAME, simd_failures == before ? "all checks passed" : "FAILED");
   fflush(stdout);
   return simd_failures - before;

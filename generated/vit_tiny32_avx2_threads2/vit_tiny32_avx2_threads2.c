@@ -166,6 +166,21 @@ VITC_SIMD_INLINE vitc_avx2_f32 vitc_avx2_load_even(const float *p) {
   const __m256 t = _mm256_shuffle_ps(_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8), _MM_SHUFFLE(2, 0, 2, 0));
   return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), _MM_SHUFFLE(3, 1, 2, 0)));
 }
+/* the 8 lanes (integers in [-128, 255]) as their low bytes: 16-bit pack (exact in
+ * that range), the high byte masked off so the unsigned pack does not saturate */
+VITC_SIMD_INLINE __m128i vitc__avx2_low_bytes(vitc_avx2_f32 v) {
+  const __m256i i = _mm256_cvtps_epi32(v);
+  const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(i), _mm256_extracti128_si256(i, 1));
+  return _mm_packus_epi16(_mm_and_si128(w, _mm_set1_epi16(0xff)), _mm_setzero_si128());
+}
+VITC_SIMD_INLINE void vitc_avx2_store_u8(uint8_t *p, vitc_avx2_f32 v) {
+  _mm_storel_epi64((__m128i *)(void *)p, vitc__avx2_low_bytes(v));
+}
+VITC_SIMD_INLINE void vitc_avx2_store_u8_tail(uint8_t *p, vitc_avx2_f32 v, int n) {
+  uint8_t b[16];
+  _mm_storeu_si128((__m128i *)(void *)b, vitc__avx2_low_bytes(v));
+  memcpy(p, b, (size_t)n);
+}
 
 #define VITC_SIMD_ISA avx2
 #define VITC_LANES 8
@@ -219,6 +234,9 @@ VITC_SIMD_INLINE vitc_avx2_f32 vitc_avx2_load_even(const float *p) {
  *                            m in [1, 2) (the fields of the bits, nothing checked)
  *   vf32_from_u8(p)          VITC_LANES bytes p[0..] as floats (reads exactly VITC_LANES bytes)
  *   vf32_load_even(p)        p[0], p[2], ..., p[2*VITC_LANES-2] (reads 2*VITC_LANES floats)
+ *   vf32_store_u8(p, v)      the lanes, integers in [-128, 255], as their low bytes (int8 or
+ *                            uint8: two's complement) to p[0..VITC_LANES); other values undefined
+ *   vf32_store_u8_tail(p, v, n)  the same to p[0..n) only
  *   vf32_log, vf32_log1p, vf32_expm1, vf32_softplus, vf32_floor, vf32_ceil (v), vf32_pow(a, b)
  *                            fastmath.h, with their measured errors
  */
@@ -268,6 +286,8 @@ VITC_SIMD_INLINE vitc_avx2_f32 vitc_avx2_load_even(const float *p) {
 #define vf32_mantissa VITC_SIMD_FN(mantissa)
 #define vf32_from_u8 VITC_SIMD_FN(from_u8)
 #define vf32_load_even VITC_SIMD_FN(load_even)
+#define vf32_store_u8 VITC_SIMD_FN(store_u8)
+#define vf32_store_u8_tail VITC_SIMD_FN(store_u8_tail)
 #define vf32_log VITC_SIMD_FN(log)
 #define vf32_floor VITC_SIMD_FN(floor)
 #define vf32_ceil VITC_SIMD_FN(ceil)

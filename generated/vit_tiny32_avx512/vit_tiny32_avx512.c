@@ -171,6 +171,13 @@ VITC_SIMD_INLINE vitc_avx512_f32 vitc_avx512_load_even(const float *p) {
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   return _mm512_permutex2var_ps(_mm512_loadu_ps(p), even, _mm512_loadu_ps(p + 16));
 }
+/* the 16 lanes (integers in [-128, 255]) as their low bytes (vpmovdb truncates) */
+VITC_SIMD_INLINE void vitc_avx512_store_u8(uint8_t *p, vitc_avx512_f32 v) {
+  _mm_storeu_si128((__m128i *)(void *)p, _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(v)));
+}
+VITC_SIMD_INLINE void vitc_avx512_store_u8_tail(uint8_t *p, vitc_avx512_f32 v, int n) {
+  _mm512_mask_cvtepi32_storeu_epi8(p, (__mmask16)((1u << n) - 1u), _mm512_cvtps_epi32(v));
+}
 
 #define VITC_SIMD_ISA avx512
 #define VITC_LANES 16
@@ -224,6 +231,9 @@ VITC_SIMD_INLINE vitc_avx512_f32 vitc_avx512_load_even(const float *p) {
  *                            m in [1, 2) (the fields of the bits, nothing checked)
  *   vf32_from_u8(p)          VITC_LANES bytes p[0..] as floats (reads exactly VITC_LANES bytes)
  *   vf32_load_even(p)        p[0], p[2], ..., p[2*VITC_LANES-2] (reads 2*VITC_LANES floats)
+ *   vf32_store_u8(p, v)      the lanes, integers in [-128, 255], as their low bytes (int8 or
+ *                            uint8: two's complement) to p[0..VITC_LANES); other values undefined
+ *   vf32_store_u8_tail(p, v, n)  the same to p[0..n) only
  *   vf32_log, vf32_log1p, vf32_expm1, vf32_softplus, vf32_floor, vf32_ceil (v), vf32_pow(a, b)
  *                            fastmath.h, with their measured errors
  */
@@ -273,6 +283,8 @@ VITC_SIMD_INLINE vitc_avx512_f32 vitc_avx512_load_even(const float *p) {
 #define vf32_mantissa VITC_SIMD_FN(mantissa)
 #define vf32_from_u8 VITC_SIMD_FN(from_u8)
 #define vf32_load_even VITC_SIMD_FN(load_even)
+#define vf32_store_u8 VITC_SIMD_FN(store_u8)
+#define vf32_store_u8_tail VITC_SIMD_FN(store_u8_tail)
 #define vf32_log VITC_SIMD_FN(log)
 #define vf32_floor VITC_SIMD_FN(floor)
 #define vf32_ceil VITC_SIMD_FN(ceil)

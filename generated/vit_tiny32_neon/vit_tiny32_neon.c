@@ -233,6 +233,20 @@ VITC_SIMD_INLINE vitc_neon_f32 vitc_neon_from_u8(const uint8_t *p) {
   return vcvtq_f32_u32(vmovl_u16(vget_low_u16(vmovl_u8(vcreate_u8((uint64_t)w)))));
 }
 VITC_SIMD_INLINE vitc_neon_f32 vitc_neon_load_even(const float *p) { return vld2q_f32(p).val[0]; }
+/* the 4 lanes (integers in [-128, 255]) as their low bytes: exact conversion to
+ * int32, narrowed 32 -> 16 -> 8 bits by truncation */
+VITC_SIMD_INLINE uint32_t vitc__neon_low_bytes(vitc_neon_f32 v) {
+  const int16x4_t h = vmovn_s32(vcvtq_s32_f32(v));
+  return vget_lane_u32(vreinterpret_u32_s8(vmovn_s16(vcombine_s16(h, h))), 0);
+}
+VITC_SIMD_INLINE void vitc_neon_store_u8(uint8_t *p, vitc_neon_f32 v) {
+  const uint32_t w = vitc__neon_low_bytes(v);
+  memcpy(p, &w, sizeof w);
+}
+VITC_SIMD_INLINE void vitc_neon_store_u8_tail(uint8_t *p, vitc_neon_f32 v, int n) {
+  const uint32_t w = vitc__neon_low_bytes(v);
+  memcpy(p, &w, (size_t)n);
+}
 
 #define VITC_SIMD_ISA neon
 #define VITC_LANES 4
@@ -286,6 +300,9 @@ VITC_SIMD_INLINE vitc_neon_f32 vitc_neon_load_even(const float *p) { return vld2
  *                            m in [1, 2) (the fields of the bits, nothing checked)
  *   vf32_from_u8(p)          VITC_LANES bytes p[0..] as floats (reads exactly VITC_LANES bytes)
  *   vf32_load_even(p)        p[0], p[2], ..., p[2*VITC_LANES-2] (reads 2*VITC_LANES floats)
+ *   vf32_store_u8(p, v)      the lanes, integers in [-128, 255], as their low bytes (int8 or
+ *                            uint8: two's complement) to p[0..VITC_LANES); other values undefined
+ *   vf32_store_u8_tail(p, v, n)  the same to p[0..n) only
  *   vf32_log, vf32_log1p, vf32_expm1, vf32_softplus, vf32_floor, vf32_ceil (v), vf32_pow(a, b)
  *                            fastmath.h, with their measured errors
  */
@@ -335,6 +352,8 @@ VITC_SIMD_INLINE vitc_neon_f32 vitc_neon_load_even(const float *p) { return vld2
 #define vf32_mantissa VITC_SIMD_FN(mantissa)
 #define vf32_from_u8 VITC_SIMD_FN(from_u8)
 #define vf32_load_even VITC_SIMD_FN(load_even)
+#define vf32_store_u8 VITC_SIMD_FN(store_u8)
+#define vf32_store_u8_tail VITC_SIMD_FN(store_u8_tail)
 #define vf32_log VITC_SIMD_FN(log)
 #define vf32_floor VITC_SIMD_FN(floor)
 #define vf32_ceil VITC_SIMD_FN(ceil)

@@ -111,6 +111,21 @@ VITC_SIMD_INLINE vitc_avx2_f32 vitc_avx2_load_even(const float *p) {
   const __m256 t = _mm256_shuffle_ps(_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8), _MM_SHUFFLE(2, 0, 2, 0));
   return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), _MM_SHUFFLE(3, 1, 2, 0)));
 }
+/* the 8 lanes (integers in [-128, 255]) as their low bytes: 16-bit pack (exact in
+ * that range), the high byte masked off so the unsigned pack does not saturate */
+VITC_SIMD_INLINE __m128i vitc__avx2_low_bytes(vitc_avx2_f32 v) {
+  const __m256i i = _mm256_cvtps_epi32(v);
+  const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(i), _mm256_extracti128_si256(i, 1));
+  return _mm_packus_epi16(_mm_and_si128(w, _mm_set1_epi16(0xff)), _mm_setzero_si128());
+}
+VITC_SIMD_INLINE void vitc_avx2_store_u8(uint8_t *p, vitc_avx2_f32 v) {
+  _mm_storel_epi64((__m128i *)(void *)p, vitc__avx2_low_bytes(v));
+}
+VITC_SIMD_INLINE void vitc_avx2_store_u8_tail(uint8_t *p, vitc_avx2_f32 v, int n) {
+  uint8_t b[16];
+  _mm_storeu_si128((__m128i *)(void *)b, vitc__avx2_low_bytes(v));
+  memcpy(p, b, (size_t)n);
+}
 
 #define VITC_SIMD_ISA avx2
 #define VITC_LANES 8

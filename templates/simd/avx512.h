@@ -116,6 +116,13 @@ VITC_SIMD_INLINE vitc_avx512_f32 vitc_avx512_load_even(const float *p) {
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   return _mm512_permutex2var_ps(_mm512_loadu_ps(p), even, _mm512_loadu_ps(p + 16));
 }
+/* the 16 lanes (integers in [-128, 255]) as their low bytes (vpmovdb truncates) */
+VITC_SIMD_INLINE void vitc_avx512_store_u8(uint8_t *p, vitc_avx512_f32 v) {
+  _mm_storeu_si128((__m128i *)(void *)p, _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(v)));
+}
+VITC_SIMD_INLINE void vitc_avx512_store_u8_tail(uint8_t *p, vitc_avx512_f32 v, int n) {
+  _mm512_mask_cvtepi32_storeu_epi8(p, (__mmask16)((1u << n) - 1u), _mm512_cvtps_epi32(v));
+}
 
 #define VITC_SIMD_ISA avx512
 #define VITC_LANES 16

@@ -47,6 +47,9 @@
  *                            m in [1, 2) (the fields of the bits, nothing checked)
  *   vf32_from_u8(p)          VITC_LANES bytes p[0..] as floats (reads exactly VITC_LANES bytes)
  *   vf32_load_even(p)        p[0], p[2], ..., p[2*VITC_LANES-2] (reads 2*VITC_LANES floats)
+ *   vf32_store_u8(p, v)      the lanes, integers in [-128, 255], as their low bytes (int8 or
+ *                            uint8: two's complement) to p[0..VITC_LANES); other values undefined
+ *   vf32_store_u8_tail(p, v, n)  the same to p[0..n) only
  *   vf32_log, vf32_log1p, vf32_expm1, vf32_softplus, vf32_floor, vf32_ceil (v), vf32_pow(a, b)
  *                            fastmath.h, with their measured errors
  */
@@ -96,6 +99,8 @@
 #define vf32_mantissa VITC_SIMD_FN(mantissa)
 #define vf32_from_u8 VITC_SIMD_FN(from_u8)
 #define vf32_load_even VITC_SIMD_FN(load_even)
+#define vf32_store_u8 VITC_SIMD_FN(store_u8)
+#define vf32_store_u8_tail VITC_SIMD_FN(store_u8_tail)
 #define vf32_log VITC_SIMD_FN(log)
 #define vf32_floor VITC_SIMD_FN(floor)
 #define vf32_ceil VITC_SIMD_FN(ceil)

@@ -178,6 +178,20 @@ VITC_SIMD_INLINE vitc_neon_f32 vitc_neon_from_u8(const uint8_t *p) {
   return vcvtq_f32_u32(vmovl_u16(vget_low_u16(vmovl_u8(vcreate_u8((uint64_t)w)))));
 }
 VITC_SIMD_INLINE vitc_neon_f32 vitc_neon_load_even(const float *p) { return vld2q_f32(p).val[0]; }
+/* the 4 lanes (integers in [-128, 255]) as their low bytes: exact conversion to
+ * int32, narrowed 32 -> 16 -> 8 bits by truncation */
+VITC_SIMD_INLINE uint32_t vitc__neon_low_bytes(vitc_neon_f32 v) {
+  const int16x4_t h = vmovn_s32(vcvtq_s32_f32(v));
+  return vget_lane_u32(vreinterpret_u32_s8(vmovn_s16(vcombine_s16(h, h))), 0);
+}
+VITC_SIMD_INLINE void vitc_neon_store_u8(uint8_t *p, vitc_neon_f32 v) {
+  const uint32_t w = vitc__neon_low_bytes(v);
+  memcpy(p, &w, sizeof w);
+}
+VITC_SIMD_INLINE void vitc_neon_store_u8_tail(uint8_t *p, vitc_neon_f32 v, int n) {
+  const uint32_t w = vitc__neon_low_bytes(v);
+  memcpy(p, &w, (size_t)n);
+}
 
 #define VITC_SIMD_ISA neon
 #define VITC_LANES 4

@@ -97,6 +97,10 @@ VITC_SIMD_INLINE float vitc_simd_scalar_mantissa(float v) {
 }
 VITC_SIMD_INLINE float vitc_simd_scalar_from_u8(const uint8_t *p) { return (float)*p; }
 VITC_SIMD_INLINE float vitc_simd_scalar_load_even(const float *p) { return *p; }
+VITC_SIMD_INLINE void vitc_simd_scalar_store_u8(uint8_t *p, float v) { *p = (uint8_t)(int32_t)v; }
+VITC_SIMD_INLINE void vitc_simd_scalar_store_u8_tail(uint8_t *p, float v, int n) {
+  if (n > 0) *p = (uint8_t)(int32_t)v;
+}
 
 #define VITC_SIMD_ISA simd_scalar
 #define VITC_LANES 1

@@ -46,6 +46,8 @@
 #undef vf32_mantissa
 #undef vf32_from_u8
 #undef vf32_load_even
+#undef vf32_store_u8
+#undef vf32_store_u8_tail
 #undef vf32_log
 #undef vf32_floor
 #undef vf32_ceil
