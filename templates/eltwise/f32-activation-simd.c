@@ -18,9 +18,8 @@
  *     asinh, acosh    log1p(a + a^2 / (1 + sqrt(1 + a^2))) (odd), log1p(t + sqrt(2t + t^2))
  *                     with t = x - 1; log x + ln 2 beyond 2^12
  *     atanh           log1p(2|x| / (1 - |x|)) / 2, odd
- *   the circular functions sin, cos, tan, asin, acos, atan stay in the scalar
- *   template (libm): no vision model here runs them in a hot loop, and a vector
- *   range reduction of its own is not worth its testing (docs/kernels.md lists them).
+ *     sin, cos, tan   vf32_sin/cos/tan (fastmath.h, Cephes, |x| < ~1e5): <= 4 ulp
+ *     asin, acos, atan  vf32_asin/acos/atan (Cephes): <= 3 ulp
  * tests/check_kern_eltwise.c compares each with its scalar reference on every ISA. */
 #include "../prelude.h"
 #include "../simd/shim.h"
@@ -95,6 +94,12 @@ VITC__ACTIVATION_SIMD(VITC_FN(vitc_f32_sign), vf32_select(vf32_cmplt(zero, v), o
                                         vf32_select(vf32_cmplt(v, zero), vf32_set1(-1.0f),
                                                     vf32_select(vf32_cmpeq(v, zero), zero, v))))
 VITC__ACTIVATION_SIMD(VITC_FN(vitc_f32_round), vf32_round(v))
+VITC__ACTIVATION_SIMD(VITC_FN(vitc_f32_sin), vf32_sin(v))
+VITC__ACTIVATION_SIMD(VITC_FN(vitc_f32_cos), vf32_cos(v))
+VITC__ACTIVATION_SIMD(VITC_FN(vitc_f32_tan), vf32_tan(v))
+VITC__ACTIVATION_SIMD(VITC_FN(vitc_f32_asin), vf32_asin(v))
+VITC__ACTIVATION_SIMD(VITC_FN(vitc_f32_acos), vf32_acos(v))
+VITC__ACTIVATION_SIMD(VITC_FN(vitc_f32_atan), vf32_atan(v))
 VITC__ACTIVATION_SIMD(VITC_FN(vitc_f32_sinh), VITC_FN(vitc__sinh_v)(v))
 VITC__ACTIVATION_SIMD(VITC_FN(vitc_f32_cosh), vf32_mul(vf32_set1(0.5f), vf32_add(vf32_exp(v), vf32_exp(vf32_sub(zero, v)))))
 VITC__ACTIVATION_SIMD(VITC_FN(vitc_f32_asinh), VITC_FN(vitc__asinh_v)(v))

@@ -51,6 +51,8 @@
  *                            uint8: two's complement) to p[0..VITC_LANES); other values undefined
  *   vf32_store_u8_tail(p, v, n)  the same to p[0..n) only
  *   vf32_log, vf32_log1p, vf32_expm1, vf32_softplus, vf32_floor, vf32_ceil (v), vf32_pow(a, b)
+ *   vf32_sin, vf32_cos, vf32_tan, vf32_asin, vf32_acos, vf32_atan (v)   fastmath.h (Cephes),
+ *                            sin/cos/tan for |x| < ~1e5
  *                            fastmath.h, with their measured errors
  */
 #define VITC_SIMD_CAT_(a, b) a##b
@@ -108,3 +110,9 @@
 #define vf32_log1p VITC_SIMD_FN(log1p)
 #define vf32_expm1 VITC_SIMD_FN(expm1)
 #define vf32_softplus VITC_SIMD_FN(softplus)
+#define vf32_sin VITC_SIMD_FN(sin)
+#define vf32_cos VITC_SIMD_FN(cos)
+#define vf32_tan VITC_SIMD_FN(tan)
+#define vf32_asin VITC_SIMD_FN(asin)
+#define vf32_acos VITC_SIMD_FN(acos)
+#define vf32_atan VITC_SIMD_FN(atan)

@@ -261,3 +261,111 @@ VITC_SIMD_INLINE vf32 VITC_SIMD_FN(softplus)(vf32 x) {
   const vf32 m = vf32_select(vf32_cmplt(vf32_zero(), x), x, vf32_zero());
   return vf32_add(m, VITC_SIMD_FN(log1p)(VITC_SIMD_FN(exp)(vf32_sub(vf32_zero(), vf32_abs(x)))));
 }
+
+/* The circular functions, Cephes' single-precision algorithms (sinf, cosf, tanf,
+ * asinf, acosf, atanf of the Cephes library; also in sse_mathfun):
+ * sin, cos, tan: n = round(x 2/pi), r = x - n pi/2 in three parts (Cody-Waite; the
+ *       first has 8 significant bits, so n times it is exact while |n| < 2^16, i.e.
+ *       |x| < ~1e5: the domain, beyond which the reduction loses accuracy), |r| <= pi/4;
+ *       sin r and cos r by Cephes' polynomials, picked and signed by n mod 4. tan is
+ *       sin r / cos r (or -cos r / sin r). Infinity or NaN gives NaN; +-0 is kept.
+ * atan: |x| > tan(3pi/8): pi/2 + atan(-1/|x|); > tan(pi/8): pi/4 + atan((|x|-1)/(|x|+1));
+ *       then Cephes' degree-9 odd polynomial, the sign of x put back.
+ * asin: |x| > 1/2: pi/2 - 2 asin(sqrt((1 - |x|)/2)), else the polynomial of |x|;
+ *       |x| > 1 is NaN (the square root of a negative).
+ * acos: 2 asin(sqrt((1 - x)/2)) above 1/2, pi - the same of -x below -1/2, else
+ *       pi/2 - asin(x), each asin in the small range where the polynomial holds.
+ * tests/check_simd.c compares them with libm's float functions on every ISA. */
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(vitc__trig_reduce)(vf32 x, vf32 *q) {
+  const vf32 n = vf32_round(vf32_mul(x, vf32_set1(0.636619772f)));
+  vf32 r = vf32_fma(n, vf32_set1(-1.5703125f), x);
+  r = vf32_fma(n, vf32_set1(-4.837512969970703125e-4f), r);
+  r = vf32_fma(n, vf32_set1(-7.54978995489188216e-8f), r);
+  *q = vf32_sub(n, vf32_mul(vf32_set1(4.0f), VITC_SIMD_FN(floor)(vf32_mul(n, vf32_set1(0.25f))))); /* n mod 4 */
+  return r;
+}
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(vitc__sin_poly)(vf32 r) { /* |r| <= pi/4 */
+  const vf32 z = vf32_mul(r, r);
+  vf32 p = vf32_fma(vf32_set1(-1.9515295891e-4f), z, vf32_set1(8.3321608736e-3f));
+  p = vf32_fma(p, z, vf32_set1(-1.6666654611e-1f));
+  return vf32_fma(vf32_mul(p, z), r, r);
+}
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(vitc__cos_poly)(vf32 r) {
+  const vf32 z = vf32_mul(r, r);
+  vf32 p = vf32_fma(vf32_set1(2.443315711809948e-5f), z, vf32_set1(-1.388731625493765e-3f));
+  p = vf32_fma(p, z, vf32_set1(4.166664568298827e-2f));
+  return vf32_fma(vf32_mul(p, z), z, vf32_fma(z, vf32_set1(-0.5f), vf32_set1(1.0f)));
+}
+/* sin (cos with shift 1): the quadrant q + shift picks sin r or cos r (odd) and the
+ * sign (2, 3) */
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(vitc__sincos)(vf32 x, float shift) {
+  vf32 q, r = VITC_SIMD_FN(vitc__trig_reduce)(x, &q), v;
+  q = vf32_add(q, vf32_set1(shift));
+  q = vf32_select(vf32_cmple(vf32_set1(4.0f), q), vf32_sub(q, vf32_set1(4.0f)), q);
+  {
+    const vf32 half_q = vf32_mul(q, vf32_set1(0.5f));
+    const vm32 odd = vm32_not(vf32_cmpeq(vf32_round(half_q), half_q));
+    v = vf32_select(odd, VITC_SIMD_FN(vitc__cos_poly)(r), VITC_SIMD_FN(vitc__sin_poly)(r));
+    return vf32_select(vf32_cmple(vf32_set1(2.0f), q), vf32_sub(vf32_zero(), v), v);
+  }
+}
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(sin)(vf32 x) {
+  return vf32_select(vf32_cmpeq(x, vf32_zero()), x, VITC_SIMD_FN(vitc__sincos)(x, 0.0f));
+}
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(cos)(vf32 x) { return VITC_SIMD_FN(vitc__sincos)(x, 1.0f); }
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(tan)(vf32 x) {
+  vf32 q;
+  const vf32 r = VITC_SIMD_FN(vitc__trig_reduce)(x, &q);
+  const vf32 s = VITC_SIMD_FN(vitc__sin_poly)(r), c = VITC_SIMD_FN(vitc__cos_poly)(r);
+  const vf32 half_q = vf32_mul(q, vf32_set1(0.5f));
+  const vm32 odd = vm32_not(vf32_cmpeq(vf32_round(half_q), half_q));
+  const vf32 t = vf32_select(odd, vf32_div(vf32_sub(vf32_zero(), c), s), vf32_div(s, c));
+  return vf32_select(vf32_cmpeq(x, vf32_zero()), x, t);
+}
+/* an odd function's result: v, computed for |x|, with the sign of x; x itself at +-0 */
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(vitc__odd_result)(vf32 x, vf32 v) {
+  const vf32 s = vf32_select(vf32_cmplt(x, vf32_zero()), vf32_sub(vf32_zero(), v), v);
+  return vf32_select(vf32_cmpeq(x, vf32_zero()), x, s);
+}
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(atan)(vf32 x) {
+  const vf32 a = vf32_abs(x), one = vf32_set1(1.0f);
+  const vm32 big = vf32_cmplt(vf32_set1(2.414213562373095f), a), mid = vf32_cmplt(vf32_set1(0.4142135623730950f), a);
+  const vf32 y0 = vf32_select(big, vf32_set1(1.5707963267948966f), vf32_select(mid, vf32_set1(0.7853981633974483f),
+                                                                                  vf32_zero()));
+  const vf32 t = vf32_select(big, vf32_div(vf32_set1(-1.0f), a),
+                             vf32_select(mid, vf32_div(vf32_sub(a, one), vf32_add(a, one)), a));
+  const vf32 z = vf32_mul(t, t);
+  vf32 p = vf32_fma(vf32_set1(8.05374449538e-2f), z, vf32_set1(-1.38776856032e-1f));
+  p = vf32_fma(p, z, vf32_set1(1.99777106478e-1f));
+  p = vf32_fma(p, z, vf32_set1(-3.33329491539e-1f));
+  return VITC_SIMD_FN(vitc__odd_result)(x, vf32_add(y0, vf32_fma(vf32_mul(p, z), t, t)));
+}
+/* asin of u in [0, 1/2] (Cephes' polynomial in u^2) */
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(vitc__asin_small)(vf32 u) {
+  const vf32 z = vf32_mul(u, u);
+  vf32 p = vf32_fma(vf32_set1(4.2163199048e-2f), z, vf32_set1(2.4181311049e-2f));
+  p = vf32_fma(p, z, vf32_set1(4.5470025998e-2f));
+  p = vf32_fma(p, z, vf32_set1(7.4953002686e-2f));
+  p = vf32_fma(p, z, vf32_set1(1.6666752422e-1f));
+  return vf32_fma(vf32_mul(p, z), u, u);
+}
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(asin)(vf32 x) {
+  const vf32 a = vf32_abs(x), half = vf32_set1(0.5f);
+  const vm32 hi = vf32_cmplt(half, a);
+  const vf32 u = vf32_select(hi, vf32_sqrt(vf32_mul(half, vf32_sub(vf32_set1(1.0f), a))), a);
+  const vf32 s = VITC_SIMD_FN(vitc__asin_small)(u);
+  const vf32 v = vf32_select(hi, vf32_fma(s, vf32_set1(-2.0f), vf32_set1(1.5707963267948966f)), s);
+  /* |x| > 1: the square root of a negative is NaN, and so is v */
+  return VITC_SIMD_FN(vitc__odd_result)(x, vf32_select(vf32_cmpeq(u, u), v, u));
+}
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(acos)(vf32 x) {
+  const vf32 half = vf32_set1(0.5f), one = vf32_set1(1.0f);
+  const vm32 hi = vf32_cmplt(half, x), lo = vf32_cmplt(x, vf32_set1(-0.5f));
+  const vf32 u = vf32_select(hi, vf32_sqrt(vf32_mul(half, vf32_sub(one, x))),
+                             vf32_select(lo, vf32_sqrt(vf32_mul(half, vf32_add(one, x))), x));
+  const vf32 s = VITC_SIMD_FN(vitc__asin_small)(u);
+  const vf32 v = vf32_select(hi, vf32_add(s, s),
+                             vf32_select(lo, vf32_fma(s, vf32_set1(-2.0f), vf32_set1(3.14159265358979f)),
+                                         vf32_sub(vf32_set1(1.5707963267948966f), s)));
+  return vf32_select(vf32_cmpeq(u, u), v, u);
+}

@@ -55,3 +55,9 @@
 #undef vf32_log1p
 #undef vf32_expm1
 #undef vf32_softplus
+#undef vf32_sin
+#undef vf32_cos
+#undef vf32_tan
+#undef vf32_asin
+#undef vf32_acos
+#undef vf32_atan
