@@ -613,6 +613,49 @@ static void VITC_FN(t_binary)(void) {
         free(ref);
         free(got);
       }
+  /* the comparisons to bool bytes, on small integers (so that equal pairs are
+   * common), NaN and +-0, every pattern, bytes past the end left alone */
+  {
+    typedef void (*SimdCmpFn)(int, const int *, const float *, const int *, const float *, const int *, uint8_t *);
+    const struct {
+      const char *name;
+      SimdCmpFn got, ref;
+    } cmps[] = {
+        {"equal", VITC_FN(vitc_f32_equal), vitc_f32_equal_scalar},
+        {"less", VITC_FN(vitc_f32_less), vitc_f32_less_scalar},
+        {"greater", VITC_FN(vitc_f32_greater), vitc_f32_greater_scalar},
+        {"less_or_equal", VITC_FN(vitc_f32_less_or_equal), vitc_f32_less_or_equal_scalar},
+        {"greater_or_equal", VITC_FN(vitc_f32_greater_or_equal), vitc_f32_greater_or_equal_scalar},
+    };
+    for (oi = 0; oi < (int)(sizeof cmps / sizeof cmps[0]); oi++)
+      for (pi = 0; pi < (int)(sizeof pats / sizeof pats[0]); pi++) {
+        int ny = 1, d, i;
+        float *a = buf_new(pats[pi].na), *b = buf_new(pats[pi].nb);
+        uint8_t *ref, *got;
+        for (d = 0; d < pats[pi].rank; d++) ny *= pats[pi].dims[d];
+        for (i = 0; i < pats[pi].na; i++) a[i] = (float)(rng_int(7) - 3);
+        for (i = 0; i < pats[pi].nb; i++) b[i] = (float)(rng_int(7) - 3);
+        if (pats[pi].na > 3) a[3] = NAN;
+        if (pats[pi].nb > 5) b[5] = NAN;
+        if (pats[pi].na > 6) a[6] = -0.0f, b[6 % pats[pi].nb] = 0.0f;
+        ref = malloc((size_t)ny + GUARD);
+        got = malloc((size_t)ny + GUARD);
+        if (!ref || !got) abort();
+        memset(ref, 0x77, (size_t)ny + GUARD);
+        memset(got, 0x77, (size_t)ny + GUARD);
+        cmps[oi].ref(pats[pi].rank, pats[pi].dims, a, pats[pi].sa, b, pats[pi].sb, ref);
+        cmps[oi].got(pats[pi].rank, pats[pi].dims, a, pats[pi].sa, b, pats[pi].sb, got);
+        for (i = 0; i < ny + GUARD; i++)
+          if (got[i] != ref[i]) {
+            simd_fail(isa, "compare %s %s: byte %d is %d, want %d", cmps[oi].name, pats[pi].what, i, got[i], ref[i]);
+            break;
+          }
+        free(a);
+        free(b);
+        free(ref);
+        free(got);
+      }
+  }
 }
 
 /* pow with one exponent value (each exact path, and exp/log for the rest) and

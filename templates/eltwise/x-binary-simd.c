@@ -1,10 +1,11 @@
 /* templates/eltwise/x-binary-simd.c: the float32 kernels of
  * templates/eltwise/x-binary-scalar.c, written once against the SIMD shim
  * (templates/simd/bind.h) and instantiated per target as vitc_f32_<op>_<isa>:
- * add, sub, mul, div, max, min, pow, and Where (vitc_x_where_<isa>) for 4-byte
- * elements. Same signatures, broadcast description and contract as the scalar
- * template, whose integer, comparison and logical kernels (and Where on other
- * element sizes) every target keeps calling.
+ * add, sub, mul, div, max, min, pow, the comparisons to bool (equal, less,
+ * greater, less_or_equal, greater_or_equal: exact), and Where (vitc_x_where_<isa>)
+ * for 4-byte elements. Same signatures, broadcast description and contract as the
+ * scalar template, whose integer and logical kernels (and Where on other element
+ * sizes) every target keeps calling.
  *
  * The walk (VITC__BIN_SIMD, templates/eltwise/x-binary-simd.h) is the scalar
  * one: the last output dim is a row, the others an odometer over rows. A dense
@@ -162,3 +163,26 @@ VITC_KERNEL void VITC_FN(vitc_x_where)(int elem, int rank, const int *dims, cons
       else vf32_store_tail(yr + i, vf32_select(pick, va, vb), k);
     });
 }
+
+/* The comparisons of floats to bool bytes: the scalar kernels' C comparisons as
+ * lane masks (false with a NaN, as in C), selecting 1.0 or 0.0, stored as bytes.
+ * Greater and GreaterOrEqual are Less and LessOrEqual with the operands swapped. */
+VITC_SIMD_INLINE vf32 VITC_FN(vitc__bin_bool_v)(vm32 m) { return vf32_select(m, vf32_set1(1.0f), vf32_zero()); }
+VITC_SIMD_INLINE vf32 VITC_FN(vitc__bin_eq_v)(vf32 a, vf32 b) { return VITC_FN(vitc__bin_bool_v)(vf32_cmpeq(a, b)); }
+VITC_SIMD_INLINE vf32 VITC_FN(vitc__bin_lt_v)(vf32 a, vf32 b) { return VITC_FN(vitc__bin_bool_v)(vf32_cmplt(a, b)); }
+VITC_SIMD_INLINE vf32 VITC_FN(vitc__bin_gt_v)(vf32 a, vf32 b) { return VITC_FN(vitc__bin_bool_v)(vf32_cmplt(b, a)); }
+VITC_SIMD_INLINE vf32 VITC_FN(vitc__bin_le_v)(vf32 a, vf32 b) { return VITC_FN(vitc__bin_bool_v)(vf32_cmple(a, b)); }
+VITC_SIMD_INLINE vf32 VITC_FN(vitc__bin_ge_v)(vf32 a, vf32 b) { return VITC_FN(vitc__bin_bool_v)(vf32_cmple(b, a)); }
+/* FN written out at each use, VITC_FN(vitc_f32_NAME), so that the compiler finds
+ * which kernels this file defines (compiler/emit/emit.c: kernel_isa) */
+#define VITC__BIN_CMP_SIMD(FN, OPV, OPS)                                                                               \
+  VITC_KERNEL void FN(int rank, const int *dims, const float *a, const int *sa, const float *b, const int *sb,         \
+                      uint8_t *y) {                                                                                    \
+    VITC__BIN_SIMD_TO(uint8_t, vf32_store_u8, vf32_store_u8_tail, OPV, OPS);                                           \
+  }
+VITC__BIN_CMP_SIMD(VITC_FN(vitc_f32_equal), VITC_FN(vitc__bin_eq_v), vitc__bin_f32_eq)
+VITC__BIN_CMP_SIMD(VITC_FN(vitc_f32_less), VITC_FN(vitc__bin_lt_v), vitc__bin_f32_lt)
+VITC__BIN_CMP_SIMD(VITC_FN(vitc_f32_greater), VITC_FN(vitc__bin_gt_v), vitc__bin_f32_gt)
+VITC__BIN_CMP_SIMD(VITC_FN(vitc_f32_less_or_equal), VITC_FN(vitc__bin_le_v), vitc__bin_f32_le)
+VITC__BIN_CMP_SIMD(VITC_FN(vitc_f32_greater_or_equal), VITC_FN(vitc__bin_ge_v), vitc__bin_f32_ge)
+#undef VITC__BIN_CMP_SIMD
