@@ -55,6 +55,7 @@
 #include "norm/f32-layernorm-scalar.c"
 #include "norm/f32-softmax-scalar.c"
 #include "quant/x-quant-scalar.c"
+#include "gemm/f32-gemm-scalar.c"
 #include "eltwise/f32-classify-scalar.c"
 
 /* ---------------------------------------------------------------- bounds */

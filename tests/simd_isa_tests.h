@@ -26,6 +26,7 @@
 #include "reduce/f32-reduce-simd.c"
 #include "reduce/f32-argreduce-simd.c"
 #include "quant/x-quant-simd.c"
+#include "gemm/f32-gemm-simd.c"
 #include "eltwise/f32-classify-simd.c"
 
 /* ------------------------------------------------------------------ api */
@@ -1054,6 +1055,56 @@ static void VITC_FN(t_bytes)(void) {
   }
 }
 
+/* ---------------------------------------------------------------- gemm */
+
+/* vitc_f32_gemm and vitc_f32_gemm_general (ONNX Gemm off the packed path) against
+ * the scalar kernels: every transA/transB, alpha and beta, each broadcast form of
+ * C, sizes with and without vector tails. Sums in another order: within
+ * 1e-6 (1 + K) of the largest |term| sum. */
+static void VITC_FN(t_gemm)(void) {
+  const char *isa = SIMD_ISA_NAME;
+  static const int sizes[][3] = {{1, 1, 1}, {3, 5, 7}, {4, 16, 9}, {7, 67, 33}, {17, 3, 64}, {2, 130, 5}, {33, 21, 1}};
+  int si, ta, tb, ci, i;
+  for (si = 0; si < (int)(sizeof sizes / sizeof sizes[0]); si++) {
+    const int M = sizes[si][0], N = sizes[si][1], K = sizes[si][2];
+    float *A = buf_rand(M * K, -1.0f, 1.0f), *B = buf_rand(K * N, -1.0f, 1.0f), *C = buf_rand(M * N, -1.0f, 1.0f);
+    float *bias = buf_rand(N, -1.0f, 1.0f), *ref = buf_new(M * N), *got = buf_new(M * N);
+    const double tol = 1e-6 * (1.0 + K);
+    /* vitc_f32_gemm: C = A @ B + bias, leading dimensions = the widths */
+    vitc_f32_gemm_scalar(M, N, K, A, K, B, N, bias, ref, N);
+    VITC_FN(vitc_f32_gemm)(M, N, K, A, K, B, N, bias, got, N);
+    for (i = 0; i < M * N; i++)
+      if (!close_rel(got[i], ref[i], 0, tol)) {
+        simd_fail(isa, "gemm %dx%dx%d: [%d] %.9g, want %.9g", M, N, K, i, (double)got[i], (double)ref[i]);
+        break;
+      }
+    guard_check(isa, "gemm", got, M * N);
+    for (ta = 0; ta < 2; ta++)
+      for (tb = 0; tb < 2; tb++)
+        for (ci = 0; ci < 5; ci++) { /* C: none, scalar, (N,), (M,1), (M,N) */
+          static const float alphas[] = {1.0f, 0.25f, 1.0f, -1.5f, 2.0f}, betas[] = {0.0f, 1.0f, 0.35f, 1.0f, -0.5f};
+          const ptrdiff_t c_rs = ci == 3 ? 1 : ci == 4 ? N : 0, c_cs = ci == 2 || ci == 4 ? 1 : 0;
+          const float *cin = ci == 0 ? NULL : C;
+          vitc_f32_gemm_general_scalar(ta, tb, M, N, K, alphas[ci], A, B, betas[ci], cin, c_rs, c_cs, ref);
+          guard_fill(got, M * N);
+          VITC_FN(vitc_f32_gemm_general)(ta, tb, M, N, K, alphas[ci], A, B, betas[ci], cin, c_rs, c_cs, got);
+          for (i = 0; i < M * N; i++)
+            if (!close_rel(got[i], ref[i], 0, tol * 2.5)) {
+              simd_fail(isa, "gemm_general %dx%dx%d transA %d transB %d C form %d: [%d] %.9g, want %.9g", M, N, K, ta,
+                        tb, ci, i, (double)got[i], (double)ref[i]);
+              break;
+            }
+          guard_check(isa, "gemm_general", got, M * N);
+        }
+    free(A);
+    free(B);
+    free(C);
+    free(bias);
+    free(ref);
+    free(got);
+  }
+}
+
 static int VITC_FN(simd_test_isa)(const SimdParams *prm) {
   const int before = simd_failures;
   printf("[%s] %d lanes\n", SIMD_ISA_NAME, VITC_LANES);
@@ -1071,6 +1122,7 @@ static int VITC_FN(simd_test_isa)(const SimdParams *prm) {
   VITC_FN(t_reduce)();
   VITC_FN(t_norm_arg)();
   VITC_FN(t_bytes)();
+  VITC_FN(t_gemm)();
   printf("[%s] %s\n", SIMD_ISA_NAME, simd_failures == before ? "all checks passed" : "FAILED");
   fflush(stdout);
   return simd_failures - before;
