@@ -842,6 +842,10 @@ static void VITC_FN(t_reduce)(void) {
           if (!mask[d]) ny *= shapes[si].dims[d];
         }
         if (op == 2 || op == 3) x[nx / 3] = NAN; /* skipped by both */
+        if (op == 4) /* a product of up to 504 values: magnitudes near 1 (random signs), so
+                      * that it stays far from overflow, where another order of the
+                      * multiplications could overflow or not */
+          for (i = 0; i < nx; i++) x[i] = (rng_int(2) ? 1.0f : -1.0f) * rng_f(0.9f, 1.1f);
         ref = buf_new(ny);
         got = buf_new(ny);
         w1 = buf_new(ny);
@@ -1105,6 +1109,59 @@ static void VITC_FN(t_gemm)(void) {
   }
 }
 
+/* ---------------------------------------------------------------- epilogue */
+
+/* vitc_f32_gemm_epilogue (after the direct conv and the run-time-B vitc.Gemm, and
+ * inside the int8 GEMM) against the scalar kernel: every activation, both gates,
+ * residuals, GLU column ranges, and a block of columns (j0 > 0). Fast math:
+ * within 2e-6 relative plus 1e-6 absolute; a gate (G, |G| <= 3, or a GLU range's
+ * GELU column) multiplies GELU's error, whose bound is absolute (4e-7 |x|, |x| <= 6
+ * here), by up to 6: 2e-5 absolute there. */
+static void VITC_FN(t_epilogue)(void) {
+  const char *isa = SIMD_ISA_NAME;
+  enum { M = 3, N = 37, LD = 40 };
+  static const int ranges[9] = {10, VITC_GEMM_ACT_GELU, -1, 20, VITC_GEMM_ACT_SILU, 0, 37, VITC_GEMM_ACT_NONE, -1};
+  float *G = buf_rand(M * LD, -3.0f, 3.0f), *R = buf_rand(M * LD, -3.0f, 3.0f);
+  int act, gm, res, rg, j0, i;
+  for (act = 0; act < VITC_GEMM_ACT_COUNT; act++)
+    for (gm = 0; gm < 3; gm++)
+      for (res = 0; res < 3; res++)
+        for (rg = 0; rg < 2; rg++)
+          for (j0 = 0; j0 < 2; j0++) {
+            vitc_f32_gemm_epilogue ep;
+            float *base = buf_rand(M * LD, -6.0f, 6.0f), *ref = buf_new(M * LD), *got = buf_new(M * LD);
+            const int off = j0 ? 5 : 0, n = j0 ? N - 5 : N;
+            memset(&ep, 0, sizeof ep);
+            ep.act = act;
+            ep.act_alpha = act == VITC_GEMM_ACT_CLIP ? -1.0f : 0.2f;
+            ep.act_beta = act == VITC_GEMM_ACT_CLIP ? 1.5f : 0.5f;
+            ep.gate_mode = gm;
+            ep.gate = gm ? G : NULL;
+            ep.ldg = LD;
+            ep.res = res ? R : NULL;
+            ep.ldr = LD;
+            ep.res_scale = res == 2 ? 0.5f : 1.0f;
+            if (rg) ep.n_ranges = 3, ep.ranges = ranges;
+            memcpy(ref, base, sizeof(float) * M * LD);
+            memcpy(got, base, sizeof(float) * M * LD);
+            /* a block of columns [off, N): the epilogue's columns counted from j0 = off */
+            vitc_f32_gemm_epilogue_scalar(M, n, ref + off, LD, &ep, off);
+            VITC_FN(vitc_f32_gemm_epilogue)(M, n, got + off, LD, &ep, off);
+            for (i = 0; i < M * LD; i++)
+              if (!close_rel(got[i], ref[i], 2e-6, rg || gm ? 2e-5 : 1e-6)) {
+                simd_fail(isa, "epilogue act %d gate %d res %d ranges %d j0 %d: [%d] %.9g, want %.9g", act, gm, res, rg,
+                          off, i, (double)got[i], (double)ref[i]);
+                break;
+              }
+            guard_check(isa, "epilogue", got, M * LD);
+            free(base);
+            free(ref);
+            free(got);
+          }
+  free(G);
+  free(R);
+}
+
 static int VITC_FN(simd_test_isa)(const SimdParams *prm) {
   const int before = simd_failures;
   printf("[%s] %d lanes\n", SIMD_ISA_NAME, VITC_LANES);
@@ -1123,6 +1180,7 @@ static int VITC_FN(simd_test_isa)(const SimdParams *prm) {
   VITC_FN(t_norm_arg)();
   VITC_FN(t_bytes)();
   VITC_FN(t_gemm)();
+  VITC_FN(t_epilogue)();
   printf("[%s] %s\n", SIMD_ISA_NAME, simd_failures == before ? "all checks passed" : "FAILED");
   fflush(stdout);
   return simd_failures - before;

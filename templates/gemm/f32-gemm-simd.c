@@ -23,6 +23,7 @@
 #include "../prelude.h"
 #include "../simd/shim.h"
 #include "f32-gemm-scalar.c"
+#include "f32-gemm-epilogue-simd.c"
 
 /* Y (M,N) rows ldy apart += A' (M,K) @ B (K,N) rows ldb apart, A'[i][k] = A[i*a_rs + k*a_cs] */
 VITC_SIMD_INLINE void VITC_FN(vitc__gemm_rows)(int M, int N, int K, const float *A, ptrdiff_t a_rs, ptrdiff_t a_cs,

@@ -35,7 +35,7 @@
         c##r##a = _mm512_dpbusd_epi32(c##r##a, av, w0); c##r##b = _mm512_dpbusd_epi32(c##r##b, av, w1); \
         c##r##c = _mm512_dpbusd_epi32(c##r##c, av, w2); }
 #define VITC__Q512_STORE1(acc, b) { __m512 f = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc, zc##b)), sc##b, bi##b); \
-        if (e->act) f = vitc__qs8_act_avx512(f, e->act, e->act_alpha, e->act_beta); \
+        if (e->act) f = vitc__epi_act_avx512(f, e->act, e->act_alpha, e->act_beta); \
         if (rr) f = _mm512_fmadd_ps(rs, _mm512_maskz_loadu_ps(m##b, rr + 16 * b), f); \
         _mm512_mask_storeu_ps(cr + 16 * b, m##b, f); }
 #define VITC__Q512_STORE(r) if (r < mr) { float *cr = c + (ptrdiff_t)r * ldc; \
