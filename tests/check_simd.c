@@ -56,6 +56,7 @@
 #include "norm/f32-softmax-scalar.c"
 #include "quant/x-quant-scalar.c"
 #include "gemm/f32-gemm-scalar.c"
+#include "einsum/f32-einsum-scalar.c"
 #include "eltwise/f32-classify-scalar.c"
 
 /* ---------------------------------------------------------------- bounds */

@@ -27,6 +27,7 @@
 #include "reduce/f32-argreduce-simd.c"
 #include "quant/x-quant-simd.c"
 #include "gemm/f32-gemm-simd.c"
+#include "einsum/f32-einsum-simd.c"
 #include "eltwise/f32-classify-simd.c"
 
 /* ------------------------------------------------------------------ api */
@@ -1162,6 +1163,70 @@ static void VITC_FN(t_epilogue)(void) {
   free(R);
 }
 
+/* ---------------------------------------------------------------- einsum */
+
+/* vitc_f32_einsum against the scalar kernel on the forms of each vector mode: the
+ * output mode bit for bit (batched matmul, outer product, sum over the first dim);
+ * the sum mode (attention's "bhid,bhjd->bhij", an inner product, a row sum, a
+ * size-1 broadcast letter) and the gather mode (a diagonal, a transpose of the last
+ * dim, a three-operand product) within 1e-5 relative to the sum of |terms|. Letters
+ * as the compiler hands them (ops/einsum.c): sizes, the output's first, and each
+ * operand's stride per letter. */
+static void VITC_FN(t_einsum)(void) {
+  const char *isa = SIMD_ISA_NAME;
+  static const struct {
+    const char *eq;
+    int n_ops, n_idx, out_rank, dims[6], ostr[3 * 6], numel[3], exact;
+  } cs[] = {
+      /* bij,bjk->bik: letters b i k | j; A (2,5,7) B (2,7,19) */
+      {"bij,bjk->bik", 2, 4, 3, {2, 5, 19, 7}, {35, 7, 0, 1, /**/ 133, 0, 1, 19}, {70, 266}, 1},
+      /* i,j->ij */
+      {"i,j->ij", 2, 2, 2, {9, 21}, {1, 0, /**/ 0, 1}, {9, 21}, 1},
+      /* ij->j: letters j | i; A (6,37) */
+      {"ij->j", 1, 2, 1, {37, 6}, {1, 37}, {222}, 1},
+      /* bhid,bhjd->bhij: b h i j | d; A,B (2,3,5,24) */
+      {"bhid,bhjd->bhij", 2, 5, 4, {2, 3, 5, 5, 24}, {360, 120, 24, 0, 1, /**/ 360, 120, 0, 24, 1}, {720, 720}, 0},
+      /* i,i: | i */
+      {"i,i", 2, 1, 0, {37}, {1, /**/ 1}, {37, 37}, 0},
+      /* ij->i: i | j; A (5,40) */
+      {"ij->i", 1, 2, 1, {5, 40}, {40, 1}, {200}, 0},
+      /* bii->bi: b i; A (3,6,6): stride of i = 6 + 1 */
+      {"bii->bi", 1, 2, 2, {3, 6}, {36, 7}, {108}, 0},
+      /* ij->ji: j i; A (7,11) */
+      {"ij->ji", 1, 2, 2, {11, 7}, {1, 11}, {77}, 0},
+      /* ij,jk,kl->il: i l | j k; A (3,4) B (4,5) C (5,6) */
+      {"ij,jk,kl->il", 3, 4, 2, {3, 6, 4, 5}, {4, 0, 1, 0, /**/ 0, 0, 5, 1, /**/ 0, 1, 0, 6}, {12, 20, 30}, 0},
+      /* i,i of size 1: every operand broadcast along the summed letter (the sum mode's
+       * lanes past the letter's size must be masked off) */
+      {"i,i (size 1)", 2, 1, 0, {1}, {0, /**/ 0}, {1, 1}, 0},
+      /* ij,i->i: j is summed in A only, so B is broadcast along it (sum mode) */
+      {"ij,i->i", 2, 2, 1, {5, 37}, {37, 1, /**/ 1, 0}, {185, 5}, 0},
+      /* a size-1 letter: i,ij->j with A (1): i | broadcast j; letters j | i */
+      {"i,ij->j", 2, 2, 1, {13, 1}, {0, 0, /**/ 1, 0}, {1, 13}, 0},
+  };
+  int ci, k, i;
+  for (ci = 0; ci < (int)(sizeof cs / sizeof cs[0]); ci++) {
+    const float *X[3];
+    float *xs[3] = {NULL, NULL, NULL}, *ref, *got;
+    int ny = 1;
+    for (i = 0; i < cs[ci].out_rank; i++) ny *= cs[ci].dims[i];
+    for (k = 0; k < cs[ci].n_ops; k++) X[k] = xs[k] = buf_rand(cs[ci].numel[k], -1.0f, 1.0f);
+    ref = buf_new(ny);
+    got = buf_new(ny);
+    vitc_f32_einsum_scalar(cs[ci].n_ops, cs[ci].n_idx, cs[ci].out_rank, cs[ci].dims, cs[ci].ostr, X, ref);
+    VITC_FN(vitc_f32_einsum)(cs[ci].n_ops, cs[ci].n_idx, cs[ci].out_rank, cs[ci].dims, cs[ci].ostr, X, got);
+    for (i = 0; i < ny; i++)
+      if (cs[ci].exact ? !same_f32(got[i], ref[i]) : !close_rel(got[i], ref[i], 1e-5, 1e-5)) {
+        simd_fail(isa, "einsum %s: [%d] %.9g, want %.9g", cs[ci].eq, i, (double)got[i], (double)ref[i]);
+        break;
+      }
+    guard_check(isa, "einsum", got, ny);
+    for (k = 0; k < 3; k++) free(xs[k]);
+    free(ref);
+    free(got);
+  }
+}
+
 static int VITC_FN(simd_test_isa)(const SimdParams *prm) {
   const int before = simd_failures;
   printf("[%s] %d lanes\n", SIMD_ISA_NAME, VITC_LANES);
@@ -1181,6 +1246,7 @@ static int VITC_FN(simd_test_isa)(const SimdParams *prm) {
   VITC_FN(t_bytes)();
   VITC_FN(t_gemm)();
   VITC_FN(t_epilogue)();
+  VITC_FN(t_einsum)();
   printf("[%s] %s\n", SIMD_ISA_NAME, simd_failures == before ? "all checks passed" : "FAILED");
   fflush(stdout);
   return simd_failures - before;

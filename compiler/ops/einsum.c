@@ -8,9 +8,10 @@
  * letter's size must agree wherever it appears (a size-1 ellipsis dim
  * broadcasts). The kernel, templates/einsum/f32-einsum-scalar.c, then gets the
  * letters' sizes (the output's first) and each operand's stride per letter,
- * and computes every form of the equation by one naive loop: right for every
- * form, fast for none, so transformer exports that write attention with Einsum
- * run it as a plain loop nest (issue 10 notes this). */
+ * and computes every form of the equation by one loop nest; on SIMD targets
+ * (templates/einsum/f32-einsum-simd.c) with a vector along the last output letter
+ * or a summed one, so attention written with Einsum takes vector loads and
+ * multiply-adds, though not the packed GEMM's blocking (docs/kernels.md). */
 #include <ctype.h>
 #include <stdbool.h>
 #include <inttypes.h>
