@@ -57,6 +57,7 @@
 #include "quant/x-quant-scalar.c"
 #include "gemm/f32-gemm-scalar.c"
 #include "einsum/f32-einsum-scalar.c"
+#include "reduce/f32-cumsum-scalar.c"
 #include "eltwise/f32-classify-scalar.c"
 
 /* ---------------------------------------------------------------- bounds */

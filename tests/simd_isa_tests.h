@@ -28,6 +28,7 @@
 #include "quant/x-quant-simd.c"
 #include "gemm/f32-gemm-simd.c"
 #include "einsum/f32-einsum-simd.c"
+#include "reduce/f32-cumsum-simd.c"
 #include "eltwise/f32-classify-simd.c"
 
 /* ------------------------------------------------------------------ api */
@@ -1227,6 +1228,37 @@ static void VITC_FN(t_einsum)(void) {
   }
 }
 
+/* ---------------------------------------------------------------- cumsum */
+
+/* vitc_f32_cumsum against the scalar kernel, bit for bit (the same additions in the
+ * same order): inner > 1 and inner == 1 (rows side by side), exclusive, reverse,
+ * tails, with -0 first (exclusive's 0 + -0 is +0) and a NaN. */
+static void VITC_FN(t_cumsum)(void) {
+  const char *isa = SIMD_ISA_NAME;
+  static const int shapes[][3] = {{1, 9, 1}, {3, 7, 1}, {37, 5, 1}, {2, 6, 19}, {1, 4, 64}, {5, 1, 3}, {17, 33, 1}};
+  int si, ex, rv, i;
+  for (si = 0; si < (int)(sizeof shapes / sizeof shapes[0]); si++)
+    for (ex = 0; ex < 2; ex++)
+      for (rv = 0; rv < 2; rv++) {
+        const int outer = shapes[si][0], n = shapes[si][1], inner = shapes[si][2], nx = outer * n * inner;
+        float *x = buf_rand(nx, -2.0f, 2.0f), *ref = buf_new(nx), *got = buf_new(nx);
+        x[0] = -0.0f;
+        if (nx > 10) x[nx - 4] = NAN;
+        vitc_f32_cumsum_scalar(outer, n, inner, ex, rv, x, ref);
+        VITC_FN(vitc_f32_cumsum)(outer, n, inner, ex, rv, x, got);
+        for (i = 0; i < nx; i++)
+          if (!same_f32(got[i], ref[i])) {
+            simd_fail(isa, "cumsum (%d,%d,%d) exclusive %d reverse %d: [%d] %.9g, want %.9g", outer, n, inner, ex, rv, i,
+                      (double)got[i], (double)ref[i]);
+            break;
+          }
+        guard_check(isa, "cumsum", got, nx);
+        free(x);
+        free(ref);
+        free(got);
+      }
+}
+
 static int VITC_FN(simd_test_isa)(const SimdParams *prm) {
   const int before = simd_failures;
   printf("[%s] %d lanes\n", SIMD_ISA_NAME, VITC_LANES);
@@ -1247,6 +1279,7 @@ static int VITC_FN(simd_test_isa)(const SimdParams *prm) {
   VITC_FN(t_gemm)();
   VITC_FN(t_epilogue)();
   VITC_FN(t_einsum)();
+  VITC_FN(t_cumsum)();
   printf("[%s] %s\n", SIMD_ISA_NAME, simd_failures == before ? "all checks passed" : "FAILED");
   fflush(stdout);
   return simd_failures - before;
