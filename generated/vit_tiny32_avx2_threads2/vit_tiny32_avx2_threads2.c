@@ -238,6 +238,8 @@ VITC_SIMD_INLINE void vitc_avx2_store_u8_tail(uint8_t *p, vitc_avx2_f32 v, int n
  *                            uint8: two's complement) to p[0..VITC_LANES); other values undefined
  *   vf32_store_u8_tail(p, v, n)  the same to p[0..n) only
  *   vf32_log, vf32_log1p, vf32_expm1, vf32_softplus, vf32_floor, vf32_ceil (v), vf32_pow(a, b)
+ *   vf32_sin, vf32_cos, vf32_tan, vf32_asin, vf32_acos, vf32_atan (v)   fastmath.h (Cephes),
+ *                            sin/cos/tan for |x| < ~1e5
  *                            fastmath.h, with their measured errors
  */
 #define VITC_SIMD_CAT_(a, b) a##b
@@ -295,6 +297,12 @@ VITC_SIMD_INLINE void vitc_avx2_store_u8_tail(uint8_t *p, vitc_avx2_f32 v, int n
 #define vf32_log1p VITC_SIMD_FN(log1p)
 #define vf32_expm1 VITC_SIMD_FN(expm1)
 #define vf32_softplus VITC_SIMD_FN(softplus)
+#define vf32_sin VITC_SIMD_FN(sin)
+#define vf32_cos VITC_SIMD_FN(cos)
+#define vf32_tan VITC_SIMD_FN(tan)
+#define vf32_asin VITC_SIMD_FN(asin)
+#define vf32_acos VITC_SIMD_FN(acos)
+#define vf32_atan VITC_SIMD_FN(atan)
 /* ---- templates/simd/fastmath.h ---- */
 /* templates/simd/fastmath.h: exp, sigmoid, tanh and erf on vectors, written once
  * against the shim API (templates/simd/bind.h) and instantiated by every shim.
@@ -558,6 +566,114 @@ VITC_SIMD_INLINE vf32 VITC_SIMD_FN(expm1)(vf32 x) {
 VITC_SIMD_INLINE vf32 VITC_SIMD_FN(softplus)(vf32 x) {
   const vf32 m = vf32_select(vf32_cmplt(vf32_zero(), x), x, vf32_zero());
   return vf32_add(m, VITC_SIMD_FN(log1p)(VITC_SIMD_FN(exp)(vf32_sub(vf32_zero(), vf32_abs(x)))));
+}
+
+/* The circular functions, Cephes' single-precision algorithms (sinf, cosf, tanf,
+ * asinf, acosf, atanf of the Cephes library; also in sse_mathfun):
+ * sin, cos, tan: n = round(x 2/pi), r = x - n pi/2 in three parts (Cody-Waite; the
+ *       first has 8 significant bits, so n times it is exact while |n| < 2^16, i.e.
+ *       |x| < ~1e5: the domain, beyond which the reduction loses accuracy), |r| <= pi/4;
+ *       sin r and cos r by Cephes' polynomials, picked and signed by n mod 4. tan is
+ *       sin r / cos r (or -cos r / sin r). Infinity or NaN gives NaN; +-0 is kept.
+ * atan: |x| > tan(3pi/8): pi/2 + atan(-1/|x|); > tan(pi/8): pi/4 + atan((|x|-1)/(|x|+1));
+ *       then Cephes' degree-9 odd polynomial, the sign of x put back.
+ * asin: |x| > 1/2: pi/2 - 2 asin(sqrt((1 - |x|)/2)), else the polynomial of |x|;
+ *       |x| > 1 is NaN (the square root of a negative).
+ * acos: 2 asin(sqrt((1 - x)/2)) above 1/2, pi - the same of -x below -1/2, else
+ *       pi/2 - asin(x), each asin in the small range where the polynomial holds.
+ * tests/check_simd.c compares them with libm's float functions on every ISA. */
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(vitc__trig_reduce)(vf32 x, vf32 *q) {
+  const vf32 n = vf32_round(vf32_mul(x, vf32_set1(0.636619772f)));
+  vf32 r = vf32_fma(n, vf32_set1(-1.5703125f), x);
+  r = vf32_fma(n, vf32_set1(-4.837512969970703125e-4f), r);
+  r = vf32_fma(n, vf32_set1(-7.54978995489188216e-8f), r);
+  *q = vf32_sub(n, vf32_mul(vf32_set1(4.0f), VITC_SIMD_FN(floor)(vf32_mul(n, vf32_set1(0.25f))))); /* n mod 4 */
+  return r;
+}
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(vitc__sin_poly)(vf32 r) { /* |r| <= pi/4 */
+  const vf32 z = vf32_mul(r, r);
+  vf32 p = vf32_fma(vf32_set1(-1.9515295891e-4f), z, vf32_set1(8.3321608736e-3f));
+  p = vf32_fma(p, z, vf32_set1(-1.6666654611e-1f));
+  return vf32_fma(vf32_mul(p, z), r, r);
+}
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(vitc__cos_poly)(vf32 r) {
+  const vf32 z = vf32_mul(r, r);
+  vf32 p = vf32_fma(vf32_set1(2.443315711809948e-5f), z, vf32_set1(-1.388731625493765e-3f));
+  p = vf32_fma(p, z, vf32_set1(4.166664568298827e-2f));
+  return vf32_fma(vf32_mul(p, z), z, vf32_fma(z, vf32_set1(-0.5f), vf32_set1(1.0f)));
+}
+/* sin (cos with shift 1): the quadrant q + shift picks sin r or cos r (odd) and the
+ * sign (2, 3) */
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(vitc__sincos)(vf32 x, float shift) {
+  vf32 q, r = VITC_SIMD_FN(vitc__trig_reduce)(x, &q), v;
+  q = vf32_add(q, vf32_set1(shift));
+  q = vf32_select(vf32_cmple(vf32_set1(4.0f), q), vf32_sub(q, vf32_set1(4.0f)), q);
+  {
+    const vf32 half_q = vf32_mul(q, vf32_set1(0.5f));
+    const vm32 odd = vm32_not(vf32_cmpeq(vf32_round(half_q), half_q));
+    v = vf32_select(odd, VITC_SIMD_FN(vitc__cos_poly)(r), VITC_SIMD_FN(vitc__sin_poly)(r));
+    return vf32_select(vf32_cmple(vf32_set1(2.0f), q), vf32_sub(vf32_zero(), v), v);
+  }
+}
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(sin)(vf32 x) {
+  return vf32_select(vf32_cmpeq(x, vf32_zero()), x, VITC_SIMD_FN(vitc__sincos)(x, 0.0f));
+}
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(cos)(vf32 x) { return VITC_SIMD_FN(vitc__sincos)(x, 1.0f); }
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(tan)(vf32 x) {
+  vf32 q;
+  const vf32 r = VITC_SIMD_FN(vitc__trig_reduce)(x, &q);
+  const vf32 s = VITC_SIMD_FN(vitc__sin_poly)(r), c = VITC_SIMD_FN(vitc__cos_poly)(r);
+  const vf32 half_q = vf32_mul(q, vf32_set1(0.5f));
+  const vm32 odd = vm32_not(vf32_cmpeq(vf32_round(half_q), half_q));
+  const vf32 t = vf32_select(odd, vf32_div(vf32_sub(vf32_zero(), c), s), vf32_div(s, c));
+  return vf32_select(vf32_cmpeq(x, vf32_zero()), x, t);
+}
+/* an odd function's result: v, computed for |x|, with the sign of x; x itself at +-0 */
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(vitc__odd_result)(vf32 x, vf32 v) {
+  const vf32 s = vf32_select(vf32_cmplt(x, vf32_zero()), vf32_sub(vf32_zero(), v), v);
+  return vf32_select(vf32_cmpeq(x, vf32_zero()), x, s);
+}
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(atan)(vf32 x) {
+  const vf32 a = vf32_abs(x), one = vf32_set1(1.0f);
+  const vm32 big = vf32_cmplt(vf32_set1(2.414213562373095f), a), mid = vf32_cmplt(vf32_set1(0.4142135623730950f), a);
+  const vf32 y0 = vf32_select(big, vf32_set1(1.5707963267948966f), vf32_select(mid, vf32_set1(0.7853981633974483f),
+                                                                                  vf32_zero()));
+  const vf32 t = vf32_select(big, vf32_div(vf32_set1(-1.0f), a),
+                             vf32_select(mid, vf32_div(vf32_sub(a, one), vf32_add(a, one)), a));
+  const vf32 z = vf32_mul(t, t);
+  vf32 p = vf32_fma(vf32_set1(8.05374449538e-2f), z, vf32_set1(-1.38776856032e-1f));
+  p = vf32_fma(p, z, vf32_set1(1.99777106478e-1f));
+  p = vf32_fma(p, z, vf32_set1(-3.33329491539e-1f));
+  return VITC_SIMD_FN(vitc__odd_result)(x, vf32_add(y0, vf32_fma(vf32_mul(p, z), t, t)));
+}
+/* asin of u in [0, 1/2] (Cephes' polynomial in u^2) */
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(vitc__asin_small)(vf32 u) {
+  const vf32 z = vf32_mul(u, u);
+  vf32 p = vf32_fma(vf32_set1(4.2163199048e-2f), z, vf32_set1(2.4181311049e-2f));
+  p = vf32_fma(p, z, vf32_set1(4.5470025998e-2f));
+  p = vf32_fma(p, z, vf32_set1(7.4953002686e-2f));
+  p = vf32_fma(p, z, vf32_set1(1.6666752422e-1f));
+  return vf32_fma(vf32_mul(p, z), u, u);
+}
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(asin)(vf32 x) {
+  const vf32 a = vf32_abs(x), half = vf32_set1(0.5f);
+  const vm32 hi = vf32_cmplt(half, a);
+  const vf32 u = vf32_select(hi, vf32_sqrt(vf32_mul(half, vf32_sub(vf32_set1(1.0f), a))), a);
+  const vf32 s = VITC_SIMD_FN(vitc__asin_small)(u);
+  const vf32 v = vf32_select(hi, vf32_fma(s, vf32_set1(-2.0f), vf32_set1(1.5707963267948966f)), s);
+  /* |x| > 1: the square root of a negative is NaN, and so is v */
+  return VITC_SIMD_FN(vitc__odd_result)(x, vf32_select(vf32_cmpeq(u, u), v, u));
+}
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(acos)(vf32 x) {
+  const vf32 half = vf32_set1(0.5f), one = vf32_set1(1.0f);
+  const vm32 hi = vf32_cmplt(half, x), lo = vf32_cmplt(x, vf32_set1(-0.5f));
+  const vf32 u = vf32_select(hi, vf32_sqrt(vf32_mul(half, vf32_sub(one, x))),
+                             vf32_select(lo, vf32_sqrt(vf32_mul(half, vf32_add(one, x))), x));
+  const vf32 s = VITC_SIMD_FN(vitc__asin_small)(u);
+  const vf32 v = vf32_select(hi, vf32_add(s, s),
+                             vf32_select(lo, vf32_fma(s, vf32_set1(-2.0f), vf32_set1(3.14159265358979f)),
+                                         vf32_sub(vf32_set1(1.5707963267948966f), s)));
+  return vf32_select(vf32_cmpeq(u, u), v, u);
 }
 
 #endif /* VITC_SIMD_AVX2_H */
@@ -2312,34 +2428,37 @@ VITC_KERNEL void vitc_x_where_scalar(int elem, int rank, const int *dims, const 
 #define VITC_X_BINARY_SIMD_H
 
 /* One kernel body: OPV(va, vb) on vectors, OPS(a, b) on floats; the walk is
- * VITC_BCAST_WALK (templates/eltwise/x-broadcast.h), operand 0 a, operand 1 b. */
-#define VITC__BIN_SIMD(OPV, OPS)                                                                  \
+ * VITC_BCAST_WALK (templates/eltwise/x-broadcast.h), operand 0 a, operand 1 b.
+ * y holds TY, written by STORE(p, v) and STORE_TAIL(p, v, n): floats, or bool bytes
+ * (vf32_store_u8 of the 1.0 / 0.0 a comparison's OPV selects). */
+#define VITC__BIN_SIMD(OPV, OPS) VITC__BIN_SIMD_TO(float, vf32_store, vf32_store_tail, OPV, OPS)
+#define VITC__BIN_SIMD_TO(TY, STORE, STORE_TAIL, OPV, OPS)                                        \
   do {                                                                                            \
     /* a and b through volatile copies (see above) */                                             \
     const float *volatile av_ = a, *volatile bv_ = b;                                             \
     const float *const a_ = av_, *const b_ = bv_;                                                 \
     VITC_BCAST_WALK(rank, dims, sa, sb, vitc__bcast_none,                                                     \
-      float *yr_ = y + row_ * n_;                                                                 \
+      TY *yr_ = y + row_ * n_;                                                                 \
       const float *ar_ = a_ + o0_, *br_ = b_ + o1_;                                               \
       const int t_ = (int)(n_ % VITC_LANES);                                                      \
       const ptrdiff_t nv_ = n_ - t_;                                                              \
       ptrdiff_t i_;                                                                               \
       if (i0_ == 1 && i1_ == 1) {                                                                 \
         for (i_ = 0; i_ < nv_; i_ += VITC_LANES)                                                  \
-          vf32_store(yr_ + i_, OPV(vf32_load(ar_ + i_), vf32_load(br_ + i_)));                    \
-        if (t_) vf32_store_tail(yr_ + nv_, OPV(vf32_load_tail(ar_ + nv_, t_), vf32_load_tail(br_ + nv_, t_)), t_); \
+          STORE(yr_ + i_, OPV(vf32_load(ar_ + i_), vf32_load(br_ + i_)));                    \
+        if (t_) STORE_TAIL(yr_ + nv_, OPV(vf32_load_tail(ar_ + nv_, t_), vf32_load_tail(br_ + nv_, t_)), t_); \
       } else if (i0_ == 0 && i1_ == 1) {                                                          \
         const vf32 va_ = vf32_set1(ar_[0]);                                                       \
-        for (i_ = 0; i_ < nv_; i_ += VITC_LANES) vf32_store(yr_ + i_, OPV(va_, vf32_load(br_ + i_))); \
-        if (t_) vf32_store_tail(yr_ + nv_, OPV(va_, vf32_load_tail(br_ + nv_, t_)), t_);           \
+        for (i_ = 0; i_ < nv_; i_ += VITC_LANES) STORE(yr_ + i_, OPV(va_, vf32_load(br_ + i_))); \
+        if (t_) STORE_TAIL(yr_ + nv_, OPV(va_, vf32_load_tail(br_ + nv_, t_)), t_);           \
       } else if (i0_ == 1 && i1_ == 0) {                                                          \
         const vf32 vb_ = vf32_set1(br_[0]);                                                       \
-        for (i_ = 0; i_ < nv_; i_ += VITC_LANES) vf32_store(yr_ + i_, OPV(vf32_load(ar_ + i_), vb_)); \
-        if (t_) vf32_store_tail(yr_ + nv_, OPV(vf32_load_tail(ar_ + nv_, t_), vb_), t_);           \
+        for (i_ = 0; i_ < nv_; i_ += VITC_LANES) STORE(yr_ + i_, OPV(vf32_load(ar_ + i_), vb_)); \
+        if (t_) STORE_TAIL(yr_ + nv_, OPV(vf32_load_tail(ar_ + nv_, t_), vb_), t_);           \
       } else if (i0_ == 0 && i1_ == 0) {                                                          \
         const vf32 vy_ = OPV(vf32_set1(ar_[0]), vf32_set1(br_[0]));                               \
-        for (i_ = 0; i_ < nv_; i_ += VITC_LANES) vf32_store(yr_ + i_, vy_);                       \
-        if (t_) vf32_store_tail(yr_ + nv_, vy_, t_);                                              \
+        for (i_ = 0; i_ < nv_; i_ += VITC_LANES) STORE(yr_ + i_, vy_);                       \
+        if (t_) STORE_TAIL(yr_ + nv_, vy_, t_);                                              \
       } else { /* strides other than 0 and 1: no dense operand has them */                        \
         for (i_ = 0; i_ < n_; i_++) yr_[i_] = OPS(ar_[i_ * i0_], br_[i_ * i1_]);                  \
       });                                                                                         \
@@ -2351,10 +2470,11 @@ VITC_KERNEL void vitc_x_where_scalar(int elem, int rank, const int *dims, const 
 /* templates/eltwise/x-binary-simd.c: the float32 kernels of
  * templates/eltwise/x-binary-scalar.c, written once against the SIMD shim
  * (templates/simd/bind.h) and instantiated per target as vitc_f32_<op>_<isa>:
- * add, sub, mul, div, max, min, pow, and Where (vitc_x_where_<isa>) for 4-byte
- * elements. Same signatures, broadcast description and contract as the scalar
- * template, whose integer, comparison and logical kernels (and Where on other
- * element sizes) every target keeps calling.
+ * add, sub, mul, div, max, min, pow, the comparisons to bool (equal, less,
+ * greater, less_or_equal, greater_or_equal: exact), and Where (vitc_x_where_<isa>)
+ * for 4-byte elements. Same signatures, broadcast description and contract as the
+ * scalar template, whose integer and logical kernels (and Where on other element
+ * sizes) every target keeps calling.
  *
  * The walk (VITC__BIN_SIMD, templates/eltwise/x-binary-simd.h) is the scalar
  * one: the last output dim is a row, the others an odometer over rows. A dense
@@ -2508,6 +2628,29 @@ VITC_KERNEL void VITC_FN(vitc_x_where)(int elem, int rank, const int *dims, cons
       else vf32_store_tail(yr + i, vf32_select(pick, va, vb), k);
     });
 }
+
+/* The comparisons of floats to bool bytes: the scalar kernels' C comparisons as
+ * lane masks (false with a NaN, as in C), selecting 1.0 or 0.0, stored as bytes.
+ * Greater and GreaterOrEqual are Less and LessOrEqual with the operands swapped. */
+VITC_SIMD_INLINE vf32 VITC_FN(vitc__bin_bool_v)(vm32 m) { return vf32_select(m, vf32_set1(1.0f), vf32_zero()); }
+VITC_SIMD_INLINE vf32 VITC_FN(vitc__bin_eq_v)(vf32 a, vf32 b) { return VITC_FN(vitc__bin_bool_v)(vf32_cmpeq(a, b)); }
+VITC_SIMD_INLINE vf32 VITC_FN(vitc__bin_lt_v)(vf32 a, vf32 b) { return VITC_FN(vitc__bin_bool_v)(vf32_cmplt(a, b)); }
+VITC_SIMD_INLINE vf32 VITC_FN(vitc__bin_gt_v)(vf32 a, vf32 b) { return VITC_FN(vitc__bin_bool_v)(vf32_cmplt(b, a)); }
+VITC_SIMD_INLINE vf32 VITC_FN(vitc__bin_le_v)(vf32 a, vf32 b) { return VITC_FN(vitc__bin_bool_v)(vf32_cmple(a, b)); }
+VITC_SIMD_INLINE vf32 VITC_FN(vitc__bin_ge_v)(vf32 a, vf32 b) { return VITC_FN(vitc__bin_bool_v)(vf32_cmple(b, a)); }
+/* FN written out at each use, VITC_FN(vitc_f32_NAME), so that the compiler finds
+ * which kernels this file defines (compiler/emit/emit.c: kernel_isa) */
+#define VITC__BIN_CMP_SIMD(FN, OPV, OPS)                                                                               \
+  VITC_KERNEL void FN(int rank, const int *dims, const float *a, const int *sa, const float *b, const int *sb,         \
+                      uint8_t *y) {                                                                                    \
+    VITC__BIN_SIMD_TO(uint8_t, vf32_store_u8, vf32_store_u8_tail, OPV, OPS);                                           \
+  }
+VITC__BIN_CMP_SIMD(VITC_FN(vitc_f32_equal), VITC_FN(vitc__bin_eq_v), vitc__bin_f32_eq)
+VITC__BIN_CMP_SIMD(VITC_FN(vitc_f32_less), VITC_FN(vitc__bin_lt_v), vitc__bin_f32_lt)
+VITC__BIN_CMP_SIMD(VITC_FN(vitc_f32_greater), VITC_FN(vitc__bin_gt_v), vitc__bin_f32_gt)
+VITC__BIN_CMP_SIMD(VITC_FN(vitc_f32_less_or_equal), VITC_FN(vitc__bin_le_v), vitc__bin_f32_le)
+VITC__BIN_CMP_SIMD(VITC_FN(vitc_f32_greater_or_equal), VITC_FN(vitc__bin_ge_v), vitc__bin_f32_ge)
+#undef VITC__BIN_CMP_SIMD
 
 /* ---- templates/norm/f32-layernorm-scalar.c ---- */
 /* templates/norm/f32-layernorm-scalar.c: LayerNormalization and folded
