@@ -22,6 +22,23 @@
 
 #include "../prelude.h"
 
+/* One step of the odometer over the letters (last fastest), letter `skip` left at 0
+ * (-1: none): moves the output offset *yoff and each operand's offset off[k]. */
+static inline VITC_UNUSED void vitc__einsum_next(int n_ops, int n_idx, int skip, const int *dims, const int *ostr,
+                                                 const ptrdiff_t *ystr, int *idx, ptrdiff_t *off, ptrdiff_t *yoff)
+{
+    int l, k;
+    for (l = n_idx - 1; l >= 0; l--) {
+        if (l == skip) continue;
+        *yoff += ystr[l];
+        for (k = 0; k < n_ops; k++) off[k] += ostr[k * n_idx + l];
+        if (++idx[l] < dims[l]) return;
+        *yoff -= ystr[l] * dims[l];
+        for (k = 0; k < n_ops; k++) off[k] -= ostr[k * n_idx + l] * dims[l];
+        idx[l] = 0;
+    }
+}
+
 VITC_KERNEL void vitc_f32_einsum_scalar(int n_ops, int n_idx, int out_rank, const int *dims, const int *ostr,
                                         const float *const *X, float *VITC_RESTRICT Y)
 {
@@ -44,14 +61,7 @@ VITC_KERNEL void vitc_f32_einsum_scalar(int n_ops, int n_idx, int out_rank, cons
         float p = X[0][off[0]];
         for (k = 1; k < n_ops; k++) p *= X[k][off[k]];
         Y[yoff] += p;
-        for (l = n_idx - 1; l >= 0; l--) { /* the odometer, last letter fastest */
-            yoff += ystr[l];
-            for (k = 0; k < n_ops; k++) off[k] += ostr[k * n_idx + l];
-            if (++idx[l] < dims[l]) break;
-            yoff -= ystr[l] * dims[l];
-            for (k = 0; k < n_ops; k++) off[k] -= ostr[k * n_idx + l] * dims[l];
-            idx[l] = 0;
-        }
+        vitc__einsum_next(n_ops, n_idx, -1, dims, ostr, ystr, idx, off, &yoff);
     }
 }
 

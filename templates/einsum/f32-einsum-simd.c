@@ -34,6 +34,16 @@ VITC_SIMD_INLINE vf32 VITC_FN(vitc__ein_lanes)(const float *x, ptrdiff_t off, in
   }
 }
 
+/* the product of the operands' lanes j.. (n of them) along v at their offsets off */
+VITC_SIMD_INLINE vf32 VITC_FN(vitc__ein_product)(int n_ops, int n_idx, int v, const int *ostr, const float *const *X,
+                                                const ptrdiff_t *off, int j, int n) {
+  vf32 p = VITC_FN(vitc__ein_lanes)(X[0], off[0] + (ptrdiff_t)j * ostr[v], ostr[v], n);
+  int k;
+  for (k = 1; k < n_ops; k++)
+    p = vf32_mul(p, VITC_FN(vitc__ein_lanes)(X[k], off[k] + (ptrdiff_t)j * ostr[k * n_idx + v], ostr[k * n_idx + v], n));
+  return p;
+}
+
 VITC_KERNEL void VITC_FN(vitc_f32_einsum)(int n_ops, int n_idx, int out_rank, const int *dims, const int *ostr,
                                           const float *const *X, float *VITC_RESTRICT Y) {
   int idx[16], step[16], l, k, v = -1, sum_mode = 0;
@@ -78,10 +88,7 @@ VITC_KERNEL void VITC_FN(vitc_f32_einsum)(int n_ops, int n_idx, int out_rank, co
     if (!sum_mode) { /* VITC_LANES outputs along v at once */
       for (j = 0; j < dims[v]; j += VITC_LANES) {
         const int n = dims[v] - j < VITC_LANES ? dims[v] - j : VITC_LANES;
-        vf32 p = VITC_FN(vitc__ein_lanes)(X[0], off[0] + (ptrdiff_t)j * ostr[v], ostr[v], n);
-        for (k = 1; k < n_ops; k++)
-          p = vf32_mul(p, VITC_FN(vitc__ein_lanes)(X[k], off[k] + (ptrdiff_t)j * ostr[k * n_idx + v],
-                                                   ostr[k * n_idx + v], n));
+        const vf32 p = VITC_FN(vitc__ein_product)(n_ops, n_idx, v, ostr, X, off, j, n);
         vf32_store_tail(Y + yoff + j, vf32_add(vf32_load_tail(Y + yoff + j, n), p), n);
       }
     } else { /* the sum along v in lanes, added to one output */
@@ -90,23 +97,12 @@ VITC_KERNEL void VITC_FN(vitc_f32_einsum)(int n_ops, int n_idx, int out_rank, co
       vf32 acc = vf32_zero();
       for (j = 0; j < dims[v]; j += VITC_LANES) {
         const int n = dims[v] - j < VITC_LANES ? dims[v] - j : VITC_LANES;
-        vf32 p = VITC_FN(vitc__ein_lanes)(X[0], off[0] + (ptrdiff_t)j * ostr[v], ostr[v], n);
-        for (k = 1; k < n_ops; k++)
-          p = vf32_mul(p, VITC_FN(vitc__ein_lanes)(X[k], off[k] + (ptrdiff_t)j * ostr[k * n_idx + v],
-                                                   ostr[k * n_idx + v], n));
+        const vf32 p = VITC_FN(vitc__ein_product)(n_ops, n_idx, v, ostr, X, off, j, n);
         /* lanes past n: a broadcast operand fills them, so they are masked off */
         acc = vf32_add(acc, n == VITC_LANES ? p : vf32_select(vf32_cmplt(half, vf32_load_tail_fill(zeros, n, 1.0f)), zero, p));
       }
       Y[yoff] += vf32_hsum(acc);
     }
-    for (l = n_idx - 1; l >= 0; l--) { /* the odometer, last letter fastest, v left at 0 */
-      if (l == v) continue;
-      yoff += ystr[l];
-      for (k = 0; k < n_ops; k++) off[k] += ostr[k * n_idx + l];
-      if (++idx[l] < dims[l]) break;
-      yoff -= ystr[l] * dims[l];
-      for (k = 0; k < n_ops; k++) off[k] -= ostr[k * n_idx + l] * dims[l];
-      idx[l] = 0;
-    }
+    vitc__einsum_next(n_ops, n_idx, v, dims, ostr, ystr, idx, off, &yoff); /* v stays at 0 */
   }
 }

@@ -34,9 +34,9 @@ VITC_KERNEL void VITC_FN(vitc_f32_gemm_epilogue)(int M, int N, float *Y, ptrdiff
   if (!ep) return;
   for (i = 0; i < M; i++) {
     float *y = Y + (ptrdiff_t)i * ldy;
-    const float *g = ep->gate_mode && ep->gate ? ep->gate + (ptrdiff_t)i * ep->ldg + j0 : NULL;
-    const float *r = ep->res ? ep->res + (ptrdiff_t)i * ep->ldr + j0 : NULL;
+    const float *g, *r;
     int at = 0; /* the first column (of Y) of the current range */
+    vitc__f32_gemm_epilogue_row(ep, i, j0, &g, &r);
     while (at < N) {
       int start, end, act, glu;
       vitc__f32_gemm_range(ep, j0 + at, j0 + N, &start, &end, &act, &glu);
