@@ -869,6 +869,14 @@ static inline VITC_UNUSED void vitc__f32_gemm_range(const vitc_f32_gemm_epilogue
     *glu = ep->ranges[3 * r + 2];
 }
 
+/* Row i's gate and residual pointers, from column j0 (NULL where the epilogue has none). */
+static inline VITC_UNUSED void vitc__f32_gemm_epilogue_row(const vitc_f32_gemm_epilogue *ep, int i, int j0,
+                                                          const float **g, const float **r)
+{
+    *g = ep->gate_mode && ep->gate ? ep->gate + (ptrdiff_t)i * ep->ldg + j0 : NULL;
+    *r = ep->res ? ep->res + (ptrdiff_t)i * ep->ldr + j0 : NULL;
+}
+
 /* Y (M,N) rows ldy apart already holds acc + bias (+ row_bias): applies the rest of
  * the epilogue (activation, gate, residual) in place, in float with libm. Column j
  * of Y is column j0 + j of the epilogue's (ranges, G and R are indexed from it, and
@@ -881,8 +889,8 @@ VITC_KERNEL void vitc_f32_gemm_epilogue_scalar(int M, int N, float *Y, ptrdiff_t
     if (!ep) return;
     for (i = 0; i < M; i++) {
         float *y = Y + (ptrdiff_t)i * ldy;
-        const float *g = ep->gate_mode && ep->gate ? ep->gate + (ptrdiff_t)i * ep->ldg + j0 : NULL;
-        const float *r = ep->res ? ep->res + (ptrdiff_t)i * ep->ldr + j0 : NULL;
+        const float *g, *r;
+        vitc__f32_gemm_epilogue_row(ep, i, j0, &g, &r);
         for (j = 0; j < N; j++) {
             int start, end, act, glu;
             float v;
