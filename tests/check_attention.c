@@ -60,6 +60,7 @@
 #define ATTN_X86 0
 #endif
 
+#include "check_runner.h"
 #include "emit/emit.h"
 #include "emit/target.h"
 #include "ir/diag.h"
@@ -837,11 +838,7 @@ int main(int argc, char **argv) {
   tcase_set_timeout(tm, 1800);
   tcase_add_loop_test(tm, test_models, 0, N_MCASES);
   suite_add_tcase(s, tm);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return tu_run_suite(s);
 }
 
 #else /* ATTN_ISA_PART: the shim-based kernel for the shim bound now */

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_runner.h"
 #include "ir/attrs.h"
 #include "ir/graph.h"
 #include "onnx/onnx.pb-c.h"
@@ -764,10 +765,7 @@ END_TEST
 
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0); /* a failing check ends the process: keep every line printed */
-  struct {
-    const char *name;
-    const TTest *test;
-  } tests[] = {
+  const TuNamedTest tests[] = {
       {"control", control_compiles},
       {"truncated", truncated_file},
       {"not_protobuf", not_protobuf},
@@ -789,15 +787,6 @@ int main(void) {
       {"fuzzer_findings", fuzzer_findings},
   };
   Suite *s = suite_create("badinput");
-  for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-    TCase *tc = tcase_create(tests[i].name);
-    tcase_set_timeout(tc, 300);
-    tcase_add_test(tc, tests[i].test);
-    suite_add_tcase(s, tc);
-  }
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  tu_add_tcases(s, tests, sizeof tests / sizeof tests[0], 300, NULL, NULL);
+  return tu_run_suite(s);
 }

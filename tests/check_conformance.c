@@ -65,6 +65,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check_runner.h"
 #include "emit/target.h"
 #include "ir/graph.h"
 #include "onnx/load.h"
@@ -736,9 +737,5 @@ int main(int argc, char **argv) {
   tcase_set_timeout(tc, 3600);
   tcase_add_test(tc, test_conformance);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return tu_run_suite(s);
 }

@@ -37,6 +37,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "check_runner.h"
 #include "emit/target.h"
 #include "testutil.h"
 
@@ -448,9 +449,5 @@ int main(int argc, char **argv) {
     tcase_add_test(tc, test_configure_errors);
   }
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return tu_run_suite(s);
 }

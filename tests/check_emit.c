@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "check_runner.h"
 #include "emit/emit.h"
 #include "emit/target.h"
 #include "ir/diag.h"
@@ -613,9 +614,5 @@ int main(void) {
   tcase_add_test(tc, test_weights_exact);
   tcase_add_test(tc, test_deterministic);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return tu_run_suite(s);
 }

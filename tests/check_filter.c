@@ -43,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_runner.h"
 #include "emit/emit.h"
 #include "emit/target.h"
 #include "ir/diag.h"
@@ -639,9 +640,5 @@ int main(int argc, char **argv) {
   tcase_add_loop_test(tm, test_committed_models, 0, N_MCASES);
   tcase_add_test(tm, test_topk_vs_ort);
   suite_add_tcase(s, tm);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return tu_run_suite(s);
 }

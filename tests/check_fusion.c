@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_runner.h"
 #include "emit/emit.h"
 #include "emit/target.h"
 #include "ir/diag.h"
@@ -1555,9 +1556,5 @@ int main(int argc, char **argv) {
   tcase_set_timeout(tm, 1800);
   tcase_add_loop_test(tm, test_models, 0, (int)(sizeof models / sizeof models[0]));
   suite_add_tcase(s, tm);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return tu_run_suite(s);
 }

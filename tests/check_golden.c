@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_runner.h"
 #include "emit/target.h"
 #include "testutil.h"
 
@@ -189,9 +190,5 @@ int main(void) {
   tcase_set_timeout(tc, 1200); /* 4 goldens, 2 compilers each */
   tcase_add_test(tc, test_goldens_match_and_build);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return tu_run_suite(s);
 }

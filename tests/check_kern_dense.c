@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_runner.h"
 #include "gemm/f32-gemm-scalar.c"
 #include "conv/f32-conv2d-scalar.c"
 #include "pool/f32-pool2d-scalar.c"
@@ -936,8 +937,6 @@ int main(void)
 {
     Suite *s = suite_create("kern_dense");
     TCase *tc;
-    SRunner *sr;
-    int nfailed;
 
     tc = tcase_create("gemm");
     tcase_set_timeout(tc, 120);
@@ -977,9 +976,5 @@ int main(void)
     tcase_add_test(tc, test_topk);
     suite_add_tcase(s, tc);
 
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    nfailed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return tu_run_suite(s);
 }

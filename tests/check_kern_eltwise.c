@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "check_runner.h"
 #include "eltwise/f32-unary-scalar.c"
 #include "eltwise/x-binary-scalar.c"
 #include "eltwise/x-cast-scalar.c"
@@ -796,10 +797,5 @@ static Suite *eltwise_suite(void) {
 }
 
 int main(void) {
-  SRunner *sr = srunner_create(eltwise_suite());
-  int failed;
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return tu_run_suite(eltwise_suite());
 }

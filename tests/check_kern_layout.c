@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "check_runner.h"
 #include "layout/x-copy-scalar.c"
 #include "layout/x-gather-scalar.c"
 #include "layout/x-transpose-scalar.c"
@@ -510,10 +511,5 @@ static Suite *layout_suite(void) {
 }
 
 int main(void) {
-  SRunner *sr = srunner_create(layout_suite());
-  int failed;
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return tu_run_suite(layout_suite());
 }

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_runner.h"
 #include "testutil.h"
 
 static const char *target = "avx2";
@@ -137,9 +138,5 @@ int main(int argc, char **argv) {
   tcase_add_test(tc, test_models);
   tcase_add_test(tc, test_check_can_fail);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int nf = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+  return tu_run_suite(s);
 }

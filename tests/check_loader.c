@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_runner.h"
 #include "ir/diag.h"
 #include "ir/graph.h"
 #include "mkonnx.h"
@@ -656,9 +657,5 @@ int main(void) {
   tcase_add_test(tc, test_tensor_file);
   tcase_add_test(tc, test_tensor_file_backend_data);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return tu_run_suite(s);
 }

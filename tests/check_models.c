@@ -55,6 +55,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_runner.h"
 #include "emit/target.h"
 #include "testutil.h"
 
@@ -643,9 +644,5 @@ int main(int argc, char **argv) {
   tcase_set_timeout(tc, 1800);
   tcase_add_test(tc, opt.model ? test_model : test_determinism);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return tu_run_suite(s);
 }

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_runner.h"
 #include "emit/target.h"
 #include "ir/diag.h"
 #include "ir/graph.h"
@@ -513,10 +514,7 @@ END_TEST
 
 int main(void) {
   Suite *s = suite_create("ops_dense");
-  struct {
-    const char *name;
-    const TTest *test;
-  } tests[] = {
+  const TuNamedTest tests[] = {
       {"matmul_shapes", matmul_shapes},   {"matmul_errors", matmul_errors},
       {"matmul_eval", matmul_eval_broadcast}, {"gemm_trans", gemm_trans_shapes},
       {"gemm_eval", gemm_eval_all_attributes}, {"conv_sizes", conv_output_sizes},
@@ -526,15 +524,6 @@ int main(void) {
       {"reduce_eval", reduce_eval},       {"topk_shapes", topk_shapes},
       {"topk_eval", topk_eval_ties},
   };
-  for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-    TCase *tc = tcase_create(tests[i].name);
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, tests[i].test);
-    suite_add_tcase(s, tc);
-  }
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  tu_add_tcases(s, tests, sizeof tests / sizeof tests[0], 0, setup, teardown);
+  return tu_run_suite(s);
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_runner.h"
 #include "ir/diag.h"
 #include "ir/graph.h"
 #include "ops/op.h"
@@ -483,9 +484,5 @@ static Suite *ops_eltwise_suite(void) {
 }
 
 int main(void) {
-  SRunner *sr = srunner_create(ops_eltwise_suite());
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return tu_run_suite(ops_eltwise_suite());
 }

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_runner.h"
 #include "ir/diag.h"
 #include "ir/graph.h"
 #include "ops/op.h"
@@ -527,9 +528,5 @@ static Suite *ops_layout_suite(void) {
 
 int main(void) {
   vitc_quiet = 1;
-  SRunner *sr = srunner_create(ops_layout_suite());
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return tu_run_suite(ops_layout_suite());
 }

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_runner.h"
 #include "ir/diag.h"
 #include "ir/graph.h"
 #include "mkonnx.h"
@@ -517,9 +518,5 @@ int main(void) {
   tcase_add_test(tc, test_random_dags);
   tcase_add_test(tc, test_models);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return tu_run_suite(s);
 }

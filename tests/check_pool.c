@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "check_runner.h"
 #include "../runtime/vitc_pool.c"
 
 enum { MAX_TASKS = 37 };
@@ -95,9 +96,5 @@ int main(void) {
   tcase_add_test(tc, test_every_task_once);
   tcase_add_test(tc, test_edges);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return tu_run_suite(s);
 }

@@ -29,6 +29,7 @@
 #ifndef VITC_QGEMM_STANDALONE
 #include <check.h>
 
+#include "check_runner.h"
 #include "testutil.h"
 #endif
 
@@ -280,10 +281,6 @@ int main(int argc, char **argv) {
         tcase_add_test(tc, test_neon_sdot);
     }
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int nf = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return nf ? 1 : 0;
+    return tu_run_suite(s);
 }
 #endif

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_runner.h"
 #include "ir/diag.h"
 #include "ir/graph.h"
 #include "ops/op.h"
@@ -344,9 +345,5 @@ int main(void) {
   tcase_set_timeout(c, 600);
   tcase_add_test(c, test_calibrate_file);
   suite_add_tcase(s, c);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return tu_run_suite(s);
 }

@@ -40,6 +40,7 @@
 #include <check.h>
 #include <unistd.h>
 
+#include "check_runner.h"
 #include "testutil.h"
 #endif
 
@@ -382,11 +383,7 @@ int main(int argc, char **argv) {
     tcase_add_test(tc, test_avx512);
   }
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int nf = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+  return tu_run_suite(s);
 }
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_runner.h"
 #include "testutil.h"
 #include "emit/target.h"
 #include "mkonnx.h"
@@ -254,9 +255,5 @@ int main(void) {
   tcase_set_timeout(ta, 600);
   tcase_add_test(ta, against_ort_passes_and_fails);
   suite_add_tcase(s, ta);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return tu_run_suite(s);
 }

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_runner.h"
 #include "testutil.h"
 
 #define VITC VITC_BINARY_DIR "/vitc"
@@ -286,24 +287,12 @@ int main(void) {
     return 1;
   }
   Suite *s = suite_create("validate");
-  const struct {
-    const char *name;
-    const TTest *test;
-  } tests[] = {
+  const TuNamedTest tests[] = {
       {"generated_bundles_clean", test_generated_bundles_clean},
       {"harness_is_not_a_model_file", test_harness_is_not_a_model_file},
       {"planted_violations", test_planted_violations},
       {"usage_and_errors", test_usage_and_errors},
   };
-  for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-    TCase *tc = tcase_create(tests[i].name);
-    tcase_set_timeout(tc, 600);
-    tcase_add_test(tc, tests[i].test);
-    suite_add_tcase(s, tc);
-  }
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  tu_add_tcases(s, tests, sizeof tests / sizeof tests[0], 600, NULL, NULL);
+  return tu_run_suite(s);
 }

@@ -36,6 +36,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "check_runner.h"
 #include "emit/target.h"
 #include "testutil.h"
 
@@ -502,9 +503,5 @@ int main(int argc, char **argv) {
     return fprintf(stderr, "check_verify: unknown part %s\n", part), 2;
   }
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return tu_run_suite(s);
 }

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_runner.h"
 #include "emit/target.h"
 #include "testutil.h"
 
@@ -303,9 +304,5 @@ int main(void) {
   tcase_add_test(tc, test_api_codes);
   tcase_add_test(tc, test_bad_mode);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return tu_run_suite(s);
 }
