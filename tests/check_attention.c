@@ -291,36 +291,19 @@ static void run_kernel_cases(const char *isa, AttnFn fn) {
 #include "simd/unbind.h"
 
 #if ATTN_X86 && defined(__GNUC__)
-#define VITC_SIMD_ASSUME_TARGET /* the pragmas below enable the ISA per function */
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
-#endif
+#define VITC_SIMD_ASSUME_TARGET /* X86_TARGET_PUSH below enables the ISA per function */
+#include "x86_target.h"
+X86_TARGET_PUSH(X86_AVX2_FEATURES)
 #include "simd/avx2.h"
 #include "check_attention.c"
 #include "simd/unbind.h"
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC pop_options
-#endif
+X86_TARGET_POP
 
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))), apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")
-#endif
+X86_TARGET_PUSH(X86_AVX512_FEATURES)
 #include "simd/avx512.h"
 #include "check_attention.c"
 #include "simd/unbind.h"
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC pop_options
-#endif
+X86_TARGET_POP
 #define ATTN_HAVE_X86_ISAS 1
 #endif
 

@@ -74,45 +74,24 @@
 
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
 #define GEMM_X86 1
-#define VITC_SIMD_ASSUME_TARGET /* the pragmas below enable the ISA per function */
+#define VITC_SIMD_ASSUME_TARGET /* X86_TARGET_PUSH below enables the ISA per function */
+#include "x86_target.h"
 
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
-#endif
+X86_TARGET_PUSH(X86_AVX2_FEATURES)
 #include "simd/avx2.h"
 #include "gemm/f32-gemm-6x16-avx2.c"
 #include "conv/f32-conv2d-simd.c"
 #include "conv/f32-conv2d-direct-simd.c"
 #include "simd/unbind.h"
-#undef VITC_SIMD_ISA
-#undef VITC_LANES
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC pop_options
-#endif
+X86_TARGET_POP
 
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))), apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")
-#endif
+X86_TARGET_PUSH(X86_AVX512_FEATURES)
 #include "simd/avx512.h"
 #include "gemm/f32-gemm-12x32-avx512.c"
 #include "conv/f32-conv2d-simd.c"
 #include "conv/f32-conv2d-direct-simd.c"
 #include "simd/unbind.h"
-#undef VITC_SIMD_ISA
-#undef VITC_LANES
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC pop_options
-#endif
+X86_TARGET_POP
 
 #ifdef VITC_GEMM_STANDALONE
 #include "x86_isa_here.h"

@@ -48,22 +48,17 @@ typedef struct Kernel {
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
 #define QG_X86 1
 #define VITC_SIMD_ASSUME_TARGET
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
+#include "x86_target.h"
+X86_TARGET_PUSH(X86_AVX2_FEATURES)
 #include "simd/avx2.h"
 #include "gemm/qs8-gemm-4x16-avx2.c"
 #include "simd/unbind.h"
-#undef VITC_SIMD_ISA
-#undef VITC_LANES
-#pragma GCC pop_options
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512vl,avx512bw,avx512dq,avx512vnni,avx2,fma")
+X86_TARGET_POP
+X86_TARGET_PUSH(X86_AVX512_VNNI_FEATURES)
 #include "simd/avx512.h"
 #include "gemm/qs8-gemm-8x48-vnni-avx512.c"
 #include "simd/unbind.h"
-#undef VITC_SIMD_ISA
-#undef VITC_LANES
-#pragma GCC pop_options
+X86_TARGET_POP
 #else
 #define QG_X86 0
 #endif

@@ -244,38 +244,20 @@ static const int simd_lengths[] = {0, 1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 32, 3
 
 #if SIMD_X86 && (defined(__GNUC__) || defined(__clang__))
 #define SIMD_HAVE_X86_TESTS 1
-#define VITC_SIMD_ASSUME_TARGET /* the pragmas below enable the ISA per function */
+#define VITC_SIMD_ASSUME_TARGET /* X86_TARGET_PUSH below enables the ISA per function */
+#include "x86_target.h"
 
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
-#endif
+X86_TARGET_PUSH(X86_AVX2_FEATURES)
 #include "simd/avx2.h"
 #include "simd_isa_tests.h"
 #include "simd/unbind.h"
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC pop_options
-#endif
+X86_TARGET_POP
 
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))),                   \
-                             apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")
-#endif
+X86_TARGET_PUSH(X86_AVX512_FEATURES)
 #include "simd/avx512.h"
 #include "simd_isa_tests.h"
 #include "simd/unbind.h"
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC pop_options
-#endif
+X86_TARGET_POP
 
 #ifdef VITC_SIMD_STANDALONE
 #include "x86_isa_here.h"
