@@ -800,12 +800,13 @@ int main(int argc, char **argv) {
   Suite *s = suite_create("attention");
   TCase *tk = tcase_create("kernels");
   tcase_set_timeout(tk, 300);
-  if (!isa) {
-    tcase_add_test(tk, test_kernel_scalar);
-    tcase_add_test(tk, test_kernel_simd_scalar);
-  } else {
-    tcase_add_test(tk, strcmp(isa, "avx2") == 0 ? test_kernel_avx2 : test_kernel_avx512);
-  }
+  const TuIsaTest kernel_tests[] = {
+      {NULL, test_kernel_scalar},
+      {NULL, test_kernel_simd_scalar},
+      {"avx2", test_kernel_avx2},
+      {"avx512", test_kernel_avx512},
+  };
+  tu_add_isa_tests(tk, isa, kernel_tests, sizeof kernel_tests / sizeof kernel_tests[0]);
   suite_add_tcase(s, tk);
   if (!isa) { /* target-independent */
     TCase *tg = tcase_create("graphs");

@@ -875,21 +875,11 @@ END_TEST
 int main(int argc, char **argv) {
   int verdict = tu_isa_verdict("check_gemm", &argc, argv);
   if (verdict >= 0) return verdict;
-  const char *isa = tu_selected_isa();
-  Suite *s = suite_create("gemm");
-  TCase *tc = tcase_create(isa ? isa : "portable");
-  tcase_set_timeout(tc, 600);
-  if (!isa) {
-    tcase_add_test(tc, test_scalar_epilogue);
-    tcase_add_test(tc, test_scalar_direct);
-    tcase_add_test(tc, test_neon);
-  } else if (strcmp(isa, "avx2") == 0) {
-    tcase_add_test(tc, test_avx2);
-  } else {
-    tcase_add_test(tc, test_avx512);
-  }
-  suite_add_tcase(s, tc);
-  return tu_run_suite(s);
+  const TuIsaTest tests[] = {
+      {NULL, test_scalar_epilogue}, {NULL, test_scalar_direct}, {NULL, test_neon},
+      {"avx2", test_avx2},          {"avx512", test_avx512},
+  };
+  return tu_run_suite(tu_isa_suite("gemm", tu_selected_isa(), 600, tests, sizeof tests / sizeof tests[0]));
 }
 
 #endif

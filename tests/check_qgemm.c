@@ -257,9 +257,6 @@ END_TEST
 
 int main(int argc, char **argv) {
     const char *isa = argc == 3 && strcmp(argv[1], "--isa") == 0 ? argv[2] : NULL;
-    Suite *s = suite_create("qgemm");
-    TCase *tc = tcase_create(isa ? isa : "portable");
-    tcase_set_timeout(tc, 900);
 #if QG_X86
     if (isa) {
         const char *why = strcmp(isa, "avx2") == 0 ? x86_missing(0) : strcmp(isa, "avx512_vnni") == 0 ? vnni_missing() : "unknown --isa";
@@ -267,15 +264,14 @@ int main(int argc, char **argv) {
             printf("check_qgemm [%s]: SKIPPED: %s\n", isa, why);
             return strcmp(why, "unknown --isa") == 0 ? 2 : 77;
         }
-        tcase_add_test(tc, strcmp(isa, "avx2") == 0 ? test_avx2 : test_vnni);
     }
 #endif
-    if (!isa) {
-        tcase_add_test(tc, test_scalar_self);
-        tcase_add_test(tc, test_neon_smlal);
-        tcase_add_test(tc, test_neon_sdot);
-    }
-    suite_add_tcase(s, tc);
-    return tu_run_suite(s);
+    const TuIsaTest tests[] = {
+        {NULL, test_scalar_self}, {NULL, test_neon_smlal}, {NULL, test_neon_sdot},
+#if QG_X86
+        {"avx2", test_avx2},      {"avx512_vnni", test_vnni},
+#endif
+    };
+    return tu_run_suite(tu_isa_suite("qgemm", isa, 900, tests, sizeof tests / sizeof tests[0]));
 }
 #endif

@@ -352,20 +352,10 @@ END_TEST
 int main(int argc, char **argv) {
   int verdict = tu_isa_verdict("check_simd", &argc, argv);
   if (verdict >= 0) return verdict;
-  const char *isa = tu_selected_isa();
-  Suite *s = suite_create("simd");
-  TCase *tc = tcase_create(isa ? isa : "portable");
-  tcase_set_timeout(tc, 900);
-  if (!isa) {
-    tcase_add_test(tc, test_portable);
-    tcase_add_test(tc, test_neon);
-  } else if (strcmp(isa, "avx2") == 0) {
-    tcase_add_test(tc, test_avx2);
-  } else {
-    tcase_add_test(tc, test_avx512);
-  }
-  suite_add_tcase(s, tc);
-  return tu_run_suite(s);
+  const TuIsaTest tests[] = {
+      {NULL, test_portable}, {NULL, test_neon}, {"avx2", test_avx2}, {"avx512", test_avx512},
+  };
+  return tu_run_suite(tu_isa_suite("simd", tu_selected_isa(), 900, tests, sizeof tests / sizeof tests[0]));
 }
 
 #endif
