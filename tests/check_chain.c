@@ -51,31 +51,33 @@ static const int const_of[8] = {0, -1, 1, 2, -1, 3, -1, -1};
 static const char *const const_names[4] = {"half", "quarter", "eighth", "two"};
 static const float const_values[4] = {0.5f, 0.25f, 0.125f, 2.0f};
 
-/* Writes the n-node chain to path; returns 0 or -1. The node array is built in one
+/* Node i of a chain of n: its op type, and in *operand the name of its constant second
+ * input (left NULL for a unary node). */
+typedef const char *ChainLink(int i, int n, const char **operand, const void *ctx);
+
+/* Writes to path the model mb holds (the input x [1,WIDTH] and the constants) with the
+ * n nodes of link chained from x to y; returns 0 or -1. The node array is built in one
  * piece (the builder's append copies the array each time: fine for ten nodes, not
  * 40,000), and it is packed here rather than by mb_write, whose checks need a
- * running test (--write runs outside one). */
-static int write_chain(int n, const char *path) {
-  MB *mb = mb_new(17);
-  mb_input(mb, "x", DT_FLOAT, 2, (int64_t[]){1, WIDTH});
-  for (int c = 0; c < 4; c++) mb_init_raw(mb, const_names[c], DT_FLOAT, 0, NULL, &const_values[c]);
+ * running test (--write runs outside one). Frees mb. */
+static int write_linked_chain(MB *mb, int n, ChainLink *link, const void *ctx, const char *path) {
   Onnx__NodeProto *nodes = mb_alloc(mb, (size_t)n * sizeof *nodes);
   Onnx__NodeProto **list = mb_alloc(mb, (size_t)n * sizeof *list);
-  char **names = mb_alloc(mb, 3 * (size_t)n * sizeof *names), *text = mb_alloc(mb, 3 * (size_t)n * 24);
+  char **names = mb_alloc(mb, 3 * (size_t)n * sizeof *names), *text = mb_alloc(mb, 3 * (size_t)n * 32);
   for (int i = 0; i < n; i++) {
-    int k = i % 8;
-    char *name = text + (3 * (size_t)i) * 24, *out = name + 24, *in = out + 24;
-    snprintf(name, 24, "/chain.%d/%s", i, kinds[k]);
-    snprintf(out, 24, i == n - 1 ? "y" : "t%d", i);
-    snprintf(in, 24, i == 0 ? "x" : "t%d", i - 1);
+    const char *operand = NULL, *op = link(i, n, &operand, ctx);
+    char *name = text + (3 * (size_t)i) * 32, *out = name + 32, *in = out + 32;
+    snprintf(name, 32, "/chain.%d/%s", i, op);
+    snprintf(out, 32, i == n - 1 ? "y" : "v%d", i);
+    snprintf(in, 32, i == 0 ? "x" : "v%d", i - 1);
     Onnx__NodeProto *nd = &nodes[i];
     *nd = (Onnx__NodeProto)ONNX__NODE_PROTO__INIT;
     nd->name = name;
-    nd->op_type = (char *)kinds[k];
-    nd->n_input = const_of[k] < 0 ? 1 : 2;
+    nd->op_type = (char *)op;
+    nd->n_input = operand ? 2 : 1;
     nd->input = &names[3 * (size_t)i];
     nd->input[0] = in;
-    if (const_of[k] >= 0) nd->input[1] = (char *)const_names[const_of[k]];
+    if (operand) nd->input[1] = (char *)operand;
     nd->n_output = 1;
     nd->output = &names[3 * (size_t)i + 2];
     nd->output[0] = out;
@@ -92,6 +94,29 @@ static int write_chain(int n, const char *path) {
   return rc;
 }
 
+/* The eight kinds in turn, with their constants. */
+static const char *kind_link(int i, int n, const char **operand, const void *ctx) {
+  (void)n, (void)ctx;
+  int k = i % 8;
+  if (const_of[k] >= 0) *operand = const_names[const_of[k]];
+  return kinds[k];
+}
+
+/* Writes the n-node chain to path; returns 0 or -1. */
+static int write_chain(int n, const char *path) {
+  MB *mb = mb_new(17);
+  mb_input(mb, "x", DT_FLOAT, 2, (int64_t[]){1, WIDTH});
+  for (int c = 0; c < 4; c++) mb_init_raw(mb, const_names[c], DT_FLOAT, 0, NULL, &const_values[c]);
+  return write_linked_chain(mb, n, kind_link, NULL, path);
+}
+
+/* *ctx (Reshape or Mul) with "tall" and "wide" in turn, then a Relu. */
+static const char *relu_link(int i, int n, const char **operand, const void *ctx) {
+  if (i == n - 1) return "Relu";
+  *operand = i % 2 ? "wide" : "tall";
+  return ctx;
+}
+
 /* n - 1 Reshapes of x [1,64], alternating to [64,1] and back, then a Relu (scales:
  * n - 1 Muls by 2 and by 0.5 in turn instead); returns 0 or -1. */
 static int write_relu_chain(int n, bool scales, const char *path) {
@@ -106,38 +131,7 @@ static int write_relu_chain(int n, bool scales, const char *path) {
     mb_init_raw(mb, "tall", DT_INT64, 1, (int64_t[]){2}, tall);
     mb_init_raw(mb, "wide", DT_INT64, 1, (int64_t[]){2}, wide);
   }
-  const char *op = scales ? "Mul" : "Reshape";
-  Onnx__NodeProto *nodes = mb_alloc(mb, (size_t)n * sizeof *nodes);
-  Onnx__NodeProto **list = mb_alloc(mb, (size_t)n * sizeof *list);
-  char **names = mb_alloc(mb, 3 * (size_t)n * sizeof *names), *text = mb_alloc(mb, 3 * (size_t)n * 32);
-  for (int i = 0; i < n; i++) {
-    bool last = i == n - 1;
-    char *name = text + (3 * (size_t)i) * 32, *out = name + 32, *in = out + 32;
-    snprintf(name, 32, "/chain.%d/%s", i, last ? "Relu" : op);
-    snprintf(out, 32, last ? "y" : "v%d", i);
-    snprintf(in, 32, i == 0 ? "x" : "v%d", i - 1);
-    Onnx__NodeProto *nd = &nodes[i];
-    *nd = (Onnx__NodeProto)ONNX__NODE_PROTO__INIT;
-    nd->name = name;
-    nd->op_type = last ? "Relu" : (char *)op;
-    nd->n_input = last ? 1 : 2;
-    nd->input = &names[3 * (size_t)i];
-    nd->input[0] = in;
-    if (!last) nd->input[1] = i % 2 ? "wide" : "tall";
-    nd->n_output = 1;
-    nd->output = &names[3 * (size_t)i + 2];
-    nd->output[0] = out;
-    list[i] = nd;
-  }
-  mb->graph.node = list;
-  mb->graph.n_node = (size_t)n;
-  mb_output(mb, "y", DT_FLOAT);
-  size_t len = onnx__model_proto__get_packed_size(&mb->model);
-  uint8_t *buf = malloc(len);
-  int rc = buf && onnx__model_proto__pack(&mb->model, buf) == len ? tu_write_file(path, buf, len) : -1;
-  free(buf);
-  mb_free(mb);
-  return rc;
+  return write_linked_chain(mb, n, relu_link, scales ? "Mul" : "Reshape", path);
 }
 
 /* The chain in double precision. */
@@ -160,24 +154,6 @@ static void chain_reference(int n, const float *x, float *y) {
   }
 }
 
-static bool run_ok(const char *what, char *const argv[], int timeout, double *secs) {
-  RunResult r;
-  if (tu_run(argv, timeout, &r) != 0) {
-    printf("  %s: cannot start %s\n", what, argv[0]);
-    return false;
-  }
-  bool ok = r.exited && r.status == 0;
-  if (!ok) {
-    char *how = tu_run_describe(&r), *cmd = tu_argv_str(argv);
-    printf("  %s FAILED (%s)\n    command: %s\n    stderr: %.2000s\n", what, how, cmd, r.err);
-    free(how);
-    free(cmd);
-  }
-  if (secs) *secs = r.secs;
-  tu_run_free(&r);
-  return ok;
-}
-
 START_TEST(test_chain) {
   char *work = tu_printf("%s/tests/chain/%d", VITC_BINARY_DIR, n_nodes), *model = tu_printf("%s/chain.onnx", work);
   tu_rm_rf(work);
@@ -190,7 +166,7 @@ START_TEST(test_chain) {
     char *bundle = tu_printf("%s/%s", work, t->name), *what = tu_printf("vitc compile (%s)", t->name);
     char *compile[] = {vitc, "compile", model, "-o", bundle, "--main", "--quiet", "--target", (char *)t->name, NULL};
     double secs;
-    ck_assert_msg(run_ok(what, compile, 600, &secs), "%s failed", what);
+    ck_assert_msg(tu_run_ok(what, compile, 600, &secs), "%s failed", what);
     printf("chain of %d nodes: %s: %.2f s\n", n_nodes, what, secs);
     char *report;
     int bad = tu_validate_bundle(vitc, t, NULL, bundle, &report);
@@ -215,7 +191,7 @@ START_TEST(test_chain) {
   char *in = tu_printf("%s/x.bin", work), *out = tu_printf("%s/y.bin", work);
   ck_assert(tu_write_file(in, x, sizeof x) == 0);
   char *run[] = {prog, "--in", in, "--out", out, NULL};
-  ck_assert(run_ok("running the bundle", run, 600, NULL));
+  ck_assert(tu_run_ok("running the bundle", run, 600, NULL));
   size_t len;
   float *y = tu_read_file(out, &len);
   ck_assert_msg(y && len == sizeof got, "%s: %zu bytes, want %zu", out, y ? len : 0, sizeof got);
@@ -246,7 +222,7 @@ static void check_relu_chain(bool scales) {
   char *vitc = VITC_BINARY_DIR "/vitc", *bundle = tu_printf("%s/scalar", work), *prog = tu_printf("%s/prog", work);
   char *compile[] = {vitc, "compile", model, "-o", bundle, "--main", "--quiet", "--target", "scalar", NULL};
   double secs;
-  ck_assert(run_ok("vitc compile", compile, 600, &secs));
+  ck_assert(tu_run_ok("vitc compile", compile, 600, &secs));
   printf("chain of %d %s: vitc compile (scalar): %.2f s\n", n_nodes, what, secs);
   Platform p;
   char *why = tu_target_platform(target_find("scalar"), &p);
@@ -261,7 +237,7 @@ static void check_relu_chain(bool scales) {
   char *in = tu_printf("%s/x.bin", work), *out = tu_printf("%s/y.bin", work);
   ck_assert(tu_write_file(in, x, sizeof x) == 0);
   char *run[] = {prog, "--in", in, "--out", out, NULL};
-  ck_assert(run_ok("running the bundle", run, 600, NULL));
+  ck_assert(tu_run_ok("running the bundle", run, 600, NULL));
   size_t len;
   float *y = tu_read_file(out, &len);
   ck_assert_msg(y && len == sizeof want && memcmp(y, want, sizeof want) == 0, "relu(x) through %d %s is not relu(x)",

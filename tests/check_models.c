@@ -107,25 +107,6 @@ static long seed_of(const char *name) {
   return (long)(h % 1000000u);
 }
 
-/* Run argv; on anything but exit 0 print what happened and return false. */
-static bool run_ok(const char *what, char *const argv[], int timeout, double *secs) {
-  RunResult r;
-  if (tu_run(argv, timeout, &r) != 0) {
-    printf("  %s: cannot start %s\n", what, argv[0]);
-    return false;
-  }
-  bool ok = r.exited && r.status == 0;
-  if (!ok) {
-    char *how = tu_run_describe(&r), *cmd = tu_argv_str(argv);
-    printf("  %s FAILED (%s)\n    command: %s\n    stderr: %.2000s\n", what, how, cmd, r.err);
-    free(how);
-    free(cmd);
-  }
-  if (secs) *secs = r.secs;
-  tu_run_free(&r);
-  return ok;
-}
-
 /* ------------------------------------------------------------------------ */
 /* targets */
 
@@ -169,7 +150,7 @@ static bool seeded_set(const ModelInfo *mi, const char *work, long seed, RefSet 
   add_shape_args(argv, &argc);
   argv[argc] = NULL;
   double secs;
-  bool ok = run_ok("ONNX Runtime reference", argv, ORT_TIMEOUT, &secs);
+  bool ok = tu_run_ok("ONNX Runtime reference", argv, ORT_TIMEOUT, &secs);
   if (ok) {
     printf("  ONNX Runtime reference for seed %ld: %.2f s\n", seed, secs);
     add_set(sets, n, tu_printf("seed %ld", seed), tu_printf("seed%ld", seed), mi->n_in, mi->n_out);
@@ -272,7 +253,7 @@ static int check_set(const Platform *p, const char *label, const ModelInfo *mi, 
   }
   double secs;
   char *what = tu_printf("[%s] %s: running the harness", label, s->label);
-  if (!run_ok(what, argv, RUN_TIMEOUT, &secs)) failures = mi->n_out ? mi->n_out : 1;
+  if (!tu_run_ok(what, argv, RUN_TIMEOUT, &secs)) failures = mi->n_out ? mi->n_out : 1;
   for (int k = 0; k < mi->n_out && !failures && opt.quantized; k++) {
     double rel, cos;
     char sb[128];
@@ -325,7 +306,7 @@ static int check_target(const Target *t, const Platform *p, const ModelInfo *mi,
   char *weights = opt.weights_file ? tu_printf("%s/model.weights", bundle) : NULL;
   double secs;
   char *what = tu_printf("[%s] vitc compile%s", t->name, opt.weights_file ? " --weights file" : "");
-  int failures = !run_ok(what, compile, VITC_TIMEOUT, &secs);
+  int failures = !tu_run_ok(what, compile, VITC_TIMEOUT, &secs);
   if (!failures) printf("  %s: %.2f s\n", what, secs);
   if (!failures) failures += validate_bundle(t, p, bundle);
   if (!failures && opt.quantized) { /* the int8 GEMM must be there: the fusion fired */
@@ -472,8 +453,8 @@ START_TEST(test_determinism) {
     char *second[] = {vitc_path(), "compile", other, "-o", dir_b, "--main", "--quiet", "--target", targets[i % n_targets],
                       (char *)mode, "file", NULL};
     const char *tname = targets[i % n_targets], *how = mode ? " --weights file" : "";
-    ck_assert_msg(run_ok("first compile", first, VITC_TIMEOUT, NULL), "the first compile failed (target %s%s)", tname, how);
-    ck_assert_msg(run_ok("second compile", second, VITC_TIMEOUT, NULL), "the second compile failed (target %s%s)", tname, how);
+    ck_assert_msg(tu_run_ok("first compile", first, VITC_TIMEOUT, NULL), "the first compile failed (target %s%s)", tname, how);
+    ck_assert_msg(tu_run_ok("second compile", second, VITC_TIMEOUT, NULL), "the second compile failed (target %s%s)", tname, how);
     int n_files;
     size_t total = assert_same_files(dir_a, dir_b, &n_files);
     printf("determinism [%s%s]: %s compiled twice (as %s and %s, into different folders): %d files, %zu bytes, identical\n",

@@ -241,6 +241,24 @@ void tu_run_free(RunResult *r) {
   r->out = r->err = NULL;
 }
 
+bool tu_run_ok(const char *what, char *const argv[], int timeout_secs, double *secs) {
+  RunResult r;
+  if (tu_run(argv, timeout_secs, &r) != 0) {
+    printf("  %s: cannot start %s\n", what, argv[0]);
+    return false;
+  }
+  bool ok = r.exited && r.status == 0;
+  if (!ok) {
+    char *how = tu_run_describe(&r), *cmd = tu_argv_str(argv);
+    printf("  %s FAILED (%s)\n    command: %s\n    stderr: %.2000s\n", what, how, cmd, r.err);
+    free(how);
+    free(cmd);
+  }
+  if (secs) *secs = r.secs;
+  tu_run_free(&r);
+  return ok;
+}
+
 char *tu_run_describe(const RunResult *r) {
   if (r->timed_out) return tu_printf("timed out after %.0f s", r->secs);
   if (!r->exited) return tu_printf("killed by signal %d (%s)", r->status, strsignal(r->status));

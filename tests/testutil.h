@@ -57,6 +57,9 @@ typedef struct RunResult {
  * the group after timeout_secs. Returns -1 if it could not be started. */
 int tu_run(char *const argv[], int timeout_secs, RunResult *r);
 void tu_run_free(RunResult *r);
+/* tu_run, and whether argv exited 0; if not, prints "  WHAT FAILED (how)" with the command
+ * and its stderr, or that it could not start. *secs (if not NULL) gets its time. */
+bool tu_run_ok(const char *what, char *const argv[], int timeout_secs, double *secs);
 /* "exit status 1", "killed by signal 11 (...)", "timed out after 60 s". */
 char *tu_run_describe(const RunResult *r);
 /* argv joined by spaces, for messages. */
