@@ -72,6 +72,8 @@
 #include "mkonnx.h"
 #include "testutil.h"
 
+#include "test_rng.h"
+
 #include "attention/f32-attention-scalar.c"
 
 /* ================================================================ kernels */
@@ -83,16 +85,6 @@
 typedef void (*AttnFn)(int, int, int, int, int, int, float, const float *, const int *, const float *, const int *,
                        const float *, const int *, const float *, const int *, float *, const int *, float *);
 
-static uint64_t rng_state;
-static void rng_seed(uint64_t s) { rng_state = s * 0x9E3779B97F4A7C15ull + 1; }
-static float rng_f(float lo, float hi) {
-  uint64_t x = rng_state;
-  x ^= x << 13;
-  x ^= x >> 7;
-  x ^= x << 17;
-  rng_state = x;
-  return lo + (hi - lo) * (float)((double)(x >> 40) / (double)(1u << 24));
-}
 
 enum { L_QKV, L_SEQ, L_SEP };
 static const char *const layout_name[] = {"qkv rows (timm)", "sequence-first (torch MHA)", "separate tensors"};

@@ -55,27 +55,18 @@
 #include "plan/plan.h"
 #include "testutil.h"
 
+#include "test_rng.h"
+
 #include "layout/f32-tokens-scalar.c"
 
 #define RTOL 1e-4
 #define GUARD 16
 #define GUARD_VAL 4321.5f
 
-static uint64_t rng_state;
-static void rng_seed(uint64_t s) { rng_state = s * 0x9E3779B97F4A7C15ull + 1; }
-static uint64_t rng_u64(void) {
-  uint64_t x = rng_state;
-  x ^= x << 13;
-  x ^= x >> 7;
-  x ^= x << 17;
-  return rng_state = x;
-}
-static float rng_f(void) { return (float)((double)(rng_u64() >> 40) / (double)(1u << 23)) - 1.0f; }
-static int rng_int(int n) { return (int)(rng_u64() % (uint64_t)n); }
 
 static float *new_floats(size_t n, bool random) {
   float *p = malloc((n + GUARD) * sizeof(float));
-  for (size_t i = 0; i < n; i++) p[i] = random ? rng_f() : -777.0f;
+  for (size_t i = 0; i < n; i++) p[i] = random ? rng_f(-1.0f, 1.0f) : -777.0f;
   for (size_t i = 0; i < GUARD; i++) p[n + i] = GUARD_VAL;
   return p;
 }
@@ -190,7 +181,7 @@ static void init_f32(MB *mb, const char *name, int rank, const int64_t *dims, fl
   int64_t n = 1;
   for (int i = 0; i < rank; i++) n *= dims[i];
   float *v = malloc((size_t)n * sizeof(float));
-  for (int64_t i = 0; i < n; i++) v[i] = rng_f() * scale;
+  for (int64_t i = 0; i < n; i++) v[i] = rng_f(-1.0f, 1.0f) * scale;
   mb_init_raw(mb, name, DT_FLOAT, rank, dims, v);
   free(v);
 }

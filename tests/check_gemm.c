@@ -66,6 +66,8 @@
 #include "testutil.h"
 #endif
 
+#include "test_rng.h"
+
 /* compiled for the baseline ISA: the references and the shared driver */
 #include "gemm/f32-gemm-driver.c"
 #include "gemm/f32-gemm-scalar.c"
@@ -149,18 +151,6 @@ typedef struct Isa {
 static int failures;
 static const char *cur_isa = "";
 
-static uint64_t rng_state;
-static void rng_seed(uint64_t s) { rng_state = s * 0x9E3779B97F4A7C15ull + 1; }
-static uint64_t rng_u64(void) {
-  uint64_t x = rng_state;
-  x ^= x << 13;
-  x ^= x >> 7;
-  x ^= x << 17;
-  return rng_state = x;
-}
-static float rng_f(float lo, float hi) {
-  return lo + (hi - lo) * (float)((double)(rng_u64() >> 40) / (double)(1u << 24));
-}
 
 /* n random floats in [-1, 1) + guards */
 static float *new_rand(size_t n) {

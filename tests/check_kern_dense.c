@@ -20,6 +20,8 @@
 #include <string.h>
 
 #include "check_runner.h"
+#include "test_rng.h"
+
 #include "gemm/f32-gemm-scalar.c"
 #include "conv/f32-conv2d-scalar.c"
 #include "pool/f32-pool2d-scalar.c"
@@ -33,27 +35,6 @@
 #define GUARD 16
 #define GUARD_VAL 1234.5f
 #define FEPS 1.1920929e-7 /* FLT_EPSILON */
-
-static uint64_t rng_state;
-
-static void rng_seed(uint64_t s) { rng_state = s * 0x9E3779B97F4A7C15ull + 1; }
-
-static uint64_t rng_u64(void)
-{
-    uint64_t x = rng_state;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return rng_state = x;
-}
-
-/* uniform in [lo, hi) */
-static float rng_f(float lo, float hi)
-{
-    return lo + (hi - lo) * (float)((double)(rng_u64() >> 40) / (double)(1u << 24));
-}
-
-static int rng_int(int n) { return (int)(rng_u64() % (uint64_t)n); }
 
 /* n floats + GUARD guard floats; the n are random in [lo, hi). */
 static float *new_rand(size_t n, float lo, float hi)

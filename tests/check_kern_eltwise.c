@@ -13,6 +13,8 @@
 #include <stdlib.h>
 
 #include "check_runner.h"
+#include "test_rng.h"
+
 #include "eltwise/f32-unary-scalar.c"
 #include "eltwise/x-binary-scalar.c"
 #include "eltwise/x-cast-scalar.c"
@@ -20,19 +22,8 @@
 /* ------------------------------------------------------------------------ */
 /* helpers */
 
-static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-static uint64_t rng_next(void) {
-  rng_state ^= rng_state << 13;
-  rng_state ^= rng_state >> 7;
-  rng_state ^= rng_state << 17;
-  return rng_state;
-}
-/* uniform in [lo, hi) */
-static float rng_f32(float lo, float hi) {
-  return lo + (hi - lo) * (float)((rng_next() >> 40) * (1.0 / 16777216.0));
-}
 static int64_t rng_i64(int64_t lo, int64_t hi) { /* [lo, hi] */
-  return lo + (int64_t)(rng_next() % (uint64_t)(hi - lo + 1));
+  return lo + (int64_t)(rng_u64() % (uint64_t)(hi - lo + 1));
 }
 
 /* close: both NaN, equal (covers infinities), or within rel 1e-5 plus abs atol */
@@ -132,7 +123,7 @@ START_TEST(test_unary_random) {
     unary_range((UnaryOp)op, &lo, &hi);
     for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
       size_t n = sizes[si];
-      for (size_t i = 0; i < n; i++) x[i] = rng_f32(lo, hi);
+      for (size_t i = 0; i < n; i++) x[i] = rng_f(lo, hi);
       for (size_t i = 0; i < n; i++) y[i] = 12345.0f; /* sentinel */
       y[n < 1001 ? n : 1000] = 777.0f;
       run_unary((UnaryOp)op, y, x, n);
@@ -289,9 +280,9 @@ static float ref_f32(F32Op op, float a, float b) {
 
 static void fill_f32(float *v, size_t n, F32Op op, int right) {
   for (size_t i = 0; i < n; i++) {
-    if (op == F_POW) v[i] = right ? rng_f32(-3.0f, 3.0f) : rng_f32(0.01f, 4.0f);
-    else if (op == F_DIV || op == F_FMOD) v[i] = right ? rng_f32(0.5f, 3.0f) * (rng_next() & 1 ? 1.f : -1.f)
-                                                      : rng_f32(-10.0f, 10.0f);
+    if (op == F_POW) v[i] = right ? rng_f(-3.0f, 3.0f) : rng_f(0.01f, 4.0f);
+    else if (op == F_DIV || op == F_FMOD) v[i] = right ? rng_f(0.5f, 3.0f) * (rng_u64() & 1 ? 1.f : -1.f)
+                                                      : rng_f(-10.0f, 10.0f);
     else v[i] = (float)rng_i64(-4, 4) * 0.5f; /* small grid so max/min/compares hit ties */
   }
 }
@@ -434,7 +425,7 @@ static int64_t ref_i64(I64Op op, int64_t a, int64_t b) {
 
 static int64_t rand_i64_value(void) {
   static const int64_t special[] = {0, 1, -1, 2, -2, 7, -7, INT64_MAX, INT64_MIN, 1000000007, -3};
-  if (rng_next() % 4 == 0) return special[rng_next() % (sizeof special / sizeof special[0])];
+  if (rng_u64() % 4 == 0) return special[rng_u64() % (sizeof special / sizeof special[0])];
   return rng_i64(-50, 50);
 }
 
@@ -541,8 +532,8 @@ START_TEST(test_logic) {
       size_t n = numel(bc.rank, bc.out), na = numel(bc.rank, bc.in[0]), nb = numel(bc.rank, bc.in[1]);
       bc_strides(&bc, 0, sa);
       bc_strides(&bc, 1, sb);
-      for (size_t i = 0; i < na; i++) ua[i] = (uint8_t)(rng_next() % 3); /* 2 counts as true */
-      for (size_t i = 0; i < nb; i++) ub[i] = (uint8_t)(rng_next() % 2);
+      for (size_t i = 0; i < na; i++) ua[i] = (uint8_t)(rng_u64() % 3); /* 2 counts as true */
+      for (size_t i = 0; i < nb; i++) ub[i] = (uint8_t)(rng_u64() % 2);
       lk[op](bc.rank, bc.out, ua, sa, ub, sb, uy);
       for (size_t i = 0; i < n; i++) {
         int a = ua[bc_index(&bc, 0, i)] != 0, b = ub[bc_index(&bc, 1, i)] != 0;
@@ -570,9 +561,9 @@ static void check_where(const Bcast *bc, size_t elem, int inplace) {
   bc_strides(bc, 0, sa);
   bc_strides(bc, 1, sb);
   bc_strides(bc, 2, sc);
-  for (size_t i = 0; i < na * elem; i++) a[i] = (unsigned char)rng_next();
-  for (size_t i = 0; i < nb * elem; i++) b[i] = (unsigned char)rng_next();
-  for (size_t i = 0; i < nc; i++) c[i] = (uint8_t)(rng_next() % 3);
+  for (size_t i = 0; i < na * elem; i++) a[i] = (unsigned char)rng_u64();
+  for (size_t i = 0; i < nb * elem; i++) b[i] = (unsigned char)rng_u64();
+  for (size_t i = 0; i < nc; i++) c[i] = (uint8_t)(rng_u64() % 3);
   for (size_t i = 0; i < n; i++) {
     size_t ci = bc_index(bc, 2, i);
     const unsigned char *src = c[ci] ? a + bc_index(bc, 0, i) * elem : b + bc_index(bc, 1, i) * elem;

@@ -12,21 +12,17 @@
 #include <stdlib.h>
 
 #include "check_runner.h"
+#define RNG_INIT 0x2545F4914F6CDD1Dull
+#include "test_rng.h"
+
 #include "layout/x-copy-scalar.c"
 #include "layout/x-gather-scalar.c"
 #include "layout/x-transpose-scalar.c"
 
-static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
-static uint64_t rng_next(void) {
-  rng_state ^= rng_state << 13;
-  rng_state ^= rng_state >> 7;
-  rng_state ^= rng_state << 17;
-  return rng_state;
-}
-static int rng_int(int lo, int hi) { return lo + (int)(rng_next() % (uint64_t)(hi - lo + 1)); } /* [lo, hi] */
+static int rng_in(int lo, int hi) { return lo + (int)(rng_u64() % (uint64_t)(hi - lo + 1)); } /* [lo, hi] */
 
 static void fill_bytes(unsigned char *p, size_t n) {
-  for (size_t i = 0; i < n; i++) p[i] = (unsigned char)(rng_next() >> 24);
+  for (size_t i = 0; i < n; i++) p[i] = (unsigned char)(rng_u64() >> 24);
 }
 
 static size_t numel(int rank, const int *d) {
@@ -110,12 +106,12 @@ END_TEST
 
 START_TEST(test_transpose_random) {
   for (int it = 0; it < 300; it++) {
-    int rank = rng_int(2, 6), dims[VITC_MAX_RANK], perm[VITC_MAX_RANK];
-    size_t elem = elems[rng_next() % NELEMS];
-    for (int d = 0; d < rank; d++) dims[d] = rng_int(1, rank <= 3 ? 40 : 7);
+    int rank = rng_in(2, 6), dims[VITC_MAX_RANK], perm[VITC_MAX_RANK];
+    size_t elem = elems[rng_u64() % NELEMS];
+    for (int d = 0; d < rank; d++) dims[d] = rng_in(1, rank <= 3 ? 40 : 7);
     for (int d = 0; d < rank; d++) perm[d] = d;
     for (int d = rank - 1; d > 0; d--) { /* Fisher-Yates */
-      int j = rng_int(0, d), t = perm[d];
+      int j = rng_in(0, d), t = perm[d];
       perm[d] = perm[j], perm[j] = t;
     }
     check_transpose(rank, dims, perm, elem);
@@ -171,12 +167,12 @@ END_TEST
 START_TEST(test_concat_split) {
   static unsigned char in[5][4096], back[5][4096];
   for (int it = 0; it < 200; it++) {
-    int n_in = rng_int(1, 5), outer = rng_int(0, 9), inner[5], total = 0;
-    size_t elem = elems[rng_next() % NELEMS];
+    int n_in = rng_in(1, 5), outer = rng_in(0, 9), inner[5], total = 0;
+    size_t elem = elems[rng_u64() % NELEMS];
     const void *ins[5];
     void *outs[5];
     for (int k = 0; k < n_in; k++) {
-      inner[k] = rng_int(0, 30);
+      inner[k] = rng_in(0, 30);
       total += inner[k];
       fill_bytes(in[k], (size_t)outer * (size_t)inner[k] * elem);
       ins[k] = in[k];
@@ -227,19 +223,19 @@ static void check_slice(int rank, const int *dims, const int *start, const int *
 
 START_TEST(test_slice) {
   for (int it = 0; it < 500; it++) {
-    int rank = rng_int(1, 6), dims[VITC_MAX_RANK], start[VITC_MAX_RANK], step[VITC_MAX_RANK],
+    int rank = rng_in(1, 6), dims[VITC_MAX_RANK], start[VITC_MAX_RANK], step[VITC_MAX_RANK],
         count[VITC_MAX_RANK];
-    size_t elem = elems[rng_next() % NELEMS];
+    size_t elem = elems[rng_u64() % NELEMS];
     for (int d = 0; d < rank; d++) {
-      dims[d] = rng_int(1, rank <= 2 ? 50 : 6);
-      step[d] = rng_int(1, 3) * (rng_next() % 3 == 0 ? -1 : 1);
-      if (rng_next() % 4 == 0) step[d] = 1;
-      start[d] = rng_int(0, dims[d] - 1);
+      dims[d] = rng_in(1, rank <= 2 ? 50 : 6);
+      step[d] = rng_in(1, 3) * (rng_u64() % 3 == 0 ? -1 : 1);
+      if (rng_u64() % 4 == 0) step[d] = 1;
+      start[d] = rng_in(0, dims[d] - 1);
       /* how many steps fit from start in the step's direction */
       {
         int room = step[d] > 0 ? (dims[d] - 1 - start[d]) / step[d] + 1 : start[d] / -step[d] + 1;
-        count[d] = rng_int(1, room);
-        if (rng_next() % 3 == 0) count[d] = room;
+        count[d] = rng_in(1, room);
+        if (rng_u64() % 3 == 0) count[d] = room;
       }
     }
     check_slice(rank, dims, start, step, count, elem);
@@ -267,11 +263,11 @@ END_TEST
 
 START_TEST(test_expand) {
   for (int it = 0; it < 400; it++) {
-    int rank = rng_int(0, 6), out[VITC_MAX_RANK], ind[VITC_MAX_RANK], sx[VITC_MAX_RANK], ii[VITC_MAX_RANK];
-    size_t elem = elems[rng_next() % NELEMS], n, s = 1;
+    int rank = rng_in(0, 6), out[VITC_MAX_RANK], ind[VITC_MAX_RANK], sx[VITC_MAX_RANK], ii[VITC_MAX_RANK];
+    size_t elem = elems[rng_u64() % NELEMS], n, s = 1;
     for (int d = 0; d < rank; d++) {
-      out[d] = rng_int(1, rank <= 2 ? 40 : 6);
-      ind[d] = rng_next() % 2 ? 1 : out[d];
+      out[d] = rng_in(1, rank <= 2 ? 40 : 6);
+      ind[d] = rng_u64() % 2 ? 1 : out[d];
     }
     for (int d = rank - 1; d >= 0; d--) {
       sx[d] = ind[d] == 1 ? 0 : (int)s;
@@ -304,11 +300,11 @@ END_TEST
 
 START_TEST(test_tile) {
   for (int it = 0; it < 300; it++) {
-    int rank = rng_int(1, 5), ind[VITC_MAX_RANK], rep[VITC_MAX_RANK], out[VITC_MAX_RANK], ii[VITC_MAX_RANK];
-    size_t elem = elems[rng_next() % NELEMS], n;
+    int rank = rng_in(1, 5), ind[VITC_MAX_RANK], rep[VITC_MAX_RANK], out[VITC_MAX_RANK], ii[VITC_MAX_RANK];
+    size_t elem = elems[rng_u64() % NELEMS], n;
     for (int d = 0; d < rank; d++) {
-      ind[d] = rng_int(1, 6);
-      rep[d] = rng_int(rng_next() % 8 == 0 ? 0 : 1, 3);
+      ind[d] = rng_in(1, 6);
+      rep[d] = rng_in(rng_u64() % 8 == 0 ? 0 : 1, 3);
       out[d] = ind[d] * rep[d];
     }
     n = numel(rank, out);
@@ -341,7 +337,7 @@ START_TEST(test_gather) {
       for (int d = axis + 1; d < 3; d++) inner *= dims[d];
       for (int n_idx = 0; n_idx <= 12; n_idx += 3) {
         for (int k = 0; k < n_idx; k++) {
-          idx64[k] = rng_int(-an - 2, an + 1); /* includes negative and out-of-range */
+          idx64[k] = rng_in(-an - 2, an + 1); /* includes negative and out-of-range */
           idx32[k] = (int32_t)idx64[k];
         }
         if (n_idx >= 3) idx64[0] = -1, idx64[1] = -an, idx64[2] = an, idx32[0] = -1, idx32[1] = -an, idx32[2] = an;
@@ -372,11 +368,11 @@ END_TEST
 
 /* random data dims (rank 1..4) and index dims no larger off the axis */
 static void random_elements_case(int *rank, int *xd, int *id, int *axis, int idx_may_exceed) {
-  *rank = rng_int(1, 4);
-  *axis = rng_int(0, *rank - 1);
+  *rank = rng_in(1, 4);
+  *axis = rng_in(0, *rank - 1);
   for (int d = 0; d < *rank; d++) {
-    xd[d] = rng_int(1, 6);
-    id[d] = d == *axis && idx_may_exceed ? rng_int(1, 8) : rng_int(1, xd[d]);
+    xd[d] = rng_in(1, 6);
+    id[d] = d == *axis && idx_may_exceed ? rng_in(1, 8) : rng_in(1, xd[d]);
   }
 }
 
@@ -384,11 +380,11 @@ START_TEST(test_gather_elements) {
   static int64_t idx[4096];
   for (int it = 0; it < 400; it++) {
     int rank, xd[VITC_MAX_RANK], id[VITC_MAX_RANK], axis, ii[VITC_MAX_RANK];
-    size_t elem = elems[rng_next() % NELEMS], n;
+    size_t elem = elems[rng_u64() % NELEMS], n;
     random_elements_case(&rank, xd, id, &axis, 1);
     n = numel(rank, id);
     fill_bytes(xb, numel(rank, xd) * elem);
-    for (size_t f = 0; f < n; f++) idx[f] = rng_int(-xd[axis] - (it % 5 == 0), xd[axis] - 1 + (it % 7 == 0));
+    for (size_t f = 0; f < n; f++) idx[f] = rng_in(-xd[axis] - (it % 5 == 0), xd[axis] - 1 + (it % 7 == 0));
     for (size_t f = 0; f < n; f++) {
       int64_t j = idx[f] < 0 ? idx[f] + xd[axis] : idx[f];
       unravel(f, rank, id, ii);
@@ -415,13 +411,13 @@ START_TEST(test_scatter_elements_bytes) {
   static unsigned char upd[4096 * 12];
   for (int it = 0; it < 400; it++) {
     int rank, xd[VITC_MAX_RANK], id[VITC_MAX_RANK], axis, ii[VITC_MAX_RANK];
-    size_t elem = elems[rng_next() % NELEMS], n, nx;
+    size_t elem = elems[rng_u64() % NELEMS], n, nx;
     random_elements_case(&rank, xd, id, &axis, 1);
     n = numel(rank, id);
     nx = numel(rank, xd);
     fill_bytes(xb, nx * elem);
     fill_bytes(upd, n * elem);
-    for (size_t f = 0; f < n; f++) idx[f] = rng_int(-xd[axis] - (it % 5 == 0), xd[axis] - 1 + (it % 7 == 0));
+    for (size_t f = 0; f < n; f++) idx[f] = rng_in(-xd[axis] - (it % 5 == 0), xd[axis] - 1 + (it % 7 == 0));
     memcpy(zb, xb, nx * elem);
     for (size_t f = 0; f < n; f++) { /* in row-major order: last write wins */
       int64_t j = idx[f] < 0 ? idx[f] + xd[axis] : idx[f];
@@ -460,9 +456,9 @@ START_TEST(test_scatter_elements_reduce) {
     random_elements_case(&rank, xd, id, &axis, 1); /* axis longer than data: duplicates */
     n = numel(rank, id);
     nx = numel(rank, xd);
-    for (size_t f = 0; f < nx; f++) fx[f] = (float)rng_int(-8, 8) * 0.25f, ix[f] = rng_int(-9, 9);
-    for (size_t f = 0; f < n; f++) fu[f] = (float)rng_int(-8, 8) * 0.5f, iu[f] = rng_int(-9, 9);
-    for (size_t f = 0; f < n; f++) idx[f] = rng_int(-xd[axis], xd[axis] - 1 + (it % 9 == 0));
+    for (size_t f = 0; f < nx; f++) fx[f] = (float)rng_in(-8, 8) * 0.25f, ix[f] = rng_in(-9, 9);
+    for (size_t f = 0; f < n; f++) fu[f] = (float)rng_in(-8, 8) * 0.5f, iu[f] = rng_in(-9, 9);
+    for (size_t f = 0; f < n; f++) idx[f] = rng_in(-xd[axis], xd[axis] - 1 + (it % 9 == 0));
     memcpy(fz, fx, nx * sizeof(float));
     memcpy(iz, ix, nx * sizeof(int64_t));
     for (size_t f = 0; f < n; f++) {

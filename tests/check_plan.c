@@ -28,6 +28,8 @@
 #include "onnx/load.h"
 #include "ops/op.h"
 #include "passes/passes.h"
+#define RNG_INIT 0x2545F4914F6CDD1Dull /* the random DAGs' first state */
+#include "test_rng.h"
 #include "plan/plan.h"
 
 /* ---- the invariants ---- */
@@ -415,11 +417,7 @@ END_TEST
 
 /* ---- random DAGs ---- */
 
-static uint64_t rng = 0x2545F4914F6CDD1Dull;
-static unsigned rnd(unsigned n) {
-  rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-  return (unsigned)(rng % n);
-}
+static unsigned rnd(unsigned n) { return (unsigned)(rng_u64() % n); }
 
 START_TEST(test_random_dags) {
   static const int widths[] = {1, 3, 16, 17, 64, 100, 256};

@@ -44,6 +44,8 @@
 #include "testutil.h"
 #endif
 
+#include "test_rng.h"
+
 /* the scalar templates the shim-based kernels are compared with */
 #include "eltwise/f32-unary-scalar.c"
 #include "eltwise/f32-activation-scalar.c"
@@ -111,15 +113,6 @@ static void simd_fail(const char *isa, const char *fmt, ...) {
   va_end(ap);
 }
 
-static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-static uint64_t rng_next(void) {
-  rng_state ^= rng_state << 13;
-  rng_state ^= rng_state >> 7;
-  rng_state ^= rng_state << 17;
-  return rng_state;
-}
-static float rng_f(float lo, float hi) { return lo + (hi - lo) * (float)((rng_next() >> 40) * (1.0 / 16777216.0)); }
-static int rng_int(int n) { return (int)(rng_next() % (uint64_t)n); }
 
 /* n floats followed by GUARD guard floats */
 static float *buf_new(int n) {
