@@ -122,29 +122,17 @@ static void ck_floats(const Tensor *t, const float *want, int n, double tol) {
 /* Run fn(ni) with stderr captured: it must return -1 and print one error line
  * naming the node and containing `needle`. */
 static void expect_error_(int (*fn)(int), int ni, const char *needle, int line) {
-  char *path = tu_tmp_path("vitc_ops_dense_XXXXXX");
-  int fd = mkstemp(path);
-  ck_assert_msg(fd >= 0, "mkstemp %s", path);
-  fflush(stderr);
-  int saved = dup(2);
-  dup2(fd, 2);
+  Capture c;
+  ck_assert_msg(tu_capture_begin(&c) == 0, "cannot capture stderr");
   int errs = vitc_error_count;
   int rc = fn(ni);
-  fflush(stderr);
-  dup2(saved, 2);
-  close(saved);
-  char msg[1024] = {0};
-  lseek(fd, 0, SEEK_SET);
-  ssize_t len = read(fd, msg, sizeof msg - 1);
-  close(fd);
-  unlink(path);
-  free(path);
-  if (len > 0) msg[len] = 0;
+  char *msg = tu_capture_end(&c);
   ck_assert_msg(rc == -1, "line %d: expected failure, got %d", line, rc);
   ck_assert_msg(vitc_error_count == errs + 1, "line %d: expected one error, got %d", line, vitc_error_count - errs);
   ck_assert_msg(strstr(msg, "vitc: error: test.onnx: node '") != NULL, "line %d: message does not name the node: %s",
                 line, msg);
   ck_assert_msg(strstr(msg, needle) != NULL, "line %d: message lacks '%s': %s", line, needle, msg);
+  free(msg);
 }
 #define expect_error(fn, ni, needle) expect_error_(fn, ni, needle, __LINE__)
 

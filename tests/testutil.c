@@ -259,6 +259,30 @@ bool tu_run_ok(const char *what, char *const argv[], int timeout_secs, double *s
   return ok;
 }
 
+int tu_capture_begin(Capture *c) {
+  fflush(stderr);
+  char *tmpl = tu_tmp_path("vitc_stderr_XXXXXX");
+  snprintf(c->path, sizeof c->path, "%s", tmpl);
+  free(tmpl);
+  int fd = mkstemp(c->path);
+  if (fd < 0) return -1;
+  c->saved_fd = dup(2);
+  dup2(fd, 2);
+  close(fd);
+  return 0;
+}
+
+char *tu_capture_end(Capture *c) {
+  fflush(stderr);
+  dup2(c->saved_fd, 2);
+  close(c->saved_fd);
+  char *s = tu_read_file(c->path, NULL);
+  unlink(c->path);
+  if (!s) s = tu_printf("%s", "");
+  fputs(s, stderr);
+  return s;
+}
+
 char *tu_run_describe(const RunResult *r) {
   if (r->timed_out) return tu_printf("timed out after %.0f s", r->secs);
   if (!r->exited) return tu_printf("killed by signal %d (%s)", r->status, strsignal(r->status));

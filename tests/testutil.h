@@ -43,6 +43,19 @@ char *tu_stem(const char *path);
 char **tu_list_dir(const char *dir, const char *prefix, int *count);
 void tu_free_list(char **list);
 
+/* ---- capturing this process's stderr ---- */
+
+/* What is written to stderr (fd 2) between tu_capture_begin and tu_capture_end. */
+typedef struct Capture {
+  int saved_fd;
+  char path[1024];
+} Capture;
+
+/* 0, or -1 if stderr cannot be redirected to a temporary file. */
+int tu_capture_begin(Capture *c);
+/* What was captured (malloc'ed, "" if nothing); echoed, so a failing test's log still shows it. */
+char *tu_capture_end(Capture *c);
+
 /* ---- running programs ---- */
 
 typedef struct RunResult {
