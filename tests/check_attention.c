@@ -342,12 +342,7 @@ static int scalar_i64(Graph *g, int64_t v) {
   return graph_add_const(g, NULL, DT_INT64, &s, data);
 }
 
-static int node_n(Graph *g, OpKind op, int n_in, const int *in) {
-  int t = graph_add_tensor(g, NULL);
-  graph_add_node(g, op, NULL, in, n_in, &t, 1);
-  return t;
-}
-#define NODE(g, op, ...) node_n((g), (op), (int)(sizeof((int[]){__VA_ARGS__}) / sizeof(int)), (int[]){__VA_ARGS__})
+#define NODE(g, op, ...) NODE_TO(g, op, NULL, NULL, __VA_ARGS__) /* unnamed (tests/mkonnx.h) */
 
 static void set_ints_attr(Graph *g, int t, const char *name, int n, const int64_t *v) {
   Attr *a = node_add_attr(g, g->t[t].producer, name, ATTR_INTS);
@@ -368,13 +363,6 @@ static int transpose(Graph *g, int x, int rank, const int64_t *perm) {
 
 static int reshape(Graph *g, int x, int rank, const int64_t *shape) { return NODE(g, OP_Reshape, x, add_i64(g, rank, shape)); }
 
-
-static const Node *the(const Graph *g, OpKind op) {
-  ck_assert_int_eq(live(g, op), 1);
-  for (int i = 0; i < g->nn; i++)
-    if (!g->n[i].dead && g->n[i].op == op) return &g->n[i];
-  return NULL;
-}
 
 /* Shape inference, then the pass; returns what it returned. */
 static int run_pass(Graph *g) {

@@ -45,16 +45,9 @@
 
 /* ---- building graphs ---- */
 
-/* new_graph, add_input, add_const_f32, add_const_i64, mark_output, live: tests/mkonnx.h */
+/* new_graph, add_input, add_const_f32, add_const_i64, mark_output, live, the, NODE_TO: tests/mkonnx.h */
 static int scalar(Graph *g, const char *name, float v) { return add_const_f32(g, name, 0, NULL, &v); }
 
-static int node1(Graph *g, OpKind op, const char *name, const char *out, int n_in, const int *in) {
-  int t = graph_add_tensor(g, out);
-  graph_add_node(g, op, name, in, n_in, &t, 1);
-  return t;
-}
-#define NODE(g, op, name, out, ...) \
-  node1((g), (op), (name), (out), (int)(sizeof((int[]){__VA_ARGS__}) / sizeof(int)), (int[]){__VA_ARGS__})
 
 static void set_axes(Graph *g, int t, int n, const int64_t *axes) {
   Attr *a = node_add_attr(g, g->t[t].producer, "axes", ATTR_INTS);
@@ -63,14 +56,6 @@ static void set_axes(Graph *g, int t, int n, const int64_t *axes) {
   memcpy(a->ints, axes, (size_t)n * sizeof(int64_t));
 }
 
-
-/* The one live node of op (fails if not exactly one). */
-static Node *the(Graph *g, OpKind op) {
-  ck_assert_int_eq(live(g, op), 1);
-  for (int i = 0; i < g->nn; i++)
-    if (!g->n[i].dead && g->n[i].op == op) return &g->n[i];
-  return NULL;
-}
 
 /* Shape inference as the pipeline does it first. */
 static void infer_shapes(Graph *g) { ck_assert_int_ge(pass_fold_constants(g), 0); }
@@ -115,31 +100,31 @@ static Ln build_ln(Graph *g, int v) {
   Ln l;
   l.x = add_input(g, "x", 3, xd);
   int64_t ax = -1;
-  int m = NODE(g, OP_ReduceMean, "/norm/ReduceMean", "m", l.x);
+  int m = NODE_TO(g, OP_ReduceMean, "/norm/ReduceMean", "m", l.x);
   set_axes(g, m, 1, &ax);
-  l.d = NODE(g, OP_Sub, "/norm/Sub", "d", l.x, m);
-  int p = v & LN_SQ_MUL ? NODE(g, OP_Mul, "/norm/Sq", "p", l.d, l.d)
-                        : NODE(g, OP_Pow, "/norm/Pow", "p", l.d, scalar(g, "two", 2.0f));
-  int var = NODE(g, OP_ReduceMean, "/norm/ReduceMean_1", "var", p);
+  l.d = NODE_TO(g, OP_Sub, "/norm/Sub", "d", l.x, m);
+  int p = v & LN_SQ_MUL ? NODE_TO(g, OP_Mul, "/norm/Sq", "p", l.d, l.d)
+                        : NODE_TO(g, OP_Pow, "/norm/Pow", "p", l.d, scalar(g, "two", 2.0f));
+  int var = NODE_TO(g, OP_ReduceMean, "/norm/ReduceMean_1", "var", p);
   set_axes(g, var, 1, &ax);
   int eps = scalar(g, "eps", 1e-6f);
-  int ve = v & LN_EPS_FIRST ? NODE(g, OP_Add, "/norm/Add", "ve", eps, var) : NODE(g, OP_Add, "/norm/Add", "ve", var, eps);
+  int ve = v & LN_EPS_FIRST ? NODE_TO(g, OP_Add, "/norm/Add", "ve", eps, var) : NODE_TO(g, OP_Add, "/norm/Add", "ve", var, eps);
   if (v & LN_RSQRT_POW) {
-    int r = NODE(g, OP_Pow, "/norm/Rsqrt", "r", ve, scalar(g, "mhalf", -0.5f));
-    l.n = NODE(g, OP_Mul, "/norm/Mul_r", "n", r, l.d);
+    int r = NODE_TO(g, OP_Pow, "/norm/Rsqrt", "r", ve, scalar(g, "mhalf", -0.5f));
+    l.n = NODE_TO(g, OP_Mul, "/norm/Mul_r", "n", r, l.d);
   } else {
-    int s = NODE(g, OP_Sqrt, "/norm/Sqrt", "s", ve);
-    if (v & LN_RECIP) l.n = NODE(g, OP_Mul, "/norm/Mul_r", "n", l.d, NODE(g, OP_Reciprocal, "/norm/Recip", "r", s));
+    int s = NODE_TO(g, OP_Sqrt, "/norm/Sqrt", "s", ve);
+    if (v & LN_RECIP) l.n = NODE_TO(g, OP_Mul, "/norm/Mul_r", "n", l.d, NODE_TO(g, OP_Reciprocal, "/norm/Recip", "r", s));
     else if (v & LN_DIV_ONE)
-      l.n = NODE(g, OP_Mul, "/norm/Mul_r", "n", l.d, NODE(g, OP_Div, "/norm/Recip", "r", scalar(g, "one", 1.0f), s));
-    else l.n = NODE(g, OP_Div, "/norm/Div", "n", l.d, s);
+      l.n = NODE_TO(g, OP_Mul, "/norm/Mul_r", "n", l.d, NODE_TO(g, OP_Div, "/norm/Recip", "r", scalar(g, "one", 1.0f), s));
+    else l.n = NODE_TO(g, OP_Div, "/norm/Div", "n", l.d, s);
   }
   l.z = l.n;
   l.scale = l.bias = -1;
   if (!(v & LN_NO_AFFINE)) {
     l.scale = v & LN_SCALE_RANK3 ? add_const_f32(g, "w", 3, (int64_t[]){1, 1, 8}, lscale) : add_const_f32(g, "w", 1, (int64_t[]){8}, lscale);
     l.bias = add_const_f32(g, "b", 1, (int64_t[]){8}, lbias);
-    l.z = NODE(g, OP_Add, "/norm/Add_1", "z", l.bias, NODE(g, OP_Mul, "/norm/Mul", "y", l.scale, l.n));
+    l.z = NODE_TO(g, OP_Add, "/norm/Add_1", "z", l.bias, NODE_TO(g, OP_Mul, "/norm/Mul", "y", l.scale, l.n));
   }
   return l;
 }
@@ -193,10 +178,10 @@ START_TEST(test_layernorm_in_context) {
   Ln l = build_ln(g, 0);
   int x0 = add_input(g, "x0", 3, xd);
   /* make x computed: redirect the LN's input to Relu(x0) */
-  int rx = NODE(g, OP_Relu, "pre", "rx", x0);
+  int rx = NODE_TO(g, OP_Relu, "pre", "rx", x0);
   graph_replace_uses(g, l.x, rx);
-  mark_output(g, NODE(g, OP_Relu, "post1", "o1", l.z));
-  mark_output(g, NODE(g, OP_Relu, "post2", "o2", l.z));
+  mark_output(g, NODE_TO(g, OP_Relu, "post1", "o1", l.z));
+  mark_output(g, NODE_TO(g, OP_Relu, "post2", "o2", l.z));
   ck_assert_int_eq(graph_toposort(g), 0);
   infer_shapes(g);
   ck_assert_int_eq(pass_recognize_layernorm(g), 1);
@@ -216,11 +201,11 @@ START_TEST(test_layernorm_not_fired) {
     mark_output(g, l.z);
     const char *what = "";
     switch (c) {
-    case 0: what = "centered value read elsewhere"; mark_output(g, NODE(g, OP_Relu, "spy", "spy", l.d)); break;
+    case 0: what = "centered value read elsewhere"; mark_output(g, NODE_TO(g, OP_Relu, "spy", "spy", l.d)); break;
     case 1: what = "the square root is a graph output"; mark_output(g, graph_find_tensor(g, "s")); break;
     case 2: { /* variance read elsewhere */
       what = "variance read elsewhere";
-      mark_output(g, NODE(g, OP_Relu, "spy", "spy", graph_find_tensor(g, "var")));
+      mark_output(g, NODE_TO(g, OP_Relu, "spy", "spy", graph_find_tensor(g, "var")));
       break;
     }
     case 3: { /* mean over axis 1, not the trailing one */
@@ -279,7 +264,7 @@ START_TEST(test_layernorm_scale_not_per_column) {
   float rows[40];
   for (int i = 0; i < 40; i++) rows[i] = (float)i;
   int w = add_const_f32(g, "w58", 2, (int64_t[]){5, 8}, rows);
-  int y = NODE(g, OP_Mul, "/norm/Mul", "y", l.n, w);
+  int y = NODE_TO(g, OP_Mul, "/norm/Mul", "y", l.n, w);
   mark_output(g, y);
   infer_shapes(g);
   ck_assert_int_eq(pass_recognize_layernorm(g), 1);
@@ -306,28 +291,28 @@ static const int64_t gd[2] = {3, 16};
 /* 0.5 * x * a, in the ordering of `form`; a = 1 + erf(...) or 1 + tanh(...). */
 static int product(Graph *g, int form, int x, int a) {
   if (form == G_HALF_X_FIRST)
-    return NODE(g, OP_Mul, "/act/Mul_1", "y", NODE(g, OP_Mul, "/act/Mul", "hx", scalar(g, "half", 0.5f), x), a);
+    return NODE_TO(g, OP_Mul, "/act/Mul_1", "y", NODE_TO(g, OP_Mul, "/act/Mul", "hx", scalar(g, "half", 0.5f), x), a);
   if (form == G_HALF_A_FIRST)
-    return NODE(g, OP_Mul, "/act/Mul_1", "y", x, NODE(g, OP_Mul, "/act/Mul", "ha", a, scalar(g, "half", 0.5f)));
-  return NODE(g, OP_Mul, "/act/Mul_1", "y", NODE(g, OP_Mul, "/act/Mul", "xa", x, a), scalar(g, "half", 0.5f));
+    return NODE_TO(g, OP_Mul, "/act/Mul_1", "y", x, NODE_TO(g, OP_Mul, "/act/Mul", "ha", a, scalar(g, "half", 0.5f)));
+  return NODE_TO(g, OP_Mul, "/act/Mul_1", "y", NODE_TO(g, OP_Mul, "/act/Mul", "xa", x, a), scalar(g, "half", 0.5f));
 }
 
 static Ge build_gelu(Graph *g, int form, float k) {
   Ge r;
   int x0 = add_input(g, "x0", 2, gd);
-  r.x = NODE(g, OP_Relu, "/fc1/pre", "x", x0); /* the GELU input is computed, as in a model */
+  r.x = NODE_TO(g, OP_Relu, "/fc1/pre", "x", x0); /* the GELU input is computed, as in a model */
   int a;
   if (form == G_TANH_MULMUL || form == G_TANH_POW) {
-    int c = form == G_TANH_POW ? NODE(g, OP_Pow, "/act/Pow", "c", r.x, scalar(g, "three", 3.0f))
-                               : NODE(g, OP_Mul, "/act/Mul_c", "c", r.x, NODE(g, OP_Mul, "/act/Mul_s", "s", r.x, r.x));
-    int kc = NODE(g, OP_Mul, "/act/Mul_k", "kc", scalar(g, "k044", 0.044715f), c);
-    int i = NODE(g, OP_Add, "/act/Add_i", "i", r.x, kc);
-    int t = NODE(g, OP_Tanh, "/act/Tanh", "t", NODE(g, OP_Mul, "/act/Mul_t", "ti", scalar(g, "k", k), i));
-    a = NODE(g, OP_Add, "/act/Add_1", "a", scalar(g, "one", 1.0f), t);
+    int c = form == G_TANH_POW ? NODE_TO(g, OP_Pow, "/act/Pow", "c", r.x, scalar(g, "three", 3.0f))
+                               : NODE_TO(g, OP_Mul, "/act/Mul_c", "c", r.x, NODE_TO(g, OP_Mul, "/act/Mul_s", "s", r.x, r.x));
+    int kc = NODE_TO(g, OP_Mul, "/act/Mul_k", "kc", scalar(g, "k044", 0.044715f), c);
+    int i = NODE_TO(g, OP_Add, "/act/Add_i", "i", r.x, kc);
+    int t = NODE_TO(g, OP_Tanh, "/act/Tanh", "t", NODE_TO(g, OP_Mul, "/act/Mul_t", "ti", scalar(g, "k", k), i));
+    a = NODE_TO(g, OP_Add, "/act/Add_1", "a", scalar(g, "one", 1.0f), t);
   } else {
-    int u = form == G_MUL_RSQRT2 ? NODE(g, OP_Mul, "/act/Div", "u", scalar(g, "k", k), r.x)
-                                 : NODE(g, OP_Div, "/act/Div", "u", r.x, scalar(g, "k", k));
-    a = NODE(g, OP_Add, "/act/Add", "a", NODE(g, OP_Erf, "/act/Erf", "e", u), scalar(g, "one", 1.0f));
+    int u = form == G_MUL_RSQRT2 ? NODE_TO(g, OP_Mul, "/act/Div", "u", scalar(g, "k", k), r.x)
+                                 : NODE_TO(g, OP_Div, "/act/Div", "u", r.x, scalar(g, "k", k));
+    a = NODE_TO(g, OP_Add, "/act/Add", "a", NODE_TO(g, OP_Erf, "/act/Erf", "e", u), scalar(g, "one", 1.0f));
   }
   r.y = product(g, form, r.x, a);
   return r;
@@ -343,7 +328,7 @@ START_TEST(test_gelu_forms) {
   for (size_t f = 0; f < sizeof forms / sizeof forms[0]; f++) {
     Graph *g = new_graph(17);
     Ge e = build_gelu(g, forms[f], exact_k(forms[f]));
-    mark_output(g, NODE(g, OP_Relu, "/fc2/post", "out", e.y));
+    mark_output(g, NODE_TO(g, OP_Relu, "/fc2/post", "out", e.y));
     infer_shapes(g);
     ck_assert_msg(pass_recognize_gelu(g) == 1, "form %d did not fire", forms[f]);
     settle(g);
@@ -392,7 +377,7 @@ START_TEST(test_gelu_not_fired) {
       int t = graph_find_tensor(g, spies[s]);
       ck_assert_int_ge(t, 0);
       if (as_output) mark_output(g, t);
-      else mark_output(g, NODE(g, OP_Relu, "spy", "spy", t));
+      else mark_output(g, NODE_TO(g, OP_Relu, "spy", "spy", t));
       infer_shapes(g);
       ck_assert_msg(pass_recognize_gelu(g) == 0, "fired although '%s' is %s", spies[s],
                     as_output ? "a graph output" : "read elsewhere");
@@ -426,16 +411,16 @@ START_TEST(test_gemm_full_epilogue) {
   /* fc1: MatMul + bias + Gelu; fc2: MatMul + bias + residual */
   Graph *g = new_graph(17);
   int x = add_input(g, "x", 3, ad);
-  int h = NODE(g, OP_Relu, "/blk/pre", "h", x);
+  int h = NODE_TO(g, OP_Relu, "/blk/pre", "h", x);
   float b1[5] = {1, 2, 3, 4, 5}, b2[3] = {1, 2, 3};
-  int y1 = NODE(g, OP_MatMul, "/blk/fc1/MatMul", "y1", h, weights(g, "w1", 3, 5));
+  int y1 = NODE_TO(g, OP_MatMul, "/blk/fc1/MatMul", "y1", h, weights(g, "w1", 3, 5));
   int bias1 = add_const_f32(g, "b1", 1, (int64_t[]){5}, b1);
-  int z1 = NODE(g, OP_Add, "/blk/fc1/Add", "z1", bias1, y1);
-  int gl = NODE(g, OP_Gelu, "/blk/act/Gelu", "gl", z1);
-  int y2 = NODE(g, OP_MatMul, "/blk/fc2/MatMul", "y2", gl, weights(g, "w2", 5, 3));
+  int z1 = NODE_TO(g, OP_Add, "/blk/fc1/Add", "z1", bias1, y1);
+  int gl = NODE_TO(g, OP_Gelu, "/blk/act/Gelu", "gl", z1);
+  int y2 = NODE_TO(g, OP_MatMul, "/blk/fc2/MatMul", "y2", gl, weights(g, "w2", 5, 3));
   int bias2 = add_const_f32(g, "b2", 3, (int64_t[]){1, 1, 3}, b2);
-  int z2 = NODE(g, OP_Add, "/blk/fc2/Add", "z2", y2, bias2);
-  int out = NODE(g, OP_Add, "/blk/Add", "out", h, z2);
+  int z2 = NODE_TO(g, OP_Add, "/blk/fc2/Add", "z2", y2, bias2);
+  int out = NODE_TO(g, OP_Add, "/blk/Add", "out", h, z2);
   mark_output(g, out);
   infer_shapes(g);
   ck_assert_int_eq(rewrite_gemm_epilogue(g), 1);
@@ -470,9 +455,9 @@ START_TEST(test_gemm_onnx_gemm_transb) {
   float bt[12], c[4] = {1, 2, 3, 4};
   for (int i = 0; i < 12; i++) bt[i] = (float)i;
   int b = add_const_f32(g, "B", 2, (int64_t[]){4, 3}, bt);
-  int y = NODE(g, OP_Gemm, "/head/Gemm", "y", x, b, add_const_f32(g, "C", 1, (int64_t[]){4}, c));
+  int y = NODE_TO(g, OP_Gemm, "/head/Gemm", "y", x, b, add_const_f32(g, "C", 1, (int64_t[]){4}, c));
   node_add_attr(g, g->t[y].producer, "transB", ATTR_INT)->i = 1;
-  int r = NODE(g, OP_Relu, "/head/Relu", "r", y);
+  int r = NODE_TO(g, OP_Relu, "/head/Relu", "r", y);
   mark_output(g, r);
   infer_shapes(g);
   ck_assert_int_eq(rewrite_gemm_epilogue(g), 1);
@@ -495,7 +480,7 @@ START_TEST(test_gemm_onnx_gemm_transb) {
     g = new_graph(17);
     x = add_input(g, "x", 2, (int64_t[]){3, 3});
     b = add_const_f32(g, "B", 2, (int64_t[]){3, 3}, bt);
-    y = NODE(g, OP_Gemm, "/head/Gemm", "y", x, b);
+    y = NODE_TO(g, OP_Gemm, "/head/Gemm", "y", x, b);
     node_add_attr(g, g->t[y].producer, v ? "transA" : "alpha", v ? ATTR_INT : ATTR_FLOAT)->f = 2.0f;
     if (v) g->n[g->t[y].producer].attr[0].i = 1;
     mark_output(g, y);
@@ -511,11 +496,11 @@ START_TEST(test_gemm_partial) {
   Graph *g = new_graph(17);
   int x = add_input(g, "x", 3, ad);
   float b1[5] = {1, 2, 3, 4, 5};
-  int y1 = NODE(g, OP_MatMul, "/fc1/MatMul", "y1", x, weights(g, "w1", 3, 5));
-  int z1 = NODE(g, OP_Add, "/fc1/Add", "z1", y1, add_const_f32(g, "b1", 1, (int64_t[]){5}, b1));
-  int gl = NODE(g, OP_Gelu, "/act/Gelu", "gl", z1);
+  int y1 = NODE_TO(g, OP_MatMul, "/fc1/MatMul", "y1", x, weights(g, "w1", 3, 5));
+  int z1 = NODE_TO(g, OP_Add, "/fc1/Add", "z1", y1, add_const_f32(g, "b1", 1, (int64_t[]){5}, b1));
+  int gl = NODE_TO(g, OP_Gelu, "/act/Gelu", "gl", z1);
   mark_output(g, gl);
-  mark_output(g, NODE(g, OP_Relu, "spy", "spy", z1));
+  mark_output(g, NODE_TO(g, OP_Relu, "spy", "spy", z1));
   infer_shapes(g);
   ck_assert_int_eq(rewrite_gemm_epilogue(g), 1);
   settle(g);
@@ -529,10 +514,10 @@ START_TEST(test_gemm_partial) {
   g = new_graph(17);
   x = add_input(g, "x", 3, ad);
   int wv = add_input(g, "wv", 2, (int64_t[]){3, 3});
-  mark_output(g, NODE(g, OP_MatMul, "mm", "y", x, wv));
-  int y = NODE(g, OP_MatMul, "mm2", "y2", x, weights(g, "w", 3, 3));
+  mark_output(g, NODE_TO(g, OP_MatMul, "mm", "y", x, wv));
+  int y = NODE_TO(g, OP_MatMul, "mm2", "y2", x, weights(g, "w", 3, 3));
   int small = add_input(g, "small", 1, (int64_t[]){3});
-  int out = NODE(g, OP_Add, "res", "out", y, small);
+  int out = NODE_TO(g, OP_Add, "res", "out", y, small);
   mark_output(g, out);
   infer_shapes(g);
   ck_assert_int_eq(rewrite_gemm_epilogue(g), 1);
@@ -549,7 +534,7 @@ END_TEST
 START_TEST(test_gemm_pass_waits_for_impl) {
   Graph *g = new_graph(17);
   int x = add_input(g, "x", 3, ad);
-  mark_output(g, NODE(g, OP_MatMul, "mm", "y", x, weights(g, "w", 3, 3)));
+  mark_output(g, NODE_TO(g, OP_MatMul, "mm", "y", x, weights(g, "w", 3, 3)));
   infer_shapes(g);
   int rc = pass_fuse_gemm_epilogue(g);
   if (op_impl(OP_VitcGemm)->infer) {
@@ -569,25 +554,25 @@ START_TEST(test_gemm_silu_sigmoid_gates) {
   for (int v = 0; v < 4; v++) {
     Graph *g = new_graph(17);
     int x = add_input(g, "x", 3, ad), other = add_input(g, "other", 3, (int64_t[]){1, 4, 5});
-    int y = NODE(g, OP_MatMul, "/fc/MatMul", "y", x, weights(g, "w", 3, 5));
+    int y = NODE_TO(g, OP_MatMul, "/fc/MatMul", "y", x, weights(g, "w", 3, 5));
     int out = -1, want_act = 0, want_gate = 0, gate_src = -1;
     switch (v) {
     case 0: /* SiLU: y * Sigmoid(y) */
-      out = NODE(g, OP_Mul, "/act/Mul", "out", y, NODE(g, OP_Sigmoid, "/act/Sigmoid", "s", y));
+      out = NODE_TO(g, OP_Mul, "/act/Mul", "out", y, NODE_TO(g, OP_Sigmoid, "/act/Sigmoid", "s", y));
       want_act = 4;
       break;
     case 1: /* x * Sigmoid(acc): the sigmoid activation gated by x */
-      out = NODE(g, OP_Mul, "/gate/Mul", "out", other, NODE(g, OP_Sigmoid, "/act/Sigmoid", "s", y));
+      out = NODE_TO(g, OP_Mul, "/gate/Mul", "out", other, NODE_TO(g, OP_Sigmoid, "/act/Sigmoid", "s", y));
       want_act = 5, want_gate = 1, gate_src = other;
       break;
     case 2: /* acc * Sigmoid(x) */
-      out = NODE(g, OP_Mul, "/gate/Mul", "out", y, NODE(g, OP_Sigmoid, "/gate/Sigmoid", "s", other));
+      out = NODE_TO(g, OP_Mul, "/gate/Mul", "out", y, NODE_TO(g, OP_Sigmoid, "/gate/Sigmoid", "s", other));
       want_gate = 2, gate_src = other;
       break;
     case 3: /* SiLU, then gated by x, then a residual */
-      out = NODE(g, OP_Mul, "/act/Mul", "si", NODE(g, OP_Sigmoid, "/act/Sigmoid", "s", y), y);
-      out = NODE(g, OP_Mul, "/gate/Mul", "gt", out, other);
-      out = NODE(g, OP_Add, "/res/Add", "out", other, out);
+      out = NODE_TO(g, OP_Mul, "/act/Mul", "si", NODE_TO(g, OP_Sigmoid, "/act/Sigmoid", "s", y), y);
+      out = NODE_TO(g, OP_Mul, "/gate/Mul", "gt", out, other);
+      out = NODE_TO(g, OP_Add, "/res/Add", "out", other, out);
       want_act = 4, want_gate = 1, gate_src = other;
       break;
     }
@@ -612,16 +597,16 @@ START_TEST(test_gemm_silu_sigmoid_gates) {
   for (int v = 0; v < 3; v++) {
     Graph *g = new_graph(17);
     int x = add_input(g, "x", 3, ad);
-    int y = NODE(g, OP_MatMul, "/fc/MatMul", "y", x, weights(g, "w", 3, 5));
+    int y = NODE_TO(g, OP_MatMul, "/fc/MatMul", "y", x, weights(g, "w", 3, 5));
     float c[20];
     for (int i = 0; i < 20; i++) c[i] = 0.5f;
     if (v == 0) {
-      int sg = NODE(g, OP_Sigmoid, "/act/Sigmoid", "s", y);
-      mark_output(g, NODE(g, OP_Mul, "/act/Mul", "out", y, sg));
-      mark_output(g, NODE(g, OP_Relu, "spy", "spy", sg));
+      int sg = NODE_TO(g, OP_Sigmoid, "/act/Sigmoid", "s", y);
+      mark_output(g, NODE_TO(g, OP_Mul, "/act/Mul", "out", y, sg));
+      mark_output(g, NODE_TO(g, OP_Relu, "spy", "spy", sg));
     } else {
       int gt = v == 1 ? add_const_f32(g, "c", 3, (int64_t[]){1, 4, 5}, c) : add_input(g, "row", 3, (int64_t[]){1, 1, 5});
-      mark_output(g, NODE(g, OP_Mul, "/gate/Mul", "out", y, gt));
+      mark_output(g, NODE_TO(g, OP_Mul, "/gate/Mul", "out", y, gt));
     }
     infer_shapes(g);
     ck_assert_int_eq(rewrite_gemm_epilogue(g), 1);
@@ -637,9 +622,9 @@ START_TEST(test_gemm_silu_sigmoid_gates) {
     Graph *g = new_graph(17);
     int x = add_input(g, "x", 3, (int64_t[]){1, 4, 8});
     int64_t st = 2, en = 5, ax = -1;
-    int sl = NODE(g, OP_Slice, "/sl", "sl", x, add_const_i64(g, "st", 1, &st), add_const_i64(g, "en", 1, &en),
+    int sl = NODE_TO(g, OP_Slice, "/sl", "sl", x, add_const_i64(g, "st", 1, &st), add_const_i64(g, "en", 1, &en),
                   add_const_i64(g, "ax", 1, &ax));
-    int y = NODE(g, OP_MatMul, "/fc/MatMul", "y", sl, weights(g, "w", 3, 5));
+    int y = NODE_TO(g, OP_MatMul, "/fc/MatMul", "y", sl, weights(g, "w", 3, 5));
     mark_output(g, y);
     infer_shapes(g);
     ck_assert_int_eq(rewrite_gemm_epilogue(g), 1);
@@ -664,14 +649,14 @@ static int conv_with_bn(Graph *g, int x, int cout, bool with_bias) {
   for (int i = 0; i < cout * 27; i++) w[i] = (float)((i % 7) - 3) * 0.1f;
   for (int c = 0; c < cout; c++) b[c] = 0.1f * c, gm[c] = 1.0f + 0.05f * c, bt[c] = -0.2f, mu[c] = 0.3f, var[c] = 2.0f;
   int wt = add_const_f32(g, "cw", 4, (int64_t[]){cout, 3, 3, 3}, w);
-  int y = with_bias ? NODE(g, OP_Conv, "/stem/conv/Conv", "y", x, wt, add_const_f32(g, "cb", 1, (int64_t[]){cout}, b))
-                    : NODE(g, OP_Conv, "/stem/conv/Conv", "y", x, wt);
+  int y = with_bias ? NODE_TO(g, OP_Conv, "/stem/conv/Conv", "y", x, wt, add_const_f32(g, "cb", 1, (int64_t[]){cout}, b))
+                    : NODE_TO(g, OP_Conv, "/stem/conv/Conv", "y", x, wt);
   int64_t pads[4] = {1, 1, 1, 1};
   Attr *pa = node_add_attr(g, g->t[y].producer, "pads", ATTR_INTS);
   pa->n = 4;
   pa->ints = xmalloc(sizeof pads);
   memcpy(pa->ints, pads, sizeof pads);
-  return NODE(g, OP_BatchNormalization, "/stem/bn/BatchNormalization", "z", y,
+  return NODE_TO(g, OP_BatchNormalization, "/stem/bn/BatchNormalization", "z", y,
               add_const_f32(g, "gm", 1, (int64_t[]){cout}, gm), add_const_f32(g, "bt", 1, (int64_t[]){cout}, bt),
               add_const_f32(g, "mu", 1, (int64_t[]){cout}, mu), add_const_f32(g, "var", 1, (int64_t[]){cout}, var));
 }
@@ -682,7 +667,7 @@ START_TEST(test_conv_bn_silu) {
     Graph *g = new_graph(17);
     int x = add_input(g, "x", 4, xd4);
     int z = conv_with_bn(g, x, 16, bias);
-    int out = NODE(g, OP_Mul, "/stem/act/Mul", "out", z, NODE(g, OP_Sigmoid, "/stem/act/Sigmoid", "s", z));
+    int out = NODE_TO(g, OP_Mul, "/stem/act/Mul", "out", z, NODE_TO(g, OP_Sigmoid, "/stem/act/Sigmoid", "s", z));
     mark_output(g, out);
     infer_shapes(g);
     ck_assert_int_eq(pass_fold_batchnorm(g), 1);
@@ -713,7 +698,7 @@ START_TEST(test_conv_bn_silu) {
     int z = conv_with_bn(g, x, 16, true);
     mark_output(g, z);
     Node *bn = &g->n[g->t[z].producer];
-    if (v == 0) mark_output(g, NODE(g, OP_Relu, "spy", "spy", g->n[g->t[z].producer].in[0]));
+    if (v == 0) mark_output(g, NODE_TO(g, OP_Relu, "spy", "spy", g->n[g->t[z].producer].in[0]));
     else bn->in[3] = add_input(g, "mean_in", 1, (int64_t[]){16});
     infer_shapes(g);
     ck_assert_msg(pass_fold_batchnorm(g) == 0, "fold %d fired", v);
@@ -725,13 +710,13 @@ START_TEST(test_conv_bn_silu) {
     Graph *g = new_graph(17);
     int x = add_input(g, "x", 4, xd4);
     int z = conv_with_bn(g, x, v == 0 ? 4 : 16, true);
-    int sg = NODE(g, OP_Sigmoid, "/act/Sigmoid", "s", z);
+    int sg = NODE_TO(g, OP_Sigmoid, "/act/Sigmoid", "s", z);
     if (v == 2) {
       int small = add_input(g, "small", 4, (int64_t[]){1, 16, 1, 1});
-      mark_output(g, NODE(g, OP_Add, "/res/Add", "out", NODE(g, OP_Mul, "/act/Mul", "m", z, sg), small));
+      mark_output(g, NODE_TO(g, OP_Add, "/res/Add", "out", NODE_TO(g, OP_Mul, "/act/Mul", "m", z, sg), small));
     } else {
-      mark_output(g, NODE(g, OP_Mul, "/act/Mul", "out", z, sg));
-      if (v == 1) mark_output(g, NODE(g, OP_Relu, "spy", "spy", sg));
+      mark_output(g, NODE_TO(g, OP_Mul, "/act/Mul", "out", z, sg));
+      if (v == 1) mark_output(g, NODE_TO(g, OP_Relu, "spy", "spy", sg));
     }
     infer_shapes(g);
     ck_assert_int_eq(pass_fold_batchnorm(g), 1);
@@ -765,31 +750,31 @@ static void set_float_attr(Graph *g, int t, const char *name, float v) {
 static int conv_act_form(Graph *g, int f, int z) {
   int t;
   switch (f) {
-  case 0: t = NODE(g, OP_LeakyRelu, "/act/LeakyRelu", "out", z); set_float_attr(g, t, "alpha", 0.2f); return t;
-  case 1: return NODE(g, OP_Max, "/act/Max", "out", z, NODE(g, OP_Mul, "/act/Mul", "ax", z, scalar(g, "a", 0.2f)));
-  case 2: return NODE(g, OP_Max, "/act/Max", "out", NODE(g, OP_Mul, "/act/Mul", "ax", scalar(g, "a", 0.2f), z), z);
-  case 3: return NODE(g, OP_Clip, "/act/Clip", "out", z, scalar(g, "lo", 0.0f), scalar(g, "hi", 6.0f));
-  case 4: return NODE(g, OP_Clip, "/act/Clip", "out", z, scalar(g, "lo", 0.0f));
+  case 0: t = NODE_TO(g, OP_LeakyRelu, "/act/LeakyRelu", "out", z); set_float_attr(g, t, "alpha", 0.2f); return t;
+  case 1: return NODE_TO(g, OP_Max, "/act/Max", "out", z, NODE_TO(g, OP_Mul, "/act/Mul", "ax", z, scalar(g, "a", 0.2f)));
+  case 2: return NODE_TO(g, OP_Max, "/act/Max", "out", NODE_TO(g, OP_Mul, "/act/Mul", "ax", scalar(g, "a", 0.2f), z), z);
+  case 3: return NODE_TO(g, OP_Clip, "/act/Clip", "out", z, scalar(g, "lo", 0.0f), scalar(g, "hi", 6.0f));
+  case 4: return NODE_TO(g, OP_Clip, "/act/Clip", "out", z, scalar(g, "lo", 0.0f));
   case 5:
-    t = NODE(g, OP_HardSigmoid, "/act/HardSigmoid", "out", z);
+    t = NODE_TO(g, OP_HardSigmoid, "/act/HardSigmoid", "out", z);
     set_float_attr(g, t, "alpha", 0.25f);
     return t;
-  case 6: return NODE(g, OP_HardSwish, "/act/HardSwish", "out", z);
-  case 7: return NODE(g, OP_Mul, "/act/Mul", "out", z, NODE(g, OP_HardSigmoid, "/act/HardSigmoid", "h", z));
+  case 6: return NODE_TO(g, OP_HardSwish, "/act/HardSwish", "out", z);
+  case 7: return NODE_TO(g, OP_Mul, "/act/Mul", "out", z, NODE_TO(g, OP_HardSigmoid, "/act/HardSigmoid", "h", z));
   /* near-misses */
-  case 8: return NODE(g, OP_Max, "/act/Max", "out", z, NODE(g, OP_Mul, "/act/Mul", "ax", z, scalar(g, "a", 1.5f)));
+  case 8: return NODE_TO(g, OP_Max, "/act/Max", "out", z, NODE_TO(g, OP_Mul, "/act/Mul", "ax", z, scalar(g, "a", 1.5f)));
   case 9: /* a x read elsewhere too */
-    t = NODE(g, OP_Mul, "/act/Mul", "ax", z, scalar(g, "a", 0.2f));
-    mark_output(g, NODE(g, OP_Relu, "spy", "spy", t));
-    return NODE(g, OP_Max, "/act/Max", "out", z, t);
+    t = NODE_TO(g, OP_Mul, "/act/Mul", "ax", z, scalar(g, "a", 0.2f));
+    mark_output(g, NODE_TO(g, OP_Relu, "spy", "spy", t));
+    return NODE_TO(g, OP_Max, "/act/Max", "out", z, t);
   case 10: /* a computed at run time */
-    return NODE(g, OP_Max, "/act/Max", "out", z,
-                NODE(g, OP_Mul, "/act/Mul", "ax", z, add_input(g, "a_in", 4, (int64_t[]){1, 16, 6, 6})));
-  case 11: return NODE(g, OP_Clip, "/act/Clip", "out", z, scalar(g, "lo", 0.0f), add_input(g, "hi_in", 0, NULL));
-  case 12: return NODE(g, OP_Clip, "/act/Clip", "out", z, scalar(g, "lo", -1.0f)); /* min only, not 0 */
-  case 13: return NODE(g, OP_Max, "/act/Max", "out", z, NODE(g, OP_Mul, "/act/Mul", "ax", z, scalar(g, "a", 0.2f)),
+    return NODE_TO(g, OP_Max, "/act/Max", "out", z,
+                NODE_TO(g, OP_Mul, "/act/Mul", "ax", z, add_input(g, "a_in", 4, (int64_t[]){1, 16, 6, 6})));
+  case 11: return NODE_TO(g, OP_Clip, "/act/Clip", "out", z, scalar(g, "lo", 0.0f), add_input(g, "hi_in", 0, NULL));
+  case 12: return NODE_TO(g, OP_Clip, "/act/Clip", "out", z, scalar(g, "lo", -1.0f)); /* min only, not 0 */
+  case 13: return NODE_TO(g, OP_Max, "/act/Max", "out", z, NODE_TO(g, OP_Mul, "/act/Mul", "ax", z, scalar(g, "a", 0.2f)),
                        scalar(g, "floor", 0.0f)); /* a third input */
-  default: return NODE(g, OP_Min, "/act/Min", "out", z, NODE(g, OP_Mul, "/act/Mul", "ax", z, scalar(g, "a", 0.2f)));
+  default: return NODE_TO(g, OP_Min, "/act/Min", "out", z, NODE_TO(g, OP_Mul, "/act/Mul", "ax", z, scalar(g, "a", 0.2f)));
   }
 }
 
@@ -835,7 +820,7 @@ END_TEST
 /* ---------------- fold_transposes (tf2onnx's layout dance) ---------------- */
 
 static int transpose_node(Graph *g, const char *name, const char *out, int x, const int64_t *perm) {
-  int t = NODE(g, OP_Transpose, name, out, x);
+  int t = NODE_TO(g, OP_Transpose, name, out, x);
   Attr *a = node_add_attr(g, g->t[t].producer, "perm", ATTR_INTS);
   a->n = 4;
   a->ints = xmalloc(4 * sizeof(int64_t));
@@ -858,29 +843,29 @@ static Graph *build_dance(int form) {
   for (int i = 0; i < 16 * 27; i++) w1[i] = (float)((i % 5) - 2) * 0.1f;
   for (int i = 0; i < 16 * 144; i++) w2[i] = (float)((i % 7) - 3) * 0.05f;
   for (int i = 0; i < 16; i++) bias[i] = 0.01f * i;
-  int c1 = NODE(g, OP_Conv, "/c1/Conv", "c1", transpose_node(g, "/c1/T_in", "t1", x, to_nchw),
+  int c1 = NODE_TO(g, OP_Conv, "/c1/Conv", "c1", transpose_node(g, "/c1/T_in", "t1", x, to_nchw),
                 add_const_f32(g, "w1", 4, (int64_t[]){16, 3, 3, 3}, w1));
   int y = transpose_node(g, "/c1/T_out", "y", c1, to_nhwc), a;
   if (form == 1) {
-    y = NODE(g, OP_Add, "/bias/Add", "yb", y, add_const_f32(g, "b", 4, (int64_t[]){1, 1, 1, 16}, bias));
-    a = NODE(g, OP_Max, "/act/Max", "a", y, NODE(g, OP_Mul, "/act/Mul", "ay", y, scalar(g, "alpha", 0.2f)));
+    y = NODE_TO(g, OP_Add, "/bias/Add", "yb", y, add_const_f32(g, "b", 4, (int64_t[]){1, 1, 1, 16}, bias));
+    a = NODE_TO(g, OP_Max, "/act/Max", "a", y, NODE_TO(g, OP_Mul, "/act/Mul", "ay", y, scalar(g, "alpha", 0.2f)));
   } else if (form == 3) {
     int r = add_input(g, "r", 4, (int64_t[]){1, 4, 4, 16});
-    a = NODE(g, OP_Add, "/res/Add", "a", NODE(g, OP_LeakyRelu, "/act/LeakyRelu", "l", y), r);
+    a = NODE_TO(g, OP_Add, "/res/Add", "a", NODE_TO(g, OP_LeakyRelu, "/act/LeakyRelu", "l", y), r);
   } else {
-    a = NODE(g, OP_LeakyRelu, "/act/LeakyRelu", "a", y);
+    a = NODE_TO(g, OP_LeakyRelu, "/act/LeakyRelu", "a", y);
   }
   if (form == 2) {
     int64_t *fs = xmalloc(2 * sizeof(int64_t));
     fs[0] = 1, fs[1] = -1;
     Shape s2 = {1, {2}};
-    mark_output(g, NODE(g, OP_Reshape, "/spy/Reshape", "flat", a, graph_add_const(g, "flat_shape", DT_INT64, &s2, fs)));
+    mark_output(g, NODE_TO(g, OP_Reshape, "/spy/Reshape", "flat", a, graph_add_const(g, "flat_shape", DT_INT64, &s2, fs)));
   }
   if (form == 4) {
     mark_output(g, a);
     return g;
   }
-  int c2 = NODE(g, OP_Conv, "/c2/Conv", "c2", transpose_node(g, "/c2/T_in", "t2", a, to_nchw),
+  int c2 = NODE_TO(g, OP_Conv, "/c2/Conv", "c2", transpose_node(g, "/c2/T_in", "t2", a, to_nchw),
                 add_const_f32(g, "w2", 4, (int64_t[]){16, 16, 3, 3}, w2));
   mark_output(g, transpose_node(g, "/c2/T_out", "out", c2, to_nhwc));
   return g;
@@ -933,14 +918,14 @@ typedef struct Nose {
 static Nose build_nose(Graph *g, float lam) {
   Nose r;
   int x0 = add_input(g, "x0", 3, td);
-  r.x = NODE(g, OP_Relu, "/b0/pre", "x", x0);
-  r.skip = NODE(g, OP_Mul, "/b0/Mul", "x2", r.x, scalar(g, "two", 2.0f));
-  int a = NODE(g, OP_Sigmoid, "/b0/attn/s", "as", r.x);
-  int b = NODE(g, OP_MatMul, "/b0/attn/proj", "ap", a, weights(g, "w", 4, 4));
+  r.x = NODE_TO(g, OP_Relu, "/b0/pre", "x", x0);
+  r.skip = NODE_TO(g, OP_Mul, "/b0/Mul", "x2", r.x, scalar(g, "two", 2.0f));
+  int a = NODE_TO(g, OP_Sigmoid, "/b0/attn/s", "as", r.x);
+  int b = NODE_TO(g, OP_MatMul, "/b0/attn/proj", "ap", a, weights(g, "w", 4, 4));
   r.branch_out = b;
-  r.zero = NODE(g, OP_Mul, "/b0/Mul_1", "z", scalar(g, "lam", lam), b);
-  r.sum = NODE(g, OP_Add, "/b0/Add", "sum", r.skip, r.zero);
-  r.out = NODE(g, OP_Relu, "/b0/post", "out", r.sum);
+  r.zero = NODE_TO(g, OP_Mul, "/b0/Mul_1", "z", scalar(g, "lam", lam), b);
+  r.sum = NODE_TO(g, OP_Add, "/b0/Add", "sum", r.skip, r.zero);
+  r.out = NODE_TO(g, OP_Relu, "/b0/post", "out", r.sum);
   return r;
 }
 
@@ -970,9 +955,9 @@ START_TEST(test_zero_attention_fires) {
   /* x + zeros constant -> x */
   g = new_graph(17);
   int x = add_input(g, "x", 3, td);
-  int rx = NODE(g, OP_Relu, "r", "rx", x);
-  int s = NODE(g, OP_Add, "add0", "s", add_const_f32(g, "zeros", 3, (int64_t[]){1, 1, 4}, (float[]){0, 0, -0.0f, 0}), rx);
-  mark_output(g, NODE(g, OP_Relu, "post", "out", s));
+  int rx = NODE_TO(g, OP_Relu, "r", "rx", x);
+  int s = NODE_TO(g, OP_Add, "add0", "s", add_const_f32(g, "zeros", 3, (int64_t[]){1, 1, 4}, (float[]){0, 0, -0.0f, 0}), rx);
+  mark_output(g, NODE_TO(g, OP_Relu, "post", "out", s));
   infer_shapes(g);
   ck_assert_int_eq(pass_eliminate_zero_attention(g), 1);
   settle(g);
@@ -989,7 +974,7 @@ START_TEST(test_zero_attention_not_fired) {
     const char *what = "";
     switch (c) {
     case 0: what = "lambda = 1e-30 is not zero"; mark_output(g, r.out); break;
-    case 1: what = "the zeros are also read by a Relu"; mark_output(g, r.out); mark_output(g, NODE(g, OP_Relu, "spy", "spy", r.zero)); break;
+    case 1: what = "the zeros are also read by a Relu"; mark_output(g, r.out); mark_output(g, NODE_TO(g, OP_Relu, "spy", "spy", r.zero)); break;
     case 2: what = "the sum is a graph output"; mark_output(g, r.sum); break;
     case 3: what = "the zeros are a graph output"; mark_output(g, r.out); mark_output(g, r.zero); break;
     case 4: { /* the sum broadcasts the skip up: skip [1,1,4] */
@@ -1030,7 +1015,7 @@ END_TEST
 
 static int ln_node(Graph *g, const char *name, const char *out, int x) {
   static const float one[4] = {1, 1, 1, 1}, zero[4] = {0.5f, 0, 0, -0.5f};
-  int t = NODE(g, OP_LayerNormalization, name, out, x, add_const_f32(g, "lnw", 1, (int64_t[]){4}, one),
+  int t = NODE_TO(g, OP_LayerNormalization, name, out, x, add_const_f32(g, "lnw", 1, (int64_t[]){4}, one),
                add_const_f32(g, "lnb", 1, (int64_t[]){4}, zero));
   node_add_attr(g, g->t[t].producer, "epsilon", ATTR_FLOAT)->f = 1e-6f;
   return t;
@@ -1043,11 +1028,11 @@ typedef struct Shrunk {
 
 static Shrunk build_shrunk(Graph *g, float s, bool as_add) {
   Shrunk b;
-  b.x = NODE(g, OP_Relu, "/b/pre", "x", add_input(g, "x0", 3, td));
-  b.z = as_add ? NODE(g, OP_Add, "/b/Add_x", "z", b.x, b.x) : NODE(g, OP_Mul, "/b/Mul", "z", b.x, scalar(g, "s", s));
+  b.x = NODE_TO(g, OP_Relu, "/b/pre", "x", add_input(g, "x0", 3, td));
+  b.z = as_add ? NODE_TO(g, OP_Add, "/b/Add_x", "z", b.x, b.x) : NODE_TO(g, OP_Mul, "/b/Mul", "z", b.x, scalar(g, "s", s));
   b.ln = ln_node(g, "/b/norm2/LayerNormalization", "h", b.z);
-  int f = NODE(g, OP_MatMul, "/b/fc2/MatMul", "f", b.ln, weights(g, "w", 4, 4));
-  b.out = NODE(g, OP_Add, "/b/Add_1", "out", f, b.z);
+  int f = NODE_TO(g, OP_MatMul, "/b/fc2/MatMul", "f", b.ln, weights(g, "w", 4, 4));
+  b.out = NODE_TO(g, OP_Add, "/b/Add_1", "out", f, b.z);
   return b;
 }
 
@@ -1065,7 +1050,7 @@ START_TEST(test_scale_folds) {
     Graph *g = new_graph(17);
     float s = v == 2 ? 0.25f : 2.0f;
     Shrunk b = build_shrunk(g, s, v == 1);
-    mark_output(g, NODE(g, OP_Relu, "/post", "y", b.out));
+    mark_output(g, NODE_TO(g, OP_Relu, "/post", "y", b.out));
     ck_assert_int_eq(fuse_and_fold(g), 1);
     ck_assert_int_eq(live(g, OP_Mul) + live(g, OP_Add), 0);
     Node *ln = the(g, OP_LayerNormalization), *gm = the(g, OP_VitcGemm);
@@ -1078,8 +1063,8 @@ START_TEST(test_scale_folds) {
   /* consecutive scales multiply: Mul(Mul(x, 2), 4) read by a LayerNorm -> eps / 64 */
   {
     Graph *g = new_graph(17);
-    int x = NODE(g, OP_Relu, "/pre", "x", add_input(g, "x0", 3, td));
-    int z = NODE(g, OP_Mul, "/Mul_2", "z2", NODE(g, OP_Mul, "/Mul_1", "z1", x, scalar(g, "two", 2)), scalar(g, "four", 4));
+    int x = NODE_TO(g, OP_Relu, "/pre", "x", add_input(g, "x0", 3, td));
+    int z = NODE_TO(g, OP_Mul, "/Mul_2", "z2", NODE_TO(g, OP_Mul, "/Mul_1", "z1", x, scalar(g, "two", 2)), scalar(g, "four", 4));
     mark_output(g, ln_node(g, "/norm/LayerNormalization", "h", z));
     infer_shapes(g);
     ck_assert_int_eq(pass_fold_scale(g), 1);
@@ -1096,8 +1081,8 @@ START_TEST(test_scale_folds) {
     Graph *g = new_graph(17);
     int x = add_input(g, "x0", 3, td);
     int h = ln_node(g, "/b/norm1/LayerNormalization", "h", x);
-    int z = NODE(g, OP_Mul, "/b/Mul", "z", scalar(g, "two", 2), h);
-    mark_output(g, NODE(g, OP_Relu, "/b/post", "y", z));
+    int z = NODE_TO(g, OP_Mul, "/b/Mul", "z", scalar(g, "two", 2), h);
+    mark_output(g, NODE_TO(g, OP_Relu, "/b/post", "y", z));
     infer_shapes(g);
     ck_assert_int_eq(pass_fold_scale(g), 1);
     settle(g);
@@ -1121,7 +1106,7 @@ START_TEST(test_scale_not_folded) {
     case 0: what = "3 is not a power of two"; mark_output(g, b.out); break;
     case 1: what = "the scaled tensor is a graph output"; mark_output(g, b.out); mark_output(g, b.z); break;
     case 2: what = "the scaled tensor is also read by a Relu (and no LayerNorm makes x)";
-      mark_output(g, b.out); mark_output(g, NODE(g, OP_Relu, "spy", "spy", b.z)); break;
+      mark_output(g, b.out); mark_output(g, NODE_TO(g, OP_Relu, "spy", "spy", b.z)); break;
     case 3: { /* the LayerNorm's Mean output is read */
       what = "the LayerNorm also returns its mean";
       mark_output(g, b.out);
@@ -1165,17 +1150,17 @@ END_TEST
 START_TEST(test_times_one) {
   for (int v = 0; v < 4; v++) {
     Graph *g = new_graph(17);
-    int x = NODE(g, OP_Relu, "/pre", "x", add_input(g, "x0", 3, td));
+    int x = NODE_TO(g, OP_Relu, "/pre", "x", add_input(g, "x0", 3, td));
     float ones[20];
     for (int i = 0; i < 20; i++) ones[i] = 1.0f;
     int y;
     switch (v) {
-    case 0: y = NODE(g, OP_Mul, "/Mul", "y", x, scalar(g, "one", 1.0f)); break;
-    case 1: y = NODE(g, OP_Mul, "/Mul", "y", add_const_f32(g, "ones", 3, (int64_t[]){1, 1, 4}, ones), x); break;
-    case 2: y = NODE(g, OP_Div, "/Div", "y", x, scalar(g, "one", 1.0f)); break;
-    default: y = NODE(g, OP_Mul, "/Mul", "y", x, add_const_f32(g, "ones", 3, (int64_t[]){2, 5, 4}, ones)); break;
+    case 0: y = NODE_TO(g, OP_Mul, "/Mul", "y", x, scalar(g, "one", 1.0f)); break;
+    case 1: y = NODE_TO(g, OP_Mul, "/Mul", "y", add_const_f32(g, "ones", 3, (int64_t[]){1, 1, 4}, ones), x); break;
+    case 2: y = NODE_TO(g, OP_Div, "/Div", "y", x, scalar(g, "one", 1.0f)); break;
+    default: y = NODE_TO(g, OP_Mul, "/Mul", "y", x, add_const_f32(g, "ones", 3, (int64_t[]){2, 5, 4}, ones)); break;
     }
-    mark_output(g, NODE(g, OP_Relu, "/post", "z", y));
+    mark_output(g, NODE_TO(g, OP_Relu, "/post", "z", y));
     infer_shapes(g);
     ck_assert_int_eq(pass_eliminate_identity(g), v < 3);
     settle(g);
@@ -1225,47 +1210,47 @@ static int ranges_of(const Node *n, const int64_t **r) {
  * with V = v * Gelu(g); 2 separate q, v, g products with V = v * SiLU(g) (Sigmoid and Mul); 3 like 1 with
  * V = v * Sigmoid(g) (left to attention's gate); 4 like 1 with a Split instead of the Slices */
 static int build_projections(Graph *g, int v, int *V) {
-  int h = NODE(g, OP_Relu, "/blk/norm", "h", add_input(g, "x", 3, hd));
+  int h = NODE_TO(g, OP_Relu, "/blk/norm", "h", add_input(g, "x", 3, hd));
   float b[12];
   for (int i = 0; i < 12; i++) b[i] = 0.25f * (float)i;
   if (v == 0) {
-    int q = NODE(g, OP_Add, "/blk/q/Add", "q", NODE(g, OP_MatMul, "/blk/q/MatMul", "q0", h, weights(g, "wq", 4, 4)),
+    int q = NODE_TO(g, OP_Add, "/blk/q/Add", "q", NODE_TO(g, OP_MatMul, "/blk/q/MatMul", "q0", h, weights(g, "wq", 4, 4)),
                  add_const_f32(g, "bq", 1, (int64_t[]){4}, b));
-    int k = NODE(g, OP_MatMul, "/blk/k/MatMul", "k", h, weights(g, "wk", 4, 4));
-    int f = NODE(g, OP_Gelu, "/blk/act", "f", NODE(g, OP_MatMul, "/blk/fc1/MatMul", "f0", h, weights(g, "w1", 4, 8)));
-    *V = NODE(g, OP_Add, "/blk/sum", "V", q, k);
-    return NODE(g, OP_MatMul, "/blk/fc2/MatMul", "o", f, weights(g, "w2", 8, 4));
+    int k = NODE_TO(g, OP_MatMul, "/blk/k/MatMul", "k", h, weights(g, "wk", 4, 4));
+    int f = NODE_TO(g, OP_Gelu, "/blk/act", "f", NODE_TO(g, OP_MatMul, "/blk/fc1/MatMul", "f0", h, weights(g, "w1", 4, 8)));
+    *V = NODE_TO(g, OP_Add, "/blk/sum", "V", q, k);
+    return NODE_TO(g, OP_MatMul, "/blk/fc2/MatMul", "o", f, weights(g, "w2", 8, 4));
   }
   int vv, gg;
   if (v == 2) {
-    vv = NODE(g, OP_MatMul, "/blk/v/MatMul", "v", h, weights(g, "wv", 4, 4));
-    gg = NODE(g, OP_MatMul, "/blk/g/MatMul", "g", h, weights(g, "wg", 4, 4));
+    vv = NODE_TO(g, OP_MatMul, "/blk/v/MatMul", "v", h, weights(g, "wv", 4, 4));
+    gg = NODE_TO(g, OP_MatMul, "/blk/g/MatMul", "g", h, weights(g, "wg", 4, 4));
   } else if (v == 4) { /* the dynamo exporter's chunk: one Split of the last axis */
-    int y = NODE(g, OP_Add, "/blk/qvg/Add", "y", NODE(g, OP_MatMul, "/blk/qvg/MatMul", "y0", h, weights(g, "w", 4, 12)),
+    int y = NODE_TO(g, OP_Add, "/blk/qvg/Add", "y", NODE_TO(g, OP_MatMul, "/blk/qvg/MatMul", "y0", h, weights(g, "w", 4, 12)),
                  add_const_f32(g, "b", 1, (int64_t[]){12}, b));
     int outs[3] = {graph_add_tensor(g, "q"), graph_add_tensor(g, "v"), graph_add_tensor(g, "g")};
     int sp = graph_add_node(g, OP_Split, "/blk/Split", &y, 1, outs, 3);
     node_add_attr(g, sp, "axis", ATTR_INT)->i = -1;
     node_add_attr(g, sp, "num_outputs", ATTR_INT)->i = 3;
     vv = outs[1], gg = outs[2];
-    mark_output(g, NODE(g, OP_Relu, "/blk/q_use", "qo", outs[0]));
+    mark_output(g, NODE_TO(g, OP_Relu, "/blk/q_use", "qo", outs[0]));
   } else {
-    int y = NODE(g, OP_Add, "/blk/qvg/Add", "y", NODE(g, OP_MatMul, "/blk/qvg/MatMul", "y0", h, weights(g, "w", 4, 12)),
+    int y = NODE_TO(g, OP_Add, "/blk/qvg/Add", "y", NODE_TO(g, OP_MatMul, "/blk/qvg/MatMul", "y0", h, weights(g, "w", 4, 12)),
                  add_const_f32(g, "b", 1, (int64_t[]){12}, b));
     int64_t s0 = 0, s1 = 4, s2 = 8, s3 = 12, ax = -1;
-    int q = NODE(g, OP_Slice, "/blk/Slice_q", "q", y, add_const_i64(g, "s0", 1, &s0), add_const_i64(g, "s1", 1, &s1),
+    int q = NODE_TO(g, OP_Slice, "/blk/Slice_q", "q", y, add_const_i64(g, "s0", 1, &s0), add_const_i64(g, "s1", 1, &s1),
                  add_const_i64(g, "ax", 1, &ax));
-    vv = NODE(g, OP_Slice, "/blk/Slice_v", "v", y, add_const_i64(g, "s1b", 1, &s1), add_const_i64(g, "s2", 1, &s2),
+    vv = NODE_TO(g, OP_Slice, "/blk/Slice_v", "v", y, add_const_i64(g, "s1b", 1, &s1), add_const_i64(g, "s2", 1, &s2),
               add_const_i64(g, "axb", 1, &ax));
-    gg = NODE(g, OP_Slice, "/blk/Slice_g", "g", y, add_const_i64(g, "s2b", 1, &s2), add_const_i64(g, "s3", 1, &s3),
+    gg = NODE_TO(g, OP_Slice, "/blk/Slice_g", "g", y, add_const_i64(g, "s2b", 1, &s2), add_const_i64(g, "s3", 1, &s3),
               add_const_i64(g, "axc", 1, &ax));
-    mark_output(g, NODE(g, OP_Relu, "/blk/q_use", "qo", q));
+    mark_output(g, NODE_TO(g, OP_Relu, "/blk/q_use", "qo", q));
   }
-  int act = v == 1 || v == 4 ? NODE(g, OP_Gelu, "/blk/gelu", "ag", gg)
-            : v == 3 ? NODE(g, OP_Sigmoid, "/blk/sig", "ag", gg)
-                     : NODE(g, OP_Mul, "/blk/silu", "ag", gg, NODE(g, OP_Sigmoid, "/blk/sig", "sg", gg));
-  *V = NODE(g, OP_Mul, "/blk/gate", "V", vv, act);
-  return NODE(g, OP_MatMul, "/blk/fc1/MatMul", "o", h, weights(g, "w1", 4, 8));
+  int act = v == 1 || v == 4 ? NODE_TO(g, OP_Gelu, "/blk/gelu", "ag", gg)
+            : v == 3 ? NODE_TO(g, OP_Sigmoid, "/blk/sig", "ag", gg)
+                     : NODE_TO(g, OP_Mul, "/blk/silu", "ag", gg, NODE_TO(g, OP_Sigmoid, "/blk/sig", "sg", gg));
+  *V = NODE_TO(g, OP_Mul, "/blk/gate", "V", vv, act);
+  return NODE_TO(g, OP_MatMul, "/blk/fc1/MatMul", "o", h, weights(g, "w1", 4, 8));
 }
 
 START_TEST(test_concat_projections) {
@@ -1328,22 +1313,22 @@ START_TEST(test_concat_projections) {
    * a gate whose raw v is also read elsewhere (the concatenation happens, the gate stays a Mul) */
   for (int v = 0; v < 4; v++) {
     Graph *g = new_graph(17);
-    int h = NODE(g, OP_Relu, "/blk/norm", "h", add_input(g, "x", 3, hd));
-    int h2 = NODE(g, OP_Relu, "/blk/norm2", "h2", add_input(g, "x2", 3, hd));
+    int h = NODE_TO(g, OP_Relu, "/blk/norm", "h", add_input(g, "x", 3, hd));
+    int h2 = NODE_TO(g, OP_Relu, "/blk/norm2", "h2", add_input(g, "x2", 3, hd));
     if (v == 0) {
-      mark_output(g, NODE(g, OP_Gelu, "/a", "a", NODE(g, OP_MatMul, "/p", "p", h, weights(g, "w", 4, 4))));
+      mark_output(g, NODE_TO(g, OP_Gelu, "/a", "a", NODE_TO(g, OP_MatMul, "/p", "p", h, weights(g, "w", 4, 4))));
     } else if (v == 1) {
-      mark_output(g, NODE(g, OP_MatMul, "/p", "p", h, weights(g, "w", 4, 4)));
-      mark_output(g, NODE(g, OP_MatMul, "/p2", "p2", h2, weights(g, "w2", 4, 4)));
+      mark_output(g, NODE_TO(g, OP_MatMul, "/p", "p", h, weights(g, "w", 4, 4)));
+      mark_output(g, NODE_TO(g, OP_MatMul, "/p2", "p2", h2, weights(g, "w2", 4, 4)));
     } else if (v == 2) {
-      mark_output(g, NODE(g, OP_MatMul, "/p", "p", h, weights(g, "w", 4, 4)));
-      mark_output(g, NODE(g, OP_MatMul, "/p2", "p2", h, add_input(g, "wrt", 2, (int64_t[]){4, 4})));
+      mark_output(g, NODE_TO(g, OP_MatMul, "/p", "p", h, weights(g, "w", 4, 4)));
+      mark_output(g, NODE_TO(g, OP_MatMul, "/p2", "p2", h, add_input(g, "wrt", 2, (int64_t[]){4, 4})));
     } else {
       int V, o = build_projections(g, 2, &V);
       mark_output(g, V);
       mark_output(g, o);
       for (int i = 0; i < g->nn; i++)
-        if (strcmp(g->n[i].name, "/blk/gate") == 0) mark_output(g, NODE(g, OP_Relu, "/spy", "spy", g->n[i].in[0]));
+        if (strcmp(g->n[i].name, "/blk/gate") == 0) mark_output(g, NODE_TO(g, OP_Relu, "/spy", "spy", g->n[i].in[0]));
     }
     infer_shapes(g);
     int rc = pass_concat_projections(g);

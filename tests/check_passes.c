@@ -20,16 +20,8 @@
 #include "mkonnx.h"
 #include "passes/passes.h"
 
-/* ---- building graphs (new_graph, add_input, add_const_*, mark_output: tests/mkonnx.h) ---- */
+/* ---- building graphs (new_graph, add_input, add_const_*, mark_output, NODE_TO: tests/mkonnx.h) ---- */
 
-/* op(ins...) -> fresh tensor named out; returns the tensor. */
-static int node1(Graph *g, OpKind op, const char *name, const char *out, int n_in, const int *in) {
-  int t = graph_add_tensor(g, out);
-  graph_add_node(g, op, name, in, n_in, &t, 1);
-  return t;
-}
-#define NODE(g, op, name, out, ...) \
-  node1((g), (op), (name), (out), (int)(sizeof((int[]){__VA_ARGS__}) / sizeof(int)), (int[]){__VA_ARGS__})
 
 static Node *find_node(Graph *g, const char *name) {
   for (int i = 0; i < g->nn; i++)
@@ -52,9 +44,9 @@ START_TEST(test_identity_removed) {
   /* x -> id1 -> a -> id2 -> b -> relu -> y */
   Graph *g = new_graph(17);
   int x = add_input(g, "x", 2, d14);
-  int a = NODE(g, OP_Identity, "id1", "a", x);
-  int b = NODE(g, OP_Identity, "id2", "b", a);
-  mark_output(g, NODE(g, OP_Relu, "relu", "y", b));
+  int a = NODE_TO(g, OP_Identity, "id1", "a", x);
+  int b = NODE_TO(g, OP_Identity, "id2", "b", a);
+  mark_output(g, NODE_TO(g, OP_Relu, "relu", "y", b));
   ck_assert_int_eq(pass_eliminate_identity(g), 1);
   ck_assert(find_node(g, "id1")->dead && find_node(g, "id2")->dead);
   ck_assert_int_eq(find_node(g, "relu")->in[0], x);
@@ -71,8 +63,8 @@ START_TEST(test_identity_feeding_graph_output_stays) {
   /* x -> relu -> a -> id -> y (graph output): the copy into the caller's buffer stays */
   Graph *g = new_graph(17);
   int x = add_input(g, "x", 2, d14);
-  int a = NODE(g, OP_Relu, "relu", "a", x);
-  int y = NODE(g, OP_Identity, "id", "y", a);
+  int a = NODE_TO(g, OP_Relu, "relu", "a", x);
+  int y = NODE_TO(g, OP_Identity, "id", "y", a);
   mark_output(g, y);
   ck_assert_int_eq(pass_eliminate_identity(g), 0);
   ck_assert(!find_node(g, "id")->dead);
@@ -83,9 +75,9 @@ START_TEST(test_identity_feeding_graph_output_stays) {
   /* also when the same Identity output is read by other nodes */
   g = new_graph(17);
   x = add_input(g, "x", 2, d14);
-  y = NODE(g, OP_Identity, "id", "y", x);
+  y = NODE_TO(g, OP_Identity, "id", "y", x);
   mark_output(g, y);
-  mark_output(g, NODE(g, OP_Relu, "relu", "z", y));
+  mark_output(g, NODE_TO(g, OP_Relu, "relu", "z", y));
   ck_assert_int_eq(pass_eliminate_identity(g), 0);
   ck_assert_int_eq(find_node(g, "relu")->in[0], y);
   graph_free(g);
@@ -96,8 +88,8 @@ START_TEST(test_dropout) {
   /* inference Dropout without a mask output is the identity */
   Graph *g = new_graph(17);
   int x = add_input(g, "x", 2, d14);
-  int a = NODE(g, OP_Dropout, "drop", "a", x);
-  mark_output(g, NODE(g, OP_Relu, "relu", "y", a));
+  int a = NODE_TO(g, OP_Dropout, "drop", "a", x);
+  mark_output(g, NODE_TO(g, OP_Relu, "relu", "y", a));
   ck_assert_int_eq(pass_eliminate_identity(g), 1);
   ck_assert(find_node(g, "drop")->dead);
   ck_assert_int_eq(find_node(g, "relu")->in[0], x);
@@ -108,7 +100,7 @@ START_TEST(test_dropout) {
   x = add_input(g, "x", 2, d14);
   int outs[2] = {graph_add_tensor(g, "a"), graph_add_tensor(g, "mask")};
   graph_add_node(g, OP_Dropout, "drop", &x, 1, outs, 2);
-  mark_output(g, NODE(g, OP_Relu, "relu", "y", outs[0]));
+  mark_output(g, NODE_TO(g, OP_Relu, "relu", "y", outs[0]));
   ck_assert_int_eq(pass_eliminate_identity(g), 1);
   graph_free(g);
 
@@ -117,7 +109,7 @@ START_TEST(test_dropout) {
   x = add_input(g, "x", 2, d14);
   outs[0] = graph_add_tensor(g, "a"), outs[1] = graph_add_tensor(g, "mask");
   graph_add_node(g, OP_Dropout, "drop", &x, 1, outs, 2);
-  mark_output(g, NODE(g, OP_Relu, "relu", "y", outs[0]));
+  mark_output(g, NODE_TO(g, OP_Relu, "relu", "y", outs[0]));
   mark_output(g, outs[1]);
   ck_assert_int_eq(pass_eliminate_identity(g), 0);
   ck_assert(!find_node(g, "drop")->dead);
@@ -131,9 +123,9 @@ START_TEST(test_dead_chain_in_one_run) {
   /* x -> r1 -> a -> r2 -> b (unread);  x -> r3 -> y (output) */
   Graph *g = new_graph(17);
   int x = add_input(g, "x", 2, d14);
-  int a = NODE(g, OP_Relu, "r1", "a", x);
-  NODE(g, OP_Relu, "r2", "b", a);
-  mark_output(g, NODE(g, OP_Relu, "r3", "y", x));
+  int a = NODE_TO(g, OP_Relu, "r1", "a", x);
+  NODE_TO(g, OP_Relu, "r2", "b", a);
+  mark_output(g, NODE_TO(g, OP_Relu, "r3", "y", x));
   ck_assert_int_eq(pass_eliminate_dead(g), 1);
   ck_assert(find_node(g, "r1")->dead && find_node(g, "r2")->dead);
   ck_assert(!find_node(g, "r3")->dead);
@@ -148,12 +140,12 @@ START_TEST(test_dead_keeps_partly_used) {
   /* a two-output node with one output read stays; so does everything feeding outputs */
   Graph *g = new_graph(17);
   int x = add_input(g, "x", 2, d14);
-  int a = NODE(g, OP_Relu, "r1", "a", x);
+  int a = NODE_TO(g, OP_Relu, "r1", "a", x);
   int outs[2] = {graph_add_tensor(g, "d"), graph_add_tensor(g, "mask")};
   graph_add_node(g, OP_Dropout, "drop", &a, 1, outs, 2);
-  mark_output(g, NODE(g, OP_Relu, "r2", "y", outs[1]));
+  mark_output(g, NODE_TO(g, OP_Relu, "r2", "y", outs[1]));
   int w = add_const_f32(g, "w", 2, d22, (float[]){1, 2, 3, 4});
-  NODE(g, OP_Relu, "unused_const", "wr", w);
+  NODE_TO(g, OP_Relu, "unused_const", "wr", w);
   ck_assert_int_eq(pass_eliminate_dead(g), 1);
   ck_assert(has_node(g, "r1") && has_node(g, "drop") && has_node(g, "r2"));
   ck_assert(!has_node(g, "unused_const"));
@@ -164,7 +156,7 @@ END_TEST
 START_TEST(test_dead_nothing_to_do) {
   Graph *g = new_graph(17);
   int x = add_input(g, "x", 2, d14);
-  mark_output(g, NODE(g, OP_Relu, "r", "y", x));
+  mark_output(g, NODE_TO(g, OP_Relu, "r", "y", x));
   ck_assert_int_eq(pass_eliminate_dead(g), 0);
   graph_free(g);
 }
@@ -177,9 +169,9 @@ START_TEST(test_fold_relu_chain) {
   Graph *g = new_graph(17);
   int x = add_input(g, "x", 2, (int64_t[]){1, 2});
   int w = add_const_f32(g, "w", 2, d22, (float[]){-1, 2, -3, 4});
-  int r1 = NODE(g, OP_Relu, "r1", "r1_out", w);
-  int r2 = NODE(g, OP_Relu, "r2", "r2_out", r1);
-  int y = NODE(g, OP_MatMul, "mm", "y", x, r2);
+  int r1 = NODE_TO(g, OP_Relu, "r1", "r1_out", w);
+  int r2 = NODE_TO(g, OP_Relu, "r2", "r2_out", r1);
+  int y = NODE_TO(g, OP_MatMul, "mm", "y", x, r2);
   mark_output(g, y);
   ck_assert_int_eq(pass_fold_constants(g), 1);
   ck_assert(find_node(g, "r1")->dead && find_node(g, "r2")->dead);
@@ -205,7 +197,7 @@ START_TEST(test_fold_keeps_graph_outputs) {
   /* y = Relu(w) is a graph output: it stays computed by the bundle, but gets a shape */
   Graph *g = new_graph(17);
   int w = add_const_f32(g, "w", 2, d22, (float[]){-1, 2, -3, 4});
-  int y = NODE(g, OP_Relu, "r", "y", w);
+  int y = NODE_TO(g, OP_Relu, "r", "y", w);
   mark_output(g, y);
   ck_assert_int_eq(pass_fold_constants(g), 0);
   ck_assert(!find_node(g, "r")->dead);
@@ -218,11 +210,11 @@ START_TEST(test_fold_shape_arithmetic) {
   /* Shape(x) -> ConstantOfShape -> c (ones, [3,3]) -> MatMul(x, c): Shape folds from x's shape */
   Graph *g = new_graph(17);
   int x = add_input(g, "x", 2, (int64_t[]){3, 3});
-  int s = NODE(g, OP_Shape, "shape", "s", x);
-  int c = NODE(g, OP_ConstantOfShape, "cos", "c", s);
+  int s = NODE_TO(g, OP_Shape, "shape", "s", x);
+  int c = NODE_TO(g, OP_ConstantOfShape, "cos", "c", s);
   int one = add_const_f32(g, NULL, 1, (int64_t[]){1}, (float[]){1});
   node_add_attr(g, g->t[c].producer, "value", ATTR_TENSOR)->tensor = one;
-  mark_output(g, NODE(g, OP_MatMul, "mm", "y", x, c));
+  mark_output(g, NODE_TO(g, OP_MatMul, "mm", "y", x, c));
   ck_assert_int_eq(pass_fold_constants(g), 1);
   ck_assert(find_node(g, "shape")->dead && find_node(g, "cos")->dead);
   const int64_t *sv = g->t[s].data;
@@ -240,8 +232,8 @@ START_TEST(test_fold_refuses_to_grow_weights) {
   Graph *g = new_graph(17);
   int x = add_input(g, "x", 2, (int64_t[]){1, 512});
   int s = add_const_i64(g, "s", 2, (int64_t[]){512, 512});
-  int c = NODE(g, OP_ConstantOfShape, "cos", "c", s);
-  mark_output(g, NODE(g, OP_MatMul, "mm", "y", x, c));
+  int c = NODE_TO(g, OP_ConstantOfShape, "cos", "c", s);
+  mark_output(g, NODE_TO(g, OP_MatMul, "mm", "y", x, c));
   ck_assert_int_eq(pass_fold_constants(g), 0);
   ck_assert(!find_node(g, "cos")->dead);
   ck_assert(g->t[c].typed && !g->t[c].data);
@@ -254,8 +246,8 @@ START_TEST(test_fold_refuses_to_grow_weights) {
   for (int i = 0; i < 128 * 256; i++) big[i] = (float)(i % 7) - 3;
   x = add_input(g, "x", 2, (int64_t[]){1, 128});
   int w = add_const_f32(g, "w", 2, (int64_t[]){128, 256}, big);
-  int r = NODE(g, OP_Relu, "r", "wr", w);
-  mark_output(g, NODE(g, OP_MatMul, "mm", "y", x, r));
+  int r = NODE_TO(g, OP_Relu, "r", "wr", w);
+  mark_output(g, NODE_TO(g, OP_MatMul, "mm", "y", x, r));
   ck_assert_int_eq(pass_fold_constants(g), 1);
   ck_assert_ptr_nonnull(g->t[r].data);
   graph_free(g);
@@ -267,8 +259,8 @@ START_TEST(test_fold_infer_error) {
   Graph *g = new_graph(17);
   int s = add_const_i64(g, "ints", 2, (int64_t[]){1, 2});
   int x = add_input(g, "x", 2, d14);
-  int r = NODE(g, OP_Relu, "bad_relu", "r", s);
-  mark_output(g, NODE(g, OP_MatMul, "mm", "y", x, r));
+  int r = NODE_TO(g, OP_Relu, "bad_relu", "r", s);
+  mark_output(g, NODE_TO(g, OP_MatMul, "mm", "y", x, r));
   Capture c;
   capture_begin(&c);
   int rc = pass_fold_constants(g);
@@ -286,11 +278,11 @@ START_TEST(test_pipeline) {
   /* x -> id -> a -> MatMul(a, Relu(w)) -> y, plus an unread Relu(x) */
   Graph *g = new_graph(17);
   int x = add_input(g, "x", 2, (int64_t[]){1, 2});
-  int a = NODE(g, OP_Identity, "id", "a", x);
+  int a = NODE_TO(g, OP_Identity, "id", "a", x);
   int w = add_const_f32(g, "w", 2, d22, (float[]){-1, 2, -3, 4});
-  int r = NODE(g, OP_Relu, "wr", "wr_out", w);
-  mark_output(g, NODE(g, OP_MatMul, "mm", "y", a, r));
-  NODE(g, OP_Relu, "unread", "u", x);
+  int r = NODE_TO(g, OP_Relu, "wr", "wr_out", w);
+  mark_output(g, NODE_TO(g, OP_MatMul, "mm", "y", a, r));
+  NODE_TO(g, OP_Relu, "unread", "u", x);
   char *dump = NULL;
   size_t dump_len = 0;
   FILE *f = open_memstream(&dump, &dump_len);

@@ -450,6 +450,24 @@ static inline int live(const Graph *g, OpKind op) {
   for (int i = 0; i < g->nn; i++) c += !g->n[i].dead && g->n[i].op == op;
   return c;
 }
+/* The one live node of op (fails if not exactly one). */
+static inline Node *the(const Graph *g, OpKind op) {
+  ck_assert_int_eq(live(g, op), 1);
+  for (int i = 0; i < g->nn; i++)
+    if (!g->n[i].dead && g->n[i].op == op) return &g->n[i];
+  return NULL;
+}
+
+/* op(in...) -> a fresh tensor named out, by a node named name (either NULL: unnamed);
+ * returns the tensor (OP_NODE returns the node). */
+static inline int node_to(Graph *g, OpKind op, const char *name, const char *out, int n_in, const int *in) {
+  int t = graph_add_tensor(g, out);
+  graph_add_node(g, op, name, in, n_in, &t, 1);
+  return t;
+}
+#define NODE_TO(g, op, name, out, ...) \
+  node_to((g), (op), (name), (out), (int)(sizeof((int[]){__VA_ARGS__}) / sizeof(int)), (int[]){__VA_ARGS__})
+
 static inline int live_nodes(const Graph *g) {
   int c = 0;
   for (int i = 0; i < g->nn; i++) c += !g->n[i].dead;
