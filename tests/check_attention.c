@@ -720,11 +720,7 @@ static bool moves_data(OpKind op) {
 
 START_TEST(test_models) {
   const MCase *mc = &mcases[_i];
-#ifdef VITC_SAMPLES_DIR
-  char *model = tu_printf("%s/%s", mc->sample ? VITC_SAMPLES_DIR : VITC_SOURCE_DIR, mc->path);
-#else
-  char *model = tu_printf("%s/%s", VITC_SOURCE_DIR, mc->path);
-#endif
+  char *model = tu_case_model(mc->path, mc->sample);
   /* a missing model is a failure, not a skip (deit_tiny.onnx comes from the model_deit_tiny_export
    * fixture; the samples are listed only where CMake found them) */
   ck_assert_msg(tu_exists(model), "%s is absent (%s)", mc->path,

@@ -1435,11 +1435,7 @@ static int count_glus(const Graph *g) {
 
 START_TEST(test_models) {
   const ModelCase *mc = &models[_i];
-#ifdef VITC_SAMPLES_DIR
-  char *model = tu_printf("%s/%s", mc->sample ? VITC_SAMPLES_DIR : VITC_SOURCE_DIR, mc->path);
-#else
-  char *model = tu_printf("%s/%s", VITC_SOURCE_DIR, mc->path);
-#endif
+  char *model = tu_case_model(mc->path, mc->sample);
   /* a missing model is a failure (the samples are listed only where CMake found them) */
   ck_assert_msg(tu_exists(model), "%s is absent", mc->path);
   char *stem = tu_stem(model);

@@ -863,13 +863,11 @@ START_TEST(test_neon) {
 END_TEST
 
 int main(int argc, char **argv) {
-  int verdict = tu_isa_verdict("check_gemm", &argc, argv);
-  if (verdict >= 0) return verdict;
   const TuIsaTest tests[] = {
       {NULL, test_scalar_epilogue}, {NULL, test_scalar_direct}, {NULL, test_neon},
       {"avx2", test_avx2},          {"avx512", test_avx512},
   };
-  return tu_run_suite(tu_isa_suite("gemm", tu_selected_isa(), 600, tests, sizeof tests / sizeof tests[0]));
+  return tu_isa_main("check_gemm", "gemm", argc, argv, 600, tests, sizeof tests / sizeof tests[0]);
 }
 
 #endif

@@ -343,12 +343,10 @@ START_TEST(test_neon) {
 END_TEST
 
 int main(int argc, char **argv) {
-  int verdict = tu_isa_verdict("check_simd", &argc, argv);
-  if (verdict >= 0) return verdict;
   const TuIsaTest tests[] = {
       {NULL, test_portable}, {NULL, test_neon}, {"avx2", test_avx2}, {"avx512", test_avx512},
   };
-  return tu_run_suite(tu_isa_suite("simd", tu_selected_isa(), 900, tests, sizeof tests / sizeof tests[0]));
+  return tu_isa_main("check_simd", "simd", argc, argv, 900, tests, sizeof tests / sizeof tests[0]);
 }
 
 #endif

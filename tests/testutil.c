@@ -803,6 +803,13 @@ int tu_isa_verdict(const char *driver, int *argc, char **argv) {
   return TU_SKIP;
 }
 
+int tu_isa_main(const char *driver, const char *suite, int argc, char **argv, double timeout_secs,
+                const TuIsaTest *tests, size_t n) {
+  int verdict = tu_isa_verdict(driver, &argc, argv);
+  if (verdict >= 0) return verdict;
+  return tu_run_suite(tu_isa_suite(suite, tu_selected_isa(), timeout_secs, tests, n));
+}
+
 char *tu_run_neon_standalone(const char *src, const char *define, const char *const *args) {
   Platform p;
   char *why = tu_target_platform(target_find("neon"), &p);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "check_runner.h"
 #include "ir/graph.h"
 
 /* Exit status of a test that cannot run here (ctest SKIP_RETURN_CODE). */
@@ -37,6 +38,16 @@ int tu_mkdir_p(const char *dir);
  * mkstemp and mkdtemp templates ("vitc_x_XXXXXX"). */
 char *tu_tmp_path(const char *name);
 int tu_rm_rf(const char *path); /* 0 if absent */
+/* The model of a test's case: PATH under the source tree, or, for a sample export, under
+ * VITC_SAMPLES_DIR (defined by tests/CMakeLists.txt for the drivers that read the samples,
+ * where it found them); malloc'ed. Inline: the macro is the including driver's. */
+static inline char *tu_case_model(const char *path, bool sample) {
+#ifdef VITC_SAMPLES_DIR
+  if (sample) return tu_printf("%s/%s", VITC_SAMPLES_DIR, path);
+#endif
+  (void)sample;
+  return tu_printf("%s/%s", VITC_SOURCE_DIR, path);
+}
 /* "a/b/name.onnx" -> "name" (malloc'ed). */
 char *tu_stem(const char *path);
 /* Sorted names in dir starting with prefix (dot files skipped), NULL-terminated. */
@@ -211,6 +222,11 @@ char *tu_cpu_lacks(const char *target);
 /* The exit status for a driver with --isa on this machine: -1 to go on, else TU_SKIP
  * (after printing "DRIVER [ISA]: SKIPPED: this CPU lacks ...") or 2 for a bad --isa. */
 int tu_isa_verdict(const char *driver, int *argc, char **argv);
+
+/* The whole main of a per-ISA driver whose tests are one TCase: tu_isa_verdict, then the
+ * tests of the selected run (tu_isa_suite, the suite named suite) run by tu_run_suite. */
+int tu_isa_main(const char *driver, const char *suite, int argc, char **argv, double timeout_secs,
+                const TuIsaTest *tests, size_t n);
 
 /* The kernel tests' neon part: builds SRC (tests/NAME.c) in its standalone mode (-DDEFINE, a
  * plain main without Check) for the neon target's default platform, -std=c99 -O2 -Wall
