@@ -807,14 +807,8 @@ int main(void) {
   check_scalar_epilogue();
   check_scalar_direct();
 #if GEMM_X86
-  {
-    const char *why = x86_missing(0);
-    if (why) printf("[avx2] SKIPPED: %s\n", why);
-    else run_isa(&isa_avx2);
-    why = x86_missing(1);
-    if (why) printf("[avx512] SKIPPED: %s\n", why);
-    else run_isa(&isa_avx512);
-  }
+  if (x86_runs_here(0)) run_isa(&isa_avx2);
+  if (x86_runs_here(1)) run_isa(&isa_avx512);
 #endif
 #if defined(__aarch64__)
   run_isa(&isa_neon);

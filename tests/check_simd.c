@@ -277,18 +277,8 @@ int main(int argc, char **argv) {
   if (prm.step == 0) prm.step = 1;
   simd_test_isa_simd_scalar(&prm);
 #if SIMD_HAVE_X86_TESTS
-  {
-    const char *why = x86_missing(0);
-    if (why)
-      printf("[avx2] SKIPPED: %s\n", why);
-    else
-      simd_test_isa_avx2(&prm);
-    why = x86_missing(1);
-    if (why)
-      printf("[avx512] SKIPPED: %s\n", why);
-    else
-      simd_test_isa_avx512(&prm);
-  }
+  if (x86_runs_here(0)) simd_test_isa_avx2(&prm);
+  if (x86_runs_here(1)) simd_test_isa_avx512(&prm);
 #endif
 #if defined(__aarch64__)
   simd_test_isa_neon(&prm);
