@@ -134,6 +134,21 @@ static int write_relu_chain(int n, bool scales, const char *path) {
   return write_linked_chain(mb, n, relu_link, scales ? "Mul" : "Reshape", path);
 }
 
+/* Runs the chain's harness prog on x (written to WORK/x.bin), reading y back from WORK/y.bin. */
+static void run_chain_prog(const char *work, char *prog, const float *x, float *y) {
+  char *in = tu_printf("%s/x.bin", work), *out = tu_printf("%s/y.bin", work);
+  ck_assert(tu_write_file(in, x, WIDTH * sizeof *x) == 0);
+  char *run[] = {prog, "--in", in, "--out", out, NULL};
+  ck_assert(tu_run_ok("running the bundle", run, 600, NULL));
+  size_t len;
+  float *got = tu_read_file(out, &len);
+  ck_assert_msg(got && len == WIDTH * sizeof *y, "%s: %zu bytes, want %zu", out, got ? len : 0, WIDTH * sizeof *y);
+  memcpy(y, got, WIDTH * sizeof *y);
+  free(got);
+  free(in);
+  free(out);
+}
+
 /* The chain in double precision. */
 static void chain_reference(int n, const float *x, float *y) {
   for (int j = 0; j < WIDTH; j++) {
@@ -188,22 +203,12 @@ START_TEST(test_chain) {
   float x[WIDTH], want[WIDTH], got[WIDTH];
   for (int j = 0; j < WIDTH; j++) x[j] = (float)(j - WIDTH / 2) / 8.0f; /* -4 .. 3.9 */
   chain_reference(n_nodes, x, want);
-  char *in = tu_printf("%s/x.bin", work), *out = tu_printf("%s/y.bin", work);
-  ck_assert(tu_write_file(in, x, sizeof x) == 0);
-  char *run[] = {prog, "--in", in, "--out", out, NULL};
-  ck_assert(tu_run_ok("running the bundle", run, 600, NULL));
-  size_t len;
-  float *y = tu_read_file(out, &len);
-  ck_assert_msg(y && len == sizeof got, "%s: %zu bytes, want %zu", out, y ? len : 0, sizeof got);
-  memcpy(got, y, sizeof got);
-  free(y);
+  run_chain_prog(work, prog, x, got);
   CompareResult cr;
   tu_compare(DT_FLOAT, got, want, WIDTH, RTOL, &cr);
   printf("chain of %d nodes: scalar bundle vs the chain in double: max_abs_err %.3g max_abs_ref %.4g tol %.3g: %s\n",
          n_nodes, cr.max_err, cr.max_ref, cr.tol, cr.ok ? "ok" : cr.why);
   ck_assert_msg(cr.ok, "%s", cr.why);
-  free(in);
-  free(out);
   free(bundle);
   free(prog);
   free(model);
@@ -231,19 +236,12 @@ static void check_relu_chain(bool scales) {
   ck_assert(tu_build_bundle(&p, "-O0", bundle, prog, 1200, &r) == 0);
   ck_assert_msg(r.exited && r.status == 0 && !r.err[0], "building the bundle failed or warned:\n%.3000s", r.err);
   tu_run_free(&r);
-  float x[WIDTH], want[WIDTH];
+  float x[WIDTH], want[WIDTH], got[WIDTH];
   const float net = scales && (n_nodes - 1) % 2 ? 2.0f : 1.0f; /* an odd number of scales ends on a 2 */
   for (int j = 0; j < WIDTH; j++) x[j] = (float)(j - WIDTH / 2) / 8.0f, want[j] = x[j] > 0 ? net * x[j] : 0;
-  char *in = tu_printf("%s/x.bin", work), *out = tu_printf("%s/y.bin", work);
-  ck_assert(tu_write_file(in, x, sizeof x) == 0);
-  char *run[] = {prog, "--in", in, "--out", out, NULL};
-  ck_assert(tu_run_ok("running the bundle", run, 600, NULL));
-  size_t len;
-  float *y = tu_read_file(out, &len);
-  ck_assert_msg(y && len == sizeof want && memcmp(y, want, sizeof want) == 0, "relu(x) through %d %s is not relu(x)",
-                n_nodes, what);
+  run_chain_prog(work, prog, x, got);
+  ck_assert_msg(memcmp(got, want, sizeof want) == 0, "relu(x) through %d %s is not relu(x)", n_nodes, what);
   printf("chain of %d %s: the bundle gives relu(x) exactly\n", n_nodes, what);
-  free(y);
 }
 
 START_TEST(test_view_chain) { check_relu_chain(false); }
