@@ -263,12 +263,10 @@ int main(int argc, char **argv) {
     return 2;
   }
   if (n_nodes < 1) return fprintf(stderr, "check_chain: --nodes needs a count >= 1\n"), 2;
-  Suite *s = suite_create("chain");
-  TCase *tc = tcase_create("chain");
-  tcase_set_timeout(tc, 3600);
-  tcase_add_test(tc, test_chain);
-  tcase_add_test(tc, test_view_chain);
-  tcase_add_test(tc, test_scale_chain);
-  suite_add_tcase(s, tc);
-  return tu_run_suite(s);
+  const TTest *const tests[] = {
+      test_chain,
+      test_view_chain,
+      test_scale_chain,
+  };
+  return tu_run_suite(tu_suite_of("chain", "chain", 3600, tests, sizeof tests / sizeof tests[0]));
 }

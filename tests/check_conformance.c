@@ -732,10 +732,8 @@ int main(int argc, char **argv) {
     char *label = tu_printf("conformance [%s]", target_name);
     return tu_cannot_run(label, &platform, why);
   }
-  Suite *s = suite_create("conformance");
-  TCase *tc = tcase_create("onnx_backend_node");
-  tcase_set_timeout(tc, 3600);
-  tcase_add_test(tc, test_conformance);
-  suite_add_tcase(s, tc);
-  return tu_run_suite(s);
+  const TTest *const tests[] = {
+      test_conformance,
+  };
+  return tu_run_suite(tu_suite_of("conformance", "onnx_backend_node", 3600, tests, sizeof tests / sizeof tests[0]));
 }

@@ -604,15 +604,14 @@ START_TEST(test_deterministic) {
 END_TEST
 
 int main(void) {
-  Suite *s = suite_create(SUITE);
-  TCase *tc = tcase_create(SUITE);
-  tcase_add_test(tc, test_weird_names);
-  tcase_add_test(tc, test_header_macros);
-  tcase_add_test(tc, test_all_or_nothing_emit_failure);
-  tcase_add_test(tc, test_all_or_nothing_write_failures);
-  tcase_add_test(tc, test_all_or_nothing_weights_file);
-  tcase_add_test(tc, test_weights_exact);
-  tcase_add_test(tc, test_deterministic);
-  suite_add_tcase(s, tc);
-  return tu_run_suite(s);
+  const TTest *const tests[] = {
+      test_weird_names,
+      test_header_macros,
+      test_all_or_nothing_emit_failure,
+      test_all_or_nothing_write_failures,
+      test_all_or_nothing_weights_file,
+      test_weights_exact,
+      test_deterministic,
+  };
+  return tu_run_suite(tu_suite_of(SUITE, SUITE, 0, tests, sizeof tests / sizeof tests[0]));
 }

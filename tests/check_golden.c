@@ -185,10 +185,8 @@ START_TEST(test_goldens_match_and_build) {
 END_TEST
 
 int main(void) {
-  Suite *s = suite_create("golden");
-  TCase *tc = tcase_create("golden");
-  tcase_set_timeout(tc, 1200); /* 4 goldens, 2 compilers each */
-  tcase_add_test(tc, test_goldens_match_and_build);
-  suite_add_tcase(s, tc);
-  return tu_run_suite(s);
+  const TTest *const tests[] = {
+      test_goldens_match_and_build,
+  };
+  return tu_run_suite(tu_suite_of("golden", "golden", 1200, tests, sizeof tests / sizeof tests[0])); /* 4 goldens, 2 compilers each */
 }

@@ -770,21 +770,19 @@ END_TEST
 /* ------------------------------------------------------------------------ */
 
 static Suite *eltwise_suite(void) {
-  Suite *s = suite_create("kern_eltwise");
-  TCase *tc = tcase_create("scalar");
-  tcase_set_timeout(tc, 60);
-  tcase_add_test(tc, test_unary_random);
-  tcase_add_test(tc, test_unary_special);
-  tcase_add_test(tc, test_f32_binary);
-  tcase_add_test(tc, test_f32_binary_strided);
-  tcase_add_test(tc, test_f32_pow_fast);
-  tcase_add_test(tc, test_i64_binary);
-  tcase_add_test(tc, test_compare);
-  tcase_add_test(tc, test_logic);
-  tcase_add_test(tc, test_where);
-  tcase_add_test(tc, test_cast);
-  suite_add_tcase(s, tc);
-  return s;
+  const TTest *const tests[] = {
+      test_unary_random,
+      test_unary_special,
+      test_f32_binary,
+      test_f32_binary_strided,
+      test_f32_pow_fast,
+      test_i64_binary,
+      test_compare,
+      test_logic,
+      test_where,
+      test_cast,
+  };
+  return tu_suite_of("kern_eltwise", "scalar", 60, tests, sizeof tests / sizeof tests[0]);
 }
 
 int main(void) {

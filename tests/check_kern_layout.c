@@ -488,22 +488,20 @@ END_TEST
 /* ------------------------------------------------------------------------ */
 
 static Suite *layout_suite(void) {
-  Suite *s = suite_create("kern_layout");
-  TCase *tc = tcase_create("scalar");
-  tcase_set_timeout(tc, 60);
-  tcase_add_test(tc, test_transpose_all_perms);
-  tcase_add_test(tc, test_transpose_random);
-  tcase_add_test(tc, test_transpose_vit_shapes);
-  tcase_add_test(tc, test_concat_split);
-  tcase_add_test(tc, test_slice);
-  tcase_add_test(tc, test_expand);
-  tcase_add_test(tc, test_tile);
-  tcase_add_test(tc, test_gather);
-  tcase_add_test(tc, test_gather_elements);
-  tcase_add_test(tc, test_scatter_elements_bytes);
-  tcase_add_test(tc, test_scatter_elements_reduce);
-  suite_add_tcase(s, tc);
-  return s;
+  const TTest *const tests[] = {
+      test_transpose_all_perms,
+      test_transpose_random,
+      test_transpose_vit_shapes,
+      test_concat_split,
+      test_slice,
+      test_expand,
+      test_tile,
+      test_gather,
+      test_gather_elements,
+      test_scatter_elements_bytes,
+      test_scatter_elements_reduce,
+  };
+  return tu_suite_of("kern_layout", "scalar", 60, tests, sizeof tests / sizeof tests[0]);
 }
 
 int main(void) {

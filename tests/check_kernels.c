@@ -132,11 +132,9 @@ int main(int argc, char **argv) {
       return 77;
     }
   }
-  Suite *s = suite_create("kernels");
-  TCase *tc = tcase_create(target);
-  tcase_set_timeout(tc, 900);
-  tcase_add_test(tc, test_models);
-  tcase_add_test(tc, test_check_can_fail);
-  suite_add_tcase(s, tc);
-  return tu_run_suite(s);
+  const TTest *const tests[] = {
+      test_models,
+      test_check_can_fail,
+  };
+  return tu_run_suite(tu_suite_of("kernels", target, 900, tests, sizeof tests / sizeof tests[0]));
 }

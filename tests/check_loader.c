@@ -638,24 +638,23 @@ START_TEST(test_tensor_file_backend_data) {
 END_TEST
 
 int main(void) {
-  Suite *s = suite_create(SUITE);
-  TCase *tc = tcase_create(SUITE);
-  tcase_add_test(tc, test_control_model);
-  tcase_add_test(tc, test_initializers);
-  tcase_add_test(tc, test_initializer_payload_mismatch);
-  tcase_add_test(tc, test_constant_nodes);
-  tcase_add_test(tc, test_external_data);
-  tcase_add_test(tc, test_external_data_refused);
-  tcase_add_test(tc, test_unknown_fields_skipped);
-  tcase_add_test(tc, test_opset_import);
-  tcase_add_test(tc, test_docs_op_table);
-  tcase_add_test(tc, test_shape_override_parse);
-  tcase_add_test(tc, test_shape_override_load);
-  tcase_add_test(tc, test_input_that_is_initializer);
-  tcase_add_test(tc, test_nodes_sorted);
-  tcase_add_test(tc, test_not_a_model);
-  tcase_add_test(tc, test_tensor_file);
-  tcase_add_test(tc, test_tensor_file_backend_data);
-  suite_add_tcase(s, tc);
-  return tu_run_suite(s);
+  const TTest *const tests[] = {
+      test_control_model,
+      test_initializers,
+      test_initializer_payload_mismatch,
+      test_constant_nodes,
+      test_external_data,
+      test_external_data_refused,
+      test_unknown_fields_skipped,
+      test_opset_import,
+      test_docs_op_table,
+      test_shape_override_parse,
+      test_shape_override_load,
+      test_input_that_is_initializer,
+      test_nodes_sorted,
+      test_not_a_model,
+      test_tensor_file,
+      test_tensor_file_backend_data,
+  };
+  return tu_run_suite(tu_suite_of(SUITE, SUITE, 0, tests, sizeof tests / sizeof tests[0]));
 }

@@ -463,24 +463,23 @@ START_TEST(test_fold_pass) {
 END_TEST
 
 static Suite *ops_eltwise_suite(void) {
-  Suite *s = suite_create("ops_eltwise");
-  TCase *tc = tcase_create("core");
-  tcase_add_test(tc, test_broadcast_shapes);
-  tcase_add_test(tc, test_type_errors);
-  tcase_add_test(tc, test_int64_shape_arithmetic);
-  tcase_add_test(tc, test_narrow_int_folding);
-  tcase_add_test(tc, test_float_folding);
-  tcase_add_test(tc, test_pow);
-  tcase_add_test(tc, test_comparisons);
-  tcase_add_test(tc, test_max_min_variadic);
-  tcase_add_test(tc, test_where);
-  tcase_add_test(tc, test_cast);
-  tcase_add_test(tc, test_clip);
-  tcase_add_test(tc, test_unary_attributes);
-  tcase_add_test(tc, test_unary_math);
-  tcase_add_test(tc, test_fold_pass);
-  suite_add_tcase(s, tc);
-  return s;
+  const TTest *const tests[] = {
+      test_broadcast_shapes,
+      test_type_errors,
+      test_int64_shape_arithmetic,
+      test_narrow_int_folding,
+      test_float_folding,
+      test_pow,
+      test_comparisons,
+      test_max_min_variadic,
+      test_where,
+      test_cast,
+      test_clip,
+      test_unary_attributes,
+      test_unary_math,
+      test_fold_pass,
+  };
+  return tu_suite_of("ops_eltwise", "core", 0, tests, sizeof tests / sizeof tests[0]);
 }
 
 int main(void) {

@@ -507,23 +507,22 @@ START_TEST(test_legacy_view_chain) {
 END_TEST
 
 static Suite *ops_layout_suite(void) {
-  Suite *s = suite_create("ops_layout");
-  TCase *tc = tcase_create("core");
-  tcase_add_test(tc, test_reshape);
-  tcase_add_test(tc, test_flatten);
-  tcase_add_test(tc, test_squeeze_unsqueeze);
-  tcase_add_test(tc, test_slice_normalization);
-  tcase_add_test(tc, test_slice_edges);
-  tcase_add_test(tc, test_split);
-  tcase_add_test(tc, test_gather);
-  tcase_add_test(tc, test_gather_scatter_elements);
-  tcase_add_test(tc, test_transpose_concat_expand);
-  tcase_add_test(tc, test_shape_window);
-  tcase_add_test(tc, test_constant_of_shape_range);
-  tcase_add_test(tc, test_identity_dropout);
-  tcase_add_test(tc, test_legacy_view_chain);
-  suite_add_tcase(s, tc);
-  return s;
+  const TTest *const tests[] = {
+      test_reshape,
+      test_flatten,
+      test_squeeze_unsqueeze,
+      test_slice_normalization,
+      test_slice_edges,
+      test_split,
+      test_gather,
+      test_gather_scatter_elements,
+      test_transpose_concat_expand,
+      test_shape_window,
+      test_constant_of_shape_range,
+      test_identity_dropout,
+      test_legacy_view_chain,
+  };
+  return tu_suite_of("ops_layout", "core", 0, tests, sizeof tests / sizeof tests[0]);
 }
 
 int main(void) {

@@ -320,21 +320,20 @@ START_TEST(test_pipeline_table) {
 END_TEST
 
 int main(void) {
-  Suite *s = suite_create("passes");
-  TCase *tc = tcase_create("passes");
-  tcase_add_test(tc, test_identity_removed);
-  tcase_add_test(tc, test_identity_feeding_graph_output_stays);
-  tcase_add_test(tc, test_dropout);
-  tcase_add_test(tc, test_dead_chain_in_one_run);
-  tcase_add_test(tc, test_dead_keeps_partly_used);
-  tcase_add_test(tc, test_dead_nothing_to_do);
-  tcase_add_test(tc, test_fold_relu_chain);
-  tcase_add_test(tc, test_fold_keeps_graph_outputs);
-  tcase_add_test(tc, test_fold_shape_arithmetic);
-  tcase_add_test(tc, test_fold_refuses_to_grow_weights);
-  tcase_add_test(tc, test_fold_infer_error);
-  tcase_add_test(tc, test_pipeline);
-  tcase_add_test(tc, test_pipeline_table);
-  suite_add_tcase(s, tc);
-  return tu_run_suite(s);
+  const TTest *const tests[] = {
+      test_identity_removed,
+      test_identity_feeding_graph_output_stays,
+      test_dropout,
+      test_dead_chain_in_one_run,
+      test_dead_keeps_partly_used,
+      test_dead_nothing_to_do,
+      test_fold_relu_chain,
+      test_fold_keeps_graph_outputs,
+      test_fold_shape_arithmetic,
+      test_fold_refuses_to_grow_weights,
+      test_fold_infer_error,
+      test_pipeline,
+      test_pipeline_table,
+  };
+  return tu_run_suite(tu_suite_of("passes", "passes", 0, tests, sizeof tests / sizeof tests[0]));
 }

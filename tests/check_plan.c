@@ -504,17 +504,16 @@ START_TEST(test_models) {
 END_TEST
 
 int main(void) {
-  Suite *s = suite_create("plan");
-  TCase *tc = tcase_create("plan");
-  tcase_add_test(tc, test_chain_ping_pongs);
-  tcase_add_test(tc, test_diamond_and_skip);
-  tcase_add_test(tc, test_views_alias_their_root);
-  tcase_add_test(tc, test_view_as_graph_output_is_copied);
-  tcase_add_test(tc, test_scratch_lives_at_its_node);
-  tcase_add_test(tc, test_outputs_and_consts_not_in_workspace);
-  tcase_add_test(tc, test_in_place_scatter);
-  tcase_add_test(tc, test_random_dags);
-  tcase_add_test(tc, test_models);
-  suite_add_tcase(s, tc);
-  return tu_run_suite(s);
+  const TTest *const tests[] = {
+      test_chain_ping_pongs,
+      test_diamond_and_skip,
+      test_views_alias_their_root,
+      test_view_as_graph_output_is_copied,
+      test_scratch_lives_at_its_node,
+      test_outputs_and_consts_not_in_workspace,
+      test_in_place_scatter,
+      test_random_dags,
+      test_models,
+  };
+  return tu_run_suite(tu_suite_of("plan", "plan", 0, tests, sizeof tests / sizeof tests[0]));
 }

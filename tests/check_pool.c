@@ -90,11 +90,9 @@ START_TEST(test_edges) {
 END_TEST
 
 int main(void) {
-  Suite *s = suite_create("pool");
-  TCase *tc = tcase_create("pool");
-  tcase_set_timeout(tc, 60); /* a lost hand-over hangs: fail instead */
-  tcase_add_test(tc, test_every_task_once);
-  tcase_add_test(tc, test_edges);
-  suite_add_tcase(s, tc);
-  return tu_run_suite(s);
+  const TTest *const tests[] = {
+      test_every_task_once,
+      test_edges,
+  };
+  return tu_run_suite(tu_suite_of("pool", "pool", 60, tests, sizeof tests / sizeof tests[0])); /* a lost hand-over hangs: fail instead */
 }

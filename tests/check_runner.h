@@ -29,6 +29,18 @@ static inline int tu_run_suite(Suite *s) {
   return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
+/* A suite of one TCase named tcase, with the time limit timeout_secs (0: Check's default),
+ * holding tests[0..n) in order. */
+static inline Suite *tu_suite_of(const char *suite, const char *tcase, double timeout_secs, const TTest *const *tests,
+                                 size_t n) {
+  Suite *s = suite_create(suite);
+  TCase *tc = tcase_create(tcase);
+  if (timeout_secs > 0) tcase_set_timeout(tc, timeout_secs);
+  for (size_t i = 0; i < n; i++) tcase_add_test(tc, tests[i]);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
 /* One row of a driver's test table: the TCase's name and its one test. */
 typedef struct TuNamedTest {
   const char *name;

@@ -329,10 +329,8 @@ int main(int argc, char **argv) {
     printf("check_threads: SKIPPED: this CPU runs none of the targets %s\n", targets);
     return TU_SKIP;
   }
-  Suite *s = suite_create("threads");
-  TCase *tc = tcase_create("threads");
-  tcase_set_timeout(tc, 3600);
-  tcase_add_test(tc, test_threads);
-  suite_add_tcase(s, tc);
-  return tu_run_suite(s);
+  const TTest *const tests[] = {
+      test_threads,
+  };
+  return tu_run_suite(tu_suite_of("threads", "threads", 3600, tests, sizeof tests / sizeof tests[0]));
 }

@@ -296,13 +296,11 @@ int main(void) {
   work = tu_printf("%s/tests/weights", VITC_BINARY_DIR);
   tu_rm_rf(work);
   tu_mkdir_p(work);
-  Suite *s = suite_create("weights");
-  TCase *tc = tcase_create("weights");
-  tcase_set_timeout(tc, 900);
-  tcase_add_test(tc, test_file_mode_runs);
-  tcase_add_test(tc, test_bad_files_in_the_harness);
-  tcase_add_test(tc, test_api_codes);
-  tcase_add_test(tc, test_bad_mode);
-  suite_add_tcase(s, tc);
-  return tu_run_suite(s);
+  const TTest *const tests[] = {
+      test_file_mode_runs,
+      test_bad_files_in_the_harness,
+      test_api_codes,
+      test_bad_mode,
+  };
+  return tu_run_suite(tu_suite_of("weights", "weights", 900, tests, sizeof tests / sizeof tests[0]));
 }
