@@ -650,25 +650,35 @@ class MV3Block(nn.Module):
         return x + y if self.residual else y
 
 
-class OcrClassifierMV3(nn.Module):
+class MV3Net(nn.Module):
+    """The MobileNetV3-small layout of OcrClassifierMV3 and MobileNetV3Small: a stride-2 HardSwish stem of 16
+    channels, MV3Blocks given as (cin, hid, cout, k, s, se, act) rows, a 1x1 HardSwish conv to `last` channels,
+    the global average pool and a Linear to `classes` logits."""
+
+    def __init__(self, blocks, last, classes):
+        super().__init__()
+        self.stem = ConvBNAct(3, 16, 3, 2, act="hswish")
+        self.blocks = nn.Sequential(*(MV3Block(*b) for b in blocks))
+        self.last = ConvBNAct(blocks[-1][2], last, 1, act="hswish")
+        self.fc = nn.Linear(last, classes)
+
+    def logits(self, x):
+        x = self.last(self.blocks(self.stem(x)))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+class OcrClassifierMV3(MV3Net):
     """Text-direction classifier in the MobileNetV3-small style (HardSwish, SE with HardSigmoid), 4 classes."""
 
     def __init__(self):
-        super().__init__()
-        self.stem = ConvBNAct(3, 16, 3, 2, act="hswish")
-        self.blocks = nn.Sequential(
-            MV3Block(16, 16, 16, 3, 2, True, "relu"),
-            MV3Block(16, 48, 24, 3, 2, False, "relu"),
-            MV3Block(24, 64, 24, 3, 1, False, "relu"),
-            MV3Block(24, 96, 40, 5, 2, True, "hswish"),
-            MV3Block(40, 120, 40, 5, 1, True, "hswish"))
-        self.last = ConvBNAct(40, 96, 1, act="hswish")
-        self.fc = nn.Linear(96, 4)
+        super().__init__([(16, 16, 16, 3, 2, True, "relu"),
+                          (16, 48, 24, 3, 2, False, "relu"),
+                          (24, 64, 24, 3, 1, False, "relu"),
+                          (24, 96, 40, 5, 2, True, "hswish"),
+                          (40, 120, 40, 5, 1, True, "hswish")], last=96, classes=4)
 
     def forward(self, x):
-        x = self.last(self.blocks(self.stem(x)))
-        x = torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)
-        return F.softmax(self.fc(x), dim=1)
+        return F.softmax(self.logits(x), dim=1)
 
 
 class OcrDetectorUNet(nn.Module):
@@ -767,26 +777,20 @@ def build_ocr(cls, shape):
     return build
 
 
-class MobileNetV3Small(nn.Module):
+class MobileNetV3Small(MV3Net):
     """MobileNetV3-small style at opset 17: native HardSwish and HardSigmoid (SE), ReLU6 (Clip 0..6) blocks,
     BatchNormalization kept, 10 classes (issue 14's third front end)."""
 
     def __init__(self):
-        super().__init__()
-        self.stem = ConvBNAct(3, 16, 3, 2, act="hswish")
-        self.blocks = nn.Sequential(
-            MV3Block(16, 16, 16, 3, 2, True, "relu6"),
-            MV3Block(16, 48, 24, 3, 2, False, "relu6"),
-            MV3Block(24, 64, 24, 3, 1, False, "relu"),
-            MV3Block(24, 96, 40, 5, 2, True, "hswish"),
-            MV3Block(40, 120, 40, 5, 1, True, "hswish"),
-            MV3Block(40, 144, 48, 5, 1, True, "hswish"))
-        self.last = ConvBNAct(48, 144, 1, act="hswish")
-        self.fc = nn.Linear(144, 10)
+        super().__init__([(16, 16, 16, 3, 2, True, "relu6"),
+                          (16, 48, 24, 3, 2, False, "relu6"),
+                          (24, 64, 24, 3, 1, False, "relu"),
+                          (24, 96, 40, 5, 2, True, "hswish"),
+                          (40, 120, 40, 5, 1, True, "hswish"),
+                          (40, 144, 48, 5, 1, True, "hswish")], last=144, classes=10)
 
     def forward(self, x):
-        x = self.last(self.blocks(self.stem(x)))
-        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+        return self.logits(x)
 
 
 class NhwcKwsCnn(nn.Module):
