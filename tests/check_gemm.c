@@ -505,6 +505,24 @@ static void check_matmul(const Isa *isa) {
 
 /* ---------------------------------------------------------------- conv */
 
+/* A conv's output Y (ny floats, hw pixels a channel) against the epilogue e applied to the
+ * reference conv's Yr: both sum the same `terms` products (+ bias) in float, so each is
+ * within (terms+2) eps of their magnitude, bounded by terms + 1 (epi_ref widens that for the
+ * epilogue); the first miss is reported. Then the guards after Y and scratch (ns floats). */
+static void check_conv_out(const Epi *e, int hw, int terms, const float *Y, const float *Yr, const float *G,
+                           const float *R, size_t ny, const float *scratch, size_t ns, const char *what) {
+  for (size_t i = 0; i < ny; i++) {
+    double tol = 2.0 * (terms + 2) * FEPS * (terms + 1);
+    const double want = epi_ref(e, 0, hw, Yr[i], &tol, G, R, i, NULL, NULL);
+    if (!(fabs((double)Y[i] - want) <= tol)) {
+      report_fail("at %ld: got %.9g want %.9g (tol %.3g)", what, (long)i, Y[i], want, tol);
+      break;
+    }
+  }
+  guards_ok(Y, ny, what);
+  guards_ok(scratch, ns, what);
+}
+
 /* Conv + epilogue (activation, gate, residual over Y's layout) against the
  * reference im2col conv, then the scalar epilogue. */
 static void check_conv_case(const Isa *isa, int N, int C_in, int H, int W, int C_out, int KH, int KW, int s,
@@ -528,7 +546,6 @@ static void check_conv_case(const Isa *isa, int N, int C_in, int H, int W, int C
   const Epi none = {0, 0, 0, 0, 0, 1.0f, 0, {0}};
   vitc_f32_gemm_epilogue ep;
   char what[200];
-  size_t i;
   if (!e) e = &none;
   ep = epi_make(e, OH * OW, NULL, NULL, G, R, OH * OW, ranges);
   snprintf(what, sizeof what, "conv N=%d C=%d %dx%d -> %d k%dx%d s%d d%d p%d g%d bias=%d kc=%d act=%d gate=%d res=%d",
@@ -537,17 +554,7 @@ static void check_conv_case(const Isa *isa, int N, int C_in, int H, int W, int C
             e == &none ? NULL : &ep, kc, 0, scratch);
   vitc_f32_conv2d_im2col_scalar(N, C_in, H, W, C_out, OH, OW, KH, KW, s, s, d, d, pad, pad, group, X, Wt,
                                 with_bias ? b : NULL, Yr, sr);
-  for (i = 0; i < ny; i++) {
-    /* both sum the same kdim products (+ bias) in float: (kdim+2) eps of their magnitude, bounded by kdim + 1 */
-    double tol = 2.0 * (kdim + 2) * FEPS * (kdim + 1);
-    const double want = epi_ref(e, 0, OH * OW, Yr[i], &tol, G, R, i, NULL, NULL);
-    if (!(fabs((double)Y[i] - want) <= tol)) {
-      report_fail("at %ld: got %.9g want %.9g (tol %.3g)", what, (long)i, Y[i], want, tol);
-      break;
-    }
-  }
-  guards_ok(Y, ny, what);
-  guards_ok(scratch, ns, what);
+  check_conv_out(e, OH * OW, kdim, Y, Yr, G, R, ny, scratch, ns, what);
   free(X), free(Wt), free(b), free(Y), free(Yr), free(scratch), free(sr), free(G), free(R);
 }
 
@@ -612,7 +619,6 @@ static void check_dwconv_case(const Isa *isa, int N, int C, int mult, int H, int
   const Epi none = {0, 0, 0, 0, 0, 1.0f, 0, {0}};
   vitc_f32_gemm_epilogue ep;
   char what[200];
-  size_t i;
   if (!e) e = &none;
   ep = epi_make(e, OH * OW, NULL, NULL, G, R, OH * OW, ranges);
   snprintf(what, sizeof what, "depthwise N=%d C=%d x%d %dx%d k%d s%d d%d pads %d,%d bias=%d act=%d gate=%d res=%d", N,
@@ -621,16 +627,7 @@ static void check_dwconv_case(const Isa *isa, int N, int C, int mult, int H, int
               e == &none ? NULL : &ep, scratch);
   vitc_f32_conv2d_depthwise_scalar(N, C, H, W, C_out, OH, OW, K, K, s, s, d, d, pt, pt, X, Wt, with_bias ? b : NULL,
                                    Yr, NULL);
-  for (i = 0; i < ny; i++) {
-    double tol = 2.0 * (K * K + 2) * FEPS * (K * K + 1);
-    const double want = epi_ref(e, 0, OH * OW, Yr[i], &tol, G, R, i, NULL, NULL);
-    if (!(fabs((double)Y[i] - want) <= tol)) {
-      report_fail("at %ld: got %.9g want %.9g (tol %.3g)", what, (long)i, Y[i], want, tol);
-      break;
-    }
-  }
-  guards_ok(Y, ny, what);
-  guards_ok(scratch, ns, what);
+  check_conv_out(e, OH * OW, K * K, Y, Yr, G, R, ny, scratch, ns, what);
   free(X), free(Wt), free(b), free(Y), free(Yr), free(scratch), free(G), free(R);
 }
 
