@@ -478,24 +478,30 @@ START_TEST(test_graph_not_fired) {
 }
 END_TEST
 
-/* torch MultiheadAttention, sequence-first, batch 2: x [N, 2, 3C] Sliced into q,
- * k, v, each Reshaped to [N, 2*H, d] and Transposed to [2*H, N, d]. */
-START_TEST(test_graph_seq_first) {
-  enum { B = 2 };
-  static const int64_t xd[3] = {GN, B, 3 * GC}, r3[3] = {GN, B * GH, GD}, p102[3] = {1, 0, 2}, p120[3] = {1, 2, 0};
-  static const int64_t ro[3] = {GN, B, GC}, axes[1] = {2};
-  Graph *g = new_graph(17);
-  int x = add_input(g, "x", 3, xd);
+/* torch MultiheadAttention's sequence-first attention, batch 2, on qkv [N, 2, 3C]: Sliced
+ * into q, k, v, each Reshaped to [N, 2*H, d] and Transposed to [2*H, N, d] (k to
+ * [2*H, d, N]), softmax(q / 2 @ k) @ v Transposed back to [N, 2*H, d]; returns that. */
+static int seq_first_attention(Graph *g, int qkv) {
+  static const int64_t r3[3] = {GN, 2 * GH, GD}, p102[3] = {1, 0, 2}, p120[3] = {1, 2, 0}, axes[1] = {2};
   int part[3];
   for (int i = 0; i < 3; i++) {
     int64_t st = i * GC, en = (i + 1) * GC;
-    part[i] = NODE(g, OP_Slice, x, add_i64(g, 1, &st), add_i64(g, 1, &en), add_i64(g, 1, axes));
+    part[i] = NODE(g, OP_Slice, qkv, add_i64(g, 1, &st), add_i64(g, 1, &en), add_i64(g, 1, axes));
     part[i] = reshape(g, part[i], 3, r3);
   }
   int q = NODE(g, OP_Div, transpose(g, part[0], 3, p102), scalar_f32(g, 2.0f));
   int kt = transpose(g, part[1], 3, p120), v = transpose(g, part[2], 3, p102);
   int p = NODE(g, OP_Softmax, NODE(g, OP_MatMul, q, kt));
-  int o = reshape(g, transpose(g, NODE(g, OP_MatMul, p, v), 3, p102), 3, ro);
+  return transpose(g, NODE(g, OP_MatMul, p, v), 3, p102);
+}
+
+/* The sequence-first attention on the input x [N, 2, 3C], reshaped to [N, 2, C]. */
+START_TEST(test_graph_seq_first) {
+  enum { B = 2 };
+  static const int64_t xd[3] = {GN, B, 3 * GC}, ro[3] = {GN, B, GC};
+  Graph *g = new_graph(17);
+  int x = add_input(g, "x", 3, xd);
+  int o = reshape(g, seq_first_attention(g, x), 3, ro);
   mark_output(g, o);
   ck_assert_int_eq(run_pass(g), 1);
   ck_assert_int_eq(live_nodes(g), 1);
@@ -523,8 +529,7 @@ END_TEST
  * transpose moves the last axis (it stays; only the Reshape before it goes). */
 static int build_torch_mha(Graph *g, int variant, int *xT, int *G) {
   enum { B = 2 };
-  static const int64_t xd[3] = {B, GN, GC}, r3[3] = {GN, B * GH, GD}, p102[3] = {1, 0, 2}, p120[3] = {1, 2, 0};
-  static const int64_t r2[2] = {GN * B, GC}, axes[1] = {2};
+  static const int64_t xd[3] = {B, GN, GC}, p102[3] = {1, 0, 2}, r2[2] = {GN * B, GC};
   float win[GC * 3 * GC], bin[3 * GC], wout[GC * GC], bout[GC];
   for (int i = 0; i < GC * 3 * GC; i++) win[i] = (float)(i % 7) * 0.1f;
   for (int i = 0; i < 3 * GC; i++) bin[i] = 0.01f * (float)i;
@@ -535,16 +540,7 @@ static int build_torch_mha(Graph *g, int variant, int *xT, int *G) {
   if (variant == 1) mark_output(g, *xT);
   int qkv = NODE(g, OP_Add, add_f32(g, 1, (int64_t[]){3 * GC}, bin),
                  NODE(g, OP_MatMul, *xT, add_f32(g, 2, (int64_t[]){GC, 3 * GC}, win)));
-  int part[3];
-  for (int i = 0; i < 3; i++) {
-    int64_t st = i * GC, en = (i + 1) * GC;
-    part[i] = NODE(g, OP_Slice, qkv, add_i64(g, 1, &st), add_i64(g, 1, &en), add_i64(g, 1, axes));
-    part[i] = reshape(g, part[i], 3, r3);
-  }
-  int q = NODE(g, OP_Div, transpose(g, part[0], 3, p102), scalar_f32(g, 2.0f));
-  int kt = transpose(g, part[1], 3, p120), v = transpose(g, part[2], 3, p102);
-  int p = NODE(g, OP_Softmax, NODE(g, OP_MatMul, q, kt));
-  int o = reshape(g, transpose(g, NODE(g, OP_MatMul, p, v), 3, p102), 2, r2);
+  int o = reshape(g, seq_first_attention(g, qkv), 2, r2);
   *G = NODE(g, OP_Gemm, o, add_f32(g, 2, (int64_t[]){GC, GC}, wout), add_f32(g, 1, (int64_t[]){GC}, bout));
   set_int_attr(g, *G, "transB", 1);
   if (variant == 2) mark_output(g, *G);
