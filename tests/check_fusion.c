@@ -69,6 +69,13 @@ static void settle(Graph *g) {
       if (g->n[i].out[o] >= 0) ck_assert(g->t[g->n[i].out[o]].typed);
 }
 
+/* Shape inference, then rewrite_gemm_epilogue must fire; the graph settled after it. */
+static void epilogue_fires(Graph *g) {
+  infer_shapes(g);
+  ck_assert_int_eq(rewrite_gemm_epilogue(g), 1);
+  settle(g);
+}
+
 static const float *cdata(const Graph *g, int t) {
   ck_assert_int_ge(t, 0);
   ck_assert_ptr_nonnull(g->t[t].data);
@@ -422,9 +429,7 @@ START_TEST(test_gemm_full_epilogue) {
   int z2 = NODE_TO(g, OP_Add, "/blk/fc2/Add", "z2", y2, bias2);
   int out = NODE_TO(g, OP_Add, "/blk/Add", "out", h, z2);
   mark_output(g, out);
-  infer_shapes(g);
-  ck_assert_int_eq(rewrite_gemm_epilogue(g), 1);
-  settle(g);
+  epilogue_fires(g);
   ck_assert_int_eq(live(g, OP_VitcGemm), 2);
   ck_assert_int_eq(live_nodes(g), 3);
   Node *f1 = &g->n[1], *f2 = &g->n[2];
@@ -459,9 +464,7 @@ START_TEST(test_gemm_onnx_gemm_transb) {
   node_add_attr(g, g->t[y].producer, "transB", ATTR_INT)->i = 1;
   int r = NODE_TO(g, OP_Relu, "/head/Relu", "r", y);
   mark_output(g, r);
-  infer_shapes(g);
-  ck_assert_int_eq(rewrite_gemm_epilogue(g), 1);
-  settle(g);
+  epilogue_fires(g);
   Node *n = the(g, OP_VitcGemm);
   ck_assert_int_eq(live_nodes(g), 1);
   ck_assert_int_eq(n->out[0], r);
@@ -501,9 +504,7 @@ START_TEST(test_gemm_partial) {
   int gl = NODE_TO(g, OP_Gelu, "/act/Gelu", "gl", z1);
   mark_output(g, gl);
   mark_output(g, NODE_TO(g, OP_Relu, "spy", "spy", z1));
-  infer_shapes(g);
-  ck_assert_int_eq(rewrite_gemm_epilogue(g), 1);
-  settle(g);
+  epilogue_fires(g);
   Node *n = the(g, OP_VitcGemm);
   ck_assert_int_eq(n->out[0], z1);
   ck_assert_int_eq(attr_int(n, "activation", -1), 0);
@@ -519,9 +520,7 @@ START_TEST(test_gemm_partial) {
   int small = add_input(g, "small", 1, (int64_t[]){3});
   int out = NODE_TO(g, OP_Add, "res", "out", y, small);
   mark_output(g, out);
-  infer_shapes(g);
-  ck_assert_int_eq(rewrite_gemm_epilogue(g), 1);
-  settle(g);
+  epilogue_fires(g);
   n = the(g, OP_VitcGemm);
   ck_assert_int_eq(n->n_in, 2);
   ck_assert_int_eq(n->out[0], y);
@@ -577,9 +576,7 @@ START_TEST(test_gemm_silu_sigmoid_gates) {
       break;
     }
     mark_output(g, out);
-    infer_shapes(g);
-    ck_assert_int_eq(rewrite_gemm_epilogue(g), 1);
-    settle(g);
+    epilogue_fires(g);
     Node *n = the(g, OP_VitcGemm);
     ck_assert_msg(live_nodes(g) == 1, "form %d: %d nodes left", v, live_nodes(g));
     ck_assert_int_eq(n->out[0], out);
@@ -608,9 +605,7 @@ START_TEST(test_gemm_silu_sigmoid_gates) {
       int gt = v == 1 ? add_const_f32(g, "c", 3, (int64_t[]){1, 4, 5}, c) : add_input(g, "row", 3, (int64_t[]){1, 1, 5});
       mark_output(g, NODE_TO(g, OP_Mul, "/gate/Mul", "out", y, gt));
     }
-    infer_shapes(g);
-    ck_assert_int_eq(rewrite_gemm_epilogue(g), 1);
-    settle(g);
+    epilogue_fires(g);
     Node *n = the(g, OP_VitcGemm);
     ck_assert_msg(n->out[0] == y && attr_int(n, "activation", -1) == 0 && attr_int(n, "gate", 0) == 0,
                   "near-miss %d fused", v);
@@ -626,9 +621,7 @@ START_TEST(test_gemm_silu_sigmoid_gates) {
                   add_const_i64(g, "ax", 1, &ax));
     int y = NODE_TO(g, OP_MatMul, "/fc/MatMul", "y", sl, weights(g, "w", 3, 5));
     mark_output(g, y);
-    infer_shapes(g);
-    ck_assert_int_eq(rewrite_gemm_epilogue(g), 1);
-    settle(g);
+    epilogue_fires(g);
     ck_assert_int_eq(pass_eliminate_dead(g), 1);
     settle(g);
     Node *n = the(g, OP_VitcGemm);
@@ -1044,9 +1037,7 @@ static Shrunk build_shrunk(Graph *g, float s, bool as_add) {
 }
 
 static int fuse_and_fold(Graph *g) {
-  infer_shapes(g);
-  ck_assert_int_eq(rewrite_gemm_epilogue(g), 1);
-  settle(g);
+  epilogue_fires(g);
   int rc = pass_fold_scale(g);
   settle(g);
   return rc;
