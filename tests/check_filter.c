@@ -447,18 +447,25 @@ START_TEST(test_graphs) {
 }
 END_TEST
 
+/* Writes to path (and frees) mb with a TopK over axis 1 of its inputs X and K added
+ * (with the attribute largest, unless it is -1), the values V and indices I its outputs. */
+static void write_topk_model(MB *mb, int largest, const char *path) {
+  Onnx__NodeProto *n = mb_node(mb, "TopK", "topk", "X,K", "V,I");
+  mb_attr_int(mb, n, "axis", 1);
+  if (largest >= 0) mb_attr_int(mb, n, "largest", largest);
+  mb_output(mb, "V", DT_FLOAT);
+  mb_output(mb, "I", DT_INT64);
+  mb_write(mb, path);
+  mb_free(mb);
+}
+
 /* K that is not a compile-time constant: vitc cannot plan [B,K,C], and says so. */
 START_TEST(test_k_not_constant) {
   char *dir = unit_dir("filter", "k_input"), *path = tu_printf("%s/k_input.onnx", dir);
   MB *mb = mb_new(17);
   mb_input(mb, "X", DT_FLOAT, 2, (int64_t[]){1, 16});
   mb_input(mb, "K", DT_INT64, 1, (int64_t[]){1});
-  Onnx__NodeProto *n = mb_node(mb, "TopK", "topk", "X,K", "V,I");
-  mb_attr_int(mb, n, "axis", 1);
-  mb_output(mb, "V", DT_FLOAT);
-  mb_output(mb, "I", DT_INT64);
-  mb_write(mb, path);
-  mb_free(mb);
+  write_topk_model(mb, -1, path);
   char *out = tu_printf("%s/out", dir);
   char *argv[] = {VITC_BINARY_DIR "/vitc", "compile", path, "-o", out, NULL};
   RunResult r;
@@ -557,13 +564,7 @@ START_TEST(test_topk_vs_ort) {
     MB *mb = mb_new(17);
     mb_input(mb, "X", DT_FLOAT, 2, (int64_t[]){1, 12});
     init_i64(mb, "K", 1, (int64_t[]){1}, (int64_t[]){cases[c].K});
-    Onnx__NodeProto *n = mb_node(mb, "TopK", "topk", "X,K", "V,I");
-    mb_attr_int(mb, n, "axis", 1);
-    mb_attr_int(mb, n, "largest", cases[c].largest);
-    mb_output(mb, "V", DT_FLOAT);
-    mb_output(mb, "I", DT_INT64);
-    mb_write(mb, path);
-    mb_free(mb);
+    write_topk_model(mb, cases[c].largest, path);
     tu_write_file(in, cases[c].x, sizeof ties);
     printf("%s:\n", cases[c].name);
     compare_model(path, work, 0, &in, 0.0);
@@ -581,12 +582,7 @@ START_TEST(test_topk_nan_note) {
   MB *mb = mb_new(17);
   mb_input(mb, "X", DT_FLOAT, 2, (int64_t[]){1, 12});
   init_i64(mb, "K", 1, (int64_t[]){1}, (int64_t[]){4});
-  Onnx__NodeProto *n = mb_node(mb, "TopK", "topk", "X,K", "V,I");
-  mb_attr_int(mb, n, "axis", 1);
-  mb_output(mb, "V", DT_FLOAT);
-  mb_output(mb, "I", DT_INT64);
-  mb_write(mb, path);
-  mb_free(mb);
+  write_topk_model(mb, -1, path);
   tu_write_file(in, nans, sizeof nans);
   char *data = tu_printf("%s/data", work);
   tu_mkdir_p(data);
