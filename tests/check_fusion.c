@@ -69,6 +69,18 @@ static void settle(Graph *g) {
       if (g->n[i].out[o] >= 0) ck_assert(g->t[g->n[i].out[o]].typed);
 }
 
+/* Shape inference, fold_batchnorm (which must fire), then rewrite_gemm_epilogue, each
+ * settled; *before gets the live nodes between the two. Returns the rewrite's result. */
+static int bn_folded_then_epilogue(Graph *g, int *before) {
+  infer_shapes(g);
+  ck_assert_int_eq(pass_fold_batchnorm(g), 1);
+  settle(g);
+  *before = live_nodes(g);
+  int rc = rewrite_gemm_epilogue(g);
+  settle(g);
+  return rc;
+}
+
 /* Shape inference, then rewrite_gemm_epilogue must fire; the graph settled after it. */
 static void epilogue_fires(Graph *g) {
   infer_shapes(g);
@@ -711,12 +723,7 @@ START_TEST(test_conv_bn_silu) {
       mark_output(g, NODE_TO(g, OP_Mul, "/act/Mul", "out", z, sg));
       if (v == 1) mark_output(g, NODE_TO(g, OP_Relu, "spy", "spy", sg));
     }
-    infer_shapes(g);
-    ck_assert_int_eq(pass_fold_batchnorm(g), 1);
-    settle(g);
-    int before = live_nodes(g);
-    int rc = rewrite_gemm_epilogue(g);
-    settle(g);
+    int before, rc = bn_folded_then_epilogue(g, &before);
     if (v == 0) {
       ck_assert_int_eq(rc, 1);
       ck_assert_int_eq(attr_int(the(g, OP_VitcConv), "activation", -1), VITC_GEMM_ACT_SILU);
@@ -783,12 +790,7 @@ START_TEST(test_conv_param_activations) {
     int z = conv_with_bn(g, x, 16, true);
     int out = conv_act_form(g, f, z);
     mark_output(g, out);
-    infer_shapes(g);
-    ck_assert_int_eq(pass_fold_batchnorm(g), 1);
-    settle(g);
-    int before = live_nodes(g);
-    int rc = rewrite_gemm_epilogue(g);
-    settle(g);
+    int before, rc = bn_folded_then_epilogue(g, &before);
     if (f < 8) {
       Node *vc = the(g, OP_VitcConv);
       ck_assert_msg(rc == 1 && vc->out[0] == out, "form %d not fused", f);
