@@ -505,6 +505,15 @@ static void check_matmul(const Isa *isa) {
 
 /* ---------------------------------------------------------------- conv */
 
+/* No epilogue: a conv case's e when it is NULL (the kernel is then passed no epilogue). */
+static const Epi epi_none = {0, 0, 0, 0, 0, 1.0f, 0, {0}};
+
+/* A conv's epilogue for *e (epi_none if NULL) over hw pixels a channel, gate G and residual R. */
+static vitc_f32_gemm_epilogue conv_epi_make(const Epi **e, int hw, const float *G, const float *R, int *ranges) {
+  if (!*e) *e = &epi_none;
+  return epi_make(*e, hw, NULL, NULL, G, R, hw, ranges);
+}
+
 /* A conv's output Y (ny floats, hw pixels a channel) against the epilogue e applied to the
  * reference conv's Yr: both sum the same `terms` products (+ bias) in float, so each is
  * within (terms+2) eps of their magnitude, bounded by terms + 1 (epi_ref widens that for the
@@ -543,15 +552,12 @@ static void check_conv_case(const Isa *isa, int N, int C_in, int H, int W, int C
   float *Y = new_out(ny), *Yr = new_out(ny), *scratch = new_out(ns), *sr = new_out(ns_ref);
   float *G = new_rand(ny), *R = new_rand(ny);
   int ranges[12];
-  const Epi none = {0, 0, 0, 0, 0, 1.0f, 0, {0}};
-  vitc_f32_gemm_epilogue ep;
+  const vitc_f32_gemm_epilogue ep = conv_epi_make(&e, OH * OW, G, R, ranges);
   char what[200];
-  if (!e) e = &none;
-  ep = epi_make(e, OH * OW, NULL, NULL, G, R, OH * OW, ranges);
   snprintf(what, sizeof what, "conv N=%d C=%d %dx%d -> %d k%dx%d s%d d%d p%d g%d bias=%d kc=%d act=%d gate=%d res=%d",
            N, C_in, H, W, C_out, KH, KW, s, d, pad, group, with_bias, kc, e->act, e->gate, e->res);
   isa->conv(N, C_in, H, W, C_out, OH, OW, KH, KW, s, s, d, d, pad, pad, group, X, Wt, with_bias ? b : NULL, Y,
-            e == &none ? NULL : &ep, kc, 0, scratch);
+            e == &epi_none ? NULL : &ep, kc, 0, scratch);
   vitc_f32_conv2d_im2col_scalar(N, C_in, H, W, C_out, OH, OW, KH, KW, s, s, d, d, pad, pad, group, X, Wt,
                                 with_bias ? b : NULL, Yr, sr);
   check_conv_out(e, OH * OW, kdim, Y, Yr, G, R, ny, scratch, ns, what);
@@ -616,15 +622,12 @@ static void check_dwconv_case(const Isa *isa, int N, int C, int mult, int H, int
   float *X = new_rand((size_t)N * C * H * W), *Wt = new_rand((size_t)C_out * K * K), *b = new_rand((size_t)C_out);
   float *Y = new_out(ny), *Yr = new_out(ny), *scratch = new_out(ns), *G = new_rand(ny), *R = new_rand(ny);
   int ranges[12];
-  const Epi none = {0, 0, 0, 0, 0, 1.0f, 0, {0}};
-  vitc_f32_gemm_epilogue ep;
+  const vitc_f32_gemm_epilogue ep = conv_epi_make(&e, OH * OW, G, R, ranges);
   char what[200];
-  if (!e) e = &none;
-  ep = epi_make(e, OH * OW, NULL, NULL, G, R, OH * OW, ranges);
   snprintf(what, sizeof what, "depthwise N=%d C=%d x%d %dx%d k%d s%d d%d pads %d,%d bias=%d act=%d gate=%d res=%d", N,
            C, mult, H, W, K, s, d, pt, pb, with_bias, e->act, e->gate, e->res);
   isa->dwconv(N, C, H, W, C_out, OH, OW, K, K, s, s, d, d, pt, pt, X, Wt, with_bias ? b : NULL, Y,
-              e == &none ? NULL : &ep, scratch);
+              e == &epi_none ? NULL : &ep, scratch);
   vitc_f32_conv2d_depthwise_scalar(N, C, H, W, C_out, OH, OW, K, K, s, s, d, d, pt, pt, X, Wt, with_bias ? b : NULL,
                                    Yr, NULL);
   check_conv_out(e, OH * OW, K * K, Y, Yr, G, R, ny, scratch, ns, what);
