@@ -1503,151 +1503,180 @@ VITC_KERNEL void vitc__f32_conv2d_drive(const vitc_f32_gemm_tile *t, int N, int 
 
 #endif /* VITC_F32_GEMM_DRIVER_C */
 
-/* ---- templates/gemm/f32-gemm-6x16-avx2.c ---- */
-/* templates/gemm/f32-gemm-6x16-avx2.c: the GEMM microkernel for AVX2 + FMA3, a
- * 6 x 16 tile of C (12 ymm accumulators), and the entry points bound to it.
+/* ---- templates/gemm/f32-gemm-broadcast.c ---- */
+/* templates/gemm/f32-gemm-broadcast.c: the packed-GEMM microkernel written once
+ * against the SIMD shim, for the tiles that broadcast each value of A (the x86
+ * kernels: f32-gemm-6x16-avx2.c, f32-gemm-12x32-avx512.c).
  *
- * Per step of k the kernel loads one row of 16 floats of the packed B panel (two
- * ymm), broadcasts the 6 values of the packed A micro-panel's row k and does 12
- * FMAs: 12 accumulators + 2 B registers + 1 broadcast = 15 of the 16 ymm
- * registers (the classic Haswell tile: two FMA pipes, 8 loads per 12 FMAs).
- * Layouts, blocking and the epilogue contract are in
- * templates/gemm/f32-gemm-driver.c.
+ *   VITC_FN(vitc__f32_gemm_ukernel_broadcast)(MR, NR, mr, nr, kc, ap, w, ldb, c, ldc, e, flags)
  *
- * Column tails (nr < 16) use vmaskmovps for the bias, residual and C accesses
- * (no access to masked-off lanes); the packed B panel is zero-padded, so the
- * FMAs need none. Row tails (mr < 6) compute on repeated A rows and store to
- * clamped pointers. 197 tokens = 32 x 6 + 5, so no shorter tail kernel. A
- * micro-panels are packed with 4x4 SSE transposes.
+ * is the body of vitc_f32_gemm_ukernel_fn (f32-gemm-driver.c: layouts, blocking,
+ * the epilogue contract) for an MR x NR tile of C, MR <= 12 rows by NV = NR /
+ * VITC_LANES <= 3 vectors. MR and NR are literals at each call (the kernel files
+ * bind them from their tile, f32-gemm-tiles.def), so that after inlining the
+ * accumulators are MR * NV named registers and the code of the rows and vectors
+ * beyond them vanishes: every statement below is guarded by `MR > r` or `NV > j`.
+ *
+ * Per step of k: NV loads of the packed B row, then per row one broadcast of A's
+ * value and NV FMAs. The register budget is the kernel file's (its opening
+ * comment). Column tails (nr < NR) go through the shim's tail loads and stores
+ * (masked on x86: no access to the lanes past nr), vector by vector, so the full
+ * vectors of a tail tile stay plain loads; the packed B panel is zero-padded, so
+ * the FMAs need none. Row tails (mr < MR) compute on repeated A rows and store to
+ * clamped pointers, the last row last.
  *
  * Epilogue (f32-gemm-epilogue.c; bias and row bias when the accumulators start,
  * the rest after the last K block): the activation by the shim's act_<NAME>
- * (templates/simd/fastmath.h, written once for every ISA: the epilogue's list of
- * activations expands into this kernel's switch), then the gate (a product by G or
- * sigmoid(G), the same sigmoid) and the
+ * (templates/simd/fastmath.h; the epilogue's list of activations expands into the
+ * switch), then the gate (a product by G or sigmoid(G), the same sigmoid) and the
  * residual as one FMA, res_scale * R + acc.
  *
- * Entry points (M, N, K: sizes; kc, nc: K and N block sizes, 0 = whole):
- *   vitc_f32_gemm_6x16_avx2     C (M,N) = epilogue(A (M,K) @ Wp), Wp packed weights
- *   vitc_f32_matmul_6x16_avx2   batched MatMul of activations (B packed at run time)
- *   vitc_f32_conv2d_6x16_avx2   Conv as im2col-into-panels + GEMM, with an epilogue
- * Build with -mavx2 -mfma (the avx2 target's flags). */
-#ifndef VITC_F32_GEMM_6X16_AVX2_C
-#define VITC_F32_GEMM_6X16_AVX2_C
+ * NEON's kernel (f32-gemm-8x12-neon.c) does not use this body: it loads 8 values
+ * of A in two registers and does its FMAs by lane, and has an AArch32 path. */
 
+#ifndef VITC_F32_GEMM_BROADCAST_MACROS
+#define VITC_F32_GEMM_BROADCAST_MACROS
 
-#define VITC__G256_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
-#define VITC__G256_ROWS_DESC(X) X(5) X(4) X(3) X(2) X(1) X(0)
+/* X(r, arg) for the rows r (accumulators c<r>_<j>), and X(r, j, arg) for the vectors j of row r */
+#define VITC__GBC_ROWS(X, arg) X(0, arg) X(1, arg) X(2, arg) X(3, arg) X(4, arg) X(5, arg) \
+        X(6, arg) X(7, arg) X(8, arg) X(9, arg) X(10, arg) X(11, arg)
+#define VITC__GBC_ROWS_DESC(X, arg) X(11, arg) X(10, arg) X(9, arg) X(8, arg) X(7, arg) X(6, arg) \
+        X(5, arg) X(4, arg) X(3, arg) X(2, arg) X(1, arg) X(0, arg)
+#define VITC__GBC_COLS(X, r, arg) X(r, 0, arg) X(r, 1, arg) X(r, 2, arg)
+/* X(r, j, arg) for every accumulator of the tile */
+#define VITC__GBC_ROW_EACH(r, X) if (MR > r) { VITC__GBC_COLS(X, r, _) }
+#define VITC__GBC_EACH(X) VITC__GBC_ROWS(VITC__GBC_ROW_EACH, X)
+#define VITC__GBC_C(r, j) c##r##_##j
 
-#define VITC__G256_DECL(r) __m256 c##r##a = zero, c##r##b = zero;
-#define VITC__G256_INIT(r) if (MR > r) { c##r##a = i0; c##r##b = i1; }
-#define VITC__G256_LOADC(r) if (MR > r) { \
-        if (full) { c##r##a = _mm256_loadu_ps(cr[r]); c##r##b = _mm256_loadu_ps(cr[r] + 8); } \
-        else { c##r##a = _mm256_maskload_ps(cr[r], m0); c##r##b = _mm256_maskload_ps(cr[r] + 8, m1); } }
-#define VITC__G256_FMA(r) if (MR > r) { const __m256 av = _mm256_broadcast_ss(ap + r); \
-        c##r##a = _mm256_fmadd_ps(av, b0, c##r##a); c##r##b = _mm256_fmadd_ps(av, b1, c##r##b); }
-/* case VITC_GEMM_ACT_<NAME>: every row through the shim's act_<NAME> (fastmath.h) */
-#define VITC__G256_ACT_ROW(r, F) if (MR > r) { c##r##a = F(c##r##a, pa, pb); c##r##b = F(c##r##b, pa, pb); }
-#define VITC__G256_ACT_CASE(name, code, what) case VITC_GEMM_ACT_##name: \
-        VITC__G256_ROWS_F(VITC__G256_ACT_ROW, VITC_SIMD_FN(act_##name)) break;
-#define VITC__G256_ROWS_F(X, F) X(0, F) X(1, F) X(2, F) X(3, F) X(4, F) X(5, F)
-#define VITC__G256_LOAD2(p, x, y) \
-        if (full) { x = _mm256_loadu_ps(p); y = _mm256_loadu_ps((p) + 8); } \
-        else { x = _mm256_maskload_ps(p, m0); y = _mm256_maskload_ps((p) + 8, m1); }
-#define VITC__G256_ROWBIAS(r) if (MR > r) { const __m256 rb = _mm256_broadcast_ss(e->row_bias + (r < mr ? r : mr - 1)); \
-        c##r##a = _mm256_add_ps(c##r##a, rb); c##r##b = _mm256_add_ps(c##r##b, rb); }
-#define VITC__G256_GATE(r) if (MR > r) { __m256 x, y; VITC__G256_LOAD2(gr[r], x, y) \
-        if (sig) { x = vitc_avx2_act_SIGMOID(x, zero, zero); y = vitc_avx2_act_SIGMOID(y, zero, zero); } \
-        c##r##a = _mm256_mul_ps(c##r##a, x); c##r##b = _mm256_mul_ps(c##r##b, y); }
-#define VITC__G256_RES(r) if (MR > r) { __m256 x, y; VITC__G256_LOAD2(rr[r], x, y) \
-        c##r##a = _mm256_fmadd_ps(rs, x, c##r##a); c##r##b = _mm256_fmadd_ps(rs, y, c##r##b); }
-#define VITC__G256_STORE(r) if (MR > r) { \
-        if (full) { _mm256_storeu_ps(cr[r], c##r##a); _mm256_storeu_ps(cr[r] + 8, c##r##b); } \
-        else { _mm256_maskstore_ps(cr[r], m0, c##r##a); _mm256_maskstore_ps(cr[r] + 8, m1, c##r##b); } }
+#define VITC__GBC_DECL_ROW(r, _) VITC__GBC_COLS(VITC__GBC_DECL, r, _)
+#define VITC__GBC_DECL(r, j, _) vf32 VITC__GBC_C(r, j) = zero;
+/* vector j of a row p of C, the bias, G or R (nt[j] of its lanes valid) */
+#define VITC__GBC_LOAD(p, j) VITC_FN(vitc__f32_gemm_bc_load)((p) + (j) * VITC_LANES, nt[j])
+#define VITC__GBC_LOADC(r, j, _) if (NV > j) VITC__GBC_C(r, j) = VITC__GBC_LOAD(cr[r], j);
+#define VITC__GBC_INIT(r, j, _) if (NV > j) VITC__GBC_C(r, j) = i##j;
+#define VITC__GBC_ROWBIAS(r, _) if (MR > r) { const vf32 rb = vf32_set1(e->row_bias[r < mr ? r : mr - 1]); \
+        VITC__GBC_COLS(VITC__GBC_ADD, r, rb) }
+#define VITC__GBC_ADD(r, j, v) if (NV > j) VITC__GBC_C(r, j) = vf32_add(VITC__GBC_C(r, j), v);
+#define VITC__GBC_FMA_ROW(r, _) if (MR > r) { const vf32 av = vf32_set1(ap[r]); VITC__GBC_COLS(VITC__GBC_FMA, r, av) }
+#define VITC__GBC_FMA(r, j, av) if (NV > j) VITC__GBC_C(r, j) = vf32_fma(av, b##j, VITC__GBC_C(r, j));
+/* case VITC_GEMM_ACT_<NAME>: every accumulator through the shim's act_<NAME> (fastmath.h) */
+#define VITC__GBC_ACT_ROW(r, F) if (MR > r) { VITC__GBC_COLS(VITC__GBC_ACT, r, F) }
+#define VITC__GBC_ACT(r, j, F) if (NV > j) VITC__GBC_C(r, j) = F(VITC__GBC_C(r, j), pa, pb);
+#define VITC__GBC_ACT_CASE(name, code, what) case VITC_GEMM_ACT_##name: \
+        VITC__GBC_ROWS(VITC__GBC_ACT_ROW, VITC_SIMD_FN(act_##name)) break;
+#define VITC__GBC_GATE(r, j, _) if (NV > j) { vf32 g = VITC__GBC_LOAD(gr[r], j); \
+        if (sig) g = VITC_SIMD_FN(act_SIGMOID)(g, zero, zero); \
+        VITC__GBC_C(r, j) = vf32_mul(VITC__GBC_C(r, j), g); }
+#define VITC__GBC_RES(r, j, _) if (NV > j) VITC__GBC_C(r, j) = vf32_fma(rs, VITC__GBC_LOAD(rr[r], j), VITC__GBC_C(r, j));
+#define VITC__GBC_STORE_ROW(r, _) if (MR > r) { VITC__GBC_COLS(VITC__GBC_STORE, r, _) }
+#define VITC__GBC_STORE(r, j, _) if (NV > j) VITC_FN(vitc__f32_gemm_bc_store)(cr[r] + (j) * VITC_LANES, VITC__GBC_C(r, j), nt[j]);
+
+/* b0..b2, the NV vectors of the packed B row at p (named, not an array, so that they stay registers) */
+#define VITC__GBC_LOAD_B(p) const vf32 b0 = vf32_load(p), b1 = NV > 1 ? vf32_load((p) + VITC_LANES) : zero, \
+        b2 = NV > 2 ? vf32_load((p) + 2 * VITC_LANES) : zero
+
+/* p[i * ld] for the rows i < MR, clamped to the last valid row mr - 1 */
+#define VITC__GBC_ROW_PTRS(q, p, ld) for (r = 0; r < MR; r++) q[r] = (p) + (ptrdiff_t)(r < mr ? r : mr - 1) * (ld)
 
 #if defined(__GNUC__) || defined(__clang__)
-#define VITC__G256_INLINE static inline __attribute__((always_inline))
+#define VITC__GBC_INLINE static inline __attribute__((always_inline))
 #else
-#define VITC__G256_INLINE static inline
+#define VITC__GBC_INLINE static inline
 #endif
 
-/* The microkernel body for MR <= 6 rows (a literal, so that the unused rows'
- * code and accumulators vanish): see vitc_f32_gemm_ukernel_fn in f32-gemm-driver.c. */
-VITC__G256_INLINE void vitc__f32_gemm_ukernel_avx2(const int MR, int mr, int nr, int kc,
-                                                   const float *VITC_RESTRICT ap, const float *VITC_RESTRICT w,
-                                                   ptrdiff_t ldb, float *c, ptrdiff_t ldc, const vitc_f32_gemm_tile_epilogue *e,
-                                                   int flags)
-{
-    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    const __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(nr), lane);
-    const __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(nr - 8), lane);
-    const int full = nr == 16;
-    const __m256 zero = _mm256_setzero_ps();
-    float *cr[6];
-    int r, k;
-    VITC__G256_ROWS(VITC__G256_DECL)
+#endif /* VITC_F32_GEMM_BROADCAST_MACROS */
 
-    for (r = 0; r < MR; r++) cr[r] = c + (ptrdiff_t)(r < mr ? r : mr - 1) * ldc;
+/* n valid lanes: a plain load (store) for a whole vector, the shim's tail access else */
+static inline VITC_UNUSED vf32 VITC_FN(vitc__f32_gemm_bc_load)(const float *p, int n)
+{
+    return n == VITC_LANES ? vf32_load(p) : vf32_load_tail(p, n);
+}
+
+static inline VITC_UNUSED void VITC_FN(vitc__f32_gemm_bc_store)(float *p, vf32 v, int n)
+{
+    if (n == VITC_LANES) vf32_store(p, v);
+    else vf32_store_tail(p, v, n);
+}
+
+VITC__GBC_INLINE void VITC_FN(vitc__f32_gemm_ukernel_broadcast)(const int MR, const int NR, int mr, int nr, int kc,
+                                                                const float *VITC_RESTRICT ap,
+                                                                const float *VITC_RESTRICT w, ptrdiff_t ldb, float *c,
+                                                                ptrdiff_t ldc, const vitc_f32_gemm_tile_epilogue *e,
+                                                                int flags)
+{
+    const int NV = NR / VITC_LANES;
+    const vf32 zero = vf32_zero();
+    int nt[3]; /* valid lanes of each vector of a row: nr's share, 0 to VITC_LANES */
+    float *cr[12];
+    int r, j, k;
+    VITC__GBC_ROWS(VITC__GBC_DECL_ROW, _)
+
+    for (j = 0; j < 3; j++) nt[j] = nr <= j * VITC_LANES ? 0 : nr >= (j + 1) * VITC_LANES ? VITC_LANES : nr - j * VITC_LANES;
+    VITC__GBC_ROW_PTRS(cr, c, ldc);
     if (flags & VITC_GEMM_ACCUMULATE) {
-        VITC__G256_ROWS(VITC__G256_LOADC)
+        VITC__GBC_EACH(VITC__GBC_LOADC)
     } else {
-        __m256 i0 = zero, i1 = zero;
-        if (e && e->bias) {
-            VITC__G256_LOAD2(e->bias, i0, i1)
-        }
-        VITC__G256_ROWS(VITC__G256_INIT)
+        const int bias = e && e->bias;
+        const vf32 i0 = bias ? VITC__GBC_LOAD(e->bias, 0) : zero, i1 = bias && NV > 1 ? VITC__GBC_LOAD(e->bias, 1) : zero,
+                   i2 = bias && NV > 2 ? VITC__GBC_LOAD(e->bias, 2) : zero; /* the bias row */
+        VITC__GBC_EACH(VITC__GBC_INIT)
         if (e && e->row_bias) {
-            VITC__G256_ROWS(VITC__G256_ROWBIAS)
+            VITC__GBC_ROWS(VITC__GBC_ROWBIAS, _)
         }
     }
     if (flags & VITC_GEMM_INDIRECT_B) { /* B row k at w + e->b_off[k] (the implicit-GEMM conv) */
         const ptrdiff_t *bo = e->b_off;
         for (k = 0; k < kc; k++) {
-            const __m256 b0 = _mm256_loadu_ps(w + bo[k]), b1 = _mm256_loadu_ps(w + bo[k] + 8);
-            VITC__G256_ROWS(VITC__G256_FMA)
+            VITC__GBC_LOAD_B(w + bo[k]);
+            VITC__GBC_ROWS(VITC__GBC_FMA_ROW, _)
             ap += MR;
         }
     } else {
         for (k = 0; k < kc; k++) {
-            const __m256 b0 = _mm256_loadu_ps(w), b1 = _mm256_loadu_ps(w + 8);
-            VITC__G256_ROWS(VITC__G256_FMA)
+            VITC__GBC_LOAD_B(w);
+            VITC__GBC_ROWS(VITC__GBC_FMA_ROW, _)
             ap += MR;
             w += ldb;
         }
     }
     if (flags & VITC_GEMM_FINAL) {
-        const __m256 pa = e ? _mm256_set1_ps(e->act_alpha) : zero, pb = e ? _mm256_set1_ps(e->act_beta) : zero; /* the activation's parameters */
+        const vf32 pa = vf32_set1(e ? e->act_alpha : 0.0f), pb = vf32_set1(e ? e->act_beta : 0.0f); /* the activation's parameters */
         switch (flags >> VITC_GEMM_ACT_SHIFT) {
-        VITC_GEMM_ACTIVATIONS(VITC__G256_ACT_CASE)
+        VITC_GEMM_ACTIVATIONS(VITC__GBC_ACT_CASE)
         default: break;
         }
         if (e && e->gate) {
             const int sig = e->gate_mode == VITC_GEMM_GATE_MUL_SIGMOID;
-            const float *gr[6];
-            for (r = 0; r < MR; r++) gr[r] = e->gate + (ptrdiff_t)(r < mr ? r : mr - 1) * e->ldg;
-            VITC__G256_ROWS(VITC__G256_GATE)
+            const float *gr[12];
+            VITC__GBC_ROW_PTRS(gr, e->gate, e->ldg);
+            VITC__GBC_EACH(VITC__GBC_GATE)
         }
         if (e && e->res) {
-            const __m256 rs = _mm256_set1_ps(e->res_scale);
-            const float *rr[6];
-            for (r = 0; r < MR; r++) rr[r] = e->res + (ptrdiff_t)(r < mr ? r : mr - 1) * e->ldr;
-            VITC__G256_ROWS(VITC__G256_RES)
+            const vf32 rs = vf32_set1(e->res_scale);
+            const float *rr[12];
+            VITC__GBC_ROW_PTRS(rr, e->res, e->ldr);
+            VITC__GBC_EACH(VITC__GBC_RES)
         }
     }
-    VITC__G256_ROWS_DESC(VITC__G256_STORE)
+    VITC__GBC_ROWS_DESC(VITC__GBC_STORE_ROW, _)
 }
 
-VITC_KERNEL void vitc__f32_gemm_ukernel_6x16_avx2(int mr, int nr, int kc, const float *VITC_RESTRICT ap,
-                                                  const float *VITC_RESTRICT w, ptrdiff_t ldb, float *c, ptrdiff_t ldc,
-                                                  const vitc_f32_gemm_tile_epilogue *e, int flags)
-{
-    vitc__f32_gemm_ukernel_avx2(6, mr, nr, kc, ap, w, ldb, c, ldc, e, flags);
-}
+/* ---- templates/gemm/f32-gemm-pack-sse.c ---- */
+/* templates/gemm/f32-gemm-pack-sse.c: the A micro-panel packer of the x86 GEMM
+ * kernels (f32-gemm-6x16-avx2.c, f32-gemm-12x32-avx512.c), with 4x4 SSE
+ * transposes: 4 loads, 8 shuffles and 4 stores per 16 floats instead of 16 loads
+ * and stores. The contract is vitc__f32_gemm_pack_a's (f32-gemm-driver.c), which
+ * packs the strided A (a_cs != 1) here too. SSE is in every x86-64 target, so one
+ * copy serves both ISAs (tests include it once, under the AVX2 pragma). */
+#ifndef VITC_F32_GEMM_PACK_SSE_C
+#define VITC_F32_GEMM_PACK_SSE_C
 
-/* ap[k*MR + r] = rows[r][k] for the 4 rows r0..r0+3, k in [0, kc): 4x4 transposes
- * (4 loads, 8 shuffles, 4 stores per 16 floats instead of 16 loads and stores). */
-static inline VITC_UNUSED void vitc__f32_gemm_pack_a4_avx2(const float *const *rows, int r0, int MR, int kc,
-                                                           float *VITC_RESTRICT ap)
+
+#include <immintrin.h>
+
+/* ap[k*MR + r] = rows[r][k] for the 4 rows r0..r0+3, k in [0, kc) */
+static inline VITC_UNUSED void vitc__f32_gemm_pack_a4_sse(const float *const *rows, int r0, int MR, int kc,
+                                                          float *VITC_RESTRICT ap)
 {
     const float *p0 = rows[r0], *p1 = rows[r0 + 1], *p2 = rows[r0 + 2], *p3 = rows[r0 + 3];
     int k;
@@ -1666,20 +1695,64 @@ static inline VITC_UNUSED void vitc__f32_gemm_pack_a4_avx2(const float *const *r
     }
 }
 
-/* A micro-panel packers for those kernels (see vitc__f32_gemm_pack_a in
- * f32-gemm-driver.c): rows in groups of 4 (MR = 6: rows 0-3 and 2-5). */
+/* An MR-row micro-panel (4 <= MR <= 16, a literal at each use) in groups of 4 rows,
+ * the last group overlapping the one before when 4 does not divide MR (MR = 6: rows
+ * 0-3 and 2-5; MR = 12: 0-3, 4-7, 8-11). */
+static inline VITC_UNUSED void vitc__f32_gemm_pack_a_sse(const int MR, int mr, int kc, const float *VITC_RESTRICT A,
+                                                         ptrdiff_t a_rs, ptrdiff_t a_cs, float *VITC_RESTRICT ap)
+{
+    if (a_cs == 1) {
+        const float *rows[16];
+        int r;
+        for (r = 0; r < MR; r++) rows[r] = A + (ptrdiff_t)(r < mr ? r : mr - 1) * a_rs;
+        for (r = 0; r + 4 <= MR; r += 4) vitc__f32_gemm_pack_a4_sse(rows, r, MR, kc, ap);
+        if (MR % 4) vitc__f32_gemm_pack_a4_sse(rows, MR - 4, MR, kc, ap);
+    } else {
+        vitc__f32_gemm_pack_a(MR, mr, kc, A, a_rs, a_cs, ap);
+    }
+}
+
+#endif /* VITC_F32_GEMM_PACK_SSE_C */
+
+/* ---- templates/gemm/f32-gemm-6x16-avx2.c ---- */
+/* templates/gemm/f32-gemm-6x16-avx2.c: the GEMM microkernel for AVX2 + FMA3, a
+ * 6 x 16 tile of C (12 ymm accumulators), and the entry points bound to it.
+ *
+ * Per step of k the kernel loads one row of 16 floats of the packed B panel (two
+ * ymm), broadcasts the 6 values of the packed A micro-panel's row k and does 12
+ * FMAs: 12 accumulators + 2 B registers + 1 broadcast = 15 of the 16 ymm
+ * registers (the classic Haswell tile: two FMA pipes, 8 loads per 12 FMAs).
+ * Layouts, blocking and the epilogue contract are in
+ * templates/gemm/f32-gemm-driver.c.
+ *
+ * The body is f32-gemm-broadcast.c's, written once against the SIMD shim for this
+ * kernel and the AVX-512 one (the shim's ymm vectors: column tails by vmaskmovps, no
+ * access to masked-off lanes; the epilogue; row tails on repeated A rows). 197
+ * tokens = 32 x 6 + 5, so no shorter tail kernel. A micro-panels are packed with
+ * 4x4 SSE transposes (f32-gemm-pack-sse.c).
+ *
+ * Entry points (M, N, K: sizes; kc, nc: K and N block sizes, 0 = whole):
+ *   vitc_f32_gemm_6x16_avx2     C (M,N) = epilogue(A (M,K) @ Wp), Wp packed weights
+ *   vitc_f32_matmul_6x16_avx2   batched MatMul of activations (B packed at run time)
+ *   vitc_f32_conv2d_6x16_avx2   Conv as im2col-into-panels + GEMM, with an epilogue
+ * Build with -mavx2 -mfma (the avx2 target's flags). */
+#ifndef VITC_F32_GEMM_6X16_AVX2_C
+#define VITC_F32_GEMM_6X16_AVX2_C
+
+
+/* The 6 x 16 microkernel: f32-gemm-broadcast.c's body for this tile. */
+VITC_KERNEL void vitc__f32_gemm_ukernel_6x16_avx2(int mr, int nr, int kc, const float *VITC_RESTRICT ap,
+                                                  const float *VITC_RESTRICT w, ptrdiff_t ldb, float *c, ptrdiff_t ldc,
+                                                  const vitc_f32_gemm_tile_epilogue *e, int flags)
+{
+    vitc__f32_gemm_ukernel_broadcast_avx2(6, 16, mr, nr, kc, ap, w, ldb, c, ldc, e, flags);
+}
+
+/* Its A micro-panel packer (f32-gemm-pack-sse.c). */
 VITC_KERNEL void vitc__f32_gemm_pack_a_6_avx2(int mr, int kc, const float *VITC_RESTRICT A, ptrdiff_t a_rs,
                                               ptrdiff_t a_cs, float *VITC_RESTRICT ap)
 {
-    if (a_cs == 1) {
-        const float *rows[6];
-        int r;
-        for (r = 0; r < 6; r++) rows[r] = A + (ptrdiff_t)(r < mr ? r : mr - 1) * a_rs;
-        vitc__f32_gemm_pack_a4_avx2(rows, 0, 6, kc, ap);
-        vitc__f32_gemm_pack_a4_avx2(rows, 2, 6, kc, ap);
-    } else {
-        vitc__f32_gemm_pack_a(6, mr, kc, A, a_rs, a_cs, ap);
-    }
+    vitc__f32_gemm_pack_a_sse(6, mr, kc, A, a_rs, a_cs, ap);
 }
 
 /* The tile the entry points below run on. */
