@@ -3,7 +3,7 @@
  * The API is in templates/simd/bind.h. Tails use vmaskmovps, which neither reads
  * nor writes the masked-off lanes (no fault past the end of a buffer); the mask
  * is "lane index < n", one compare against a constant index vector. Horizontal
- * reductions fold 256 -> 128 -> 64 -> 32 bits. Build with -mavx2 -mfma (or
+ * reductions fold 256 -> 128 -> 64 -> 32 bits (x86.h). Build with -mavx2 -mfma (or
  * -march=haswell or newer); tests that compile this under
  * `#pragma GCC target("avx2,fma")` define VITC_SIMD_ASSUME_TARGET. */
 #ifndef VITC_SIMD_AVX2_H
@@ -12,6 +12,8 @@
 #include "../prelude.h"
 
 #include <immintrin.h>
+
+#include "x86.h"
 
 #if !defined(VITC_SIMD_ASSUME_TARGET) && !(defined(__AVX2__) && defined(__FMA__))
 #error "target avx2: compile with -mavx2 -mfma (or -march=haswell or newer)"
@@ -51,18 +53,8 @@ VITC_SIMD_INLINE vitc_avx2_f32 vitc_avx2_fma(vitc_avx2_f32 a, vitc_avx2_f32 b, v
 }
 VITC_SIMD_INLINE vitc_avx2_f32 vitc_avx2_max(vitc_avx2_f32 a, vitc_avx2_f32 b) { return _mm256_max_ps(a, b); }
 VITC_SIMD_INLINE vitc_avx2_f32 vitc_avx2_min(vitc_avx2_f32 a, vitc_avx2_f32 b) { return _mm256_min_ps(a, b); }
-VITC_SIMD_INLINE float vitc_avx2_hsum(vitc_avx2_f32 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
-VITC_SIMD_INLINE float vitc_avx2_hmax(vitc_avx2_f32 v) {
-  __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_max_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_max_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
+VITC_SIMD_INLINE float vitc_avx2_hsum(vitc_avx2_f32 v) { return vitc_x86_fold256(v, 0); }
+VITC_SIMD_INLINE float vitc_avx2_hmax(vitc_avx2_f32 v) { return vitc_x86_fold256(v, 1); }
 VITC_SIMD_INLINE vitc_avx2_f32 vitc_avx2_round(vitc_avx2_f32 v) {
   return _mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 }

@@ -15,6 +15,8 @@
 
 #include <immintrin.h>
 
+#include "x86.h"
+
 #if !defined(VITC_SIMD_ASSUME_TARGET) && !(defined(__AVX512F__) && defined(__FMA__))
 #error                                                                                                                 \
     "target avx512: compile with -mavx512f -mavx512vl -mavx512bw -mavx512dq -mfma (or -march=skylake-avx512 or newer)"
@@ -51,22 +53,13 @@ VITC_SIMD_INLINE vitc_avx512_f32 vitc_avx512_fma(vitc_avx512_f32 a, vitc_avx512_
 }
 VITC_SIMD_INLINE vitc_avx512_f32 vitc_avx512_max(vitc_avx512_f32 a, vitc_avx512_f32 b) { return _mm512_max_ps(a, b); }
 VITC_SIMD_INLINE vitc_avx512_f32 vitc_avx512_min(vitc_avx512_f32 a, vitc_avx512_f32 b) { return _mm512_min_ps(a, b); }
-VITC_SIMD_INLINE float vitc_avx512_hsum(vitc_avx512_f32 v) {
-  __m256 s8 =
-      _mm256_add_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
+/* horizontal sum / max: 512 -> 256 bits here, then as avx2 (x86.h) */
+VITC_SIMD_INLINE __m256 vitc_avx512_fold_half(vitc_avx512_f32 v, int max) {
+  const __m256 lo = _mm512_castps512_ps256(v), hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
+  return max ? _mm256_max_ps(lo, hi) : _mm256_add_ps(lo, hi);
 }
-VITC_SIMD_INLINE float vitc_avx512_hmax(vitc_avx512_f32 v) {
-  __m256 s8 =
-      _mm256_max_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
-  __m128 s = _mm_max_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
-  s = _mm_max_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_max_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
+VITC_SIMD_INLINE float vitc_avx512_hsum(vitc_avx512_f32 v) { return vitc_x86_fold256(vitc_avx512_fold_half(v, 0), 0); }
+VITC_SIMD_INLINE float vitc_avx512_hmax(vitc_avx512_f32 v) { return vitc_x86_fold256(vitc_avx512_fold_half(v, 1), 1); }
 VITC_SIMD_INLINE vitc_avx512_f32 vitc_avx512_round(vitc_avx512_f32 v) {
   return _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 }
