@@ -28,7 +28,7 @@
  * Output columns go ATT_PV vectors at a time, then one at a time, the last one
  * masked when dv is not a multiple of VITC_LANES.
  *
- * exp is the shim's exp polynomial restricted to x <= 0 (vitc__attn_exp below);
+ * exp is the shim's exp_finite for x <= 0 (vitc__attn_exp below);
  * summation orders differ from the scalar kernel, so results agree with it to
  * rounding, not bit for bit. */
 #include "../prelude.h"
@@ -92,23 +92,13 @@ static inline VITC_UNUSED void VITC_FN(vitc__attn_scores)(int dk, const float *c
   for (; kb < nkp; kb += VITC_LANES) VITC_FN(vitc__attn_score_block)(1, dk, q, kt, nkp, kb, vs, S);
 }
 
-/* e^x for x <= 0 (a score minus its row's max): the shim's exp algorithm
- * (templates/simd/fastmath.h, same polynomial) without what x <= 0 makes
- * unnecessary (overflow, the two-step scaling for denormal results). Below -87
- * it returns e^-87 (1.6e-38) instead of a denormal or 0, which no softmax sum (at
- * least 1, the max's term) can see. NaN stays NaN. */
+/* e^x for x <= 0 (a score minus its row's max): the shim's exp_finite
+ * (templates/simd/fastmath.h, exp without the two-step scaling for denormal
+ * results) of max(x, -87). Below -87 it returns e^-87 (1.6e-38) instead of a
+ * denormal or 0, which no softmax sum (at least 1, the max's term) can see. NaN
+ * stays NaN (the second operand of the max). */
 static inline VITC_UNUSED vf32 VITC_FN(vitc__attn_exp)(vf32 x) {
-  vf32 n, r, r2, q;
-  x = vf32_max(vf32_set1(-87.0f), x);                  /* NaN (second operand) survives */
-  n = vf32_round(vf32_mul(x, vf32_set1(1.44269502f))); /* in [-126, 0] */
-  r = vf32_fma(n, vf32_set1(-0.693145752f), x);
-  r = vf32_fma(n, vf32_set1(-1.42860677e-06f), r);
-  r2 = vf32_mul(r, r);
-  q = vf32_fma(vf32_set1(0.00138146058f), r, vf32_set1(0.00836871099f));
-  q = vf32_fma(q, r, vf32_set1(0.041668389f));
-  q = vf32_fma(q, r, vf32_set1(0.166665211f));
-  q = vf32_fma(q, r, vf32_set1(0.49999994f));
-  return vf32_mul(vf32_add(vf32_fma(q, r2, r), vf32_set1(1.0f)), vf32_pow2i(n));
+  return VITC_SIMD_FN(exp_finite)(vf32_max(vf32_set1(-87.0f), x));
 }
 
 /* Row s[0..n) := exp(s - max s); returns 1 / sum. */

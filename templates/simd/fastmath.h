@@ -41,21 +41,36 @@
  *       accurate relative to tiny inputs (no 1 - something cancellation).
  * The coefficients come from templates/simd/fit_fastmath.py. */
 
-/* e^x */
-VITC_SIMD_INLINE vf32 VITC_SIMD_FN(exp)(vf32 x) {
-  vf32 n, r, r2, q, p, h;
-  x = vf32_min(vf32_set1(89.0f), vf32_max(vf32_set1(-104.0f), x)); /* NaN stays NaN */
-  n = vf32_round(vf32_mul(x, vf32_set1(1.44269502f)));             /* x / ln2 */
-  r = vf32_fma(n, vf32_set1(-0.693145752f), x);                    /* ln2 head 0x3f317200: n * head is exact */
-  r = vf32_fma(n, vf32_set1(-1.42860677e-06f), r);                 /* ln2 tail */
+/* e^x = 2^n e^r for x in [-104, 89]: n = round(x / ln2) into *n, and e^r returned
+ * (|r| <= ln2/2): the reduction and polynomial of exp and exp_finite */
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(exp_reduced)(vf32 x, vf32 *n) {
+  vf32 r, r2, q;
+  *n = vf32_round(vf32_mul(x, vf32_set1(1.44269502f))); /* x / ln2 */
+  r = vf32_fma(*n, vf32_set1(-0.693145752f), x);         /* ln2 head 0x3f317200: n * head is exact */
+  r = vf32_fma(*n, vf32_set1(-1.42860677e-06f), r);      /* ln2 tail */
   r2 = vf32_mul(r, r);
   q = vf32_fma(vf32_set1(0.00138146058f), r, vf32_set1(0.00836871099f));
   q = vf32_fma(q, r, vf32_set1(0.041668389f));
   q = vf32_fma(q, r, vf32_set1(0.166665211f));
   q = vf32_fma(q, r, vf32_set1(0.49999994f));
-  p = vf32_add(vf32_fma(q, r2, r), vf32_set1(1.0f)); /* 1 + r + r^2 q: e^r */
+  return vf32_add(vf32_fma(q, r2, r), vf32_set1(1.0f)); /* 1 + r + r^2 q: e^r */
+}
+
+/* e^x */
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(exp)(vf32 x) {
+  vf32 n, p, h;
+  x = vf32_min(vf32_set1(89.0f), vf32_max(vf32_set1(-104.0f), x)); /* NaN stays NaN */
+  p = VITC_SIMD_FN(exp_reduced)(x, &n);
   h = vf32_round(vf32_mul(n, vf32_set1(0.5f)));
   return vf32_mul(vf32_mul(p, vf32_pow2i(h)), vf32_pow2i(vf32_sub(n, h)));
+}
+
+/* e^x for x in [-87, 87] (the caller clamps): 2^n (|n| <= 126) applied once by
+ * vf32_ldexp instead of in two halves. */
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(exp_finite)(vf32 x) {
+  vf32 n;
+  const vf32 p = VITC_SIMD_FN(exp_reduced)(x, &n);
+  return vf32_ldexp(p, n);
 }
 
 /* 1 / (1 + e^-x) */
@@ -64,40 +79,47 @@ VITC_SIMD_INLINE vf32 VITC_SIMD_FN(sigmoid)(vf32 x) {
   return vf32_div(one, vf32_add(one, VITC_SIMD_FN(exp)(vf32_sub(vf32_zero(), x))));
 }
 
+/* x P(x^2) / Q(x^2) with x clamped to [-lim, lim], then to [-1, 1] (tanh and erf
+ * below): P and Q by Horner's rule from their highest coefficient, np and nq of
+ * them. Every argument is a literal at its call, and the loops are unrolled (also
+ * at -O2, where GCC would keep them), so they are the FMA chains with the
+ * coefficients as constants. */
+#ifndef VITC_SIMD_UNROLL
+#if defined(__clang__)
+#define VITC_SIMD_UNROLL _Pragma("clang loop unroll(full)")
+#elif defined(__GNUC__)
+#define VITC_SIMD_UNROLL _Pragma("GCC unroll 16")
+#else
+#define VITC_SIMD_UNROLL
+#endif
+#endif
+VITC_SIMD_INLINE vf32 VITC_SIMD_FN(odd_rational)(vf32 x, float lim, const float *P, int np, const float *Q, int nq) {
+  vf32 t, p, q;
+  int i;
+  x = vf32_min(vf32_set1(lim), vf32_max(vf32_set1(-lim), x));
+  t = vf32_mul(x, x);
+  p = vf32_set1(P[0]);
+  VITC_SIMD_UNROLL
+  for (i = 1; i < np; i++) p = vf32_fma(p, t, vf32_set1(P[i]));
+  q = vf32_set1(Q[0]);
+  VITC_SIMD_UNROLL
+  for (i = 1; i < nq; i++) q = vf32_fma(q, t, vf32_set1(Q[i]));
+  p = vf32_div(vf32_mul(x, p), q);
+  return vf32_min(vf32_set1(1.0f), vf32_max(vf32_set1(-1.0f), p)); /* |tanh|, |erf| <= 1 despite rounding */
+}
+
 /* tanh x */
 VITC_SIMD_INLINE vf32 VITC_SIMD_FN(tanh)(vf32 x) {
-  vf32 t, p, q;
-  x = vf32_min(vf32_set1(9.0f), vf32_max(vf32_set1(-9.0f), x));
-  t = vf32_mul(x, x);
-  p = vf32_fma(vf32_set1(1.33556188e-08f), t, vf32_set1(2.06098557e-05f));
-  p = vf32_fma(p, t, vf32_set1(0.00349563849f));
-  p = vf32_fma(p, t, vf32_set1(0.133810699f));
-  p = vf32_fma(p, t, vf32_set1(1.0f));
-  q = vf32_fma(vf32_set1(7.77697494e-07f), t, vf32_set1(0.000328571477f));
-  q = vf32_fma(q, t, vf32_set1(0.0258771777f));
-  q = vf32_fma(q, t, vf32_set1(0.467143863f));
-  q = vf32_fma(q, t, vf32_set1(1.0f));
-  p = vf32_div(vf32_mul(x, p), q);
-  return vf32_min(vf32_set1(1.0f), vf32_max(vf32_set1(-1.0f), p)); /* |tanh| <= 1 despite rounding */
+  static const float P[5] = {1.33556188e-08f, 2.06098557e-05f, 0.00349563849f, 0.133810699f, 1.0f};
+  static const float Q[5] = {7.77697494e-07f, 0.000328571477f, 0.0258771777f, 0.467143863f, 1.0f};
+  return VITC_SIMD_FN(odd_rational)(x, 9.0f, P, 5, Q, 5);
 }
 
 /* erf x */
 VITC_SIMD_INLINE vf32 VITC_SIMD_FN(erf)(vf32 x) {
-  vf32 t, p, q;
-  x = vf32_min(vf32_set1(4.0f), vf32_max(vf32_set1(-4.0f), x));
-  t = vf32_mul(x, x);
-  p = vf32_fma(vf32_set1(1.9869899e-06f), t, vf32_set1(0.000284542766f));
-  p = vf32_fma(p, t, vf32_set1(0.00388224074f));
-  p = vf32_fma(p, t, vf32_set1(0.0530982874f));
-  p = vf32_fma(p, t, vf32_set1(0.193519056f));
-  p = vf32_fma(p, t, vf32_set1(1.12837911f));
-  q = vf32_fma(vf32_set1(3.74211522e-05f), t, vf32_set1(0.00118530821f));
-  q = vf32_fma(q, t, vf32_set1(0.0152050192f));
-  q = vf32_fma(q, t, vf32_set1(0.115339234f));
-  q = vf32_fma(q, t, vf32_set1(0.504834354f));
-  q = vf32_fma(q, t, vf32_set1(1.0f));
-  p = vf32_div(vf32_mul(x, p), q);
-  return vf32_min(vf32_set1(1.0f), vf32_max(vf32_set1(-1.0f), p)); /* |erf| <= 1 despite rounding */
+  static const float P[6] = {1.9869899e-06f, 0.000284542766f, 0.00388224074f, 0.0530982874f, 0.193519056f, 1.12837911f};
+  static const float Q[6] = {3.74211522e-05f, 0.00118530821f, 0.0152050192f, 0.115339234f, 0.504834354f, 1.0f};
+  return VITC_SIMD_FN(odd_rational)(x, 4.0f, P, 6, Q, 6);
 }
 
 /* ---- The GEMM/conv epilogue's activations, written once for every ISA ----
@@ -119,22 +141,6 @@ VITC_SIMD_INLINE vf32 VITC_SIMD_FN(erf)(vf32 x) {
  *   HARD_SIGMOID  min(1, max(0, fma(a, x, b)))
  *   HARD_SWISH x hard_sigmoid(x)
  * (x second in max/min wherever its NaN must survive: vf32_max's contract.) */
-
-/* e^x for x in [-87, 87] (the caller clamps): vf32_exp's reduction and polynomial,
- * with 2^n (|n| <= 126) applied once by vf32_ldexp instead of in two halves. */
-VITC_SIMD_INLINE vf32 VITC_SIMD_FN(exp_finite)(vf32 x) {
-  vf32 n, r, r2, q, p;
-  n = vf32_round(vf32_mul(x, vf32_set1(1.44269502f)));
-  r = vf32_fma(n, vf32_set1(-0.693145752f), x);
-  r = vf32_fma(n, vf32_set1(-1.42860677e-06f), r);
-  r2 = vf32_mul(r, r);
-  q = vf32_fma(vf32_set1(0.00138146058f), r, vf32_set1(0.00836871099f));
-  q = vf32_fma(q, r, vf32_set1(0.041668389f));
-  q = vf32_fma(q, r, vf32_set1(0.166665211f));
-  q = vf32_fma(q, r, vf32_set1(0.49999994f));
-  p = vf32_add(vf32_fma(q, r2, r), vf32_set1(1.0f));
-  return vf32_ldexp(p, n);
-}
 
 VITC_SIMD_INLINE vf32 VITC_SIMD_FN(act_NONE)(vf32 v, vf32 a, vf32 b) {
   (void)a, (void)b;
