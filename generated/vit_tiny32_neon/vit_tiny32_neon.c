@@ -3285,6 +3285,46 @@ VITC_KERNEL void vitc_f32_gemm_general_scalar(int transA, int transB, int M, int
 
 enum { VITC__ATTN_SCALAR_MR = 16 }; /* query rows per tile */
 
+/* y[0..n) = v * sigmoid(g): one row of MABViT's gated values */
+typedef void (*vitc__attn_gate_fn)(int n, const float *v, const float *g, float *y);
+
+static VITC_UNUSED void vitc__attn_gate_row_scalar(int n, const float *v, const float *g, float *y)
+{
+    int j;
+    for (j = 0; j < n; j++) y[j] = v[j] / (1.0f + expf(-g[j]));
+}
+
+/* The operands of head h of batch b, for this kernel and the shim-based one:
+ * *q, *o its first rows of Q and O; K^T packed into kt, dk rows ldkt >= Nk floats
+ * apart with the columns past Nk zero; *v, *vn the values the products read and
+ * their row stride: V's rows, or with G, V * sigmoid(G) computed into vg (Nk rows
+ * of dv) by gate, row by row. */
+static VITC_UNUSED void vitc__attn_head(int b, int h, int Nk, int dk, int dv, const float *Q, const int *qs,
+                                        const float *K, const int *ks, const float *V, const int *vs,
+                                        const float *G, const int *gs, float *O, const int *os, float *kt,
+                                        ptrdiff_t ldkt, float *vg, vitc__attn_gate_fn gate, const float **q,
+                                        float **o, const float **v, int *vn)
+{
+    const float *kh = K + (ptrdiff_t)b * ks[0] + (ptrdiff_t)h * ks[1];
+    int k, j;
+    *q = Q + (ptrdiff_t)b * qs[0] + (ptrdiff_t)h * qs[1];
+    *o = O + (ptrdiff_t)b * os[0] + (ptrdiff_t)h * os[1];
+    *v = V + (ptrdiff_t)b * vs[0] + (ptrdiff_t)h * vs[1];
+    *vn = vs[2];
+    if (G) {
+        const float *gh = G + (ptrdiff_t)b * gs[0] + (ptrdiff_t)h * gs[1];
+        for (k = 0; k < Nk; k++) gate(dv, *v + (ptrdiff_t)k * vs[2], gh + (ptrdiff_t)k * gs[2], vg + (ptrdiff_t)k * dv);
+        *v = vg;
+        *vn = dv;
+    }
+    for (k = 0; k < Nk; k++) {
+        const float *kr = kh + (ptrdiff_t)k * ks[2];
+        for (j = 0; j < dk; j++) kt[(ptrdiff_t)j * ldkt + k] = kr[j];
+    }
+    for (j = 0; j < dk; j++)
+        for (k = Nk; k < ldkt; k++) kt[(ptrdiff_t)j * ldkt + k] = 0.0f;
+}
+
 /* O (B, H, Nq, dv) = softmax(scale * Q K^T) V per (b, h), strided rows (see above). */
 VITC_KERNEL void vitc_f32_attention_scalar(int B, int H, int Nq, int Nk, int dk, int dv, float scale,
                                            const float *Q, const int *qs, const float *K, const int *ks,
@@ -3299,24 +3339,11 @@ VITC_KERNEL void vitc_f32_attention_scalar(int B, int H, int Nq, int Nk, int dk,
     int b, h, i0, r, k, j;
     for (b = 0; b < B; b++) {
         for (h = 0; h < H; h++) {
-            const float *q = Q + (ptrdiff_t)b * qs[0] + (ptrdiff_t)h * qs[1];
-            const float *kh = K + (ptrdiff_t)b * ks[0] + (ptrdiff_t)h * ks[1];
-            const float *vh = V + (ptrdiff_t)b * vs[0] + (ptrdiff_t)h * vs[1];
-            float *o = O + (ptrdiff_t)b * os[0] + (ptrdiff_t)h * os[1];
-            int vn = vs[2];
-            if (G) {
-                const float *gh = G + (ptrdiff_t)b * gs[0] + (ptrdiff_t)h * gs[1];
-                for (k = 0; k < Nk; k++)
-                    for (j = 0; j < dv; j++)
-                        vg[(ptrdiff_t)k * dv + j] = vh[(ptrdiff_t)k * vs[2] + j] /
-                                                    (1.0f + expf(-gh[(ptrdiff_t)k * gs[2] + j]));
-                vh = vg;
-                vn = dv;
-            }
-            for (k = 0; k < Nk; k++) {
-                const float *kr = kh + (ptrdiff_t)k * ks[2];
-                for (j = 0; j < dk; j++) kt[(ptrdiff_t)j * Nk + k] = kr[j];
-            }
+            const float *q, *vh;
+            float *o;
+            int vn;
+            vitc__attn_head(b, h, Nk, dk, dv, Q, qs, K, ks, V, vs, G, gs, O, os, kt, Nk, vg, vitc__attn_gate_row_scalar,
+                            &q, &o, &vh, &vn);
             for (i0 = 0; i0 < Nq; i0 += VITC__ATTN_SCALAR_MR) {
                 const int mr = Nq - i0 < VITC__ATTN_SCALAR_MR ? Nq - i0 : VITC__ATTN_SCALAR_MR;
                 for (k = 0; k < mr * Nk; k++) S[k] = 0.0f;
@@ -3345,6 +3372,68 @@ VITC_KERNEL void vitc_f32_attention_scalar(int B, int H, int Nq, int Nk, int dk,
 }
 
 #endif /* VITC_F32_ATTENTION_SCALAR_C */
+
+/* ---- templates/norm/f32-softmax-row.c ---- */
+/* templates/norm/f32-softmax-row.c: the row step of the shim-based softmax,
+ * y = exp(x - max x) and its sum, written once against the SIMD shim for Softmax
+ * (f32-softmax-simd.c) and the fused attention's rows of scores
+ * (templates/attention/f32-attention-simd.c), which include it. Not a kernel of
+ * its own: no entry point, no -simd.c name (the emitter pastes it as the
+ * dependency of those two). No include guard: like them it is instantiated once
+ * per bound shim (VITC_FN). */
+
+#ifndef VITC__SOFTMAX_SIMD_INLINE
+#if defined(__GNUC__) || defined(__clang__)
+#define VITC__SOFTMAX_SIMD_INLINE static inline VITC_UNUSED __attribute__((always_inline))
+#else
+#define VITC__SOFTMAX_SIMD_INLINE static inline VITC_UNUSED
+#endif
+#endif
+
+/* e^d for d = x - max <= 0: vf32_exp, or with finite (a literal) the shim's
+ * exp_finite of max(d, -87), which skips exp's two-step scaling for denormal
+ * results and gives e^-87 (1.6e-38) instead of a denormal or 0 below -87: no
+ * softmax sum (at least 1, the max's term) can see it, but a probability of 0
+ * stays exactly 0 only without it. NaN stays NaN either way. */
+VITC__SOFTMAX_SIMD_INLINE vf32 VITC_FN(vitc__f32_softmax_exp)(vf32 d, int finite) {
+  return finite ? VITC_SIMD_FN(exp_finite)(vf32_max(vf32_set1(-87.0f), d)) : vf32_exp(d);
+}
+
+/* y[0..n) = exp(x - max x) for one row, n >= 1; returns the sum of y. The max in
+ * two accumulators (the tail loaded with -inf fill), then exp stored to y while
+ * summing it in two accumulators (the tail's masked-off lanes are neither stored
+ * nor summed). y may equal x. The row step of Softmax (f32-softmax-simd.c) and of the fused
+ * attention (templates/attention/f32-attention-simd.c, with finite). */
+VITC__SOFTMAX_SIMD_INLINE float VITC_FN(vitc__f32_softmax_exp_row)(int n, const float *x, float *y, int finite) {
+  vf32 vm = vf32_set1(-INFINITY), vm1 = vf32_set1(-INFINITY), vmax, vs0 = vf32_zero(), vs1 = vf32_zero();
+  int i;
+  for (i = 0; i + 2 * VITC_LANES <= n; i += 2 * VITC_LANES) {
+    vm = vf32_max(vm, vf32_load(x + i));
+    vm1 = vf32_max(vm1, vf32_load(x + i + VITC_LANES));
+  }
+  for (; i + VITC_LANES <= n; i += VITC_LANES) vm = vf32_max(vm, vf32_load(x + i));
+  if (i < n) vm1 = vf32_max(vm1, vf32_load_tail_fill(x + i, n - i, -INFINITY));
+  vmax = vf32_set1(vf32_hmax(vf32_max(vm, vm1)));
+  for (i = 0; i + 2 * VITC_LANES <= n; i += 2 * VITC_LANES) {
+    const vf32 e0 = VITC_FN(vitc__f32_softmax_exp)(vf32_sub(vf32_load(x + i), vmax), finite);
+    const vf32 e1 = VITC_FN(vitc__f32_softmax_exp)(vf32_sub(vf32_load(x + i + VITC_LANES), vmax), finite);
+    vf32_store(y + i, e0);
+    vf32_store(y + i + VITC_LANES, e1);
+    vs0 = vf32_add(vs0, e0);
+    vs1 = vf32_add(vs1, e1);
+  }
+  for (; i + VITC_LANES <= n; i += VITC_LANES) {
+    const vf32 e0 = VITC_FN(vitc__f32_softmax_exp)(vf32_sub(vf32_load(x + i), vmax), finite);
+    vf32_store(y + i, e0);
+    vs0 = vf32_add(vs0, e0);
+  }
+  if (i < n) {
+    const vf32 e0 = VITC_FN(vitc__f32_softmax_exp)(vf32_sub(vf32_load_tail_fill(x + i, n - i, -INFINITY), vmax), finite);
+    vf32_store_tail(y + i, e0, n - i);
+    vs1 = vf32_add(vs1, vf32_load_tail(y + i, n - i)); /* the stored lanes: exp_finite(-inf) is not 0 */
+  }
+  return vf32_hsum(vf32_add(vs0, vs1));
+}
 
 /* ---- templates/attention/f32-attention-simd.c ---- */
 /* templates/attention/f32-attention-simd.c: multi-head attention (vitc.Attention)
@@ -3377,7 +3466,8 @@ VITC_KERNEL void vitc_f32_attention_scalar(int B, int H, int Nq, int Nk, int dk,
  * Output columns go ATT_PV vectors at a time, then one at a time, the last one
  * masked when dv is not a multiple of VITC_LANES.
  *
- * exp is the shim's exp_finite for x <= 0 (vitc__attn_exp below);
+ * The softmax of a row of scores is Softmax's (templates/norm/f32-softmax-row.c),
+ * its exp the shim's exp_finite of max(x, -87);
  * summation orders differ from the scalar kernel, so results agree with it to
  * rounding, not bit for bit. */
 
@@ -3438,45 +3528,10 @@ static inline VITC_UNUSED void VITC_FN(vitc__attn_scores)(int dk, const float *c
   for (; kb < nkp; kb += VITC_LANES) VITC_FN(vitc__attn_score_block)(1, dk, q, kt, nkp, kb, vs, S);
 }
 
-/* e^x for x <= 0 (a score minus its row's max): the shim's exp_finite
- * (templates/simd/fastmath.h, exp without the two-step scaling for denormal
- * results) of max(x, -87). Below -87 it returns e^-87 (1.6e-38) instead of a
- * denormal or 0, which no softmax sum (at least 1, the max's term) can see. NaN
- * stays NaN (the second operand of the max). */
-static inline VITC_UNUSED vf32 VITC_FN(vitc__attn_exp)(vf32 x) {
-  return VITC_SIMD_FN(exp_finite)(vf32_max(vf32_set1(-87.0f), x));
-}
-
-/* Row s[0..n) := exp(s - max s); returns 1 / sum. */
+/* Row s[0..n) := exp(s - max s); returns 1 / sum. Softmax's row step
+ * (templates/norm/f32-softmax-row.c) with exp_finite. */
 static inline VITC_UNUSED float VITC_FN(vitc__attn_softmax_row)(int n, float *s) {
-  vf32 vm0 = vf32_set1(-INFINITY), vm1 = vf32_set1(-INFINITY), vmax, vs0 = vf32_zero(), vs1 = vf32_zero();
-  int i;
-  for (i = 0; i + 2 * VITC_LANES <= n; i += 2 * VITC_LANES) {
-    vm0 = vf32_max(vm0, vf32_load(s + i));
-    vm1 = vf32_max(vm1, vf32_load(s + i + VITC_LANES));
-  }
-  for (; i + VITC_LANES <= n; i += VITC_LANES) vm0 = vf32_max(vm0, vf32_load(s + i));
-  if (i < n) vm1 = vf32_max(vm1, vf32_load_tail_fill(s + i, n - i, -INFINITY));
-  vmax = vf32_set1(vf32_hmax(vf32_max(vm0, vm1)));
-  for (i = 0; i + 2 * VITC_LANES <= n; i += 2 * VITC_LANES) {
-    const vf32 e0 = VITC_FN(vitc__attn_exp)(vf32_sub(vf32_load(s + i), vmax));
-    const vf32 e1 = VITC_FN(vitc__attn_exp)(vf32_sub(vf32_load(s + i + VITC_LANES), vmax));
-    vf32_store(s + i, e0);
-    vf32_store(s + i + VITC_LANES, e1);
-    vs0 = vf32_add(vs0, e0);
-    vs1 = vf32_add(vs1, e1);
-  }
-  for (; i + VITC_LANES <= n; i += VITC_LANES) {
-    const vf32 e0 = VITC_FN(vitc__attn_exp)(vf32_sub(vf32_load(s + i), vmax));
-    vf32_store(s + i, e0);
-    vs0 = vf32_add(vs0, e0);
-  }
-  if (i < n) { /* masked-off lanes are not stored, and not summed */
-    const vf32 e0 = VITC_FN(vitc__attn_exp)(vf32_sub(vf32_load_tail_fill(s + i, n - i, -INFINITY), vmax));
-    vf32_store_tail(s + i, e0, n - i);
-    vs1 = vf32_add(vs1, vf32_load_tail(s + i, n - i));
-  }
-  return 1.0f / vf32_hsum(vf32_add(vs0, vs1));
+  return 1.0f / VITC_FN(vitc__f32_softmax_exp_row)(n, s, s, 1);
 }
 
 /* o[r][c0..c0 + nv*L) = rs[r] * sum_k p[r][k] v_k[c0..] for ATT_PR rows; the last
@@ -3528,31 +3583,18 @@ VITC_KERNEL void VITC_FN(vitc_f32_attention)(int B, int H, int Nq, int Nk, int d
   float *kt = scratch;                      /* K^T of one head: dk x nkp */
   float *S = scratch + (ptrdiff_t)dk * nkp; /* scores of one tile: ATT_MR x nkp */
   float *vg = S + (ptrdiff_t)ATT_MR * nkp;  /* gated values of one head: Nk x dv */
-  int b, h, i0, k, j, r, c0;
+  int b, h, i0, r, c0;
   if (Nk <= 0) {
     vitc_f32_attention_scalar(B, H, Nq, Nk, dk, dv, scale, Q, qs, K, ks, V, vs, G, gs, O, os, scratch);
     return;
   }
   for (b = 0; b < B; b++) {
     for (h = 0; h < H; h++) {
-      const float *q = Q + (ptrdiff_t)b * qs[0] + (ptrdiff_t)h * qs[1];
-      const float *kh = K + (ptrdiff_t)b * ks[0] + (ptrdiff_t)h * ks[1];
-      const float *vh = V + (ptrdiff_t)b * vs[0] + (ptrdiff_t)h * vs[1];
-      float *o = O + (ptrdiff_t)b * os[0] + (ptrdiff_t)h * os[1];
-      int vn = vs[2];
-      if (G) {
-        const float *gh = G + (ptrdiff_t)b * gs[0] + (ptrdiff_t)h * gs[1];
-        for (k = 0; k < Nk; k++)
-          VITC_FN(vitc__attn_gate_row)(dv, vh + (ptrdiff_t)k * vs[2], gh + (ptrdiff_t)k * gs[2], vg + (ptrdiff_t)k * dv);
-        vh = vg;
-        vn = dv;
-      }
-      for (k = 0; k < Nk; k++) {
-        const float *kr = kh + (ptrdiff_t)k * ks[2];
-        for (j = 0; j < dk; j++) kt[(ptrdiff_t)j * nkp + k] = kr[j];
-      }
-      for (j = 0; j < dk; j++)
-        for (k = Nk; k < nkp; k++) kt[(ptrdiff_t)j * nkp + k] = 0.0f;
+      const float *q, *vh;
+      float *o;
+      int vn;
+      vitc__attn_head(b, h, Nk, dk, dv, Q, qs, K, ks, V, vs, G, gs, O, os, kt, nkp, vg, VITC_FN(vitc__attn_gate_row), &q,
+                      &o, &vh, &vn);
       for (i0 = 0; i0 < Nq; i0 += ATT_MR) {
         const int mr = Nq - i0 < ATT_MR ? Nq - i0 : ATT_MR;
         const float *qr[ATT_MR];

@@ -49,6 +49,46 @@
 
 enum { VITC__ATTN_SCALAR_MR = 16 }; /* query rows per tile */
 
+/* y[0..n) = v * sigmoid(g): one row of MABViT's gated values */
+typedef void (*vitc__attn_gate_fn)(int n, const float *v, const float *g, float *y);
+
+static VITC_UNUSED void vitc__attn_gate_row_scalar(int n, const float *v, const float *g, float *y)
+{
+    int j;
+    for (j = 0; j < n; j++) y[j] = v[j] / (1.0f + expf(-g[j]));
+}
+
+/* The operands of head h of batch b, for this kernel and the shim-based one:
+ * *q, *o its first rows of Q and O; K^T packed into kt, dk rows ldkt >= Nk floats
+ * apart with the columns past Nk zero; *v, *vn the values the products read and
+ * their row stride: V's rows, or with G, V * sigmoid(G) computed into vg (Nk rows
+ * of dv) by gate, row by row. */
+static VITC_UNUSED void vitc__attn_head(int b, int h, int Nk, int dk, int dv, const float *Q, const int *qs,
+                                        const float *K, const int *ks, const float *V, const int *vs,
+                                        const float *G, const int *gs, float *O, const int *os, float *kt,
+                                        ptrdiff_t ldkt, float *vg, vitc__attn_gate_fn gate, const float **q,
+                                        float **o, const float **v, int *vn)
+{
+    const float *kh = K + (ptrdiff_t)b * ks[0] + (ptrdiff_t)h * ks[1];
+    int k, j;
+    *q = Q + (ptrdiff_t)b * qs[0] + (ptrdiff_t)h * qs[1];
+    *o = O + (ptrdiff_t)b * os[0] + (ptrdiff_t)h * os[1];
+    *v = V + (ptrdiff_t)b * vs[0] + (ptrdiff_t)h * vs[1];
+    *vn = vs[2];
+    if (G) {
+        const float *gh = G + (ptrdiff_t)b * gs[0] + (ptrdiff_t)h * gs[1];
+        for (k = 0; k < Nk; k++) gate(dv, *v + (ptrdiff_t)k * vs[2], gh + (ptrdiff_t)k * gs[2], vg + (ptrdiff_t)k * dv);
+        *v = vg;
+        *vn = dv;
+    }
+    for (k = 0; k < Nk; k++) {
+        const float *kr = kh + (ptrdiff_t)k * ks[2];
+        for (j = 0; j < dk; j++) kt[(ptrdiff_t)j * ldkt + k] = kr[j];
+    }
+    for (j = 0; j < dk; j++)
+        for (k = Nk; k < ldkt; k++) kt[(ptrdiff_t)j * ldkt + k] = 0.0f;
+}
+
 /* O (B, H, Nq, dv) = softmax(scale * Q K^T) V per (b, h), strided rows (see above). */
 VITC_KERNEL void vitc_f32_attention_scalar(int B, int H, int Nq, int Nk, int dk, int dv, float scale,
                                            const float *Q, const int *qs, const float *K, const int *ks,
@@ -63,24 +103,11 @@ VITC_KERNEL void vitc_f32_attention_scalar(int B, int H, int Nq, int Nk, int dk,
     int b, h, i0, r, k, j;
     for (b = 0; b < B; b++) {
         for (h = 0; h < H; h++) {
-            const float *q = Q + (ptrdiff_t)b * qs[0] + (ptrdiff_t)h * qs[1];
-            const float *kh = K + (ptrdiff_t)b * ks[0] + (ptrdiff_t)h * ks[1];
-            const float *vh = V + (ptrdiff_t)b * vs[0] + (ptrdiff_t)h * vs[1];
-            float *o = O + (ptrdiff_t)b * os[0] + (ptrdiff_t)h * os[1];
-            int vn = vs[2];
-            if (G) {
-                const float *gh = G + (ptrdiff_t)b * gs[0] + (ptrdiff_t)h * gs[1];
-                for (k = 0; k < Nk; k++)
-                    for (j = 0; j < dv; j++)
-                        vg[(ptrdiff_t)k * dv + j] = vh[(ptrdiff_t)k * vs[2] + j] /
-                                                    (1.0f + expf(-gh[(ptrdiff_t)k * gs[2] + j]));
-                vh = vg;
-                vn = dv;
-            }
-            for (k = 0; k < Nk; k++) {
-                const float *kr = kh + (ptrdiff_t)k * ks[2];
-                for (j = 0; j < dk; j++) kt[(ptrdiff_t)j * Nk + k] = kr[j];
-            }
+            const float *q, *vh;
+            float *o;
+            int vn;
+            vitc__attn_head(b, h, Nk, dk, dv, Q, qs, K, ks, V, vs, G, gs, O, os, kt, Nk, vg, vitc__attn_gate_row_scalar,
+                            &q, &o, &vh, &vn);
             for (i0 = 0; i0 < Nq; i0 += VITC__ATTN_SCALAR_MR) {
                 const int mr = Nq - i0 < VITC__ATTN_SCALAR_MR ? Nq - i0 : VITC__ATTN_SCALAR_MR;
                 for (k = 0; k < mr * Nk; k++) S[k] = 0.0f;

@@ -28,12 +28,14 @@
  * Output columns go ATT_PV vectors at a time, then one at a time, the last one
  * masked when dv is not a multiple of VITC_LANES.
  *
- * exp is the shim's exp_finite for x <= 0 (vitc__attn_exp below);
+ * The softmax of a row of scores is Softmax's (templates/norm/f32-softmax-row.c),
+ * its exp the shim's exp_finite of max(x, -87);
  * summation orders differ from the scalar kernel, so results agree with it to
  * rounding, not bit for bit. */
 #include "../prelude.h"
 #include "../simd/shim.h"
 #include "f32-attention-scalar.c"
+#include "../norm/f32-softmax-row.c"
 
 /* Register tiles by vector width (the scratch bound assumes ATT_MR <= 16 and
  * VITC_LANES <= 64). */
@@ -92,45 +94,10 @@ static inline VITC_UNUSED void VITC_FN(vitc__attn_scores)(int dk, const float *c
   for (; kb < nkp; kb += VITC_LANES) VITC_FN(vitc__attn_score_block)(1, dk, q, kt, nkp, kb, vs, S);
 }
 
-/* e^x for x <= 0 (a score minus its row's max): the shim's exp_finite
- * (templates/simd/fastmath.h, exp without the two-step scaling for denormal
- * results) of max(x, -87). Below -87 it returns e^-87 (1.6e-38) instead of a
- * denormal or 0, which no softmax sum (at least 1, the max's term) can see. NaN
- * stays NaN (the second operand of the max). */
-static inline VITC_UNUSED vf32 VITC_FN(vitc__attn_exp)(vf32 x) {
-  return VITC_SIMD_FN(exp_finite)(vf32_max(vf32_set1(-87.0f), x));
-}
-
-/* Row s[0..n) := exp(s - max s); returns 1 / sum. */
+/* Row s[0..n) := exp(s - max s); returns 1 / sum. Softmax's row step
+ * (templates/norm/f32-softmax-row.c) with exp_finite. */
 static inline VITC_UNUSED float VITC_FN(vitc__attn_softmax_row)(int n, float *s) {
-  vf32 vm0 = vf32_set1(-INFINITY), vm1 = vf32_set1(-INFINITY), vmax, vs0 = vf32_zero(), vs1 = vf32_zero();
-  int i;
-  for (i = 0; i + 2 * VITC_LANES <= n; i += 2 * VITC_LANES) {
-    vm0 = vf32_max(vm0, vf32_load(s + i));
-    vm1 = vf32_max(vm1, vf32_load(s + i + VITC_LANES));
-  }
-  for (; i + VITC_LANES <= n; i += VITC_LANES) vm0 = vf32_max(vm0, vf32_load(s + i));
-  if (i < n) vm1 = vf32_max(vm1, vf32_load_tail_fill(s + i, n - i, -INFINITY));
-  vmax = vf32_set1(vf32_hmax(vf32_max(vm0, vm1)));
-  for (i = 0; i + 2 * VITC_LANES <= n; i += 2 * VITC_LANES) {
-    const vf32 e0 = VITC_FN(vitc__attn_exp)(vf32_sub(vf32_load(s + i), vmax));
-    const vf32 e1 = VITC_FN(vitc__attn_exp)(vf32_sub(vf32_load(s + i + VITC_LANES), vmax));
-    vf32_store(s + i, e0);
-    vf32_store(s + i + VITC_LANES, e1);
-    vs0 = vf32_add(vs0, e0);
-    vs1 = vf32_add(vs1, e1);
-  }
-  for (; i + VITC_LANES <= n; i += VITC_LANES) {
-    const vf32 e0 = VITC_FN(vitc__attn_exp)(vf32_sub(vf32_load(s + i), vmax));
-    vf32_store(s + i, e0);
-    vs0 = vf32_add(vs0, e0);
-  }
-  if (i < n) { /* masked-off lanes are not stored, and not summed */
-    const vf32 e0 = VITC_FN(vitc__attn_exp)(vf32_sub(vf32_load_tail_fill(s + i, n - i, -INFINITY), vmax));
-    vf32_store_tail(s + i, e0, n - i);
-    vs1 = vf32_add(vs1, vf32_load_tail(s + i, n - i));
-  }
-  return 1.0f / vf32_hsum(vf32_add(vs0, vs1));
+  return 1.0f / VITC_FN(vitc__f32_softmax_exp_row)(n, s, s, 1);
 }
 
 /* o[r][c0..c0 + nv*L) = rs[r] * sum_k p[r][k] v_k[c0..] for ATT_PR rows; the last
@@ -182,31 +149,18 @@ VITC_KERNEL void VITC_FN(vitc_f32_attention)(int B, int H, int Nq, int Nk, int d
   float *kt = scratch;                      /* K^T of one head: dk x nkp */
   float *S = scratch + (ptrdiff_t)dk * nkp; /* scores of one tile: ATT_MR x nkp */
   float *vg = S + (ptrdiff_t)ATT_MR * nkp;  /* gated values of one head: Nk x dv */
-  int b, h, i0, k, j, r, c0;
+  int b, h, i0, r, c0;
   if (Nk <= 0) {
     vitc_f32_attention_scalar(B, H, Nq, Nk, dk, dv, scale, Q, qs, K, ks, V, vs, G, gs, O, os, scratch);
     return;
   }
   for (b = 0; b < B; b++) {
     for (h = 0; h < H; h++) {
-      const float *q = Q + (ptrdiff_t)b * qs[0] + (ptrdiff_t)h * qs[1];
-      const float *kh = K + (ptrdiff_t)b * ks[0] + (ptrdiff_t)h * ks[1];
-      const float *vh = V + (ptrdiff_t)b * vs[0] + (ptrdiff_t)h * vs[1];
-      float *o = O + (ptrdiff_t)b * os[0] + (ptrdiff_t)h * os[1];
-      int vn = vs[2];
-      if (G) {
-        const float *gh = G + (ptrdiff_t)b * gs[0] + (ptrdiff_t)h * gs[1];
-        for (k = 0; k < Nk; k++)
-          VITC_FN(vitc__attn_gate_row)(dv, vh + (ptrdiff_t)k * vs[2], gh + (ptrdiff_t)k * gs[2], vg + (ptrdiff_t)k * dv);
-        vh = vg;
-        vn = dv;
-      }
-      for (k = 0; k < Nk; k++) {
-        const float *kr = kh + (ptrdiff_t)k * ks[2];
-        for (j = 0; j < dk; j++) kt[(ptrdiff_t)j * nkp + k] = kr[j];
-      }
-      for (j = 0; j < dk; j++)
-        for (k = Nk; k < nkp; k++) kt[(ptrdiff_t)j * nkp + k] = 0.0f;
+      const float *q, *vh;
+      float *o;
+      int vn;
+      vitc__attn_head(b, h, Nk, dk, dv, Q, qs, K, ks, V, vs, G, gs, O, os, kt, nkp, vg, VITC_FN(vitc__attn_gate_row), &q,
+                      &o, &vh, &vn);
       for (i0 = 0; i0 < Nq; i0 += ATT_MR) {
         const int mr = Nq - i0 < ATT_MR ? Nq - i0 : ATT_MR;
         const float *qr[ATT_MR];

@@ -5,7 +5,8 @@
  *
  * Rows (inner == 1, attention scores: rows of 197 floats) take three passes over
  * the row: a vector max (the tail loaded with -inf fill), exp(x - max) stored to Y
- * while summing it in two accumulators, and one multiply by 1/sum. inner > 1
+ * while summing it in two accumulators (the first two: f32-softmax-row.c, which
+ * the fused attention shares), and one multiply by 1/sum. inner > 1
  * walks VITC_LANES columns of the inner axis at a time with the same three steps
  * lane-wise (the tail of the inner axis through masked loads and stores), so every
  * load stays contiguous and nothing needs scratch.
@@ -20,6 +21,7 @@
 #include "../prelude.h"
 #include "../simd/shim.h"
 #include "f32-softmax-scalar.c"
+#include "f32-softmax-row.c"
 
 /* Softmax of each of the rows (n floats each) of X into Y. */
 VITC_KERNEL void VITC_FN(vitc__f32_softmax_rows)(int rows, int n, const float *X, float *Y) {
@@ -27,36 +29,7 @@ VITC_KERNEL void VITC_FN(vitc__f32_softmax_rows)(int rows, int n, const float *X
   for (r = 0; r < rows; r++) {
     const float *x = X + (ptrdiff_t)r * n;
     float *y = Y + (ptrdiff_t)r * n;
-    vf32 vm = vf32_set1(-INFINITY), vm1 = vf32_set1(-INFINITY), vmax, vs0 = vf32_zero(), vs1 = vf32_zero(), rs;
-    float m;
-    for (i = 0; i + 2 * VITC_LANES <= n; i += 2 * VITC_LANES) {
-      vm = vf32_max(vm, vf32_load(x + i));
-      vm1 = vf32_max(vm1, vf32_load(x + i + VITC_LANES));
-    }
-    for (; i + VITC_LANES <= n; i += VITC_LANES) vm = vf32_max(vm, vf32_load(x + i));
-    if (i < n) vm1 = vf32_max(vm1, vf32_load_tail_fill(x + i, n - i, -INFINITY));
-    m = vf32_hmax(vf32_max(vm, vm1));
-    vmax = vf32_set1(m);
-    for (i = 0; i + 2 * VITC_LANES <= n; i += 2 * VITC_LANES) {
-      const vf32 e0 = vf32_exp(vf32_sub(vf32_load(x + i), vmax));
-      const vf32 e1 = vf32_exp(vf32_sub(vf32_load(x + i + VITC_LANES), vmax));
-      vf32_store(y + i, e0);
-      vf32_store(y + i + VITC_LANES, e1);
-      vs0 = vf32_add(vs0, e0);
-      vs1 = vf32_add(vs1, e1);
-    }
-    for (; i + VITC_LANES <= n; i += VITC_LANES) {
-      const vf32 e0 = vf32_exp(vf32_sub(vf32_load(x + i), vmax));
-      vf32_store(y + i, e0);
-      vs0 = vf32_add(vs0, e0);
-    }
-    if (i < n) {
-      /* masked-off lanes load -inf: exp(-inf - max) = 0 adds nothing */
-      const vf32 e0 = vf32_exp(vf32_sub(vf32_load_tail_fill(x + i, n - i, -INFINITY), vmax));
-      vf32_store_tail(y + i, e0, n - i);
-      vs1 = vf32_add(vs1, e0);
-    }
-    rs = vf32_set1(1.0f / vf32_hsum(vf32_add(vs0, vs1)));
+    const vf32 rs = vf32_set1(1.0f / VITC_FN(vitc__f32_softmax_exp_row)(n, x, y, 0));
     for (i = 0; i + VITC_LANES <= n; i += VITC_LANES) vf32_store(y + i, vf32_mul(vf32_load(y + i), rs));
     if (i < n) vf32_store_tail(y + i, vf32_mul(vf32_load_tail(y + i, n - i), rs), n - i);
   }
