@@ -560,15 +560,22 @@ VITC_SIMD_INLINE vf32 VITC_SIMD_FN(log)(vf32 x) {
   return vf32_select(vf32_cmpeq(x, x), r, x); /* NaN in, NaN out */
 }
 
+/* lanes where v / 2 is not an integer: the odd integers (pow's odd exponents, the
+ * circular functions' odd quadrants) and every non-integer */
+VITC_SIMD_INLINE vm32 VITC_SIMD_FN(vitc__not_even)(vf32 v) {
+  const vf32 half = vf32_mul(v, vf32_set1(0.5f));
+  return vm32_not(vf32_cmpeq(vf32_round(half), half));
+}
+
 /* a^b as exp(b log|a|): a finite negative a gives NaN unless b is an integer,
  * then the sign of a^b; a^0 = 1 and 1^b = 1 for every a, b (NaN included), as powf. The
  * error grows with |b log a| (log's absolute error times it): about 1e-5 relative
  * where the result nears the float range (|b log a| ~ 88), a few ulp near 1. */
 VITC_SIMD_INLINE vf32 VITC_SIMD_FN(pow)(vf32 a, vf32 b) {
-  const vf32 one = vf32_set1(1.0f), half_b = vf32_mul(b, vf32_set1(0.5f));
+  const vf32 one = vf32_set1(1.0f);
   vf32 r = VITC_SIMD_FN(exp)(vf32_mul(b, VITC_SIMD_FN(log)(vf32_abs(a))));
   const vm32 integral = vf32_cmpeq(vf32_round(b), b);
-  const vm32 odd = vm32_and(integral, vm32_not(vf32_cmpeq(vf32_round(half_b), half_b)));
+  const vm32 odd = vm32_and(integral, VITC_SIMD_FN(vitc__not_even)(b));
   const vm32 neg = vf32_cmplt(a, vf32_zero());
   r = vf32_select(vm32_and(neg, odd), vf32_sub(vf32_zero(), r), r);
   /* a finite negative a with a fractional b: NaN (-inf ^ b is +inf or 0, r already) */
@@ -640,12 +647,8 @@ VITC_SIMD_INLINE vf32 VITC_SIMD_FN(vitc__sincos)(vf32 x, float shift) {
   vf32 q, r = VITC_SIMD_FN(vitc__trig_reduce)(x, &q), v;
   q = vf32_add(q, vf32_set1(shift));
   q = vf32_select(vf32_cmple(vf32_set1(4.0f), q), vf32_sub(q, vf32_set1(4.0f)), q);
-  {
-    const vf32 half_q = vf32_mul(q, vf32_set1(0.5f));
-    const vm32 odd = vm32_not(vf32_cmpeq(vf32_round(half_q), half_q));
-    v = vf32_select(odd, VITC_SIMD_FN(vitc__cos_poly)(r), VITC_SIMD_FN(vitc__sin_poly)(r));
-    return vf32_select(vf32_cmple(vf32_set1(2.0f), q), vf32_sub(vf32_zero(), v), v);
-  }
+  v = vf32_select(VITC_SIMD_FN(vitc__not_even)(q), VITC_SIMD_FN(vitc__cos_poly)(r), VITC_SIMD_FN(vitc__sin_poly)(r));
+  return vf32_select(vf32_cmple(vf32_set1(2.0f), q), vf32_sub(vf32_zero(), v), v);
 }
 VITC_SIMD_INLINE vf32 VITC_SIMD_FN(sin)(vf32 x) {
   return vf32_select(vf32_cmpeq(x, vf32_zero()), x, VITC_SIMD_FN(vitc__sincos)(x, 0.0f));
@@ -655,9 +658,7 @@ VITC_SIMD_INLINE vf32 VITC_SIMD_FN(tan)(vf32 x) {
   vf32 q;
   const vf32 r = VITC_SIMD_FN(vitc__trig_reduce)(x, &q);
   const vf32 s = VITC_SIMD_FN(vitc__sin_poly)(r), c = VITC_SIMD_FN(vitc__cos_poly)(r);
-  const vf32 half_q = vf32_mul(q, vf32_set1(0.5f));
-  const vm32 odd = vm32_not(vf32_cmpeq(vf32_round(half_q), half_q));
-  const vf32 t = vf32_select(odd, vf32_div(vf32_sub(vf32_zero(), c), s), vf32_div(s, c));
+  const vf32 t = vf32_select(VITC_SIMD_FN(vitc__not_even)(q), vf32_div(vf32_sub(vf32_zero(), c), s), vf32_div(s, c));
   return vf32_select(vf32_cmpeq(x, vf32_zero()), x, t);
 }
 /* an odd function's result: v, computed for |x|, with the sign of x; x itself at +-0 */

@@ -22,6 +22,19 @@
 
 #include "../prelude.h"
 
+/* Y's stride per letter (row-major over the output letters, 0 for the summed ones);
+ * returns Y's element count. */
+static inline VITC_UNUSED ptrdiff_t vitc__einsum_out_strides(int n_idx, int out_rank, const int *dims, ptrdiff_t *ystr)
+{
+    ptrdiff_t s = 1;
+    int l;
+    for (l = n_idx - 1; l >= 0; l--) {
+        ystr[l] = l < out_rank ? s : 0;
+        if (l < out_rank) s *= dims[l];
+    }
+    return s;
+}
+
 /* One step of the odometer over the letters (last fastest), letter `skip` left at 0
  * (-1: none): moves the output offset *yoff and each operand's offset off[k]. */
 static inline VITC_UNUSED void vitc__einsum_next(int n_ops, int n_idx, int skip, const int *dims, const int *ostr,
@@ -43,16 +56,11 @@ VITC_KERNEL void vitc_f32_einsum_scalar(int n_ops, int n_idx, int out_rank, cons
                                         const float *const *X, float *VITC_RESTRICT Y)
 {
     int idx[16], l, k;
-    ptrdiff_t off[8], ny = 1, total = 1, yoff = 0, ystr[16], i, s = 1;
-    for (l = out_rank - 1; l >= 0; l--) {
-        ystr[l] = s;
-        s *= dims[l];
-    }
-    for (l = out_rank; l < n_idx; l++) ystr[l] = 0;
+    ptrdiff_t off[8], total = 1, yoff = 0, ystr[16], i;
+    const ptrdiff_t ny = vitc__einsum_out_strides(n_idx, out_rank, dims, ystr);
     for (l = 0; l < n_idx; l++) {
         idx[l] = 0;
         total *= dims[l];
-        if (l < out_rank) ny *= dims[l];
     }
     for (i = 0; i < ny; i++) Y[i] = 0.0f;
     if (total == 0) return;

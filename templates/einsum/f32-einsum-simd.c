@@ -47,13 +47,8 @@ VITC_SIMD_INLINE vf32 VITC_FN(vitc__ein_product)(int n_ops, int n_idx, int v, co
 VITC_KERNEL void VITC_FN(vitc_f32_einsum)(int n_ops, int n_idx, int out_rank, const int *dims, const int *ostr,
                                           const float *const *X, float *VITC_RESTRICT Y) {
   int idx[16], step[16], l, k, v = -1, sum_mode = 0;
-  ptrdiff_t off[8], ny = 1, total = 1, yoff = 0, ystr[16], i, s = 1;
-  for (l = out_rank - 1; l >= 0; l--) {
-    ystr[l] = s;
-    s *= dims[l];
-  }
-  for (l = out_rank; l < n_idx; l++) ystr[l] = 0;
-  for (l = 0; l < n_idx; l++) ny *= l < out_rank ? dims[l] : 1;
+  ptrdiff_t off[8], total = 1, yoff = 0, ystr[16], i;
+  const ptrdiff_t ny = vitc__einsum_out_strides(n_idx, out_rank, dims, ystr);
   for (i = 0; i < ny; i++) Y[i] = 0.0f;
   for (l = 0; l < n_idx; l++)
     if (dims[l] == 0) return;

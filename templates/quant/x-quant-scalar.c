@@ -91,22 +91,28 @@ VITC_KERNEL void vitc_x_dequantize_scalar(int outer, int na, int inner, int x_ty
  * [min(0, min x), max(0, max x)] onto [0, 255]:
  *   scale = (max - min) / 255 (1 when max == min), zp = saturate(round(-min / scale)),
  *   y = saturate(round(x / scale) + zp). */
+/* DynamicQuantizeLinear's scale and zero point from the range [mn, mx] (mn <= 0 <= mx),
+ * written to *y_scale and *y_zp; returns the zero point. */
+static inline VITC_UNUSED int vitc__q_dynamic_params(float mn, float mx, float *y_scale, uint8_t *y_zp)
+{
+    const float scale = mx == mn ? 1.0f : (mx - mn) / 255.0f;
+    float z = 0.0f - mn / scale;
+    z = z < 0.0f ? 0.0f : z > 255.0f ? 255.0f : z;
+    *y_scale = scale;
+    *y_zp = (uint8_t)(int)rintf(z);
+    return *y_zp;
+}
+
 VITC_KERNEL void vitc_f32_dynamic_quantize_scalar(int n, const float *x, uint8_t *y, float *y_scale, uint8_t *y_zp)
 {
-    int i;
-    float mn = 0.0f, mx = 0.0f, scale, z;
-    int zp;
+    int i, zp;
+    float mn = 0.0f, mx = 0.0f;
     for (i = 0; i < n; i++) {
         mn = x[i] < mn ? x[i] : mn;
         mx = x[i] > mx ? x[i] : mx;
     }
-    scale = mx == mn ? 1.0f : (mx - mn) / 255.0f;
-    z = 0.0f - mn / scale;
-    z = z < 0.0f ? 0.0f : z > 255.0f ? 255.0f : z;
-    zp = (int)rintf(z);
-    *y_scale = scale;
-    *y_zp = (uint8_t)zp;
-    for (i = 0; i < n; i++) y[i] = (uint8_t)vitc__q_saturate(x[i] / scale, zp, 0, 255);
+    zp = vitc__q_dynamic_params(mn, mx, y_scale, y_zp);
+    for (i = 0; i < n; i++) y[i] = (uint8_t)vitc__q_saturate(x[i] / *y_scale, zp, 0, 255);
 }
 
 /* Y (batch..., M, N) int32 = (A - a_zp) @ (B - b_zp), batched like

@@ -74,12 +74,11 @@ VITC_KERNEL void VITC_FN(vitc_f32_quantize_rt)(int n, const float *x, const floa
 }
 
 /* The range pass runs min(0, x) and max(0, x) with the scalar loop's comparisons
- * (a NaN is never taken); the scale and zero point are the scalar kernel's
- * arithmetic on the same two values. */
+ * (a NaN is never taken); the scale and zero point from them are the scalar
+ * kernel's (vitc__q_dynamic_params). */
 VITC_KERNEL void VITC_FN(vitc_f32_dynamic_quantize)(int n, const float *x, uint8_t *y, float *y_scale,
                                                     uint8_t *y_zp) {
   vf32 vmn = vf32_zero(), vmx = vf32_zero();
-  float mn, mx, scale, z;
   int i, zp;
   for (i = 0; i + VITC_LANES <= n; i += VITC_LANES) {
     const vf32 v = vf32_load(x + i);
@@ -91,13 +90,6 @@ VITC_KERNEL void VITC_FN(vitc_f32_dynamic_quantize)(int n, const float *x, uint8
     vmn = vf32_select(vf32_cmplt(v, vmn), v, vmn);
     vmx = vf32_select(vf32_cmplt(vmx, v), v, vmx);
   }
-  mn = -vf32_hmax(vf32_sub(vf32_zero(), vmn));
-  mx = vf32_hmax(vmx);
-  scale = mx == mn ? 1.0f : (mx - mn) / 255.0f;
-  z = 0.0f - mn / scale;
-  z = z < 0.0f ? 0.0f : z > 255.0f ? 255.0f : z;
-  zp = (int)rintf(z);
-  *y_scale = scale;
-  *y_zp = (uint8_t)zp;
-  VITC_FN(vitc__quantize_run)(n, x, scale, zp, 0.0f, 255.0f, y);
+  zp = vitc__q_dynamic_params(-vf32_hmax(vf32_sub(vf32_zero(), vmn)), vf32_hmax(vmx), y_scale, y_zp);
+  VITC_FN(vitc__quantize_run)(n, x, *y_scale, zp, 0.0f, 255.0f, y);
 }

@@ -15,6 +15,15 @@
 #include "../simd/shim.h"
 #include "f32-cumsum-scalar.c"
 
+/* One step k of the scan: adds v into the running sum *run and returns what step k
+ * stores: the sum before v (exclusive: 0, then 0 + x_0, ... as the scalar kernel) or
+ * with it (inclusive: x_0 first, then the running sum). */
+VITC_SIMD_INLINE vf32 VITC_FN(vitc__cumsum_step)(vf32 *run, vf32 v, int k, int exclusive) {
+  const vf32 before = *run;
+  *run = exclusive || k > 0 ? vf32_add(*run, v) : v;
+  return exclusive ? before : *run;
+}
+
 VITC_KERNEL void VITC_FN(vitc_f32_cumsum)(int outer, int n, int inner, int exclusive, int reverse,
                                           const float *VITC_RESTRICT X, float *VITC_RESTRICT Y) {
   int o, k, j;
@@ -27,14 +36,7 @@ VITC_KERNEL void VITC_FN(vitc_f32_cumsum)(int outer, int n, int inner, int exclu
         vf32 run = vf32_zero();
         for (k = 0; k < n; k++) {
           const ptrdiff_t at = (ptrdiff_t)(reverse ? n - 1 - k : k) * inner + j;
-          const vf32 v = vf32_load_tail(x + at, m);
-          if (exclusive) { /* y_k = the sum before x_k: 0, then 0 + x_0, ... as the scalar kernel */
-            vf32_store_tail(y + at, run, m);
-            run = vf32_add(run, v);
-          } else {
-            run = k == 0 ? v : vf32_add(run, v);
-            vf32_store_tail(y + at, run, m);
-          }
+          vf32_store_tail(y + at, VITC_FN(vitc__cumsum_step)(&run, vf32_load_tail(x + at, m), k, exclusive), m);
         }
       }
     }
@@ -48,16 +50,8 @@ VITC_KERNEL void VITC_FN(vitc_f32_cumsum)(int outer, int n, int inner, int exclu
       const ptrdiff_t at = (ptrdiff_t)o * n + (reverse ? n - 1 - k : k);
       float t[VITC_LANES];
       int r;
-      vf32 v;
       for (r = 0; r < m; r++) t[r] = X[at + (ptrdiff_t)r * n];
-      v = vf32_load_tail(t, m);
-      if (exclusive) {
-        vf32_store_tail(t, run, m);
-        run = vf32_add(run, v);
-      } else {
-        run = k == 0 ? v : vf32_add(run, v);
-        vf32_store_tail(t, run, m);
-      }
+      vf32_store_tail(t, VITC_FN(vitc__cumsum_step)(&run, vf32_load_tail(t, m), k, exclusive), m);
       for (r = 0; r < m; r++) Y[at + (ptrdiff_t)r * n] = t[r];
     }
   }
