@@ -177,6 +177,30 @@ def pool():
     return g.model()
 
 
+def lppool():
+    """LpPool at opset 18 (p = 1, 2, 3; pads, strides, dilations, ceil_mode, auto_pad, 1-D) on a map wide enough
+    for whole vectors of 16 lanes, and GlobalLpPool on 2-D and 1-D maps."""
+    g = G("lppool", 18, 8)
+    x = g.input("x", [1, 4, 12, 40])
+    cases = [
+        ("lp2_k3", dict(kernel_shape=[3, 3])),
+        ("lp1_k2s2", dict(kernel_shape=[2, 2], strides=[2, 2], p=1)),
+        ("lp3_k3_pad", dict(kernel_shape=[3, 3], pads=[1, 1, 1, 1], p=3)),
+        ("lp2_k3s2_ceil", dict(kernel_shape=[3, 3], strides=[2, 2], pads=[1, 0, 1, 1], ceil_mode=1)),
+        ("lp2_dil2", dict(kernel_shape=[2, 3], dilations=[2, 2], strides=[1, 2])),
+        ("lp1_same_upper", dict(kernel_shape=[3, 2], strides=[2, 3], auto_pad="SAME_UPPER", p=1)),
+        ("lp4_k1x5", dict(kernel_shape=[1, 5], pads=[0, 2, 0, 2], p=4)),
+    ]
+    for name, attrs in cases:
+        g.output(g.node("LpPool", [x], name, **attrs))
+    for p in [1, 2, 3]:
+        g.output(g.node("GlobalLpPool", [x], f"global_lp{p}", p=p))
+    x1 = g.input("x1", [2, 3, 37])
+    g.output(g.node("LpPool", [x1], "lp2_1d", kernel_shape=[4], strides=[3], pads=[2, 1]))
+    g.output(g.node("GlobalLpPool", [x1], "global_lp2_1d"))
+    return g.model()
+
+
 def layout():
     """Tile, DepthToSpace (DCR, CRD), SpaceToDepth, Pad (constant with a value, reflect, edge, negative pads,
     axes-free), Trilu, CastLike at opset 15."""
@@ -240,8 +264,8 @@ def misc():
 
 
 MODELS = {"convtranspose": convtranspose, "reduce": reduce, "norm": norm, "groupnorm": groupnorm, "pool": pool,
-          "layout": layout, "misc": misc}
-UNCHECKED = {"groupnorm"}  # opsets newer than python3-onnx 1.12 knows
+          "lppool": lppool, "layout": layout, "misc": misc}
+UNCHECKED = {"groupnorm", "lppool"}  # opsets newer than python3-onnx 1.12 knows
 
 
 def main():

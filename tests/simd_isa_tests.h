@@ -744,9 +744,11 @@ static void VITC_FN(t_where)(void) {
   }
 }
 
-/* MaxPool and AveragePool against the scalar kernels, bit for bit: strides 1, 2
- * and 3, dilations, pads on every side, ceil_mode overhangs (OH/OW beyond the
- * padded input), both divisors, rows narrower and wider than the vector */
+/* MaxPool, AveragePool and LpPool against the scalar kernels, bit for bit (LpPool
+ * with p = 2: within an ulp, the compiler may fuse the scalar loop's s + x*x;
+ * p = 3: within a few ulp, vf32_pow against powf): strides 1, 2 and 3,
+ * dilations, pads on every side, ceil_mode overhangs (OH/OW beyond the padded
+ * input), both divisors, rows narrower and wider than the vector */
 static void VITC_FN(t_pool)(void) {
   const char *isa = SIMD_ISA_NAME;
   static const struct {
@@ -762,7 +764,7 @@ static void VITC_FN(t_pool)(void) {
        * the vector blocks on every ISA counts its own taps */
       {5, 80, 2, 7, 1, 4, 1, 3, 1, 3, 0, 2, 1},
   };
-  int ci, incl;
+  int ci, incl, p;
   for (ci = 0; ci < (int)(sizeof cs / sizeof cs[0]); ci++) {
     const int NC = 3, H = cs[ci].H, W = cs[ci].W;
     const int eh = cs[ci].dh * (cs[ci].KH - 1) + 1, ew = cs[ci].dw * (cs[ci].KW - 1) + 1;
@@ -796,6 +798,18 @@ static void VITC_FN(t_pool)(void) {
         }
       guard_check(isa, "avgpool", got, ny);
     }
+    for (p = 1; p <= 3; p++) {
+      vitc_f32_lppool2d_scalar(NC, H, W, OH, OW, cs[ci].KH, cs[ci].KW, cs[ci].sh, cs[ci].sw, cs[ci].dh, cs[ci].dw,
+                               cs[ci].pt, cs[ci].pl, p, x, ref);
+      VITC_FN(vitc_f32_lppool2d)(NC, H, W, OH, OW, cs[ci].KH, cs[ci].KW, cs[ci].sh, cs[ci].sw, cs[ci].dh, cs[ci].dw,
+                                 cs[ci].pt, cs[ci].pl, p, x, got);
+      for (i = 0; i < ny; i++)
+        if (p == 1 ? !same_f32(got[i], ref[i]) : !close_rel(got[i], ref[i], p == 2 ? 2.4e-7 : 2e-6, 0)) {
+          simd_fail(isa, "lppool case %d p %d: [%d] %.9g, want %.9g", ci, p, i, (double)got[i], (double)ref[i]);
+          break;
+        }
+      guard_check(isa, "lppool", got, ny);
+    }
     free(x);
     free(ref);
     free(got);
@@ -813,6 +827,13 @@ static void VITC_FN(t_pool)(void) {
     VITC_FN(vitc_f32_global_avgpool)(NC, HW, x, got);
     for (i = 0; i < NC; i++)
       if (!close_rel(got[i], ref[i], 0, 1e-5)) simd_fail(isa, "global_avgpool HW %d: %.9g, want %.9g", HW, (double)got[i], (double)ref[i]);
+    for (p = 1; p <= 3; p++) {
+      vitc_f32_global_lppool_scalar(NC, HW, p, x, ref);
+      VITC_FN(vitc_f32_global_lppool)(NC, HW, p, x, got);
+      for (i = 0; i < NC; i++)
+        if (!close_rel(got[i], ref[i], 2e-5, 0))
+          simd_fail(isa, "global_lppool HW %d p %d: %.9g, want %.9g", HW, p, (double)got[i], (double)ref[i]);
+    }
     guard_check(isa, "global pool", got, NC);
     free(x);
     free(ref);

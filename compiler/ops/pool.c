@@ -1,4 +1,5 @@
-/* ops/pool.c: MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool.
+/* ops/pool.c: MaxPool, AveragePool, LpPool, GlobalAveragePool, GlobalMaxPool,
+ * GlobalLpPool.
  *
  * The hybrids use pooling in their CNN stems (MobileViT's MaxPool branch, a padded
  * 3x3 AveragePool shortcut) and GlobalAveragePool before the head. The window
@@ -9,7 +10,9 @@
  * the graph (it gets its shape) but is an error if anything reads it.
  *
  * AveragePool's count_include_pad counts the taps inside the padded input; the
- * bottom/right pads are passed for that count only. */
+ * bottom/right pads are passed for that count only. LpPool's and GlobalLpPool's
+ * p is ONNX's integer attribute (default 2; opset 1's float p is refused by the
+ * opset table), at least 1: (sum |x|^p)^(1/p) is a norm only then. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -90,10 +93,32 @@ static int emit_avgpool(Emitter *e, Graph *g, Node *n) {
   return 0;
 }
 
+/* LpPool's and GlobalLpPool's p, or -1 after the error */
+static int lp_power(Graph *g, Node *n) {
+  int64_t p = attr_int(n, "p", 2);
+  if (p < 1 || p > 64) return node_err(g, n, "p must be an integer in [1, 64], got %" PRId64, p);
+  return (int)p;
+}
+
+static int infer_lppool(Graph *g, Node *n) { return lp_power(g, n) < 0 ? -1 : infer_pool(g, n); }
+
+static int emit_lppool(Emitter *e, Graph *g, Node *n) {
+  PoolDims pd;
+  int p = lp_power(g, n);
+  if (p < 0 || pool_dims(g, n, &pd)) return -1;
+  char args[512];
+  pool_args(args, sizeof args, &pd);
+  emit_use_kernel(e, "pool/f32-pool2d");
+  emit_line(e, "%s(%s, %d, %s, %s);", emit_kfn(e, "vitc_f32_lppool2d"), args, p, emit_ref(e, n->in[0]),
+            emit_ref(e, n->out[0]));
+  return 0;
+}
+
 const OpImpl op_impl_MaxPool = {.infer = infer_pool, .emit = emit_maxpool};
 const OpImpl op_impl_AveragePool = {.infer = infer_pool, .emit = emit_avgpool};
+const OpImpl op_impl_LpPool = {.infer = infer_lppool, .emit = emit_lppool};
 
-/* ---------------- GlobalAveragePool, GlobalMaxPool: mean or max over all spatial dims ---------------- */
+/* ---------------- GlobalAveragePool, GlobalMaxPool, GlobalLpPool: mean, max or p-norm over all spatial dims ---------------- */
 
 static int infer_global_avgpool(Graph *g, Node *n) {
   Tensor *x = node_in(g, n, 0);
@@ -106,10 +131,19 @@ static int infer_global_avgpool(Graph *g, Node *n) {
   return 0;
 }
 
+static int infer_global_lppool(Graph *g, Node *n) { return lp_power(g, n) < 0 ? -1 : infer_global_avgpool(g, n); }
+
 static int emit_global_pool(Emitter *e, Graph *g, Node *n) {
   const Shape *s = &node_in(g, n, 0)->shape;
   int64_t nc = s->d[0] * s->d[1];
   emit_use_kernel(e, "pool/f32-pool2d");
+  if (n->op == OP_GlobalLpPool) {
+    int p = lp_power(g, n);
+    if (p < 0) return -1;
+    emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %d, %s, %s);", emit_kfn(e, "vitc_f32_global_lppool"), nc,
+              nc ? shape_numel(s) / nc : 0, p, emit_ref(e, n->in[0]), emit_ref(e, n->out[0]));
+    return 0;
+  }
   emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %s, %s);",
             emit_kfn(e, n->op == OP_GlobalMaxPool ? "vitc_f32_global_maxpool" : "vitc_f32_global_avgpool"), nc,
             nc ? shape_numel(s) / nc : 0, emit_ref(e, n->in[0]), emit_ref(e, n->out[0]));
@@ -118,3 +152,4 @@ static int emit_global_pool(Emitter *e, Graph *g, Node *n) {
 
 const OpImpl op_impl_GlobalAveragePool = {.infer = infer_global_avgpool, .emit = emit_global_pool};
 const OpImpl op_impl_GlobalMaxPool = {.infer = infer_global_avgpool, .emit = emit_global_pool};
+const OpImpl op_impl_GlobalLpPool = {.infer = infer_global_lppool, .emit = emit_global_pool};
