@@ -226,7 +226,8 @@ def layout():
 
 def misc():
     """Einsum (transformer forms, a diagonal, sums), Hardmax, OneHot, Sum/Mean of three, CumSum (exclusive, reverse),
-    IsNaN, IsInf, EyeLike, NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss at opset 13."""
+    IsNaN, IsInf, EyeLike, NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss, Mod with fmod=1 on floats at opset
+    13."""
     g = G("misc", 13, 7)
     q = g.input("q", [2, 3, 5, 4])
     k = g.weight("k", [2, 3, 6, 4])
@@ -260,6 +261,9 @@ def misc():
     g.node("SoftmaxCrossEntropyLoss", [scores, labels], ["sce_mean_lp", "sce_log_prob"])
     g.output("sce_mean_lp")
     g.output("sce_log_prob")
+    q37 = g.node("Mul", [q, g.const("m37", np.array(37.0, np.float32))], "q37")  # quotients up to ~1e3
+    g.output(g.node("Mod", [q37, g.weight("mod_b", [4])], "fmod_row", fmod=1))
+    g.output(g.node("Mod", [q37, g.const("mod_c", np.array(-0.75, np.float32))], "fmod_const", fmod=1))
     return g.model()
 
 

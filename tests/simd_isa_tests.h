@@ -705,6 +705,44 @@ static void VITC_FN(t_pow)(void) {
   free(e);
 }
 
+/* fmod (Mod with fmod=1) against the scalar kernel's fmodf, bit for bit: random
+ * signs and magnitudes, quotients just below and above integers (where a / b
+ * rounds up across one), exact multiples (+-0 with a's sign), quotients past 2^23,
+ * zeros, infinities and NaN on both sides; dense, and b one value */
+static void VITC_FN(t_fmod)(void) {
+  const char *isa = SIMD_ISA_NAME;
+  static const float specials[] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN, 1e30f, -1e-30f, 3.0f, -7.5f, 1e-40f};
+  const int n = 997, ns = (int)(sizeof specials / sizeof specials[0]);
+  int i, form, dims[1] = {n}, s1[1] = {1}, s0[1] = {0};
+  float *a = buf_rand(n, -100.0f, 100.0f), *b = buf_rand(n, -10.0f, 10.0f), *ref = buf_new(n), *got = buf_new(n);
+  for (i = 0; i < n; i++) {
+    const int k = rng_int(9);
+    if (k == 0) a[i] = b[i] * (float)(rng_int(2000) - 1000); /* an exact multiple, or the product rounded */
+    if (k == 1) a[i] = nextafterf(b[i] * (float)(rng_int(2000) - 1000), 0.0f); /* quotient just below an integer */
+    if (k == 2) a[i] = nextafterf(b[i] * (float)(rng_int(2000) - 1000), INFINITY);
+    if (k == 3) a[i] = rng_f(-1e9f, 1e9f), b[i] = rng_f(-1e-3f, 1e-3f); /* quotient past 2^23 */
+    if (k == 4) a[i] = specials[rng_int(ns)];
+    if (k == 5) b[i] = specials[rng_int(ns)];
+    if (k == 6) a[i] = rng_f(-1.0f, 1.0f) * 8388608.0f * fabsf(b[i]); /* quotients near 2^23 */
+  }
+  for (form = 0; form < 2; form++) {
+    vitc_f32_fmod_scalar(1, dims, a, s1, b, form ? s0 : s1, ref);
+    guard_fill(got, n);
+    VITC_FN(vitc_f32_fmod)(1, dims, a, s1, b, form ? s0 : s1, got);
+    for (i = 0; i < n; i++)
+      if (!same_f32(got[i], ref[i])) {
+        simd_fail(isa, "fmod %s: fmod(%.9g, %.9g) = %.9g, want %.9g", form ? "(b one value)" : "(dense)",
+                  (double)a[i], (double)b[form ? 0 : i], (double)got[i], (double)ref[i]);
+        break;
+      }
+    guard_check(isa, "fmod", got, n);
+  }
+  free(a);
+  free(b);
+  free(ref);
+  free(got);
+}
+
 /* Where on 4-byte elements against the scalar kernel: every broadcast form */
 static void VITC_FN(t_where)(void) {
   const char *isa = SIMD_ISA_NAME;
@@ -1292,6 +1330,7 @@ static int VITC_FN(simd_test_isa)(const SimdParams *prm) {
   VITC_FN(t_binary)();
   VITC_FN(t_activation)();
   VITC_FN(t_pow)();
+  VITC_FN(t_fmod)();
   VITC_FN(t_where)();
   VITC_FN(t_pool)();
   VITC_FN(t_reduce)();

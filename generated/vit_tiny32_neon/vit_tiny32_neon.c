@@ -2559,7 +2559,7 @@ VITC_KERNEL void vitc_x_where_scalar(int elem, int rank, const int *dims, const 
 /* templates/eltwise/x-binary-simd.c: the float32 kernels of
  * templates/eltwise/x-binary-scalar.c, written once against the SIMD shim
  * (templates/simd/bind.h) and instantiated per target as vitc_f32_<op>_<isa>:
- * add, sub, mul, div, max, min, pow, the comparisons to bool (equal, less,
+ * add, sub, mul, div, max, min, fmod, pow, the comparisons to bool (equal, less,
  * greater, less_or_equal, greater_or_equal: exact), and Where (vitc_x_where_<isa>)
  * for 4-byte elements. Same signatures, broadcast description and contract as the
  * scalar template, whose integer and logical kernels (and Where on other element
@@ -2578,7 +2578,8 @@ VITC_KERNEL void vitc_x_where_scalar(int elem, int rank, const int *dims, const 
  * Exactness: add, sub, mul, div are one correctly rounded IEEE operation, and
  * max/min the scalar kernel's selection (`a >= b || a != a ? a : b`: NaN
  * propagates, max(-0, +0) is -0 as in the scalar kernel), so these are bit for
- * bit the scalar kernels. pow with one exponent value for the whole tensor
+ * bit the scalar kernels. fmod (Mod with fmod=1) is exact too, as C's fmodf:
+ * see vitc__fmod_v. pow with one exponent value for the whole tensor
  * (every sb 0, what exports write for x^2, sqrt, x^3) takes exact paths for 1
  * (x), 2 (x*x), 0.5 (sqrt, with powf's +0 at -0 and +inf at -inf), -1 (1/x), and
  * x*x*x for 3 (within 1 ulp of powf); any other exponent is vf32_pow,
@@ -2621,6 +2622,43 @@ VITC_KERNEL void VITC_FN(vitc_f32_max)(int rank, const int *dims, const float *a
 VITC_KERNEL void VITC_FN(vitc_f32_min)(int rank, const int *dims, const float *a, const int *sa, const float *b,
                                        const int *sb, float *y) {
   VITC__BIN_SIMD(VITC_FN(vitc__bin_min_v), vitc__bin_f32_min);
+}
+
+/* fmod(a, b), exact, with a's sign. q = trunc(a / b) is the integer quotient or,
+ * when a / b rounds up across an integer (never down: integers below 2^23 are
+ * floats, and rounding is monotonic), one more in magnitude; r = a - q b is then
+ * exact in one fused multiply-add (a multiple of the smaller operand's ulp, at
+ * most |b| in magnitude) and, if its sign left a's, takes |b| back once (exact:
+ * the sum is the true remainder, a float). Lanes fmodf answers otherwise (|a / b|
+ * >= 2^23, b zero, infinite or NaN, a infinite or NaN) and a shim whose fma may
+ * not be fused (the scalar one) take fmodf; a = +-0 gives a. */
+VITC_SIMD_INLINE vf32 VITC_FN(vitc__fmod_v)(vf32 a, vf32 b) {
+  const vf32 zero = vf32_zero(), q = vf32_div(a, b), ab = vf32_abs(b);
+  const vf32 t = vf32_select(vf32_cmplt(q, zero), vf32_ceil(q), vf32_floor(q));
+  const vm32 plain = vm32_and(vf32_cmplt(vf32_abs(q), vf32_set1(8388608.0f)), vf32_cmple(ab, vf32_set1(FLT_MAX)));
+  const vm32 neg = vf32_cmplt(a, zero);
+  vf32 r = vf32_fma(vf32_sub(zero, t), b, a);
+  /* the sign left a's: add |b| with a's sign */
+  const vm32 wrong = vm32_or(vm32_and(neg, vf32_cmplt(zero, r)), vm32_and(vf32_cmplt(zero, a), vf32_cmplt(r, zero)));
+  r = vf32_select(wrong, vf32_add(r, vf32_select(neg, vf32_sub(zero, ab), ab)), r);
+  r = vf32_abs(r);
+  r = vf32_select(vf32_cmpeq(a, zero), a, vf32_select(neg, vf32_mul(r, vf32_set1(-1.0f)), r)); /* -0 too */
+  if (VITC_LANES == 1 || vf32_hmax(vf32_select(plain, zero, vf32_set1(1.0f))) > 0.0f) {
+    float ta[VITC_LANES], tb[VITC_LANES], tr[VITC_LANES], tp[VITC_LANES];
+    int l;
+    vf32_store(ta, a);
+    vf32_store(tb, b);
+    vf32_store(tr, r);
+    vf32_store(tp, vf32_select(plain, vf32_set1(1.0f), zero));
+    for (l = 0; l < VITC_LANES; l++)
+      if (VITC_LANES == 1 || tp[l] == 0.0f) tr[l] = fmodf(ta[l], tb[l]);
+    r = vf32_load(tr);
+  }
+  return r;
+}
+VITC_KERNEL void VITC_FN(vitc_f32_fmod)(int rank, const int *dims, const float *a, const int *sa, const float *b,
+                                        const int *sb, float *y) {
+  VITC__BIN_SIMD(VITC_FN(vitc__fmod_v), vitc__bin_f32_fmod);
 }
 
 /* pow: the paths of one exponent value, then the general one */
