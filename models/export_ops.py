@@ -115,7 +115,7 @@ def reduce():
 
 
 def norm():
-    """LayerNormalization with its Mean and InvStdDev outputs read, InstanceNormalization (opset 17)."""
+    """LayerNormalization with its Mean and InvStdDev outputs read, InstanceNormalization, LRN (opset 17)."""
     g = G("norm", 17, 3)
     x = g.input("x", [2, 6, 5, 4])
     for i, axis in enumerate([-1, 1, 2]):
@@ -130,6 +130,11 @@ def norm():
                     epsilon=1e-4))
     x3 = g.input("x3", [1, 3, 7])
     g.output(g.node("InstanceNormalization", [x3, g.weight("in3.s", [3]), g.weight("in3.b", [3])], "instnorm_1d"))
+    xl = g.input("xl", [2, 7, 6, 9])  # 54 positions: whole vectors and a tail on every target
+    g.output(g.node("LRN", [xl], "lrn_alexnet", size=5, alpha=1e-4, beta=0.75, bias=2.0))
+    g.output(g.node("LRN", [xl], "lrn_3", size=3, alpha=0.5, beta=0.6, bias=1.0))  # ONNX Runtime refuses even sizes
+    g.output(g.node("LRN", [xl], "lrn_wide", size=11, alpha=2.0, beta=1.5, bias=0.5))
+    g.output(g.node("LRN", [x], "lrn_default", size=3))  # ONNX Runtime runs 4-D X only
     return g.model()
 
 

@@ -23,6 +23,7 @@
 #include "eltwise/f32-activation-simd.c"
 #include "eltwise/f32-prelu-simd.c"
 #include "pool/f32-pool2d-simd.c"
+#include "norm/f32-lrn-simd.c"
 #include "reduce/f32-reduce-simd.c"
 #include "reduce/f32-argreduce-simd.c"
 #include "quant/x-quant-simd.c"
@@ -743,6 +744,35 @@ static void VITC_FN(t_fmod)(void) {
   free(got);
 }
 
+/* LRN against the scalar kernel: odd and even window sizes (ONNX's asymmetric
+ * window for even ones), windows wider than C, positions that are whole vectors
+ * and tails; vf32_pow against powf, within a few ulp */
+static void VITC_FN(t_lrn)(void) {
+  const char *isa = SIMD_ISA_NAME;
+  static const struct {
+    int N, C, S, size;
+    float alpha, beta, bias;
+  } cs[] = {{2, 7, 54, 5, 1e-4f, 0.75f, 2.0f}, {1, 6, 37, 4, 0.5f, 0.6f, 1.0f}, {1, 3, 16, 9, 2.0f, 1.5f, 0.5f},
+            {3, 5, 1, 1, 1.0f, 0.5f, 1.0f},   {1, 16, 100, 2, 0.3f, 2.0f, 0.75f}};
+  int ci, i;
+  for (ci = 0; ci < (int)(sizeof cs / sizeof cs[0]); ci++) {
+    const int n = cs[ci].N * cs[ci].C * cs[ci].S;
+    float *x = buf_rand(n, -3.0f, 3.0f), *ref = buf_new(n), *got = buf_new(n);
+    vitc_f32_lrn_scalar(cs[ci].N, cs[ci].C, cs[ci].S, cs[ci].size, cs[ci].alpha, cs[ci].beta, cs[ci].bias, x, ref);
+    guard_fill(got, n);
+    VITC_FN(vitc_f32_lrn)(cs[ci].N, cs[ci].C, cs[ci].S, cs[ci].size, cs[ci].alpha, cs[ci].beta, cs[ci].bias, x, got);
+    for (i = 0; i < n; i++)
+      if (!close_rel(got[i], ref[i], 2e-6, 1e-30)) {
+        simd_fail(isa, "lrn case %d: [%d] %.9g, want %.9g", ci, i, (double)got[i], (double)ref[i]);
+        break;
+      }
+    guard_check(isa, "lrn", got, n);
+    free(x);
+    free(ref);
+    free(got);
+  }
+}
+
 /* Where on 4-byte elements against the scalar kernel: every broadcast form */
 static void VITC_FN(t_where)(void) {
   const char *isa = SIMD_ISA_NAME;
@@ -1331,6 +1361,7 @@ static int VITC_FN(simd_test_isa)(const SimdParams *prm) {
   VITC_FN(t_activation)();
   VITC_FN(t_pow)();
   VITC_FN(t_fmod)();
+  VITC_FN(t_lrn)();
   VITC_FN(t_where)();
   VITC_FN(t_pool)();
   VITC_FN(t_reduce)();

@@ -1,5 +1,5 @@
 /* ops/norm.c: LayerNormalization, InstanceNormalization, GroupNormalization,
- * BatchNormalization and Softmax.
+ * BatchNormalization, LRN and Softmax.
  *
  * LayerNormalization (opset 17) normalizes X over every dim from `axis` to the
  * end: the kernel sees X as (rows, cols) and takes Scale and B as cols floats.
@@ -208,6 +208,42 @@ static int emit_groupnorm(Emitter *e, Graph *g, Node *n) {
 
 const OpImpl op_impl_InstanceNormalization = {.infer = infer_groupnorm, .emit = emit_groupnorm};
 const OpImpl op_impl_GroupNormalization = {.infer = infer_groupnorm, .emit = emit_groupnorm};
+
+/* ---------------- LRN: local response normalization across channels ---------------- */
+
+/* X (N, C, D1, ...) seen as (N, C, S); alpha, beta, bias as ONNX defaults them */
+static int lrn_dims(Graph *g, Node *n, int64_t *N, int64_t *C, int64_t *S) {
+  if (require_float_input(g, n, 0, "X")) return -1;
+  const Shape *x = &node_in(g, n, 0)->shape;
+  if (x->rank < 3) return node_err(g, n, "X must be (N, C, D1, ...), got rank %d", x->rank);
+  int64_t size = attr_int(n, "size", 0);
+  if (size < 1 || size > INT32_MAX) return node_err(g, n, "size must be a positive integer, got %" PRId64, size);
+  *N = x->d[0];
+  *C = x->d[1];
+  *S = 1;
+  for (int i = 2; i < x->rank; i++) *S *= x->d[i];
+  return 0;
+}
+
+static int infer_lrn(Graph *g, Node *n) {
+  int64_t N = 0, C = 0, S = 0;
+  if (lrn_dims(g, n, &N, &C, &S)) return -1;
+  set_output(g, n, 0, DT_FLOAT, &node_in(g, n, 0)->shape);
+  return 0;
+}
+
+static int emit_lrn(Emitter *e, Graph *g, Node *n) {
+  int64_t N = 0, C = 0, S = 0;
+  if (lrn_dims(g, n, &N, &C, &S)) return -1;
+  emit_use_kernel(e, "norm/f32-lrn");
+  emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %s, %s, %s, %s);",
+            emit_kfn(e, "vitc_f32_lrn"), N, C, S, attr_int(n, "size", 0), emit_float(e, attr_float(n, "alpha", 1e-4f)),
+            emit_float(e, attr_float(n, "beta", 0.75f)), emit_float(e, attr_float(n, "bias", 1.0f)),
+            emit_ref(e, n->in[0]), emit_ref(e, n->out[0]));
+  return 0;
+}
+
+const OpImpl op_impl_LRN = {.infer = infer_lrn, .emit = emit_lrn};
 
 /* ---------------- BatchNormalization ---------------- */
 
