@@ -115,7 +115,8 @@ def reduce():
 
 
 def norm():
-    """LayerNormalization with its Mean and InvStdDev outputs read, InstanceNormalization, LRN (opset 17)."""
+    """LayerNormalization with its Mean and InvStdDev outputs read, InstanceNormalization, LRN,
+    MeanVarianceNormalization (opset 17)."""
     g = G("norm", 17, 3)
     x = g.input("x", [2, 6, 5, 4])
     for i, axis in enumerate([-1, 1, 2]):
@@ -135,6 +136,9 @@ def norm():
     g.output(g.node("LRN", [xl], "lrn_3", size=3, alpha=0.5, beta=0.6, bias=1.0))  # ONNX Runtime refuses even sizes
     g.output(g.node("LRN", [xl], "lrn_wide", size=11, alpha=2.0, beta=1.5, bias=0.5))
     g.output(g.node("LRN", [x], "lrn_default", size=3))  # ONNX Runtime runs 4-D X only
+    g.output(g.node("MeanVarianceNormalization", [xl], "mvn"))
+    g.output(g.node("MeanVarianceNormalization", [xl], "mvn_hw", axes=[2, 3]))
+    g.output(g.node("MeanVarianceNormalization", [x3], "mvn_c", axes=[1]))
     return g.model()
 
 

@@ -109,11 +109,12 @@ def main():
 
 def doc_table():
     """The rows of docs/onnx.md's op table: every op with a row in opsets.def that vitc
-    implements (a row in compiler/ir/ops.def, or read as another op: Upsample as Resize,
-    Mean as Sum), with its versions. tests/check_loader.c checks the doc against this."""
+    implements (a row in compiler/ir/ops.def, or read as another op by onnx_read_as in
+    upgrade.c: Upsample as Resize, ...), with its versions. tests/check_loader.c checks the doc against this."""
     here = __import__("os").path.dirname(__file__)
     ops = set(re.findall(r'^OP\(\w+, "([^"]+)"', open(here + "/../ir/ops.def").read(), re.M))
-    aliases = {"Upsample": "Resize", "Mean": "Sum"}
+    upgrade_c = open(here + "/upgrade.c").read()  # onnx_read_as's table: the ops read as another one
+    aliases = dict(re.findall(r'\{"(\w+)", "(\w+)"\}', upgrade_c[upgrade_c.index("onnx_read_as(const"):]))
     print("| op | versions (the opsets where its schema changed) | read at opsets |")
     print("| --- | --- | --- |")
     for name, vs in re.findall(r'^VERSIONS\("(\w+)", ([0-9, ]+)\)', open(here + "/opsets.def").read(), re.M):

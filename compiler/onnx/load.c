@@ -539,10 +539,10 @@ static int build_graph(Loader *L, const Onnx__ModelProto *m, const ShapeOverride
       if (add_constant_node(L, np)) return -1;
       continue;
     }
-    /* The op's version at the model's opset (onnx/opsets.def); Upsample is read as Resize,
-     * Mean as Sum (onnx/upgrade.c adds the division). */
+    /* The op's version at the model's opset (onnx/opsets.def), and the op it is read as
+     * (onnx_read_as: Upsample as Resize, ...; upgrade_node completes the rewrite). */
     int version = opset_version(op, L->g->opset);
-    int k = op_lookup(strcmp(op, "Upsample") == 0 ? "Resize" : strcmp(op, "Mean") == 0 ? "Sum" : op);
+    int k = op_lookup(onnx_read_as(op));
     if (k < 0 || version < 0 || (op_flags((OpKind)k) & (OPF_FOLD | OPF_INTERNAL)))
       return vitc_err("%s: node '%s': op '%s' (opset %d) is not supported by vitc", L->path, nname, op, L->g->opset);
     if (version == 0)

@@ -276,7 +276,60 @@ static int mean_to_sum(Graph *g, int ni) {
   return 0;
 }
 
+/* MeanVarianceNormalization (9, 13) is its ONNX function body, read as its first node
+ * ReduceMean(X, axes) (axes default [0, 2, 3], keepdims) = m, then
+ *   Y = (X - m) / (Sqrt(ReduceMean(X * X, axes) - m * m) + 1e-9),
+ * every op the body names in the body's order (Pow(., 2) written as a product, which
+ * is the same rounding), so each runs its own kernel. */
+static int mvn_expand(Graph *g, int ni) {
+  Node *n = node(g, ni);
+  int x = n->n_in > 0 ? n->in[0] : -1, y = n->out[0];
+  if (x < 0 || y < 0 || n->n_in != 1 || n->n_out != 1) return 0; /* the loader reports these */
+  if (node_attr(n, "axes")) {
+    ints_attr_to_input(g, ni, "axes", 1);
+  } else {
+    int64_t *d = xmalloc(3 * sizeof(int64_t));
+    d[0] = 0, d[1] = 2, d[2] = 3;
+    Shape s = {1, {3}};
+    set_input(g, ni, 1, new_const(g, ni, "axes", DT_INT64, &s, d));
+  }
+  int axes = node(g, ni)->in[1];
+  float *eps = xmalloc(sizeof(float));
+  *eps = 1e-9f;
+  Shape s0 = {0, {0}};
+  int eps_t = new_const(g, ni, "epsilon", DT_FLOAT, &s0, eps);
+  int m = new_tensor(g, ni, "mean"), xx = new_tensor(g, ni, "x_squared"), mxx = new_tensor(g, ni, "mean_of_squares");
+  int mm = new_tensor(g, ni, "mean_squared"), var = new_tensor(g, ni, "variance"), sd = new_tensor(g, ni, "std");
+  int d = new_tensor(g, ni, "centered"), den = new_tensor(g, ni, "std_eps");
+  node(g, ni)->out[0] = m;
+  g->t[m].producer = ni;
+  const char *base = node(g, ni)->name;
+  char *name = xmalloc(strlen(base) + 32);
+  struct { OpKind op; const char *what; int a, b, out; } body[] = {
+      {OP_Mul, "x_squared", x, x, xx},     {OP_ReduceMean, "mean_of_squares", xx, axes, mxx},
+      {OP_Mul, "mean_squared", m, m, mm},  {OP_Sub, "variance", mxx, mm, var},
+      {OP_Sqrt, "std", var, -1, sd},       {OP_Sub, "centered", x, m, d},
+      {OP_Add, "std_eps", sd, eps_t, den}, {OP_Div, "normalize", d, den, y},
+  };
+  for (size_t i = 0; i < sizeof body / sizeof body[0]; i++) {
+    int ins[2] = {body[i].a, body[i].b};
+    sprintf(name, "%s/%s", base, body[i].what);
+    graph_add_node(g, body[i].op, name, ins, body[i].b < 0 ? 1 : 2, &body[i].out, 1);
+    base = node(g, ni)->name; /* graph_add_node may move the nodes */
+  }
+  free(name);
+  return 0;
+}
+
 static bool is_op(const Node *n, const char *name) { return strcmp(op_name(n->op), name) == 0; }
+
+const char *onnx_read_as(const char *onnx_op) {
+  static const char *const as[][2] = {
+      {"Upsample", "Resize"}, {"Mean", "Sum"}, {"MeanVarianceNormalization", "ReduceMean"}};
+  for (size_t i = 0; i < sizeof as / sizeof as[0]; i++)
+    if (strcmp(onnx_op, as[i][0]) == 0) return as[i][1];
+  return onnx_op;
+}
 
 /* The attributes of older versions that the rewrites read or drop, with their ONNX
  * types (ONNX's Changelog). The schema check of ir/attrs.def runs after the rewrite,
@@ -311,6 +364,7 @@ static const OldAttr old_attrs[] = {
     {"Dropout", 12, "ratio", ATTR_FLOAT},
     {"Dropout", 12, "is_test", ATTR_INT},
     {"ReduceSum", 13, "axes", ATTR_INTS},
+    {"MeanVarianceNormalization", 1 << 30, "axes", ATTR_INTS},
     {"ReduceL1 ReduceL2 ReduceLogSum ReduceLogSumExp ReduceMax ReduceMean ReduceMin ReduceProd ReduceSumSquare", 18,
      "axes", ATTR_INTS},
 };
@@ -351,6 +405,7 @@ int upgrade_node(Graph *g, int ni, const char *onnx_op, int version) {
   drop_attr(g, ni, "consumed_inputs"); /* version 1's memory hint */
   if (strcmp(onnx_op, "Upsample") == 0) return upsample_to_resize(g, ni, version, true);
   if (strcmp(onnx_op, "Mean") == 0) return mean_to_sum(g, ni);
+  if (strcmp(onnx_op, "MeanVarianceNormalization") == 0) return mvn_expand(g, ni);
   n = node(g, ni);
   switch (n->op) {
   case OP_Add: case OP_Sub: case OP_Mul: case OP_Div: case OP_Pow: case OP_And: case OP_Or: case OP_Equal:

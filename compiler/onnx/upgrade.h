@@ -15,6 +15,12 @@ int opset_first(const char *op);
  * (0-terminated), or 0 past the end. */
 int opset_table(int i, const char **name, const int **versions);
 
+/* The op of compiler/ir/ops.def that a node of ONNX op `onnx_op` is read as before
+ * upgrade_node rewrites it: Upsample as Resize, Mean as Sum (then a division),
+ * MeanVarianceNormalization as the first ReduceMean of its function body; every
+ * other op as itself. */
+const char *onnx_read_as(const char *onnx_op);
+
 /* Rewrites node ni, read as version `version` of ONNX op `onnx_op`, into the
  * form compiler/ops/ implements. Adds constant tensors and nodes; the caller
  * reindexes and sorts the graph afterwards. Returns -1 (reported) if the node
