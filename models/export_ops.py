@@ -91,6 +91,32 @@ def convtranspose():
     return g.model()
 
 
+def conv():
+    """Conv at opset 11 on maps wide enough that the packed conv's implicit GEMM cuts them into bands of output
+    rows (VITC__CONV2D_BAND_ROWS in templates/gemm/f32-gemm-driver.c, 64 Ki floats of phase planes a band; the
+    rows per band are in each name): bands of one row, a short last band, strides 2, dilation 2, asymmetric pads,
+    an activation fused, and a conv too wide for a band of one row (im2col)."""
+    g = G("conv", 11, 2)
+    cases = [
+        # name, input shape, W shape, attributes, followed by Relu
+        ("band14_s2_relu", [1, 16, 70, 130], [24, 16, 3, 3], dict(strides=[2, 2], pads=[1, 1, 1, 1]), True),
+        ("band14_s2_pads_t0_l1_b1_r0", [1, 16, 70, 130], [12, 16, 3, 3], dict(strides=[2, 2], pads=[0, 1, 1, 0]), False),
+        ("band1_rows", [1, 56, 5, 300], [16, 56, 3, 3], dict(pads=[1, 1, 1, 1]), True),
+        ("band1_rows_s2", [1, 48, 9, 250], [13, 48, 3, 3], dict(strides=[2, 2], pads=[1, 1, 1, 1]), False),
+        ("band6_dil2_pad2", [1, 32, 20, 200], [8, 32, 3, 3], dict(dilations=[2, 2], pads=[2, 2, 2, 2]), False),
+        ("too_wide_im2col", [1, 56, 3, 600], [12, 56, 3, 3], dict(pads=[1, 1, 1, 1]), False),
+    ]
+    inputs = {}
+    for name, xshape, wshape, attrs, relu in cases:
+        key = tuple(xshape)
+        if key not in inputs:
+            inputs[key] = g.input(f"x{len(inputs)}", xshape)
+        y = g.node("Conv", [inputs[key], g.weight(f"{name}.w", wshape), g.weight(f"{name}.b", [wshape[0]])],
+                   name + ("_conv" if relu else ""), kernel_shape=wshape[2:], **attrs)
+        g.output(g.node("Relu", [y], name) if relu else y)
+    return g.model()
+
+
 def reduce():
     """The Reduce family and ArgMax/ArgMin at opset 13 (axes attributes; ReduceSum's axes a constant input)."""
     g = G("reduce", 13, 2)
@@ -276,8 +302,8 @@ def misc():
     return g.model()
 
 
-MODELS = {"convtranspose": convtranspose, "reduce": reduce, "norm": norm, "groupnorm": groupnorm, "pool": pool,
-          "lppool": lppool, "layout": layout, "misc": misc}
+MODELS = {"conv": conv, "convtranspose": convtranspose, "reduce": reduce, "norm": norm, "groupnorm": groupnorm,
+          "pool": pool, "lppool": lppool, "layout": layout, "misc": misc}
 UNCHECKED = {"groupnorm", "lppool"}  # opsets newer than python3-onnx 1.12 knows
 
 

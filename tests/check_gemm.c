@@ -542,11 +542,14 @@ static void check_conv_case(const Isa *isa, int N, int C_in, int H, int W, int C
   const int Hp = VITC__CONV2D_PHASED(pad, H, OH, s, KH, d), Wp = VITC__CONV2D_PHASED(pad, W, OW, s, KW, d);
   const int padded = !pointwise && (pad || VITC__CONV2D_PADDED(pad, H, OH, s, KH, d) != H ||
                                     VITC__CONV2D_PADDED(pad, W, OW, s, KW, d) != W) ? C_in / group * Hp * Wp : 0;
+  /* the implicit GEMM's band of output rows (VITC__CONV2D_BAND_ROWS) and its planes' rows past it */
+  const int halo = VITC__CONV2D_BAND_HALO(KH, d, s), row = C_in / group * s * s * (Wp / s);
+  const int bands = VITC__CONV2D_BAND_ROWS(row, halo, OH);
   const size_t ny = (size_t)N * C_out * OH * OW,
                ns0 = (size_t)VITC_F32_CONV2D_SCRATCH(isa->mr, isa->nr, kdim, OH * OW, kc, pointwise, padded),
-               ns1 = (size_t)VITC_F32_CONV2D_SCRATCH_IMPLICIT(isa->mr, isa->nr, kdim, C_out / group, OH, Wp / s, KW, d,
-                                                               padded),
-               ns = VITC__CONV2D_IMPLICIT(padded, kc, kdim, e && (e->gate || e->res)) && ns1 > ns0 ? ns1 : ns0;
+               ns1 = (size_t)VITC_F32_CONV2D_SCRATCH_IMPLICIT(isa->mr, isa->nr, kdim, C_out / group,
+                                                               (size_t)row * (bands + halo), KW, d),
+               ns = VITC__CONV2D_IMPLICIT(padded ? bands : 0, kc, kdim, e && (e->gate || e->res)) && ns1 > ns0 ? ns1 : ns0;
   const size_t ns_ref = (size_t)kdim * OH * OW;
   float *X = new_rand((size_t)N * C_in * H * W), *Wt = new_rand((size_t)C_out * kdim), *b = new_rand((size_t)C_out);
   float *Y = new_out(ny), *Yr = new_out(ny), *scratch = new_out(ns), *sr = new_out(ns_ref);
@@ -562,6 +565,23 @@ static void check_conv_case(const Isa *isa, int N, int C_in, int H, int W, int C
                                 with_bias ? b : NULL, Yr, sr);
   check_conv_out(e, OH * OW, kdim, Y, Yr, G, R, ny, scratch, ns, what);
   free(X), free(Wt), free(b), free(Y), free(Yr), free(scratch), free(sr), free(G), free(R);
+}
+
+/* A case of the implicit GEMM's bands (VITC__CONV2D_BAND_ROWS): first asserts that the conv
+ * is cut into bands of `rows` output rows (0: too wide for a band of one row, so im2col), so
+ * that the case tests what it says whatever VITC__CONV2D_BAND_FLOATS becomes; padding p. */
+static void check_conv_band_case(const Isa *isa, int C_in, int H, int W, int C_out, int s, int d, int p, int rows,
+                                 const Epi *e) {
+  const int OH = (H + 2 * p - 2 * d - 1) / s + 1, OW = (W + 2 * p - 2 * d - 1) / s + 1;
+  const int Wq = VITC__CONV2D_PHASED(p, W, OW, s, 3, d) / s, halo = VITC__CONV2D_BAND_HALO(3, d, s);
+  const int got = VITC__CONV2D_BAND_ROWS(C_in * s * s * Wq, halo, OH);
+  if (got != rows) {
+    char what[120];
+    snprintf(what, sizeof what, "conv band case C=%d %dx%d s%d d%d", C_in, H, W, s, d);
+    report_fail("bands of %ld rows, want %g", what, (long)got, (double)rows, 0.0, 0.0);
+    return;
+  }
+  check_conv_case(isa, 1, C_in, H, W, C_out, 3, 3, s, d, p, 1, 1, 0, e);
 }
 
 static void check_conv(const Isa *isa) {
@@ -599,6 +619,15 @@ static void check_conv(const Isa *isa) {
   check_conv_case(isa, 1, 16, 20, 18, 16, 3, 3, 1, 1, 1, 1, 1, 0, &leaky);
   check_conv_case(isa, 2, 24, 13, 11, 40, 3, 3, 2, 1, 1, 1, 1, 0, &hswish);
   check_conv_case(isa, 1, 8, 1, 1, 12, 3, 3, 1, 1, 1, 1, 1, 0, &leaky);
+  /* its bands of output rows (VITC__CONV2D_BAND_ROWS), each band's planes made from the input rows it reads:
+   * bands of one row (5 of them; stride 2 too), a last band shorter than the others (stride 2: 14, 14, 7;
+   * dilation 2 and pad 2: 6, 6, 6, 2), every panel's crossing of a row's end stored through the tile buffer,
+   * and a conv too wide for a band of one row, which stays on im2col */
+  check_conv_band_case(isa, 56, 5, 300, 16, 1, 1, 1, 1, &leaky);
+  check_conv_band_case(isa, 48, 9, 250, 13, 2, 1, 1, 1, NULL);
+  check_conv_band_case(isa, 16, 70, 130, 24, 2, 1, 1, 14, &hswish);
+  check_conv_band_case(isa, 32, 20, 200, 8, 1, 2, 2, 6, &clip);
+  check_conv_band_case(isa, 56, 3, 600, 12, 1, 1, 1, 0, NULL);
 }
 
 /* ---------------------------------------------------------------- depthwise */

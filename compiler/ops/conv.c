@@ -34,8 +34,9 @@
  * templates/gemm/f32-gemm-driver.c): the im2col matrix is gathered straight into
  * the microkernel's packed panel layout in scratch and multiplied by the weight
  * as it is, so Y comes out NCHW (a padded conv with no gate or residual and K in
- * one block reads its taps from the padded planes in place instead: the implicit
- * GEMM, VITC__CONV2D_IMPLICIT). With --threads N, a one-image, one-group conv
+ * one block reads its taps from the padded planes in place instead, a band of
+ * output rows at a time whose planes fit in L2: the implicit GEMM,
+ * VITC__CONV2D_IMPLICIT). With --threads N, a one-image, one-group conv
  * (the patch embedding) is split by output channels into tasks that each gather
  * the im2col panels into their worker's scratch (docs/threads.md). */
 #include <inttypes.h>
@@ -255,6 +256,10 @@ static int64_t dw_scratch_floats(const ConvDims *cd) {
   return s * ((lx + s - 1) / s) + ly;
 }
 
+/* The implicit GEMM's floats of phase planes per band of output rows: keep equal to
+ * VITC__CONV2D_BAND_FLOATS (templates/gemm/f32-gemm-driver.c). */
+#define CONV_BAND_FLOATS 65536
+
 static size_t scratch_conv(Graph *g, Node *n, const Target *t) {
   ConvDims cd;
   if (conv_dims(g, n, &cd)) return 0;
@@ -277,9 +282,12 @@ static size_t scratch_conv(Graph *g, Node *n, const Target *t) {
     if (!conv_pointwise(c) && (c->pt || c->pl || hp != c->H || wpad != c->W)) {
       int64_t wq = (wpad + c->sw - 1) / c->sw, plane = cd.C / cd.group * ((hp + c->sh - 1) / c->sh * c->sh) * (wq * c->sw);
       total += plane;
-      if (!kc && plane <= 131072) { /* VITC__CONV2D_IMPLICIT(_MAX_PLANES) may hold: VITC_F32_CONV2D_SCRATCH_IMPLICIT */
+      /* VITC__CONV2D_IMPLICIT may hold: VITC_F32_CONV2D_SCRATCH_IMPLICIT, one band's planes (VITC__CONV2D_BAND_ROWS) */
+      int64_t halo = (c->KH - 1) * c->dh / c->sh, row = cd.C / cd.group * c->sh * c->sw * wq;
+      int64_t rows = CONV_BAND_FLOATS / row - halo < c->OH ? CONV_BAND_FLOATS / row - halo : c->OH;
+      if (!kc && rows > 0) {
         int64_t mr = t->gemm_mr, cout_g = cd.M / cd.group;
-        int64_t implicit = 2 * kdim + (cout_g + mr - 1) / mr * mr * kdim + cout_g * c->OH * wq + plane + nr + c->KW * c->dw;
+        int64_t implicit = 2 * kdim + (cout_g + mr - 1) / mr * mr * kdim + row * (rows + halo) + nr + c->KW * c->dw;
         if (implicit > total) total = implicit;
       }
     }

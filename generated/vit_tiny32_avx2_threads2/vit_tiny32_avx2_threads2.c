@@ -1331,59 +1331,152 @@ VITC_KERNEL void vitc__f32_conv2d_pack_phased(float *VITC_RESTRICT wp, const flo
             }
 }
 
-/* The implicit GEMM for a padded conv with no gate or residual, K in one block and
- * phase planes that fit in L2 (VITC__CONV2D_IMPLICIT; its first argument is their
- * size in floats, 0 for an unpadded conv):
- * no im2col. The phase planes xpad (VITC__CONV2D_PHASED, Hq x Wq each) are read by
- * the microkernel itself, B row k = tap (c, kh, kw) of output pixel i = oh*Wq + ow
- * on the flat grid of the phase plane's width being xpad[i + boff[k]] (boff: c's
- * plane, the tap's phase, and its row and column within the phase), so a panel of
- * NR consecutive flat outputs reads each tap as one run. Y is computed on that grid
- * into yt (cout_g x L, L = OH*Wq; the Wq - OW columns past each row are computed and
- * dropped), then copied out. It reads up to NR + KW*dil_w floats past xpad (kept
- * zero). Costs one pass over Y instead of KH*KW passes over the input. */
-#ifndef VITC__CONV2D_IMPLICIT /* (-D'VITC__CONV2D_IMPLICIT(p, k, d, g)=0' turns it off, to compare) */
-#define VITC__CONV2D_IMPLICIT(padded, kc, kdim, gated)                                                             \
-    ((padded) && (padded) <= VITC__CONV2D_IMPLICIT_MAX_PLANES && ((kc) <= 0 || (kc) >= (kdim)) && !(gated))
-#endif
-/* Above this many floats of phase planes (cin_g * the padded plane: 512 KB, half a
- * Zen 4 L2) the taps' runs no longer stay in cache between output rows and the
- * implicit GEMM loses to im2col (ocr_det_unet_op11 at 640x640: 13% slower, CPU time;
- * kws_nhwc_cnn's 412 KB planes: 15% faster). */
-#define VITC__CONV2D_IMPLICIT_MAX_PLANES 131072
-/* Its scratch (floats): offsets, packed weights, the flat Y, the phase planes and their overrun. */
-#define VITC_F32_CONV2D_SCRATCH_IMPLICIT(MR, NR, kdim, cout_g, OH, Wq, KW, dil_w, padded_plane_floats)                    \
-    (2 * (ptrdiff_t)(kdim) + (((ptrdiff_t)(cout_g) + (MR) - 1) / (MR) * (MR)) * (ptrdiff_t)(kdim) +                       \
-     (ptrdiff_t)(cout_g) * (OH) * (Wq) + (ptrdiff_t)(padded_plane_floats) + (NR) + (ptrdiff_t)(KW) * (dil_w))
-
-/* The weights (cout_g, kdim) packed once, then every panel of NR flat outputs times
- * every MR-row tile: yt = epilogue act(W @ B + row_bias) on the flat grid. */
-static VITC_UNUSED void vitc__f32_conv2d_implicit(const vitc_f32_gemm_tile *t, int cout_g, int kdim, const float *Wg,
-                                                  const float *row_bias, const vitc_f32_gemm_epilogue *ep,
-                                                  const ptrdiff_t *boff, float *apk, const float *xpad, float *yt,
-                                                  ptrdiff_t L)
+/* The phase planes (VITC__CONV2D_PHASED) of padded rows [r0, r0 + rows) of cin_g
+ * input planes xg (H x W each), rows a multiple of sh: channel c's phase (py, px)
+ * row j (of the band) at xpad + c*hwq*sh*sw + (py*sw + px)*hwq + j*Wq, holding the
+ * padded plane's row r0 + j*sh + py, columns px, px + sw, ...; rows and columns
+ * outside X are zero. r0 = 0, rows = Hq*sh, hwq = Hq*Wq: the whole planes. */
+static VITC_UNUSED void vitc__f32_conv2d_fill_phased(float *VITC_RESTRICT xpad, const float *VITC_RESTRICT xg,
+                                                     int cin_g, int H, int W, int pad_t, int pad_l, int sh, int sw,
+                                                     int Wq, int r0, int rows, ptrdiff_t hwq)
 {
-    const int MR = t->mr, NR = t->nr;
+    const ptrdiff_t hw = (ptrdiff_t)H * W, hwp = hwq * sh * sw;
+    int c, r;
+    for (c = 0; c < cin_g; c++) {
+        const float *xc = xg + (ptrdiff_t)c * hw;
+        for (r = 0; r < rows; r++) {
+            const int ih = r0 + r - pad_t;
+            float *ph = xpad + (ptrdiff_t)c * hwp + (ptrdiff_t)(r % sh) * sw * hwq + (ptrdiff_t)(r / sh) * Wq;
+            int px, q, iw;
+            if (ih < 0 || ih >= H) { /* a padding row, all phases */
+                for (px = 0; px < sw; px++) memset(ph + (ptrdiff_t)px * hwq, 0, sizeof(float) * (size_t)Wq);
+                continue;
+            }
+            if (sw == 1) { /* the left padding, the row, the right padding */
+                memset(ph, 0, sizeof(float) * (size_t)pad_l);
+                memcpy(ph + pad_l, xc + (ptrdiff_t)ih * W, sizeof(float) * (size_t)W);
+                memset(ph + pad_l + W, 0, sizeof(float) * (size_t)(Wq - pad_l - W));
+            } else { /* column pad_l + iw goes to phase (pad_l + iw) % sw */
+                const float *xr = xc + (ptrdiff_t)ih * W;
+                for (px = 0; px < sw; px++)
+                    for (q = 0; q < Wq; q++) ph[(ptrdiff_t)px * hwq + q] = 0.0f;
+                for (px = 0; px < sw; px++) {
+                    iw = ((px - pad_l) % sw + sw) % sw; /* first column of this phase */
+                    float *pp = ph + (ptrdiff_t)px * hwq + (iw + pad_l) / sw;
+                    const int cnt = (W - iw + sw - 1) / sw;
+                    if (sw == 2) /* a constant stride: compilers vectorize it with permutes */
+                        for (q = 0; q < cnt; q++) pp[q] = xr[iw + 2 * q];
+                    else
+                        for (q = 0; q < cnt; q++) pp[q] = xr[iw + q * sw];
+                }
+            }
+        }
+    }
+}
+
+/* The implicit GEMM for a padded conv with no gate or residual and K in one block
+ * (VITC__CONV2D_IMPLICIT): no im2col. The output rows are taken a band of bh at a
+ * time (VITC__CONV2D_BAND_ROWS), and only the phase planes' rows that band reads
+ * are made (vitc__f32_conv2d_fill_phased: bh + VITC__CONV2D_BAND_HALO rows of each
+ * phase, at most VITC__CONV2D_BAND_FLOATS in all), so they are still in L2 when the
+ * microkernel reads them, whatever the size of the map; the halo rows are made
+ * again by the next band. The microkernel reads B itself from those planes: B row
+ * k = tap (c, kh, kw) of output pixel i = oh*Wq + ow (oh within the band) on the
+ * flat grid of the phase plane's width is xb[i + boff[k]] (boff: c's plane, the
+ * tap's phase, and its row and column within the phase), so a panel of NR
+ * consecutive flat outputs reads each tap as one run. A panel whose columns lie in
+ * one output row (ow + nr <= OW) is stored straight into Y; one that crosses the
+ * Wq - OW columns past a row's end goes through a tile buffer and only its real
+ * outputs are copied. The microkernel reads up to NR + KW*dil_w floats past the
+ * planes (kept zero); what it computes from them lands in dropped columns. */
+#ifndef VITC__CONV2D_BAND_FLOATS
+/* 64 Ki floats (256 KiB, a quarter of a Zen 4 core's L2): the planes of one band
+ * stay there while the weights and Y's stores pass through. Without bands the
+ * planes of a big map (ocr_det_unet_op11 at 640x640: 6.6 MB) came from L3 and
+ * lost to im2col. */
+#define VITC__CONV2D_BAND_FLOATS 65536
+#endif
+#define VITC__CONV2D_BAND_HALO(KH, dil_h, sh) (((KH) - 1) * (dil_h) / (sh))
+/* Output rows per band: as many as fit VITC__CONV2D_BAND_FLOATS with the halo, at
+ * most OH; 0 when a band of one row does not fit (then im2col). row_floats: one
+ * phase row of every phase of every input channel, cin_g * sh * sw * Wq. */
+#define VITC__CONV2D_BAND_ROWS(row_floats, halo, OH)                                                               \
+    (VITC__CONV2D_BAND_FLOATS / (row_floats) <= (halo) ? 0                                                         \
+     : VITC__CONV2D_BAND_FLOATS / (row_floats) - (halo) < (OH) ? VITC__CONV2D_BAND_FLOATS / (row_floats) - (halo) \
+                                                               : (OH))
+#ifndef VITC__CONV2D_IMPLICIT /* (-D'VITC__CONV2D_IMPLICIT(b, k, d, g)=0' turns it off, to compare) */
+/* band_rows: VITC__CONV2D_BAND_ROWS for a padded conv, 0 for an unpadded one */
+#define VITC__CONV2D_IMPLICIT(band_rows, kc, kdim, gated) ((band_rows) > 0 && ((kc) <= 0 || (kc) >= (kdim)) && !(gated))
+#endif
+/* Its scratch (floats): offsets, packed weights, one band's phase planes
+ * (row_floats * (band_rows + halo)) and their overrun. */
+#define VITC_F32_CONV2D_SCRATCH_IMPLICIT(MR, NR, kdim, cout_g, band_plane_floats, KW, dil_w)                        \
+    (2 * (ptrdiff_t)(kdim) + (((ptrdiff_t)(cout_g) + (MR) - 1) / (MR) * (MR)) * (ptrdiff_t)(kdim) +                 \
+     (ptrdiff_t)(band_plane_floats) + (NR) + (ptrdiff_t)(KW) * (dil_w))
+
+/* Y_g (cout_g, OH*OW) = act(W_g @ taps + row_bias), band by band (above). xg: the
+ * group's input planes; Wq: the phase plane's width (VITC__CONV2D_PHASED / sw). */
+static VITC_UNUSED void vitc__f32_conv2d_implicit(const vitc_f32_gemm_tile *t, int cout_g, int cin_g, int H, int W,
+                                                  int OH, int OW, int KH, int KW, int sh, int sw, int dil_h, int dil_w,
+                                                  int pad_t, int pad_l, int Wq, const float *xg, const float *Wg,
+                                                  const float *row_bias, const vitc_f32_gemm_epilogue *ep, float *Y,
+                                                  float *scratch)
+{
+    const int MR = t->mr, NR = t->nr, kdim = cin_g * KH * KW;
+    const int halo = VITC__CONV2D_BAND_HALO(KH, dil_h, sh);
+    const int bh = VITC__CONV2D_BAND_ROWS(cin_g * sh * sw * Wq, halo, OH);
+    const ptrdiff_t hwq = (ptrdiff_t)(bh + halo) * Wq, hwp = hwq * sh * sw, ohw = (ptrdiff_t)OH * OW;
     const int flags = VITC_GEMM_FINAL | VITC_GEMM_INDIRECT_B | ((ep ? ep->act : VITC_GEMM_ACT_NONE) << VITC_GEMM_ACT_SHIFT);
+    ptrdiff_t *boff = (ptrdiff_t *)(void *)scratch;
+    float *apk = scratch + 2 * (ptrdiff_t)kdim;
+    float *xb = apk + (ptrdiff_t)((cout_g + MR - 1) / MR * MR) * kdim;
+    float buf[16 * 32]; /* one tile that crosses a row's end (MR <= 16, NR <= 32) */
     vitc_f32_gemm_tile_epilogue te;
-    ptrdiff_t p0;
-    int i0;
+    int i0, c, kh, kw, r, oh0;
     memset(&te, 0, sizeof te);
     te.b_off = boff;
     te.act_alpha = ep ? ep->act_alpha : 0.0f;
     te.act_beta = ep ? ep->act_beta : 0.0f;
+    for (c = 0, r = 0; c < cin_g; c++) /* tap (c, kh, kw) of output (oh, ow): phase plane element c, phase, (oh, ow) + offset */
+        for (kh = 0; kh < KH; kh++)
+            for (kw = 0; kw < KW; kw++)
+                boff[r++] = (ptrdiff_t)c * hwp + (ptrdiff_t)((kh * dil_h) % sh * sw + (kw * dil_w) % sw) * hwq +
+                            (ptrdiff_t)(kh * dil_h / sh) * Wq + kw * dil_w / sw;
+    memset(xb + (ptrdiff_t)cin_g * hwp, 0, sizeof(float) * (size_t)(NR + KW * dil_w)); /* the overrun */
     for (i0 = 0; i0 < cout_g; i0 += MR) {
         const int mr = cout_g - i0 < MR ? cout_g - i0 : MR;
         (mr <= t->mr_tail ? t->pack_a_tail : t->pack_a)(mr, kdim, Wg + (ptrdiff_t)i0 * kdim, kdim, 1,
                                                         apk + (ptrdiff_t)i0 * kdim);
     }
-    for (p0 = 0; p0 < L; p0 += NR) {
-        const int nr = L - p0 < NR ? (int)(L - p0) : NR;
-        for (i0 = 0; i0 < cout_g; i0 += MR) {
-            const int mr = cout_g - i0 < MR ? cout_g - i0 : MR;
-            te.row_bias = row_bias ? row_bias + i0 : NULL;
-            (mr <= t->mr_tail ? t->uk_tail : t->uk)(mr, nr, kdim, apk + (ptrdiff_t)i0 * kdim, xpad + p0, 0,
-                                                    yt + (ptrdiff_t)i0 * L + p0, L, &te, flags);
+    for (oh0 = 0; oh0 < OH; oh0 += bh) {
+        const int nb = OH - oh0 < bh ? OH - oh0 : bh;
+        const ptrdiff_t L = (ptrdiff_t)(nb - 1) * Wq + OW; /* the band's flat grid up to its last real output */
+        ptrdiff_t p0;
+        vitc__f32_conv2d_fill_phased(xb, xg, cin_g, H, W, pad_t, pad_l, sh, sw, Wq, oh0 * sh, (nb + halo) * sh, hwq);
+        for (p0 = 0; p0 < L; p0 += NR) {
+            const int nr = L - p0 < NR ? (int)(L - p0) : NR, ohl = (int)(p0 / Wq), ow = (int)(p0 % Wq);
+            const int direct = ow + nr <= OW; /* in one output row */
+            float *yp = Y + (ptrdiff_t)(oh0 + ohl) * OW + ow;
+            if (!direct && ow >= OW && ow + nr <= Wq) continue; /* only dropped columns */
+            for (i0 = 0; i0 < cout_g; i0 += MR) {
+                const int mr = cout_g - i0 < MR ? cout_g - i0 : MR;
+                te.row_bias = row_bias ? row_bias + i0 : NULL;
+                (mr <= t->mr_tail ? t->uk_tail : t->uk)(mr, nr, kdim, apk + (ptrdiff_t)i0 * kdim, xb + p0, 0,
+                                                        direct ? yp + (ptrdiff_t)i0 * ohw : buf, direct ? ohw : NR,
+                                                        &te, flags);
+                if (!direct) { /* the real outputs among the tile's columns, segment by output row */
+                    int q = 0, o = ow, h = oh0 + ohl;
+                    while (q < nr) {
+                        const int seg = Wq - o < nr - q ? Wq - o : nr - q, real = o < OW ? (OW - o < seg ? OW - o : seg) : 0;
+                        for (r = 0; r < mr && real > 0; r++)
+                            memcpy(Y + (ptrdiff_t)(i0 + r) * ohw + (ptrdiff_t)h * OW + o, buf + r * NR + q,
+                                   sizeof(float) * (size_t)real);
+                        q += seg;
+                        o = 0;
+                        h++;
+                    }
+                }
+            }
         }
     }
 }
@@ -1406,9 +1499,11 @@ static VITC_UNUSED void vitc__f32_conv2d_implicit(const vitc_f32_gemm_tile *t, i
  * == W; padded = 0 without padding (pad_t == pad_l == 0 and Hp == H, Wp == W), else
  * (C_in/group) * VITC__CONV2D_PHASED(pad_t, H, OH, stride_h, KH, dil_h) *
  * VITC__CONV2D_PHASED(pad_l, W, OW, stride_w, KW, dil_w); when VITC__CONV2D_IMPLICIT
- * holds, at least VITC_F32_CONV2D_SCRATCH_IMPLICIT too (Wq = the phased width / stride_w).
- * A padded conv with no gate or residual, K in one block and planes of at most
- * VITC__CONV2D_IMPLICIT_MAX_PLANES floats runs as the implicit GEMM above. */
+ * holds, at least VITC_F32_CONV2D_SCRATCH_IMPLICIT too (Wq = the phased width /
+ * stride_w, the band's planes (C_in/group) * stride_h * stride_w * Wq * (band rows +
+ * halo), VITC__CONV2D_BAND_ROWS and _HALO). A padded conv with no gate or residual,
+ * K in one block and a band of one output row within VITC__CONV2D_BAND_FLOATS runs
+ * as the implicit GEMM above, band by band. */
 VITC_KERNEL void vitc__f32_conv2d_drive(const vitc_f32_gemm_tile *t, int N, int C_in, int H, int W, int C_out,
                                         int OH, int OW, int KH, int KW, int stride_h, int stride_w, int dil_h,
                                         int dil_w, int pad_t, int pad_l, int group, const float *X, const float *Wt,
@@ -1425,28 +1520,16 @@ VITC_KERNEL void vitc__f32_conv2d_drive(const vitc_f32_gemm_tile *t, int N, int 
     const int Wp = VITC__CONV2D_PADDED(pad_l, W, OW, stride_w, KW, dil_w);
     const int padded = !pointwise && (pad_t || pad_l || Hp != H || Wp != W);
     const int Hq = (Hp + stride_h - 1) / stride_h, Wq = (Wp + stride_w - 1) / stride_w; /* a phase plane */
-    const ptrdiff_t hwq = (ptrdiff_t)Hq * Wq, hwp = hwq * stride_h * stride_w;
+    const ptrdiff_t hwq = (ptrdiff_t)Hq * Wq;
     const int chunk = VITC__CONV2D_CHUNK(NR, kdim, ohw);
     float *wp = scratch;
     float *ap = scratch + (pointwise ? (ptrdiff_t)NR * kdim : (ptrdiff_t)chunk * kdim);
     float *xpad = ap + (ptrdiff_t)t->mr * (kc > 0 && kc < kdim ? kc : kdim);
-    /* the implicit GEMM (VITC__CONV2D_IMPLICIT): offsets of B's rows, the weights packed once, Y on the flat grid */
-    const int implicit = VITC__CONV2D_IMPLICIT(padded ? (ptrdiff_t)cin_g * hwp : 0, kc, kdim, ep && (ep->gate || ep->res));
-    const ptrdiff_t L = (ptrdiff_t)OH * Wq;
-    ptrdiff_t *boff = (ptrdiff_t *)(void *)scratch;
-    float *apk = scratch + 2 * (ptrdiff_t)kdim, *yt = apk + (ptrdiff_t)((cout_g + t->mr - 1) / t->mr * t->mr) * kdim;
-    int n, g, c, kh, kw, p0, q0, r;
-
-    if (implicit) { /* tap (c, kh, kw) of output (oh, ow) is phase plane element c, phase, (oh, ow) + offset */
-        xpad = yt + (ptrdiff_t)cout_g * L;
-        for (c = 0, r = 0; c < cin_g; c++)
-            for (kh = 0; kh < KH; kh++)
-                for (kw = 0; kw < KW; kw++)
-                    boff[r++] = (ptrdiff_t)c * hwp +
-                                (ptrdiff_t)((kh * dil_h) % stride_h * stride_w + (kw * dil_w) % stride_w) * hwq +
-                                (ptrdiff_t)(kh * dil_h / stride_h) * Wq + kw * dil_w / stride_w;
-        memset(xpad + (ptrdiff_t)cin_g * hwp, 0, sizeof(float) * (size_t)(NR + KW * dil_w)); /* the overrun */
-    }
+    /* the implicit GEMM (VITC__CONV2D_IMPLICIT), band by band, with its own use of scratch */
+    const int band_rows = padded ? VITC__CONV2D_BAND_ROWS(cin_g * stride_h * stride_w * Wq,
+                                                          VITC__CONV2D_BAND_HALO(KH, dil_h, stride_h), OH) : 0;
+    const int implicit = VITC__CONV2D_IMPLICIT(band_rows, kc, kdim, ep && (ep->gate || ep->res));
+    int n, g, c, kh, kw, p0, q0;
 
     for (n = 0; n < N; n++) {
         for (g = 0; g < group; g++) {
@@ -1467,43 +1550,15 @@ VITC_KERNEL void vitc__f32_conv2d_drive(const vitc_f32_gemm_tile *t, int N, int 
             }
             e.row_bias = bias ? bias + (ptrdiff_t)g * cout_g : NULL;
             if (!pointwise) {
-                if (padded) { /* xpad[c][py][px] = phase (py, px) of channel c's padded plane, Hq x Wq */
-                    for (c = 0; c < cin_g; c++) {
-                        const float *xc = xg + (ptrdiff_t)c * hw;
-                        for (r = 0; r < Hq * stride_h; r++) {
-                            const int ih = r - pad_t;
-                            float *ph = xpad + (ptrdiff_t)c * hwp + (ptrdiff_t)(r % stride_h) * stride_w * hwq +
-                                        (ptrdiff_t)(r / stride_h) * Wq;
-                            int px, q, iw;
-                            for (px = 0; px < stride_w; px++) /* the row's padding, all phases */
-                                for (q = 0; q < Wq; q++) ph[(ptrdiff_t)px * hwq + q] = 0.0f;
-                            if (ih < 0 || ih >= H) continue;
-                            if (stride_w == 1) {
-                                memcpy(ph + pad_l, xc + (ptrdiff_t)ih * W, sizeof(float) * (size_t)W);
-                            } else { /* column pad_l + iw goes to phase (pad_l + iw) % sw */
-                                const float *xr = xc + (ptrdiff_t)ih * W;
-                                for (px = 0; px < stride_w; px++) {
-                                    iw = ((px - pad_l) % stride_w + stride_w) % stride_w; /* first column of this phase */
-                                    float *pp = ph + (ptrdiff_t)px * hwq + (iw + pad_l) / stride_w;
-                                    const int cnt = (W - iw + stride_w - 1) / stride_w;
-                                    if (stride_w == 2) /* a constant stride: compilers vectorize it with permutes */
-                                        for (q = 0; q < cnt; q++) pp[q] = xr[iw + 2 * q];
-                                    else
-                                        for (q = 0; q < cnt; q++) pp[q] = xr[iw + q * stride_w];
-                                }
-                            }
-                        }
-                    }
-                }
                 if (implicit) {
-                    vitc__f32_conv2d_implicit(t, cout_g, kdim, Wt + (ptrdiff_t)g * cout_g * kdim, e.row_bias, ep, boff,
-                                              apk, xpad, yt, L);
-                    for (c = 0; c < cout_g; c++) /* the valid columns of the flat grid */
-                        for (r = 0; r < OH; r++)
-                            memcpy(Y + yoff + (ptrdiff_t)c * ohw + (ptrdiff_t)r * OW, yt + (ptrdiff_t)c * L + (ptrdiff_t)r * Wq,
-                                   sizeof(float) * (size_t)OW);
+                    vitc__f32_conv2d_implicit(t, cout_g, cin_g, H, W, OH, OW, KH, KW, stride_h, stride_w, dil_h, dil_w,
+                                              pad_t, pad_l, Wq, xg, Wt + (ptrdiff_t)g * cout_g * kdim, e.row_bias, ep,
+                                              Y + yoff, scratch);
                     continue;
                 }
+                if (padded) /* xpad[c][py][px] = phase (py, px) of channel c's padded plane, Hq x Wq */
+                    vitc__f32_conv2d_fill_phased(xpad, xg, cin_g, H, W, pad_t, pad_l, stride_h, stride_w, Wq, 0,
+                                                 Hq * stride_h, hwq);
                 /* chunk by chunk of output pixels [q0, q0 + chunk): wp[panel][k = (c*KH + kh)*KW + kw][jj] =
                  * Xpadded[c][oh*sh + kh*dh][ow*sw + kw*dw], then that chunk's columns of Y_g */
                 for (q0 = 0; q0 < ohw; q0 += chunk) {
