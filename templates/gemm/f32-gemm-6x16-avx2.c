@@ -44,7 +44,8 @@ VITC_KERNEL void vitc__f32_gemm_pack_a_6_avx2(int mr, int kc, const float *VITC_
 }
 
 /* The tile the entry points below run on. */
-#define VITC__G256_TILE(t) const vitc_f32_gemm_tile t = {6, 16, vitc__f32_gemm_ukernel_6x16_avx2, vitc__f32_gemm_pack_a_6_avx2, 0, NULL, NULL}
+#define VITC__G256_TILE(t) \
+    const vitc_f32_gemm_tile t = {6, 16, vitc__f32_gemm_ukernel_6x16_avx2, vitc__f32_gemm_pack_a_6_avx2, 0, NULL, NULL, 0, NULL, NULL}
 
 /* C (M,N) rows ldc apart = epilogue(A (M,K) rows lda apart @ B), B packed for
  * NR = 16 (f32-gemm-driver.c); ep: the epilogue (f32-gemm-epilogue.c) or NULL.

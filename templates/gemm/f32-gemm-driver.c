@@ -109,7 +109,35 @@ typedef struct vitc_f32_gemm_tile {
     int mr_tail;                         /* 0: none */
     vitc_f32_gemm_ukernel_fn uk_tail;    /* used when the rows left are <= mr_tail */
     vitc_f32_gemm_pack_fn pack_a_tail;
+    int mr_short;                        /* 0: none; the implicit conv's (vitc__f32_gemm_rows_kernel) */
+    vitc_f32_gemm_ukernel_fn uk_short;
+    vitc_f32_gemm_pack_fn pack_a_short;
 } vitc_f32_gemm_tile;
+
+/* The kernel (its MR; *uk, *pack) for the next rows of a product with r rows left,
+ * where the rows a kernel computes in excess cost as much as real ones: the first of
+ * the covers of the last rows by the tile's kernels (mr, mr_tail, mr_short) with the
+ * fewest kernel rows, the widest kernel first among equals (the implicit conv's 8
+ * output channels as 4 + 4 instead of 12, 16 as 12 + 4 instead of 12 + 6). */
+static inline VITC_UNUSED int vitc__f32_gemm_rows_kernel(const vitc_f32_gemm_tile *t, int r, vitc_f32_gemm_ukernel_fn *uk,
+                                                          vitc_f32_gemm_pack_fn *pack)
+{
+    const int ks[3] = {t->mr, t->mr_tail, t->mr_short};
+    int cost[33], x, i, pick = 0; /* cost[x]: the fewest kernel rows covering x rows (x < 2 * MR <= 32) */
+    if (r < 2 * t->mr && (t->mr_tail || t->mr_short)) {
+        cost[0] = 0;
+        for (x = 1; x <= r; x++) {
+            cost[x] = 1 << 20;
+            for (i = 0; i < 3; i++)
+                if (ks[i] && ks[i] + cost[x > ks[i] ? x - ks[i] : 0] < cost[x]) cost[x] = ks[i] + cost[x > ks[i] ? x - ks[i] : 0];
+        }
+        for (i = 1; i < 3; i++)
+            if (ks[i] && ks[i] + cost[r > ks[i] ? r - ks[i] : 0] < ks[pick] + cost[r > ks[pick] ? r - ks[pick] : 0]) pick = i;
+    }
+    *uk = pick == 0 ? t->uk : pick == 1 ? t->uk_tail : t->uk_short;
+    *pack = pick == 0 ? t->pack_a : pick == 1 ? t->pack_a_tail : t->pack_a_short;
+    return ks[pick];
+}
 
 /* dst[0, NR) = src[0, n) then zeros; a copy of a constant size where n == NR, which
  * compilers inline as a few vector moves (a loop of run-time length becomes a
@@ -557,7 +585,8 @@ static VITC_UNUSED void vitc__f32_conv2d_implicit(const vitc_f32_gemm_tile *t, i
     float *xb = apk + (ptrdiff_t)((cout_g + MR - 1) / MR * MR) * kdim;
     float buf[16 * 32]; /* one tile that crosses a row's end (MR <= 16, NR <= 32) */
     vitc_f32_gemm_tile_epilogue te;
-    int i0, c, kh, kw, r, oh0;
+    int i0, mr, c, kh, kw, r, oh0, whole, nlast, j, last_mr[32];
+    vitc_f32_gemm_ukernel_fn last_uk[32];
     memset(&te, 0, sizeof te);
     te.b_off = boff;
     te.act_alpha = ep ? ep->act_alpha : 0.0f;
@@ -568,10 +597,16 @@ static VITC_UNUSED void vitc__f32_conv2d_implicit(const vitc_f32_gemm_tile *t, i
                 boff[r++] = (ptrdiff_t)c * hwp + (ptrdiff_t)((kh * dil_h) % sh * sw + (kw * dil_w) % sw) * hwq +
                             (ptrdiff_t)(kh * dil_h / sh) * Wq + kw * dil_w / sw;
     memset(xb + (ptrdiff_t)cin_g * hwp, 0, sizeof(float) * (size_t)(NR + KW * dil_w)); /* the overrun */
-    for (i0 = 0; i0 < cout_g; i0 += MR) {
-        const int mr = cout_g - i0 < MR ? cout_g - i0 : MR;
-        (mr <= t->mr_tail ? t->pack_a_tail : t->pack_a)(mr, kdim, Wg + (ptrdiff_t)i0 * kdim, kdim, 1,
-                                                        apk + (ptrdiff_t)i0 * kdim);
+    /* the output channels' kernels, worked out once: whole tiles of MR rows up to the last rows, whose cover
+     * (vitc__f32_gemm_rows_kernel, fewer than 2 * MR rows) is listed; the packed rows end by
+     * ceil(cout_g / MR) * MR, since the cover is no wider than whole tiles */
+    for (whole = 0; cout_g - whole >= 2 * MR; whole += MR) t->pack_a(MR, kdim, Wg + (ptrdiff_t)whole * kdim, kdim, 1,
+                                                                     apk + (ptrdiff_t)whole * kdim);
+    for (i0 = whole, nlast = 0; i0 < cout_g; i0 += last_mr[nlast++]) {
+        vitc_f32_gemm_pack_fn pack;
+        const int kmr = vitc__f32_gemm_rows_kernel(t, cout_g - i0, &last_uk[nlast], &pack);
+        last_mr[nlast] = cout_g - i0 < kmr ? cout_g - i0 : kmr;
+        pack(last_mr[nlast], kdim, Wg + (ptrdiff_t)i0 * kdim, kdim, 1, apk + (ptrdiff_t)i0 * kdim);
     }
     for (oh0 = 0; oh0 < OH; oh0 += bh) {
         const int nb = OH - oh0 < bh ? OH - oh0 : bh;
@@ -583,12 +618,12 @@ static VITC_UNUSED void vitc__f32_conv2d_implicit(const vitc_f32_gemm_tile *t, i
             const int direct = ow + nr <= OW; /* in one output row */
             float *yp = Y + (ptrdiff_t)(oh0 + ohl) * OW + ow;
             if (!direct && ow >= OW && ow + nr <= Wq) continue; /* only dropped columns */
-            for (i0 = 0; i0 < cout_g; i0 += MR) {
-                const int mr = cout_g - i0 < MR ? cout_g - i0 : MR;
+            for (i0 = 0, j = 0; i0 < cout_g; i0 += mr, j += i0 > whole) {
+                const vitc_f32_gemm_ukernel_fn uk = i0 < whole ? t->uk : last_uk[j];
+                mr = i0 < whole ? MR : last_mr[j];
                 te.row_bias = row_bias ? row_bias + i0 : NULL;
-                (mr <= t->mr_tail ? t->uk_tail : t->uk)(mr, nr, kdim, apk + (ptrdiff_t)i0 * kdim, xb + p0, 0,
-                                                        direct ? yp + (ptrdiff_t)i0 * ohw : buf, direct ? ohw : NR,
-                                                        &te, flags);
+                uk(mr, nr, kdim, apk + (ptrdiff_t)i0 * kdim, xb + p0, 0, direct ? yp + (ptrdiff_t)i0 * ohw : buf,
+                   direct ? ohw : NR, &te, flags);
                 if (!direct) { /* the real outputs among the tile's columns, segment by output row */
                     int q = 0, o = ow, h = oh0 + ohl;
                     while (q < nr) {
