@@ -77,6 +77,9 @@ def convtranspose():
         ("same_upper", [4, 2, 3, 3], True, dict(strides=[2, 2], auto_pad="SAME_UPPER")),
         ("same_lower", [4, 2, 4, 3], True, dict(strides=[2, 3], auto_pad="SAME_LOWER")),
         ("valid_s1", [4, 5, 3, 2], True, dict(auto_pad="VALID")),
+        # windows that tile the output (kernel == stride, no pads): col2im writes each output once
+        ("tiles_k3s3", [4, 2, 3, 3], False, dict(strides=[3, 3])),
+        ("tiles_k2s2_group2", [4, 3, 2, 2], True, dict(group=2, strides=[2, 2])),
     ]
     for name, wshape, bias, attrs in cases:
         ins = [x, g.weight(f"{name}.w", wshape)]

@@ -41,6 +41,29 @@ VITC_KERNEL void vitc__f32_deconv_col2im_scalar(int Cog, int H, int W, int OH, i
                                                 float *VITC_RESTRICT Y)
 {
     int co, kh, kw, ih, iw;
+    if (KH == sh && KW == sw && dh == 1 && dw == 1 && pt == 0 && pl == 0 && OH == H * sh && OW == W * sw) {
+        /* windows that tile the output (the U-Net's 2x2 stride-2 upsampling): every output is one tap, so
+         * each output row is written once, b + its taps' columns interleaved (the same sum as below) */
+        for (co = 0; co < Cog; co++) {
+            const float b = bias ? bias[co] : 0.0f;
+            for (ih = 0; ih < H; ih++)
+                for (kh = 0; kh < KH; kh++) {
+                    float *VITC_RESTRICT yr = Y + ((ptrdiff_t)co * OH + (ptrdiff_t)ih * sh + kh) * OW;
+                    const float *VITC_RESTRICT c = cols + (ptrdiff_t)(co * KH + kh) * KW * H * W + (ptrdiff_t)ih * W;
+                    if (KW == 2) { /* a constant stride: compilers interleave the two columns with permutes */
+                        const float *VITC_RESTRICT c1 = c + (ptrdiff_t)H * W;
+                        for (iw = 0; iw < W; iw++) {
+                            yr[2 * iw] = b + c[iw];
+                            yr[2 * iw + 1] = b + c1[iw];
+                        }
+                    } else {
+                        for (kw = 0; kw < KW; kw++)
+                            for (iw = 0; iw < W; iw++) yr[iw * KW + kw] = b + c[(ptrdiff_t)kw * H * W + iw];
+                    }
+                }
+        }
+        return;
+    }
     for (co = 0; co < Cog; co++) {
         float *VITC_RESTRICT y = Y + (ptrdiff_t)co * OH * OW;
         const float b = bias ? bias[co] : 0.0f;

@@ -7,8 +7,9 @@
  * X's row, 4 broadcast weights and 8 fused multiply-adds, the accumulators
  * stored once at the end; the pixel tail runs masked. The col2im adds each
  * column row into the output row it lands on: with a horizontal stride of 1 as
- * vector adds over the part inside the output, otherwise (the 2x upsampling
- * deconv: stride 2) element by element. */
+ * vector adds over the part inside the output, otherwise (strides of 2 and more)
+ * by the scalar col2im, which writes windows that tile the output (the 2x
+ * upsampling deconv: kernel 2, stride 2) in one pass, interleaved. */
 #include "../prelude.h"
 #include "../simd/shim.h"
 #include "f32-deconv2d-scalar.c"
