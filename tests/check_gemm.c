@@ -596,6 +596,9 @@ static void check_conv(const Isa *isa) {
   check_conv_case(isa, 2, 8, 7, 9, 13, 1, 1, 1, 1, 0, 1, 1, 0, NULL);    /* 1x1 (X read in place), batch 2 */
   check_conv_case(isa, 1, 40, 8, 8, 12, 1, 1, 1, 1, 0, 1, 1, 16, NULL);  /* 1x1, 64 pixels, K blocks */
   check_conv_case(isa, 1, 24, 6, 8, 10, 1, 1, 1, 1, 0, 2, 0, 0, NULL);   /* 1x1, 48 pixels, 2 groups */
+  /* 1x1 with X read in place a chunk of pixels at a time (VITC__CONV2D_CHUNK: 4,096 at depth 16, so 5,250 pixels
+   * are 2 chunks, the last ending in a partial panel), 2 tiles of rows, the residual moved along */
+  check_conv_case(isa, 1, 16, 70, 75, 24, 1, 1, 1, 1, 0, 1, 1, 0, &silu_res);
   check_conv_case(isa, 1, 5, 11, 10, 7, 3, 3, 2, 1, 1, 1, 0, 0, NULL);   /* 3x3 s2 p1, no bias (phases) */
   check_conv_case(isa, 1, 3, 17, 13, 16, 3, 3, 2, 1, 1, 1, 1, 0, NULL);  /* the MobileViT stem, small */
   check_conv_case(isa, 1, 4, 14, 15, 9, 5, 5, 3, 2, 3, 1, 1, 0, NULL);   /* 5x5 s3 d2 p3 */

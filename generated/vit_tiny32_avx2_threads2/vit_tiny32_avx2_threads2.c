@@ -1616,9 +1616,11 @@ VITC_KERNEL void vitc__f32_conv2d_drive(const vitc_f32_gemm_tile *t, int N, int 
                     vitc__f32_gemm_drive(t, cout_g, qn, kdim, Wt + (ptrdiff_t)g * cout_g * kdim, kdim, 1, wp, 0,
                                          Y + yoff + q0, ohw, &ec, 0, kc, nc, ap, NULL);
                 }
-            } else {
+            } else { /* X read in place, a chunk of pixels at a time unless told (VITC__CONV2D_CHUNK): each MR-row
+                      * tile of the weights sweeps the chunk while it is in L2, instead of all of X (the U-Net's
+                      * 1x1 convs at 320x320: 6.5 MB) coming from memory once per tile */
                 vitc__f32_gemm_drive(t, cout_g, ohw, kdim, Wt + (ptrdiff_t)g * cout_g * kdim, kdim, 1, xg, hw, Y + yoff, ohw,
-                                     &e, 0, kc, nc, ap, wp);
+                                     &e, 0, kc, nc > 0 ? nc : chunk, ap, wp);
             }
         }
     }
