@@ -666,6 +666,61 @@ static int conv_with_bn(Graph *g, int x, int cout, bool with_bias) {
               add_const_f32(g, "mu", 1, (int64_t[]){cout}, mu), add_const_f32(g, "var", 1, (int64_t[]){cout}, var));
 }
 
+/* ConvTranspose (4 -> 6 channels, 2 groups, 2x2 stride 2) + BatchNormalization -> ConvTranspose
+ * (fold_batchnorm): W (C_in, C/group, KH, KW) scaled by the output channel of its group; near-misses: the
+ * ConvTranspose's output read elsewhere, a statistic that is an input */
+START_TEST(test_convtranspose_bn) {
+  const int64_t xd4[4] = {1, 4, 5, 5};
+  float w[4 * 3 * 4], b[6], gm[6], bt[6], mu[6], var[6];
+  for (int i = 0; i < 48; i++) w[i] = (float)((i % 5) - 2) * 0.25f;
+  for (int c = 0; c < 6; c++) b[c] = 0.1f * c, gm[c] = 1.0f + 0.1f * c, bt[c] = 0.5f, mu[c] = -0.25f, var[c] = 3.0f;
+  for (int v = 0; v < 3; v++) {
+    Graph *g = new_graph(11);
+    int x = add_input(g, "x", 4, xd4);
+    int y = NODE_TO(g, OP_ConvTranspose, "/head/up/ConvTranspose", "y", x, add_const_f32(g, "tw", 4, (int64_t[]){4, 3, 2, 2}, w),
+                    add_const_f32(g, "tb", 1, (int64_t[]){6}, b));
+    Node *ct = &g->n[g->t[y].producer];
+    Attr *ga = node_add_attr(g, g->t[y].producer, "group", ATTR_INT);
+    ga->i = 2;
+    Attr *sa = node_add_attr(g, g->t[y].producer, "strides", ATTR_INTS);
+    sa->n = 2;
+    sa->ints = xmalloc(2 * sizeof(int64_t));
+    sa->ints[0] = sa->ints[1] = 2;
+    (void)ct;
+    int z = NODE_TO(g, OP_BatchNormalization, "/head/bn/BatchNormalization", "z", y,
+                    add_const_f32(g, "gm", 1, (int64_t[]){6}, gm), add_const_f32(g, "bt", 1, (int64_t[]){6}, bt),
+                    v == 2 ? add_input(g, "mean_in", 1, (int64_t[]){6}) : add_const_f32(g, "mu", 1, (int64_t[]){6}, mu),
+                    add_const_f32(g, "var", 1, (int64_t[]){6}, var));
+    mark_output(g, NODE_TO(g, OP_Relu, "/head/act/Relu", "out", z));
+    if (v == 1) mark_output(g, NODE_TO(g, OP_Sigmoid, "spy", "spy", y));
+    infer_shapes(g);
+    if (v > 0) {
+      ck_assert_msg(pass_fold_batchnorm(g) == 0, "fold %d fired", v);
+      graph_free(g);
+      continue;
+    }
+    ck_assert_int_eq(pass_fold_batchnorm(g), 1);
+    settle(g);
+    Node *cv = the(g, OP_ConvTranspose);
+    ck_assert_int_eq(live(g, OP_BatchNormalization), 0);
+    ck_assert_int_eq(cv->out[0], z);
+    ck_assert_int_eq(attr_int(cv, "group", 1), 2);
+    /* W'[ci = 3, co = 1, 1, 1] (a nonzero weight): group 1, output channel 3 + 1 = 4; b'[4] */
+    double s = (1.0 + 0.1 * 4) / sqrt(3.0 + 1e-5);
+    int k = (3 * 3 + 1) * 4 + 3;
+    ck_assert_float_ne(w[k], 0.0f);
+    ck_assert_float_eq_tol(cdata(g, cv->in[1])[k], (float)(((double)(k % 5) - 2) * 0.25 * s), 1e-6);
+    ck_assert_float_eq_tol(cdata(g, cv->in[2])[4], (float)((0.4 + 0.25) * s + 0.5), 1e-6);
+    /* W'[ci = 1, co = 2, 0, 1]: group 0, output channel 2 */
+    s = (1.0 + 0.1 * 2) / sqrt(3.0 + 1e-5);
+    k = (1 * 3 + 2) * 4 + 1;
+    ck_assert_float_ne(w[k], 0.0f);
+    ck_assert_float_eq_tol(cdata(g, cv->in[1])[k], (float)(((double)(k % 5) - 2) * 0.25 * s), 1e-6);
+    graph_free(g);
+  }
+}
+END_TEST
+
 START_TEST(test_conv_bn_silu) {
   const int64_t xd4[4] = {1, 3, 6, 6};
   for (int bias = 0; bias < 2; bias++) {
@@ -1517,6 +1572,7 @@ int main(int argc, char **argv) {
     tcase_add_test(tc, test_gemm_pass_waits_for_impl);
     tcase_add_test(tc, test_gemm_silu_sigmoid_gates);
     tcase_add_test(tc, test_conv_bn_silu);
+    tcase_add_test(tc, test_convtranspose_bn);
     tcase_add_test(tc, test_zero_attention_fires);
     tcase_add_test(tc, test_zero_attention_not_fired);
     tcase_add_test(tc, test_zero_attention_strict_nan);

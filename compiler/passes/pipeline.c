@@ -48,7 +48,7 @@ const Pass vitc_pipeline[] = {
     {"fold_transposes", pass_fold_transposes,
      "Transpose pairs around NCHW ops (tf2onnx's NHWC layout dance) cancelled through element-wise ops, so the convs "
      "meet their BatchNormalization and activation", 0},
-    {"fold_batchnorm", pass_fold_batchnorm, "Conv + BatchNormalization -> Conv with scaled weights and bias (not bit-exact)", 0},
+    {"fold_batchnorm", pass_fold_batchnorm, "Conv (or ConvTranspose) + BatchNormalization -> Conv with scaled weights and bias (not bit-exact)", 0},
     {"recognize_layernorm", pass_recognize_layernorm, "ReduceMean/Sub/Pow/../Div/Mul/Add -> LayerNormalization", 0},
     {"recognize_gelu", pass_recognize_gelu, "erf and tanh GELU written out in elementary ops -> Gelu", 0},
     {"eliminate_zero_attention", pass_eliminate_zero_attention,
