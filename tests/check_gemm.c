@@ -387,6 +387,8 @@ static void check_gemm(const Isa *isa) {
   check_gemm_case(isa, 1, 1, 1, 1, 1, &e, 0, 0);
   e.res = 0;
   check_gemm_case(isa, 2 * MR, 3 * NR, 64, 64, 3 * NR, &e, 0, 0); /* multiples */
+  check_gemm_case(isa, MR + 4, NR + 3, 30, 30, NR + 3, &e, 0, 0); /* 4 rows left: avx2's 4-row tail kernel */
+  check_gemm_case(isa, 4, 2 * NR, 17, 17, 2 * NR, &e, 8, 0);      /* only those 4 rows, K blocks */
   e.act = VITC_GEMM_ACT_GELU;
   check_gemm_case(isa, 197, 192, 192, 192, 192, &e, 0, 0); /* DeiT-Tiny fc shapes, scaled */
   e = (Epi){0, 0, 0, 0, 0, 1.0f, 0, {0}};
@@ -500,6 +502,7 @@ static void check_matmul(const Isa *isa) {
   check_matmul_case(isa, 7, 5, 3, 2, d23, a_b0, b_all, 1, 0);       /* A broadcast on dim 0, B shared */
   check_matmul_case(isa, isa->mr, isa->nr, 40, 2, d23, none, a_b0, 0, 16); /* B broadcast on dim 0, K blocks */
   check_matmul_case(isa, 1, 1, 1, 0, NULL, NULL, NULL, 0, 0);
+  check_matmul_case(isa, isa->mr + 4, 21, 33, 1, d3, no1, no1, 0, 0); /* 4 rows left (the tail kernels) */
   check_matmul_case(isa, 5, 3, 0, 1, d3, no1, no1, 0, 0); /* K = 0: zeros */
 }
 

@@ -1852,9 +1852,14 @@ static inline VITC_UNUSED void vitc__f32_gemm_pack_a_sse(const int MR, int mr, i
  *
  * The body is f32-gemm-broadcast.c's, written once against the SIMD shim for this
  * kernel and the AVX-512 one (the shim's ymm vectors: column tails by vmaskmovps, no
- * access to masked-off lanes; the epilogue; row tails on repeated A rows). 197
- * tokens = 32 x 6 + 5, so no shorter tail kernel. A micro-panels are packed with
- * 4x4 SSE transposes (f32-gemm-pack-sse.c).
+ * access to masked-off lanes; the epilogue; row tails on repeated A rows). When at
+ * most 4 rows are left a 4 x 16 instance of the same body takes them (8
+ * accumulators, still enough FMAs in flight): a conv's rows are its output
+ * channels, and 16, 32 and 40 channels (kws_nhwc_cnn) are 6k + 4 or 6k + 2, which
+ * the 6-row kernel alone computed as 6k + 6 (11% of the FMAs of the 96x64 layers
+ * wasted; the implicit conv's cover of its last rows, vitc__f32_gemm_rows_kernel,
+ * takes 8 as 4 + 4). 197 tokens = 32 x 6 + 5 keep the 6-row kernel. A
+ * micro-panels are packed with 4x4 SSE transposes (f32-gemm-pack-sse.c).
  *
  * Entry points (M, N, K: sizes; kc, nc: K and N block sizes, 0 = whole):
  *   vitc_f32_gemm_6x16_avx2     C (M,N) = epilogue(A (M,K) @ Wp), Wp packed weights
@@ -1865,7 +1870,8 @@ static inline VITC_UNUSED void vitc__f32_gemm_pack_a_sse(const int MR, int mr, i
 #define VITC_F32_GEMM_6X16_AVX2_C
 
 
-/* The 6 x 16 microkernel: f32-gemm-broadcast.c's body for this tile. */
+/* The 6 x 16 microkernel and the 4 x 16 one for the last rows of A:
+ * f32-gemm-broadcast.c's body for these tiles. */
 VITC_KERNEL void vitc__f32_gemm_ukernel_6x16_avx2(int mr, int nr, int kc, const float *VITC_RESTRICT ap,
                                                   const float *VITC_RESTRICT w, ptrdiff_t ldb, float *c, ptrdiff_t ldc,
                                                   const vitc_f32_gemm_tile_epilogue *e, int flags)
@@ -1873,16 +1879,30 @@ VITC_KERNEL void vitc__f32_gemm_ukernel_6x16_avx2(int mr, int nr, int kc, const 
     vitc__f32_gemm_ukernel_broadcast_avx2(6, 16, mr, nr, kc, ap, w, ldb, c, ldc, e, flags);
 }
 
-/* Its A micro-panel packer (f32-gemm-pack-sse.c). */
+VITC_KERNEL void vitc__f32_gemm_ukernel_4x16_avx2(int mr, int nr, int kc, const float *VITC_RESTRICT ap,
+                                                  const float *VITC_RESTRICT w, ptrdiff_t ldb, float *c, ptrdiff_t ldc,
+                                                  const vitc_f32_gemm_tile_epilogue *e, int flags)
+{
+    vitc__f32_gemm_ukernel_broadcast_avx2(4, 16, mr, nr, kc, ap, w, ldb, c, ldc, e, flags);
+}
+
+/* Their A micro-panel packers (f32-gemm-pack-sse.c). */
 VITC_KERNEL void vitc__f32_gemm_pack_a_6_avx2(int mr, int kc, const float *VITC_RESTRICT A, ptrdiff_t a_rs,
                                               ptrdiff_t a_cs, float *VITC_RESTRICT ap)
 {
     vitc__f32_gemm_pack_a_sse(6, mr, kc, A, a_rs, a_cs, ap);
 }
 
+VITC_KERNEL void vitc__f32_gemm_pack_a_4_avx2(int mr, int kc, const float *VITC_RESTRICT A, ptrdiff_t a_rs,
+                                              ptrdiff_t a_cs, float *VITC_RESTRICT ap)
+{
+    vitc__f32_gemm_pack_a_sse(4, mr, kc, A, a_rs, a_cs, ap);
+}
+
 /* The tile the entry points below run on. */
 #define VITC__G256_TILE(t) \
-    const vitc_f32_gemm_tile t = {6, 16, vitc__f32_gemm_ukernel_6x16_avx2, vitc__f32_gemm_pack_a_6_avx2, 0, NULL, NULL, 0, NULL, NULL}
+    const vitc_f32_gemm_tile t = {6, 16, vitc__f32_gemm_ukernel_6x16_avx2, vitc__f32_gemm_pack_a_6_avx2, \
+                                  4, vitc__f32_gemm_ukernel_4x16_avx2, vitc__f32_gemm_pack_a_4_avx2, 0, NULL, NULL}
 
 /* C (M,N) rows ldc apart = epilogue(A (M,K) rows lda apart @ B), B packed for
  * NR = 16 (f32-gemm-driver.c); ep: the epilogue (f32-gemm-epilogue.c) or NULL.
