@@ -1,5 +1,5 @@
 /* tests/check_kern_layout.c: the scalar data-movement kernels (transpose,
- * concat/split/slice/expand/tile, gather/scatter) against naive references.
+ * concat/split/slice/expand/tile, gather/scatter, pad) against naive references.
  *
  *   gcc -std=c99 -O2 -Wall -Wextra -I templates tests/check_kern_layout.c \
  *       $(pkg-config --cflags --libs check) -lm -o $TMPDIR/cl && $TMPDIR/cl
@@ -17,6 +17,7 @@
 
 #include "layout/x-copy-scalar.c"
 #include "layout/x-gather-scalar.c"
+#include "layout/x-pad-scalar.c"
 #include "layout/x-transpose-scalar.c"
 
 static int rng_in(int lo, int hi) { return lo + (int)(rng_u64() % (uint64_t)(hi - lo + 1)); } /* [lo, hi] */
@@ -486,6 +487,72 @@ START_TEST(test_scatter_elements_reduce) {
 END_TEST
 
 /* ------------------------------------------------------------------------ */
+/* pad (every mode; pads, crops, a begin past the row, a whole row of fill) */
+
+/* ONNX Pad's source index along a dim, written out again here: -1 for the fill value */
+static long pad_ref_src(long j, long begin, long n, int mode) {
+  long i = j - begin;
+  if (i >= 0 && i < n) return i;
+  if (mode == 0 || n == 0) return -1;
+  if (mode == 2) return i < 0 ? 0 : n - 1;
+  if (mode == 3) return ((i % n) + n) % n;
+  while (i < 0 || i >= n) i = i < 0 ? -i : 2 * (n - 1) - i; /* reflect, one mirror at a time */
+  return i;
+}
+
+static void check_pad(int rank, const int *in, const int *begin, const int *end, int mode, size_t elem) {
+  int out[VITC_MAX_RANK], oi[VITC_MAX_RANK], ii[VITC_MAX_RANK];
+  unsigned char value[16];
+  for (int d = 0; d < rank; d++) out[d] = in[d] + begin[d] + end[d];
+  const size_t nx = numel(rank, in), ny = numel(rank, out);
+  ck_assert(nx * elem <= BUF && ny * elem <= BUF);
+  fill_bytes(xb, nx * elem);
+  fill_bytes(value, sizeof value);
+  for (size_t f = 0; f < ny; f++) {
+    int inside = 1;
+    unravel(f, rank, out, oi);
+    for (int d = 0; d < rank && inside; d++) {
+      const long i = pad_ref_src(oi[d], begin[d], in[d], mode);
+      inside = i >= 0;
+      ii[d] = (int)i;
+    }
+    memcpy(zb + f * elem, inside ? xb + ravel(rank, in, ii) * elem : value, elem);
+  }
+  memset(yb, 0xA5, ny * elem + 16);
+  vitc_x_pad_scalar((int)elem, rank, in, out, begin, mode, value, xb, yb);
+  if (memcmp(yb, zb, ny * elem) != 0) {
+    char msg[256];
+    int len = snprintf(msg, sizeof msg, "pad mode %d elem %zu in/begin/end", mode, elem);
+    for (int k = 0; k < rank; k++)
+      len += snprintf(msg + len, sizeof msg - (size_t)len, " %d/%d/%d", in[k], begin[k], end[k]);
+    ck_abort_msg("%s", msg);
+  }
+  ck_assert_msg(yb[ny * elem] == 0xA5, "pad wrote past the output");
+}
+
+START_TEST(test_pad) {
+  /* the STFT's reflect pad (1, 1, 16000) by 256 both sides */
+  check_pad(3, (const int[]){1, 1, 16000}, (const int[]){0, 0, 256}, (const int[]){0, 0, 256}, 1, 4);
+  /* a begin past the whole row, a crop past the whole row (constant: all fill), a scalar */
+  check_pad(2, (const int[]){3, 4}, (const int[]){1, 9}, (const int[]){0, -9}, 0, 4);
+  check_pad(2, (const int[]){3, 4}, (const int[]){0, -6}, (const int[]){2, 5}, 0, 4);
+  check_pad(0, NULL, NULL, NULL, 0, 4);
+  for (int t = 0; t < 400; t++) {
+    int rank = rng_in(1, 4), in[4], begin[4], end[4];
+    const int mode = t % 4;
+    const size_t elem = elems[rng_u64() % NELEMS];
+    for (int d = 0; d < rank; d++) {
+      in[d] = rng_in(mode == 0 ? 0 : 2, 7); /* reflect needs 2; constant may pad an empty dim */
+      begin[d] = rng_in(mode == 0 ? -in[d] - 2 : -in[d] + 1, 9);
+      end[d] = rng_in(mode == 0 ? -in[d] - 2 : -in[d] + 1, 9);
+      if (in[d] + begin[d] + end[d] < 0) end[d] = -in[d] - begin[d]; /* an output dim of 0 at least */
+    }
+    check_pad(rank, in, begin, end, mode, elem);
+  }
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
 
 static Suite *layout_suite(void) {
   const TTest *const tests[] = {
@@ -500,6 +567,7 @@ static Suite *layout_suite(void) {
       test_gather_elements,
       test_scatter_elements_bytes,
       test_scatter_elements_reduce,
+      test_pad,
   };
   return tu_suite_of("kern_layout", "scalar", 60, tests, sizeof tests / sizeof tests[0]);
 }

@@ -2,55 +2,87 @@
  * element size: ONNX Pad (constant, reflect, edge, wrap; negative pads crop) and
  * Trilu (a triangle of the last two dims kept, the rest zero).
  *
- * Both map each output element to its source (or the fill value) one by one:
- * they are rare and small in vision models, so plain loops are enough. No
- * output may overlap an input. */
+ * Trilu maps each output element to its source (or zero) one by one; Pad copies
+ * the part of each row that lies inside its input in one piece (an audio model's
+ * reflect pad of the whole waveform) and maps only the padded ends. No output may
+ * overlap an input. */
 #ifndef VITC_X_PAD_SCALAR_C
 #define VITC_X_PAD_SCALAR_C
 
 #include "../prelude.h"
 
+/* The source index along one dim of n elements of output position j shifted by
+ * begin (ONNX Pad's modes, below), or -1 for the fill value. */
+static inline VITC_UNUSED ptrdiff_t vitc__pad_src(ptrdiff_t j, ptrdiff_t begin, ptrdiff_t n, int mode)
+{
+    ptrdiff_t i = j - begin;
+    if (i >= 0 && i < n) return i;
+    if (mode == 0 || n == 0) return -1;
+    if (mode == 1) {
+        const ptrdiff_t period = 2 * (n - 1);
+        i = period > 0 ? ((i % period) + period) % period : 0;
+        return i >= n ? period - i : i;
+    }
+    if (mode == 2) return i < 0 ? 0 : n - 1;
+    return ((i % n) + n) % n;
+}
+
 /* pad: y (out_dims) <- x (in_dims) shifted by begin[d] (negative crops) along each
  * dim, ONNX Pad. Positions outside x get, by mode: 0 constant (*value, elem bytes),
  * 1 reflect (mirror without repeating the edge), 2 edge (the nearest edge
- * element), 3 wrap (periodic). Walks y in memory order with one odometer; the
- * source index is mapped per dim. Reflect needs in_dims[d] >= 2 where it pads. */
+ * element), 3 wrap (periodic). Walks y a row (last dim) at a time with one
+ * odometer over the others: a row whose source lies outside x in constant mode is
+ * all fill; else the part of the row inside x is one copy (an STFT's reflect pad of
+ * 16000 samples: one memcpy instead of 16000 index mappings), and only the padded
+ * ends are mapped element by element. Reflect needs in_dims[d] >= 2 where it pads. */
 VITC_KERNEL void vitc_x_pad_scalar(int elem, int rank, const int *in_dims, const int *out_dims, const int *begin,
                                    int mode, const void *value, const void *x, void *y) {
-  ptrdiff_t idx[VITC_MAX_RANK], xst[VITC_MAX_RANK], total = 1, o, s = 1;
+  ptrdiff_t idx[VITC_MAX_RANK], xst[VITC_MAX_RANK], rows = 1, row, s = 1, j;
   unsigned char *yb = (unsigned char *)y;
   const unsigned char *xb = (const unsigned char *)x;
+  const int last = rank - 1;
+  ptrdiff_t n, ow, lo, hi;
   int d;
-  for (d = rank - 1; d >= 0; d--) {
+  if (rank == 0) { /* a scalar: nothing to pad */
+    memcpy(yb, xb, (size_t)elem);
+    return;
+  }
+  for (d = last; d >= 0; d--) {
     xst[d] = s;
     s *= in_dims[d];
     idx[d] = 0;
-    total *= out_dims[d];
+    if (d < last) rows *= out_dims[d];
   }
-  for (o = 0; o < total; o++) {
+  n = in_dims[last], ow = out_dims[last];
+  lo = begin[last] < 0 ? 0 : begin[last] < ow ? begin[last] : ow; /* [lo, hi): the row's positions inside x */
+  hi = begin[last] + n < ow ? begin[last] + n : ow;
+  if (hi < lo) hi = lo;
+  for (row = 0; row < rows; row++, yb += ow * elem) {
     ptrdiff_t src = 0;
     int inside = 1;
-    for (d = 0; d < rank; d++) {
-      ptrdiff_t i = idx[d] - begin[d];
-      const ptrdiff_t n = in_dims[d];
-      if (i < 0 || i >= n) {
-        if (mode == 0 || n == 0) {
-          inside = 0;
-          break;
-        } else if (mode == 1) {
-          const ptrdiff_t period = 2 * (n - 1);
-          i = period > 0 ? ((i % period) + period) % period : 0;
-          if (i >= n) i = period - i;
-        } else if (mode == 2) {
-          i = i < 0 ? 0 : n - 1;
-        } else {
-          i = ((i % n) + n) % n;
-        }
+    for (d = 0; d < last; d++) {
+      const ptrdiff_t i = vitc__pad_src(idx[d], begin[d], in_dims[d], mode);
+      if (i < 0) {
+        inside = 0;
+        break;
       }
       src += i * xst[d];
     }
-    memcpy(yb + o * elem, inside ? xb + src * elem : (const unsigned char *)value, (size_t)elem);
-    for (d = rank - 1; d >= 0; d--) {
+    if (!inside) {
+      for (j = 0; j < ow; j++) memcpy(yb + j * elem, value, (size_t)elem);
+    } else {
+      const unsigned char *xr = xb + src * elem;
+      for (j = 0; j < lo; j++) {
+        const ptrdiff_t i = vitc__pad_src(j, begin[last], n, mode);
+        memcpy(yb + j * elem, i < 0 ? (const unsigned char *)value : xr + i * elem, (size_t)elem);
+      }
+      if (hi > lo) memcpy(yb + lo * elem, xr + (lo - begin[last]) * elem, (size_t)((hi - lo) * elem));
+      for (j = hi; j < ow; j++) {
+        const ptrdiff_t i = vitc__pad_src(j, begin[last], n, mode);
+        memcpy(yb + j * elem, i < 0 ? (const unsigned char *)value : xr + i * elem, (size_t)elem);
+      }
+    }
+    for (d = last - 1; d >= 0; d--) {
       if (++idx[d] < out_dims[d]) break;
       idx[d] = 0;
     }
