@@ -389,6 +389,8 @@ static void check_gemm(const Isa *isa) {
   check_gemm_case(isa, 2 * MR, 3 * NR, 64, 64, 3 * NR, &e, 0, 0); /* multiples */
   check_gemm_case(isa, MR + 4, NR + 3, 30, 30, NR + 3, &e, 0, 0); /* 4 rows left: avx2's 4-row tail kernel */
   check_gemm_case(isa, 4, 2 * NR, 17, 17, 2 * NR, &e, 8, 0);      /* only those 4 rows, K blocks */
+  check_gemm_case(isa, 2 * MR, NR + NR / 2, 19, 19, NR + NR / 2, &e, 0, 0);         /* a last panel of NR/2 columns: */
+  check_gemm_case(isa, 2 * MR + 1, NR + NR / 2 + 1, 19, 19, NR + NR / 2 + 1, &e, 0, 0); /* the narrow kernel, and not */
   e.act = VITC_GEMM_ACT_GELU;
   check_gemm_case(isa, 197, 192, 192, 192, 192, &e, 0, 0); /* DeiT-Tiny fc shapes, scaled */
   e = (Epi){0, 0, 0, 0, 0, 1.0f, 0, {0}};

@@ -976,7 +976,11 @@ typedef void (*vitc_f32_gemm_pack_fn)(int mr, int kc, const float *VITC_RESTRICT
 
 /* A microkernel and its tile, plus an optional shorter one for the last rows
  * (197 tokens = 16 x 12 + 5: a 6-row kernel computes the 5 leftover rows at half
- * the cost of the 12-row one). Both share NR and the packed B layout. */
+ * the cost of the 12-row one), and an optional narrower one for a last panel of at
+ * most NR/2 columns (an STFT's 101 frames = 6 x 16 + 5: the full kernel does the
+ * FMAs of all NR columns, zero-padded, so that panel cost 16 columns' work for 5).
+ * All share the packed B layout (the narrow kernel reads the first NR/2 columns of
+ * each panel row, rows ldb = NR apart). */
 typedef struct vitc_f32_gemm_tile {
     int mr, nr;
     vitc_f32_gemm_ukernel_fn uk;
@@ -987,6 +991,8 @@ typedef struct vitc_f32_gemm_tile {
     int mr_short;                        /* 0: none; the implicit conv's (vitc__f32_gemm_rows_kernel) */
     vitc_f32_gemm_ukernel_fn uk_short;
     vitc_f32_gemm_pack_fn pack_a_short;
+    vitc_f32_gemm_ukernel_fn uk_half;    /* MR x NR/2, used by vitc__f32_gemm_drive for a panel of <= NR/2
+                                            columns of MR-row tiles (NULL: none) */
 } vitc_f32_gemm_tile;
 
 /* The kernel (its MR; *uk, *pack) for the next rows of a product with r rows left,
@@ -1172,7 +1178,7 @@ VITC_KERNEL void vitc__f32_gemm_drive(const vitc_f32_gemm_tile *t, int M, int N,
             for (i0 = 0; i0 < M; i0 += MR) {
                 const int mr = M - i0 < MR ? M - i0 : MR;
                 const int tail = mr <= t->mr_tail;
-                const vitc_f32_gemm_ukernel_fn uk = tail ? t->uk_tail : t->uk;
+                const vitc_f32_gemm_ukernel_fn ukr = tail ? t->uk_tail : t->uk; /* the rows' kernel */
                 vitc_f32_gemm_tile_epilogue e;
                 const vitc_f32_gemm_tile_epilogue *pe = vitc__f32_gemm_tile_epilogue_at(ep, i0, j0, &e);
                 int start = 0, end = -1, act = VITC_GEMM_ACT_NONE, glu = -1; /* the column range of tile j */
@@ -1180,6 +1186,7 @@ VITC_KERNEL void vitc__f32_gemm_drive(const vitc_f32_gemm_tile *t, int M, int N,
                                                     a_cs, ap);
                 for (j = j0; j < j0 + ncb; j += NR) {
                     const int nr = N - j < NR ? N - j : NR;
+                    const vitc_f32_gemm_ukernel_fn uk = nr <= NR / 2 && !tail && t->uk_half ? t->uk_half : ukr;
                     const float *w = !ldb ? B + (ptrdiff_t)(j / NR) * K * NR + (ptrdiff_t)k0 * NR
                                      : j < jt ? B + (ptrdiff_t)k0 * ldb + j : bt;
                     const ptrdiff_t wld = ldb && j < jt ? ldb : NR;
@@ -1858,8 +1865,9 @@ static inline VITC_UNUSED void vitc__f32_gemm_pack_a_sse(const int MR, int mr, i
  * channels, and 16, 32 and 40 channels (kws_nhwc_cnn) are 6k + 4 or 6k + 2, which
  * the 6-row kernel alone computed as 6k + 6 (11% of the FMAs of the 96x64 layers
  * wasted; the implicit conv's cover of its last rows, vitc__f32_gemm_rows_kernel,
- * takes 8 as 4 + 4). 197 tokens = 32 x 6 + 5 keep the 6-row kernel. A
- * micro-panels are packed with 4x4 SSE transposes (f32-gemm-pack-sse.c).
+ * takes 8 as 4 + 4). 197 tokens = 32 x 6 + 5 keep the 6-row kernel. A last panel
+ * of at most 8 columns runs a 6 x 8 instance (stft_mel's 101 frames = 6 x 16 + 5).
+ * A micro-panels are packed with 4x4 SSE transposes (f32-gemm-pack-sse.c).
  *
  * Entry points (M, N, K: sizes; kc, nc: K and N block sizes, 0 = whole):
  *   vitc_f32_gemm_6x16_avx2     C (M,N) = epilogue(A (M,K) @ Wp), Wp packed weights
@@ -1886,6 +1894,14 @@ VITC_KERNEL void vitc__f32_gemm_ukernel_4x16_avx2(int mr, int nr, int kc, const 
     vitc__f32_gemm_ukernel_broadcast_avx2(4, 16, mr, nr, kc, ap, w, ldb, c, ldc, e, flags);
 }
 
+/* The 6 x 8 one for a last panel of at most 8 columns (vitc_f32_gemm_tile.uk_half). */
+VITC_KERNEL void vitc__f32_gemm_ukernel_6x8_avx2(int mr, int nr, int kc, const float *VITC_RESTRICT ap,
+                                                 const float *VITC_RESTRICT w, ptrdiff_t ldb, float *c, ptrdiff_t ldc,
+                                                 const vitc_f32_gemm_tile_epilogue *e, int flags)
+{
+    vitc__f32_gemm_ukernel_broadcast_avx2(6, 8, mr, nr, kc, ap, w, ldb, c, ldc, e, flags);
+}
+
 /* Their A micro-panel packers (f32-gemm-pack-sse.c). */
 VITC_KERNEL void vitc__f32_gemm_pack_a_6_avx2(int mr, int kc, const float *VITC_RESTRICT A, ptrdiff_t a_rs,
                                               ptrdiff_t a_cs, float *VITC_RESTRICT ap)
@@ -1902,7 +1918,8 @@ VITC_KERNEL void vitc__f32_gemm_pack_a_4_avx2(int mr, int kc, const float *VITC_
 /* The tile the entry points below run on. */
 #define VITC__G256_TILE(t) \
     const vitc_f32_gemm_tile t = {6, 16, vitc__f32_gemm_ukernel_6x16_avx2, vitc__f32_gemm_pack_a_6_avx2, \
-                                  4, vitc__f32_gemm_ukernel_4x16_avx2, vitc__f32_gemm_pack_a_4_avx2, 0, NULL, NULL}
+                                  4, vitc__f32_gemm_ukernel_4x16_avx2, vitc__f32_gemm_pack_a_4_avx2, 0, NULL, NULL, \
+                                  vitc__f32_gemm_ukernel_6x8_avx2}
 
 /* C (M,N) rows ldc apart = epilogue(A (M,K) rows lda apart @ B), B packed for
  * NR = 16 (f32-gemm-driver.c); ep: the epilogue (f32-gemm-epilogue.c) or NULL.

@@ -1016,7 +1016,11 @@ typedef void (*vitc_f32_gemm_pack_fn)(int mr, int kc, const float *VITC_RESTRICT
 
 /* A microkernel and its tile, plus an optional shorter one for the last rows
  * (197 tokens = 16 x 12 + 5: a 6-row kernel computes the 5 leftover rows at half
- * the cost of the 12-row one). Both share NR and the packed B layout. */
+ * the cost of the 12-row one), and an optional narrower one for a last panel of at
+ * most NR/2 columns (an STFT's 101 frames = 6 x 16 + 5: the full kernel does the
+ * FMAs of all NR columns, zero-padded, so that panel cost 16 columns' work for 5).
+ * All share the packed B layout (the narrow kernel reads the first NR/2 columns of
+ * each panel row, rows ldb = NR apart). */
 typedef struct vitc_f32_gemm_tile {
     int mr, nr;
     vitc_f32_gemm_ukernel_fn uk;
@@ -1027,6 +1031,8 @@ typedef struct vitc_f32_gemm_tile {
     int mr_short;                        /* 0: none; the implicit conv's (vitc__f32_gemm_rows_kernel) */
     vitc_f32_gemm_ukernel_fn uk_short;
     vitc_f32_gemm_pack_fn pack_a_short;
+    vitc_f32_gemm_ukernel_fn uk_half;    /* MR x NR/2, used by vitc__f32_gemm_drive for a panel of <= NR/2
+                                            columns of MR-row tiles (NULL: none) */
 } vitc_f32_gemm_tile;
 
 /* The kernel (its MR; *uk, *pack) for the next rows of a product with r rows left,
@@ -1212,7 +1218,7 @@ VITC_KERNEL void vitc__f32_gemm_drive(const vitc_f32_gemm_tile *t, int M, int N,
             for (i0 = 0; i0 < M; i0 += MR) {
                 const int mr = M - i0 < MR ? M - i0 : MR;
                 const int tail = mr <= t->mr_tail;
-                const vitc_f32_gemm_ukernel_fn uk = tail ? t->uk_tail : t->uk;
+                const vitc_f32_gemm_ukernel_fn ukr = tail ? t->uk_tail : t->uk; /* the rows' kernel */
                 vitc_f32_gemm_tile_epilogue e;
                 const vitc_f32_gemm_tile_epilogue *pe = vitc__f32_gemm_tile_epilogue_at(ep, i0, j0, &e);
                 int start = 0, end = -1, act = VITC_GEMM_ACT_NONE, glu = -1; /* the column range of tile j */
@@ -1220,6 +1226,7 @@ VITC_KERNEL void vitc__f32_gemm_drive(const vitc_f32_gemm_tile *t, int M, int N,
                                                     a_cs, ap);
                 for (j = j0; j < j0 + ncb; j += NR) {
                     const int nr = N - j < NR ? N - j : NR;
+                    const vitc_f32_gemm_ukernel_fn uk = nr <= NR / 2 && !tail && t->uk_half ? t->uk_half : ukr;
                     const float *w = !ldb ? B + (ptrdiff_t)(j / NR) * K * NR + (ptrdiff_t)k0 * NR
                                      : j < jt ? B + (ptrdiff_t)k0 * ldb + j : bt;
                     const ptrdiff_t wld = ldb && j < jt ? ldb : NR;
@@ -1856,7 +1863,7 @@ VITC_KERNEL void vitc__f32_gemm_pack_a_4_neon(int mr, int kc, const float *VITC_
 /* The tile the entry points below run on. */
 #define VITC__G128_TILE(t) \
     const vitc_f32_gemm_tile t = {8, 12, vitc__f32_gemm_ukernel_8x12_neon, vitc__f32_gemm_pack_a_8_neon, \
-                                   4, vitc__f32_gemm_ukernel_4x12_neon, vitc__f32_gemm_pack_a_4_neon, 0, NULL, NULL}
+                                   4, vitc__f32_gemm_ukernel_4x12_neon, vitc__f32_gemm_pack_a_4_neon, 0, NULL, NULL, NULL}
 
 /* C (M,N) rows ldc apart = epilogue(A (M,K) rows lda apart @ B), B packed for
  * NR = 12 (f32-gemm-driver.c); ep: the epilogue (f32-gemm-epilogue.c) or NULL.

@@ -11,8 +11,9 @@
  * The body is f32-gemm-broadcast.c's, written once against the SIMD shim for this
  * kernel and the AVX2 one (the shim's zmm vectors: column tails by AVX-512 masks;
  * the epilogue; row tails on repeated A rows). When at most 6 rows are left (197
- * tokens = 16 x 12 + 5) a 6 x 32 instance of the same body takes them, and a
- * 4 x 32 one the implicit conv's last 4 or 8 output channels. A
+ * tokens = 16 x 12 + 5) a 6 x 32 instance of the same body takes them, a 4 x 32
+ * one the implicit conv's last 4 or 8 output channels, and a 12 x 16 one a last
+ * panel of at most 16 columns (stft_mel's 101 frames = 3 x 32 + 5). A
  * micro-panels are packed with 4x4 SSE transposes (f32-gemm-pack-sse.c).
  *
  * Entry points (M, N, K: sizes; kc, nc: K and N block sizes, 0 = whole):
@@ -54,6 +55,14 @@ VITC_KERNEL void vitc__f32_gemm_ukernel_4x32_avx512(int mr, int nr, int kc, cons
     vitc__f32_gemm_ukernel_broadcast_avx512(4, 32, mr, nr, kc, ap, w, ldb, c, ldc, e, flags);
 }
 
+/* The 12 x 16 one for a last panel of at most 16 columns (vitc_f32_gemm_tile.uk_half). */
+VITC_KERNEL void vitc__f32_gemm_ukernel_12x16_avx512(int mr, int nr, int kc, const float *VITC_RESTRICT ap,
+                                                     const float *VITC_RESTRICT w, ptrdiff_t ldb, float *c, ptrdiff_t ldc,
+                                                     const vitc_f32_gemm_tile_epilogue *e, int flags)
+{
+    vitc__f32_gemm_ukernel_broadcast_avx512(12, 16, mr, nr, kc, ap, w, ldb, c, ldc, e, flags);
+}
+
 /* Their A micro-panel packers (f32-gemm-pack-sse.c). */
 VITC_KERNEL void vitc__f32_gemm_pack_a_12_avx512(int mr, int kc, const float *VITC_RESTRICT A, ptrdiff_t a_rs,
                                                  ptrdiff_t a_cs, float *VITC_RESTRICT ap)
@@ -77,7 +86,8 @@ VITC_KERNEL void vitc__f32_gemm_pack_a_4_avx512(int mr, int kc, const float *VIT
 #define VITC__G512_TILE(t) \
     const vitc_f32_gemm_tile t = {12, 32, vitc__f32_gemm_ukernel_12x32_avx512, vitc__f32_gemm_pack_a_12_avx512, \
                                    6, vitc__f32_gemm_ukernel_6x32_avx512, vitc__f32_gemm_pack_a_6_avx512, \
-                                   4, vitc__f32_gemm_ukernel_4x32_avx512, vitc__f32_gemm_pack_a_4_avx512}
+                                   4, vitc__f32_gemm_ukernel_4x32_avx512, vitc__f32_gemm_pack_a_4_avx512, \
+                                   vitc__f32_gemm_ukernel_12x16_avx512}
 
 /* C (M,N) rows ldc apart = epilogue(A (M,K) rows lda apart @ B), B packed for
  * NR = 32 (f32-gemm-driver.c); ep: the epilogue (f32-gemm-epilogue.c) or NULL.

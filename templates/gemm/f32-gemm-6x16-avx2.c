@@ -16,8 +16,9 @@
  * channels, and 16, 32 and 40 channels (kws_nhwc_cnn) are 6k + 4 or 6k + 2, which
  * the 6-row kernel alone computed as 6k + 6 (11% of the FMAs of the 96x64 layers
  * wasted; the implicit conv's cover of its last rows, vitc__f32_gemm_rows_kernel,
- * takes 8 as 4 + 4). 197 tokens = 32 x 6 + 5 keep the 6-row kernel. A
- * micro-panels are packed with 4x4 SSE transposes (f32-gemm-pack-sse.c).
+ * takes 8 as 4 + 4). 197 tokens = 32 x 6 + 5 keep the 6-row kernel. A last panel
+ * of at most 8 columns runs a 6 x 8 instance (stft_mel's 101 frames = 6 x 16 + 5).
+ * A micro-panels are packed with 4x4 SSE transposes (f32-gemm-pack-sse.c).
  *
  * Entry points (M, N, K: sizes; kc, nc: K and N block sizes, 0 = whole):
  *   vitc_f32_gemm_6x16_avx2     C (M,N) = epilogue(A (M,K) @ Wp), Wp packed weights
@@ -49,6 +50,14 @@ VITC_KERNEL void vitc__f32_gemm_ukernel_4x16_avx2(int mr, int nr, int kc, const 
     vitc__f32_gemm_ukernel_broadcast_avx2(4, 16, mr, nr, kc, ap, w, ldb, c, ldc, e, flags);
 }
 
+/* The 6 x 8 one for a last panel of at most 8 columns (vitc_f32_gemm_tile.uk_half). */
+VITC_KERNEL void vitc__f32_gemm_ukernel_6x8_avx2(int mr, int nr, int kc, const float *VITC_RESTRICT ap,
+                                                 const float *VITC_RESTRICT w, ptrdiff_t ldb, float *c, ptrdiff_t ldc,
+                                                 const vitc_f32_gemm_tile_epilogue *e, int flags)
+{
+    vitc__f32_gemm_ukernel_broadcast_avx2(6, 8, mr, nr, kc, ap, w, ldb, c, ldc, e, flags);
+}
+
 /* Their A micro-panel packers (f32-gemm-pack-sse.c). */
 VITC_KERNEL void vitc__f32_gemm_pack_a_6_avx2(int mr, int kc, const float *VITC_RESTRICT A, ptrdiff_t a_rs,
                                               ptrdiff_t a_cs, float *VITC_RESTRICT ap)
@@ -65,7 +74,8 @@ VITC_KERNEL void vitc__f32_gemm_pack_a_4_avx2(int mr, int kc, const float *VITC_
 /* The tile the entry points below run on. */
 #define VITC__G256_TILE(t) \
     const vitc_f32_gemm_tile t = {6, 16, vitc__f32_gemm_ukernel_6x16_avx2, vitc__f32_gemm_pack_a_6_avx2, \
-                                  4, vitc__f32_gemm_ukernel_4x16_avx2, vitc__f32_gemm_pack_a_4_avx2, 0, NULL, NULL}
+                                  4, vitc__f32_gemm_ukernel_4x16_avx2, vitc__f32_gemm_pack_a_4_avx2, 0, NULL, NULL, \
+                                  vitc__f32_gemm_ukernel_6x8_avx2}
 
 /* C (M,N) rows ldc apart = epilogue(A (M,K) rows lda apart @ B), B packed for
  * NR = 16 (f32-gemm-driver.c); ep: the epilogue (f32-gemm-epilogue.c) or NULL.

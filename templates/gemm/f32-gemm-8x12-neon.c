@@ -188,7 +188,7 @@ VITC_KERNEL void vitc__f32_gemm_pack_a_4_neon(int mr, int kc, const float *VITC_
 /* The tile the entry points below run on. */
 #define VITC__G128_TILE(t) \
     const vitc_f32_gemm_tile t = {8, 12, vitc__f32_gemm_ukernel_8x12_neon, vitc__f32_gemm_pack_a_8_neon, \
-                                   4, vitc__f32_gemm_ukernel_4x12_neon, vitc__f32_gemm_pack_a_4_neon, 0, NULL, NULL}
+                                   4, vitc__f32_gemm_ukernel_4x12_neon, vitc__f32_gemm_pack_a_4_neon, 0, NULL, NULL, NULL}
 
 /* C (M,N) rows ldc apart = epilogue(A (M,K) rows lda apart @ B), B packed for
  * NR = 12 (f32-gemm-driver.c); ep: the epilogue (f32-gemm-epilogue.c) or NULL.
