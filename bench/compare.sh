@@ -2,13 +2,14 @@
 # bench/compare.sh: vitc bundles against ONNX Runtime, side by side in one run.
 #
 #   bench/compare.sh [--targets "scalar avx2 avx512"] [--rounds R] [--runs N] [--threads T]
-#                    [--shape NAME=DxD...] [--quantize int8 | --quantized] [MODEL.onnx ...]
+#                    [--shape NAME=DxD...] [--quantize int8 | --quantized] [--base VITC] [MODEL.onnx ...]
 #
 # For each model: compile it for each target, build with $CC $CFLAGS, make one random
 # input and ONNX Runtime's output, check every bundle matches (1e-4 relative), then time
 # in R alternating rounds: each round runs ONNX Runtime (1 thread) and every bundle
 # (1 thread) for N timed runs after warm-up and records each median. Prints the median of
-# the round medians per runner and the ratio to ONNX Runtime, as a Markdown table, with
+# the round medians per runner (and the fastest round's, which a loaded machine disturbs
+# least) and the ratio of medians to ONNX Runtime, as a Markdown table, with
 # each runner's GFLOP/s (2 x the MACs `vitc inspect` counts, over the median) and its
 # share of the measured peak (bench/fma_peak.c on this machine, times the thread count;
 # PEAK_GFLOPS=X skips the measurement).
@@ -21,6 +22,10 @@
 # --threads T (T > 1): bundles compiled with `vitc compile --threads T` (built with
 # -pthread, run with --threads T) against ONNX Runtime with T intra-op threads
 # (docs/threads.md). Default 1: single-threaded bundles against single-threaded ORT.
+#
+# --base VITC: each target's bundle is also compiled by the compiler VITC (a build of the
+# commit before a change) and timed in the same rounds, rows "vitc T (base)": an A/B of a
+# change alternated with ONNX Runtime and with itself.
 #
 # --shape NAME=1x3x64x64 (repeatable) fixes a dynamic input dimension, for vitc compile and
 # inspect and for ONNX Runtime (the models of models/export.py named ocr_*).
@@ -45,6 +50,7 @@ models=()
 quant=()      # --quantize int8: vitc compile flags
 quantized=""  # --quantized: QDQ models
 qlabel=""
+base=""       # --base VITC: the compiler of the A side of an A/B
 while [ $# -gt 0 ]; do
   case "$1" in
     --targets) targets=$2; shift 2 ;;
@@ -55,6 +61,7 @@ while [ $# -gt 0 ]; do
     --quantize) [ "$2" = int8 ] || { echo "--quantize: only int8" >&2; exit 2; }
                 quant=(--quantize int8 --calibrate-random 8); qlabel=" int8"; shift 2 ;;
     --quantized) quantized=1; shift ;;
+    --base) base=$2; shift 2 ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) models+=("$1"); shift ;;
   esac
@@ -78,6 +85,7 @@ fi
 VITC=${VITC:-build/vitc} # the compiler under test
 BENCH_DIR=${BENCH_DIR:-build/bench} # work folders
 [ -x "$VITC" ] || { echo "$VITC is missing: run bash .ci/setup.sh" >&2; exit 1; }
+[ -z "$base" ] || [ -x "$base" ] || { echo "--base $base: not an executable compiler" >&2; exit 1; }
 
 can_run() {
   case "$1" in
@@ -99,8 +107,8 @@ fi
 peak=$(awk -v p="$PEAK_GFLOPS" -v t="$threads" 'BEGIN { print p * t }')
 echo "fp32 FMA peak: $PEAK_GFLOPS GFLOP/s per core (bench/fma_peak.c), $peak for $threads thread(s)"
 echo
-echo "| model | runner | median ms | ratio to ORT | GFLOP/s | % of peak | weights bytes |"
-echo "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
+echo "| model | runner | median ms | fastest round ms | ratio to ORT | GFLOP/s | % of peak | weights bytes |"
+echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
 for model in "${models[@]}"; do
   name=$(basename "$model" .onnx | tr -c 'A-Za-z0-9_\n' '_')
   work=$BENCH_DIR/$name
@@ -110,27 +118,30 @@ for model in "${models[@]}"; do
     "${ref_level[@]}" >/dev/null
   ins=(); for f in "$work/data"/input*.bin; do ins+=(--in "$f"); done
   gflop=$("$VITC" inspect "$model" "${shapes[@]}" | awk '/^total MACs/ { print 2 * $3 / 1e9 }')
-  live=()
+  live=() # runners: a target ("avx2"), or a target built by --base ("avx2.base")
   for t in $targets; do
     if ! can_run "$t"; then echo "skip: $name/$t: this CPU cannot run target $t" >&2; continue; fi
-    rm -rf "$work/$t"
-    "$VITC" compile "$model" -o "$work/$t" --name "$name" --main --target "$t" "${vitc_thr[@]}" "${shapes[@]}" \
-      "${quant[@]}" -q >/dev/null
-    "$VITC" compile "$model" -o "$work/$t.wfile" --name "$name" --target "$t" --weights file "${shapes[@]}" \
-      "${quant[@]}" -q >/dev/null
-    stat -c %s "$work/$t.wfile/$name.weights" > "$work/$t.wbytes"
-    $CC $CFLAGS -o "$work/$t/prog" "$work/$t"/*.c "${libs[@]}"
-    outs=(); k=0; for f in "$work/data"/ort_output*.bin; do outs+=(--out "$work/$t/out$k.bin"); k=$((k + 1)); done
-    "$work/$t/prog" "${ins[@]}" "${outs[@]}" "${run_thr[@]}"
-    ok=1
-    for ((j = 0; j < k; j++)); do
-      check=(); [ -n "$quantized" ] && check=(--rel-l2 0.05 --cosine 0.999)
-      [ ${#quant[@]} -gt 0 ] && check=(--rel-l2 0.05 --cosine 0.99)
-      node tests/ort/compare.js "$work/$t/out$j.bin" "$work/data/ort_output$j.bin" "${check[@]}" >/dev/null 2>&1 || ok=0
+    for run in "$t" ${base:+"$t.base"}; do
+      vitc=$VITC; [ "$run" = "$t" ] || vitc=$base
+      rm -rf "${work:?}/$run"
+      "$vitc" compile "$model" -o "$work/$run" --name "$name" --main --target "$t" "${vitc_thr[@]}" "${shapes[@]}" \
+        "${quant[@]}" -q >/dev/null
+      "$vitc" compile "$model" -o "$work/$run.wfile" --name "$name" --target "$t" --weights file "${shapes[@]}" \
+        "${quant[@]}" -q >/dev/null
+      stat -c %s "$work/$run.wfile/$name.weights" > "$work/$run.wbytes"
+      $CC $CFLAGS -o "$work/$run/prog" "$work/$run"/*.c "${libs[@]}"
+      outs=(); k=0; for f in "$work/data"/ort_output*.bin; do outs+=(--out "$work/$run/out$k.bin"); k=$((k + 1)); done
+      "$work/$run/prog" "${ins[@]}" "${outs[@]}" "${run_thr[@]}"
+      ok=1
+      for ((j = 0; j < k; j++)); do
+        check=(); [ -n "$quantized" ] && check=(--rel-l2 0.05 --cosine 0.999)
+        [ ${#quant[@]} -gt 0 ] && check=(--rel-l2 0.05 --cosine 0.99)
+        node tests/ort/compare.js "$work/$run/out$j.bin" "$work/data/ort_output$j.bin" "${check[@]}" >/dev/null 2>&1 || ok=0
+      done
+      [ $ok = 1 ] || { echo "error: $name/$run does not match ONNX Runtime; not timed" >&2; continue; }
+      live+=("$run")
+      : > "$work/$run.times"
     done
-    [ $ok = 1 ] || { echo "error: $name/$t does not match ONNX Runtime; not timed" >&2; continue; }
-    live+=("$t")
-    : > "$work/$t.times"
   done
   : > "$work/ort.times"
   for ((r = 0; r < rounds; r++)); do
@@ -141,12 +152,15 @@ for model in "${models[@]}"; do
     done
   done
   ort=$(median < "$work/ort.times")
+  fastest() { sort -g "$1" | head -1; }
   rate() { awk -v g="$gflop" -v ms="$1" -v p="$peak" 'BEGIN { r = g / (ms / 1000); printf "%.1f | %.0f%%", r, 100 * r / p }'; }
-  printf "| %s | onnxruntime 1.30%s | %.2f | 1.00 | %s | %s |\n" "$name" "$thr_label" "$ort" "$(rate "$ort")" \
-    "$(stat -L -c %s "$model")"
-  for t in "${live[@]}"; do
-    m=$(median < "$work/$t.times")
-    printf "| %s | vitc %s%s%s | %.2f | %.2f | %s | %s |\n" "$name" "$t" "$qlabel" "$thr_label" "$m" \
-      "$(awk -v a="$m" -v b="$ort" 'BEGIN { print a / b }')" "$(rate "$m")" "$(cat "$work/$t.wbytes")"
+  printf "| %s | onnxruntime 1.30%s | %.2f | %.2f | 1.00 | %s | %s |\n" "$name" "$thr_label" "$ort" \
+    "$(fastest "$work/ort.times")" "$(rate "$ort")" "$(stat -L -c %s "$model")"
+  for run in "${live[@]}"; do
+    m=$(median < "$work/$run.times")
+    label="${run%.base}"; [ "$run" = "$label" ] || label="$label (base)"
+    printf "| %s | vitc %s%s%s | %.2f | %.2f | %.2f | %s | %s |\n" "$name" "$label" "$qlabel" "$thr_label" "$m" \
+      "$(fastest "$work/$run.times")" "$(awk -v a="$m" -v b="$ort" 'BEGIN { print a / b }')" "$(rate "$m")" \
+      "$(cat "$work/$run.wbytes")"
   done
 done

@@ -48,7 +48,7 @@ echo "| --- | --- | ---: | ---: | --- |"
 while read -r m bound; do
   [ "$bound" = - ] && continue
   for t in $targets; do
-    r=$(echo "$table" | awk -F' *[|] *' -v m="$m" -v r="vitc $t" '$2 == m && $3 == r { print $5 }')
+    r=$(echo "$table" | awk -F' *[|] *' -v m="$m" -v r="vitc $t" '$2 == m && $3 == r { print $6 }')
     [ -n "$r" ] || { echo "| $m | $t | (not timed) | $bound | |"; continue; }
     echo "| $m | $t | $r | $bound | $(awk -v r="$r" -v b="$bound" 'BEGIN { print (r <= b ? "within" : "OVER") }') |"
   done
