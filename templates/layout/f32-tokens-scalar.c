@@ -28,6 +28,14 @@
 
 #include "../prelude.h"
 
+/* Channels per block of the channel-strided ([B,C,HW]) walks: each token's
+ * element of every channel in the block, token by token (contiguous token rows,
+ * C strided reads or writes per token), with the block's planes (about 16 KiB)
+ * held in L1 while the K tokens go by. A small map (DropoutViT's 16x16 of 32
+ * channels) is one block; a large one (FilterViT's 110x110) a channel at a time,
+ * as its K pixels then lie in one plane. */
+static inline VITC_UNUSED int vitc__tokens_channel_block(int P) { return P >= 4096 ? 1 : 4096 / (P > 0 ? P : 1); }
+
 /* T[b*os[0] + i*os[1] + c] = M[b, c, p] (* S[b*K + i] if S) (+ Tab[row*C + c] if Tab), p = I[b*ib + i]:
  * token rows of C contiguous floats, os = {K*C, C} for T (B, K, C) or {C, B*C}
  * for the sequence-first (K, B, C). ms: the map's 3 strides; S (B, K) or NULL;
@@ -39,39 +47,35 @@ VITC_KERNEL void vitc_f32_gather_tokens_scalar(int B, int C, int P, int K, const
                                                const float *VITC_RESTRICT S, const float *VITC_RESTRICT Tab,
                                                int tab_rows, float *VITC_RESTRICT T, const int *os)
 {
-    int b, i, c;
+    /* channels contiguous ([B,HW,C] map): one block, a row per token; else blocks of channels */
+    const ptrdiff_t mc = ms[1], mp = ms[2], ot = os[1];
+    const int cb = mc == 1 ? C : vitc__tokens_channel_block(P);
+    int b, i, c, c0;
     for (b = 0; b < B; b++) {
         const float *mb = M + (ptrdiff_t)b * ms[0];
         float *tb = T + (ptrdiff_t)b * os[0];
         const int64_t *ix = I + (ptrdiff_t)b * ib;
-        if (ms[1] == 1) { /* channels contiguous ([B,HW,C] map): a row per token */
+        for (c0 = 0; c0 < C; c0 += cb) {
+            const int c1 = C - c0 < cb ? C : c0 + cb;
             for (i = 0; i < K; i++) {
-                float *t = tb + (ptrdiff_t)i * os[1];
+                float *t = tb + (ptrdiff_t)i * ot;
                 const int64_t p = ix[i] < 0 ? ix[i] + P : ix[i];
-                for (c = 0; c < C; c++) t[c] = p >= 0 && p < P ? mb[p * ms[2] + c] : 0.0f;
-            }
-        } else { /* a channel at a time: its K pixels lie in one plane, which stays in L1 */
-            for (c = 0; c < C; c++) {
-                const float *mc = mb + (ptrdiff_t)c * ms[1];
-                for (i = 0; i < K; i++) {
-                    const int64_t p = ix[i] < 0 ? ix[i] + P : ix[i];
-                    tb[(ptrdiff_t)i * os[1] + c] = p >= 0 && p < P ? mc[p * ms[2]] : 0.0f;
+                const float *m = mb + p * mp;
+                if (p < 0 || p >= P) {
+                    for (c = c0; c < c1; c++) t[c] = 0.0f;
+                } else if (!S && !Tab) {
+                    for (c = c0; c < c1; c++) t[c] = m[c * mc];
+                } else { /* the gate, then the position row (the exported Mul, then Add) */
+                    const float s = S ? S[(ptrdiff_t)b * K + i] : 1.0f;
+                    const ptrdiff_t row = tab_rows == 0 ? (ptrdiff_t)p : tab_rows == 1 ? i : (ptrdiff_t)b * K + i;
+                    const float *tab = Tab ? Tab + row * C : NULL;
+                    for (c = c0; c < c1; c++) {
+                        float v = m[c * mc];
+                        if (S) v *= s;
+                        if (tab) v += tab[c];
+                        t[c] = v;
+                    }
                 }
-            }
-        }
-        if (!S && !Tab) continue;
-        for (i = 0; i < K; i++) { /* the gate, then the position rows (the exported Mul, then Add) */
-            float *t = tb + (ptrdiff_t)i * os[1];
-            const int64_t p = ix[i] < 0 ? ix[i] + P : ix[i];
-            if (p < 0 || p >= P) continue;
-            if (S) {
-                const float s = S[(ptrdiff_t)b * K + i];
-                for (c = 0; c < C; c++) t[c] *= s;
-            }
-            if (Tab) {
-                const ptrdiff_t row = tab_rows == 0 ? (ptrdiff_t)p : tab_rows == 1 ? i : (ptrdiff_t)b * K + i;
-                const float *tab = Tab + row * C;
-                for (c = 0; c < C; c++) t[c] += tab[c];
             }
         }
     }
@@ -98,13 +102,17 @@ VITC_KERNEL void vitc_f32_scatter_tokens_scalar(int B, int C, int P, int K, cons
                 if (p < 0 || p >= P) continue;
                 for (c = 0; c < C; c++) yb[p * ms[2] + c] = u[(ptrdiff_t)c * us[2]];
             }
-        } else { /* a channel at a time, tokens in order (the later of equal indices wins) */
-            for (c = 0; c < C; c++) {
-                float *yc = yb + (ptrdiff_t)c * ms[1];
-                const float *uc = ub + (ptrdiff_t)c * us[2];
+        } else { /* a block of channels at a time, tokens in order (the later of equal indices wins) */
+            const int cb = vitc__tokens_channel_block(P);
+            int c0;
+            for (c0 = 0; c0 < C; c0 += cb) {
+                const int c1 = C - c0 < cb ? C : c0 + cb;
                 for (i = 0; i < K; i++) {
                     const int64_t p = ix[i] < 0 ? ix[i] + P : ix[i];
-                    if (p >= 0 && p < P) yc[p * ms[2]] = uc[(ptrdiff_t)i * us[1]];
+                    const float *u = ub + (ptrdiff_t)i * us[1];
+                    float *yp = yb + p * ms[2];
+                    if (p < 0 || p >= P) continue;
+                    for (c = c0; c < c1; c++) yp[(ptrdiff_t)c * ms[1]] = u[(ptrdiff_t)c * us[2]];
                 }
             }
         }
