@@ -120,6 +120,46 @@ def conv():
     return g.model()
 
 
+def winograd():
+    """3x3 stride-1 convs that vitc runs as Winograd's F(2x2, 3x3) on the SIMD targets (ops/conv.c:
+    conv_winograd; nodes named win_*): odd output sizes (a last tile row or column of one), batch 2, no
+    padding, asymmetric pads, SAME_UPPER, input channels not a multiple of 16, output channels not a multiple of
+    the GEMM's panel, Relu and SiLU fused; and near misses that must keep the GEMM conv (named near_*): stride 2,
+    dilation 2, group 2, 8 input channels, 24 output channels, a residual Add fused into the conv. At opset 11."""
+    g = G("winograd", 11, 3)
+    x = g.input("x", [2, 16, 9, 11])
+    x20 = g.input("x20", [1, 20, 6, 7])
+    x8 = g.input("x8", [2, 8, 9, 11])
+    cases = [
+        # name, input, W shape, attributes, then: None, "relu", "silu" or "residual"
+        ("win_pad1_relu", x, [32, 16, 3, 3], dict(pads=[1, 1, 1, 1]), "relu"),
+        ("win_valid", x, [40, 16, 3, 3], {}, None),
+        ("win_pads_t0_l2_b1_r1", x, [32, 16, 3, 3], dict(pads=[0, 2, 1, 1]), None),
+        ("win_same_upper_nobias", x, [32, 16, 3, 3], dict(auto_pad="SAME_UPPER"), None),
+        ("win_cin20_cout33_silu", x20, [33, 20, 3, 3], dict(pads=[1, 1, 1, 1]), "silu"),
+        ("near_stride2", x, [32, 16, 3, 3], dict(strides=[2, 2], pads=[1, 1, 1, 1]), None),
+        ("near_dilation2", x, [32, 16, 3, 3], dict(dilations=[2, 2], pads=[2, 2, 2, 2]), None),
+        ("near_group2", x, [32, 8, 3, 3], dict(group=2, pads=[1, 1, 1, 1]), None),
+        ("near_cin8", x8, [32, 8, 3, 3], dict(pads=[1, 1, 1, 1]), "relu"),
+        ("near_cout24", x, [24, 16, 3, 3], dict(pads=[1, 1, 1, 1]), None),
+        ("near_residual", x, [16, 16, 3, 3], dict(pads=[1, 1, 1, 1]), "residual"),
+    ]
+    for name, xin, wshape, attrs, after in cases:
+        ins = [xin, g.weight(f"{name}.w", wshape)]
+        if "nobias" not in name:
+            ins.append(g.weight(f"{name}.b", [wshape[0]]))
+        y = name + "_conv" if after else name
+        g.nodes.append(helper.make_node("Conv", ins, [y], name=name, kernel_shape=[3, 3], **attrs))
+        if after == "relu":
+            y = g.node("Relu", [y], name)
+        elif after == "silu":
+            y = g.node("Mul", [y, g.node("Sigmoid", [y], name + "_sigmoid")], name)
+        elif after == "residual":
+            y = g.node("Add", [y, xin], name)
+        g.output(y)
+    return g.model()
+
+
 def reduce():
     """The Reduce family and ArgMax/ArgMin at opset 13 (axes attributes; ReduceSum's axes a constant input)."""
     g = G("reduce", 13, 2)
@@ -306,7 +346,7 @@ def misc():
 
 
 MODELS = {"conv": conv, "convtranspose": convtranspose, "reduce": reduce, "norm": norm, "groupnorm": groupnorm,
-          "pool": pool, "lppool": lppool, "layout": layout, "misc": misc}
+          "pool": pool, "lppool": lppool, "layout": layout, "misc": misc, "winograd": winograd}
 UNCHECKED = {"groupnorm", "lppool"}  # opsets newer than python3-onnx 1.12 knows
 
 

@@ -13,8 +13,11 @@
  * lacks AVX-512, as every avx512 test does. A model that fails to compile, or an
  * allow-list that cannot be read, is a failure. As a check that the check can
  * fail, the scalar target's list of models/ops/pool.onnx must name scalar
- * kernels (the scalar target calls nothing else). */
+ * kernels (the scalar target calls nothing else). And the kernel choice that is
+ * a speed decision, not a scalar-fallback one: Winograd's conv fires exactly on
+ * the convs of models/ops/winograd.onnx meant for it. */
 #include <check.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +118,30 @@ START_TEST(test_check_can_fail) {
 }
 END_TEST
 
+/* Winograd's F(2x2, 3x3) (ops/conv.c: conv_winograd) fires on every conv of
+ * models/ops/winograd.onnx named win_* and on none named near_* (stride 2,
+ * dilation 2, group 2, 8 input channels, 24 output channels, a fused residual). */
+START_TEST(test_winograd_fires) {
+  char *why = NULL;
+  char *out = inspect_kernels(VITC_SOURCE_DIR "/models/ops/winograd.onnx", target, &why);
+  ck_assert_msg(out != NULL, "vitc inspect --kernels failed: %s", why);
+  char *kfn = tu_printf("vitc_f32_conv2d_winograd_%s", target);
+  int wins = 0, nears = 0;
+  for (char *save = NULL, *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    bool win = strstr(line, " win_") != NULL, near = strstr(line, " near_") != NULL;
+    if (!win && !near) continue;
+    bool fired = strstr(line, kfn) != NULL;
+    printf("%s %s\n", fired == win ? "ok  " : "FAIL", line);
+    ck_assert_msg(fired == win, "[%s] %s: %s", target, win ? "Winograd did not fire" : "Winograd fired on a near miss",
+                  line);
+    wins += win, nears += near;
+  }
+  ck_assert_msg(wins == 5 && nears == 6, "[%s] %d win_ and %d near_ convs listed, expected 5 and 6", target, wins, nears);
+  free(kfn);
+  free(out);
+}
+END_TEST
+
 int main(int argc, char **argv) {
   if (argc == 3 && strcmp(argv[1], "--target") == 0) target = argv[2];
   else if (argc != 1) {
@@ -135,6 +162,7 @@ int main(int argc, char **argv) {
   const TTest *const tests[] = {
       test_models,
       test_check_can_fail,
+      test_winograd_fires,
   };
   return tu_run_suite(tu_suite_of("kernels", target, 900, tests, sizeof tests / sizeof tests[0]));
 }

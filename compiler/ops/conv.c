@@ -28,6 +28,9 @@
  * depthwise conv (group == C_in > 1) with equal strides calls the shim-based
  * vitc_f32_conv2d_depthwise_<isa> (templates/conv/f32-conv2d-simd.c: the plane
  * padded and phase-split into scratch, one vector loop per output plane), and
+ * a 3x3 stride-1 conv with enough channels runs as Winograd's F(2x2, 3x3)
+ * (conv_winograd below, templates/conv/f32-conv2d-winograd-simd.c: weights
+ * transformed and packed here, 16 GEMMs over the input channels), and
  * every other conv (the patch embedding, kernel == stride; 1x1 convs; stems; a
  * one-channel input with group 1, like an STFT as a Conv1d: depth KH*KW) runs
  * on the target's GEMM microkernel (vitc_f32_conv2d_<MR>x<NR>_<isa>,
@@ -41,10 +44,12 @@
  * the im2col panels into their worker's scratch (docs/threads.md). */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "emit/emit.h"
 #include "ops/epilogue.h"
+#include "ops/matmul.h"
 #include "ops/op.h"
 #include "ops/window.h"
 
@@ -260,12 +265,83 @@ static int64_t dw_scratch_floats(const ConvDims *cd) {
  * VITC__CONV2D_BAND_FLOATS (templates/gemm/f32-gemm-driver.c). */
 #define CONV_BAND_FLOATS 65536
 
+/* A 3x3, stride-1 conv of group 1 without dilation and with constant weights, on
+ * a SIMD target, runs as Winograd's F(2x2, 3x3)
+ * (templates/conv/f32-conv2d-winograd-simd.c): 16 products over the input
+ * channels per 2x2 outputs instead of 36, on the target's packed GEMM, with the
+ * weights transformed and packed here. The transforms cost O(C_in + C_out) per
+ * tile against the products' savings of O(C_in * C_out), so it pays from 16
+ * channels in and 32 out; at most 512 in (K in one GEMM block). Zen 4, CPU time
+ * of the kernels alone, GEMM conv -> Winograd, avx512 (avx2 alike): 16 -> 32 at
+ * 16x16, batch 2 (DropoutViT's stem) 60 -> 45 us; 32 -> 32 at 24x16 92 -> 55;
+ * 32 -> 32 at 128x128 4055 -> 2744; MobileViT-XXS's 96 -> 48 at 32x32 957 -> 634,
+ * 128 -> 64 at 16x16 497 -> 212, 160 -> 80 at 8x8 248 -> 97; but 16 -> 16 at
+ * 96x64 323 -> 429, 24 -> 24 at 48x32 even, 24 -> 8 at 32x32 55 -> 101 (too
+ * few channels out). Its epilogue is an activation only (a gate or residual keeps
+ * the GEMM conv), and --threads keeps the GEMM conv's split by output channels. */
+static bool conv_winograd(Graph *g, Node *n, const Target *t, const ConvDims *cd) {
+  const Window2D *c = &cd->c;
+  Tensor *wt = node_in(g, n, 1);
+  return t && t->shim && cd->group == 1 && c->KH == 3 && c->KW == 3 && c->sh == 1 && c->sw == 1 && c->dh == 1 &&
+         c->dw == 1 && cd->C >= 16 && cd->C <= 512 && cd->M >= 32 && wt && wt->data;
+}
+
+/* Channels rounded up to 16 (VITC__WINO_CP in the template). */
+static int64_t wino_cp(int64_t c) { return (c + 15) / 16 * 16; }
+
+/* Tiles per round: V and M of tc tiles within 128 Ki floats, whole micro-panels of
+ * the GEMM's MR rows; all of them when they fit. */
+static int64_t wino_tiles_per_round(const Target *t, const ConvDims *cd) {
+  int64_t T = cd->N * ((cd->c.OH + 1) / 2) * ((cd->c.OW + 1) / 2), mr = t->gemm_mr;
+  int64_t tc = 131072 / (16 * (wino_cp(cd->C) + wino_cp(cd->M))) / mr * mr;
+  if (tc < mr) tc = mr;
+  return tc < T ? tc : T;
+}
+
+/* Its scratch in floats: VITC_F32_CONV2D_WINOGRAD_SCRATCH in the template. */
+static int64_t wino_scratch_floats(const Target *t, const ConvDims *cd) {
+  int64_t cp = wino_cp(cd->C), cq = wino_cp(cd->M), tc = wino_tiles_per_round(t, cd);
+  int64_t hp = 2 * ((cd->c.OH + 1) / 2) + 2, wp = 2 * ((cd->c.OW + 1) / 2) + 2;
+  return 16 * cp + cd->N * hp * wp * cp + 16 * tc * (cp + cq) + 4 * tc * cq;
+}
+
+/* U_xi = (G g G^T)[xi] for each output channel m and input channel c, as 16
+ * matrices (C_in, C_out) packed for the target's GEMM, u_stride floats apart
+ * (computed in double, rounded once). */
+static const char *wino_weights(Emitter *e, const Tensor *wt, int64_t M, int64_t C, int64_t *u_stride) {
+  static const double G[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+  const float *w = wt->data;
+  int64_t nr = emit_target(e)->gemm_nr, np = (M + nr - 1) / nr;
+  float *u = xmalloc((size_t)(16 * C * M) * sizeof(float)); /* u[xi][c][m] */
+  for (int64_t m = 0; m < M; m++)
+    for (int64_t c = 0; c < C; c++) {
+      const float *g = w + (m * C + c) * 9;
+      double gg[4][3];
+      for (int a = 0; a < 4; a++)
+        for (int j = 0; j < 3; j++) gg[a][j] = G[a][0] * g[j] + G[a][1] * g[3 + j] + G[a][2] * g[6 + j];
+      for (int a = 0; a < 4; a++)
+        for (int b = 0; b < 4; b++)
+          u[((a * 4 + b) * C + c) * M + m] = (float)(gg[a][0] * G[b][0] + gg[a][1] * G[b][1] + gg[a][2] * G[b][2]);
+    }
+  *u_stride = np * nr * C;
+  float *p = xmalloc((size_t)(16 * *u_stride) * sizeof(float));
+  for (int xi = 0; xi < 16; xi++) gemm_pack_panels(nr, u + xi * C * M, C, M, M, 1, 1.0f, p + xi * *u_stride);
+  char hint[300];
+  snprintf(hint, sizeof hint, "%s_wino%" PRId64, wt->name, nr);
+  const char *ref = emit_const(e, hint, DT_FLOAT, 16 * *u_stride, p);
+  free(u);
+  free(p);
+  return ref;
+}
+
 static size_t scratch_conv(Graph *g, Node *n, const Target *t) {
   ConvDims cd;
   if (conv_dims(g, n, &cd)) return 0;
   if (conv_dw_simd(t, &cd)) return (size_t)dw_scratch_floats(&cd) * sizeof(float);
   if (conv_direct(&cd)) return t && t->shim ? (size_t)direct_scratch_floats(&cd.c) * sizeof(float) : 0;
   if (conv_packed(t, &cd)) { /* VITC_F32_CONV2D_SCRATCH (templates/gemm/f32-gemm-driver.c) */
+    /* Winograd, or the GEMM conv when the epilogue or --threads rules it out: room for either */
+    int64_t wino = conv_winograd(g, n, t, &cd) ? wino_scratch_floats(t, &cd) : 0;
     const Window2D *c = &cd.c;
     int64_t kdim = cd.C / cd.group * c->KH * c->KW, ohw = c->OH * c->OW, nr = t->gemm_nr;
     int kc = conv_kc(kdim);
@@ -291,7 +367,7 @@ static size_t scratch_conv(Graph *g, Node *n, const Target *t) {
         if (implicit > total) total = implicit;
       }
     }
-    return (size_t)total * sizeof(float);
+    return (size_t)(wino > total ? wino : total) * sizeof(float);
   }
   if (cd.group == cd.C || conv_pointwise(&cd.c)) return 0;
   const Window2D *c = &cd.c;
@@ -332,6 +408,22 @@ static int emit_conv_epi(Emitter *e, Graph *g, Node *n, const Epilogue *ep) {
       emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %s, 0);", emit_kfn(e, "vitc_f32_gemm_epilogue"),
                 cd.N * cd.M, ohw, emit_ref(e, n->out[0]), ohw, epi_literal(e, ep, n, NULL, NULL, ohw, epi, sizeof epi));
     }
+    return 0;
+  }
+  if (conv_winograd(g, n, t, &cd) && !ep->gate_mode && !ep->has_res && emit_threads(e) <= 1) {
+    int64_t u_stride, tc = wino_tiles_per_round(t, &cd);
+    const char *U = wino_weights(e, node_in(g, n, 1), cd.M, cd.C, &u_stride);
+    const char *gemm = gemm_tile_fn(e, "vitc_f32_gemm");
+    emit_use_kernel(e, "conv/f32-conv2d-winograd");
+    emit_line(e, "/* Winograd F(2x2,3x3): %" PRId64 " tiles, %" PRId64 " per round; 16 products (tiles, %" PRId64
+                 ") @ U (%" PRId64 ",%" PRId64 ") */",
+              cd.N * ((c.OH + 1) / 2) * ((c.OW + 1) / 2), tc, cd.C, cd.C, cd.M);
+    emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
+                 ", %" PRId64 ", %" PRId64 ", %s, %s, %" PRId64 ", %s, %s, %s, %" PRId64 ", %s, %s);",
+              emit_kfn(e, "vitc_f32_conv2d_winograd"), cd.N, cd.C, c.H, c.W, cd.M, c.OH, c.OW, c.pt, c.pl,
+              emit_ref(e, n->in[0]), U, u_stride, node_in(g, n, 2) ? emit_ref(e, n->in[2]) : "NULL",
+              emit_ref(e, n->out[0]), epi_literal(e, ep, n, NULL, NULL, ohw, epi, sizeof epi), tc, gemm,
+              emit_scratch(e));
     return 0;
   }
   /* With --threads: one image, one group (a ViT's patch embedding) is split by

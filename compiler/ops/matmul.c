@@ -66,7 +66,7 @@ static bool planned_packed(const Target *t) { return t && t->shim; }
 
 /* "vitc_f32_gemm_12x32_avx512" for base "vitc_f32_gemm", after pasting the tile's
  * template (templates/gemm/f32-gemm-12x32-avx512.c). */
-static const char *tile_fn(Emitter *e, const char *base) {
+const char *gemm_tile_fn(Emitter *e, const char *base) {
   const Target *t = emit_target(e);
   char stem[64], fn[96];
   snprintf(stem, sizeof stem, "gemm/f32-gemm-%dx%d", t->gemm_mr, t->gemm_nr);
@@ -116,6 +116,18 @@ static size_t matmul_scratch_bytes(const Target *t, int64_t K, int64_t N) {
   return (size_t)((N + nr - 1) / nr * nr * K) * sizeof(float) + gemm_scratch_bytes(t, K, N);
 }
 
+/* B (K,N), element (k,j) at w[k*rs + j*cs] times scale, in the panel layout of
+ * tile width nr (f32-gemm-driver.c) into p: ceil(N/nr) * nr * K floats. */
+void gemm_pack_panels(int64_t nr, const float *w, int64_t K, int64_t N, int64_t rs, int64_t cs, float scale, float *p) {
+  int64_t np = (N + nr - 1) / nr;
+  for (int64_t pi = 0; pi < np; pi++)
+    for (int64_t k = 0; k < K; k++)
+      for (int64_t jj = 0; jj < nr; jj++) {
+        int64_t j = pi * nr + jj;
+        p[(pi * K + k) * nr + jj] = j < N ? w[k * rs + j * cs] * scale : 0.0f;
+      }
+}
+
 /* Pack the constant B (K,N), element (k,j) at w[k*rs + j*cs] times scale, into
  * the target's panel layout (f32-gemm-driver.c) as a weight; returns its C expression. */
 static const char *pack_weights(Emitter *e, const char *name, const float *w, int64_t K, int64_t N, int64_t rs,
@@ -123,12 +135,7 @@ static const char *pack_weights(Emitter *e, const char *name, const float *w, in
   int64_t nr = emit_target(e)->gemm_nr, np = (N + nr - 1) / nr;
   int64_t total = np * nr * K;
   float *p = xmalloc((size_t)(total ? total : 1) * sizeof(float));
-  for (int64_t pi = 0; pi < np; pi++)
-    for (int64_t k = 0; k < K; k++)
-      for (int64_t jj = 0; jj < nr; jj++) {
-        int64_t j = pi * nr + jj;
-        p[(pi * K + k) * nr + jj] = j < N ? w[k * rs + j * cs] * scale : 0.0f;
-      }
+  gemm_pack_panels(nr, w, K, N, rs, cs, scale, p);
   char hint[300];
   snprintf(hint, sizeof hint, "%s_p%" PRId64, name, nr);
   const char *ref = emit_const(e, hint, DT_FLOAT, total, p);
@@ -145,7 +152,7 @@ static void emit_packed_gemm(Emitter *e, int64_t M, int64_t N, int64_t K, const 
                              int64_t ldc) {
   int kc, nc;
   gemm_blocks(emit_target(e), K, N, &kc, &nc);
-  const char *fn = tile_fn(e, "vitc_f32_gemm");
+  const char *fn = gemm_tile_fn(e, "vitc_f32_gemm");
   EmitRows r = emit_rows_begin(e, M, emit_target(e)->gemm_mr);
   static const Epilogue none;
   char epi[2048];
@@ -318,7 +325,7 @@ static int emit_matmul(Emitter *e, Graph *g, Node *n) {
     }
     int kc, nc;
     gemm_blocks(emit_target(e), md.K, md.N, &kc, &nc);
-    const char *fn = tile_fn(e, "vitc_f32_matmul");
+    const char *fn = gemm_tile_fn(e, "vitc_f32_matmul");
     if (fold) {
       const char *B = emit_ref(e, n->in[1]);
       EmitRows r = emit_rows_begin(e, rows, emit_target(e)->gemm_mr); /* each task packs B into its own scratch */

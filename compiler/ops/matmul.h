@@ -1,6 +1,8 @@
 /* ops/matmul.h: the shape algebra of numpy's matmul, shared by MatMul
  * (ops/matmul.c, where it is defined) and the integer products of ops/quant.c
- * (MatMulInteger, QLinearMatMul), whose operands differ in element type. */
+ * (MatMulInteger, QLinearMatMul), whose operands differ in element type; and the
+ * packed GEMM's weight layout and entry point, which ops/conv.c's Winograd
+ * convolution also multiplies by. */
 #ifndef VITC_OPS_MATMUL_H
 #define VITC_OPS_MATMUL_H
 
@@ -25,5 +27,14 @@ int matmul_shape_dims(Graph *g, Node *n, const Shape *sa, const Shape *sb, MatMu
 
 /* "(const ptrdiff_t[]){a, b, c}": a literal array a kernel reads by pointer, in buf. */
 const char *ptrdiff_literal(const int64_t *v, int n, char *buf, size_t nbuf);
+
+/* B (K,N), element (k,j) at w[k*rs + j*cs] times scale, packed in panels of nr
+ * columns (templates/gemm/f32-gemm-driver.c's layout) into p, ceil(N/nr)*nr*K floats. */
+void gemm_pack_panels(int64_t nr, const float *w, int64_t K, int64_t N, int64_t rs, int64_t cs, float scale, float *p);
+
+struct Emitter;
+/* "vitc_f32_gemm_12x32_avx512" for base "vitc_f32_gemm" on the emitter's target,
+ * after pasting the tile's template (templates/gemm/f32-gemm-12x32-avx512.c). */
+const char *gemm_tile_fn(struct Emitter *e, const char *base);
 
 #endif
