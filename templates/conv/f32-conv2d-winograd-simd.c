@@ -81,8 +81,12 @@ VITC_KERNEL void VITC_FN(vitc_f32_conv2d_winograd)(int N, int C_in, int H, int W
             for (y = 0; y < H; y++) {
                 const float *xs = X + ((ptrdiff_t)n * C_in + c0) * H * W + (ptrdiff_t)y * W;
                 float *d = xt + (((ptrdiff_t)n * Hp + y + pad_t) * Wp + pad_l) * cp + c0;
-                for (x = 0; x < W; x++, d += cp)
-                    for (c = 0; c < cn; c++) d[c] = xs[(ptrdiff_t)c * H * W + x];
+                if (cn == 8) /* a constant count: the 8 loads and stores unrolled */
+                    for (x = 0; x < W; x++, d += cp)
+                        for (c = 0; c < 8; c++) d[c] = xs[(ptrdiff_t)c * H * W + x];
+                else
+                    for (x = 0; x < W; x++, d += cp)
+                        for (c = 0; c < cn; c++) d[c] = xs[(ptrdiff_t)c * H * W + x];
             }
         }
 
