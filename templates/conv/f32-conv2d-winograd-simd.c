@@ -28,13 +28,15 @@
  * C_out rounded up to 16. The output transform takes a vector of output channels
  * of a tile at a time, adds the bias and applies the activation (the epilogue's
  * act only: the compiler takes this path when there is no gate or residual) and
- * stores the 2x2 outputs into Y, NCHW. Tiles are done tc at a time (a literal
- * from the compiler, a multiple of the GEMM's MR: V and M for tc tiles stay
- * within about 512 KiB) with the batch folded into T.
+ * stores the 2x2 outputs into Z, channels last, which is written into Y (NCHW) a
+ * run of tiles along a tile row at a time. Tiles are done tc at a time (a
+ * literal from the compiler, a multiple of the GEMM's MR: V, M and Z for tc
+ * tiles stay within about 128 KiB) with the batch folded into T.
  *
  * Scratch (floats, VITC_F32_CONV2D_WINOGRAD_SCRATCH, mirrored by ops/conv.c): the
- * GEMM's A micro-panel (16 * C_in), the padded input (N * Hp * Wp * Cp), V (16 * tc
- * * Cp) and M (16 * tc * Cq); Hp = 2 * ceil(OH / 2) + 2, Wp = 2 * ceil(OW / 2) + 2. */
+ * GEMM's A micro-panel (16 * Cp), the padded input (N * Hp * Wp * Cp), V (16 * tc
+ * * Cp), M (16 * tc * Cq) and Z (4 * tc * Cq); Hp = 2 * ceil(OH / 2) + 2, Wp =
+ * 2 * ceil(OW / 2) + 2. */
 #include "../prelude.h"
 #include "../simd/shim.h"
 #include "../gemm/f32-gemm-epilogue-simd.c"
