@@ -129,6 +129,27 @@ START_TEST(test_transpose_random) {
 }
 END_TEST
 
+/* MobileViT's unfold and fold: narrow planes with a batch dim between their two
+ * axes, which the kernel walks 8 rows at a time through every batch (input rows
+ * far apart; output rows 4 KiB apart for 4-byte elements: [4,256,64]), including
+ * row counts that are not a multiple of 8 and planes it leaves to the tiles. */
+START_TEST(test_transpose_narrow_planes) {
+  const int d_unfold[] = {64, 256, 4}, d_fold[] = {4, 256, 64}, d_s7[] = {80, 64, 4}, d_s7b[] = {4, 64, 80};
+  const int d_odd[] = {13, 37, 3}, d_oddb[] = {3, 37, 13}, d_cols[] = {5, 7, 1024}, d_cols4[] = {3, 5, 9, 1024};
+  const int p_rev[] = {2, 1, 0}, p_4[] = {3, 1, 2, 0};
+  for (size_t e = 0; e < NELEMS; e++) {
+    check_transpose(3, d_unfold, p_rev, elems[e]);
+    check_transpose(3, d_fold, p_rev, elems[e]);
+    check_transpose(3, d_s7, p_rev, elems[e]);
+    check_transpose(3, d_s7b, p_rev, elems[e]);
+    check_transpose(3, d_odd, p_rev, elems[e]);
+    check_transpose(3, d_oddb, p_rev, elems[e]);
+    check_transpose(3, d_cols, p_rev, elems[e]);
+    check_transpose(4, d_cols4, p_4, elems[e]);
+  }
+}
+END_TEST
+
 START_TEST(test_transpose_vit_shapes) {
   /* qkv split [1,197,3,3,64] -> [3,1,3,197,64]; heads; K^T; plain 2-D; tile edges */
   const int d_qkv[] = {1, 197, 3, 3, 64}, p_qkv[] = {2, 0, 3, 1, 4};
@@ -559,6 +580,7 @@ static Suite *layout_suite(void) {
       test_transpose_all_perms,
       test_transpose_random,
       test_transpose_vit_shapes,
+      test_transpose_narrow_planes,
       test_concat_split,
       test_slice,
       test_expand,
