@@ -122,6 +122,16 @@ static int new_tensor(Graph *g, int ni, const char *what) {
   return t;
 }
 
+/* A node "<node>/<what>" computing `out` by op from the n_in tensors `in`, added
+ * after node ni (the caller reindexes and sorts); its index. */
+static int new_node(Graph *g, int ni, OpKind op, const char *what, const int *in, int n_in, int out) {
+  char *name = xmalloc(strlen(node(g, ni)->name) + strlen(what) + 2);
+  sprintf(name, "%s/%s", node(g, ni)->name, what);
+  int k = graph_add_node(g, op, name, in, n_in, &out, 1);
+  free(name);
+  return k;
+}
+
 /* INTS attribute `attr` -> a 1-D int64 constant in input `slot`; absent: nothing. */
 static void ints_attr_to_input(Graph *g, int ni, const char *attr, int slot) {
   const int64_t *v;
@@ -182,10 +192,7 @@ static int legacy_broadcast(Graph *g, int ni) {
   int shape_t = new_const(g, ni, "broadcast_shape", DT_INT64, &ss, shape);
   int b2 = new_tensor(g, ni, "broadcast_b");
   int ins[2] = {node(g, ni)->in[1], shape_t};
-  char *name = xmalloc(strlen(node(g, ni)->name) + 32);
-  sprintf(name, "%s/broadcast_reshape", node(g, ni)->name);
-  graph_add_node(g, OP_Reshape, name, ins, 2, &b2, 1);
-  free(name);
+  new_node(g, ni, OP_Reshape, "broadcast_reshape", ins, 2, b2);
   node(g, ni)->in[1] = b2;
   return 0;
 }
@@ -204,17 +211,12 @@ static int coerce_2d(Graph *g, int ni) {
   int x = n->in[0], y = n->out[0];
   if (y < 0) return 0; /* the loader reports the empty output */
   int flat = new_tensor(g, ni, "flat_in"), flat_y = new_tensor(g, ni, "flat_out"), shp = new_tensor(g, ni, "shape");
-  char *name = xmalloc(strlen(n->name) + 32);
-  sprintf(name, "%s/flatten", n->name);
-  int fi = graph_add_node(g, OP_Flatten, name, &x, 1, &flat, 1);
+  int fi = new_node(g, ni, OP_Flatten, "flatten", &x, 1, flat);
   Attr *fa = node_add_attr(g, fi, "axis", ATTR_INT);
   fa->i = axis;
-  sprintf(name, "%s/shape", node(g, ni)->name);
-  graph_add_node(g, OP_Shape, name, &x, 1, &shp, 1);
+  new_node(g, ni, OP_Shape, "shape", &x, 1, shp);
   int rin[2] = {flat_y, shp};
-  sprintf(name, "%s/reshape", node(g, ni)->name);
-  graph_add_node(g, OP_Reshape, name, rin, 2, &y, 1); /* now y's producer */
-  free(name);
+  new_node(g, ni, OP_Reshape, "reshape", rin, 2, y); /* now y's producer */
   n = node(g, ni);
   n->in[0] = flat;
   n->out[0] = flat_y;
@@ -267,10 +269,7 @@ static int mean_to_sum(Graph *g, int ni) {
   Shape s = {0, {0}};
   int kt = new_const(g, ni, "count", DT_FLOAT, &s, kv), sum = new_tensor(g, ni, "sum");
   int ins[2] = {sum, kt};
-  char *name = xmalloc(strlen(n->name) + 32);
-  sprintf(name, "%s/divide", n->name);
-  graph_add_node(g, OP_Div, name, ins, 2, &y, 1); /* now y's producer */
-  free(name);
+  new_node(g, ni, OP_Div, "divide", ins, 2, y); /* now y's producer */
   node(g, ni)->out[0] = sum;
   g->t[sum].producer = ni;
   return 0;
@@ -303,8 +302,6 @@ static int mvn_expand(Graph *g, int ni) {
   int d = new_tensor(g, ni, "centered"), den = new_tensor(g, ni, "std_eps");
   node(g, ni)->out[0] = m;
   g->t[m].producer = ni;
-  const char *base = node(g, ni)->name;
-  char *name = xmalloc(strlen(base) + 32);
   struct { OpKind op; const char *what; int a, b, out; } body[] = {
       {OP_Mul, "x_squared", x, x, xx},     {OP_ReduceMean, "mean_of_squares", xx, axes, mxx},
       {OP_Mul, "mean_squared", m, m, mm},  {OP_Sub, "variance", mxx, mm, var},
@@ -313,11 +310,8 @@ static int mvn_expand(Graph *g, int ni) {
   };
   for (size_t i = 0; i < sizeof body / sizeof body[0]; i++) {
     int ins[2] = {body[i].a, body[i].b};
-    sprintf(name, "%s/%s", base, body[i].what);
-    graph_add_node(g, body[i].op, name, ins, body[i].b < 0 ? 1 : 2, &body[i].out, 1);
-    base = node(g, ni)->name; /* graph_add_node may move the nodes */
+    new_node(g, ni, body[i].op, body[i].what, ins, body[i].b < 0 ? 1 : 2, body[i].out);
   }
-  free(name);
   return 0;
 }
 

@@ -25,6 +25,14 @@
 #include "emit/emit.h"
 #include "ops/op.h"
 
+/* The values of one (image, channel) of an (N, C, ...) shape: the product of its
+ * dims after the second (1 for rank 2). */
+static int64_t per_channel(const Shape *s) {
+  int64_t inner = 1;
+  for (int i = 2; i < s->rank; i++) inner *= s->d[i];
+  return inner;
+}
+
 static int require_float_input(Graph *g, Node *n, int i, const char *what) {
   Tensor *t = node_in(g, n, i);
   if (!t) return node_err(g, n, "missing input %s", what);
@@ -174,8 +182,7 @@ static int gn_dims(Graph *g, Node *n, GnDims *gd) {
   if (x->shape.rank < 2) return node_err(g, n, "X must be (N, C, ...), got rank %d", x->shape.rank);
   int64_t C = x->shape.d[1];
   gd->N = x->shape.d[0];
-  gd->inner = 1;
-  for (int i = 2; i < x->shape.rank; i++) gd->inner *= x->shape.d[i];
+  gd->inner = per_channel(&x->shape);
   gd->G = n->op == OP_InstanceNormalization ? C : attr_int(n, "num_groups", 0);
   if (gd->G < 1 || C % gd->G) return node_err(g, n, "num_groups %" PRId64 " does not divide %" PRId64 " channels", gd->G, C);
   gd->cpg = C / gd->G;
@@ -220,8 +227,7 @@ static int lrn_dims(Graph *g, Node *n, int64_t *N, int64_t *C, int64_t *S) {
   if (size < 1 || size > INT32_MAX) return node_err(g, n, "size must be a positive integer, got %" PRId64, size);
   *N = x->d[0];
   *C = x->d[1];
-  *S = 1;
-  for (int i = 2; i < x->rank; i++) *S *= x->d[i];
+  *S = per_channel(x);
   return 0;
 }
 
@@ -295,8 +301,7 @@ static int batchnorm_prepare(Graph *g, Node *n, BatchNormAffine *bn) {
   const Shape *x = &node_in(g, n, 0)->shape;
   bn->N = x->d[0];
   bn->C = x->d[1];
-  bn->inner = 1;
-  for (int i = 2; i < x->rank; i++) bn->inner *= x->d[i];
+  bn->inner = per_channel(x);
   bn->s = xmalloc((size_t)(bn->C ? bn->C : 1) * sizeof(float));
   bn->t = xmalloc((size_t)(bn->C ? bn->C : 1) * sizeof(float));
   return batchnorm_affine(g, n, bn->s, bn->t);

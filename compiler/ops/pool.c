@@ -56,13 +56,16 @@ static int infer_pool(Graph *g, Node *n) {
   return 0;
 }
 
-/* The shared argument list: NC, H, W, OH, OW, KH, KW, strides, dilations, top/left pads. */
-static void pool_args(char *buf, size_t nbuf, const PoolDims *pd) {
+/* The kernel call of a 2-D pool: KERNEL(NC, H, W, OH, OW, KH, KW, strides,
+ * dilations, top/left pads, EXTRA (its own arguments, each followed by ", "), X, Y). */
+static void emit_pool_call(Emitter *e, const Node *n, const PoolDims *pd, const char *kernel, const char *extra) {
   const Window2D *c = &pd->c;
-  snprintf(buf, nbuf,
-           "%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
-           ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64,
-           pd->N * pd->C, c->H, c->W, c->OH, c->OW, c->KH, c->KW, c->sh, c->sw, c->dh, c->dw, c->pt, c->pl);
+  emit_use_kernel(e, "pool/f32-pool2d");
+  emit_line(e,
+            "%s(%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
+            ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %s%s, %s);",
+            emit_kfn(e, kernel), pd->N * pd->C, c->H, c->W, c->OH, c->OW, c->KH, c->KW, c->sh, c->sw, c->dh, c->dw,
+            c->pt, c->pl, extra, emit_ref(e, n->in[0]), emit_ref(e, n->out[0]));
 }
 
 static int emit_maxpool(Emitter *e, Graph *g, Node *n) {
@@ -72,11 +75,7 @@ static int emit_maxpool(Emitter *e, Graph *g, Node *n) {
     return node_err(g, n, "the Indices output is not supported (it is read by the model)");
   if (n->n_out > 1 && n->out[1] >= 0) /* declared by the emitter like any output */
     emit_line(e, "(void)%s; /* Indices, never read: not computed */", emit_ref(e, n->out[1]));
-  char args[512];
-  pool_args(args, sizeof args, &pd);
-  emit_use_kernel(e, "pool/f32-pool2d");
-  emit_line(e, "%s(%s, %s, %s);", emit_kfn(e, "vitc_f32_maxpool2d"), args, emit_ref(e, n->in[0]),
-            emit_ref(e, n->out[0]));
+  emit_pool_call(e, n, &pd, "vitc_f32_maxpool2d", "");
   return 0;
 }
 
@@ -85,11 +84,9 @@ static int emit_avgpool(Emitter *e, Graph *g, Node *n) {
   if (pool_dims(g, n, &pd)) return -1;
   int64_t include_pad = attr_int(n, "count_include_pad", 0);
   if (include_pad != 0 && include_pad != 1) return node_err(g, n, "count_include_pad must be 0 or 1");
-  char args[512];
-  pool_args(args, sizeof args, &pd);
-  emit_use_kernel(e, "pool/f32-pool2d");
-  emit_line(e, "%s(%s, %" PRId64 ", %" PRId64 ", %d, %s, %s);", emit_kfn(e, "vitc_f32_avgpool2d"), args, pd.c.pb,
-            pd.c.pr, (int)include_pad, emit_ref(e, n->in[0]), emit_ref(e, n->out[0]));
+  char extra[96];
+  snprintf(extra, sizeof extra, "%" PRId64 ", %" PRId64 ", %d, ", pd.c.pb, pd.c.pr, (int)include_pad);
+  emit_pool_call(e, n, &pd, "vitc_f32_avgpool2d", extra);
   return 0;
 }
 
@@ -106,11 +103,9 @@ static int emit_lppool(Emitter *e, Graph *g, Node *n) {
   PoolDims pd;
   int p = lp_power(g, n);
   if (p < 0 || pool_dims(g, n, &pd)) return -1;
-  char args[512];
-  pool_args(args, sizeof args, &pd);
-  emit_use_kernel(e, "pool/f32-pool2d");
-  emit_line(e, "%s(%s, %d, %s, %s);", emit_kfn(e, "vitc_f32_lppool2d"), args, p, emit_ref(e, n->in[0]),
-            emit_ref(e, n->out[0]));
+  char extra[32];
+  snprintf(extra, sizeof extra, "%d, ", p);
+  emit_pool_call(e, n, &pd, "vitc_f32_lppool2d", extra);
   return 0;
 }
 
@@ -136,17 +131,17 @@ static int infer_global_lppool(Graph *g, Node *n) { return lp_power(g, n) < 0 ? 
 static int emit_global_pool(Emitter *e, Graph *g, Node *n) {
   const Shape *s = &node_in(g, n, 0)->shape;
   int64_t nc = s->d[0] * s->d[1];
-  emit_use_kernel(e, "pool/f32-pool2d");
+  const char *kernel = n->op == OP_GlobalMaxPool ? "vitc_f32_global_maxpool" : "vitc_f32_global_avgpool";
+  char extra[32] = ""; /* GlobalLpPool's p */
   if (n->op == OP_GlobalLpPool) {
     int p = lp_power(g, n);
     if (p < 0) return -1;
-    emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %d, %s, %s);", emit_kfn(e, "vitc_f32_global_lppool"), nc,
-              nc ? shape_numel(s) / nc : 0, p, emit_ref(e, n->in[0]), emit_ref(e, n->out[0]));
-    return 0;
+    snprintf(extra, sizeof extra, "%d, ", p);
+    kernel = "vitc_f32_global_lppool";
   }
-  emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %s, %s);",
-            emit_kfn(e, n->op == OP_GlobalMaxPool ? "vitc_f32_global_maxpool" : "vitc_f32_global_avgpool"), nc,
-            nc ? shape_numel(s) / nc : 0, emit_ref(e, n->in[0]), emit_ref(e, n->out[0]));
+  emit_use_kernel(e, "pool/f32-pool2d");
+  emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %s%s, %s);", emit_kfn(e, kernel), nc, nc ? shape_numel(s) / nc : 0,
+            extra, emit_ref(e, n->in[0]), emit_ref(e, n->out[0]));
   return 0;
 }
 
