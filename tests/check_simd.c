@@ -62,6 +62,7 @@
 #include "einsum/f32-einsum-scalar.c"
 #include "reduce/f32-cumsum-scalar.c"
 #include "eltwise/f32-classify-scalar.c"
+#include "layout/f32-tokens-scalar.c"
 
 /* ---------------------------------------------------------------- bounds */
 

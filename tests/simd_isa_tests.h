@@ -31,6 +31,7 @@
 #include "einsum/f32-einsum-simd.c"
 #include "reduce/f32-cumsum-simd.c"
 #include "eltwise/f32-classify-simd.c"
+#include "layout/f32-tokens-simd.c"
 
 /* ------------------------------------------------------------------ api */
 
@@ -1348,6 +1349,49 @@ static void VITC_FN(t_cumsum)(void) {
       }
 }
 
+/* ---------------------------------------------------------------- tokens */
+
+/* vitc_f32_gather_tokens against the scalar kernel: [B,C,P] and [B,P,C] maps,
+ * one index list or one per image, every mix of gate and position rows (by
+ * pixel, token, image and token), [B,K,C] and sequence-first [K,B,C] output,
+ * negative and out-of-range indices, C around the vector width and a map large
+ * enough for one channel per block. A multiply then an add: equal, or one
+ * rounding apart where the C compiler fused them in one kernel and not the other. */
+static void VITC_FN(t_tokens)(void) {
+  const char *isa = SIMD_ISA_NAME;
+  static const int shapes[][2] = {{5, 13}, {VITC_LANES, 13}, {37, 29}, {3, 4100}}; /* C, P */
+  int si, layout, shared, extras, seq, b, i, c;
+  for (si = 0; si < (int)(sizeof shapes / sizeof shapes[0]); si++)
+    for (layout = 0; layout < 2; layout++)
+      for (shared = 0; shared < 2; shared++)
+        for (extras = 0; extras < 8; extras++) /* bit 0 gate; 2, 4, 6: rows by pixel, token, image and token */
+          for (seq = 0; seq < 2; seq++) {
+            const int B = 2, K = 4, C = shapes[si][0], P = shapes[si][1], nt = B * K * C;
+            const int ms[3] = {C * P, layout ? 1 : P, layout ? C : 1};
+            const int os[2] = {seq ? C : K * C, seq ? B * C : C};
+            const int tab_rows = (extras >> 1) - 1; /* -1: no rows */
+            const int64_t I[8] = {3, P - 1, -1, P + 7, 0, 7, 7, 5}; /* -1 is P - 1; P + 7 is out of range */
+            float *M = buf_rand(B * C * P, -1.0f, 1.0f), *S = buf_rand(B * K, -2.0f, 2.0f);
+            float *Tab = buf_rand(P * C, -1.0f, 1.0f), *ref = buf_new(nt), *got = buf_new(nt);
+            const float *s = extras & 1 ? S : NULL, *tab = tab_rows >= 0 ? Tab : NULL;
+            const int ib = shared ? 0 : K, rows = tab_rows < 0 ? 0 : tab_rows;
+            vitc_f32_gather_tokens_scalar(B, C, P, K, M, ms, I, ib, s, tab, rows, ref, os);
+            VITC_FN(vitc_f32_gather_tokens)(B, C, P, K, M, ms, I, ib, s, tab, rows, got, os);
+            for (b = 0; b < B; b++)
+              for (i = 0; i < K; i++)
+                for (c = 0; c < C; c++) {
+                  const int at = b * os[0] + i * os[1] + c;
+                  if (!close_rel(got[at], ref[at], 0.0, 2.4e-7)) {
+                    simd_fail(isa, "gather_tokens C %d P %d layout %d shared %d extras %d seq %d (%d,%d,%d): %.9g, want %.9g",
+                              C, P, layout, shared, extras, seq, b, i, c, (double)got[at], (double)ref[at]);
+                    b = B, i = K, c = C;
+                  }
+                }
+            guard_check(isa, "gather_tokens", got, nt);
+            free(M), free(S), free(Tab), free(ref), free(got);
+          }
+}
+
 static int VITC_FN(simd_test_isa)(const SimdParams *prm) {
   const int before = simd_failures;
   printf("[%s] %d lanes\n", SIMD_ISA_NAME, VITC_LANES);
@@ -1371,6 +1415,7 @@ static int VITC_FN(simd_test_isa)(const SimdParams *prm) {
   VITC_FN(t_epilogue)();
   VITC_FN(t_einsum)();
   VITC_FN(t_cumsum)();
+  VITC_FN(t_tokens)();
   printf("[%s] %s\n", SIMD_ISA_NAME, simd_failures == before ? "all checks passed" : "FAILED");
   fflush(stdout);
   return simd_failures - before;

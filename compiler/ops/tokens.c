@@ -1,6 +1,7 @@
 /* ops/tokens.c: vitc.GatherTokens and vitc.ScatterTokens, the selected pixels of
  * a feature map as token rows and back (contracts in ir/ops.def; made by
- * passes/fuse_filter_tokens.c; kernels in templates/layout/f32-tokens-scalar.c).
+ * passes/fuse_filter_tokens.c; kernels in templates/layout/f32-tokens-scalar.c,
+ * and the gather's SIMD form in f32-tokens-simd.c).
  *
  * FilterViT attends over K of a map's HW pixels (picked by TopK of a score
  * map) and DropoutViT over a constant set of K: exporters write the pick as
