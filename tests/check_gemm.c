@@ -84,6 +84,7 @@ X86_TARGET_PUSH(X86_AVX2_FEATURES)
 #include "gemm/f32-gemm-6x16-avx2.c"
 #include "conv/f32-conv2d-simd.c"
 #include "conv/f32-conv2d-direct-simd.c"
+#include "conv/f32-conv2d-stem-simd.c"
 #include "simd/unbind.h"
 X86_TARGET_POP
 
@@ -92,6 +93,7 @@ X86_TARGET_PUSH(X86_AVX512_FEATURES)
 #include "gemm/f32-gemm-12x32-avx512.c"
 #include "conv/f32-conv2d-simd.c"
 #include "conv/f32-conv2d-direct-simd.c"
+#include "conv/f32-conv2d-stem-simd.c"
 #include "simd/unbind.h"
 X86_TARGET_POP
 
@@ -107,6 +109,7 @@ X86_TARGET_POP
 #include "gemm/f32-gemm-8x12-neon.c"
 #include "conv/f32-conv2d-simd.c"
 #include "conv/f32-conv2d-direct-simd.c"
+#include "conv/f32-conv2d-stem-simd.c"
 #endif
 
 /* ---------------------------------------------------------------- the ISAs */
@@ -139,6 +142,7 @@ typedef struct Isa {
   ConvFn conv;
   DwConvFn dwconv;        /* templates/conv/f32-conv2d-simd.c */
   DirectConvFn direct;    /* templates/conv/f32-conv2d-direct-simd.c */
+  DwConvFn stem;          /* templates/conv/f32-conv2d-stem-simd.c (the depthwise kernel's signature) */
 } Isa;
 
 /* ---------------------------------------------------------------- helpers */
@@ -743,6 +747,50 @@ static void check_direct(const Isa *isa) {
   check_direct_case(isa, 1, 6, 8, 33, 2, 3, 1, 1, 3, 0, 0, 3, 3, 1);       /* 33 columns, unpadded rows */
 }
 
+/* ---------------------------------------------------------------- stem */
+
+/* The stem conv (few input channels, any output channels) against the reference
+ * im2col conv and the scalar epilogue; its scratch is sized by the formula the
+ * compiler uses (templates/conv/f32-conv2d-stem.h), so the guard after it checks
+ * that the kernel stays within what the compiler gives it.
+ * pads: top pt, bottom pb, left pl, right pr; strides sh, sw; dilation d. */
+static void check_stem_case(const Isa *isa, int N, int C_in, int H, int W, int C_out, int KH, int KW, int sh, int sw,
+                            int d, int pt, int pb, int pl, int pr, int with_bias, const Epi *e) {
+  const int OH = (H + pt + pb - d * (KH - 1) - 1) / sh + 1, OW = (W + pl + pr - d * (KW - 1) - 1) / sw + 1;
+  const int kdim = C_in * KH * KW;
+  const size_t ny = (size_t)N * C_out * OH * OW,
+               ns = (size_t)vitc_f32_conv2d_stem_scratch_floats(C_in, H, W, OH, OW, KH, KW, sh, sw, d, d, pl);
+  float *X = new_rand((size_t)N * C_in * H * W), *Wt = new_rand((size_t)C_out * kdim), *b = new_rand((size_t)C_out);
+  float *Y = new_out(ny), *Yr = new_out(ny), *scratch = new_out(ns), *sr = new_out((size_t)kdim * OH * OW);
+  int ranges[12];
+  const vitc_f32_gemm_epilogue ep = conv_epi_make(&e, OH * OW, NULL, NULL, ranges);
+  char what[200];
+  snprintf(what, sizeof what, "stem conv N=%d C=%d %dx%d -> %d k%dx%d s%d,%d d%d pads %d,%d,%d,%d bias=%d act=%d", N,
+           C_in, H, W, C_out, KH, KW, sh, sw, d, pt, pb, pl, pr, with_bias, e->act);
+  isa->stem(N, C_in, H, W, C_out, OH, OW, KH, KW, sh, sw, d, d, pt, pl, X, Wt, with_bias ? b : NULL, Y,
+            e == &epi_none ? NULL : &ep, scratch);
+  vitc_f32_conv2d_im2col_scalar(N, C_in, H, W, C_out, OH, OW, KH, KW, sh, sw, d, d, pt, pl, 1, X, Wt,
+                                with_bias ? b : NULL, Yr, sr);
+  check_conv_out(e, OH * OW, kdim, Y, Yr, NULL, NULL, ny, scratch, ns, what);
+  free(X), free(Wt), free(b), free(Y), free(Yr), free(scratch), free(sr);
+}
+
+static void check_stem(const Isa *isa) {
+  const Epi gelu = {VITC_GEMM_ACT_GELU, 0, 0, 0, 0, 1.0f, 0, {0}};
+  const Epi silu = {VITC_GEMM_ACT_SILU, 0, 0, 0, 0, 1.0f, 0, {0}};
+  const Epi relu = {VITC_GEMM_ACT_RELU, 0, 0, 0, 0, 1.0f, 0, {0}};
+  rng_seed(8);
+  check_stem_case(isa, 2, 3, 32, 32, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, &gelu);  /* DropoutViT's stem, batch 2 */
+  check_stem_case(isa, 1, 3, 64, 64, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, &silu);  /* MobileViT's, smaller */
+  check_stem_case(isa, 1, 3, 20, 23, 24, 3, 3, 2, 2, 1, 1, 1, 1, 1, 0, NULL);  /* odd width, 24 out, no bias */
+  check_stem_case(isa, 1, 1, 9, 37, 8, 5, 5, 1, 1, 1, 2, 2, 2, 2, 1, &relu);   /* one channel in, stride 1 */
+  check_stem_case(isa, 1, 4, 11, 40, 33, 3, 3, 1, 2, 2, 2, 3, 1, 0, 1, NULL);  /* dilation 2, unequal pads, 33 out */
+  check_stem_case(isa, 1, 3, 7, 5, 9, 7, 7, 3, 2, 1, 3, 3, 3, 3, 1, NULL);     /* kernel past the plane, stride 3 down */
+  check_stem_case(isa, 1, 2, 5, 6, 8, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, NULL);     /* 1x1 */
+  check_stem_case(isa, 1, 3, 300, 300, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, NULL); /* many bands of rows */
+  check_stem_case(isa, 1, 3, 1, 1, 17, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, NULL);    /* one pixel */
+}
+
 /* ---------------------------------------------------------------- one ISA */
 
 static int run_isa(const Isa *isa) {
@@ -753,6 +801,7 @@ static int run_isa(const Isa *isa) {
   check_conv(isa);
   check_dwconv(isa);
   check_direct(isa);
+  check_stem(isa);
   printf("[%s] %dx%d: %s\n", isa->name, isa->mr, isa->nr, failures == before ? "all passed" : "FAILED");
   fflush(stdout);
   return failures - before;
@@ -768,7 +817,8 @@ static int run_isa(const Isa *isa) {
                                 vitc_f32_matmul_##mr##x##nr##_##isa,                                                  \
                                 vitc_f32_conv2d_##mr##x##nr##_##isa,                                                  \
                                 vitc_f32_conv2d_depthwise_##isa,                                                      \
-                                vitc_f32_conv2d_direct_##isa};
+                                vitc_f32_conv2d_direct_##isa,                                                         \
+                                vitc_f32_conv2d_stem_##isa};
 #define GEMM_NOT_HERE(isa, mr, nr)
 #if GEMM_X86
 #define GEMM_ROW_avx2 GEMM_ISA

@@ -53,6 +53,8 @@
 #include "ops/op.h"
 #include "ops/window.h"
 
+#include "conv/f32-conv2d-stem.h" /* the stem conv's geometry, shared with its kernel */
+
 /* Sizes, strides, dilations and pads must fit the kernels' int arguments; this
  * bound also keeps (k-1)*d and friends far from int64 overflow. */
 #define WINDOW_MAX INT32_MAX
@@ -245,6 +247,29 @@ static int64_t direct_scratch_floats(const Window2D *c) {
   return (c->H + 1) * wp;
 }
 
+/* A conv of group 1 with few input channels (a network's first layer: 3 -> 16, 3x3
+ * stride 2 in MobileViT's and DropoutViT's stems) on a SIMD target runs as the stem
+ * conv (templates/conv/f32-conv2d-stem-simd.c): vectors along output rows, a block of
+ * output channels per register tile, each input vector loaded once per tap for the
+ * whole block. As a GEMM its K (C_in * KH * KW, 27) is too short to pay for packing
+ * the taps: Zen 4, CPU time, DropoutViT's 3 -> 16 stem (batch 2, 32x32 -> 16x16)
+ * with its GELU 11.8 -> 7.5 us on avx512, without it 9.9 -> 6.3 on avx2 (-march=znver3).
+ * Stride 1 or 2 along W (vf32_load_even), and
+ * at least 8 output channels (fewer are the direct kernel's, above). Its epilogue is
+ * an activation only (a gate or residual keeps the GEMM conv), and --threads keeps
+ * the GEMM conv's split by output channels. Geometry: templates/conv/f32-conv2d-stem.h. */
+static bool conv_stem(const Target *t, const ConvDims *cd) {
+  const Window2D *c = &cd->c;
+  return t && t->shim && cd->group == 1 && cd->C <= VITC_CONV2D_STEM_MAX_CIN && cd->M >= 8 &&
+         (c->sw == 1 || c->sw == 2) && c->OH >= 1 && c->OW >= 1;
+}
+
+static int64_t stem_scratch_floats(const ConvDims *cd) {
+  const Window2D *c = &cd->c;
+  return vitc_f32_conv2d_stem_scratch_floats((int)cd->C, (int)c->H, (int)c->W, (int)c->OH, (int)c->OW, (int)c->KH,
+                                             (int)c->KW, (int)c->sh, (int)c->sw, (int)c->dh, (int)c->dw, (int)c->pl);
+}
+
 /* A depthwise conv for the shim-based kernel (templates/conv/f32-conv2d-simd.c). */
 static bool conv_dw_simd(const Target *t, const ConvDims *cd) {
   return t && t->shim && conv_depthwise(cd) && cd->c.sh == cd->c.sw;
@@ -338,7 +363,19 @@ static const char *wino_weights(Emitter *e, const Tensor *wt, int64_t M, int64_t
   return ref;
 }
 
+static size_t scratch_conv_other(Graph *g, Node *n, const Target *t);
+
+/* The stem conv's scratch, or when its epilogue or --threads rules it out the
+ * other path's: room for either. */
 static size_t scratch_conv(Graph *g, Node *n, const Target *t) {
+  ConvDims cd;
+  size_t other = scratch_conv_other(g, n, t);
+  if (conv_dims(g, n, &cd) || !conv_stem(t, &cd)) return other;
+  size_t stem = (size_t)stem_scratch_floats(&cd) * sizeof(float);
+  return stem > other ? stem : other;
+}
+
+static size_t scratch_conv_other(Graph *g, Node *n, const Target *t) {
   ConvDims cd;
   if (conv_dims(g, n, &cd)) return 0;
   if (conv_dw_simd(t, &cd)) return (size_t)dw_scratch_floats(&cd) * sizeof(float);
@@ -412,6 +449,14 @@ static int emit_conv_epi(Emitter *e, Graph *g, Node *n, const Epilogue *ep) {
       emit_line(e, "%s(%" PRId64 ", %" PRId64 ", %s, %" PRId64 ", %s, 0);", emit_kfn(e, "vitc_f32_gemm_epilogue"),
                 cd.N * cd.M, ohw, emit_ref(e, n->out[0]), ohw, epi_literal(e, ep, n, NULL, NULL, ohw, epi, sizeof epi));
     }
+    return 0;
+  }
+  if (conv_stem(t, &cd) && !ep->gate_mode && !ep->has_res && emit_threads(e) <= 1) {
+    emit_use_kernel(e, "conv/f32-conv2d-stem");
+    emit_line(e, "%s(%s, %s, %s, %s, %s, %s, %s);", emit_kfn(e, "vitc_f32_conv2d_stem"),
+              conv_geometry_args(geom, sizeof geom, &cd, cout_m), emit_ref(e, n->in[0]), emit_ref(e, n->in[1]),
+              node_in(g, n, 2) ? emit_ref(e, n->in[2]) : "NULL", emit_ref(e, n->out[0]),
+              epi_literal(e, ep, n, NULL, NULL, ohw, epi, sizeof epi), emit_scratch(e));
     return 0;
   }
   if (conv_winograd(g, n, t, &cd) && !ep->gate_mode && !ep->has_res && emit_threads(e) <= 1) {
