@@ -8,7 +8,9 @@
 # Per target T (avx512_vnni and avx2 run the fp32 model as avx512 and avx2: the
 # sub-target changes only the int8 GEMM): the fp32 DeiT-Tiny, the QDQ DeiT-Tiny
 # (models/deit_tiny_qdq.onnx, written by models/quantize_qdq.py when absent) and
-# `--quantize int8` of the fp32 one, built with $CC -O3 -march=native, each timed for
+# `--quantize int8` of the fp32 one, built with $CC $CFLAGS (default -O3 -march=native;
+# CFLAGS="-O3 -march=znver3" makes the avx2 rows a Zen 3 proxy on a newer CPU, as
+# docs/PERFORMANCE.md explains), each timed for
 # N runs per round (median) in R alternating rounds; printed: the median of the round
 # medians and the ratio to the fp32 bundle, and each bundle's weights bytes.
 set -euo pipefail
@@ -24,6 +26,7 @@ while [ $# -gt 0 ]; do
 done
 VITC=${VITC:-build/vitc}
 CC=${CC:-cc}
+CFLAGS=${CFLAGS:--O3 -march=native}
 [ -e models/deit_tiny.onnx ] || sh tests/ensure_model.sh deit_tiny >&2
 [ -e models/deit_tiny_qdq.onnx ] || /usr/bin/python3 models/quantize_qdq.py models/deit_tiny.onnx models/deit_tiny_qdq.onnx >&2
 work=$(mktemp -d "${TMPDIR:-/tmp}/int8_speed.XXXXXX")
@@ -40,7 +43,7 @@ for t in $targets; do
   "$VITC" compile models/deit_tiny.onnx -o "$work/$t/quantize_int8" --name net --main --target "$t" -q \
     --quantize int8 >/dev/null
   for b in "${names[@]}"; do
-    $CC -O3 -march=native -o "$work/$t/$b/prog" "$work/$t/$b/net.c" "$work/$t/$b/net_main.c" -lm
+    $CC $CFLAGS -o "$work/$t/$b/prog" "$work/$t/$b/net.c" "$work/$t/$b/net_main.c" -lm
     : > "$work/$t/$b.times"
   done
   for ((r = 0; r < rounds; r++)); do

@@ -12,7 +12,9 @@
  * microkernels' store) and a SiLU + sigmoid gate + scaled residual one (the pass after
  * each row panel), within 1e-5 relative (the SIMD epilogue uses the shims' fast math). Float32
  * activations are quantized by each kernel's packer: the sums must still agree
- * exactly (the quantize is QuantizeLinear's, bit for bit).
+ * exactly (the quantize is QuantizeLinear's, bit for bit). The kernels write rows
+ * N + 5 floats apart into a buffer of sentinels: a store past column N (a column
+ * tail's mask off by one) or past the last row fails the case.
  *
  * x86 kernels are compiled under target pragmas and run where __builtin_cpu_supports
  * says the CPU has them (--isa avx2 | avx512 | avx512_vnni: one ctest test each,
@@ -81,7 +83,11 @@ enum { FILL_RANDOM, FILL_MAX };
 /* One comparison of kernel k against the reference; returns the failures. */
 static int check_case(const Kernel *k, int M, int N, int K, int a_type, int q_type, int fill, int epilogue) {
     size_t an = (size_t)M * K;
-    float *Af = malloc(an * sizeof(float) + 1), *Y = malloc((size_t)M * N * sizeof(float) + 1),
+    /* the kernel's rows are ldy apart: the gaps and 16 floats past the end hold a sentinel
+     * that must survive (a tile's column tail stores nothing past column N) */
+    const int ldy = N + 5;
+    const size_t yn = (size_t)M * (size_t)ldy + 16;
+    float *Af = malloc(an * sizeof(float) + 1), *Y = malloc(yn * sizeof(float)),
           *R = malloc((size_t)M * N * sizeof(float) + 1), *res = malloc((size_t)M * N * sizeof(float) + 1);
     uint8_t *Aq = malloc(an + 1);
     int8_t *W = malloc((size_t)K * N + 1);
@@ -123,17 +129,25 @@ static int check_case(const Kernel *k, int M, int N, int K, int a_type, int q_ty
     vitc_qs8_pack_w(k->layout, K, N, W, N, 1, Wp);
     size_t sbytes = (size_t)(K + N) * 4 + (size_t)16 * (size_t)(K + 4) * 2 + 64;
     void *scratch = malloc(sbytes);
+    for (i = 0; i < yn; i++) Y[i] = -7777.0f;
     vitc_qs8_gemm_scalar(M, N, K, A, a_type, K, sa, za, q_type, W, zc_ref, scale, epilogue ? bias : NULL, R, N,
                          epilogue ? &ep : NULL, scratch);
-    k->fn(M, N, K, A, a_type, K, sa, za, q_type, Wp, zc, scale, epilogue ? bias : NULL, Y, N, epilogue ? &ep : NULL,
-          scratch);
+    k->fn(M, N, K, A, a_type, K, sa, za, q_type, Wp, zc, scale, epilogue ? bias : NULL, Y, ldy,
+          epilogue ? &ep : NULL, scratch);
+    for (i = 0; i < yn && fails < 3; i++)
+        if ((i >= (size_t)M * (size_t)ldy || (int)(i % (size_t)ldy) >= N) && Y[i] != -7777.0f) {
+            printf("[%s] M=%d N=%d K=%d: a store outside the output at row %d, column %d\n", k->name, M, N, K,
+                   (int)(i / (size_t)ldy), (int)(i % (size_t)ldy));
+            fails++;
+        }
     for (i = 0; i < (size_t)M * N && fails < 3; i++) {
-        double d = fabs((double)Y[i] - R[i]), tol = epilogue ? 1e-5 * (1.0 + fabs(R[i])) : 0.0;
+        const double y = Y[i / (size_t)N * (size_t)ldy + i % (size_t)N];
+        double d = fabs(y - R[i]), tol = epilogue ? 1e-5 * (1.0 + fabs(R[i])) : 0.0;
         if (!(d <= tol)) {
             printf("[%s] M=%d N=%d K=%d A %s%s %s%s: element (%d,%d) got %.9g want %.9g\n", k->name, M, N, K,
                    a_type == 1 ? "float32 -> " : "", q_type == 3 ? "int8" : "uint8",
                    fill == FILL_MAX ? "extreme" : "random", epilogue == 2 ? " + gated epilogue" : epilogue ? " + epilogue" : "", (int)(i / N), (int)(i % N),
-                   Y[i], R[i]);
+                   y, R[i]);
             fails++;
         }
     }

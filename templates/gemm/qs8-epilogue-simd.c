@@ -27,9 +27,11 @@ static inline VITC_UNUSED void VITC_FN(vitc__qs8_store_row)(float *c, const floa
 {
     int j;
     for (j = 0; j < n; j += VITC_LANES) {
-        int m = n - j < VITC_LANES ? n - j : VITC_LANES;
-        vf32 v = VITC_FN(vitc__epi_act)(vf32_load_tail(t + j, m), e->act, e->act_alpha, e->act_beta);
-        if (r) v = vf32_fma(vf32_set1(e->res_scale), vf32_load_tail(r + j, m), v);
-        vf32_store_tail(c + j, v, m);
+        int m = n - j < VITC_LANES ? n - j : VITC_LANES; /* whole vectors by plain loads and stores */
+        vf32 v = VITC_FN(vitc__epi_act)(m == VITC_LANES ? vf32_load(t + j) : vf32_load_tail(t + j, m), e->act,
+                                        e->act_alpha, e->act_beta);
+        if (r) v = vf32_fma(vf32_set1(e->res_scale), m == VITC_LANES ? vf32_load(r + j) : vf32_load_tail(r + j, m), v);
+        if (m == VITC_LANES) vf32_store(c + j, v);
+        else vf32_store_tail(c + j, v, m);
     }
 }

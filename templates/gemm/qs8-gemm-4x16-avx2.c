@@ -13,11 +13,34 @@
  * broadcasts each row's pair of the activation panel (32 bits) and issues 8
  * vpmaddwd + 8 vpaddd: 8 accumulators + 2 W + 1 broadcast + products, within the 16
  * ymm registers (a 6-row tile, 12 accumulators, needs 16 before the products and
- * spilled: slower than the fp32 kernel when built with -mavx2 alone).
+ * spilled: slower than the fp32 kernel when built with -mavx2 alone). With no
+ * fused multiply-add for integers the 16 vector ALU ops per 128 multiply-adds are
+ * the bound: about 5 cycles on Zen 4 (an assembly loop of exactly these
+ * instructions, W in L1), 25 multiply-adds per cycle against the FMA's 16.
+ *
+ * Three things keep gcc 12's loop at that bound (clang 14 was close already); each
+ * was measured alone on Zen 4 with a 4-row panel against 16-column W panels, K 192
+ * and 768 (cycles per k-group, gcc -O3 -march=znver3 / gcc -O2 -mavx2 -mfma):
+ *  - accumulators of a GNU vector type of 8 int32 (vitc__q256_acc) added with +=:
+ *    as __m256i (4 x int64) each _mm256_add_epi32 goes through a cast to 8 x int32,
+ *    and gcc's register allocator then kept two registers per accumulator and a
+ *    vmovdqa per add (8 per k-group), which left no register for W;
+ *  - W read by _mm256_lddqu_si256 (vlddqu, a plain unaligned load on every x86 with
+ *    AVX): with _mm256_loadu_si256 gcc tuned for Zen reloads W from memory into
+ *    each of its 4 vpmaddwd (12 loads per k-group instead of 6; 6.4 against 5.0
+ *    cycles in assembly), and vlddqu does not fold into another instruction;
+ *  - the store from registers (vitc__qs8_store16): the tile's zero corrections,
+ *    scales and biases loaded straight from their arrays for a whole tile (the
+ *    copies into stack arrays cost failed store-to-load forwarding), plain
+ *    stores instead of vmaskmovps where all 16 columns are valid.
+ * Together: 8.0 / 7.5 cycles per k-group before, 5.1 / 5.1 after (clang 5.5 -> 5.2).
  * The store: (acc - zc) in int32 (exact), then scale * x + bias as one FMA, then the
- * activation and residual (vitc__qs8_store_row, qs8-epilogue-simd.c).
- * Activation panels: float32 quantized 8 at a time as QuantizeLinear does
- * (templates/quant/x-quant-scalar.c's arithmetic), widened to int16 pairs.
+ * activation and residual.
+ * Activation panels: float32 quantized 8 at a time per row as QuantizeLinear does
+ * (templates/quant/x-quant-scalar.c's arithmetic), the 4 rows narrowed to int16 and
+ * transposed into k-groups in registers (before, one 32-bit store per pair: the
+ * packer and driver took 6% of the QDQ DeiT-Tiny's time, now 3%, most of it the
+ * division QuantizeLinear defines).
  * Build with -mavx2 -mfma. */
 #ifndef VITC_QS8_GEMM_4X16_AVX2_C
 #define VITC_QS8_GEMM_4X16_AVX2_C
@@ -27,15 +50,70 @@
 #include "qs8-gemm-driver.c"
 #include "qs8-epilogue-simd.c"
 
+/* The accumulators' type (see above); a compiler without GNU vectors adds __m256i. */
+#if defined(__GNUC__) || defined(__clang__)
+typedef int32_t vitc__q256_acc __attribute__((vector_size(32)));
+#define VITC__Q256_ACC_ZERO {0}
+#define VITC__Q256_ADD(acc, v) ((acc) += (vitc__q256_acc)(v))
+#define VITC__Q256_ACC_M256I(acc) ((__m256i)(acc))
+#else
+typedef __m256i vitc__q256_acc;
+#define VITC__Q256_ACC_ZERO _mm256_setzero_si256()
+#define VITC__Q256_ADD(acc, v) ((acc) = _mm256_add_epi32((acc), (v)))
+#define VITC__Q256_ACC_M256I(acc) (acc)
+#endif
+
+/* all-ones in the lanes i < n (n <= 0: none) */
+static inline VITC_UNUSED __m256i vitc__q256_mask(int n)
+{
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+/* Row c[0, nr) = act(v0 | v1) + res_scale * r[0, nr) (r NULL: none), v0 columns 0..7
+ * and v1 8..15 of the dequantized row. */
+static inline VITC_UNUSED void VITC_FN(vitc__qs8_store16)(float *c, __m256 v0, __m256 v1, int nr,
+                                                         const vitc_qs8_tile_epilogue *e, const float *r)
+{
+#if VITC_LANES == 8 /* the avx2 shim: its activations take the two halves */
+    if (e->act != VITC_GEMM_ACT_NONE) {
+        v0 = VITC_FN(vitc__epi_act)(v0, e->act, e->act_alpha, e->act_beta);
+        v1 = VITC_FN(vitc__epi_act)(v1, e->act, e->act_alpha, e->act_beta);
+    }
+    if (nr == 16) {
+        if (r) {
+            v0 = _mm256_fmadd_ps(_mm256_set1_ps(e->res_scale), _mm256_loadu_ps(r), v0);
+            v1 = _mm256_fmadd_ps(_mm256_set1_ps(e->res_scale), _mm256_loadu_ps(r + 8), v1);
+        }
+        _mm256_storeu_ps(c, v0);
+        _mm256_storeu_ps(c + 8, v1);
+    } else {
+        const __m256i m0 = vitc__q256_mask(nr), m1 = vitc__q256_mask(nr - 8);
+        if (r) {
+            v0 = _mm256_fmadd_ps(_mm256_set1_ps(e->res_scale), _mm256_maskload_ps(r, m0), v0);
+            v1 = _mm256_fmadd_ps(_mm256_set1_ps(e->res_scale), _mm256_maskload_ps(r + 8, m1), v1);
+        }
+        _mm256_maskstore_ps(c, m0, v0);
+        _mm256_maskstore_ps(c + 8, m1, v1);
+    }
+#else /* a wider shim (avx512 without VNNI): the row in one vector, through memory */
+    float t[16];
+    _mm256_storeu_ps(t, v0);
+    _mm256_storeu_ps(t + 8, v1);
+    VITC_FN(vitc__qs8_store_row)(c, t, nr, e, r);
+#endif
+}
+
 #define VITC__Q256_ROWS(X) X(0) X(1) X(2) X(3)
-#define VITC__Q256_DECL(r) __m256i c##r##a = z, c##r##b = z;
+#define VITC__Q256_DECL(r) vitc__q256_acc c##r##a = VITC__Q256_ACC_ZERO, c##r##b = VITC__Q256_ACC_ZERO;
 #define VITC__Q256_DOT(r) { const __m256i av = _mm256_set1_epi32(ap[g * 4 + r]); \
-        c##r##a = _mm256_add_epi32(c##r##a, _mm256_madd_epi16(av, w0)); \
-        c##r##b = _mm256_add_epi32(c##r##b, _mm256_madd_epi16(av, w1)); }
-#define VITC__Q256_STORE(r) if (r < mr) { \
-        _mm256_storeu_ps(t, _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(c##r##a, zc0)), sc0, bi0)); \
-        _mm256_storeu_ps(t + 8, _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(c##r##b, zc1)), sc1, bi1)); \
-        VITC_FN(vitc__qs8_store_row)(c + (ptrdiff_t)r * ldc, t, nr, e, e->res ? e->res + (ptrdiff_t)r * e->ldr : NULL); }
+        VITC__Q256_ADD(c##r##a, _mm256_madd_epi16(av, w0)); \
+        VITC__Q256_ADD(c##r##b, _mm256_madd_epi16(av, w1)); }
+#define VITC__Q256_DEQ(acc, zc, sc, bi) \
+    _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(VITC__Q256_ACC_M256I(acc), zc)), sc, bi)
+#define VITC__Q256_STORE(r) if (r < mr) \
+        VITC_FN(vitc__qs8_store16)(c + (ptrdiff_t)r * ldc, VITC__Q256_DEQ(c##r##a, zc0, sc0, bi0), \
+                                   VITC__Q256_DEQ(c##r##b, zc1, sc1, bi1), nr, e, \
+                                   e->res ? e->res + (ptrdiff_t)r * e->ldr : NULL);
 
 static VITC_UNUSED void vitc__qs8_ukernel_4x16_avx2(int mr, int nr, int kgroups, const void *VITC_RESTRICT ap_,
                                                    const void *VITC_RESTRICT wp_, float *c, ptrdiff_t ldc,
@@ -44,34 +122,55 @@ static VITC_UNUSED void vitc__qs8_ukernel_4x16_avx2(int mr, int nr, int kgroups,
 {
     const int32_t *ap = (const int32_t *)ap_; /* per k-group and row: two int16 */
     const __m256i *wp = (const __m256i *)wp_;
-    const __m256i z = _mm256_setzero_si256();
-    int g, j;
+    __m256i zc0, zc1;
+    __m256 sc0, sc1, bi0, bi1;
+    int g;
     VITC__Q256_ROWS(VITC__Q256_DECL)
     for (g = 0; g < kgroups; g++) {
-        const __m256i w0 = _mm256_loadu_si256(wp + 2 * g), w1 = _mm256_loadu_si256(wp + 2 * g + 1);
+        const __m256i w0 = _mm256_lddqu_si256(wp + 2 * g), w1 = _mm256_lddqu_si256(wp + 2 * g + 1);
         VITC__Q256_ROWS(VITC__Q256_DOT)
     }
-    {
-        int32_t zt[16] = {0};
-        float st[16] = {0}, bt[16] = {0}, t[16];
-        for (j = 0; j < nr; j++) zt[j] = zcol[j], st[j] = scale[j], bt[j] = bias ? bias[j] : 0.0f;
-        {
-            const __m256i zc0 = _mm256_loadu_si256((const __m256i *)zt), zc1 = _mm256_loadu_si256((const __m256i *)(zt + 8));
-            const __m256 sc0 = _mm256_loadu_ps(st), sc1 = _mm256_loadu_ps(st + 8);
-            const __m256 bi0 = _mm256_loadu_ps(bt), bi1 = _mm256_loadu_ps(bt + 8);
-            VITC__Q256_ROWS(VITC__Q256_STORE)
-        }
+    if (nr == 16) {
+        zc0 = _mm256_loadu_si256((const __m256i *)zcol), zc1 = _mm256_loadu_si256((const __m256i *)(zcol + 8));
+        sc0 = _mm256_loadu_ps(scale), sc1 = _mm256_loadu_ps(scale + 8);
+        bi0 = bias ? _mm256_loadu_ps(bias) : _mm256_setzero_ps();
+        bi1 = bias ? _mm256_loadu_ps(bias + 8) : _mm256_setzero_ps();
+    } else { /* no access past column nr */
+        const __m256i m0 = vitc__q256_mask(nr), m1 = vitc__q256_mask(nr - 8);
+        zc0 = _mm256_maskload_epi32((const int *)zcol, m0), zc1 = _mm256_maskload_epi32((const int *)zcol + 8, m1);
+        sc0 = _mm256_maskload_ps(scale, m0), sc1 = _mm256_maskload_ps(scale + 8, m1);
+        bi0 = bias ? _mm256_maskload_ps(bias, m0) : _mm256_setzero_ps();
+        bi1 = bias ? _mm256_maskload_ps(bias + 8, m1) : _mm256_setzero_ps();
     }
+    VITC__Q256_ROWS(VITC__Q256_STORE)
 }
 
-/* Rows of A as a 4-row micro-panel of int16 pairs; float32 quantized 8 at a time, narrowed
- * to int16 (vpackssdw: the values are in [-128, 255]) and stored as 4 pairs at their
- * groups' places (24 bytes apart). Zero past K. */
+/* Eight floats of one row from x[k] (n < 8: zero past n), quantized as QuantizeLinear does
+ * (x / sa rounded to nearest even, plus za, saturated; max(NaN, lo) = lo). */
+static inline VITC_UNUSED __m256i vitc__qs8_quant8_avx2(const float *x, int k, int n, __m256 vs, __m256 vz, __m256 lo,
+                                                        __m256 hi)
+{
+    __m256 v;
+    __m256i q;
+    if (n == 8) v = _mm256_loadu_ps(x + k);
+    else {
+        float in[8] = {0};
+        memcpy(in, x + k, sizeof(float) * (size_t)n);
+        v = _mm256_loadu_ps(in);
+    }
+    v = _mm256_div_ps(v, vs);
+    v = _mm256_add_ps(_mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), vz);
+    q = _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(v, lo), hi));
+    return n < 8 ? _mm256_and_si256(q, vitc__q256_mask(n)) : q; /* zero past K, not za */
+}
+
+/* Rows of A as a 4-row micro-panel of int16 pairs; float32 quantized 8 at a time per row,
+ * the 4 rows narrowed to int16 together (vpackssdw: the values are in [-128, 255]) and
+ * transposed as 4 x 4 pairs into 4 k-groups of the panel (64 bytes, 2 stores). Zero past K. */
 static VITC_UNUSED void vitc__qs8_pack_a_4x16_avx2(int mr, int K, const void *A, int a_type, ptrdiff_t lda, float sa,
                                                   int za, int q_type, void *ap_)
 {
-    const int MR = 4;
-    int kgroups = (K + 1) / 2, rr, k, t;
+    int kgroups = (K + 1) / 2, k;
     int32_t *ap = (int32_t *)ap_; /* one int16 pair per k-group and row */
     if (a_type != 1) {
         vitc_qs8_pack_a(&vitc_qs8_layout_avx2, mr, K, A, a_type, lda, sa, za, q_type, ap_);
@@ -80,27 +179,26 @@ static VITC_UNUSED void vitc__qs8_pack_a_4x16_avx2(int mr, int K, const void *A,
     {
         const __m256 vs = _mm256_set1_ps(sa), vz = _mm256_set1_ps((float)za);
         const __m256 lo = _mm256_set1_ps(q_type == 3 ? -128.0f : 0.0f), hi = _mm256_set1_ps(q_type == 3 ? 127.0f : 255.0f);
-        for (rr = 0; rr < MR; rr++) {
-            const float *x = (const float *)A + (ptrdiff_t)(rr < mr ? rr : mr - 1) * lda;
-            for (k = 0; k < kgroups * 2; k += 8) {
-                int n = K - k < 8 ? K - k : 8, ng = kgroups - k / 2 < 4 ? kgroups - k / 2 : 4;
-                int32_t pairs[4];
-                __m256 v;
-                __m256i q;
-                if (n == 8) v = _mm256_loadu_ps(x + k);
-                else {
-                    float in[8] = {0};
-                    memcpy(in, x + k, sizeof(float) * (size_t)n);
-                    v = _mm256_loadu_ps(in);
-                }
-                v = _mm256_div_ps(v, vs);
-                v = _mm256_add_ps(_mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), vz);
-                v = _mm256_min_ps(_mm256_max_ps(v, lo), hi); /* max(NaN, lo) = lo */
-                q = _mm256_cvtps_epi32(v);
-                if (n < 8) q = _mm256_and_si256(q, _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
-                q = _mm256_permute4x64_epi64(_mm256_packs_epi32(q, q), 0xD8); /* int16 k..k+7 in the low half */
-                _mm_storeu_si128((__m128i *)(void *)pairs, _mm256_castsi256_si128(q));
-                for (t = 0; t < ng; t++) ap[(size_t)(k / 2 + t) * MR + (size_t)rr] = pairs[t];
+        const float *x0 = (const float *)A, *x1 = x0 + (ptrdiff_t)(mr > 1 ? 1 : mr - 1) * lda; /* rows past mr repeat */
+        const float *x2 = x0 + (ptrdiff_t)(mr > 2 ? 2 : mr - 1) * lda, *x3 = x0 + (ptrdiff_t)(mr > 3 ? 3 : mr - 1) * lda;
+        for (k = 0; k < kgroups * 2; k += 8) {
+            int n = K - k < 8 ? K - k : 8, ng = kgroups - k / 2 < 4 ? kgroups - k / 2 : 4;
+            /* rows r0, r1 as int16: lane 0 [r0 g0 g1, r1 g0 g1], lane 1 [r0 g2 g3, r1 g2 g3] (pairs
+             * g = k-groups); the shuffle makes each lane [r0 g, r1 g, r0 g', r1 g'] */
+            const __m256i p01 = _mm256_shuffle_epi32(_mm256_packs_epi32(vitc__qs8_quant8_avx2(x0, k, n, vs, vz, lo, hi),
+                                                                        vitc__qs8_quant8_avx2(x1, k, n, vs, vz, lo, hi)), 0xD8);
+            const __m256i p23 = _mm256_shuffle_epi32(_mm256_packs_epi32(vitc__qs8_quant8_avx2(x2, k, n, vs, vz, lo, hi),
+                                                                        vitc__qs8_quant8_avx2(x3, k, n, vs, vz, lo, hi)), 0xD8);
+            const __m256i g02 = _mm256_unpacklo_epi64(p01, p23), g13 = _mm256_unpackhi_epi64(p01, p23);
+            const __m256i g01 = _mm256_permute2x128_si256(g02, g13, 0x20), g23 = _mm256_permute2x128_si256(g02, g13, 0x31);
+            if (ng == 4) {
+                _mm256_storeu_si256((__m256i *)(void *)(ap + (size_t)k * 2), g01);
+                _mm256_storeu_si256((__m256i *)(void *)(ap + (size_t)k * 2 + 8), g23);
+            } else { /* the last groups: the panel ends at kgroups */
+                int32_t t[16];
+                _mm256_storeu_si256((__m256i *)(void *)t, g01);
+                _mm256_storeu_si256((__m256i *)(void *)(t + 8), g23);
+                memcpy(ap + (size_t)k * 2, t, sizeof(int32_t) * 4 * (size_t)ng);
             }
         }
     }
