@@ -33,7 +33,10 @@
  *    scales and biases loaded straight from their arrays for a whole tile (the
  *    copies into stack arrays cost failed store-to-load forwarding), plain
  *    stores instead of vmaskmovps where all 16 columns are valid.
- * Together: 8.0 / 7.5 cycles per k-group before, 5.1 / 5.1 after (clang 5.5 -> 5.2).
+ * Together (bench/qgemm_bench.c, cycles per k-group at K 192 / 768): gcc -O3
+ * -march=znver3 9.9 / 6.9 before, 5.2 / 5.1 after; gcc -O2 -mavx2 -mfma 7.2 / 5.6 ->
+ * 5.3 / 5.2; clang 14 -O3 -march=znver3 7.3 / 5.8 -> 5.5 / 5.2. And the kernel is kept
+ * out of the driver and unrolled by neither compiler (below).
  * The store: (acc - zc) in int32 (exact), then scale * x + bias as one FMA, then the
  * activation and residual.
  * Activation panels: float32 quantized 8 at a time per row as QuantizeLinear does
@@ -61,6 +64,24 @@ typedef __m256i vitc__q256_acc;
 #define VITC__Q256_ACC_ZERO _mm256_setzero_si256()
 #define VITC__Q256_ADD(acc, v) ((acc) = _mm256_add_epi32((acc), (v)))
 #define VITC__Q256_ACC_M256I(acc) (acc)
+#endif
+
+/* The microkernel stays a function of its own: inlined into the driver (gcc -O3 does when
+ * the entry point is called once), the driver's values took registers and gcc spilled an
+ * accumulator and the W pointer, a store and reload per k-group: half the speed. */
+#if defined(__GNUC__) || defined(__clang__)
+#define VITC__Q256_NOINLINE __attribute__((noinline))
+#else
+#define VITC__Q256_NOINLINE
+#endif
+
+/* clang unrolls the k loop by 4 and schedules the copies' loads and products ahead of
+ * their adds: 24 live vectors, accumulators spilled (19 against 24 multiply-adds per
+ * cycle); one k-group per iteration is what the register budget above is for. */
+#if defined(__clang__)
+#define VITC__Q256_NO_UNROLL _Pragma("clang loop unroll(disable)")
+#else
+#define VITC__Q256_NO_UNROLL
 #endif
 
 /* all-ones in the lanes i < n (n <= 0: none) */
@@ -115,7 +136,7 @@ static inline VITC_UNUSED void VITC_FN(vitc__qs8_store16)(float *c, __m256 v0, _
                                    VITC__Q256_DEQ(c##r##b, zc1, sc1, bi1), nr, e, \
                                    e->res ? e->res + (ptrdiff_t)r * e->ldr : NULL);
 
-static VITC_UNUSED void vitc__qs8_ukernel_4x16_avx2(int mr, int nr, int kgroups, const void *VITC_RESTRICT ap_,
+VITC__Q256_NOINLINE static VITC_UNUSED void vitc__qs8_ukernel_4x16_avx2(int mr, int nr, int kgroups, const void *VITC_RESTRICT ap_,
                                                    const void *VITC_RESTRICT wp_, float *c, ptrdiff_t ldc,
                                                    const int32_t *zcol, const float *scale, const float *bias,
                                                    const vitc_qs8_tile_epilogue *e)
@@ -126,6 +147,7 @@ static VITC_UNUSED void vitc__qs8_ukernel_4x16_avx2(int mr, int nr, int kgroups,
     __m256 sc0, sc1, bi0, bi1;
     int g;
     VITC__Q256_ROWS(VITC__Q256_DECL)
+    VITC__Q256_NO_UNROLL
     for (g = 0; g < kgroups; g++) {
         const __m256i w0 = _mm256_lddqu_si256(wp + 2 * g), w1 = _mm256_lddqu_si256(wp + 2 * g + 1);
         VITC__Q256_ROWS(VITC__Q256_DOT)
