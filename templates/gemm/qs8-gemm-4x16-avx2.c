@@ -76,8 +76,9 @@ typedef __m256i vitc__q256_acc;
 #endif
 
 /* clang unrolls the k loop by 4 and schedules the copies' loads and products ahead of
- * their adds: 24 live vectors, accumulators spilled (19 against 24 multiply-adds per
- * cycle); one k-group per iteration is what the register budget above is for. */
+ * their adds: 24 live vectors, accumulators spilled (19 against 23 multiply-adds per
+ * cycle at K 192, bench/qgemm_bench.c); the register budget above is for one k-group
+ * per iteration. */
 #if defined(__clang__)
 #define VITC__Q256_NO_UNROLL _Pragma("clang loop unroll(disable)")
 #else
@@ -136,7 +137,8 @@ static inline VITC_UNUSED void VITC_FN(vitc__qs8_store16)(float *c, __m256 v0, _
                                    VITC__Q256_DEQ(c##r##b, zc1, sc1, bi1), nr, e, \
                                    e->res ? e->res + (ptrdiff_t)r * e->ldr : NULL);
 
-VITC__Q256_NOINLINE static VITC_UNUSED void vitc__qs8_ukernel_4x16_avx2(int mr, int nr, int kgroups, const void *VITC_RESTRICT ap_,
+VITC__Q256_NOINLINE
+static VITC_UNUSED void vitc__qs8_ukernel_4x16_avx2(int mr, int nr, int kgroups, const void *VITC_RESTRICT ap_,
                                                    const void *VITC_RESTRICT wp_, float *c, ptrdiff_t ldc,
                                                    const int32_t *zcol, const float *scale, const float *bias,
                                                    const vitc_qs8_tile_epilogue *e)
