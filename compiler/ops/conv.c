@@ -415,6 +415,20 @@ static size_t scratch_conv_other(Graph *g, Node *n, const Target *t) {
   return (size_t)(cd.C / cd.group * c->KH * c->KW * c->OH * c->OW) * sizeof(float);
 }
 
+/* The call of a kernel with the conv's geometry, X, W, bias, Y, the epilogue literal
+ * and the node's scratch (the depthwise and stem convs), from template stem. */
+static int emit_conv_call(Emitter *e, Graph *g, Node *n, const ConvDims *cd, const Epilogue *ep, const char *stem,
+                          const char *fn) {
+  char epi[2048], geom[512], cout_m[32];
+  snprintf(cout_m, sizeof cout_m, "%" PRId64, cd->M);
+  emit_use_kernel(e, stem);
+  emit_line(e, "%s(%s, %s, %s, %s, %s, %s, %s);", emit_kfn(e, fn), conv_geometry_args(geom, sizeof geom, cd, cout_m),
+            emit_ref(e, n->in[0]), emit_ref(e, n->in[1]), node_in(g, n, 2) ? emit_ref(e, n->in[2]) : "NULL",
+            emit_ref(e, n->out[0]), epi_literal(e, ep, n, NULL, NULL, cd->c.OH * cd->c.OW, epi, sizeof epi),
+            emit_scratch(e));
+  return 0;
+}
+
 /* Conv or vitc.Conv (ep: its epilogue, activation/gate/residual; none for Conv). */
 static int emit_conv_epi(Emitter *e, Graph *g, Node *n, const Epilogue *ep) {
   ConvDims cd;
@@ -427,14 +441,7 @@ static int emit_conv_epi(Emitter *e, Graph *g, Node *n, const Epilogue *ep) {
   if (epi_any(ep))
     emit_line(e, "/* Y (%" PRId64 ",%" PRId64 ",%" PRId64 "x%" PRId64 ") = conv(X)%s%s */", cd.N, cd.M, c.OH, c.OW,
               node_in(g, n, 2) ? " + bias" : "", epi_describe(ep, what, sizeof what));
-  if (conv_dw_simd(t, &cd)) {
-    emit_use_kernel(e, "conv/f32-conv2d");
-    emit_line(e, "%s(%s, %s, %s, %s, %s, %s, %s);", emit_kfn(e, "vitc_f32_conv2d_depthwise"),
-              conv_geometry_args(geom, sizeof geom, &cd, cout_m), emit_ref(e, n->in[0]), emit_ref(e, n->in[1]),
-              node_in(g, n, 2) ? emit_ref(e, n->in[2]) : "NULL", emit_ref(e, n->out[0]),
-              epi_literal(e, ep, n, NULL, NULL, ohw, epi, sizeof epi), emit_scratch(e));
-    return 0;
-  }
+  if (conv_dw_simd(t, &cd)) return emit_conv_call(e, g, n, &cd, ep, "conv/f32-conv2d", "vitc_f32_conv2d_depthwise");
   if (conv_direct(&cd)) { /* then vitc.Conv's epilogue over its few output planes, in place */
     emit_use_kernel(e, "conv/f32-conv2d-direct");
     emit_line(e, "/* Y (%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ") = direct conv, %" PRId64 "x%" PRId64
@@ -451,14 +458,8 @@ static int emit_conv_epi(Emitter *e, Graph *g, Node *n, const Epilogue *ep) {
     }
     return 0;
   }
-  if (conv_stem(t, &cd) && !ep->gate_mode && !ep->has_res && emit_threads(e) <= 1) {
-    emit_use_kernel(e, "conv/f32-conv2d-stem");
-    emit_line(e, "%s(%s, %s, %s, %s, %s, %s, %s);", emit_kfn(e, "vitc_f32_conv2d_stem"),
-              conv_geometry_args(geom, sizeof geom, &cd, cout_m), emit_ref(e, n->in[0]), emit_ref(e, n->in[1]),
-              node_in(g, n, 2) ? emit_ref(e, n->in[2]) : "NULL", emit_ref(e, n->out[0]),
-              epi_literal(e, ep, n, NULL, NULL, ohw, epi, sizeof epi), emit_scratch(e));
-    return 0;
-  }
+  if (conv_stem(t, &cd) && !ep->gate_mode && !ep->has_res && emit_threads(e) <= 1)
+    return emit_conv_call(e, g, n, &cd, ep, "conv/f32-conv2d-stem", "vitc_f32_conv2d_stem");
   if (conv_winograd(g, n, t, &cd) && !ep->gate_mode && !ep->has_res && emit_threads(e) <= 1) {
     int64_t u_stride, tc = wino_tiles_per_round(t, &cd);
     const char *U = wino_weights(e, node_in(g, n, 1), cd.M, cd.C, &u_stride);

@@ -36,6 +36,54 @@
  * as its K pixels then lie in one plane. */
 static inline VITC_UNUSED int vitc__tokens_channel_block(int P) { return P >= 4096 ? 1 : 4096 / (P > 0 ? P : 1); }
 
+/* One token's channels [c0, c1) with a gate or position row: t[c] = m[c*mc]
+ * (* s if S) (+ tab[c] if tab), the exported Mul, then Add; tab at the token's
+ * table row. */
+static inline VITC_UNUSED void vitc__gate_token_scalar(float *t, const float *m, ptrdiff_t mc, int c0, int c1,
+                                                       const float *S, float s, const float *tab)
+{
+    int c;
+    for (c = c0; c < c1; c++) {
+        float v = m[c * mc];
+        if (S) v *= s;
+        if (tab) v += tab[c];
+        t[c] = v;
+    }
+}
+
+/* The gather's walk over images, blocks of channels and tokens, written once for
+ * the portable kernel and the shim-based one (f32-tokens-simd.c): a token outside
+ * the map is zeros, one without gate or table a copy, and the others go to
+ * GATE(t, m, mc, c0, c1, S, s, tab), vitc__gate_token_scalar's contract. Channels
+ * contiguous ([B,HW,C] map): one block, a row per token; else blocks of channels. */
+#define VITC__GATHER_TOKENS(GATE)                                                                                    \
+    do {                                                                                                            \
+        const ptrdiff_t mc = ms[1], mp = ms[2], ot = os[1];                                                         \
+        const int cb = mc == 1 ? C : vitc__tokens_channel_block(P);                                                 \
+        int b, i, c, c0;                                                                                            \
+        for (b = 0; b < B; b++) {                                                                                   \
+            const float *mb = M + (ptrdiff_t)b * ms[0];                                                             \
+            float *tb = T + (ptrdiff_t)b * os[0];                                                                   \
+            const int64_t *ix = I + (ptrdiff_t)b * ib;                                                              \
+            for (c0 = 0; c0 < C; c0 += cb) {                                                                        \
+                const int c1 = C - c0 < cb ? C : c0 + cb;                                                           \
+                for (i = 0; i < K; i++) {                                                                           \
+                    float *t = tb + (ptrdiff_t)i * ot;                                                              \
+                    const int64_t p = ix[i] < 0 ? ix[i] + P : ix[i];                                                \
+                    const float *m = mb + p * mp;                                                                   \
+                    if (p < 0 || p >= P) {                                                                          \
+                        for (c = c0; c < c1; c++) t[c] = 0.0f;                                                      \
+                    } else if (!S && !Tab) {                                                                        \
+                        for (c = c0; c < c1; c++) t[c] = m[c * mc];                                                 \
+                    } else {                                                                                        \
+                        const ptrdiff_t row = tab_rows == 0 ? (ptrdiff_t)p : tab_rows == 1 ? i : (ptrdiff_t)b * K + i; \
+                        GATE(t, m, mc, c0, c1, S, S ? S[(ptrdiff_t)b * K + i] : 1.0f, Tab ? Tab + row * C : NULL);  \
+                    }                                                                                               \
+                }                                                                                                   \
+            }                                                                                                       \
+        }                                                                                                           \
+    } while (0)
+
 /* T[b*os[0] + i*os[1] + c] = M[b, c, p] (* S[b*K + i] if S) (+ Tab[row*C + c] if Tab), p = I[b*ib + i]:
  * token rows of C contiguous floats, os = {K*C, C} for T (B, K, C) or {C, B*C}
  * for the sequence-first (K, B, C). ms: the map's 3 strides; S (B, K) or NULL;
@@ -47,38 +95,7 @@ VITC_KERNEL void vitc_f32_gather_tokens_scalar(int B, int C, int P, int K, const
                                                const float *VITC_RESTRICT S, const float *VITC_RESTRICT Tab,
                                                int tab_rows, float *VITC_RESTRICT T, const int *os)
 {
-    /* channels contiguous ([B,HW,C] map): one block, a row per token; else blocks of channels */
-    const ptrdiff_t mc = ms[1], mp = ms[2], ot = os[1];
-    const int cb = mc == 1 ? C : vitc__tokens_channel_block(P);
-    int b, i, c, c0;
-    for (b = 0; b < B; b++) {
-        const float *mb = M + (ptrdiff_t)b * ms[0];
-        float *tb = T + (ptrdiff_t)b * os[0];
-        const int64_t *ix = I + (ptrdiff_t)b * ib;
-        for (c0 = 0; c0 < C; c0 += cb) {
-            const int c1 = C - c0 < cb ? C : c0 + cb;
-            for (i = 0; i < K; i++) {
-                float *t = tb + (ptrdiff_t)i * ot;
-                const int64_t p = ix[i] < 0 ? ix[i] + P : ix[i];
-                const float *m = mb + p * mp;
-                if (p < 0 || p >= P) {
-                    for (c = c0; c < c1; c++) t[c] = 0.0f;
-                } else if (!S && !Tab) {
-                    for (c = c0; c < c1; c++) t[c] = m[c * mc];
-                } else { /* the gate, then the position row (the exported Mul, then Add) */
-                    const float s = S ? S[(ptrdiff_t)b * K + i] : 1.0f;
-                    const ptrdiff_t row = tab_rows == 0 ? (ptrdiff_t)p : tab_rows == 1 ? i : (ptrdiff_t)b * K + i;
-                    const float *tab = Tab ? Tab + row * C : NULL;
-                    for (c = c0; c < c1; c++) {
-                        float v = m[c * mc];
-                        if (S) v *= s;
-                        if (tab) v += tab[c];
-                        t[c] = v;
-                    }
-                }
-            }
-        }
-    }
+    VITC__GATHER_TOKENS(vitc__gate_token_scalar);
 }
 
 /* Y = M, then Y[b, c, I[b*ib + i]] = U[b*us[0] + i*us[1] + c*us[2]] for every
