@@ -92,8 +92,9 @@ static inline VITC_UNUSED void VITC_FN(vitc__conv2d_stem_tile)(int C_in, int C_o
         for (s = 0; s < STEM_NV; s++) {
             const int n = OW - ox[s] < VITC_LANES ? OW - ox[s] : VITC_LANES;
             float *yp = y + (ptrdiff_t)(m0 + m) * ohw + (ptrdiff_t)oy[s] * OW + ox[s];
-            const vf32 v = VITC_FN(vitc__epi_act)(acc[m][s], act, aa, ab);
-            if (s > 0 && oy[s] == oy[s - 1] && ox[s] == ox[s - 1]) continue; /* a repeated last vector */
+            vf32 v;
+            if (s > 0 && oy[s] == oy[s - 1] && ox[s] == ox[s - 1]) break; /* the last vector repeated: stored */
+            v = VITC_FN(vitc__epi_act)(acc[m][s], act, aa, ab);
             if (n == VITC_LANES) vf32_store(yp, v);
             else vf32_store_tail(yp, v, n);
         }
